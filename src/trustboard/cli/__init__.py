@@ -1,0 +1,1 @@
+"""The ``trustboard`` command line (commands call services; nothing else)."""

@@ -1,0 +1,326 @@
+"""Commentary and actions of the demo trust for its last three reporting months.
+
+For each reporting month the SPC engine reads every trust-level series
+(:mod:`trustboard.demo.assessment`); each metric a performance lead reports by exception gets
+a commentary in the sections of :data:`~trustboard.domain.COMMENTARY_SECTIONS`.  Metrics with
+a designed story (:mod:`trustboard.demo._stories`) get their bespoke narrative; the others a
+narrative written from their own figures.  Actions are carried forward month to month: the
+action log holds every action as it stood at each month, so due dates that slip stay visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import polars as pl
+
+from trustboard.demo._facts import StoryFacts, collect_facts, format_value
+from trustboard.demo._spec import DemoMetric
+from trustboard.demo._stories import STORIES, ActionPlan, Lookup
+from trustboard.demo.assessment import SeriesAssessment, assess_series, exception_metric_ids
+from trustboard.demo.organisation import DIRECTORATES, TRUST_CODE
+from trustboard.demo.values import LATEST_PERIOD
+from trustboard.domain import (
+    COMMENTARY_SECTIONS,
+    Action,
+    ActionStatus,
+    AssuranceLevel,
+    Commentary,
+    Domain,
+    OrgUnit,
+    Period,
+)
+
+__all__ = ["REPORTING_MONTHS", "Narrative", "build_narrative", "reporting_periods"]
+
+#: How many months of commentary the demo carries (the latest and the two before).
+REPORTING_MONTHS = 3
+
+_ROOT_CAUSES = {
+    Domain.SAFE: ("Safety huddles and after-action reviews for the month point to staffing "
+                  "pressure and patient acuity rather than a single cause."),
+    Domain.EFFECTIVE: ("The gap reflects capacity and flow pressures in the service; a "
+                       "case-note audit found recording gaps that explain part of it."),
+    Domain.CARING: ("Themes from feedback and complaints point to communication and waiting "
+                    "rather than the care itself."),
+    Domain.RESPONSIVE: ("Demand has grown faster than capacity, and the gap is concentrated "
+                        "in a few teams."),
+    Domain.WELL_LED: ("Teams carrying vacancies find it hardest to release staff for "
+                      "training, appraisal and supervision."),
+    Domain.FINANCE: ("The variance is driven by temporary staffing costs and by efficiency "
+                     "schemes delivering later than planned."),
+    Domain.CONTEXT: "The change follows demand across the local system.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Narrative:
+    """Commentary for every reporting month and the action log.
+
+    ``action_log`` holds, for each reporting month (oldest first), every action as it stood
+    when that month was reported; ``actions`` is the latest state of each action.
+    ``exceptions`` lists, per reporting month label, the metrics reported by exception.
+    """
+
+    commentary: tuple[Commentary, ...]
+    action_log: tuple[tuple[Period, tuple[Action, ...]], ...]
+    exceptions: dict[str, tuple[str, ...]]
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """Each action as it stands at the latest reporting month."""
+        return self.action_log[-1][1] if self.action_log else ()
+
+
+def reporting_periods(latest: Period = LATEST_PERIOD,
+                      months: int = REPORTING_MONTHS) -> tuple[Period, ...]:
+    """The months that carry commentary, oldest first."""
+    return tuple(latest.shift(-offset) for offset in range(months - 1, -1, -1))
+
+
+def _lookup_factory(metrics: Sequence[DemoMetric], values: pl.DataFrame,
+                    period: Period) -> Lookup:
+    units = {m.id: m.definition.unit for m in metrics}
+    month = values.filter((pl.col("org_unit") == TRUST_CODE)
+                          & (pl.col("period_start") == period.start))
+    found = dict(zip(month["metric_id"].to_list(), month["value"].to_list(), strict=True))
+
+    def lookup(metric_id: str) -> str:
+        value = found.get(metric_id)
+        return format_value(value, units[metric_id]) if metric_id in units else "not reported"
+
+    return lookup
+
+
+def _action_at(plan: ActionPlan, metric_id: str, index: int, period: Period) -> Action | None:
+    state = plan.timeline[index] if index < len(plan.timeline) else plan.timeline[-1]
+    if state is None:
+        return None
+    due, status, note = state
+    first_due = next(entry[0] for entry in plan.timeline if entry is not None)
+    # a finished action is dated by its due date, or by the month that reported it if sooner
+    completed = None if status.is_open else min(due, period.end)
+    return Action(id=plan.key, metric_id=metric_id, description=plan.description,
+                  owner=plan.owner, due=due, original_due=first_due, status=status,
+                  opened=plan.opened, completed=completed, note=note)
+
+
+def _actions_text(actions: Sequence[Action]) -> str:
+    """A summary of the recovery plan; the actions themselves are records shown in a table."""
+    if not actions:
+        return "No new actions: the target was met this month and existing controls continue."
+    counts = {status: sum(1 for a in actions if a.status is status) for status in ActionStatus}
+    parts = [f"{counts[s]} {s.value.replace('_', ' ')}" for s in ActionStatus if counts[s]]
+    slipped = [a for a in actions if a.slippage_days]
+    noun = "action" if len(actions) == 1 else "actions"
+    text = f"{len(actions)} {noun} in the recovery plan: {', '.join(parts)}."
+    if slipped:
+        latest = max(slipped, key=lambda a: (a.slippage_days, a.id))
+        text += (f" {len(slipped)} moved from the date first promised, the furthest by "
+                 f"{latest.slippage_days} days ({latest.description[0].lower()}"
+                 f"{latest.description[1:]}, now due {latest.due:%d %B %Y}).")
+    owners = sorted({a.owner for a in actions if a.status.is_open})
+    if owners:
+        text += f" Open actions are owned by: {'; '.join(owners)}."
+    return text
+
+
+def _variation_sentence(f: StoryFacts, a: SeriesAssessment) -> str:
+    limits = (f"the process mean is {f.fmt(a.mean)} and the limits {f.fmt(a.lpl)} to "
+              f"{f.fmt(a.upl)}") if a.mean is not None else "the limits are not yet calculated"
+    if a.concern:
+        side = "high" if (a.variation_icon or "").endswith("high") else "low"
+        return f"Special cause of concerning nature ({side}) at the latest point; {limits}."
+    if a.improvement:
+        return f"Special cause of improving nature at the latest point; {limits}."
+    return f"Variation is common cause: {limits}."
+
+
+_ASSURANCE_TEXT = {
+    "fail": ("The target lies outside the process limits on the wrong side: it will "
+             "consistently not be met without a change to the process."),
+    "inconsistent": ("The target lies inside the process limits: it will be met in some "
+                     "months and missed in others."),
+    "pass": "The process limits sit on the right side of the target: it will consistently be met.",
+}
+
+
+def _committee(f: StoryFacts) -> str:
+    return f.definition.lead_committees[0] if f.definition.lead_committees else "Trust Board"
+
+
+def _met(f: StoryFacts) -> bool:
+    in_force = f.definition.target_on(f.period.end)
+    return in_force is not None and in_force.is_met(f.latest)
+
+
+def _generic_sections(f: StoryFacts, a: SeriesAssessment, metric: DemoMetric,
+                      actions: Sequence[Action]) -> dict[str, str]:
+    d = f.definition
+    target = f" against a target of {f.fmt(f.target)}" if f.target is not None else ""
+    met = _met(f)
+    chart = (f"{f.fmt(f.latest)} in {f.month}{target}. {_variation_sentence(f, a)} "
+             f"{_ASSURANCE_TEXT.get(a.assurance_icon or '', '')}").strip()
+    basis = ""
+    if d.numerator and d.denominator and f.numerator is not None and f.denominator is not None:
+        basis = (f" In {f.month} this was {f.numerator:,.0f} {d.numerator.lower()} out of "
+                 f"{f.denominator:,.0f} {d.denominator.lower()}.")
+    last_year = (f" The same month last year was {f.fmt(f.last_year)}."
+                 if f.last_year is not None else "")
+    seasonal = (" The series is seasonal: winter pressures and summer leave both show in it."
+                if metric.profile.winter or metric.profile.summer else "")
+    directorate = DIRECTORATES.get(d.directorate, "trust-wide")
+    if met:
+        cause = (f"The target was met in {f.month}. The metric is reported by exception because "
+                 "the process limits show the target will not be met every month; each miss is "
+                 "reviewed by the service when it happens.")
+    else:
+        cause = _ROOT_CAUSES[d.domain]
+        if f.worst_unit and f.best_unit:
+            cause += (f" Performance was weakest in {f.worst_unit[0]} ({f.fmt(f.worst_unit[1])}) "
+                      f"and strongest in {f.best_unit[0]} ({f.fmt(f.best_unit[1])}); the "
+                      "directorate performance review is comparing practice between the two.")
+    next_month = f.period.next().start.strftime("%B %Y")
+    if a.assurance_icon == "fail":
+        impact = (f"The target is not expected to be met before the end of the first quarter of "
+                  f"2025-26; a recovery trajectory goes to the {_committee(f)} in {next_month}.")
+    elif a.concern:
+        impact = "The aim is to return the series to its previous level within three months."
+    else:
+        impact = ("Hit-and-miss performance will continue until the process mean moves clear of "
+                  "the target; the service aims to achieve that by the end of 2025-26 quarter 2.")
+    if d.baf_risks or d.risk_register_ids:
+        named = [f"{', '.join(d.baf_risks)} on the Board Assurance Framework"] if d.baf_risks else []
+        named += ([f"{', '.join(d.risk_register_ids)} on the corporate risk register"]
+                  if d.risk_register_ids else [])
+        risks = (f"Key metric for {' and '.join(named)}: this exception prompts a review of "
+                 "whether the evidence still supports the risk's current score.")
+    else:
+        risks = (f"No strategic risk is linked; the operational risk is held on the "
+                 f"{directorate} risk register and reviewed at the directorate board.")
+    level = _generic_level(a)
+    rating = d.data_quality_rating.value.replace("_", " ")
+    assessed = f", last assessed {d.data_quality_date:%B %Y}" if d.data_quality_date else ""
+    quality = f"Data-quality rating: {rating}{assessed}. Source: {d.data_source}."
+    if f.period == LATEST_PERIOD:
+        quality += f" {f.month} is provisional."
+    if d.description and "missing" in d.description:
+        quality += f" {d.description}"
+    return {
+        "chart_shows": chart,
+        "background": f"{d.name} reports to the {_committee(f)}.{basis}{last_year}{seasonal}",
+        "root_causes": cause,
+        "actions": _actions_text(actions),
+        "assumptions": ("Recovery assumes demand stays at the average of the last twelve months "
+                        "and that vacancies in the service are filled at the current rate."),
+        "expected_impact": impact,
+        "risks": risks,
+        "assurance": f"{level.label}: {_ASSURANCE_REASON[level]}",
+        "data_quality": quality,
+    }
+
+
+_ASSURANCE_REASON = {
+    AssuranceLevel.ASSURED: "controls are working and performance is within plan.",
+    AssuranceLevel.PARTIALLY_ASSURED: ("the causes are understood and actions are in place, "
+                                       "but performance has not yet recovered."),
+    AssuranceLevel.NOT_ASSURED: "performance will not meet the target without further action.",
+}
+
+
+def _generic_level(a: SeriesAssessment) -> AssuranceLevel:
+    if a.assurance_icon == "fail":
+        return AssuranceLevel.NOT_ASSURED
+    return AssuranceLevel.PARTIALLY_ASSURED
+
+
+def _generic_action(metric: DemoMetric, first_seen: Period, period: Period,
+                    still_exception: bool) -> Action:
+    d = metric.definition
+    opened = first_seen.end + timedelta(days=12)
+    original_due = opened + timedelta(days=61)
+    months_open = (period.start.year - first_seen.start.year) * 12 + (
+        period.start.month - first_seen.start.month)
+    due, status, note = original_due, ActionStatus.ON_TRACK, None
+    if months_open >= 2 and still_exception:
+        due = original_due + timedelta(days=30)
+        status = ActionStatus.AT_RISK
+        note = "Due date moved by a month: the plan needs sign-off by the directorate board"
+    owner = f"Director of Operations, {DIRECTORATES[d.directorate]}" if d.directorate in (
+        "MH", "FYPC_LDA", "CHS") else (d.exec_lead or "Chief Operating Officer")
+    return Action(id=f"{d.id}-R1", metric_id=d.id,
+                  description=f"Agree a recovery plan for {d.name.lower()} at the directorate "
+                              "performance review, with a monthly trajectory",
+                  owner=owner, due=due, original_due=original_due, status=status,
+                  opened=opened, note=note)
+
+
+def build_narrative(metrics: Sequence[DemoMetric], values: pl.DataFrame,
+                    org_units: Sequence[OrgUnit], *, latest: Period = LATEST_PERIOD,
+                    months: int = REPORTING_MONTHS) -> Narrative:
+    """Commentary and the action log for the ``months`` reporting months ending at ``latest``."""
+    periods = reporting_periods(latest, months)
+    stories = {story.metric_id: story for story in STORIES.values()}
+    by_id = {m.id: m for m in metrics}
+    units = tuple(org_units)
+    commentary: list[Commentary] = []
+    log: list[tuple[Period, tuple[Action, ...]]] = []
+    exceptions: dict[str, tuple[str, ...]] = {}
+    first_seen: dict[str, Period] = {}
+    for index, period in enumerate(periods):
+        story_index = index + (REPORTING_MONTHS - months)
+        assessments = assess_series(metrics, values, period)
+        flagged = exception_metric_ids(metrics, assessments, period)
+        # a known issue with a recovery plan keeps its narrative every month, flagged or not
+        chosen = [m.id for m in metrics if m.id in flagged or m.id in stories]
+        exceptions[period.label()] = tuple(chosen)
+        lookup = _lookup_factory(metrics, values, period)
+        month_actions: list[Action] = []
+        for metric_id in chosen:
+            metric = by_id[metric_id]
+            facts = collect_facts(metric, values, period, assessments.get(metric_id), units)
+            if facts is None:
+                continue
+            story = stories.get(metric_id)
+            if story is not None:
+                actions = [a for plan in story.actions
+                           if (a := _action_at(plan, metric_id, story_index, period)) is not None]
+                sections = {**story.write(facts, lookup), "actions": _actions_text(actions)}
+                item = _commentary(metric_id, period, sections, story.assurance, story.author,
+                                   story.deep_dive_requested_by)
+            else:
+                first = first_seen.setdefault(metric_id, period)
+                assessment = assessments[metric_id]
+                # a target met this month needs watching, not a recovery plan
+                actions = [] if _met(facts) and not assessment.concern else [
+                    _generic_action(metric, first, period, True)]
+                sections = _generic_sections(facts, assessment, metric, actions)
+                item = _commentary(metric_id, period, sections, _generic_level(assessment),
+                                   "Head of Performance and Business Intelligence, for the "
+                                   f"{metric.definition.exec_lead}", None)
+            commentary.append(item)
+            month_actions.extend(actions)
+        carried = _carry_forward(log, month_actions, period)
+        log.append((period, carried))
+    return Narrative(commentary=tuple(commentary), action_log=tuple(log), exceptions=exceptions)
+
+
+def _carry_forward(log: list[tuple[Period, tuple[Action, ...]]], current: list[Action],
+                   period: Period) -> tuple[Action, ...]:
+    """This month's actions plus every open action from last month that was not updated."""
+    by_id = {a.id: a for a in current}
+    if log:
+        for action in log[-1][1]:
+            if action.id not in by_id and action.status.is_open:
+                by_id[action.id] = action
+    return tuple(sorted(by_id.values(), key=lambda a: (a.metric_id or "", a.id)))
+
+
+def _commentary(metric_id: str, period: Period, sections: dict[str, str],
+                level: AssuranceLevel, author: str, deep_dive: str | None) -> Commentary:
+    ordered = {key: sections[key] for key in COMMENTARY_SECTIONS if sections.get(key)}
+    return Commentary(metric_id=metric_id, period=period.label(), org_unit=TRUST_CODE,
+                      sections=ordered, assurance_level=level, author=author,
+                      deep_dive_requested_by=deep_dive)

@@ -1,0 +1,66 @@
+"""Read any table a user points a command at: CSV, Parquet or an Excel sheet.
+
+Used by commands that take a free-form table (``trustboard spc INPUT``) rather than one of
+the trust's import layouts.  Errors name the file (and sheet) and say what was expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from trustboard.errors import DataValidationError, Problem
+
+__all__ = ["TABLE_SUFFIXES", "read_table", "write_table"]
+
+#: File suffixes a table can be read from or written to.
+TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xlsm", ".xls", ".json")
+
+
+def _fail(path: Path, message: str, *, sheet: str | None = None, expected: str | None = None) -> DataValidationError:
+    problem = Problem("TB-V-FILE", message, file=str(path), sheet=sheet, expected=expected)
+    return DataValidationError(f"cannot read {path}", [problem])
+
+
+def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
+    """Read ``path`` into a Polars frame; Excel reads ``sheet`` (default: the first sheet).
+
+    CSV dates in ISO form (``2024-04-01``) are parsed as dates.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise _fail(source, "file not found", expected="an existing CSV, Parquet or Excel file")
+    suffix = source.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pl.read_csv(source, try_parse_dates=True, infer_schema_length=10_000)
+        if suffix == ".parquet":
+            return pl.read_parquet(source)
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            if sheet is None:
+                return pl.read_excel(source, engine="calamine")
+            return pl.read_excel(source, sheet_name=sheet, engine="calamine")
+    except DataValidationError:
+        raise
+    except Exception as exc:  # the readers raise many types; the user needs the file and the reason
+        raise _fail(source, f"could not be read: {exc}", sheet=sheet) from exc
+    raise _fail(source, f"unsupported file type '{suffix or '(none)'}'", expected="a .csv, .parquet or .xlsx file")
+
+
+def write_table(frame: pl.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to CSV, Parquet, Excel or JSON, chosen by the suffix of ``path``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    suffix = target.suffix.lower()
+    if suffix == ".csv":
+        frame.write_csv(target)
+    elif suffix == ".parquet":
+        frame.write_parquet(target)
+    elif suffix == ".xlsx":
+        frame.write_excel(target, autofit=True)
+    elif suffix == ".json":
+        frame.write_json(target)
+    else:
+        raise _fail(target, f"cannot write a '{suffix or '(none)'}' file", expected="a .csv, .parquet, .xlsx or .json file")
+    return target

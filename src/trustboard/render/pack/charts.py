@@ -1,0 +1,69 @@
+"""The pack's pictures: SPC charts, sparklines and icons from :mod:`trustboard.render.svg`.
+
+The charts are drawn by the product's one chart module; this adapter feeds it the pack's
+:class:`~trustboard.render.pack.model.SeriesPoint` tuples (already suppressed for a public
+forum), so a chart can only show what the model holds: a suppressed point has no value and
+is a gap.  Each picture becomes an SVG data URI for ``<img src alt>`` (the way alt text
+reaches a tagged PDF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import polars as pl
+
+from trustboard.render.pack.model import MetricSection, SeriesPoint
+from trustboard.render.svg import icon_svg, sparkline_svg, spc_chart_svg, svg_to_data_uri
+
+__all__ = ["chart_uri", "icon_uri", "points_frame", "sparkline_uri"]
+
+_SCHEMA = {
+    "date": pl.Date(), "value": pl.Float64(), "rebase_group": pl.Int64(), "mean": pl.Float64(),
+    "lpl": pl.Float64(), "upl": pl.Float64(), "point_type": pl.String(), "target": pl.Float64(),
+    "trajectory": pl.Float64(), "short_group_warning": pl.Boolean(),
+}
+
+
+def points_frame(points: Sequence[SeriesPoint]) -> pl.DataFrame:
+    """The points as the chart module reads them (the SPC engine's column names)."""
+    return pl.DataFrame(
+        [{"date": p.date, "value": p.value, "rebase_group": p.rebase_group, "mean": p.mean,
+          "lpl": p.lpl, "upl": p.upl, "point_type": p.point_type, "target": p.target,
+          "trajectory": p.trajectory, "short_group_warning": p.short_group_warning}
+         for p in points],
+        schema=_SCHEMA,
+        orient="row",
+    )
+
+
+def chart_uri(section: MetricSection, chart_id: str) -> str | None:
+    """The section's SPC chart as a data URI (``None`` when there is nothing to draw)."""
+    if not section.points:
+        return None
+    definition = section.definition
+    svg = spc_chart_svg(
+        points_frame(section.points),
+        chart_id=chart_id,
+        title=definition.short_name or definition.name,
+        unit=definition.unit,
+        improvement_direction=definition.polarity,
+        variation_icon=section.summary.variation_icon,
+        assurance_icon=section.summary.assurance_icon,
+        description=section.statement,
+    )
+    return svg_to_data_uri(svg)
+
+
+def sparkline_uri(points: Sequence[SeriesPoint], last: int) -> str | None:
+    """A sparkline of the last ``last`` points as a data URI (``None`` with fewer than 2 points)."""
+    if len(points) < 2:
+        return None
+    return svg_to_data_uri(sparkline_svg(points_frame(points), last=max(2, last)))
+
+
+@cache
+def icon_uri(name: str | None, size: float = 36.0) -> str:
+    """An MDC icon as a data URI; ``None`` gives the dashed "no icon" circle."""
+    return svg_to_data_uri(icon_svg(name or "empty", size))

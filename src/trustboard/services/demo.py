@@ -1,0 +1,272 @@
+"""``trustboard demo``: build the synthetic demo trust end to end and write its board pack.
+
+The steps are the ones a real trust's month follows, on synthetic data:
+
+1. generate patient-level referrals and run the waiting-times engine over them, for the
+   catalogue's waiting-time metrics (:mod:`trustboard.waits`);
+2. build the demo trust (:func:`trustboard.demo.build_demo_trust`): catalogue, 48 months of
+   values, commentary, actions, forums and cover sheets;
+3. load it into a store (an SQLite file in the output folder unless a database is given);
+4. load the demo Board Assurance Framework register;
+5. refresh SPC for every series;
+6. write each requested forum's pack for the latest month (HTML and PDF), every page labelled
+   as synthetic data.
+
+:func:`write_demo_config` writes the demo catalogue as a configuration folder
+(``metrics.yaml``, ``org_units.yaml``, ``forums.yaml``, ``paper.yaml``) that
+``trustboard catalogue load`` reads, as a full worked example.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from trustboard.demo import (
+    DEFAULT_SEED,
+    FORUM_IDS,
+    LATEST_PERIOD,
+    DemoTrust,
+    build_catalogue,
+    build_demo_trust,
+    build_forums,
+    build_org_units,
+    build_paper_config,
+    demo_periods,
+    meeting_dates,
+    values_from_waits,
+)
+from trustboard.demo.waiting import WAITS_STANDARDS
+from trustboard.errors import OptionsError
+
+__all__ = [
+    "DEMO_DATABASE_FILE",
+    "WAITS_REFERRALS",
+    "WAITS_WARM_UP_MONTHS",
+    "DemoResult",
+    "demo_waits_values",
+    "run_demo",
+    "write_demo_config",
+]
+
+#: Name of the SQLite store written into the output folder.
+DEMO_DATABASE_FILE = "trustboard-demo.sqlite"
+#: Synthetic referrals drawn over the 48 months of history (eight services).
+WAITS_REFERRALS = 150_000
+#: Months of referrals drawn before the history starts, so that waiting lists have built up by
+#: April 2021 instead of starting empty.
+WAITS_WARM_UP_MONTHS = 12
+#: The BAF register of the demo trust (owned by the BAF service).
+_BAF_REGISTER = Path(__file__).with_name("baf_demo_register.yaml")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What :func:`run_demo` built and where it put it."""
+
+    output: Path
+    database: str
+    html: tuple[Path, ...]
+    pdf: tuple[Path, ...]
+    metrics: int
+    values: int
+    commentary: int
+    actions: int
+    waits_metrics: tuple[str, ...]
+    seed: int
+    latest: str
+    seconds: float
+    steps: tuple[tuple[str, float], ...] = field(default=())
+
+
+def demo_waits_values(seed: int, *, referrals: int = WAITS_REFERRALS,
+                      engine: str = "duckdb") -> pl.DataFrame:
+    """Values of the demo's waiting-time metrics, computed from synthetic referrals.
+
+    ``referrals`` are drawn with ``seed`` over the 48 months of the demo history, plus
+    :data:`WAITS_WARM_UP_MONTHS` before it at the same rate; the waiting-times engine computes
+    every month end of the history by team (counts and shares) and by service (percentiles,
+    which cannot be summed).
+    """
+    from trustboard.waits import compute_results, synth
+
+    periods = demo_periods()
+    months = len(periods) + WAITS_WARM_UP_MONTHS
+    extract = synth.generate(round(referrals * months / len(periods)), months=months, seed=seed,
+                             start=periods[0].shift(-WAITS_WARM_UP_MONTHS).start)
+    common: dict[str, Any] = {
+        "events": extract.events, "standards": list(WAITS_STANDARDS), "engine": engine,
+        "start": periods[0], "end": periods[-1],
+    }
+    by_team = compute_results(extract.referrals, extract.contacts, by=("service", "team"), **common)
+    by_service = compute_results(extract.referrals, extract.contacts, by=("service",),
+                                 **{**common, "standards": ["cmh_adult_4w"]})
+    return values_from_waits({k: v.measures for k, v in by_team.items()},
+                             {k: v.measures for k, v in by_service.items()},
+                             build_catalogue(), build_org_units(), LATEST_PERIOD)
+
+
+def _plain(value: Any) -> Any:
+    """YAML-friendly: tuples as lists, enums as their values."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _dump(path: Path, header: str, data: Any) -> Path:
+    text = yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(f"# {header}\n# Synthetic: the trust, its teams and its figures are invented.\n"
+                    + text, encoding="utf-8", newline="\n")
+    return path
+
+
+def write_demo_config(directory: str | Path) -> tuple[Path, ...]:
+    """Write the demo catalogue as a configuration folder; returns the files written.
+
+    ``metrics.yaml``, ``org_units.yaml`` and ``forums.yaml`` are the catalogue folder layout
+    (``docs/catalogue.md``); ``paper.yaml`` is the cover-sheet configuration
+    (``docs/board-pack.md``).
+    """
+    out = Path(directory)
+    if out.exists() and not out.is_dir():
+        raise OptionsError(f"'{out}' exists and is not a folder", code="TB-DEMO-OUTPUT")
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = [m.definition.model_dump(mode="json", exclude_defaults=True)
+               for m in build_catalogue()]
+    units = [u.model_dump(mode="json", exclude_defaults=True) for u in build_org_units()]
+    forums = [f.model_dump(mode="json", exclude_defaults=True) for f in build_forums()]
+    paper = build_paper_config()
+    return (
+        _dump(out / "metrics.yaml", "Metric catalogue of the demo trust (domain.md §2, §3).",
+              {"metrics": metrics}),
+        _dump(out / "org_units.yaml", "Organisation of the demo trust: trust, directorates, "
+              "services, teams.", {"org_units": units}),
+        _dump(out / "forums.yaml", "Forums that receive the demo trust's report.",
+              {"forums": forums}),
+        _dump(out / "paper.yaml", "Cover sheets of the demo trust's papers (domain.md §6).", paper),
+    )
+
+
+def _values_for_store(trust: DemoTrust) -> pl.DataFrame:
+    frame = trust.values
+    digest = hashlib.sha256(frame.write_csv().encode("utf-8")).hexdigest()
+    return frame.with_columns(
+        pl.lit(f"synthetic demo trust, seed {trust.seed}").alias("source_file"),
+        pl.lit(digest).alias("source_hash"),
+    )
+
+
+def _database_for(output: Path, database: str | None) -> str:
+    if database:
+        return database
+    path = output / DEMO_DATABASE_FILE
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if stale.exists():  # a re-run rebuilds the demo store from nothing, so it is repeatable
+            stale.unlink()
+    return str(path)
+
+
+def run_demo(output: str | Path, *, seed: int = DEFAULT_SEED, database: str | None = None,
+             forums: Sequence[str] = ("BOARD",), pdf: bool = True, waits: bool = True,
+             waits_referrals: int = WAITS_REFERRALS,
+             progress: Progress | None = None) -> DemoResult:
+    """Build the demo trust into ``output`` and write the packs of ``forums``.
+
+    ``database`` is a store URL (PostgreSQL or SQLite); without one, a fresh SQLite file in
+    ``output`` is used.  ``waits=False`` skips the waiting-times engine (its metrics then have
+    no values).  ``progress`` receives one line per step.
+    """
+    from trustboard.services.baf import build_section, import_register
+    from trustboard.services.pack import build_pack, load_paper_config
+    from trustboard.services.refresh import refresh_spc
+    from trustboard.store import Store
+
+    unknown = sorted(set(forums) - set(FORUM_IDS))
+    if unknown:
+        raise OptionsError(f"unknown demo forum(s): {', '.join(unknown)}", code="TB-DEMO-FORUM",
+                           hint="demo forums: " + ", ".join(FORUM_IDS))
+    say = progress or (lambda _line: None)
+    started = time.perf_counter()
+    steps: list[tuple[str, float]] = []
+
+    def step(name: str, began: float) -> None:
+        steps.append((name, time.perf_counter() - began))
+        say(f"{name}: {steps[-1][1]:.1f} s")
+
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    db = _database_for(out, database)
+
+    began = time.perf_counter()
+    extra = demo_waits_values(seed, referrals=waits_referrals) if waits else None
+    if waits:
+        step("waiting times from synthetic referrals", began)
+
+    began = time.perf_counter()
+    trust = build_demo_trust(seed, extra_values=extra)
+    step("demo trust generated", began)
+
+    began = time.perf_counter()
+    store, _before, _after = Store.init(db, actor="trustboard demo")
+    try:
+        store.upsert_catalogue(trust.definitions, trust.org_units, trust.forums,
+                               source=f"trustboard demo (seed {seed})",
+                               effective=demo_periods()[0].start)
+        store.write_values(_values_for_store(trust), files=[{
+            "name": f"demo-values-seed-{seed}", "rows": trust.values.height}])
+        store.write_commentary(trust.commentary)
+        for _period, actions in trust.action_log:  # month by month, so slippage is in history
+            store.write_actions(actions)
+    finally:
+        store.close()
+    step("store loaded", began)
+
+    baf_html = None
+    if _BAF_REGISTER.is_file():
+        began = time.perf_counter()
+        import_register(_BAF_REGISTER, database=db, actor="trustboard demo")
+        step("BAF register loaded", began)
+
+    began = time.perf_counter()
+    refresh_spc(database=db, actor="trustboard demo")
+    step("SPC refreshed", began)
+
+    html_paths: list[Path] = []
+    pdf_paths: list[Path] = []
+    config = load_paper_config(build_paper_config())
+    dates = meeting_dates()
+    store = Store.open(db, actor="trustboard demo")
+    try:
+        for forum in forums:
+            began = time.perf_counter()
+            public = next(f.public for f in trust.forums if f.id == forum)
+            if _BAF_REGISTER.is_file():
+                baf_html, _flags = build_section(dates[forum], database=db, public=public,
+                                                 org_unit=trust.org_units[0].code,
+                                                 as_image=True)
+            written = build_pack(store, forum, trust.latest, out, config=config, pdf=pdf,
+                                 synthetic=True, baf_html=baf_html)
+            html_paths.append(written.html_path)
+            if written.pdf_path is not None:
+                pdf_paths.append(written.pdf_path)
+            step(f"pack for {forum}", began)
+    finally:
+        store.close()
+    return DemoResult(
+        output=out, database=db, html=tuple(html_paths), pdf=tuple(pdf_paths),
+        metrics=len(trust.metrics), values=trust.values.height,
+        commentary=len(trust.commentary), actions=len(trust.actions),
+        waits_metrics=tuple(sorted(extra["metric_id"].unique().to_list())) if extra is not None
+        else (), seed=seed, latest=trust.latest.label(),
+        seconds=time.perf_counter() - started, steps=tuple(steps))

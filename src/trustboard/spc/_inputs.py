@@ -1,0 +1,393 @@
+"""Input checks and lookups for :func:`trustboard.spc.compute` (part of the Polars edge).
+
+Every problem in the data is collected and reported at once, naming the 1-based data row
+(the first data row is row 1), the column and the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from trustboard.errors import ProblemCollector
+from trustboard.spc.options import SpcOptions
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "Prepared",
+    "dated_lookup",
+    "mapping_lookup",
+    "prepare_frame",
+    "series_keys",
+]
+
+Floats = npt.NDArray[np.float64]
+
+#: Columns of ``SpcResult.points`` besides the series columns.
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "date", "value", "rebase_group", "mean", "lpl", "upl", "outside_limits", "close_to_limits",
+    "relative_to_mean", "special_cause_flag", "special_cause_type", "point_type", "target",
+    "trajectory", "short_group_warning", "numerator", "denominator",
+)
+_NESTED = (pl.List, pl.Array, pl.Struct, pl.Object)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The data sorted by series and date, with its arrays."""
+
+    frame: pl.DataFrame
+    by: list[str]
+    values: Floats | None
+    numerator: Floats | None
+    denominator: Floats | None
+    rebase_column: npt.NDArray[np.bool_] | None
+    trajectory_column: Floats | None
+    series_starts: npt.NDArray[np.int64]
+    keep_times: bool
+
+    def output_dates(self) -> pl.Series:
+        """The ``date`` column of the output: a Date unless the input carried times of day."""
+        day = self.frame.get_column("date")
+        if day.dtype == pl.Date or self.keep_times:
+            return day
+        return day.dt.date()
+
+
+def _add(collector: ProblemCollector, code: str, message: str, frame: pl.DataFrame, column: str,
+         source: str, expected: str) -> None:
+    for row, value in frame.select("_row", column).iter_rows():
+        collector.add(code, message, row=row, column=source, value=value, expected=expected)
+
+
+def prepare_frame(
+    frame: pl.DataFrame,
+    opts: SpcOptions,
+    *,
+    date: str,
+    value: str | None,
+    numerator: str | None,
+    denominator: str | None,
+    by: list[str],
+) -> Prepared:
+    """Check the columns and rows of ``frame`` against ``opts`` and sort it by series and date.
+
+    Raises :class:`~trustboard.errors.DataValidationError` listing every problem found.
+    """
+    collector = ProblemCollector()
+    schema = frame.schema
+    roles: list[tuple[str, str]] = [("date", date)]
+    roles += [("value", name) for name in (value,) if name is not None]
+    roles += [("numerator", numerator)] if numerator is not None else []
+    roles += [("denominator", denominator)] if denominator is not None else []
+    roles += [("series", name) for name in by]
+    rebase_name = opts.rebase if isinstance(opts.rebase, str) else None
+    trajectory_name = opts.trajectory if isinstance(opts.trajectory, str) else None
+    roles += [("rebase", rebase_name)] if rebase_name else []
+    roles += [("trajectory", trajectory_name)] if trajectory_name else []
+    for role, name in roles:
+        if name not in schema:
+            collector.add(
+                "TB-SPC-COLUMN-MISSING", f"the {role} column '{name}' is not in the data",
+                column=name, expected="one of: " + ", ".join(frame.columns),
+            )
+    for name in by:
+        if name in OUTPUT_COLUMNS or name.startswith("_"):
+            collector.add(
+                "TB-SPC-COLUMN-NAME", f"series column '{name}' clashes with an output column",
+                column=name, expected="a name other than " + ", ".join(OUTPUT_COLUMNS),
+            )
+        elif name in schema and isinstance(schema[name], _NESTED):
+            collector.add("TB-SPC-COLUMN-TYPE", f"series column '{name}' holds nested values",
+                          column=name, value=str(schema[name]), expected="text or numbers")
+    if len(set(by)) != len(by) or date in by:
+        collector.add("TB-SPC-COLUMN-NAME", "a column is used twice in by= or as the date",
+                      column=", ".join(by))
+    collector.raise_if_any("the data does not have the columns the SPC options need")
+
+    for role, name in roles:
+        dtype = schema[name]
+        if role in ("value", "numerator", "denominator", "trajectory") and not dtype.is_numeric():
+            collector.add("TB-SPC-COLUMN-TYPE", f"the {role} column '{name}' is not numeric",
+                          column=name, value=str(dtype), expected="numbers")
+        if role == "date" and not (dtype in (pl.Date, pl.String) or isinstance(dtype, pl.Datetime)):
+            collector.add("TB-SPC-COLUMN-TYPE", f"the date column '{name}' does not hold dates",
+                          column=name, value=str(dtype), expected="Date or Datetime")
+        if role == "rebase" and not (dtype == pl.Boolean or dtype.is_integer()):
+            collector.add("TB-SPC-COLUMN-TYPE", f"the rebase column '{name}' is not 0/1",
+                          column=name, value=str(dtype), expected="0/1 or true/false")
+    collector.raise_if_any("the data columns have the wrong types")
+
+    date_type = schema[date]
+    date_expr = pl.col(date)
+    if date_type == pl.String:
+        date_expr = date_expr.str.to_date(format="%Y-%m-%d", strict=False)
+    selected: list[pl.Expr] = [
+        pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row"),
+        *(pl.col(name) for name in by),
+        date_expr.alias("date"),
+        pl.col(date).alias("_date_in"),
+    ]
+    for alias, source in (("_value", value), ("_num", numerator), ("_den", denominator),
+                          ("_trajectory", trajectory_name)):
+        if source is not None:
+            selected.append(pl.col(source).cast(pl.Float64).alias(alias))
+    if rebase_name is not None:
+        selected.append(pl.col(rebase_name).cast(pl.Int64).alias("_rebase"))
+    work = frame.select(selected)
+
+    _row_problems(work, opts, by, date, value, numerator, denominator, rebase_name, collector)
+    collector.raise_if_any("the data cannot be charted")
+
+    work = _sorted(work, by)
+    # After sorting, a series starts where any series column changes, and a duplicate date is
+    # a row with the same series and date as the row before it.
+    same_series = pl.lit(True)
+    for name in by:
+        same_series = same_series & (pl.col(name) == pl.col(name).shift(1)).fill_null(False)
+    marks = work.select(
+        (~same_series).alias("_new"),
+        (same_series & (pl.col("date") == pl.col("date").shift(1)).fill_null(False)).alias("_dup"),
+    )
+    new_series = marks.get_column("_new").to_numpy().copy()
+    if new_series.size:
+        new_series[0] = True
+    dup = marks.get_column("_dup").to_numpy()
+    if dup.any():
+        rows = np.flatnonzero(dup)
+        involved = np.unique(np.concatenate([rows, rows - 1]))
+        _add(collector, "TB-SPC-DUPLICATE-DATE", "the date appears more than once in the same series",
+             work[involved].with_columns(pl.col("date").cast(pl.String)), "date", date,
+             "one row per series and date")
+    collector.raise_if_any("the data has duplicate dates")
+    starts = np.flatnonzero(new_series).astype(np.int64)
+    keep_times = isinstance(date_type, pl.Datetime) and bool(
+        work.select((pl.col("date") != pl.col("date").dt.truncate("1d")).any()).item()
+    )
+
+    def array(name: str) -> Floats | None:
+        if name not in work.columns:
+            return None
+        return np.ascontiguousarray(work.get_column(name).to_numpy(), dtype=np.float64)
+
+    rebase_col = None
+    if rebase_name is not None:
+        rebase_col = work.get_column("_rebase").fill_null(0).to_numpy() == 1
+    return Prepared(
+        frame=work.drop([c for c in ("_date_in",) if c in work.columns]),
+        by=by,
+        values=array("_value"),
+        numerator=array("_num"),
+        denominator=array("_den"),
+        rebase_column=rebase_col,
+        trajectory_column=array("_trajectory"),
+        series_starts=starts,
+        keep_times=keep_times,
+    )
+
+
+def _row_problems(
+    work: pl.DataFrame,
+    opts: SpcOptions,
+    by: list[str],
+    date: str,
+    value: str | None,
+    numerator: str | None,
+    denominator: str | None,
+    rebase_name: str | None,
+    collector: ProblemCollector,
+) -> None:
+    missing_date = work.filter(pl.col("date").is_null())
+    if missing_date.height:
+        _add(collector, "TB-SPC-DATE-MISSING", "the date is missing or not a date (yyyy-mm-dd)",
+             missing_date.with_columns(pl.col("_date_in").cast(pl.String)), "_date_in", date,
+             "a date")
+    for series_column in by:
+        _add(collector, "TB-SPC-SERIES-MISSING", f"the series column '{series_column}' is empty",
+             work.filter(pl.col(series_column).is_null()), series_column, series_column,
+             "a series name")
+    checks: list[tuple[str, str | None]] = [("_value", value), ("_num", numerator), ("_den", denominator)]
+    for alias, source in checks:
+        if source is None:
+            continue
+        _add(collector, "TB-SPC-VALUE-INFINITE", "the value is infinite",
+             work.filter(pl.col(alias).is_infinite()), alias, source, "a finite number")
+    chart = opts.chart
+    whole = {"p", "pp", "u", "up", "c", "g"}
+    counts: list[tuple[str, str | None]] = []
+    if chart in ("p", "pp"):
+        counts = [("_num", numerator), ("_den", denominator)]
+    elif chart in ("u", "up"):
+        counts = [("_num", numerator)]
+    elif chart in ("c", "g", "t"):
+        counts = [("_value", value)]
+    for alias, count_name in counts:
+        col = pl.col(alias)
+        _add(collector, "TB-SPC-COUNT-NEGATIVE", f"a {chart} chart needs counts of zero or more",
+             work.filter(col < 0), alias, str(count_name), "a number of zero or more")
+        if chart in whole:
+            _add(collector, "TB-SPC-COUNT-NOT-WHOLE", f"a {chart} chart needs whole-number counts",
+                 work.filter(col.is_finite() & (col != col.round(0))), alias, str(count_name),
+                 "a whole number")
+    if denominator is not None:
+        den = pl.col("_den")
+        _add(collector, "TB-SPC-DENOMINATOR-ZERO", "the denominator is zero", work.filter(den == 0),
+             "_den", denominator, "a denominator above zero")
+        if chart in ("u", "up", "xmr"):
+            _add(collector, "TB-SPC-DENOMINATOR-NEGATIVE", "the denominator is negative",
+                 work.filter(den < 0), "_den", denominator, "a denominator above zero")
+    if chart in ("p", "pp") and numerator is not None:
+        over = work.filter(pl.col("_num") > pl.col("_den"))
+        for row, num, den in over.select("_row", "_num", "_den").iter_rows():
+            collector.add("TB-SPC-NUMERATOR-EXCEEDS", "the numerator is larger than the denominator",
+                          row=row, column=numerator, value=num,
+                          expected=f"a numerator of at most the denominator ({den:g})")
+    if rebase_name is not None:
+        _add(collector, "TB-SPC-REBASE-VALUE", "the rebase flag is not 0 or 1",
+             work.filter(~pl.col("_rebase").is_in([0, 1]) & pl.col("_rebase").is_not_null()),
+             "_rebase", rebase_name, "0 or 1")
+
+
+def _sorted(work: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """``work`` sorted by series then date (stable); skips the sort when already in order."""
+    if work.height < 2:
+        return work
+    in_order = pl.lit(False)
+    for name in reversed([*by, "date"]):
+        previous = pl.col(name).shift(1)
+        in_order = (pl.col(name) > previous) | ((pl.col(name) == previous) & in_order)
+    if _order_holds(work, in_order):
+        return work
+    return work.sort([*by, "date"], maintain_order=True)
+
+
+def _order_holds(work: pl.DataFrame, in_order: pl.Expr) -> bool:
+    """Whether every row after the first satisfies ``in_order`` against the row before it."""
+    return bool(work.select(in_order.slice(1).all()).item())
+
+
+def series_keys(prepared: Prepared) -> set[Any]:
+    """The series keys in the data: the by-value, or a tuple for several by columns."""
+    if not prepared.by:
+        return set()
+    rows = prepared.frame[prepared.series_starts].select(prepared.by).rows()
+    if len(prepared.by) == 1:
+        return {row[0] for row in rows}
+    return set(rows)
+
+
+def _key_parts(key: Any, width: int) -> tuple[Any, ...] | None:
+    parts = key if isinstance(key, tuple) else (key,)
+    return parts if len(parts) == width else None
+
+
+def mapping_lookup(
+    prepared: Prepared,
+    items: Sequence[tuple[Any, Any]],
+    keys: set[Any],
+    option: str,
+    collector: ProblemCollector,
+    *,
+    with_date: bool,
+) -> Floats | None:
+    """Per-row values from ``(series key, value)`` pairs (or ``(series key, date)`` pairs).
+
+    Keys that are not series in the data are problems.  With ``with_date`` the result is 1.0
+    on rows whose series and date match a pair, NaN elsewhere.
+    """
+    by = prepared.by
+    records: list[tuple[Any, ...]] = []
+    for key, item in items:
+        parts = _key_parts(key, len(by))
+        single = parts[0] if parts is not None and len(by) == 1 else parts
+        if parts is None or single not in keys:
+            collector.add(
+                f"TB-SPC-{option.upper()}-KEY", f"{option} names a series that is not in the data",
+                column=option, value=str(key),
+                expected=f"a series key of {', '.join(by)} present in the data",
+            )
+            continue
+        records.append((*parts, item if with_date else float(item)))
+    if collector:
+        return None
+    schema = prepared.frame.schema
+    names = [*by, "date" if with_date else "_found"]
+    lookup = pl.DataFrame(records, schema=names, orient="row", strict=False)
+    lookup = lookup.with_columns([pl.col(name).cast(schema[name], strict=False) for name in by])
+    on = list(by)
+    if with_date:
+        lookup = lookup.with_columns(pl.col("date").cast(schema["date"]), pl.lit(1.0).alias("_found"))
+        on.append("date")
+    lookup = lookup.unique(subset=on, keep="first")
+    found = prepared.frame.select(on).join(lookup, on=on, how="left", maintain_order="left")
+    return np.asarray(found.get_column("_found").to_numpy(), dtype=np.float64)
+
+
+def dated_lookup(
+    prepared: Prepared,
+    table: pl.DataFrame,
+    column: str,
+    keys: set[Any],
+    collector: ProblemCollector,
+) -> Floats | None:
+    """Per-row values from a dated table: the row in force at each point's date.
+
+    The table has a ``date`` or ``valid_from`` column, the value column (``target`` or
+    ``trajectory``) and either every series column or none (then it applies to all series).
+    """
+    by = prepared.by
+    label = f"the {column} table"
+    day = "date" if "date" in table.columns else "valid_from" if "valid_from" in table.columns else None
+    if day is None:
+        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has no date or valid_from column",
+                      column=column, expected="a date or valid_from column")
+    if column not in table.columns:
+        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has no '{column}' column",
+                      column=column, expected=f"a numeric '{column}' column")
+    elif not table.schema[column].is_numeric():
+        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} column '{column}' is not numeric",
+                      column=column, value=str(table.schema[column]), expected="numbers")
+    present = [name for name in by if name in table.columns]
+    if present and len(present) != len(by):
+        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has some series columns but not all",
+                      column=column, value=", ".join(present), expected="all of " + ", ".join(by))
+    if collector or day is None:
+        return None
+    on_by = list(by) if present else []
+    schema = prepared.frame.schema
+    right = table.select(
+        *[pl.col(name).cast(schema[name], strict=False) for name in on_by],
+        _as_date_type(pl.col(day), table.schema[day], schema["date"]).alias("date"),
+        pl.col(column).cast(pl.Float64).alias("_found"),
+    ).with_row_index("_table_row", offset=1)
+    for row, value in table.with_row_index("_r", offset=1).filter(right.get_column("date").is_null()).select("_r", day).iter_rows():
+        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has a row without a valid date",
+                      row=row, column=day, value=str(value), expected="a date")
+    if on_by:
+        for key_row in right.select(on_by).unique().rows():
+            key = key_row[0] if len(on_by) == 1 else key_row
+            if key not in keys:
+                collector.add(f"TB-SPC-{column.upper()}-KEY", f"{label} names a series that is not in the data",
+                              column=column, value=str(key), expected="a series present in the data")
+    if right.select(pl.struct([*on_by, "date"]).is_duplicated().any()).item():
+        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has two rows for the same series and date",
+                      column=column, expected="one row per series and date")
+    if collector:
+        return None
+    left = prepared.frame.select(*on_by, "date").with_row_index("_pos").sort("date")
+    joined = left.join_asof(
+        right.drop("_table_row").sort("date"), on="date", by=on_by or None,
+        strategy="backward", check_sortedness=False,
+    ).sort("_pos")
+    return np.asarray(joined.get_column("_found").to_numpy(), dtype=np.float64)
+
+
+def _as_date_type(expr: pl.Expr, source: pl.DataType, wanted: pl.DataType) -> pl.Expr:
+    if source == pl.String:
+        expr = expr.str.to_date(format="%Y-%m-%d", strict=False)
+    return expr.cast(wanted, strict=False)

@@ -1,0 +1,672 @@
+"""The DuckDB engine (default): in-process SQL over files, frames or DuckDB relations.
+
+The heavy work is three passes over the data, whatever the number of standards:
+
+1. normalise each table to canonical names and types (Parquet files and in-memory tables
+   are scanned in place; CSV is loaded once), counting every referral check in one scan and
+   listing offending rows only when something is wrong;
+2. one ``GROUP BY referral_id`` over the contacts that keeps, for each distinct contact
+   filter of the standards asked for, the dates of the first *k* qualifying contacts
+   (DuckDB's ``min(x, k)``), the earliest contact and the count of empty dates; one full
+   outer join of that with the referrals serves both the contact checks and every standard;
+3. per standard, one scan of the joined referrals that reduces them to all their
+   histograms at once (``GROUPING SETS``; :mod:`trustboard.waits.engines.base`).
+
+Contact filters first compare the source text with the listed codes and normalise only the
+values that are not already in normal form, which saves about a fifth of the contact pass's
+CPU time (4.7 s against 5.9 s for 30 million contacts) without changing which contacts
+qualify.
+
+No range join between referrals and month ends is needed: a referral received on day *s*
+whose clock stopped or which closed in month *c* is open exactly at month ends
+``month(s) <= m < c``, so counting referrals per (start day, closing month) is enough to
+rebuild every month end's waiting list exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from trustboard.errors import OptionsError, ProblemCollector
+from trustboard.waits.engines.base import (
+    Histograms,
+    MonthCalendar,
+    WaitsInputs,
+)
+from trustboard.waits.mapping import ColumnMapping
+from trustboard.waits.spec import Cohort, Standard, StopRule
+
+__all__ = ["DuckDBEngine", "open_source", "sql_list"]
+
+_POSITION = "__trustboard_position"
+#: At most this many rows are listed per kind of problem; the rest are summarised.
+MAX_LISTED = 50
+
+_REQUIRED = {
+    "referrals": ("referral_id", "service", "received_date"),
+    "contacts": ("referral_id", "contact_date", "attendance_code"),
+    "events": ("referral_id", "event_type", "event_date"),
+}
+_DATE_COLUMNS = {"received_date", "closed_date", "contact_date", "event_date"}
+_CODE_COLUMNS = {"attendance_code", "mechanism"}
+#: contact columns that stop rules filter on
+_CODE_FILTERED = ("attendance_code", "mechanism", "activity_type")
+_TRUE = "('Y','YES','TRUE','T','1')"
+_FALSE = "('N','NO','FALSE','F','0','')"
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+            "UINTEGER", "UBIGINT", "DOUBLE", "FLOAT", "DECIMAL")
+
+
+def sql_list(values: Sequence[str]) -> str:
+    """A SQL list literal of strings: ``('a', 'b')``."""
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_numeric(sql_type: str) -> bool:
+    return sql_type.upper().startswith(_NUMERIC)
+
+
+def open_source(con: duckdb.DuckDBPyConnection, source: Any, name: str) -> tuple[str, str | None, int]:
+    """Make ``source`` queryable as ``name``; returns (SQL relation, file label, row offset).
+
+    The row offset turns DuckDB's 0-based ``rowid`` into the row a person sees: 2 for CSV
+    (header on row 1), 1 for Parquet and in-memory tables (1-based record number).
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if path.is_dir():
+            pattern = str(path / "*.parquet")
+            return f"read_parquet('{pattern}')", str(path), 1
+        if not path.exists():
+            raise OptionsError(f"the {name} file {path} does not exist")
+        text = str(path).replace("'", "''")
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return f"read_parquet('{text}', file_row_number = true)", str(path), 1
+        if path.suffix.lower() in (".csv", ".txt"):
+            return f"read_csv('{text}', header = true, all_varchar = true)", str(path), 2
+        raise OptionsError(f"the {name} file {path} is neither CSV nor Parquet")
+    table = _to_arrow(source, name)
+    # a position column lets the table be scanned in place and still report row numbers
+    table = table.append_column(_POSITION, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    con.register(f"src_{name}", table)
+    return f"src_{name}", None, 1
+
+
+def _to_arrow(source: Any, name: str) -> Any:
+    if isinstance(source, duckdb.DuckDBPyRelation):
+        return source.to_arrow_table()
+    module = type(source).__module__
+    if module.startswith("polars"):
+        if hasattr(source, "collect") and not hasattr(source, "to_arrow"):
+            source = source.collect()
+        return source.to_arrow()
+    if module.startswith("pandas"):
+        return pa.Table.from_pandas(source, preserve_index=False)
+    if isinstance(source, pa.RecordBatchReader):
+        return source.read_all()
+    if isinstance(source, pa.Table):
+        return source
+    raise OptionsError(
+        f"the {name} input is a {type(source).__name__}; the DuckDB engine takes a file path, "
+        "a Polars, pandas or Arrow table, or a DuckDB relation"
+    )
+
+
+def _depth(standard: Standard) -> int:
+    """How many qualifying contact dates a standard needs per referral."""
+    if standard.cohort is Cohort.FINISHED_COURSE:
+        return max(standard.stop.contact_number, standard.course_min_contacts)
+    return standard.stop.contact_number
+
+
+class _Table:
+    """One normalised input table in the connection, with what is needed to report rows."""
+
+    def __init__(self, name: str, table: str, file: str | None, offset: int) -> None:
+        self.name = name
+        self.table = table
+        self.file = file
+        self.offset = offset
+        self.raw: dict[str, str] = {}
+        #: SQL giving a row's 0-based position in its source
+        self.position = "t.rowid"
+        #: code columns whose source text is also in the table as ``_src_<column>``, with
+        #: the SQL that normalises that text
+        self.plain_codes: dict[str, str] = {}
+
+    def row(self, rowid: int) -> int:
+        return int(rowid) + self.offset
+
+
+class DuckDBEngine:
+    """Waiting times on DuckDB; ``threads`` caps DuckDB's worker threads."""
+
+    name = "duckdb"
+
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+        self.threads = threads
+        self.memory_limit = memory_limit
+        #: seconds spent in each phase of the last run (load, stops, histograms)
+        self.timings: dict[str, float] = {}
+
+    # -- loading and validation ---------------------------------------------------------
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+        if self.threads:
+            con.execute(f"SET threads = {int(self.threads)}")
+        if self.memory_limit:
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+        return con
+
+    def _normalise(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        kind: str,
+        source: Any,
+        mapping: ColumnMapping,
+        id_type: str | None,
+        problems: ProblemCollector,
+    ) -> _Table | None:
+        from trustboard.waits.mapping import CANONICAL
+
+        relation, file, offset = open_source(con, source, kind)
+        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        types = {row[0]: str(row[1]) for row in described}
+        available = list(types)
+        table = _Table(kind, f"tb_{kind}", file, offset)
+        in_place = "file_row_number" if "file_row_number = true" in relation else None
+        if relation.startswith("src_"):
+            in_place = _POSITION
+        selects: list[str] = []
+        missing = False
+        for column in CANONICAL[kind]:
+            source_name = mapping.source_for(kind, column, available)
+            if source_name is None:
+                if column in _REQUIRED[kind]:
+                    problems.add(
+                        "TB-WAITS-MISSING-COLUMN",
+                        f"the {kind} table has no column {mapping.describe(kind, column)}",
+                        file=file,
+                        column=column,
+                        expected=f"a column named {mapping.describe(kind, column)}",
+                    )
+                    missing = True
+                    continue
+                default = "false" if column == "rejected" else "NULL::VARCHAR"
+                if column in _DATE_COLUMNS:
+                    default = "NULL::DATE"
+                selects.append(f"{default} AS {column}")
+                continue
+            expr, raw = self._expression(column, _quote(source_name), types[source_name], id_type)
+            if column in mapping.values:
+                recode = " ".join(
+                    f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in mapping.values[column].items()
+                )
+                expr = f"CASE {expr} {recode} ELSE {expr} END" if recode else expr
+            selects.append(f"{expr} AS {column}")
+            if in_place and column in _CODE_FILTERED and column not in mapping.values and types[source_name].upper() == "VARCHAR":
+                # the untouched text lets a contact filter test clean values without
+                # normalising every row (see _code_test); free in a view that is not read
+                selects.append(f"{_quote(source_name)} AS _src_{column}")
+                table.plain_codes[column] = self._expression(column, f"_src_{column}", "VARCHAR", id_type)[0]
+            if raw is not None:
+                selects.append(f"{raw} AS _raw_{column}")
+                table.raw[column] = source_name
+        if missing:
+            return None
+        if in_place:
+            # single Parquet files and in-memory tables are scanned in place (no copy)
+            table.position = "t._position"
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {table.table} AS SELECT {', '.join(selects)}, "
+                f"{in_place} AS _position FROM {relation}"
+            )
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table.table} AS SELECT {', '.join(selects)} FROM {relation}")
+        return table
+
+    @staticmethod
+    def _expression(column: str, ref: str, sql_type: str, id_type: str | None) -> tuple[str, str | None]:
+        upper = sql_type.upper()
+        if column in _DATE_COLUMNS:
+            if upper == "DATE":
+                return ref, None
+            if upper.startswith("TIMESTAMP"):
+                return f"CAST({ref} AS DATE)", None
+            text = f"trim(CAST({ref} AS VARCHAR))"
+            parsed = (
+                f"CASE WHEN {text} = '' THEN NULL ELSE CAST(coalesce("
+                f"try_strptime({text}, '%Y-%m-%d'), try_strptime({text}, '%d/%m/%Y'), "
+                f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), try_strptime({text}, '%Y-%m-%dT%H:%M:%S')"
+                ") AS DATE) END"
+            )
+            return parsed, f"CAST({ref} AS VARCHAR)"
+        if column == "rejected":
+            if upper == "BOOLEAN":
+                return f"coalesce({ref}, false)", None
+            if upper == "DATE" or upper.startswith("TIMESTAMP"):
+                return f"({ref} IS NOT NULL)", None
+            if _is_numeric(upper):
+                return f"coalesce({ref} <> 0, false)", None
+            text = f"upper(trim(CAST({ref} AS VARCHAR)))"
+            expr = (
+                f"CASE WHEN {ref} IS NULL OR {text} IN {_FALSE} THEN false "
+                f"WHEN {text} IN {_TRUE} THEN true "
+                f"WHEN try_strptime(trim({ref}), '%Y-%m-%d') IS NOT NULL "
+                f"OR try_strptime(trim({ref}), '%d/%m/%Y') IS NOT NULL THEN true END"
+            )
+            return expr, f"CAST({ref} AS VARCHAR)"
+        if column == "referral_id":
+            if id_type == "BIGINT" and _is_numeric(upper):
+                return f"CAST({ref} AS BIGINT)", None
+            return f"trim(CAST({ref} AS VARCHAR))", None
+        if _is_numeric(upper) and upper.startswith(("DOUBLE", "FLOAT", "DECIMAL")):
+            text = f"CAST(CAST({ref} AS BIGINT) AS VARCHAR)"
+        else:
+            text = f"nullif(trim(CAST({ref} AS VARCHAR)), '')"
+        if column == "mechanism":
+            return f"CASE WHEN regexp_full_match({text}, '[0-9]') THEN '0' || {text} ELSE {text} END", None
+        if column == "priority":
+            return f"lower({text})", None
+        return text, None
+
+    def _check_rows(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: _Table,
+        checks: list[tuple[str, str, str, str, str]],
+        problems: ProblemCollector,
+        join: str = "",
+    ) -> None:
+        """Count every check in one scan; list offending rows only for checks that fail.
+
+        A check is (code, message, column, SQL condition, SQL value expression).
+        """
+        if not checks:
+            return
+        counts_sql = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, _, _, cond, _ in checks)
+        counts = con.execute(f"SELECT {counts_sql} FROM {table.table} t {join}").fetchone() or ()
+        for (code, message, column, cond, value), count in zip(checks, counts, strict=True):
+            if not count:
+                continue
+            rows = con.execute(
+                f"SELECT {table.position}, CAST({value} AS VARCHAR) FROM {table.table} t {join} "
+                f"WHERE {cond} ORDER BY {table.position} LIMIT {MAX_LISTED}"
+            ).fetchall()
+            for rowid, shown in rows:
+                problems.add(code, message, file=table.file or table.name, row=table.row(rowid),
+                             column=column, value=shown)
+            if count > len(rows):
+                problems.add(code, f"{message}: {count - len(rows)} more row(s) not listed",
+                             file=table.file or table.name, column=column)
+
+    def load(
+        self, con: duckdb.DuckDBPyConnection, inputs: WaitsInputs, problems: ProblemCollector
+    ) -> dict[str, _Table]:
+        """Normalise the inputs and check the referrals row by row (one scan).
+
+        Missing columns raise at once; other problems are collected in ``problems``.
+        """
+        # in-memory inputs become Arrow once (the type probe and the load share the copy)
+        def arrow_once(source: Any, kind: str) -> Any:
+            if source is None or isinstance(source, (str, Path)):
+                return source
+            return _to_arrow(source, kind)
+
+        inputs = WaitsInputs(
+            arrow_once(inputs.referrals, "referrals"),
+            arrow_once(inputs.contacts, "contacts"),
+            arrow_once(inputs.events, "events"),
+            inputs.mapping,
+        )
+        id_type = self._id_type(con, inputs)
+        loaded = {
+            "referrals": self._normalise(con, "referrals", inputs.referrals, inputs.mapping, id_type, problems),
+            "contacts": self._normalise(con, "contacts", inputs.contacts, inputs.mapping, id_type, problems),
+        }
+        if inputs.events is not None:
+            loaded["events"] = self._normalise(con, "events", inputs.events, inputs.mapping, id_type, problems)
+        problems.raise_if_any("the waiting-time input is not valid")
+        tables = {k: v for k, v in loaded.items() if v is not None}
+        ref = tables["referrals"]
+        checks = [
+            ("TB-WAITS-MISSING-VALUE", "referral id is empty", "referral_id", "t.referral_id IS NULL", "t.referral_id"),
+            ("TB-WAITS-MISSING-VALUE", "referral received date is empty", "received_date",
+             "t.received_date IS NULL AND " + ("(t._raw_received_date IS NULL OR trim(t._raw_received_date) = '')" if "received_date" in ref.raw else "true"),
+             "t.received_date"),
+            ("TB-WAITS-CLOSED-BEFORE-RECEIVED", "referral closed before it was received", "closed_date",
+             "t.closed_date < t.received_date", "t.closed_date"),
+        ]
+        for column in ("received_date", "closed_date"):
+            if column in ref.raw:
+                checks.append(("TB-WAITS-BAD-DATE", "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)", column,
+                               f"t.{column} IS NULL AND trim(t._raw_{column}) <> ''", f"t._raw_{column}"))
+        if "rejected" in ref.raw:
+            checks.append(("TB-WAITS-BAD-FLAG", "rejected flag not understood (expected Y/N, true/false, 1/0 or a date)",
+                           "rejected", "t.rejected IS NULL", "t._raw_rejected"))
+        self._check_rows(con, ref, checks, problems)
+        duplicates = con.execute(
+            f"SELECT referral_id, count(*) FROM {ref.table} WHERE referral_id IS NOT NULL "
+            f"GROUP BY referral_id HAVING count(*) > 1 ORDER BY referral_id LIMIT {MAX_LISTED}"
+        ).fetchall()
+        for referral_id, count in duplicates:
+            problems.add("TB-WAITS-DUPLICATE-REFERRAL", f"referral id appears {count} times",
+                         file=ref.file or "referrals", column="referral_id", value=str(referral_id))
+        return tables
+
+    def _check_links(
+        self, con: duckdb.DuckDBPyConnection, tables: dict[str, _Table], problems: ProblemCollector
+    ) -> None:
+        """Check contacts and events against the referrals.
+
+        The per-referral aggregates already hold each referral's earliest date and count of
+        empty dates, so a join of those (one row per referral) with the referrals shows
+        whether anything is wrong; only then are the offending rows looked up one by one.
+        """
+        for kind, date_column in (("contacts", "contact_date"), ("events", "event_date")):
+            table = tables.get(kind)
+            if table is None:
+                continue
+            if kind == "contacts":
+                # tb_refx is the full outer join of referrals and per-referral contact dates
+                flags = con.execute(
+                    "SELECT count(*) FILTER (WHERE NOT _known), count(*) FILTER (WHERE _first_date < received_date), "
+                    "coalesce(sum(_empty_dates), 0) FROM tb_refx"
+                ).fetchone() or (0, 0, 0)
+            else:
+                flags = con.execute(
+                    "SELECT count(*) FILTER (WHERE r.referral_id IS NULL), "
+                    "count(*) FILTER (WHERE a._first_date < r.received_date), coalesce(sum(a._empty_dates), 0) "
+                    f"FROM tb_estops a LEFT JOIN {tables['referrals'].table} r ON r.referral_id = a.referral_id"
+                ).fetchone() or (0, 0, 0)
+            if not any(flags):
+                continue
+            join = f"LEFT JOIN {tables['referrals'].table} r ON r.referral_id = t.referral_id"
+            empty = f"t.{date_column} IS NULL"
+            if date_column in table.raw:
+                empty += f" AND (t._raw_{date_column} IS NULL OR trim(t._raw_{date_column}) = '')"
+            checks = [
+                ("TB-WAITS-UNKNOWN-REFERRAL", f"{kind[:-1]} for a referral that is not in the referrals table",
+                 "referral_id", "r.referral_id IS NULL", "t.referral_id"),
+                ("TB-WAITS-MISSING-VALUE", f"{kind[:-1]} date is empty", date_column, empty, f"t.{date_column}"),
+                ("TB-WAITS-BEFORE-REFERRAL", f"{kind[:-1]} dated before the referral was received", date_column,
+                 f"t.{date_column} < r.received_date", f"t.{date_column}"),
+            ]
+            if date_column in table.raw:
+                checks.append(("TB-WAITS-BAD-DATE", "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
+                               date_column, f"t.{date_column} IS NULL AND trim(t._raw_{date_column}) <> ''",
+                               f"t._raw_{date_column}"))
+            self._check_rows(con, table, checks, problems, join)
+
+    def _id_type(self, con: duckdb.DuckDBPyConnection, inputs: WaitsInputs) -> str:
+        """BIGINT when every table's referral id is an integer column, else VARCHAR."""
+        kinds = [("referrals", inputs.referrals), ("contacts", inputs.contacts)]
+        if inputs.events is not None:
+            kinds.append(("events", inputs.events))
+        for kind, source in kinds:
+            relation, _, _ = open_source(con, source, f"probe_{kind}")
+            described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+            types = {row[0]: str(row[1]) for row in described}
+            name = inputs.mapping.source_for(kind, "referral_id", list(types))
+            if name is None or not _is_numeric(types[name]) or types[name].upper().startswith(("DOUBLE", "FLOAT")):
+                return "VARCHAR"
+        return "BIGINT"
+
+    # -- clock stops ----------------------------------------------------------------------
+
+    @staticmethod
+    def _code_test(column: str, values: Sequence[str], table: _Table) -> str:
+        """SQL: whether a contact's (normalised) ``column`` is one of ``values``.
+
+        Normalising text (trim, empty to NULL, one-digit mechanisms zero-padded) is a large
+        part of the contact pass's cost, so where the source text is at hand a value that
+        is already in normal form and listed is accepted as it stands; only the other rows
+        are normalised (the normalising SQL sits inside the CASE so that it runs for those
+        rows alone).  A listed value is in normal form when it is trimmed, non-empty and
+        (for mechanisms) not a single digit, so the result is exactly ``column IN values``.
+        """
+        test = f"{column} IN {sql_list(values)}"
+        if column not in table.plain_codes:
+            return test
+        plain = [v for v in values if v and v == v.strip()
+                 and not (column == "mechanism" and len(v) == 1 and v in "0123456789")]
+        if not plain:
+            return test
+        normalised = table.plain_codes[column]
+        return f"(CASE WHEN _src_{column} IN {sql_list(plain)} THEN true ELSE ({normalised}) IN {sql_list(values)} END)"
+
+    def _contact_filter(self, rule: StopRule, table: _Table) -> str:
+        parts = [self._code_test("attendance_code", rule.attendance_codes, table)]
+        if rule.mechanisms:
+            parts.append(self._code_test("mechanism", rule.mechanisms, table))
+        if rule.activity_types:
+            parts.append(self._code_test("activity_type", rule.activity_types, table))
+        return " AND ".join(parts)
+
+    def _aggregate(
+        self, con: duckdb.DuckDBPyConnection, standards: Sequence[Standard], tables: dict[str, _Table]
+    ) -> tuple[dict[tuple[Any, ...], str], dict[tuple[str, ...], str]]:
+        """One pass over contacts (and events): per referral, the first k qualifying dates."""
+        filters: dict[tuple[Any, ...], tuple[int, StopRule]] = {}
+        for standard in standards:
+            if standard.stop.uses_contacts:
+                key = standard.stop.contact_key()
+                filters[key] = (max(filters.get(key, (0, standard.stop))[0], _depth(standard)), standard.stop)
+        names = {key: f"c{i}" for i, key in enumerate(filters)}
+        aggs = ["min(contact_date) AS _first_date", "count(*) FILTER (WHERE contact_date IS NULL) AS _empty_dates"]
+        for key, (depth, rule) in filters.items():
+            where = self._contact_filter(rule, tables["contacts"])
+            if depth == 1:
+                aggs.append(f"min(contact_date) FILTER (WHERE {where}) AS {names[key]}")
+            else:
+                aggs.append(f"min(contact_date, {depth}) FILTER (WHERE {where}) AS {names[key]}")
+        # materialised on its own: fed straight into the join below, the grouping runs
+        # with less parallelism
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE tb_cstops AS SELECT referral_id, {', '.join(aggs)} "
+            f"FROM {tables['contacts'].table} GROUP BY referral_id"
+        )
+        event_sets = sorted({s.stop.event_types for s in standards if s.stop.uses_events})
+        event_names = {types: f"e{i}" for i, types in enumerate(event_sets)}
+        if "events" in tables:
+            aggs = ["min(event_date) AS _first_date", "count(*) FILTER (WHERE event_date IS NULL) AS _empty_dates"]
+            aggs += [f"min(event_date) FILTER (WHERE event_type IN {sql_list(types)}) AS {name}"
+                     for types, name in event_names.items()]
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE tb_estops AS SELECT referral_id, {', '.join(aggs)} "
+                f"FROM {tables['events'].table} GROUP BY referral_id"
+            )
+        elif event_sets:
+            nulls = ", ".join(f"NULL::DATE AS {name}" for name in event_names.values())
+            con.execute(f"CREATE OR REPLACE TEMP TABLE tb_estops AS SELECT NULL AS referral_id, {nulls} LIMIT 0")
+        return names, event_names
+
+    def _stop_columns(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        standards: Sequence[Standard],
+        tables: dict[str, _Table],
+        names: dict[tuple[Any, ...], str],
+        event_names: dict[tuple[str, ...], str],
+        by: tuple[str, ...],
+    ) -> dict[str, tuple[str, str | None]]:
+        """Build ``tb_refx`` (accepted referrals with their dates) and each standard's stop SQL."""
+        # One join of referrals with the per-referral contact dates serves both the checks
+        # (a full outer join shows contacts of unknown referrals) and every standard.
+        kept = dict.fromkeys(("service", "priority", *by, "closure_reason", "received_date", "closed_date", "rejected"))
+        selects = [*(f"r.{c}" for c in kept), "r.referral_id IS NOT NULL AS _known", "c._first_date",
+                   "c._empty_dates", *(f"c.{n}" for n in names.values())]
+        joins = ["FULL OUTER JOIN tb_cstops c ON c.referral_id = r.referral_id"]
+        if event_names:
+            joins.append("LEFT JOIN tb_estops e ON e.referral_id = r.referral_id")
+            selects.extend(f"e.{n}" for n in event_names.values())
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE tb_refx AS SELECT {', '.join(selects)} "
+            f"FROM {tables['referrals'].table} r {' '.join(joins)}"
+        )
+        out: dict[str, tuple[str, str | None]] = {}
+        for standard in standards:
+            rule = standard.stop
+            contact = course = None
+            if rule.uses_contacts:
+                column = names[rule.contact_key()]
+                # depth-1 filters keep a plain date (cheaper than a one-element list)
+                scalar = max(_depth(s) for s in standards if s.stop.uses_contacts and s.stop.contact_key() == rule.contact_key()) == 1
+                contact = column if scalar else f"{column}[{rule.contact_number}]"
+                if standard.cohort is Cohort.FINISHED_COURSE:
+                    course = column if scalar else f"{column}[{standard.course_min_contacts}]"
+            event = event_names[rule.event_types] if rule.uses_events else None
+            parts = [x for x in (contact, event) if x]
+            out[standard.id] = (f"least({', '.join(parts)})" if len(parts) > 1 else parts[0], course)
+        return out
+
+    # -- histograms -----------------------------------------------------------------------
+
+    def _standard_histograms(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        standard: Standard,
+        stop_expr: str,
+        course_expr: str | None,
+        calendar: MonthCalendar,
+        by: tuple[str, ...],
+    ) -> Histograms:
+        months = calendar.months
+        base = calendar.base_month
+        scope = f"service IN {sql_list(standard.services)}" if standard.services else "true"
+        by_cols = ", ".join(by)
+        done_m = "course_m" if standard.cohort is Cohort.FINISHED_COURSE else "stop_m"
+        course_m = (
+            f"CASE WHEN stop_date IS NOT NULL AND course_date IS NOT NULL AND course_date <= closed_date "
+            f"THEN year(closed_date) * 12 + month(closed_date) - 1 - {base} END"
+            if course_expr else "NULL::INTEGER"
+        )
+        # One scan of the referrals feeds every histogram: each grouping set has a key that
+        # is NULL for rows outside it (their groups are dropped below), so the open list,
+        # completed pathways, flows and groups need neither a staging table nor a rescan.
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE tb_h AS
+            WITH s AS (
+                SELECT {by_cols}, priority AS _priority, closure_reason, received_date, closed_date,
+                       {stop_expr} AS raw_stop{', ' + course_expr + ' AS course_date' if course_expr else ''}
+                FROM tb_refx WHERE _known AND NOT rejected AND {scope}
+            ), t AS (
+                SELECT *, CASE WHEN raw_stop IS NOT NULL AND (closed_date IS NULL OR raw_stop <= closed_date)
+                               THEN raw_stop END AS stop_date
+                FROM s
+            ), d AS (
+                SELECT {by_cols}, _priority, closure_reason,
+                       CAST(received_date - DATE '1970-01-01' AS INTEGER) AS start_day,
+                       CAST(stop_date - received_date AS INTEGER) AS wait_days,
+                       year(received_date) * 12 + month(received_date) - 1 - {base} AS start_m,
+                       year(stop_date) * 12 + month(stop_date) - 1 - {base} AS stop_m,
+                       CASE WHEN stop_date IS NULL AND closed_date IS NOT NULL
+                            THEN year(closed_date) * 12 + month(closed_date) - 1 - {base} END AS removed_m,
+                       {course_m} AS course_m
+                FROM t
+            ), k AS (
+                SELECT *, greatest(start_m, 0) AS first_m,
+                       least(greatest(coalesce(stop_m, removed_m, {months}), 0), {months}) AS close_m0
+                FROM d
+            )
+            SELECT {by_cols}, _priority, start_day, first_m, close_m, done_m, wait_days,
+                   received_m, stop_flow_m, removed_flow_m, closure_reason,
+                   grouping(close_m) AS _no_open, grouping(done_m) AS _no_done,
+                   grouping(received_m) AS _no_received, grouping(stop_flow_m) AS _no_stop,
+                   grouping(removed_flow_m) AS _no_removed, count(*) AS n
+            FROM (
+                SELECT *,
+                       CASE WHEN start_m < {months} AND first_m < close_m0 THEN close_m0 END AS close_m,
+                       CASE WHEN {done_m} >= 0 AND {done_m} < {months} THEN {done_m} END AS done_m,
+                       CASE WHEN start_m >= 0 AND start_m < {months} THEN start_m END AS received_m,
+                       CASE WHEN stop_m >= 0 AND stop_m < {months} THEN stop_m END AS stop_flow_m,
+                       CASE WHEN removed_m >= 0 AND removed_m < {months} THEN removed_m END AS removed_flow_m
+                FROM k
+            )
+            GROUP BY GROUPING SETS (
+                ({by_cols}, _priority, start_day, first_m, close_m),
+                ({by_cols}, _priority, done_m, wait_days),
+                ({by_cols}, received_m),
+                ({by_cols}, stop_flow_m),
+                ({by_cols}, removed_flow_m, closure_reason),
+                ({by_cols})
+            )
+            """
+        )
+        open_h = con.sql(
+            f"SELECT {by_cols}, _priority, start_day, first_m, close_m, n FROM tb_h "
+            "WHERE _no_open = 0 AND close_m IS NOT NULL"
+        ).to_arrow_table()
+        completed_h = con.sql(
+            f"SELECT {by_cols}, _priority, done_m AS m, wait_days, n FROM tb_h "
+            "WHERE _no_done = 0 AND done_m IS NOT NULL"
+        ).to_arrow_table()
+        flows_h = con.sql(
+            f"""
+            SELECT {by_cols}, received_m AS m, 'received' AS kind, NULL::VARCHAR AS reason, n
+            FROM tb_h WHERE _no_received = 0 AND received_m IS NOT NULL
+            UNION ALL
+            SELECT {by_cols}, stop_flow_m, 'clock_stop', NULL::VARCHAR, n
+            FROM tb_h WHERE _no_stop = 0 AND stop_flow_m IS NOT NULL
+            UNION ALL
+            SELECT {by_cols}, removed_flow_m, 'removed', closure_reason, n
+            FROM tb_h WHERE _no_removed = 0 AND removed_flow_m IS NOT NULL
+            """
+        ).to_arrow_table()
+        groups = con.sql(
+            f"SELECT {by_cols} FROM tb_h WHERE _no_open + _no_done + _no_received + _no_stop + _no_removed = 5"
+        ).to_arrow_table()
+        return Histograms(standard, by, open_h, completed_h, flows_h, groups)
+
+    def histograms(
+        self,
+        inputs: WaitsInputs,
+        standards: Sequence[Standard],
+        calendar: MonthCalendar,
+        by: tuple[str, ...],
+    ) -> dict[str, Histograms]:
+        """Validate, find clock stops once, and reduce each standard to histograms."""
+        con = self._connect()
+        clock = time.perf_counter()
+        self.timings = {}
+        try:
+            problems = ProblemCollector()
+            tables = self.load(con, inputs, problems)
+            self.timings["load_and_check_referrals"] = time.perf_counter() - clock
+            # source tables are in place (their row order kept for error reports); later
+            # tables need no order, which lets DuckDB write them in parallel
+            con.execute("SET preserve_insertion_order = false")
+            clock = time.perf_counter()
+            names, event_names = self._aggregate(con, standards, tables)
+            stops = self._stop_columns(con, standards, tables, names, event_names, by)
+            self._check_links(con, tables, problems)
+            problems.raise_if_any("the waiting-time input is not valid")
+            self.timings["clock_stops_and_checks"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            out = {
+                s.id: self._standard_histograms(con, s, stops[s.id][0], stops[s.id][1], calendar, by)
+                for s in standards
+            }
+            self.timings["histograms"] = time.perf_counter() - clock
+            return out
+        finally:
+            con.close()
+

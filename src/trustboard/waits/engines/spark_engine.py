@@ -1,0 +1,422 @@
+"""The Spark engine (``trustboard[spark]``): the same definitions for national-scale data.
+
+pyspark is imported only inside this module's functions, so importing trustboard never needs
+it.  The work mirrors the DuckDB engine step for step (normalise and validate, one pass over
+contacts for the first *k* qualifying dates per referral, one pass per standard to histograms);
+the histograms are small and are collected to Arrow, and the shared
+:func:`trustboard.waits.finalise.finalise` turns them into measures.  Percentiles therefore
+stay exact nearest-rank order statistics: no ``percentile_approx`` anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from trustboard.errors import MissingExtraError, OptionsError, ProblemCollector
+from trustboard.waits.engines.base import Histograms, MonthCalendar, WaitsInputs
+from trustboard.waits.mapping import CANONICAL, ColumnMapping
+from trustboard.waits.spec import Cohort, Standard, StopRule
+
+__all__ = ["SparkEngine"]
+
+MAX_LISTED = 50
+_REQUIRED = {
+    "referrals": ("referral_id", "service", "received_date"),
+    "contacts": ("referral_id", "contact_date", "attendance_code"),
+    "events": ("referral_id", "event_type", "event_date"),
+}
+_DATE_COLUMNS = {"received_date", "closed_date", "contact_date", "event_date"}
+_TRUE = ["Y", "YES", "TRUE", "T", "1"]
+_FALSE = ["N", "NO", "FALSE", "F", "0", ""]
+_DATE_FORMATS = ("yyyy-MM-dd", "dd/MM/yyyy", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss")
+
+
+def _pyspark() -> tuple[Any, Any, Any]:
+    try:
+        from pyspark.sql import DataFrame, SparkSession
+        from pyspark.sql import functions as F
+    except ImportError:
+        raise MissingExtraError("The Spark waiting-time engine", "spark", "pyspark") from None
+    return SparkSession, DataFrame, F
+
+
+class SparkEngine:
+    """Waiting times on Spark; pass a ``spark`` session or one is found or started locally."""
+
+    name = "spark"
+
+    def __init__(self, *, spark: Any = None, master: str = "local[*]") -> None:
+        session_cls, _, _ = _pyspark()
+        if spark is None:
+            spark = session_cls.getActiveSession() or (
+                session_cls.builder.master(master).appName("trustboard-waits").getOrCreate()
+            )
+        self.spark = spark
+
+    # -- loading --------------------------------------------------------------------------
+
+    def _frame(self, source: Any, name: str) -> tuple[Any, str | None]:
+        _, data_frame_cls, _ = _pyspark()
+        if isinstance(source, data_frame_cls):
+            return source, None
+        if isinstance(source, (str, Path)):
+            path = Path(source)
+            if not path.exists():
+                raise OptionsError(f"the {name} file {path} does not exist")
+            if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+                return self.spark.read.parquet(str(path)), str(path)
+            if path.suffix.lower() in (".csv", ".txt"):
+                return self.spark.read.option("header", True).csv(str(path)), str(path)
+            raise OptionsError(f"the {name} file {path} is neither CSV nor Parquet")
+        module = type(source).__module__
+        if module.startswith("polars"):
+            if hasattr(source, "collect") and not hasattr(source, "to_arrow"):
+                source = source.collect()
+            source = source.to_arrow()
+        elif module.startswith("pandas"):
+            source = pa.Table.from_pandas(source, preserve_index=False)
+        elif module.startswith("duckdb"):
+            source = source.to_arrow_table()
+        if isinstance(source, pa.Table):
+            return self.spark.createDataFrame(_plain_arrow(source)), None
+        raise OptionsError(
+            f"the {name} input is a {type(source).__name__}; the Spark engine takes a Spark "
+            "DataFrame, a file path, or a Polars, pandas or Arrow table"
+        )
+
+    @staticmethod
+    def _date(F: Any, col: Any, dtype: str) -> tuple[Any, Any]:
+        if dtype == "date":
+            return col, None
+        if dtype.startswith("timestamp"):
+            return col.cast("date"), None
+        text = F.trim(col.cast("string"))
+        parsed = F.coalesce(*(F.try_to_date(text, fmt) for fmt in _DATE_FORMATS))
+        return F.when(text == "", F.lit(None).cast("date")).otherwise(parsed), col.cast("string")
+
+    def _normalise(
+        self, kind: str, given: tuple[Any, str | None], mapping: ColumnMapping, id_string: bool,
+        problems: ProblemCollector,
+    ) -> tuple[Any, str | None, set[str]] | None:
+        _, _, F = _pyspark()
+        frame, file = given
+        types = dict(frame.dtypes)
+        available = list(types)
+        columns = []
+        raw: set[str] = set()
+        missing = False
+        for column in CANONICAL[kind]:
+            name = mapping.source_for(kind, column, available)
+            if name is None:
+                if column in _REQUIRED[kind]:
+                    problems.add(
+                        "TB-WAITS-MISSING-COLUMN",
+                        f"the {kind} table has no column {mapping.describe(kind, column)}",
+                        file=file, column=column, expected=f"a column named {mapping.describe(kind, column)}",
+                    )
+                    missing = True
+                    continue
+                if column == "rejected":
+                    columns.append(F.lit(False).alias(column))
+                elif column in _DATE_COLUMNS:
+                    columns.append(F.lit(None).cast("date").alias(column))
+                else:
+                    columns.append(F.lit(None).cast("string").alias(column))
+                continue
+            col = F.col(f"`{name}`")
+            dtype = types[name].lower()
+            if column in _DATE_COLUMNS:
+                expr, raw_expr = self._date(F, col, dtype)
+                if raw_expr is not None:
+                    columns.append(raw_expr.alias(f"_raw_{column}"))
+                    raw.add(column)
+            elif column == "rejected":
+                if dtype == "boolean":
+                    expr = F.coalesce(col, F.lit(False))
+                elif dtype == "date" or dtype.startswith("timestamp"):
+                    expr = col.isNotNull()
+                elif dtype in ("int", "bigint", "smallint", "tinyint", "double", "float") or dtype.startswith("decimal"):
+                    expr = F.coalesce(col != 0, F.lit(False))
+                else:
+                    text = F.upper(F.trim(col.cast("string")))
+                    as_date = F.coalesce(*(F.try_to_date(F.trim(col), f) for f in _DATE_FORMATS[:2]))
+                    expr = (
+                        F.when(col.isNull() | text.isin(_FALSE), F.lit(False))
+                        .when(text.isin(_TRUE), F.lit(True))
+                        .when(as_date.isNotNull(), F.lit(True))
+                    )
+                    columns.append(col.cast("string").alias("_raw_rejected"))
+                    raw.add("rejected")
+            elif column == "referral_id":
+                expr = F.trim(col.cast("string")) if id_string else col.cast("bigint")
+            else:
+                if dtype in ("double", "float") or dtype.startswith("decimal"):
+                    text = col.cast("bigint").cast("string")
+                else:
+                    text = F.trim(col.cast("string"))
+                    text = F.when(text == "", F.lit(None)).otherwise(text)
+                if column == "mechanism":
+                    text = F.when(text.rlike("^[0-9]$"), F.concat(F.lit("0"), text)).otherwise(text)
+                if column == "priority":
+                    text = F.lower(text)
+                expr = text
+            if column in mapping.values:
+                recoded = None
+                for key, value in mapping.values[column].items():
+                    recoded = (F.when(expr == key, F.lit(value)) if recoded is None
+                               else recoded.when(expr == key, F.lit(value)))
+                if recoded is not None:
+                    expr = recoded.otherwise(expr)
+            columns.append(expr.alias(column))
+        if missing:
+            return None
+        return frame.select(*columns), file, raw
+
+    def _check(self, frame: Any, checks: list[tuple[str, str, str, Any, Any]], file: str,
+               problems: ProblemCollector) -> None:
+        _, _, F = _pyspark()
+        counts = frame.agg(*(F.sum(F.when(cond, 1).otherwise(0)).alias(f"c{i}")
+                             for i, (_, _, _, cond, _) in enumerate(checks))).collect()[0]
+        for i, (code, message, column, cond, value) in enumerate(checks):
+            count = counts[f"c{i}"] or 0
+            if not count:
+                continue
+            rows = frame.where(cond).select(value.cast("string").alias("v"), F.col("referral_id").cast("string").alias("r")) \
+                .limit(MAX_LISTED).collect()
+            for item in rows:
+                problems.add(code, f"{message} (referral {item['r']})", file=file, column=column, value=item["v"])
+            if count > len(rows):
+                problems.add(code, f"{message}: {count - len(rows)} more row(s) not listed", file=file, column=column)
+
+    def load(self, inputs: WaitsInputs) -> tuple[Any, Any, Any]:
+        """Normalise and validate; return (referrals, contacts, events or None)."""
+        _, _, F = _pyspark()
+        problems = ProblemCollector()
+        sources = {"referrals": inputs.referrals, "contacts": inputs.contacts}
+        if inputs.events is not None:
+            sources["events"] = inputs.events
+        given = {kind: self._frame(source, kind) for kind, source in sources.items()}
+        id_string = self._id_is_string(given, inputs.mapping)
+        loaded = {
+            kind: self._normalise(kind, frame, inputs.mapping, id_string, problems) for kind, frame in given.items()
+        }
+        problems.raise_if_any("the waiting-time input is not valid")
+        ref, ref_file, ref_raw = loaded["referrals"]  # type: ignore[misc]
+        ref = ref.cache()
+        empty_received = F.col("received_date").isNull()
+        if "received_date" in ref_raw:
+            empty_received &= F.col("_raw_received_date").isNull() | (F.trim(F.col("_raw_received_date")) == "")
+        checks = [
+            ("TB-WAITS-MISSING-VALUE", "referral id is empty", "referral_id", F.col("referral_id").isNull(), F.col("referral_id")),
+            ("TB-WAITS-MISSING-VALUE", "referral received date is empty", "received_date", empty_received, F.col("received_date")),
+            ("TB-WAITS-CLOSED-BEFORE-RECEIVED", "referral closed before it was received", "closed_date",
+             F.col("closed_date") < F.col("received_date"), F.col("closed_date")),
+        ]
+        for column in ("received_date", "closed_date"):
+            if column in ref_raw:
+                checks.append(("TB-WAITS-BAD-DATE", "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)", column,
+                               F.col(column).isNull() & (F.trim(F.col(f"_raw_{column}")) != ""), F.col(f"_raw_{column}")))
+        if "rejected" in ref_raw:
+            checks.append(("TB-WAITS-BAD-FLAG", "rejected flag not understood (expected Y/N, true/false, 1/0 or a date)",
+                           "rejected", F.col("rejected").isNull(), F.col("_raw_rejected")))
+        label = ref_file or "referrals"
+        self._check(ref, checks, label, problems)
+        for item in (ref.where(F.col("referral_id").isNotNull()).groupBy("referral_id").count()
+                     .where(F.col("count") > 1).orderBy("referral_id").limit(MAX_LISTED).collect()):
+            problems.add("TB-WAITS-DUPLICATE-REFERRAL", f"referral id appears {item['count']} times",
+                         file=label, column="referral_id", value=str(item["referral_id"]))
+        keys = ref.select(F.col("referral_id").alias("_rid"), F.col("received_date").alias("_received"))
+        out: dict[str, Any] = {"referrals": ref}
+        for kind, date_column in (("contacts", "contact_date"), ("events", "event_date")):
+            if kind not in loaded:
+                continue
+            frame, file, raw = loaded[kind]  # type: ignore[misc]
+            joined = frame.join(keys, frame["referral_id"] == keys["_rid"], "left")
+            empty = F.col(date_column).isNull()
+            if date_column in raw:
+                empty &= F.col(f"_raw_{date_column}").isNull() | (F.trim(F.col(f"_raw_{date_column}")) == "")
+            checks = [
+                ("TB-WAITS-UNKNOWN-REFERRAL", f"{kind[:-1]} for a referral that is not in the referrals table",
+                 "referral_id", F.col("_rid").isNull(), F.col("referral_id")),
+                ("TB-WAITS-MISSING-VALUE", f"{kind[:-1]} date is empty", date_column, empty, F.col(date_column)),
+                ("TB-WAITS-BEFORE-REFERRAL", f"{kind[:-1]} dated before the referral was received", date_column,
+                 F.col(date_column) < F.col("_received"), F.col(date_column)),
+            ]
+            if date_column in raw:
+                checks.append(("TB-WAITS-BAD-DATE", "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
+                               date_column, F.col(date_column).isNull() & (F.trim(F.col(f"_raw_{date_column}")) != ""),
+                               F.col(f"_raw_{date_column}")))
+            self._check(joined, checks, file or kind, problems)
+            out[kind] = frame
+        problems.raise_if_any("the waiting-time input is not valid")
+        return out["referrals"], out["contacts"], out.get("events")
+
+    @staticmethod
+    def _id_is_string(given: dict[str, tuple[Any, str | None]], mapping: ColumnMapping) -> bool:
+        """Whether referral ids must be compared as text (not every table has integer ids)."""
+        for kind, (frame, _) in given.items():
+            types = dict(frame.dtypes)
+            name = mapping.source_for(kind, "referral_id", list(types))
+            if name is None or types[name] not in ("int", "bigint", "smallint", "tinyint"):
+                return True
+        return False
+
+    # -- stops and histograms -------------------------------------------------------------
+
+    @staticmethod
+    def _contact_filter(F: Any, rule: StopRule) -> Any:
+        cond = F.col("attendance_code").isin(list(rule.attendance_codes))
+        if rule.mechanisms:
+            cond &= F.col("mechanism").isin(list(rule.mechanisms))
+        if rule.activity_types:
+            cond &= F.col("activity_type").isin(list(rule.activity_types))
+        return cond
+
+    def _with_stops(self, ref: Any, contacts: Any, events: Any, standards: Sequence[Standard]) -> tuple[Any, dict[str, tuple[Any, Any]]]:
+        _, _, F = _pyspark()
+        filters: dict[tuple[Any, ...], tuple[int, StopRule]] = {}
+        for standard in standards:
+            if standard.stop.uses_contacts:
+                depth = standard.stop.contact_number
+                if standard.cohort is Cohort.FINISHED_COURSE:
+                    depth = max(depth, standard.course_min_contacts)
+                key = standard.stop.contact_key()
+                old = filters.get(key, (0, standard.stop))[0]
+                filters[key] = (max(old, depth), standard.stop)
+        names = {key: f"c{i}" for i, key in enumerate(filters)}
+        frame = ref.where(~F.col("rejected"))
+        if filters:
+            aggs = []
+            for key, (depth, rule) in filters.items():
+                picked = F.when(self._contact_filter(F, rule), F.col("contact_date"))
+                if depth == 1:
+                    aggs.append(F.array(F.min(picked)).alias(names[key]))
+                else:
+                    aggs.append(F.slice(F.array_sort(F.collect_list(picked)), 1, depth).alias(names[key]))
+            stops = contacts.groupBy("referral_id").agg(*aggs).withColumnRenamed("referral_id", "_cid")
+            frame = frame.join(stops, frame["referral_id"] == stops["_cid"], "left").drop("_cid")
+        event_sets = sorted({s.stop.event_types for s in standards if s.stop.uses_events})
+        event_names = {types: f"e{i}" for i, types in enumerate(event_sets)}
+        if event_sets:
+            if events is not None:
+                aggs = [F.min(F.when(F.col("event_type").isin(list(t)), F.col("event_date"))).alias(n)
+                        for t, n in event_names.items()]
+                estops = events.groupBy("referral_id").agg(*aggs).withColumnRenamed("referral_id", "_eid")
+                frame = frame.join(estops, frame["referral_id"] == estops["_eid"], "left").drop("_eid")
+            else:
+                for n in event_names.values():
+                    frame = frame.withColumn(n, F.lit(None).cast("date"))
+        frame = frame.cache()
+        out = {}
+        for standard in standards:
+            rule = standard.stop
+            contact = course = None
+            if rule.uses_contacts:
+                column = F.col(names[rule.contact_key()])
+                contact = F.try_element_at(column, F.lit(rule.contact_number))
+                if standard.cohort is Cohort.FINISHED_COURSE:
+                    course = F.try_element_at(column, F.lit(standard.course_min_contacts))
+            event = F.col(event_names[rule.event_types]) if rule.uses_events else None
+            parts = [x for x in (contact, event) if x is not None]
+            stop = F.least(*parts) if len(parts) > 1 else parts[0]
+            out[standard.id] = (stop, course)
+        return frame, out
+
+    def _standard_histograms(self, frame: Any, standard: Standard, stop: Any, course: Any,
+                             calendar: MonthCalendar, by: tuple[str, ...]) -> Histograms:
+        _, _, F = _pyspark()
+        months, base = calendar.months, calendar.base_month
+
+        def month(col: Any) -> Any:
+            return F.year(col) * 12 + F.month(col) - 1 - base
+
+        scoped = frame.where(F.col("service").isin(list(standard.services))) if standard.services else frame
+        s = scoped.select(*by, F.col("priority").alias("_priority"), "closure_reason", "received_date",
+                          "closed_date", stop.alias("raw_stop"),
+                          (course if course is not None else F.lit(None).cast("date")).alias("course_date"))
+        s = s.withColumn("stop_date", F.when(
+            F.col("raw_stop").isNotNull() & (F.col("closed_date").isNull() | (F.col("raw_stop") <= F.col("closed_date"))),
+            F.col("raw_stop")))
+        d = s.select(
+            *by, "_priority", "closure_reason",
+            F.datediff(F.col("received_date"), F.lit("1970-01-01").cast("date")).alias("start_day"),
+            F.datediff(F.col("stop_date"), F.col("received_date")).alias("wait_days"),
+            month(F.col("received_date")).alias("start_m"),
+            month(F.col("stop_date")).alias("stop_m"),
+            F.when(F.col("stop_date").isNull() & F.col("closed_date").isNotNull(), month(F.col("closed_date"))).alias("removed_m"),
+            F.when(F.col("stop_date").isNotNull() & F.col("course_date").isNotNull()
+                   & (F.col("course_date") <= F.col("closed_date")), month(F.col("closed_date"))).alias("course_m"),
+        ).cache()
+        open_h = (
+            d.where(F.col("start_m") < months)
+            .select(*by, "_priority", "start_day",
+                    F.greatest(F.col("start_m"), F.lit(0)).alias("first_m"),
+                    F.least(F.greatest(F.coalesce(F.col("stop_m"), F.col("removed_m"), F.lit(months)), F.lit(0)),
+                            F.lit(months)).alias("close_m"))
+            .where(F.col("first_m") < F.col("close_m"))
+            .groupBy(*by, "_priority", "start_day", "first_m", "close_m").agg(F.count(F.lit(1)).alias("n"))
+        )
+        done = "course_m" if standard.cohort is Cohort.FINISHED_COURSE else "stop_m"
+        completed_h = (
+            d.where((F.col(done) >= 0) & (F.col(done) < months))
+            .groupBy(*by, "_priority", F.col(done).alias("m"), "wait_days").agg(F.count(F.lit(1)).alias("n"))
+        )
+        null = F.lit(None).cast("string")
+        flows = (
+            d.select(*by, F.col("start_m").alias("m"), F.lit("received").alias("kind"), null.alias("reason"))
+            .unionByName(d.where(F.col("stop_m").isNotNull())
+                         .select(*by, F.col("stop_m").alias("m"), F.lit("clock_stop").alias("kind"), null.alias("reason")))
+            .unionByName(d.where(F.col("removed_m").isNotNull())
+                         .select(*by, F.col("removed_m").alias("m"), F.lit("removed").alias("kind"),
+                                 F.col("closure_reason").alias("reason")))
+        )
+        flows_h = flows.where((F.col("m") >= 0) & (F.col("m") < months)) \
+            .groupBy(*by, "m", "kind", "reason").agg(F.count(F.lit(1)).alias("n"))
+        groups = d.select(*by).distinct()
+        result = Histograms(standard, by, _arrow(open_h), _arrow(completed_h), _arrow(flows_h), _arrow(groups))
+        d.unpersist()
+        return result
+
+    def histograms(
+        self,
+        inputs: WaitsInputs,
+        standards: Sequence[Standard],
+        calendar: MonthCalendar,
+        by: tuple[str, ...],
+    ) -> dict[str, Histograms]:
+        """Validate, find clock stops once, and reduce each standard to histograms."""
+        ref, contacts, events = self.load(inputs)
+        frame, stops = self._with_stops(ref, contacts, events, standards)
+        try:
+            return {
+                s.id: self._standard_histograms(frame, s, stops[s.id][0], stops[s.id][1], calendar, by)
+                for s in standards
+            }
+        finally:
+            frame.unpersist()
+            ref.unpersist()
+
+
+def _plain_arrow(table: pa.Table) -> pa.Table:
+    """Arrow types Spark reads: plain strings and dates, no views or dictionaries."""
+    fields = []
+    for field in table.schema:
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+            kind = pa.string()
+        fields.append(pa.field(field.name, kind))
+    if not table.num_rows:
+        fields = [pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type) for f in fields]
+    return table.cast(pa.schema(fields))
+
+
+def _arrow(frame: Any) -> pa.Table:
+    """Collect a (small) Spark result as an Arrow table with by-columns as strings."""
+    table = frame.toArrow()
+    return table

@@ -1,0 +1,136 @@
+"""``trustboard demo`` end to end: waits engine, store, SPC refresh and the synthetic-labelled pack."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import polars as pl
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from trustboard.cli import demo_cmd
+from trustboard.demo import DEFAULT_SEED, HISTORY_MONTHS, TRUST_CODE, WAITS_METRICS
+from trustboard.demo.waiting import WAITS_TEAM_UNITS
+from trustboard.errors import OptionsError
+from trustboard.services.demo import DEMO_DATABASE_FILE, demo_waits_values, run_demo
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """trustboard (test harness)."""
+
+    demo_cmd.register(app)
+    return app
+
+
+def test_the_synthetic_extract_teams_all_map_to_demo_teams() -> None:
+    from trustboard.waits import synth
+
+    teams = {team for profile in synth.SERVICE_PROFILES for team in profile.teams
+             if profile.code in ("cmh_adult", "cyp_mh", "community_nursing", "community_therapies",
+                                 "community_paediatrics")}
+    assert teams == set(WAITS_TEAM_UNITS)
+
+
+def test_waiting_time_metrics_come_from_the_waits_engine() -> None:
+    values = demo_waits_values(DEFAULT_SEED, referrals=20_000)
+    trust = values.filter(pl.col("org_unit") == TRUST_CODE)
+    counts = dict(trust.group_by("metric_id").len().iter_rows())
+    assert set(counts) == set(WAITS_METRICS)
+    assert all(n == HISTORY_MONTHS for n in counts.values())
+    shares = trust.filter(pl.col("metric_id").is_in(["RES05", "RES08-4W", "RES12"]))
+    assert shares.get_column("value").is_between(0, 1).all()
+    assert (shares["numerator"] <= shares["denominator"]).all()
+    # the same seed gives the same extract and the same measures
+    assert demo_waits_values(DEFAULT_SEED, referrals=20_000).equals(values)
+
+
+def test_write_config_from_the_command_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_app(), ["demo", "--write-config", str(tmp_path / "cfg")])
+    assert result.exit_code == 0, result.output
+    for name in ("metrics.yaml", "org_units.yaml", "forums.yaml", "paper.yaml"):
+        assert (tmp_path / "cfg" / name).is_file()
+        assert str(tmp_path / "cfg" / name) in result.output
+
+
+def test_unknown_forum_is_an_options_error(tmp_path: Path) -> None:
+    with pytest.raises(OptionsError) as caught:
+        run_demo(tmp_path, forums=("NOPE",), waits=False)
+    assert "EMT" in (caught.value.hint or "")
+
+
+@pytest.mark.slow
+def test_trustboard_demo_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(_app(), ["demo", "--output", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    html = out / "BOARD-2025-03.html"
+    database = out / DEMO_DATABASE_FILE
+    assert f"HTML:  {html}" in result.output and f"Store: {database}" in result.output
+    page = html.read_text(encoding="utf-8")
+    assert "SYNTHETIC" in page.upper()
+    assert "out-of-area" in page and "Northvale" in page
+    with sqlite3.connect(database) as conn:
+        metrics = conn.execute("SELECT COUNT(DISTINCT metric_id) FROM metric_value").fetchone()[0]
+        commentary = conn.execute("SELECT COUNT(*) FROM commentary").fetchone()[0]
+        history = conn.execute("SELECT COUNT(*) FROM action_history").fetchone()[0]
+    assert metrics >= 100  # generated metrics and the waits engine's
+    assert commentary >= 30
+    assert history > 0
+    _check_commentary_matches_the_pack(database)
+
+
+def _check_commentary_matches_the_pack(database: Path) -> None:
+    """Every exception page has commentary, quoting the mean the page's own chart shows."""
+    from trustboard.demo import build_paper_config
+    from trustboard.demo._facts import format_value
+    from trustboard.render.pack import assemble_pack
+    from trustboard.services.pack import gather_inputs, load_paper_config
+    from trustboard.store import Store
+
+    store = Store.open(database)
+    try:
+        inputs = gather_inputs(store, "BOARD", "2025-03",
+                               config=load_paper_config(build_paper_config()), synthetic=True)
+    finally:
+        store.close()
+    model = assemble_pack(inputs)
+    exceptions = [s for s in model.sections if s.exception_reasons]
+    assert len(exceptions) >= 5
+    quoted = 0
+    for section in exceptions:
+        assert section.commentary is not None, section.definition.id
+        text = section.commentary.sections["chart_shows"]
+        if "the process mean is" in text:
+            mean = format_value(section.summary.mean, section.definition.unit)
+            assert f"the process mean is {mean}" in text, (section.definition.id, mean, text)
+            quoted += 1
+    assert quoted >= 5
+
+
+@pytest.mark.slow
+def test_demo_pack_pdf_for_a_small_forum(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    result = run_demo(tmp_path, forums=("ARC",), waits=False)
+    assert len(result.pdf) == 1 and result.pdf[0].stat().st_size > 10_000
+    assert result.pdf[0].read_bytes().startswith(b"%PDF")
+    assert result.waits_metrics == ()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_demo_loads_into_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    result = run_demo(tmp_path, database=postgres_url, forums=(), waits=False)
+    from trustboard.store import Store
+
+    store = Store.open(postgres_url)
+    try:
+        assert store.values_count() == result.values
+        assert len(store.forums()) == 7
+    finally:
+        store.close()
