@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,7 +85,8 @@ def test_long_and_wide_layouts_read_to_the_same_frame(catalogue, org_units, draw
     assert long.frame.height == len(data)
     assert _key(long.frame) == _key(wide.frame)
     # values of ratio metrics are numerator / denominator x multiplier, computed here independently
+    # (to within rounding: the reader may evaluate the product in another order, a 1-ulp difference)
     multiplier = {"EFF01": 1.0, "SAF11": 1000.0}
     for metric, _start, _end, _org, num, den, value, _prov in _key(long.frame):
         if metric in multiplier:
-            assert value == num / den * multiplier[metric]
+            assert value == pytest.approx(num / den * multiplier[metric], rel=1e-12, abs=0)
