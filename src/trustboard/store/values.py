@@ -58,6 +58,8 @@ VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = {
 _STAGE = "tb_stage_values"
 _DIFF = "tb_stage_diff"
 _CHUNK = 50_000
+#: rows written by one import from which PostgreSQL's statistics are refreshed with it
+_ANALYZE_AFTER = 10_000
 #: staged rows per INSERT statement on SQLite (10 parameters each, well under SQLite's limit)
 _ROWS_PER_INSERT = 50
 _STAGED = ("metric_id", "org_unit", "period_start", "period_end", "numerator", "denominator",
@@ -307,6 +309,10 @@ def write_values(
         )
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_DIFF}")
+    if not sqlite and inserted + revised >= _ANALYZE_AFTER:
+        # Fresh statistics at once, not when autovacuum next looks: with a bulk load unknown
+        # to the planner, reads sort millions of rows instead of following the index.
+        conn.exec_driver_sql("ANALYZE metric_value")
     if progress:
         progress("written", inserted + revised, inserted + revised)
     return WriteSummary(inserted, revised, unchanged, import_id, tuple(sample))
@@ -369,7 +375,10 @@ def read_values(
     sql = f"SELECT {', '.join(schema)} FROM metric_value"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY metric_id, org_unit, period_start, revision"
+    # Without history there is one revision per key, so the order of the index of current
+    # values is the whole order (no sort of millions of rows on the server).
+    order = "metric_id, org_unit, period_start" + (", revision" if history else "")
+    sql += f" ORDER BY {order}"
     dates = [c for c in ("period_start", "period_end") if c in schema]
     stamps = [c for c in ("extracted_at", "valid_from", "valid_to") if c in schema]
     # a bulk read (every org unit) goes through ADBC; a narrow one does not repay opening a
@@ -379,7 +388,7 @@ def read_values(
         return _read_adbc(adbc, sql, params, schema)
     raw = conn.connection.driver_connection
     if sqlite:
-        return _read_sqlite(raw, schema, where, params, dates, stamps)
+        return _read_sqlite(raw, schema, where, params, dates, stamps, order)
     # psycopg hands COPY output over one row at a time (a Python call per row); the server
     # instead joins the rows into large text blocks, which are parsed by Polars in one go.
     # The unit separator (0x1F) never occurs in codes, dates or numbers.
@@ -453,7 +462,7 @@ def _read_adbc(adbc: Any, sql: str, params: list[Any],
 
 
 def _read_sqlite(raw: Any, schema: dict[str, pl.DataType], where: list[str], params: list[Any],
-                 dates: list[str], stamps: list[str]) -> pl.DataFrame:
+                 dates: list[str], stamps: list[str], order: str) -> pl.DataFrame:
     # Each value handed from SQLite to Python costs far more than SQLite's own work, and the
     # metric and org unit repeat for every period: they are read once per series (with the
     # number of rows it has, in the same order) and the rows bring the other columns only.
@@ -474,7 +483,7 @@ def _read_sqlite(raw: Any, schema: dict[str, pl.DataType], where: list[str], par
         rows: list[Any] = []
         if rest:
             cursor.execute(f"SELECT {', '.join(rest)} FROM metric_value{filters} "
-                           "ORDER BY metric_id, org_unit, period_start, revision", params)
+                           f"ORDER BY {order}", params)
             rows = cursor.fetchall()
     finally:
         if own:
