@@ -3,7 +3,8 @@
 Measures, in one process, limits + every rule + point types + icons for:
 
 * 10,000 series x 60 monthly points, through the NumPy core and end to end through
-  ``trustboard.spc.compute`` on a Polars frame;
+  ``trustboard.spc.compute`` on a Polars frame (rows in order, and the same rows shuffled,
+  which ``compute`` must sort first);
 * one series of 1,000,000 points (core and end to end);
 * the same core called once per series (a plain per-series loop), for the speed-up ratio;
 * peak memory of the core (tracemalloc) as a multiple of the input arrays.
@@ -131,6 +132,12 @@ def main() -> None:
 
     end_to_end = best_of(repeats, run_compute)
     end_to_end_cpu = best_cpu(repeats, run_compute)
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=20240402)
+    def run_shuffled() -> object:
+        return compute(shuffled, date="month", value="value", by="org", target=95.0)
+
+    unsorted = best_of(max(2, repeats // 2), run_shuffled)
+    unsorted_cpu = best_cpu(max(2, repeats // 2), run_shuffled)
     memory = measure_memory(values, starts, target)
 
     big = synthetic(1, 1_000_000)[0]
@@ -153,6 +160,8 @@ def main() -> None:
           f" loop timed on {LOOP_SERIES:,} series, scaled)")
     print(f"    compute() on a Polars frame    : {end_to_end * 1e3:8.1f} ms  ({n / end_to_end / 1e6:6.1f} M points/s);"
           f" CPU {end_to_end_cpu * 1e3:.1f} ms")
+    print(f"    compute(), rows shuffled       : {unsorted * 1e3:8.1f} ms  (sorting them first);"
+          f" CPU {unsorted_cpu * 1e3:.1f} ms")
     print(f"    peak memory of the core        : {memory:8.1f} x the input arrays")
     print("  1 series x 1,000,000 points")
     print(f"    numpy core                     : {big_core * 1e3:8.1f} ms  ({big.size / big_core / 1e6:6.1f} M points/s);"

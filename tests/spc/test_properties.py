@@ -9,9 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from trustboard.errors import DataValidationError
 from trustboard.spc import compute
 
 from . import reference as ref
@@ -231,3 +233,38 @@ def test_rebased_segments_are_independent(first, second) -> None:
     assert whole.head(len(first)).select(columns).equals(part_a.select(columns))
     assert whole.tail(len(second)).select(columns).equals(part_b.select(columns))
     assert whole.get_column("rebase_group").to_list() == [0] * len(first) + [1] * len(second)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=many_series, order=st.randoms(use_true_random=False), rebase_seed=st.lists(st.integers(0, 39), max_size=2))
+def test_row_order_of_the_input_does_not_matter(data, order, rebase_seed) -> None:
+    # In-order input skips the sort; any other order is sorted first.  Both give one result.
+    rebase = [[i in rebase_seed for i in range(len(values))] for values in data]
+    frame = _frame(data, rebase)
+    rows = list(range(frame.height))
+    order.shuffle(rows)
+    in_order = compute(frame, date="day", value="y", by="unit", rebase="rb")
+    shuffled = compute(frame[rows], date="day", value="y", by="unit", rebase="rb")
+    assert shuffled.points.equals(in_order.points)
+    assert shuffled.summary.equals(in_order.summary)
+    assert shuffled.groups.equals(in_order.groups)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=many_series, order=st.randoms(use_true_random=False), repeat=st.data())
+def test_duplicate_dates_are_reported_by_input_row_in_any_order(data, order, repeat) -> None:
+    frame = _frame(data)
+    extra = repeat.draw(st.lists(st.integers(0, frame.height - 1), min_size=1, max_size=3))
+    doubled = pl.concat([frame, frame[extra]])
+    rows = list(range(doubled.height))
+    order.shuffle(rows)
+    shuffled = doubled[rows]
+    with pytest.raises(DataValidationError) as raised:
+        compute(shuffled, date="day", value="y", by="unit")
+    reported = [(p.code, p.row) for p in raised.value.problems]
+    # Every row of a repeated (series, date) is listed, by its 1-based row in the data given.
+    keys = list(zip(shuffled.get_column("unit"), shuffled.get_column("day"), strict=True))
+    repeated = {key for key in keys if keys.count(key) > 1}
+    expected_rows = sorted(i + 1 for i, key in enumerate(keys) if key in repeated)
+    assert sorted(row for _, row in reported) == expected_rows
+    assert {code for code, _ in reported} == {"TB-SPC-DUPLICATE-DATE"}

@@ -6,7 +6,7 @@ Every problem in the data is collected and reported at once, naming the 1-based 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,20 +144,7 @@ def prepare_frame(
     _row_problems(work, opts, by, date, value, numerator, denominator, rebase_name, collector)
     collector.raise_if_any("the data cannot be charted")
 
-    work = _sorted(work, by)
-    # After sorting, a series starts where any series column changes, and a duplicate date is
-    # a row with the same series and date as the row before it.
-    same_series = pl.lit(True)
-    for name in by:
-        same_series = same_series & (pl.col(name) == pl.col(name).shift(1)).fill_null(False)
-    marks = work.select(
-        (~same_series).alias("_new"),
-        (same_series & (pl.col("date") == pl.col("date").shift(1)).fill_null(False)).alias("_dup"),
-    )
-    new_series = marks.get_column("_new").to_numpy().copy()
-    if new_series.size:
-        new_series[0] = True
-    dup = marks.get_column("_dup").to_numpy()
+    work, new_series, dup = _in_series_order(work, by)
     if dup.any():
         rows = np.flatnonzero(dup)
         involved = np.unique(np.concatenate([rows, rows - 1]))
@@ -191,6 +178,14 @@ def prepare_frame(
     )
 
 
+@dataclass(frozen=True)
+class _RowCheck:
+    """One check on every row: the rows where ``failing`` holds are reported by ``report``."""
+
+    failing: pl.Expr
+    report: Callable[[pl.DataFrame], None]
+
+
 def _row_problems(
     work: pl.DataFrame,
     opts: SpcOptions,
@@ -202,23 +197,57 @@ def _row_problems(
     rebase_name: str | None,
     collector: ProblemCollector,
 ) -> None:
-    missing_date = work.filter(pl.col("date").is_null())
-    if missing_date.height:
-        _add(collector, "TB-SPC-DATE-MISSING", "the date is missing or not a date (yyyy-mm-dd)",
-             missing_date.with_columns(pl.col("_date_in").cast(pl.String)), "_date_in", date,
-             "a date")
-    for series_column in by:
-        _add(collector, "TB-SPC-SERIES-MISSING", f"the series column '{series_column}' is empty",
-             work.filter(pl.col(series_column).is_null()), series_column, series_column,
-             "a series name")
-    checks: list[tuple[str, str | None]] = [("_value", value), ("_num", numerator), ("_den", denominator)]
-    for alias, source in checks:
-        if source is None:
-            continue
-        _add(collector, "TB-SPC-VALUE-INFINITE", "the value is infinite",
-             work.filter(pl.col(alias).is_infinite()), alias, source, "a finite number")
+    """Report every row that breaks a check, in the order of the checks.
+
+    Whether any row fails each check is found for all the checks in one ``select``; only the
+    checks that some row fails are then run again to list their rows.
+    """
+    checks = _row_checks(opts, by, date, value, numerator, denominator, rebase_name, collector)
+    if not checks or work.height == 0:
+        return
+    failed = work.select([check.failing.any().alias(f"_{i}") for i, check in enumerate(checks)]).row(0)
+    for check, any_failing in zip(checks, failed, strict=True):
+        if any_failing:
+            check.report(work.filter(check.failing))
+
+
+def _row_checks(
+    opts: SpcOptions,
+    by: list[str],
+    date: str,
+    value: str | None,
+    numerator: str | None,
+    denominator: str | None,
+    rebase_name: str | None,
+    collector: ProblemCollector,
+) -> list[_RowCheck]:
+    """The row checks that apply to these options, each with how its failing rows are reported."""
+
+    def rows(code: str, message: str, column: str, source: str, expected: str,
+             shown: pl.Expr | None = None) -> Callable[[pl.DataFrame], None]:
+        def report(failing: pl.DataFrame) -> None:
+            _add(collector, code, message, failing if shown is None else failing.with_columns(shown),
+                 column, source, expected)
+        return report
+
+    checks = [
+        _RowCheck(pl.col("date").is_null(), rows(
+            "TB-SPC-DATE-MISSING", "the date is missing or not a date (yyyy-mm-dd)", "_date_in", date,
+            "a date", shown=pl.col("_date_in").cast(pl.String))),
+    ]
+    checks += [
+        _RowCheck(pl.col(name).is_null(), rows(
+            "TB-SPC-SERIES-MISSING", f"the series column '{name}' is empty", name, name, "a series name"))
+        for name in by
+    ]
+    sources: list[tuple[str, str | None]] = [("_value", value), ("_num", numerator), ("_den", denominator)]
+    checks += [
+        # |x| == inf means is_infinite(); in Polars 2.1 it takes about half the time.
+        _RowCheck(pl.col(alias).abs() == float("inf"), rows(
+            "TB-SPC-VALUE-INFINITE", "the value is infinite", alias, source, "a finite number"))
+        for alias, source in sources if source is not None
+    ]
     chart = opts.chart
-    whole = {"p", "pp", "u", "up", "c", "g"}
     counts: list[tuple[str, str | None]] = []
     if chart in ("p", "pp"):
         counts = [("_num", numerator), ("_den", denominator)]
@@ -228,47 +257,92 @@ def _row_problems(
         counts = [("_value", value)]
     for alias, count_name in counts:
         col = pl.col(alias)
-        _add(collector, "TB-SPC-COUNT-NEGATIVE", f"a {chart} chart needs counts of zero or more",
-             work.filter(col < 0), alias, str(count_name), "a number of zero or more")
-        if chart in whole:
-            _add(collector, "TB-SPC-COUNT-NOT-WHOLE", f"a {chart} chart needs whole-number counts",
-                 work.filter(col.is_finite() & (col != col.round(0))), alias, str(count_name),
-                 "a whole number")
+        checks.append(_RowCheck(col < 0, rows(
+            "TB-SPC-COUNT-NEGATIVE", f"a {chart} chart needs counts of zero or more", alias,
+            str(count_name), "a number of zero or more")))
+        if chart in ("p", "pp", "u", "up", "c", "g"):
+            checks.append(_RowCheck(col.is_finite() & (col != col.round(0)), rows(
+                "TB-SPC-COUNT-NOT-WHOLE", f"a {chart} chart needs whole-number counts", alias,
+                str(count_name), "a whole number")))
     if denominator is not None:
         den = pl.col("_den")
-        _add(collector, "TB-SPC-DENOMINATOR-ZERO", "the denominator is zero", work.filter(den == 0),
-             "_den", denominator, "a denominator above zero")
+        checks.append(_RowCheck(den == 0, rows(
+            "TB-SPC-DENOMINATOR-ZERO", "the denominator is zero", "_den", denominator,
+            "a denominator above zero")))
         if chart in ("u", "up", "xmr"):
-            _add(collector, "TB-SPC-DENOMINATOR-NEGATIVE", "the denominator is negative",
-                 work.filter(den < 0), "_den", denominator, "a denominator above zero")
+            checks.append(_RowCheck(den < 0, rows(
+                "TB-SPC-DENOMINATOR-NEGATIVE", "the denominator is negative", "_den", denominator,
+                "a denominator above zero")))
     if chart in ("p", "pp") and numerator is not None:
-        over = work.filter(pl.col("_num") > pl.col("_den"))
-        for row, num, den in over.select("_row", "_num", "_den").iter_rows():
-            collector.add("TB-SPC-NUMERATOR-EXCEEDS", "the numerator is larger than the denominator",
-                          row=row, column=numerator, value=num,
-                          expected=f"a numerator of at most the denominator ({den:g})")
+        def exceeds(over: pl.DataFrame) -> None:
+            for row, num, den in over.select("_row", "_num", "_den").iter_rows():
+                collector.add("TB-SPC-NUMERATOR-EXCEEDS", "the numerator is larger than the denominator",
+                              row=row, column=numerator, value=num,
+                              expected=f"a numerator of at most the denominator ({den:g})")
+        checks.append(_RowCheck(pl.col("_num") > pl.col("_den"), exceeds))
     if rebase_name is not None:
-        _add(collector, "TB-SPC-REBASE-VALUE", "the rebase flag is not 0 or 1",
-             work.filter(~pl.col("_rebase").is_in([0, 1]) & pl.col("_rebase").is_not_null()),
-             "_rebase", rebase_name, "0 or 1")
+        checks.append(_RowCheck(~pl.col("_rebase").is_in([0, 1]) & pl.col("_rebase").is_not_null(), rows(
+            "TB-SPC-REBASE-VALUE", "the rebase flag is not 0 or 1", "_rebase", rebase_name, "0 or 1")))
+    return checks
 
 
-def _sorted(work: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """``work`` sorted by series then date (stable); skips the sort when already in order."""
-    if work.height < 2:
-        return work
+def _in_series_order(
+    work: pl.DataFrame, by: list[str]
+) -> tuple[pl.DataFrame, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """``work`` sorted by series then date (stable), where each series starts, and duplicate dates.
+
+    Returns the frame, a mask of the first row of every series, and a mask of the rows that
+    repeat the series and date of the row before.  The sort is skipped when the rows are
+    already in order, which is found from one comparison of each series column with the row
+    before and a NumPy pass over the dates: the series keys at the series starts must increase
+    strictly and the dates must not decrease within a series.  Rows with an equal series and
+    date are left in their order, as a stable sort would leave them.
+    """
+    new_series, day = _series_starts_and_days(work, by)
+    same = ~new_series[1:]
+    later = day[1:]
+    earlier = day[:-1]
+    keys_in_order = True
+    if by and work.height > 1:
+        keys = work.select(by)[np.flatnonzero(new_series)]
+        keys_in_order = _strictly_increasing(keys, by)
+    if not keys_in_order or bool((same & (later < earlier)).any()):
+        # ``_row`` (the input order) as the last key makes the order total, so the faster
+        # unstable sort gives exactly what a stable sort by series and date would.
+        work = work.sort([*by, "date", "_row"])
+        new_series, day = _series_starts_and_days(work, by)
+        same = ~new_series[1:]
+        later = day[1:]
+        earlier = day[:-1]
+    dup = np.zeros(work.height, dtype=np.bool_)
+    dup[1:] = same & (later == earlier)
+    return work, new_series, dup
+
+
+def _series_starts_and_days(
+    work: pl.DataFrame, by: list[str]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64] | npt.NDArray[np.int32]]:
+    """The first row of every series (a series column differs from the row before) and the
+    dates as integers (their physical Polars values, which order as the dates do)."""
+    height = work.height
+    new_series = np.zeros(height, dtype=np.bool_)
+    if height:
+        new_series[0] = True
+    if height > 1:
+        for name in by:
+            column = work.get_column(name)
+            new_series[1:] |= (column.slice(1) != column.slice(0, height - 1)).to_numpy()
+    day = work.get_column("date").to_physical().to_numpy()
+    return new_series, day
+
+
+def _strictly_increasing(keys: pl.DataFrame, by: list[str]) -> bool:
+    """Whether every row of ``keys`` is above the row before, comparing ``by`` in turn."""
     in_order = pl.lit(False)
-    for name in reversed([*by, "date"]):
+    for name in reversed(by):
         previous = pl.col(name).shift(1)
         in_order = (pl.col(name) > previous) | ((pl.col(name) == previous) & in_order)
-    if _order_holds(work, in_order):
-        return work
-    return work.sort([*by, "date"], maintain_order=True)
-
-
-def _order_holds(work: pl.DataFrame, in_order: pl.Expr) -> bool:
-    """Whether every row after the first satisfies ``in_order`` against the row before it."""
-    return bool(work.select(in_order.slice(1).all()).item())
+    return bool(keys.select(in_order.slice(1).all()).item())
 
 
 def series_keys(prepared: Prepared) -> set[Any]:

@@ -286,13 +286,22 @@ def _baseline_mask(prepared: Prepared, opts: SpcOptions) -> npt.NDArray[np.bool_
 
 
 def _nullable(values: npt.NDArray[np.float64], name: str) -> pl.Series:
-    series = pl.Series(name, values, dtype=pl.Float64)
-    return series.fill_nan(None) if np.isnan(values).any() else series
+    """A Float64 column with null where ``values`` is NaN."""
+    return pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
 
 
 def _texts(codes: npt.NDArray[np.int8], texts: Sequence[str], name: str) -> pl.Series:
-    lookup = pl.Series(name, list(texts), dtype=pl.String)
-    return lookup.gather(codes.astype(np.uint32))
+    """A String column of ``texts[code]`` per code, null where the code is -1.
+
+    One gather from a column of the few labels: no Python string is made per row.
+    """
+    labels: list[str | None] = list(texts)
+    missing = codes < 0
+    if missing.any():
+        labels.append(None)
+        codes = np.where(missing, np.int8(len(texts)), codes)
+    lookup = pl.Series(name, labels, dtype=pl.String)
+    return lookup.gather(pl.Series(codes.view(np.uint8)))
 
 
 def _points_frame(
@@ -304,10 +313,7 @@ def _points_frame(
     trajectory: npt.NDArray[np.float64],
 ) -> pl.DataFrame:
     work = prepared.frame
-    present = ~np.isnan(core.values)
-    judged = present & ~np.isnan(core.upl) & ~np.isnan(core.lpl)
-    centred = present & ~np.isnan(core.mean)
-    columns: list[pl.Series | pl.Expr] = [
+    columns = [
         *(work.get_column(name) for name in prepared.by),
         prepared.output_dates(),
         _nullable(core.values, "value"),
@@ -329,20 +335,28 @@ def _points_frame(
         columns.append(_nullable(prepared.numerator, "numerator"))
         columns.append(_nullable(prepared.denominator, "denominator"))
     frame = pl.DataFrame(columns)
-    masks = pl.DataFrame([pl.Series("_judged", judged), pl.Series("_centred", centred)])
-    return pl.concat([frame, masks], how="horizontal").with_columns(
-        pl.when(pl.col("_judged")).then(pl.col("outside_limits")).alias("outside_limits"),
-        pl.when(pl.col("_judged")).then(pl.col("close_to_limits")).alias("close_to_limits"),
-        pl.when(pl.col("_centred")).then(pl.col("relative_to_mean")).alias("relative_to_mean"),
-    ).drop("_judged", "_centred")
+    # The flags are null where the value or the limits (the mean) are missing.  Null counts
+    # are known without a pass over the data, so complete data skips this step.
+    has_nulls = {name: frame.get_column(name).null_count() > 0 for name in ("value", "mean", "lpl", "upl")}
+    present = pl.col("value").is_not_null()
+    masked: list[pl.Expr] = []
+    if has_nulls["value"] or has_nulls["lpl"] or has_nulls["upl"]:
+        judged = present & pl.col("lpl").is_not_null() & pl.col("upl").is_not_null()
+        masked += [pl.when(judged).then(pl.col(name)).alias(name) for name in ("outside_limits", "close_to_limits")]
+    if has_nulls["value"] or has_nulls["mean"]:
+        centred = present & pl.col("mean").is_not_null()
+        masked.append(pl.when(centred).then(pl.col("relative_to_mean")).alias("relative_to_mean"))
+    return frame.with_columns(masked) if masked else frame
 
 
 def _summary_frame(
     prepared: Prepared, core: CoreResult, opts: SpcOptions, points: pl.DataFrame
 ) -> pl.DataFrame:
     last = core.series_last
+    count = last.size
     sizes = np.diff(np.append(prepared.series_starts, np.int64(points.height)))
-    latest = points[last]
+    latest = points.select(*prepared.by, "date", "value", "mean", "lpl", "upl", "target",
+                           "short_group_warning")[pl.Series(last)]
     return pl.DataFrame(
         [
             *(latest.get_column(name) for name in prepared.by),
@@ -353,10 +367,10 @@ def _summary_frame(
             latest.get_column("lpl"),
             latest.get_column("upl"),
             latest.get_column("target"),
-            pl.Series("improvement", [opts.improvement] * last.size, dtype=pl.String),
-            pl.Series("chart", [opts.chart] * last.size, dtype=pl.String),
-            _icon_texts(core.variation_icon, VARIATION_CODES, "variation_icon"),
-            _icon_texts(core.assurance_icon, ASSURANCE_CODES, "assurance_icon"),
+            pl.repeat(opts.improvement, count, dtype=pl.String, eager=True).alias("improvement"),
+            pl.repeat(opts.chart, count, dtype=pl.String, eager=True).alias("chart"),
+            _texts(core.variation_icon, VARIATION_CODES, "variation_icon"),
+            _texts(core.assurance_icon, ASSURANCE_CODES, "assurance_icon"),
             latest.get_column("short_group_warning"),
             pl.Series("special_cause_improvement", core.series_improvement, dtype=pl.Int64),
             pl.Series("special_cause_concern", core.series_concern, dtype=pl.Int64),
@@ -364,20 +378,12 @@ def _summary_frame(
     )
 
 
-def _icon_texts(codes: npt.NDArray[np.int8], texts: Sequence[str], name: str) -> pl.Series:
-    shown = codes >= 0
-    series = _texts(np.where(shown, codes, 0).astype(np.int8), texts, name)
-    return pl.DataFrame([series, pl.Series("_shown", shown)]).select(
-        pl.when(pl.col("_shown")).then(pl.col(name)).alias(name)
-    ).to_series()
-
-
 def _groups_frame(prepared: Prepared, core: CoreResult, points: pl.DataFrame) -> pl.DataFrame:
     groups = core.groups
     first = groups.starts
     last = (np.append(first[1:], np.int64(points.height)) - 1)[: first.size]
-    start_rows = points[first]
-    end_rows = points[last]
+    start_rows = points.select(*prepared.by, "rebase_group", "date", "mean", "lpl", "upl")[pl.Series(first)]
+    end_rows = points.select("date", "point_type")[pl.Series(last)]
     # The assurance icon belongs to the last group of each series only (ptd summary()).
     assurance = np.full(first.size, -1, dtype=np.int8)
     last_group_of_series = groups.group_of(core.series_last)
@@ -396,6 +402,6 @@ def _groups_frame(prepared: Prepared, core: CoreResult, points: pl.DataFrame) ->
             pl.Series("special_cause_improvement", core.group_improvement, dtype=pl.Int64),
             pl.Series("special_cause_concern", core.group_concern, dtype=pl.Int64),
             end_rows.get_column("point_type").alias("last_point_type"),
-            _icon_texts(assurance, ASSURANCE_CODES, "assurance_icon"),
+            _texts(assurance, ASSURANCE_CODES, "assurance_icon"),
         ]
     )
