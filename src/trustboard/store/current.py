@@ -1,0 +1,135 @@
+"""Current values as one Parquet document per metric (table ``metric_current``).
+
+``metric_value`` keeps every revision of every value, one row each, which is what history and
+"as it stood at" reads need.  A bulk read of the values current now (``spc refresh`` over six
+million values) would hand millions of rows from the database to Python one at a time; the
+same figures read as a few hundred compressed columnar documents take a fraction of a second.
+
+The documents are derived data kept in step with ``metric_value``: :func:`fold_into_current`
+runs inside every write of values, in the same transaction, so a reader sees both or neither.
+:func:`rebuild_current` makes them afresh from the rows (used by the migration that added them).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Connection, delete, insert, select
+
+from trustboard.store.models import MetricCurrentRow
+
+__all__ = ["CURRENT_COLUMNS", "fold_into_current", "read_current", "rebuild_current"]
+
+_t = MetricCurrentRow.__table__
+
+#: What a document holds for each value (the metric id is the document's key).
+_DOCUMENT_SCHEMA: dict[str, pl.DataType] = {
+    "org_unit": pl.String(),
+    "period_start": pl.Date(),
+    "period_end": pl.Date(),
+    "numerator": pl.Float64(),
+    "denominator": pl.Float64(),
+    "value": pl.Float64(),
+    "provisional": pl.Boolean(),
+}
+#: Columns a read of current values can take from the documents.
+CURRENT_COLUMNS: frozenset[str] = frozenset({"metric_id", *_DOCUMENT_SCHEMA})
+_KEY = ["metric_id", "org_unit", "period_start"]
+
+
+def _encode(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", compression_level=1, statistics=False)
+    return buffer.getvalue()
+
+
+def _documents(conn: Connection, metric_ids: Sequence[str] | None,
+               columns: Sequence[str]) -> pl.DataFrame:
+    """The documents of ``metric_ids`` (every metric when None) as one frame, in key order."""
+    query = select(_t.c.metric_id, _t.c.row_count, _t.c.parquet)
+    if metric_ids is not None:
+        query = query.where(_t.c.metric_id.in_(list(metric_ids)))
+    # in code-point order of the ids, as the rows are sorted everywhere else
+    stored = sorted(conn.execute(query).all(), key=lambda row: str(row.metric_id))
+    # at least one column is decoded, so that a document's rows are there to count
+    wanted = [c for c in _DOCUMENT_SCHEMA if c in columns] or ["org_unit"]
+    schema = {"metric_id": pl.String(), **{c: _DOCUMENT_SCHEMA[c] for c in wanted}}
+    if not stored:
+        return pl.DataFrame(schema=schema)
+    frame = pl.concat([pl.read_parquet(io.BytesIO(row.parquet), columns=wanted)
+                       for row in stored], how="vertical")
+    at = np.repeat(np.arange(len(stored), dtype=np.int64),
+                   np.array([row.row_count for row in stored], dtype=np.int64))
+    names = pl.Series("metric_id", [row.metric_id for row in stored], dtype=pl.String)
+    return frame.with_columns(names.gather(at)).select(list(schema)).cast(schema)  # type: ignore[arg-type]
+
+
+def read_current(conn: Connection, *, metric_ids: Sequence[str] | None, start: date | None,
+                 end: date | None, columns: Sequence[str]) -> pl.DataFrame:
+    """Current values from the documents, ordered by metric, org unit and period start.
+
+    ``columns`` must lie within :data:`CURRENT_COLUMNS`; ``start``/``end`` keep the periods that
+    start on or after ``start`` and on or before ``end``.
+    """
+    unknown = set(columns) - CURRENT_COLUMNS
+    if unknown:
+        raise ValueError(f"not held in the current-value documents: {sorted(unknown)}")
+    need = list(dict.fromkeys([*columns, *(["period_start"] if start or end else [])]))
+    frame = _documents(conn, metric_ids, need)
+    if start is not None:
+        frame = frame.filter(pl.col("period_start") >= start)
+    if end is not None:
+        frame = frame.filter(pl.col("period_start") <= end)
+    return frame.select([c for c in frame.columns if c in columns])
+
+
+def _write(conn: Connection, merged: pl.DataFrame, metric_ids: Sequence[str],
+           now: datetime) -> None:
+    conn.execute(delete(_t).where(_t.c.metric_id.in_(list(metric_ids))))
+    if merged.height == 0:
+        return
+    ids = merged.get_column("metric_id")
+    runs = ids.rle()
+    lengths = runs.struct.field("len").to_list()
+    names = runs.struct.field("value").to_list()
+    rows, offset = [], 0
+    body = merged.select(list(_DOCUMENT_SCHEMA))
+    for name, length in zip(names, lengths, strict=True):
+        rows.append({"metric_id": name, "row_count": length, "updated_at": now,
+                     "parquet": _encode(body.slice(offset, length))})
+        offset += length
+    conn.execute(insert(_t), rows)
+
+
+def fold_into_current(conn: Connection, written: pl.DataFrame, *, now: datetime) -> None:
+    """Fold rows just written to ``metric_value`` into their metrics' documents.
+
+    ``written`` holds every row offered to the write (new, revised and unchanged, one per key):
+    each becomes the current value of its key, and the document's other values stay as they
+    were, which is exactly what the write did to the current rows.
+    """
+    if written.height == 0:
+        return
+    metric_ids = sorted(written.get_column("metric_id").unique().to_list())
+    incoming = written.select(pl.col("metric_id").cast(pl.String),
+                              *(pl.col(c).cast(t) for c, t in _DOCUMENT_SCHEMA.items()))
+    before = _documents(conn, metric_ids, list(_DOCUMENT_SCHEMA))
+    kept = before.join(incoming.select(_KEY), on=_KEY, how="anti")
+    merged = pl.concat([kept, incoming], how="vertical").sort(_KEY)
+    _write(conn, merged, metric_ids, now)
+
+
+def rebuild_current(conn: Connection, *, now: datetime) -> int:
+    """Make every document afresh from the current rows of ``metric_value``; returns the rows."""
+    from trustboard.store.values import read_values
+
+    rows = read_values(conn, columns=sorted(CURRENT_COLUMNS), documents=False)
+    stored = [r.metric_id for r in conn.execute(select(_t.c.metric_id)).all()]
+    metric_ids = sorted(set(stored) | set(rows.get_column("metric_id").unique().to_list()))
+    if metric_ids:
+        _write(conn, rows.sort(_KEY), metric_ids, now)
+    return rows.height

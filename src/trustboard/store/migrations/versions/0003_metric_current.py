@@ -1,0 +1,35 @@
+"""Current values as one Parquet document per metric (``metric_current``), made from the rows
+already stored.
+
+Revision ID: 0003_metric_current
+Revises: 0002_baf
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0003_metric_current'
+down_revision = '0002_baf'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('metric_current',
+    sa.Column('metric_id', sa.String(length=64), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('parquet', sa.LargeBinary(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('metric_id', name=op.f('pk_metric_current'))
+    )
+    from trustboard.store.current import rebuild_current
+
+    rebuild_current(op.get_bind(), now=datetime.now(UTC).replace(tzinfo=None))
+
+
+def downgrade() -> None:
+    op.drop_table('metric_current')
