@@ -157,8 +157,9 @@ def run(engine_name: str, scale: float, folder: Path) -> None:
                                 progress=progress)
         total = time.perf_counter() - started
         print(f"  import (read + validate + write, one transaction): {total:6.1f} s "
-              f"({outcome.summary.inserted:,} inserted; first rows staged at "
-              f"{stages.get('staging', 0):.1f} s, all staged at {stages.get('comparing', 0):.1f} s)")
+              f"({outcome.summary.inserted:,} inserted; read and validated by "
+              f"{stages.get('comparing', 0):.1f} s, compared by {stages.get('writing', 0):.1f} s, "
+              f"written by {stages.get('written', 0):.1f} s)")
 
         started = time.perf_counter()
         again = import_values([source], database=url, today=date(2025, 6, 30))

@@ -236,7 +236,7 @@ def test_kill_minus_nine_during_import_leaves_the_store_as_it_was(store_url: str
     while time.monotonic() < deadline:
         text = marker.read_text() if marker.exists() else ""
         # kill once rows are being written into the store's transaction
-        if text.startswith("staging") and int(text.split()[1]) >= 50_000:
+        if text.startswith("writing") and int(text.split()[1]) >= 50_000:
             break
         if process.poll() is not None:
             pytest.fail(f"the import ended before it could be interrupted: {text!r}")

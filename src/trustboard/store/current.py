@@ -5,8 +5,9 @@
 million values) would hand millions of rows from the database to Python one at a time; the
 same figures read as a few hundred compressed columnar documents take a fraction of a second.
 
-The documents are derived data kept in step with ``metric_value``: :func:`fold_into_current`
-runs inside every write of values, in the same transaction, so a reader sees both or neither.
+The documents are kept in step with ``metric_value`` by every write of values
+(:func:`trustboard.store.values.write_values`), in the same transaction, so a reader sees both
+or neither; the write also compares incoming rows with them to find what changed.
 :func:`rebuild_current` makes them afresh from the rows (used by the migration that added them).
 """
 
@@ -22,7 +23,8 @@ from sqlalchemy import Connection, delete, insert, select
 
 from trustboard.store.models import MetricCurrentRow
 
-__all__ = ["CURRENT_COLUMNS", "fold_into_current", "read_current", "rebuild_current"]
+__all__ = ["CURRENT_COLUMNS", "current_documents", "read_current", "rebuild_current",
+           "write_documents"]
 
 _t = MetricCurrentRow.__table__
 
@@ -35,6 +37,7 @@ _DOCUMENT_SCHEMA: dict[str, pl.DataType] = {
     "denominator": pl.Float64(),
     "value": pl.Float64(),
     "provisional": pl.Boolean(),
+    "revision": pl.Int64(),
 }
 #: Columns a read of current values can take from the documents.
 CURRENT_COLUMNS: frozenset[str] = frozenset({"metric_id", *_DOCUMENT_SCHEMA})
@@ -47,8 +50,8 @@ def _encode(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _documents(conn: Connection, metric_ids: Sequence[str] | None,
-               columns: Sequence[str]) -> pl.DataFrame:
+def current_documents(conn: Connection, metric_ids: Sequence[str] | None,
+                      columns: Sequence[str] | None = None) -> pl.DataFrame:
     """The documents of ``metric_ids`` (every metric when None) as one frame, in key order."""
     query = select(_t.c.metric_id, _t.c.row_count, _t.c.parquet)
     if metric_ids is not None:
@@ -56,7 +59,7 @@ def _documents(conn: Connection, metric_ids: Sequence[str] | None,
     # in code-point order of the ids, as the rows are sorted everywhere else
     stored = sorted(conn.execute(query).all(), key=lambda row: str(row.metric_id))
     # at least one column is decoded, so that a document's rows are there to count
-    wanted = [c for c in _DOCUMENT_SCHEMA if c in columns] or ["org_unit"]
+    wanted = [c for c in _DOCUMENT_SCHEMA if columns is None or c in columns] or ["org_unit"]
     schema = {"metric_id": pl.String(), **{c: _DOCUMENT_SCHEMA[c] for c in wanted}}
     if not stored:
         return pl.DataFrame(schema=schema)
@@ -79,7 +82,7 @@ def read_current(conn: Connection, *, metric_ids: Sequence[str] | None, start: d
     if unknown:
         raise ValueError(f"not held in the current-value documents: {sorted(unknown)}")
     need = list(dict.fromkeys([*columns, *(["period_start"] if start or end else [])]))
-    frame = _documents(conn, metric_ids, need)
+    frame = current_documents(conn, metric_ids, need)
     if start is not None:
         frame = frame.filter(pl.col("period_start") >= start)
     if end is not None:
@@ -87,40 +90,24 @@ def read_current(conn: Connection, *, metric_ids: Sequence[str] | None, start: d
     return frame.select([c for c in frame.columns if c in columns])
 
 
-def _write(conn: Connection, merged: pl.DataFrame, metric_ids: Sequence[str],
-           now: datetime) -> None:
+def write_documents(conn: Connection, current: pl.DataFrame, metric_ids: Sequence[str], *,
+                    now: datetime) -> None:
+    """Replace the documents of ``metric_ids`` by ``current`` (every current value of those
+    metrics: the metric id and the document's columns)."""
     conn.execute(delete(_t).where(_t.c.metric_id.in_(list(metric_ids))))
-    if merged.height == 0:
+    if current.height == 0:
         return
-    ids = merged.get_column("metric_id")
-    runs = ids.rle()
+    ordered = current.sort(_KEY)
+    runs = ordered.get_column("metric_id").rle()
     lengths = runs.struct.field("len").to_list()
     names = runs.struct.field("value").to_list()
+    body = ordered.select([pl.col(c).cast(t) for c, t in _DOCUMENT_SCHEMA.items()])
     rows, offset = [], 0
-    body = merged.select(list(_DOCUMENT_SCHEMA))
     for name, length in zip(names, lengths, strict=True):
         rows.append({"metric_id": name, "row_count": length, "updated_at": now,
                      "parquet": _encode(body.slice(offset, length))})
         offset += length
     conn.execute(insert(_t), rows)
-
-
-def fold_into_current(conn: Connection, written: pl.DataFrame, *, now: datetime) -> None:
-    """Fold rows just written to ``metric_value`` into their metrics' documents.
-
-    ``written`` holds every row offered to the write (new, revised and unchanged, one per key):
-    each becomes the current value of its key, and the document's other values stay as they
-    were, which is exactly what the write did to the current rows.
-    """
-    if written.height == 0:
-        return
-    metric_ids = sorted(written.get_column("metric_id").unique().to_list())
-    incoming = written.select(pl.col("metric_id").cast(pl.String),
-                              *(pl.col(c).cast(t) for c, t in _DOCUMENT_SCHEMA.items()))
-    before = _documents(conn, metric_ids, list(_DOCUMENT_SCHEMA))
-    kept = before.join(incoming.select(_KEY), on=_KEY, how="anti")
-    merged = pl.concat([kept, incoming], how="vertical").sort(_KEY)
-    _write(conn, merged, metric_ids, now)
 
 
 def rebuild_current(conn: Connection, *, now: datetime) -> int:
@@ -131,5 +118,5 @@ def rebuild_current(conn: Connection, *, now: datetime) -> int:
     stored = [r.metric_id for r in conn.execute(select(_t.c.metric_id)).all()]
     metric_ids = sorted(set(stored) | set(rows.get_column("metric_id").unique().to_list()))
     if metric_ids:
-        _write(conn, rows.sort(_KEY), metric_ids, now)
+        write_documents(conn, rows, metric_ids, now=now)
     return rows.height

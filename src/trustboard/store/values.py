@@ -20,7 +20,12 @@ import polars as pl
 from sqlalchemy import Connection
 
 from trustboard.errors import DataValidationError, Problem
-from trustboard.store.current import CURRENT_COLUMNS, fold_into_current, read_current
+from trustboard.store.current import (
+    CURRENT_COLUMNS,
+    current_documents,
+    read_current,
+    write_documents,
+)
 
 __all__ = [
     "REQUIRED_VALUE_COLUMNS",
@@ -56,8 +61,8 @@ VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = {
     "valid_to": pl.Datetime("us"),
 }
 
-_STAGE = "tb_stage_values"
-_DIFF = "tb_stage_diff"
+_STAGE = "tb_stage_keys"
+_KEY = ["metric_id", "org_unit", "period_start"]
 _CHUNK = 50_000
 #: rows written by one import from which PostgreSQL's statistics are refreshed with it
 _ANALYZE_AFTER = 10_000
@@ -148,76 +153,117 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
-def _stage_ddl(sqlite: bool) -> str:
-    if sqlite:
-        return (f"CREATE TEMP TABLE {_STAGE} (metric_id TEXT, org_unit TEXT, period_start TEXT, "
-                "period_end TEXT, numerator REAL, denominator REAL, value REAL, provisional INTEGER, "
-                "source_file TEXT, source_hash TEXT)")
-    return (f"CREATE TEMP TABLE {_STAGE} (metric_id text, org_unit text, period_start date, "
-            "period_end date, numerator double precision, denominator double precision, "
-            "value double precision, provisional boolean, source_file text, source_hash text) "
-            "ON COMMIT DROP")
+#: figures whose change makes a new revision
+_FIGURES = ("numerator", "denominator", "value", "provisional", "period_end")
 
 
-def _stage_rows(conn: Connection, frame: pl.DataFrame, progress: Progress | None) -> None:
-    raw = conn.connection.driver_connection
-    total = frame.height
-    if _is_sqlite(conn):
-        text_dates = frame.with_columns(
-            pl.col("period_start").dt.strftime("%Y-%m-%d"),
-            pl.col("period_end").dt.strftime("%Y-%m-%d"),
-        )
-        head = (f"INSERT INTO {_STAGE} (metric_id, org_unit, period_start, period_end, "
-                "numerator, denominator, value, provisional, source_file, source_hash) VALUES ")
-        one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        # several rows per statement: SQLite's cost per statement run is shared between them
-        many = head + ", ".join([one] * _ROWS_PER_INSERT)
-        width = len(_STAGED) * _ROWS_PER_INSERT
-        cursor = raw.cursor()
-        for offset in range(0, total, _CHUNK):
-            chunk = text_dates.slice(offset, _CHUNK)
-            whole = chunk.height - chunk.height % _ROWS_PER_INSERT
-            flat = itertools.chain.from_iterable(chunk.head(whole).iter_rows())
-            cursor.executemany(many, zip(*[flat] * width, strict=True))
-            cursor.executemany(head + one, chunk.slice(whole).iter_rows())
-            if progress:
-                progress("staging", min(offset + _CHUNK, total), total)
-        cursor.close()
-        return
-    copy_sql = (f"COPY {_STAGE} (metric_id, org_unit, period_start, period_end, numerator, "
-                "denominator, value, provisional, source_file, source_hash) "
-                "FROM STDIN WITH (FORMAT csv, NULL '')")
-    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-        for offset in range(0, total, _CHUNK):
-            buffer = io.BytesIO()
-            frame.slice(offset, _CHUNK).write_csv(buffer, include_header=False, null_value="")
-            copy.write(buffer.getvalue())
-            if progress:
-                progress("staging", min(offset + _CHUNK, total), total)
-
-
-def _same(sqlite: bool, column: str) -> str:
-    if sqlite:
-        return f"m.{column} IS s.{column}"
-    return f"m.{column} IS NOT DISTINCT FROM s.{column}"
-
-
-def _check_references(conn: Connection) -> None:
+def _check_references(conn: Connection, data: pl.DataFrame) -> None:
     # metric_value has no foreign keys (per-row checks would dominate a bulk load); the same
     # guarantee is given here, set-based, before anything is written.
     problems: list[Problem] = []
     for column, table, key, code in (("metric_id", "metric", "id", "TB-V-UNKNOWN-METRIC"),
                                      ("org_unit", "org_unit", "code", "TB-V-UNKNOWN-ORG")):
-        rows = conn.exec_driver_sql(
-            f"SELECT DISTINCT s.{column} FROM {_STAGE} s LEFT JOIN {table} t "
-            f"ON t.{key} = s.{column} WHERE t.{key} IS NULL ORDER BY 1 LIMIT 50"
-        ).all()
-        problems.extend(Problem(code, f"'{r[0]}' is not in the store's catalogue", column=column,
-                                value=r[0], expected="a code loaded with the catalogue")
-                        for r in rows)
+        known = pl.Series([r[0] for r in conn.exec_driver_sql(f"SELECT {key} FROM {table}")],
+                          dtype=pl.String)
+        named = data.get_column(column).unique()
+        missing = named.filter(~named.is_in(known.implode())) if known.len() else named
+        problems.extend(Problem(code, f"'{name}' is not in the store's catalogue", column=column,
+                                value=name, expected="a code loaded with the catalogue")
+                        for name in sorted(missing.to_list())[:50])
     if problems:
         raise DataValidationError("the values name metrics or org units the store does not hold",
                                   problems, hint="load the catalogue that defines them first")
+
+
+def _classify(data: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
+    """Every incoming row with its key's current figures (``prev_*``) and its ``state``:
+    0 a new key, 1 unchanged, 2 changed (a new revision)."""
+    previous = current.select(*_KEY, *(pl.col(c).alias(f"prev_{c}") for c in _FIGURES),
+                              pl.col("revision").alias("prev_revision"))
+    joined = data.join(previous, on=_KEY, how="left")
+    changed = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"prev_{c}")) for c in _FIGURES])
+    return joined.with_columns(
+        pl.when(pl.col("prev_revision").is_null()).then(0).when(changed).then(2).otherwise(1)
+        .cast(pl.Int8).alias("state"))
+
+
+def _revision_sample(classified: pl.DataFrame) -> list[dict[str, Any]]:
+    sample = []
+    changed = classified.filter(pl.col("state") == 2).sort(_KEY).head(SAMPLE_REVISIONS)
+    for r in changed.iter_rows(named=True):
+        sample.append({
+            "metric_id": r["metric_id"], "org_unit": r["org_unit"],
+            "period_start": str(r["period_start"]),
+            "before": {"numerator": r["prev_numerator"], "denominator": r["prev_denominator"],
+                       "value": r["prev_value"], "provisional": bool(r["prev_provisional"])},
+            "after": {"numerator": r["numerator"], "denominator": r["denominator"],
+                      "value": r["value"], "provisional": bool(r["provisional"])},
+        })
+    return sample
+
+
+def _close_revisions(conn: Connection, keys: pl.DataFrame, stamp: Any) -> None:
+    """Close the current revision of each key in ``keys`` at ``stamp``."""
+    sqlite = _is_sqlite(conn)
+    mark = "?" if sqlite else "%s"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
+    if sqlite:
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {_STAGE} (metric_id TEXT, org_unit TEXT, "
+                             "period_start TEXT)")
+        rows = keys.with_columns(pl.col("period_start").dt.strftime("%Y-%m-%d")).iter_rows()
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.executemany(f"INSERT INTO {_STAGE} VALUES (?, ?, ?)", rows)
+        cursor.close()
+    else:
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {_STAGE} (metric_id text, org_unit text, "
+                             "period_start date) ON COMMIT DROP")
+        _copy(conn, _STAGE, keys)
+        conn.exec_driver_sql(f"ANALYZE {_STAGE}")
+    conn.exec_driver_sql(
+        f"UPDATE metric_value SET valid_to = {mark} WHERE id IN (SELECT m.id FROM {_STAGE} s "
+        "JOIN metric_value m ON m.metric_id = s.metric_id AND m.org_unit = s.org_unit "
+        "AND m.period_start = s.period_start AND m.valid_to IS NULL)", (stamp,))
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
+
+
+def _copy(conn: Connection, table: str, frame: pl.DataFrame,
+          progress: Progress | None = None) -> None:
+    """``COPY`` ``frame`` into ``table`` on PostgreSQL, in blocks of :data:`_CHUNK` rows."""
+    raw = conn.connection.driver_connection
+    sql = f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '')"
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        for offset in range(0, frame.height, _CHUNK):
+            buffer = io.BytesIO()
+            frame.slice(offset, _CHUNK).write_csv(buffer, include_header=False, null_value="")
+            copy.write(buffer.getvalue())
+            if progress:
+                progress("writing", min(offset + _CHUNK, frame.height), frame.height)
+
+
+def _insert_rows(conn: Connection, rows: pl.DataFrame, progress: Progress | None) -> None:
+    """Insert ``rows`` (columns named as in ``metric_value``, in key order) into it."""
+    if not _is_sqlite(conn):
+        _copy(conn, "metric_value", rows, progress)
+        return
+    text_dates = rows.with_columns(
+        pl.col("period_start").dt.strftime("%Y-%m-%d"), pl.col("period_end").dt.strftime("%Y-%m-%d"),
+        pl.col("provisional").cast(pl.Int8))
+    head = f"INSERT INTO metric_value ({', '.join(rows.columns)}) VALUES "
+    one = "(" + ", ".join(["?"] * rows.width) + ")"
+    # several rows per statement: SQLite's cost per statement run is shared between them
+    many = head + ", ".join([one] * _ROWS_PER_INSERT)
+    width = rows.width * _ROWS_PER_INSERT
+    cursor = conn.connection.driver_connection.cursor()
+    total = rows.height
+    for offset in range(0, total, _CHUNK):
+        chunk = text_dates.slice(offset, _CHUNK)
+        whole = chunk.height - chunk.height % _ROWS_PER_INSERT
+        flat = itertools.chain.from_iterable(chunk.head(whole).iter_rows())
+        cursor.executemany(many, zip(*[flat] * width, strict=True))
+        cursor.executemany(head + one, chunk.slice(whole).iter_rows())
+        if progress:
+            progress("writing", min(offset + _CHUNK, total), total)
+    cursor.close()
 
 
 def write_values(
@@ -234,84 +280,52 @@ def write_values(
     figures (numerator, denominator, value, provisional flag, period end) differ from its current
     revision gets a new revision and the old one is closed at ``now``; identical rows change
     nothing.  Raises :class:`DataValidationError` for rows the store cannot take.
+
+    The incoming rows are compared with the current-value documents of their metrics (which
+    say what the current rows say, see :mod:`trustboard.store.current`), so only new and
+    changed rows are handed to the database; the documents are brought up to date with them.
     """
     data = _check_frame(frame)
     if data.height == 0:
         return WriteSummary(0, 0, 0, import_id)
     sqlite = _is_sqlite(conn)
     stamp: Any = now.strftime(_SQLITE_STAMP) if sqlite else now
-    mark = "?" if sqlite else "%s"
     if not sqlite:
         # Two imports at once would race for the same keys; this lock makes the second wait
         # for the first (readers are not blocked).  SQLite's BEGIN IMMEDIATE does the same.
         conn.exec_driver_sql("LOCK TABLE metric_value IN SHARE ROW EXCLUSIVE MODE")
-        # the classification joins and the ordered insert sort millions of rows: in memory
-        # for this transaction only, not in files on disk (the server default is 4 MB)
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
-    conn.exec_driver_sql(_stage_ddl(sqlite))
-    _stage_rows(conn, data, progress)
+    _check_references(conn, data)
     if progress:
         progress("comparing", 0, data.height)
-    if not sqlite:
-        # the planner knows nothing of a fresh temporary table; statistics let it hash-join
-        conn.exec_driver_sql(f"ANALYZE {_STAGE}")
-    _check_references(conn)
-    changed = " OR ".join(f"NOT ({_same(sqlite, c)})" for c in
-                          ("numerator", "denominator", "value", "provisional", "period_end"))
-    # One pass classifies every incoming row against the current revision of its key (created
-    # as a new table: far cheaper than updating the staged rows in place).
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_DIFF}")
-    conn.exec_driver_sql(
-        f"CREATE TEMP TABLE {_DIFF} AS SELECT s.*, m.id AS prev_id, m.revision AS prev_revision, "
-        f"CASE WHEN m.id IS NULL THEN 0 WHEN {changed} THEN 2 ELSE 1 END AS state "
-        f"FROM {_STAGE} s LEFT JOIN metric_value m ON m.metric_id = s.metric_id "
-        "AND m.org_unit = s.org_unit AND m.period_start = s.period_start AND m.valid_to IS NULL"
-    )
-    counts = conn.exec_driver_sql(
-        f"SELECT SUM(CASE WHEN state = 0 THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN state = 2 THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN state = 1 THEN 1 ELSE 0 END) FROM {_DIFF}"
-    ).one()
-    inserted, revised, unchanged = (int(c or 0) for c in counts)
-    sample: list[dict[str, Any]] = []
+    metric_ids = sorted(data.get_column("metric_id").unique().to_list())
+    current = current_documents(conn, metric_ids)
+    classified = _classify(data, current)
+    counts = classified.get_column("state").value_counts()
+    by_state = dict(zip(counts.get_column("state").to_list(), counts.get_column("count").to_list(),
+                        strict=True))
+    inserted, unchanged, revised = (int(by_state.get(k, 0)) for k in (0, 1, 2))
+    if not inserted and not revised:
+        return WriteSummary(0, 0, unchanged, import_id)
+    sample = _revision_sample(classified) if revised else []
     if revised:
-        rows = conn.exec_driver_sql(
-            f"SELECT s.metric_id, s.org_unit, s.period_start, m.numerator, m.denominator, m.value, "
-            f"m.provisional, s.numerator, s.denominator, s.value, s.provisional "
-            f"FROM {_DIFF} s JOIN metric_value m ON m.id = s.prev_id WHERE s.state = 2 "
-            f"ORDER BY s.metric_id, s.org_unit, s.period_start LIMIT {SAMPLE_REVISIONS}"
-        ).all()
-        for r in rows:
-            sample.append({
-                "metric_id": r[0], "org_unit": r[1], "period_start": str(r[2]),
-                "before": {"numerator": r[3], "denominator": r[4], "value": r[5],
-                           "provisional": bool(r[6])},
-                "after": {"numerator": r[7], "denominator": r[8], "value": r[9],
-                          "provisional": bool(r[10])},
-            })
-        conn.exec_driver_sql(
-            f"UPDATE metric_value SET valid_to = {mark} WHERE id IN "
-            f"(SELECT prev_id FROM {_DIFF} WHERE state = 2)",
-            (stamp,),
-        )
+        _close_revisions(conn, classified.filter(pl.col("state") == 2).select(_KEY), stamp)
+    written = classified.filter(pl.col("state") != 1).sort(_KEY).select(
+        *_STAGED,
+        pl.lit(stamp).alias("extracted_at"),
+        (pl.col("prev_revision").fill_null(0) + 1).cast(pl.Int64).alias("revision"),
+        pl.lit(stamp).alias("valid_from"),
+        pl.lit(None, dtype=pl.String).alias("valid_to"),
+        pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+    )
     if progress:
-        progress("writing", 0, inserted + revised)
-    if inserted or revised:
-        conn.exec_driver_sql(
-            "INSERT INTO metric_value (metric_id, org_unit, period_start, period_end, numerator, "
-            "denominator, value, provisional, source_file, source_hash, extracted_at, revision, "
-            "valid_from, valid_to, import_id) "
-            f"SELECT metric_id, org_unit, period_start, period_end, numerator, denominator, value, "
-            f"provisional, source_file, source_hash, {mark}, COALESCE(prev_revision, 0) + 1, "
-            f"{mark}, NULL, {mark} FROM {_DIFF} WHERE state <> 1 "
-            "ORDER BY metric_id, org_unit, period_start",
-            (stamp, stamp, import_id),
-        )
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_DIFF}")
-    if inserted or revised:
-        fold_into_current(conn, data, now=now)
+        progress("writing", 0, written.height)
+    _insert_rows(conn, written, progress)
+    # the documents: the rows just written become current, the rest stay as they were
+    fresh = written.select(*_KEY, *(c for c in _FIGURES), "revision")
+    kept = current.join(fresh.select(_KEY), on=_KEY, how="anti")
+    write_documents(conn, pl.concat([kept, fresh.select(kept.columns)], how="vertical"),
+                    metric_ids, now=now)
     if not sqlite and inserted + revised >= _ANALYZE_AFTER:
         # Fresh statistics at once, not when autovacuum next looks: with a bulk load unknown
         # to the planner, reads sort millions of rows instead of following the index.
