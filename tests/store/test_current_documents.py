@@ -87,6 +87,9 @@ def test_the_migration_makes_the_documents_from_the_rows(store: Store) -> None:
     # a store from before the documents existed: the upgrade makes them from the rows
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE metric_current"))
+        conn.execute(text("DROP INDEX ix_metric_value_closed"))
+        conn.execute(text("CREATE INDEX ix_metric_value_history ON metric_value "
+                          "(metric_id, org_unit, period_start, valid_from)"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0002_baf'"))
     before, after = migrate(store.engine, "head")
     assert (before, after) == ("0002_baf", head_revision())

@@ -166,7 +166,11 @@ class MetricValueRow(Base):
         # at most one current revision per key; the same index serves every current-value read
         Index("ux_metric_value_current", "metric_id", "org_unit", "period_start", unique=True,
               sqlite_where=text("valid_to IS NULL"), postgresql_where=text("valid_to IS NULL")),
-        Index("ix_metric_value_history", "metric_id", "org_unit", "period_start", "valid_from"),
+        # the closed revisions (history and "as it stood at" reads); a first load writes none,
+        # so it costs a bulk load nothing
+        Index("ix_metric_value_closed", "metric_id", "org_unit", "period_start",
+              sqlite_where=text("valid_to IS NOT NULL"),
+              postgresql_where=text("valid_to IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     # No foreign keys on this table: per-row checks would dominate a bulk load of millions of

@@ -391,16 +391,20 @@ def read_values(
     if end is not None:
         where.append(f"period_start <= {mark}")
         params.append(end.isoformat() if sqlite else end)
-    if not history:
-        if as_of is None:
-            where.append("valid_to IS NULL")
-        else:
-            moment: Any = as_of.strftime(_SQLITE_STAMP) if sqlite else as_of
-            where.append(f"valid_from <= {mark} AND (valid_to IS NULL OR valid_to > {mark})")
-            params.extend([moment, moment])
-    sql = f"SELECT {', '.join(schema)} FROM metric_value"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    # Current and closed revisions each have an index of their own (partial on valid_to), so a
+    # read of both takes each part from its index.
+    arms: list[tuple[str, list[Any]]]
+    if history:
+        arms = [("valid_to IS NULL", []), ("valid_to IS NOT NULL", [])]
+    elif as_of is None:
+        arms = [("valid_to IS NULL", [])]
+    else:
+        moment: Any = as_of.strftime(_SQLITE_STAMP) if sqlite else as_of
+        arms = [(f"valid_to IS NULL AND valid_from <= {mark}", [moment]),
+                (f"valid_to IS NOT NULL AND valid_to > {mark} AND valid_from <= {mark}",
+                 [moment, moment])]
+    source, params = _source(where, params, arms)
+    sql = f"SELECT {', '.join(schema)} FROM {source}"
     # Without history there is one revision per key, so the order of the index of current
     # values is the whole order (no sort of millions of rows on the server).
     order = "metric_id, org_unit, period_start" + (", revision" if history else "")
@@ -414,17 +418,16 @@ def read_values(
         return _read_adbc(adbc, sql, params, schema)
     raw = conn.connection.driver_connection
     if sqlite:
-        return _read_sqlite(raw, schema, where, params, dates, stamps, order)
+        return _read_sqlite(raw, schema, source, params, dates, stamps, order)
     # psycopg hands COPY output over one row at a time (a Python call per row); the server
     # instead joins the rows into large text blocks, which are parsed by Polars in one go.
     # The unit separator (0x1F) never occurs in codes, dates or numbers.
     fields = ", ".join(f"coalesce({c}::text, '')" for c in schema)
-    filters = (" WHERE " + " AND ".join(where)) if where else ""
     # One block per series: grouping follows the index of current values, where numbering
     # every row in one window would sort them all first.
     block_sql = (
         f"SELECT string_agg(concat_ws(E'\\x1f', {fields}), E'\\n' ORDER BY period_start, revision) "
-        f"FROM metric_value{filters} GROUP BY metric_id, org_unit ORDER BY metric_id, org_unit"
+        f"FROM {source} GROUP BY metric_id, org_unit ORDER BY metric_id, org_unit"
     )
     with raw.cursor() as cursor:
         cursor.execute(block_sql, params)
@@ -487,13 +490,24 @@ def _read_adbc(adbc: Any, sql: str, params: list[Any],
     return frame.cast(schema)  # type: ignore[arg-type]
 
 
-def _read_sqlite(raw: Any, schema: dict[str, pl.DataType], where: list[str], params: list[Any],
+def _source(where: list[str], params: list[Any],
+            arms: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+    """The FROM clause for ``where`` and one or two alternatives (``arms``), with its params."""
+    parts, all_params = [], []
+    for condition, arm_params in arms:
+        parts.append("SELECT * FROM metric_value WHERE " + " AND ".join([*where, condition]))
+        all_params.extend([*params, *arm_params])
+    if len(parts) == 1:
+        return parts[0].removeprefix("SELECT * FROM "), all_params
+    return "(" + " UNION ALL ".join(parts) + ") AS v", all_params
+
+
+def _read_sqlite(raw: Any, schema: dict[str, pl.DataType], source: str, params: list[Any],
                  dates: list[str], stamps: list[str], order: str) -> pl.DataFrame:
     # Each value handed from SQLite to Python costs far more than SQLite's own work, and the
     # metric and org unit repeat for every period: they are read once per series (with the
     # number of rows it has, in the same order) and the rows bring the other columns only.
     # Both statements run in one read transaction, so they see the same values.
-    filters = (" WHERE " + " AND ".join(where)) if where else ""
     keys = [c for c in ("metric_id", "org_unit") if c in schema]
     rest = [c for c in schema if c not in keys]
     cursor = raw.cursor()
@@ -503,12 +517,12 @@ def _read_sqlite(raw: Any, schema: dict[str, pl.DataType], where: list[str], par
     try:
         series = None
         if keys:
-            cursor.execute(f"SELECT metric_id, org_unit, COUNT(*) FROM metric_value{filters} "
+            cursor.execute(f"SELECT metric_id, org_unit, COUNT(*) FROM {source} "
                            "GROUP BY metric_id, org_unit ORDER BY metric_id, org_unit", params)
             series = cursor.fetchall()
         rows: list[Any] = []
         if rest:
-            cursor.execute(f"SELECT {', '.join(rest)} FROM metric_value{filters} "
+            cursor.execute(f"SELECT {', '.join(rest)} FROM {source} "
                            f"ORDER BY {order}", params)
             rows = cursor.fetchall()
     finally:

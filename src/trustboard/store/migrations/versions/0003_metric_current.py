@@ -1,5 +1,5 @@
 """Current values as one Parquet document per metric (``metric_current``), made from the rows
-already stored.
+already stored; the index of every revision gives way to one of closed revisions only.
 
 Revision ID: 0003_metric_current
 Revises: 0002_baf
@@ -26,10 +26,16 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('metric_id', name=op.f('pk_metric_current'))
     )
+    with op.batch_alter_table('metric_value', schema=None) as batch_op:
+        batch_op.drop_index('ix_metric_value_history')
+        batch_op.create_index('ix_metric_value_closed', ['metric_id', 'org_unit', 'period_start'], unique=False, sqlite_where=sa.text('valid_to IS NOT NULL'), postgresql_where=sa.text('valid_to IS NOT NULL'))
     from trustboard.store.current import rebuild_current
 
     rebuild_current(op.get_bind(), now=datetime.now(UTC).replace(tzinfo=None))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('metric_value', schema=None) as batch_op:
+        batch_op.drop_index('ix_metric_value_closed', sqlite_where=sa.text('valid_to IS NOT NULL'), postgresql_where=sa.text('valid_to IS NOT NULL'))
+        batch_op.create_index('ix_metric_value_history', ['metric_id', 'org_unit', 'period_start', 'valid_from'], unique=False)
     op.drop_table('metric_current')
