@@ -9,7 +9,8 @@ Phases, each in a fresh process so that peak memory (ru_maxrss) is the phase's o
 2. DuckDB, open-list measures only (size, median, 92nd percentile, over 52 weeks) for all
    services at 36 month ends, with the time split into load + validation, clock stops and
    histograms + finalise;
-3. DuckDB, all built-in standards in one run;
+3. DuckDB, all built-in standards in one run (``--compare-paths`` runs phases 2 and 3 on
+   both the array path and the SQL path in one process, and checks the results identical);
 4. a straightforward pandas implementation of the same open-list definitions on a smaller
    data set, checked equal to DuckDB on that data;
 5. Spark local on 1M referrals, all built-in standards, checked identical to DuckDB.
@@ -65,24 +66,42 @@ def _phase_generate(args: argparse.Namespace, out: Any) -> None:
              "events": data.events.num_rows, "peak_gb": _peak_gb()})
 
 
-def _phase_duckdb(args: argparse.Namespace, out: Any, which: str) -> None:
+def _run_duckdb(args: argparse.Namespace, which: str, arrays: bool) -> tuple[dict[str, Any], Any]:
     from trustboard.waits import compute_results
     from trustboard.waits.engines.duckdb_engine import DuckDBEngine
 
-    engine = DuckDBEngine(threads=args.threads)
+    engine = DuckDBEngine(threads=args.threads, arrays=arrays)
     data = Path(args.data)
     standards = [_open_list_standard()] if which == "open" else None
+    load = os.getloadavg()[0]
     cpu = _cpu_s()
     clock = time.perf_counter()
     results = compute_results(data / "referrals.parquet", data / "contacts.parquet", events=data / "events.parquet",
                               standards=standards, start=args.first_month, end=args.last_month, engine=engine)
     total = time.perf_counter() - clock
     report = {"total_s": total, **engine.timings, "peak_gb": _peak_gb(), "rows": sum(r.measures.height for r in results.values()),
-              "cpu_s": _cpu_s() - cpu}
+              "cpu_s": _cpu_s() - cpu, "load": load, "path": "array" if engine.used_arrays else "SQL"}
     report["finalise_s"] = total - sum(engine.timings.values())
+    return report, results
+
+
+def _phase_duckdb(args: argparse.Namespace, out: Any, which: str) -> None:
+    report, results = _run_duckdb(args, which, not args.sql_path)
+    if args.compare_paths:
+        # the other path in the same process, on the same (now cached) files
+        other, other_results = _run_duckdb(args, which, args.sql_path)
+        report["other"] = other
+        report["identical"] = all(other_results[k].measures.equals(r.measures)
+                                  and other_results[k].removals.equals(r.removals) for k, r in results.items())
     if which == "open":
         report["frame"] = results["open_list"].measures.select(OPEN_COLUMNS)
     out.put(report)
+
+
+def _describe(r: dict[str, Any]) -> str:
+    return (f"{r['total_s']:.2f} s, {r['path']} path (load + referral checks {r['load_and_check_referrals']:.2f}, "
+            f"clock stops + contact checks {r['clock_stops_and_checks']:.2f}, histograms {r['histograms']:.2f}, "
+            f"finalise {r['finalise_s']:.2f}), CPU {r['cpu_s']:.1f} s, load average {r['load']:.1f}")
 
 
 def pandas_open_list(referrals: Any, contacts: Any, month_ends: list[date]) -> Any:
@@ -188,6 +207,10 @@ def main() -> None:
     parser.add_argument("--spark-referrals", type=int, default=1_000_000, help="0 skips Spark")
     parser.add_argument("--data", default="out/bench_waits", help="folder for the generated Parquet files")
     parser.add_argument("--skip", nargs="*", default=[], choices=["generate", "open", "all", "pandas", "spark"])
+    parser.add_argument("--sql-path", action="store_true",
+                        help="DuckDB phases take the SQL path even where the array path applies")
+    parser.add_argument("--compare-paths", action="store_true",
+                        help="DuckDB phases also run the other path in the same process, with the ratio")
     args = parser.parse_args()
     args.first_month, args.last_month = "2022-04", "2025-03"
     if args.months != 36:
@@ -199,17 +222,15 @@ def main() -> None:
         g = _run(_phase_generate, args)
         print(f"generate: {g['referrals']:,} referrals, {g['contacts']:,} contacts, {g['events']:,} events "
               f"in {g['generate_s']:.1f} s (+{g['write_s']:.1f} s Parquet), peak {g['peak_gb']:.2f} GB")
-    if "open" not in args.skip:
-        o = _run(_phase_duckdb, args, "open")
-        print(f"duckdb open-list measures, {args.months} month ends x all services: {o['total_s']:.2f} s "
-              f"(load + referral checks {o['load_and_check_referrals']:.2f}, clock stops + contact checks {o['clock_stops_and_checks']:.2f}, "
-              f"histograms {o['histograms']:.2f}, finalise {o['finalise_s']:.2f}), CPU {o['cpu_s']:.1f} s, peak {o['peak_gb']:.2f} GB")
-    if "all" not in args.skip:
-        a = _run(_phase_duckdb, args, "all")
-        print(f"duckdb all 7 built-in standards: {a['total_s']:.2f} s "
-              f"(load + referral checks {a['load_and_check_referrals']:.2f}, clock stops + contact checks {a['clock_stops_and_checks']:.2f}, "
-              f"histograms {a['histograms']:.2f}, finalise {a['finalise_s']:.2f}), {a['rows']} rows, "
-              f"CPU {a['cpu_s']:.1f} s, peak {a['peak_gb']:.2f} GB")
+    for which, title in (("open", f"open-list measures, {args.months} month ends x all services"),
+                         ("all", "all 7 built-in standards")):
+        if which in args.skip:
+            continue
+        r = _run(_phase_duckdb, args, which)
+        print(f"duckdb {title}: {_describe(r)}, {r['rows']} rows, peak {r['peak_gb']:.2f} GB")
+        if "other" in r:
+            print(f"  same process, {_describe(r['other'])}; ratio {r['other']['total_s'] / r['total_s']:.2f} "
+                  f"(CPU {r['other']['cpu_s'] / r['cpu_s']:.2f}); identical: {r['identical']}")
     if "pandas" not in args.skip and args.pandas_referrals:
         p = _run(_phase_pandas, args)
         print(f"pandas open-list on {p['referrals']:,} referrals: {p['pandas_s']:.2f} s; duckdb same data "

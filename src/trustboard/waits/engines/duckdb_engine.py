@@ -1,5 +1,13 @@
 """The DuckDB engine (default): in-process SQL over files, frames or DuckDB relations.
 
+DuckDB reads, normalises and checks the inputs.  When the referral ids are integers in a
+dense range and the referrals pass their checks, the rest is the *array path*
+(:mod:`trustboard.waits.engines.arrays`): DuckDB streams referrals, contacts and events as
+Arrow batches into NumPy arrays indexed by id, which checks every link, finds the clock stops
+and counts the histograms without a join or a large GROUP BY.  Otherwise (text or sparse
+ids, or any problem in the input, which it then lists) the engine takes the *SQL path*,
+which gives the same histograms (the tests compare them) and works as follows.
+
 The heavy work is three passes over the data, whatever the number of standards:
 
 1. normalise each table to canonical names and types (Parquet files and in-memory tables
@@ -25,6 +33,7 @@ rebuild every month end's waiting list exactly.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,13 +44,14 @@ import numpy as np
 import pyarrow as pa
 
 from trustboard.errors import OptionsError, ProblemCollector
+from trustboard.waits.engines import arrays
 from trustboard.waits.engines.base import (
     Histograms,
     MonthCalendar,
     WaitsInputs,
 )
 from trustboard.waits.mapping import ColumnMapping
-from trustboard.waits.spec import Cohort, Standard, StopRule
+from trustboard.waits.spec import BREAKDOWN_COLUMNS, Cohort, Standard, StopRule
 
 __all__ = ["DuckDBEngine", "open_source", "sql_list"]
 
@@ -58,6 +68,8 @@ _DATE_COLUMNS = {"received_date", "closed_date", "contact_date", "event_date"}
 _CODE_COLUMNS = {"attendance_code", "mechanism"}
 #: contact columns that stop rules filter on
 _CODE_FILTERED = ("attendance_code", "mechanism", "activity_type")
+#: referral text columns the histograms group by (the array path's "kinds")
+_KIND_COLUMNS = frozenset((*BREAKDOWN_COLUMNS, "priority", "closure_reason", "service"))
 _TRUE = "('Y','YES','TRUE','T','1')"
 _FALSE = "('N','NO','FALSE','F','0','')"
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -75,6 +87,11 @@ def _literal(value: str) -> str:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _recoded(expr: str, recode: str) -> str:
+    """SQL: ``expr`` with the mapping's value recoding (``WHEN 'a' THEN 'b' ...``) applied."""
+    return f"CASE {expr} {recode} ELSE {expr} END" if recode else expr
 
 
 def _is_numeric(sql_type: str) -> bool:
@@ -148,6 +165,11 @@ class _Table:
         #: code columns whose source text is also in the table as ``_src_<column>``, with
         #: the SQL that normalises that text
         self.plain_codes: dict[str, str] = {}
+        #: SQL type of the normalised referral id (BIGINT or VARCHAR)
+        self.id_type = "VARCHAR"
+        #: referral text columns whose source value is also in the view as ``_src_<column>``,
+        #: with the SQL that normalises that value
+        self.sources: dict[str, str] = {}
 
     def row(self, rowid: int) -> int:
         return int(rowid) + self.offset
@@ -158,11 +180,18 @@ class DuckDBEngine:
 
     name = "duckdb"
 
-    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(
+        self, *, threads: int | None = None, memory_limit: str | None = None, arrays: bool = True
+    ) -> None:
         self.threads = threads
         self.memory_limit = memory_limit
+        #: whether integer ids in a dense range take the NumPy path (:mod:`.arrays`); False
+        #: always takes the SQL path (same results, slower; the tests compare the two)
+        self.arrays = arrays
         #: seconds spent in each phase of the last run (load, stops, histograms)
         self.timings: dict[str, float] = {}
+        #: whether the last run took the array path
+        self.used_arrays = False
 
     # -- loading and validation ---------------------------------------------------------
 
@@ -215,17 +244,21 @@ class DuckDBEngine:
                 selects.append(f"{default} AS {column}")
                 continue
             expr, raw = self._expression(column, _quote(source_name), types[source_name], id_type)
-            if column in mapping.values:
-                recode = " ".join(
-                    f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in mapping.values[column].items()
-                )
-                expr = f"CASE {expr} {recode} ELSE {expr} END" if recode else expr
+            recode = " ".join(
+                f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in mapping.values.get(column, {}).items()
+            )
+            expr = _recoded(expr, recode)
             selects.append(f"{expr} AS {column}")
             if in_place and column in _CODE_FILTERED and column not in mapping.values and types[source_name].upper() == "VARCHAR":
                 # the untouched text lets a contact filter test clean values without
                 # normalising every row (see _code_test); free in a view that is not read
                 selects.append(f"{_quote(source_name)} AS _src_{column}")
                 table.plain_codes[column] = self._expression(column, f"_src_{column}", "VARCHAR", id_type)[0]
+            elif in_place and kind == "referrals" and column in _KIND_COLUMNS:
+                # the array path reads kinds from the untouched values (see _referral_kinds)
+                selects.append(f"{_quote(source_name)} AS _src_{column}")
+                table.sources[column] = _recoded(
+                    self._expression(column, f"_src_{column}", types[source_name], id_type)[0], recode)
             if raw is not None:
                 selects.append(f"{raw} AS _raw_{column}")
                 table.raw[column] = source_name
@@ -282,7 +315,8 @@ class DuckDBEngine:
         else:
             text = f"nullif(trim(CAST({ref} AS VARCHAR)), '')"
         if column == "mechanism":
-            return f"CASE WHEN regexp_full_match({text}, '[0-9]') THEN '0' || {text} ELSE {text} END", None
+            # one ASCII digit (one byte from '0' to '9'): cheaper than a regular expression
+            return f"CASE WHEN strlen({text}) = 1 AND {text} BETWEEN '0' AND '9' THEN '0' || {text} ELSE {text} END", None
         if column == "priority":
             return f"lower({text})", None
         return text, None
@@ -322,7 +356,9 @@ class DuckDBEngine:
     ) -> dict[str, _Table]:
         """Normalise the inputs and check the referrals row by row (one scan).
 
-        Missing columns raise at once; other problems are collected in ``problems``.
+        Missing columns raise at once; other problems are collected in ``problems``.  Repeated
+        referral ids are looked for afterwards (:meth:`_check_duplicates`, or by the array
+        path as it fills its slots).
         """
         # in-memory inputs become Arrow once (the type probe and the load share the copy)
         def arrow_once(source: Any, kind: str) -> Any:
@@ -362,6 +398,11 @@ class DuckDBEngine:
             checks.append(("TB-WAITS-BAD-FLAG", "rejected flag not understood (expected Y/N, true/false, 1/0 or a date)",
                            "rejected", "t.rejected IS NULL", "t._raw_rejected"))
         self._check_rows(con, ref, checks, problems)
+        ref.id_type = id_type
+        return tables
+
+    @staticmethod
+    def _check_duplicates(con: duckdb.DuckDBPyConnection, ref: _Table, problems: ProblemCollector) -> None:
         duplicates = con.execute(
             f"SELECT referral_id, count(*) FROM {ref.table} WHERE referral_id IS NOT NULL "
             f"GROUP BY referral_id HAVING count(*) > 1 ORDER BY referral_id LIMIT {MAX_LISTED}"
@@ -369,7 +410,6 @@ class DuckDBEngine:
         for referral_id, count in duplicates:
             problems.add("TB-WAITS-DUPLICATE-REFERRAL", f"referral id appears {count} times",
                          file=ref.file or "referrals", column="referral_id", value=str(referral_id))
-        return tables
 
     def _check_links(
         self, con: duckdb.DuckDBPyConnection, tables: dict[str, _Table], problems: ProblemCollector
@@ -636,6 +676,106 @@ class DuckDBEngine:
         ).to_arrow_table()
         return Histograms(standard, by, open_h, completed_h, flows_h, groups)
 
+    # -- the array path -------------------------------------------------------------------
+
+    def _referral_slots(
+        self, con: duckdb.DuckDBPyConnection, ref: _Table, by: tuple[str, ...]
+    ) -> arrays.ReferralSlots | None:
+        """The referrals in slots by id, or None where the SQL path is needed (text or
+        sparse ids, infinite dates, or a repeated id, which the SQL path then lists).
+
+        The text columns the histograms need are read as one hash per referral: hashing is
+        far cheaper than comparing text, and the few distinct combinations ("kinds") are
+        read once with their values (a hash shared by two kinds also means the SQL path).
+        """
+        if not self.arrays or ref.id_type != "BIGINT":
+            return None
+        lowest, highest, count, first_day, last_day, infinite = con.execute(
+            "SELECT min(referral_id), max(referral_id), count(*), "
+            "min(received_date) - DATE '1970-01-01', max(received_date) - DATE '1970-01-01', "
+            "isinf(min(received_date)) OR isinf(max(received_date)) "
+            f"OR coalesce(isinf(min(closed_date)) OR isinf(max(closed_date)), false) FROM {ref.table}"
+        ).fetchall()[0]
+        span = arrays.dense_span(lowest, highest, count)
+        if span is None or infinite:
+            return None
+        columns = tuple(dict.fromkeys((*by, "priority", "closure_reason", "service")))
+        # kinds are told apart by their untouched values, which is cheaper than normalising
+        # every row; kinds that differ only before normalising are merged by their
+        # normalised values later
+        untouched = [f"_src_{c}" if c in ref.sources else c for c in columns]
+        hashed = f"hash({', '.join(untouched)})"
+        normalised = ", ".join(ref.sources.get(c, f"_src_{c}") for c in columns)
+        distinct = ", ".join(f"{u} AS _src_{c}" for u, c in zip(untouched, columns, strict=True))
+        found = arrays.kind_table(con.execute(
+            f"SELECT hash({', '.join(f'_src_{c}' for c in columns)}), {normalised} "
+            f"FROM (SELECT DISTINCT {distinct} FROM {ref.table})"
+        ).fetchall(), columns)
+        if found is None:
+            return None
+        reader = con.sql(
+            f"SELECT referral_id, received_date, closed_date, CAST(rejected AS UTINYINT), {hashed} FROM {ref.table}"
+        ).to_arrow_reader(arrays.BATCH)
+        return arrays.read_referrals(reader, int(lowest), span, *found, (int(first_day), int(last_day)))
+
+    def _array_stops(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        standards: Sequence[Standard],
+        tables: dict[str, _Table],
+        slots: arrays.ReferralSlots,
+    ) -> tuple[dict[str, arrays.StandardArrays], int] | None:
+        """Check contacts and events and find every standard's stop dates (one pass each).
+
+        Returns (arrays per standard id, latest stop date), or None when the rows are not
+        clean (the SQL path then lists the problems).
+        """
+        filters: dict[tuple[Any, ...], tuple[int, StopRule]] = {}
+        for standard in standards:
+            if standard.stop.uses_contacts:
+                key = standard.stop.contact_key()
+                filters[key] = (max(filters.get(key, (0, standard.stop))[0], _depth(standard)), standard.stop)
+        contacts = tables["contacts"]
+        flags = [f", CAST(coalesce({self._contact_filter(rule, contacts)}, false) AS UTINYINT)"
+                 for _, rule in filters.values()]
+        reader = con.sql(
+            f"SELECT referral_id, contact_date{''.join(flags)} FROM {contacts.table}"
+        ).to_arrow_reader(arrays.BATCH)
+        contact_dates = arrays.read_dated(reader, slots, [depth for depth, _ in filters.values()])
+        if contact_dates is None:
+            return None
+        last_day = contact_dates.last_day
+        event_sets = sorted({s.stop.event_types for s in standards if s.stop.uses_events})
+        event_dates = None
+        if "events" in tables:
+            flags = [f", CAST(coalesce(event_type IN {sql_list(types)}, false) AS UTINYINT)" for types in event_sets]
+            reader = con.sql(
+                f"SELECT referral_id, event_date{''.join(flags)} FROM {tables['events'].table}"
+            ).to_arrow_reader(arrays.BATCH)
+            event_dates = arrays.read_dated(reader, slots, [1] * len(event_sets))
+            if event_dates is None:
+                return None
+            last_day = max(last_day, event_dates.last_day)
+        kinds = slots.kinds
+        services = kinds.values["service"]
+        filter_index = {key: i for i, key in enumerate(filters)}
+        out = {}
+        for standard in standards:
+            rule = standard.stop
+            scope = np.array([not standard.services or value in standard.services for value in [*services, None]])
+            contact = course = event = None
+            if rule.uses_contacts:
+                dates = contact_dates.dates[filter_index[rule.contact_key()]]
+                contact = dates[rule.contact_number - 1]
+                if standard.cohort is Cohort.FINISHED_COURSE:
+                    course = dates[standard.course_min_contacts - 1]
+            if rule.uses_events and event_dates is not None:
+                event = event_dates.dates[event_sets.index(rule.event_types)][0]
+            out[standard.id] = arrays.StandardArrays(scope[kinds.code_of("service")], contact, event, course)
+        return out, last_day
+
+    # -- the run --------------------------------------------------------------------------
+
     def histograms(
         self,
         inputs: WaitsInputs,
@@ -643,30 +783,50 @@ class DuckDBEngine:
         calendar: MonthCalendar,
         by: tuple[str, ...],
     ) -> dict[str, Histograms]:
-        """Validate, find clock stops once, and reduce each standard to histograms."""
+        """Validate, find clock stops once, and reduce each standard to histograms.
+
+        Integer referral ids in a dense range take the array path (:mod:`.arrays`); other
+        ids, and any input with a problem, take the SQL path, which lists the problems.
+        """
         con = self._connect()
         clock = time.perf_counter()
         self.timings = {}
+        self.used_arrays = False
         try:
             problems = ProblemCollector()
             tables = self.load(con, inputs, problems)
-            self.timings["load_and_check_referrals"] = time.perf_counter() - clock
             # source tables are in place (their row order kept for error reports); later
             # tables need no order, which lets DuckDB write them in parallel
             con.execute("SET preserve_insertion_order = false")
+            slots = None if problems else self._referral_slots(con, tables["referrals"], by)
+            self.timings["load_and_check_referrals"] = time.perf_counter() - clock
             clock = time.perf_counter()
-            names, event_names = self._aggregate(con, standards, tables)
-            stops = self._stop_columns(con, standards, tables, names, event_names, by)
-            self._check_links(con, tables, problems)
-            problems.raise_if_any("the waiting-time input is not valid")
-            self.timings["clock_stops_and_checks"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            out = {
-                s.id: self._standard_histograms(con, s, stops[s.id][0], stops[s.id][1], calendar, by)
-                for s in standards
-            }
+            found = None if slots is None else self._array_stops(con, standards, tables, slots)
+            if slots is None or found is None:
+                if slots is None:
+                    self._check_duplicates(con, tables["referrals"], problems)
+                names, event_names = self._aggregate(con, standards, tables)
+                stops = self._stop_columns(con, standards, tables, names, event_names, by)
+                self._check_links(con, tables, problems)
+                problems.raise_if_any("the waiting-time input is not valid")
+                self.timings["clock_stops_and_checks"] = time.perf_counter() - clock
+                clock = time.perf_counter()
+                out = {
+                    s.id: self._standard_histograms(con, s, stops[s.id][0], stops[s.id][1], calendar, by)
+                    for s in standards
+                }
+            else:
+                per_standard, last_day = found
+                self.used_arrays = True
+                self.timings["clock_stops_and_checks"] = time.perf_counter() - clock
+                clock = time.perf_counter()
+                out = {
+                    s.id: Histograms(s, by, *arrays.histogram_tables(
+                        slots, per_standard[s.id], s.cohort is Cohort.FINISHED_COURSE, calendar, by, last_day,
+                        workers=self.threads or os.cpu_count() or 1))
+                    for s in standards
+                }
             self.timings["histograms"] = time.perf_counter() - clock
             return out
         finally:
             con.close()
-
