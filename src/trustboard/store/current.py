@@ -23,13 +23,13 @@ from sqlalchemy import Connection, delete, insert, select
 
 from trustboard.store.models import MetricCurrentRow
 
-__all__ = ["CURRENT_COLUMNS", "current_documents", "read_current", "rebuild_current",
+__all__ = ["CURRENT_COLUMNS", "DOCUMENT_SCHEMA", "current_documents", "read_current", "rebuild_current",
            "write_documents"]
 
 _t = MetricCurrentRow.__table__
 
 #: What a document holds for each value (the metric id is the document's key).
-_DOCUMENT_SCHEMA: dict[str, pl.DataType] = {
+DOCUMENT_SCHEMA: dict[str, pl.DataType] = {
     "org_unit": pl.String(),
     "period_start": pl.Date(),
     "period_end": pl.Date(),
@@ -40,7 +40,7 @@ _DOCUMENT_SCHEMA: dict[str, pl.DataType] = {
     "revision": pl.Int64(),
 }
 #: Columns a read of current values can take from the documents.
-CURRENT_COLUMNS: frozenset[str] = frozenset({"metric_id", *_DOCUMENT_SCHEMA})
+CURRENT_COLUMNS: frozenset[str] = frozenset({"metric_id", *DOCUMENT_SCHEMA})
 _KEY = ["metric_id", "org_unit", "period_start"]
 
 
@@ -59,8 +59,8 @@ def current_documents(conn: Connection, metric_ids: Sequence[str] | None,
     # in code-point order of the ids, as the rows are sorted everywhere else
     stored = sorted(conn.execute(query).all(), key=lambda row: str(row.metric_id))
     # at least one column is decoded, so that a document's rows are there to count
-    wanted = [c for c in _DOCUMENT_SCHEMA if columns is None or c in columns] or ["org_unit"]
-    schema = {"metric_id": pl.String(), **{c: _DOCUMENT_SCHEMA[c] for c in wanted}}
+    wanted = [c for c in DOCUMENT_SCHEMA if columns is None or c in columns] or ["org_unit"]
+    schema = {"metric_id": pl.String(), **{c: DOCUMENT_SCHEMA[c] for c in wanted}}
     if not stored:
         return pl.DataFrame(schema=schema)
     frame = pl.concat([pl.read_parquet(io.BytesIO(row.parquet), columns=wanted)
@@ -101,7 +101,7 @@ def write_documents(conn: Connection, current: pl.DataFrame, metric_ids: Sequenc
     runs = ordered.get_column("metric_id").rle()
     lengths = runs.struct.field("len").to_list()
     names = runs.struct.field("value").to_list()
-    body = ordered.select([pl.col(c).cast(t) for c, t in _DOCUMENT_SCHEMA.items()])
+    body = ordered.select([pl.col(c).cast(t) for c, t in DOCUMENT_SCHEMA.items()])
     rows, offset = [], 0
     for name, length in zip(names, lengths, strict=True):
         rows.append({"metric_id": name, "row_count": length, "updated_at": now,

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from trustboard.errors import DataValidationError, Problem
 from trustboard.store.current import (
     CURRENT_COLUMNS,
+    DOCUMENT_SCHEMA,
     current_documents,
     read_current,
     write_documents,
@@ -46,14 +47,8 @@ REQUIRED_VALUE_COLUMNS: tuple[str, ...] = (
 #: Schema of the frame :func:`read_values` returns.
 VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = {
     "metric_id": pl.String(),
-    "org_unit": pl.String(),
-    "period_start": pl.Date(),
-    "period_end": pl.Date(),
-    "numerator": pl.Float64(),
-    "denominator": pl.Float64(),
-    "value": pl.Float64(),
-    "provisional": pl.Boolean(),
-    "revision": pl.Int64(),
+    # org unit, period start and end, figures, provisional flag, revision
+    **DOCUMENT_SCHEMA,
     "source_file": pl.String(),
     "source_hash": pl.String(),
     "extracted_at": pl.Datetime("us"),
