@@ -6,14 +6,14 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trustboard.store.spc_results import _by_metric
+from trustboard.store._frames import blocks
 
 
 @given(st.lists(st.tuples(st.sampled_from(["EFF01", "SAF04", "A1", "Z9"]), st.integers(0, 99)),
                 min_size=0, max_size=60))
 def test_one_document_per_metric_with_all_its_points(rows: list[tuple[str, int]]) -> None:
     points = pl.DataFrame(rows, schema={"metric_id": pl.String, "k": pl.Int64}, orient="row")
-    parts = _by_metric(points)
+    parts = blocks(points, "metric_id")
     names = [name for name, _ in parts]
     assert names == sorted(set(points.get_column("metric_id").to_list()))
     for name, part in parts:

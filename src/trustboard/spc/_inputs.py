@@ -141,7 +141,8 @@ def prepare_frame(
         selected.append(pl.col(rebase_name).cast(pl.Int64).alias("_rebase"))
     work = frame.select(selected)
 
-    _row_problems(work, opts, by, date, value, numerator, denominator, rebase_name, collector)
+    _report_failing_rows(
+        work, _row_checks(opts, by, date, value, numerator, denominator, rebase_name, collector))
     collector.raise_if_any("the data cannot be charted")
 
     work, new_series, dup = _in_series_order(work, by)
@@ -186,23 +187,12 @@ class _RowCheck:
     report: Callable[[pl.DataFrame], None]
 
 
-def _row_problems(
-    work: pl.DataFrame,
-    opts: SpcOptions,
-    by: list[str],
-    date: str,
-    value: str | None,
-    numerator: str | None,
-    denominator: str | None,
-    rebase_name: str | None,
-    collector: ProblemCollector,
-) -> None:
+def _report_failing_rows(work: pl.DataFrame, checks: list[_RowCheck]) -> None:
     """Report every row that breaks a check, in the order of the checks.
 
     Whether any row fails each check is found for all the checks in one ``select``; only the
     checks that some row fails are then run again to list their rows.
     """
-    checks = _row_checks(opts, by, date, value, numerator, denominator, rebase_name, collector)
     if not checks or work.height == 0:
         return
     failed = work.select([check.failing.any().alias(f"_{i}") for i, check in enumerate(checks)]).row(0)

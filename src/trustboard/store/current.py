@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, delete, insert, select
 
+from trustboard.store._frames import blocks
 from trustboard.store.models import MetricCurrentRow
 
 __all__ = ["CURRENT_COLUMNS", "DOCUMENT_SCHEMA", "current_documents", "read_current", "rebuild_current",
@@ -97,16 +98,9 @@ def write_documents(conn: Connection, current: pl.DataFrame, metric_ids: Sequenc
     conn.execute(delete(_t).where(_t.c.metric_id.in_(list(metric_ids))))
     if current.height == 0:
         return
-    ordered = current.sort(_KEY)
-    runs = ordered.get_column("metric_id").rle()
-    lengths = runs.struct.field("len").to_list()
-    names = runs.struct.field("value").to_list()
-    body = ordered.select([pl.col(c).cast(t) for c, t in DOCUMENT_SCHEMA.items()])
-    rows, offset = [], 0
-    for name, length in zip(names, lengths, strict=True):
-        rows.append({"metric_id": name, "row_count": length, "updated_at": now,
-                     "parquet": _encode(body.slice(offset, length))})
-        offset += length
+    rows = [{"metric_id": name, "row_count": part.height, "updated_at": now,
+             "parquet": _encode(part.select([pl.col(c).cast(t) for c, t in DOCUMENT_SCHEMA.items()]))}
+            for name, part in blocks(current.sort(_KEY), "metric_id")]
     conn.execute(insert(_t), rows)
 
 

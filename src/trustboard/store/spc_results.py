@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, insert, select
 
+from trustboard.store._frames import blocks
 from trustboard.store.audit import jsonable, record
 from trustboard.store.models import SpcPointsRow, SpcRunRow, SpcSummaryRow
 
@@ -54,27 +54,6 @@ def _to_parquet(frame: pl.DataFrame) -> bytes:
     # several times the time for a few per cent smaller documents
     frame.write_parquet(buffer, compression="zstd", compression_level=1, statistics=False)
     return buffer.getvalue()
-
-
-def _by_metric(points: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
-    """Each metric's points, in metric order.
-
-    A refresh computes each metric in one call, so its points arrive as one block: the blocks
-    are sliced out (no copy) rather than the whole frame regrouped; otherwise it is sorted.
-    """
-    if points.height == 0:
-        return []
-    ids = points.get_column("metric_id")
-    runs = ids.rle()
-    if runs.len() != ids.n_unique():
-        points = points.sort("metric_id", maintain_order=True)
-        runs = points.get_column("metric_id").rle()
-    lengths = runs.struct.field("len").to_list()
-    names = runs.struct.field("value").to_list()
-    offsets = [0, *itertools.accumulate(lengths)]
-    parts = [(name, points.slice(offset, length))
-             for name, offset, length in zip(names, offsets, lengths, strict=False)]
-    return sorted(parts, key=lambda item: item[0])
 
 
 def _bulk_insert(conn: Connection, table: str, frame: pl.DataFrame) -> None:
@@ -132,7 +111,7 @@ def write_spc_run(
     if frame.height:
         _bulk_insert(conn, "spc_summary", frame)
     documents = [{"run_id": run_id, "metric_id": metric_id, "row_count": part.height,
-                  "parquet": _to_parquet(part)} for metric_id, part in _by_metric(points)]
+                  "parquet": _to_parquet(part)} for metric_id, part in blocks(points, "metric_id")]
     if documents:
         conn.execute(insert(_p), documents)
     record(conn, now=now, actor=actor, action="spc.refresh", entity="spc_run",

@@ -61,10 +61,8 @@ _KEY = ["metric_id", "org_unit", "period_start"]
 _CHUNK = 50_000
 #: rows written by one import from which PostgreSQL's statistics are refreshed with it
 _ANALYZE_AFTER = 10_000
-#: staged rows per INSERT statement on SQLite (10 parameters each, well under SQLite's limit)
+#: rows per INSERT statement on SQLite (15 parameters each, well under SQLite's limit)
 _ROWS_PER_INSERT = 50
-_STAGED = ("metric_id", "org_unit", "period_start", "period_end", "numerator", "denominator",
-           "value", "provisional", "source_file", "source_hash")
 #: how SQLAlchemy's SQLite dialect stores DATETIME (text that sorts like the moment it names)
 _SQLITE_STAMP = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -306,7 +304,7 @@ def write_values(
     if revised:
         _close_revisions(conn, classified.filter(pl.col("state") == 2).select(_KEY), stamp)
     written = classified.filter(pl.col("state") != 1).sort(_KEY).select(
-        *_STAGED,
+        *REQUIRED_VALUE_COLUMNS,
         pl.lit(stamp).alias("extracted_at"),
         (pl.col("prev_revision").fill_null(0) + 1).cast(pl.Int64).alias("revision"),
         pl.lit(stamp).alias("valid_from"),
