@@ -104,3 +104,22 @@ def test_spc_missing_file_and_bad_option(tmp_path: Path, capsys: pytest.CaptureF
 def test_spc_needs_something_to_write(ae_small: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["spc", str(ae_small), "--date", "period", "--value", "breaches"]) == 2
     assert "nothing to write" in capsys.readouterr().err
+
+
+def test_spc_terminal_summary_shows_figures_in_the_unit(ae_small: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    code = main([
+        "spc", str(ae_small), "-o", str(tmp_path / "points.csv"), "--date", "period",
+        "--numerator", "breaches", "--denominator", "attendances", "--by", "org_code",
+        "--improvement", "decrease", "--unit", "percent",
+    ])
+    assert code == 0
+    out = capsys.readouterr().out
+    source = pl.read_csv(ae_small, try_parse_dates=True).filter(pl.col("org_code") == "RJZ")
+    latest = source.sort("period").row(-1, named=True)
+    # the latest RJZ figure, worked out here, as a board paper shows a percentage
+    shown = f"{latest['breaches'] / latest['attendances'] * 100:.1f}%"
+    rjz = next(line for line in out.splitlines() if "RJZ" in line)
+    assert shown in rjz
+    assert latest["period"].strftime("%Y-%m") in rjz
+    assert "process limits" in out and "Variation icons:" in out

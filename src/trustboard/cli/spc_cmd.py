@@ -19,6 +19,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from trustboard.errors import OptionsError, Problem
+from trustboard.render.svg.formatting import format_value
 from trustboard.services.spc_files import run_spc_file
 
 __all__ = ["register", "spc_app"]
@@ -140,7 +141,7 @@ def run_command(
             **options,
         )
     if not quiet:
-        _print_summary(run.result.summary, list(run.result.by))
+        _print_summary(run.result.summary, list(run.result.by), unit)
     for label, path in (("points", run.output), ("summary", run.summary)):
         if path is not None:
             console.print(f"{label}: {path}")
@@ -155,30 +156,41 @@ _ICON_ORDER = {"concern_high": 0, "concern_low": 0, "improvement_high": 1, "impr
 def _fmt(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
-        return "" if value != value else f"{value:.4g}"
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     return str(value)
 
 
-def _print_summary(summary: pl.DataFrame, by: list[str], limit: int = 15) -> None:
-    """Print the series that most need attention first, then a count of icons."""
+def _print_summary(summary: pl.DataFrame, by: list[str], unit: str, limit: int = 15) -> None:
+    """Print the series that most need attention first, then a count of icons.
+
+    Figures are shown as in the charts (``--unit``: ``25.9%`` for a percentage), icons in
+    words (``concern high``) so that the table fits a terminal.
+    """
     ordered = summary.with_columns(
         pl.col("variation_icon").replace_strict(_ICON_ORDER, default=4).alias("_order")
     ).sort(["_order", *by])
     table = Table(title=f"SPC summary: {summary.height} series (special cause first)", show_lines=False)
     table.add_column("series")
-    for name in ("latest", "n", "value", "mean", "limits", "variation", "assurance"):
-        table.add_column(name, justify="right" if name in ("n", "value", "mean") else "left")
+    for name in ("latest", "n", "value", "mean", "process limits", "variation", "assurance"):
+        table.add_column(name, justify="right" if name in ("n", "value", "mean") else "left",
+                         no_wrap=name in ("latest", "process limits"))
+
+    def figure(value: float | None) -> str:
+        return format_value(value, unit, with_unit=False)
+
+    def words(icon: object) -> str:
+        return str(icon).replace("_", " ") if icon is not None else ""
+
     for row in ordered.head(limit).iter_rows(named=True):
         key = " ".join(_fmt(row[name]) for name in by) or "(all)"
-        limits = f"{_fmt(row['lpl'])} to {_fmt(row['upl'])}" if row["lpl"] is not None else ""
-        table.add_row(key, _fmt(row["date"]), _fmt(row["n"]), _fmt(row["value"]), _fmt(row["mean"]),
-                      limits, _fmt(row["variation_icon"]), _fmt(row["assurance_icon"]))
+        limits = f"{figure(row['lpl'])} to {figure(row['upl'])}" if row["lpl"] is not None else ""
+        latest = row["date"].strftime("%Y-%m") if isinstance(row["date"], date) else _fmt(row["date"])
+        table.add_row(key, latest, _fmt(row["n"]), figure(row["value"]), figure(row["mean"]),
+                      limits, words(row["variation_icon"]), words(row["assurance_icon"]))
     console.print(table)
     counts = summary.group_by("variation_icon").len().sort("variation_icon")
-    text = ", ".join(f"{r['variation_icon']} {r['len']}" for r in counts.iter_rows(named=True))
+    text = ", ".join(f"{words(r['variation_icon'])} {r['len']}" for r in counts.iter_rows(named=True))
     more = f"{summary.height - limit} more series not shown. " if summary.height > limit else ""
     console.print(f"{more}Variation icons: {text}")
 
