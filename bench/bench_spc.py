@@ -28,9 +28,18 @@ from trustboard.spc import compute
 from trustboard.spc._core import CoreSettings, run_core
 
 SETTINGS = CoreSettings(
-    chart="xmr", direction=1, screen_outliers=True, shift_length=7, trend_length=7,
-    beyond_two_sigma=False, improvement_wins=False, min_points_limits=0, min_points_icons=0,
-    short_group_threshold=13, fix_after_n_points=None, has_target=True,
+    chart="xmr",
+    direction=1,
+    screen_outliers=True,
+    shift_length=7,
+    trend_length=7,
+    beyond_two_sigma=False,
+    improvement_wins=False,
+    min_points_limits=0,
+    min_points_icons=0,
+    short_group_threshold=13,
+    fix_after_n_points=None,
+    has_target=True,
 )
 
 
@@ -76,7 +85,9 @@ def core_once(values: np.ndarray, starts: np.ndarray, target: np.ndarray) -> Non
     run_core(values, starts, starts, SETTINGS, target=target)
 
 
-def core_per_series(values: np.ndarray, starts: np.ndarray, target: np.ndarray, points: int) -> None:
+def core_per_series(
+    values: np.ndarray, starts: np.ndarray, target: np.ndarray, points: int
+) -> None:
     """The same core, called once per series (what a per-series loop costs)."""
     zero = np.zeros(1, dtype=np.int64)
     for start in starts:
@@ -127,12 +138,14 @@ def main() -> None:
         lambda: core_per_series(values[:loop_n], starts[:LOOP_SERIES], target[:loop_n], points),
     ) * (series / LOOP_SERIES)
     frame = frame_for(values, series, points)
+
     def run_compute() -> object:
         return compute(frame, date="month", value="value", by="org", target=95.0)
 
     end_to_end = best_of(repeats, run_compute)
     end_to_end_cpu = best_cpu(repeats, run_compute)
     shuffled = frame.sample(fraction=1.0, shuffle=True, seed=20240402)
+
     def run_shuffled() -> object:
         return compute(shuffled, date="month", value="value", by="org", target=95.0)
 
@@ -145,27 +158,43 @@ def main() -> None:
     big_core = best_of(repeats, lambda: run_core(big, big_starts, big_starts, SETTINGS))
     big_core_cpu = best_cpu(repeats, lambda: run_core(big, big_starts, big_starts, SETTINGS))
     big_frame = pl.DataFrame(
-        {"day": pl.datetime_range(
-            pl.datetime(2000, 1, 1), pl.datetime(2000, 1, 1) + pl.duration(minutes=999_999),
-            "1m", eager=True), "value": big}
+        {
+            "day": pl.datetime_range(
+                pl.datetime(2000, 1, 1),
+                pl.datetime(2000, 1, 1) + pl.duration(minutes=999_999),
+                "1m",
+                eager=True,
+            ),
+            "value": big,
+        }
     )
     big_e2e = best_of(max(2, repeats // 2), lambda: compute(big_frame, date="day", value="value"))
     big_memory = measure_memory(big, big_starts, np.full(big.size, np.nan))
 
     print(f"SPC engine benchmark (best of {repeats}; limits + all rules + point types + icons)")
     print(f"  10,000 series x 60 points ({n:,} points)")
-    print(f"    numpy core, all series at once : {core * 1e3:8.1f} ms  ({n / core / 1e6:6.1f} M points/s);"
-          f" CPU {core_cpu * 1e3:.1f} ms")
-    print(f"    numpy core, one call per series: {loop * 1e3:8.1f} ms  (vectorised is {loop / core:5.1f}x faster;"
-          f" loop timed on {LOOP_SERIES:,} series, scaled)")
-    print(f"    compute() on a Polars frame    : {end_to_end * 1e3:8.1f} ms  ({n / end_to_end / 1e6:6.1f} M points/s);"
-          f" CPU {end_to_end_cpu * 1e3:.1f} ms")
-    print(f"    compute(), rows shuffled       : {unsorted * 1e3:8.1f} ms  (sorting them first);"
-          f" CPU {unsorted_cpu * 1e3:.1f} ms")
+    print(
+        f"    numpy core, all series at once : {core * 1e3:8.1f} ms  ({n / core / 1e6:6.1f} M points/s);"
+        f" CPU {core_cpu * 1e3:.1f} ms"
+    )
+    print(
+        f"    numpy core, one call per series: {loop * 1e3:8.1f} ms  (vectorised is {loop / core:5.1f}x faster;"
+        f" loop timed on {LOOP_SERIES:,} series, scaled)"
+    )
+    print(
+        f"    compute() on a Polars frame    : {end_to_end * 1e3:8.1f} ms  ({n / end_to_end / 1e6:6.1f} M points/s);"
+        f" CPU {end_to_end_cpu * 1e3:.1f} ms"
+    )
+    print(
+        f"    compute(), rows shuffled       : {unsorted * 1e3:8.1f} ms  (sorting them first);"
+        f" CPU {unsorted_cpu * 1e3:.1f} ms"
+    )
     print(f"    peak memory of the core        : {memory:8.1f} x the input arrays")
     print("  1 series x 1,000,000 points")
-    print(f"    numpy core                     : {big_core * 1e3:8.1f} ms  ({big.size / big_core / 1e6:6.1f} M points/s);"
-          f" CPU {big_core_cpu * 1e3:.1f} ms")
+    print(
+        f"    numpy core                     : {big_core * 1e3:8.1f} ms  ({big.size / big_core / 1e6:6.1f} M points/s);"
+        f" CPU {big_core_cpu * 1e3:.1f} ms"
+    )
     print(f"    compute() on a Polars frame    : {big_e2e * 1e3:8.1f} ms")
     print(f"    peak memory of the core        : {big_memory:8.1f} x the input arrays")
 

@@ -41,15 +41,25 @@ def build_org_units(count: int) -> list[OrgUnit]:
     """A trust, 5 directorates, services of about 4 teams each, and teams to reach ``count``."""
     units = [OrgUnit(code="TRUST", name="The trust", level="trust")]
     directorates = [f"D{d}" for d in range(5)]
-    units += [OrgUnit(code=d, name=f"Directorate {d}", level="directorate", parent="TRUST")
-              for d in directorates]
+    units += [
+        OrgUnit(code=d, name=f"Directorate {d}", level="directorate", parent="TRUST")
+        for d in directorates
+    ]
     services = max(1, (count - 6) // 5)
-    units += [OrgUnit(code=f"S{s:03d}", name=f"Service {s}", level="service",
-                      parent=directorates[s % 5]) for s in range(services)]
+    units += [
+        OrgUnit(code=f"S{s:03d}", name=f"Service {s}", level="service", parent=directorates[s % 5])
+        for s in range(services)
+    ]
     team = 0
     while len(units) < count:
-        units.append(OrgUnit(code=f"T{team:04d}", name=f"Team {team}", level="team",
-                             parent=f"S{team % services:03d}"))
+        units.append(
+            OrgUnit(
+                code=f"T{team:04d}",
+                name=f"Team {team}",
+                level="team",
+                parent=f"S{team % services:03d}",
+            )
+        )
         team += 1
     return units[:count]
 
@@ -60,28 +70,61 @@ def build_metrics(count: int) -> list[MetricDefinition]:
     for k in range(count):
         kind = k % 10
         if kind < 3:
-            out.append(MetricDefinition(
-                id=f"PCT{k:03d}", name=f"Percentage metric {k}", domain="RESPONSIVE",
-                unit="percent", polarity="higher_is_better", numerator="met",
-                denominator="eligible", chart_type="p",
-                targets=(Target(value=0.9, valid_from=date(2020, 4, 1)),)))
+            out.append(
+                MetricDefinition(
+                    id=f"PCT{k:03d}",
+                    name=f"Percentage metric {k}",
+                    domain="RESPONSIVE",
+                    unit="percent",
+                    polarity="higher_is_better",
+                    numerator="met",
+                    denominator="eligible",
+                    chart_type="p",
+                    targets=(Target(value=0.9, valid_from=date(2020, 4, 1)),),
+                )
+            )
         elif kind < 5:
-            out.append(MetricDefinition(
-                id=f"RATE{k:03d}", name=f"Rate metric {k}", domain="SAFE",
-                unit="rate_per_1000_obd", polarity="lower_is_better", numerator="events",
-                denominator="occupied bed days", multiplier=1000, chart_type="u"))
+            out.append(
+                MetricDefinition(
+                    id=f"RATE{k:03d}",
+                    name=f"Rate metric {k}",
+                    domain="SAFE",
+                    unit="rate_per_1000_obd",
+                    polarity="lower_is_better",
+                    numerator="events",
+                    denominator="occupied bed days",
+                    multiplier=1000,
+                    chart_type="u",
+                )
+            )
         elif kind < 6:
-            out.append(MetricDefinition(id=f"C{k:03d}", name=f"Count metric {k}", domain="SAFE",
-                                        unit="count", polarity="lower_is_better", chart_type="c"))
+            out.append(
+                MetricDefinition(
+                    id=f"C{k:03d}",
+                    name=f"Count metric {k}",
+                    domain="SAFE",
+                    unit="count",
+                    polarity="lower_is_better",
+                    chart_type="c",
+                )
+            )
         else:
-            out.append(MetricDefinition(
-                id=f"X{k:03d}", name=f"Activity metric {k}", domain="CONTEXT", unit="count",
-                polarity="neutral",
-                rule_preset="mdc" if kind == 9 else "ptd"))
+            out.append(
+                MetricDefinition(
+                    id=f"X{k:03d}",
+                    name=f"Activity metric {k}",
+                    domain="CONTEXT",
+                    unit="count",
+                    polarity="neutral",
+                    rule_preset="mdc" if kind == 9 else "ptd",
+                )
+            )
     return out
 
 
-def build_values(metrics: list[MetricDefinition], units: list[OrgUnit], seed: int = 7) -> pl.DataFrame:
+def build_values(
+    metrics: list[MetricDefinition], units: list[OrgUnit], seed: int = 7
+) -> pl.DataFrame:
     """One value per metric, org unit and month, in the long layout the readers accept."""
     rng = np.random.default_rng(seed)
     months = [FIRST_MONTH.shift(i) for i in range(MONTHS)]
@@ -92,30 +135,45 @@ def build_values(metrics: list[MetricDefinition], units: list[OrgUnit], seed: in
     periods = np.tile(np.array([p.label() for p in months]), n_series)
     kinds = np.repeat(np.array([m.chart_type.value for m in metrics]), len(units) * MONTHS)
     den = rng.integers(200, 1200, size).astype(np.float64)
-    num = np.where(kinds == "p", np.floor(den * rng.uniform(0.8, 0.98, size)),
-                   rng.poisson(4, size).astype(np.float64))
+    num = np.where(
+        kinds == "p",
+        np.floor(den * rng.uniform(0.8, 0.98, size)),
+        rng.poisson(4, size).astype(np.float64),
+    )
     ratio = np.isin(kinds, ["p", "u"])
-    value = np.where(kinds == "p", num / den, np.where(kinds == "u", num / den * 1000,
-                                                       rng.poisson(40, size).astype(np.float64)))
-    return pl.DataFrame({
-        "metric_id": metric_ids, "period": periods, "org_unit": unit_ids,
-        "numerator": np.where(ratio, num, np.nan), "denominator": np.where(ratio, den, np.nan),
-        "value": value,
-    }).with_columns(pl.col("numerator").fill_nan(None), pl.col("denominator").fill_nan(None))
+    value = np.where(
+        kinds == "p",
+        num / den,
+        np.where(kinds == "u", num / den * 1000, rng.poisson(40, size).astype(np.float64)),
+    )
+    return pl.DataFrame(
+        {
+            "metric_id": metric_ids,
+            "period": periods,
+            "org_unit": unit_ids,
+            "numerator": np.where(ratio, num, np.nan),
+            "denominator": np.where(ratio, den, np.nan),
+            "value": value,
+        }
+    ).with_columns(pl.col("numerator").fill_nan(None), pl.col("denominator").fill_nan(None))
 
 
 def _postgres_database() -> tuple[str, object]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    admin = os.environ.get("TRUSTBOARD_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    engine = create_engine(admin.replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT")
+    admin = os.environ.get(
+        "TRUSTBOARD_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    engine = create_engine(
+        admin.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     name = f"tb_bench_{uuid.uuid4().hex[:8]}"
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return make_url(str(engine.url)).set(database=name).render_as_string(hide_password=False), engine
+    return make_url(str(engine.url)).set(database=name).render_as_string(
+        hide_password=False
+    ), engine
 
 
 def _drop(engine: object, url: str) -> None:
@@ -153,38 +211,46 @@ def run(engine_name: str, scale: float, folder: Path) -> None:
         def progress(stage: str, _done: int, _total: int) -> None:
             stages.setdefault(stage, time.perf_counter() - started)
 
-        outcome = import_values([source], database=url, today=date(2025, 6, 30),
-                                progress=progress)
+        outcome = import_values([source], database=url, today=date(2025, 6, 30), progress=progress)
         total = time.perf_counter() - started
-        print(f"  import (read + validate + write, one transaction): {total:6.1f} s "
-              f"({outcome.summary.inserted:,} inserted; read and validated by "
-              f"{stages.get('comparing', 0):.1f} s, compared by {stages.get('writing', 0):.1f} s, "
-              f"written by {stages.get('written', 0):.1f} s)")
+        print(
+            f"  import (read + validate + write, one transaction): {total:6.1f} s "
+            f"({outcome.summary.inserted:,} inserted; read and validated by "
+            f"{stages.get('comparing', 0):.1f} s, compared by {stages.get('writing', 0):.1f} s, "
+            f"written by {stages.get('written', 0):.1f} s)"
+        )
 
         started = time.perf_counter()
         again = import_values([source], database=url, today=date(2025, 6, 30))
-        print(f"  re-import of the same file (nothing changes):  {time.perf_counter() - started:6.1f} s "
-              f"({again.summary.unchanged:,} unchanged)")
+        print(
+            f"  re-import of the same file (nothing changes):  {time.perf_counter() - started:6.1f} s "
+            f"({again.summary.unchanged:,} unchanged)"
+        )
 
         started = time.perf_counter()
         refreshed = refresh_spc(database=url, actor="bench")
-        print(f"  spc refresh, end to end: {time.perf_counter() - started:6.1f} s "
-              f"({refreshed.series:,} series, {refreshed.points:,} points, "
-              f"{refreshed.groups} option groups)")
+        print(
+            f"  spc refresh, end to end: {time.perf_counter() - started:6.1f} s "
+            f"({refreshed.series:,} series, {refreshed.points:,} points, "
+            f"{refreshed.groups} option groups)"
+        )
 
         with Store.open(url) as store:
             ids = [m.id for m in store.metrics()]
             timings = []
             for _ in range(7):
                 started = time.perf_counter()
-                board = store.values(metric_ids=ids, org_units=["TRUST"],
-                                     end=FIRST_MONTH.shift(MONTHS - 1).start)
+                board = store.values(
+                    metric_ids=ids, org_units=["TRUST"], end=FIRST_MONTH.shift(MONTHS - 1).start
+                )
                 spc = store.spc_results(org_units=["TRUST"], with_points=False)
                 timings.append(time.perf_counter() - started)
             assert spc is not None
-            print(f"  board set read (all metrics, trust level, full history + SPC summary): "
-                  f"median {statistics.median(timings) * 1000:.0f} ms "
-                  f"({board.height:,} values, {spc.summary.height} summaries)")
+            print(
+                f"  board set read (all metrics, trust level, full history + SPC summary): "
+                f"median {statistics.median(timings) * 1000:.0f} ms "
+                f"({board.height:,} values, {spc.summary.height} summaries)"
+            )
     finally:
         if admin is not None:
             _drop(admin, url)
@@ -193,10 +259,15 @@ def run(engine_name: str, scale: float, folder: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse the options and run the benchmark on each engine."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="fraction of the full size (metrics and org units), e.g. 0.05")
-    parser.add_argument("--engines", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fraction of the full size (metrics and org units), e.g. 0.05",
+    )
+    parser.add_argument(
+        "--engines", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
+    )
     args = parser.parse_args(argv)
     for engine_name in [e.strip() for e in args.engines.split(",") if e.strip()]:
         with tempfile.TemporaryDirectory(prefix="tb-bench-") as folder:

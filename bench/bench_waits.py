@@ -30,7 +30,14 @@ from typing import Any
 
 import numpy as np
 
-OPEN_COLUMNS = ["period_end", "service", "open_count", "open_median_days", "open_p92_days", "open_over_52w"]
+OPEN_COLUMNS = [
+    "period_end",
+    "service",
+    "open_count",
+    "open_median_days",
+    "open_p92_days",
+    "open_over_52w",
+]
 
 
 def _open_list_standard() -> Any:
@@ -38,8 +45,10 @@ def _open_list_standard() -> Any:
     from trustboard.waits.spec import MH_CONTACT_MECHANISMS
 
     return Standard(
-        "open_list", "Open list, first attended contact, all services",
-        StopRule(mechanisms=MH_CONTACT_MECHANISMS), thresholds=(Threshold("18w", 126),),
+        "open_list",
+        "Open list, first attended contact, all services",
+        StopRule(mechanisms=MH_CONTACT_MECHANISMS),
+        thresholds=(Threshold("18w", 126),),
     )
 
 
@@ -61,9 +70,16 @@ def _phase_generate(args: argparse.Namespace, out: Any) -> None:
     data = synth.generate(args.referrals, args.months, args.seed, start=date(2022, 4, 1))
     generated = time.perf_counter() - clock
     synth.write(args.data, data)
-    out.put({"generate_s": generated, "write_s": time.perf_counter() - clock - generated,
-             "referrals": data.referrals.num_rows, "contacts": data.contacts.num_rows,
-             "events": data.events.num_rows, "peak_gb": _peak_gb()})
+    out.put(
+        {
+            "generate_s": generated,
+            "write_s": time.perf_counter() - clock - generated,
+            "referrals": data.referrals.num_rows,
+            "contacts": data.contacts.num_rows,
+            "events": data.events.num_rows,
+            "peak_gb": _peak_gb(),
+        }
+    )
 
 
 def _run_duckdb(args: argparse.Namespace, which: str, arrays: bool) -> tuple[dict[str, Any], Any]:
@@ -76,11 +92,25 @@ def _run_duckdb(args: argparse.Namespace, which: str, arrays: bool) -> tuple[dic
     load = os.getloadavg()[0]
     cpu = _cpu_s()
     clock = time.perf_counter()
-    results = compute_results(data / "referrals.parquet", data / "contacts.parquet", events=data / "events.parquet",
-                              standards=standards, start=args.first_month, end=args.last_month, engine=engine)
+    results = compute_results(
+        data / "referrals.parquet",
+        data / "contacts.parquet",
+        events=data / "events.parquet",
+        standards=standards,
+        start=args.first_month,
+        end=args.last_month,
+        engine=engine,
+    )
     total = time.perf_counter() - clock
-    report = {"total_s": total, **engine.timings, "peak_gb": _peak_gb(), "rows": sum(r.measures.height for r in results.values()),
-              "cpu_s": _cpu_s() - cpu, "load": load, "path": "array" if engine.used_arrays else "SQL"}
+    report = {
+        "total_s": total,
+        **engine.timings,
+        "peak_gb": _peak_gb(),
+        "rows": sum(r.measures.height for r in results.values()),
+        "cpu_s": _cpu_s() - cpu,
+        "load": load,
+        "path": "array" if engine.used_arrays else "SQL",
+    }
     report["finalise_s"] = total - sum(engine.timings.values())
     return report, results
 
@@ -91,17 +121,22 @@ def _phase_duckdb(args: argparse.Namespace, out: Any, which: str) -> None:
         # the other path in the same process, on the same (now cached) files
         other, other_results = _run_duckdb(args, which, args.sql_path)
         report["other"] = other
-        report["identical"] = all(other_results[k].measures.equals(r.measures)
-                                  and other_results[k].removals.equals(r.removals) for k, r in results.items())
+        report["identical"] = all(
+            other_results[k].measures.equals(r.measures)
+            and other_results[k].removals.equals(r.removals)
+            for k, r in results.items()
+        )
     if which == "open":
         report["frame"] = results["open_list"].measures.select(OPEN_COLUMNS)
     out.put(report)
 
 
 def _describe(r: dict[str, Any]) -> str:
-    return (f"{r['total_s']:.2f} s, {r['path']} path (load + referral checks {r['load_and_check_referrals']:.2f}, "
-            f"clock stops + contact checks {r['clock_stops_and_checks']:.2f}, histograms {r['histograms']:.2f}, "
-            f"finalise {r['finalise_s']:.2f}), CPU {r['cpu_s']:.1f} s, load average {r['load']:.1f}")
+    return (
+        f"{r['total_s']:.2f} s, {r['path']} path (load + referral checks {r['load_and_check_referrals']:.2f}, "
+        f"clock stops + contact checks {r['clock_stops_and_checks']:.2f}, histograms {r['histograms']:.2f}, "
+        f"finalise {r['finalise_s']:.2f}), CPU {r['cpu_s']:.1f} s, load average {r['load']:.1f}"
+    )
 
 
 def pandas_open_list(referrals: Any, contacts: Any, month_ends: list[date]) -> Any:
@@ -111,7 +146,10 @@ def pandas_open_list(referrals: Any, contacts: Any, month_ends: list[date]) -> A
     from trustboard.waits.spec import MH_CONTACT_MECHANISMS
 
     refs = referrals[~referrals["rejected"]].copy()
-    cons = contacts[contacts["attendance_code"].isin(["5", "6"]) & contacts["mechanism"].isin(MH_CONTACT_MECHANISMS)]
+    cons = contacts[
+        contacts["attendance_code"].isin(["5", "6"])
+        & contacts["mechanism"].isin(MH_CONTACT_MECHANISMS)
+    ]
     first = cons.groupby("referral_id")["contact_date"].min().rename("stop")
     refs = refs.join(first, on="referral_id")
     refs.loc[refs["closed_date"].notna() & (refs["stop"] > refs["closed_date"]), "stop"] = pd.NaT
@@ -119,14 +157,22 @@ def pandas_open_list(referrals: Any, contacts: Any, month_ends: list[date]) -> A
     rows = []
     for s in month_ends:
         snapshot = pd.Timestamp(s)
-        open_ = refs[(refs["received_date"] <= snapshot) & (refs["end"].isna() | (refs["end"] > snapshot))]
+        open_ = refs[
+            (refs["received_date"] <= snapshot) & (refs["end"].isna() | (refs["end"] > snapshot))
+        ]
         for service, group in open_.groupby("service", observed=True):
             w = np.sort((snapshot - group["received_date"]).dt.days.to_numpy())
             n = len(w)
-            rows.append({"period_end": s, "service": service, "open_count": n,
-                         "open_median_days": int(w[max(1, int(np.ceil(0.5 * n))) - 1]),
-                         "open_p92_days": int(w[max(1, int(np.ceil(0.92 * n - 1e-9))) - 1]),
-                         "open_over_52w": int((w > 364).sum())})
+            rows.append(
+                {
+                    "period_end": s,
+                    "service": service,
+                    "open_count": n,
+                    "open_median_days": int(w[max(1, int(np.ceil(0.5 * n))) - 1]),
+                    "open_p92_days": int(w[max(1, int(np.ceil(0.92 * n - 1e-9))) - 1]),
+                    "open_over_52w": int((w > 364).sum()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -150,13 +196,29 @@ def _phase_pandas(args: argparse.Namespace, out: Any) -> None:
     expected = pandas_open_list(refs, cons, ends)
     pandas_s = time.perf_counter() - clock
     clock = time.perf_counter()
-    result = compute_results(data.referrals, data.contacts, standards=[_open_list_standard()],
-                             start=args.first_month, end=args.last_month)["open_list"]
+    result = compute_results(
+        data.referrals,
+        data.contacts,
+        standards=[_open_list_standard()],
+        start=args.first_month,
+        end=args.last_month,
+    )["open_list"]
     duck_s = time.perf_counter() - clock
     got = result.measures.select(OPEN_COLUMNS).filter(pl.col("open_count") > 0)
-    want = pl.from_pandas(expected).with_columns(pl.col("period_end").cast(pl.Date)).cast(
-        {c: pl.Int64 for c in OPEN_COLUMNS[2:]}).sort("period_end", "service")
-    out.put({"pandas_s": pandas_s, "duckdb_s": duck_s, "equal": got.equals(want), "referrals": args.pandas_referrals})
+    want = (
+        pl.from_pandas(expected)
+        .with_columns(pl.col("period_end").cast(pl.Date))
+        .cast({c: pl.Int64 for c in OPEN_COLUMNS[2:]})
+        .sort("period_end", "service")
+    )
+    out.put(
+        {
+            "pandas_s": pandas_s,
+            "duckdb_s": duck_s,
+            "equal": got.equals(want),
+            "referrals": args.pandas_referrals,
+        }
+    )
 
 
 def _phase_spark(args: argparse.Namespace, out: Any) -> None:
@@ -166,10 +228,18 @@ def _phase_spark(args: argparse.Namespace, out: Any) -> None:
     from trustboard.waits import compute_results, synth
 
     spark_dir = Path(args.data) / "spark"
-    synth.write(spark_dir, synth.generate(args.spark_referrals, args.months, args.seed, start=date(2022, 4, 1)))
-    session = (SparkSession.builder.master("local[2]").config("spark.sql.shuffle.partitions", "8")
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.driver.memory", "4g").getOrCreate())
+    synth.write(
+        spark_dir,
+        synth.generate(args.spark_referrals, args.months, args.seed, start=date(2022, 4, 1)),
+    )
+    session = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "4g")
+        .getOrCreate()
+    )
     session.sparkContext.setLogLevel("ERROR")
     paths = {k: spark_dir / f"{k}.parquet" for k in ("referrals", "contacts", "events")}
     kwargs = {"start": args.first_month, "end": args.last_month}
@@ -178,12 +248,28 @@ def _phase_spark(args: argparse.Namespace, out: Any) -> None:
     duck_s = time.perf_counter() - clock
     frames = {k: session.read.parquet(str(p)) for k, p in paths.items()}
     clock = time.perf_counter()
-    spark = compute_results(frames["referrals"], frames["contacts"], events=frames["events"],
-                            engine="spark", engine_options={"spark": session}, **kwargs)
+    spark = compute_results(
+        frames["referrals"],
+        frames["contacts"],
+        events=frames["events"],
+        engine="spark",
+        engine_options={"spark": session},
+        **kwargs,
+    )
     spark_s = time.perf_counter() - clock
-    equal = all(spark[k].measures.equals(v.measures) and spark[k].removals.equals(v.removals) for k, v in duck.items())
+    equal = all(
+        spark[k].measures.equals(v.measures) and spark[k].removals.equals(v.removals)
+        for k, v in duck.items()
+    )
     session.stop()
-    out.put({"spark_s": spark_s, "duckdb_s": duck_s, "identical": equal, "referrals": args.spark_referrals})
+    out.put(
+        {
+            "spark_s": spark_s,
+            "duckdb_s": duck_s,
+            "identical": equal,
+            "referrals": args.spark_referrals,
+        }
+    )
 
 
 def _run(target: Any, *extra: Any) -> dict[str, Any]:
@@ -198,19 +284,33 @@ def _run(target: Any, *extra: Any) -> dict[str, Any]:
 
 def main() -> None:
     """Run the phases asked for and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--referrals", type=int, default=10_000_000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="DuckDB threads (default: all cores)"
+    )
     parser.add_argument("--pandas-referrals", type=int, default=1_000_000)
     parser.add_argument("--spark-referrals", type=int, default=1_000_000, help="0 skips Spark")
-    parser.add_argument("--data", default="out/bench_waits", help="folder for the generated Parquet files")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["generate", "open", "all", "pandas", "spark"])
-    parser.add_argument("--sql-path", action="store_true",
-                        help="DuckDB phases take the SQL path even where the array path applies")
-    parser.add_argument("--compare-paths", action="store_true",
-                        help="DuckDB phases also run the other path in the same process, with the ratio")
+    parser.add_argument(
+        "--data", default="out/bench_waits", help="folder for the generated Parquet files"
+    )
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["generate", "open", "all", "pandas", "spark"]
+    )
+    parser.add_argument(
+        "--sql-path",
+        action="store_true",
+        help="DuckDB phases take the SQL path even where the array path applies",
+    )
+    parser.add_argument(
+        "--compare-paths",
+        action="store_true",
+        help="DuckDB phases also run the other path in the same process, with the ratio",
+    )
     args = parser.parse_args()
     args.first_month, args.last_month = "2022-04", "2025-03"
     if args.months != 36:
@@ -220,25 +320,35 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     if "generate" not in args.skip:
         g = _run(_phase_generate, args)
-        print(f"generate: {g['referrals']:,} referrals, {g['contacts']:,} contacts, {g['events']:,} events "
-              f"in {g['generate_s']:.1f} s (+{g['write_s']:.1f} s Parquet), peak {g['peak_gb']:.2f} GB")
-    for which, title in (("open", f"open-list measures, {args.months} month ends x all services"),
-                         ("all", "all 7 built-in standards")):
+        print(
+            f"generate: {g['referrals']:,} referrals, {g['contacts']:,} contacts, {g['events']:,} events "
+            f"in {g['generate_s']:.1f} s (+{g['write_s']:.1f} s Parquet), peak {g['peak_gb']:.2f} GB"
+        )
+    for which, title in (
+        ("open", f"open-list measures, {args.months} month ends x all services"),
+        ("all", "all 7 built-in standards"),
+    ):
         if which in args.skip:
             continue
         r = _run(_phase_duckdb, args, which)
         print(f"duckdb {title}: {_describe(r)}, {r['rows']} rows, peak {r['peak_gb']:.2f} GB")
         if "other" in r:
-            print(f"  same process, {_describe(r['other'])}; ratio {r['other']['total_s'] / r['total_s']:.2f} "
-                  f"(CPU {r['other']['cpu_s'] / r['cpu_s']:.2f}); identical: {r['identical']}")
+            print(
+                f"  same process, {_describe(r['other'])}; ratio {r['other']['total_s'] / r['total_s']:.2f} "
+                f"(CPU {r['other']['cpu_s'] / r['cpu_s']:.2f}); identical: {r['identical']}"
+            )
     if "pandas" not in args.skip and args.pandas_referrals:
         p = _run(_phase_pandas, args)
-        print(f"pandas open-list on {p['referrals']:,} referrals: {p['pandas_s']:.2f} s; duckdb same data "
-              f"{p['duckdb_s']:.2f} s; equal: {p['equal']}")
+        print(
+            f"pandas open-list on {p['referrals']:,} referrals: {p['pandas_s']:.2f} s; duckdb same data "
+            f"{p['duckdb_s']:.2f} s; equal: {p['equal']}"
+        )
     if "spark" not in args.skip and args.spark_referrals:
         s = _run(_phase_spark, args)
-        print(f"spark local[2] all standards on {s['referrals']:,} referrals: {s['spark_s']:.1f} s; duckdb "
-              f"{s['duckdb_s']:.1f} s; identical: {s['identical']}")
+        print(
+            f"spark local[2] all standards on {s['referrals']:,} referrals: {s['spark_s']:.1f} s; duckdb "
+            f"{s['duckdb_s']:.1f} s; identical: {s['identical']}"
+        )
     print(f"load average now {os.getloadavg()[0]:.1f}")
 
 

@@ -53,8 +53,9 @@ def _postgres_admin() -> Iterator[object]:
     except ImportError:
         yield None
         return
-    engine = create_engine(_admin_url(), isolation_level="AUTOCOMMIT",
-                           connect_args={"connect_timeout": 3})
+    engine = create_engine(
+        _admin_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -107,9 +108,12 @@ def spark() -> Iterator[object]:
         server_unavailable("Java is not installed, so Spark tests cannot run")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    session = (SparkSession.builder.master("local[2]").appName("trustboard-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "4")
-               .getOrCreate())
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("trustboard-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
     yield session
     session.stop()

@@ -57,7 +57,9 @@ def _python_blocks(text: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
-@pytest.mark.parametrize("index", range(len(_python_blocks((ROOT / "README.md").read_text(encoding="utf-8")))))
+@pytest.mark.parametrize(
+    "index", range(len(_python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))))
+)
 def test_readme_python_examples_run(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     block = _python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))[index]

@@ -14,24 +14,51 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "baf"
 def make_risk(**changes: Any) -> BafRisk:
     """A plain risk: current 12 (L3 × C4), target 6, Cautious appetite (6–10), two reviews."""
     data: dict[str, Any] = {
-        "id": "BAF-01", "title": "Access to services", "objectives": ("GO",),
-        "cause": "demand exceeds capacity", "event": "people wait too long",
-        "effect": "harm while waiting", "executive_lead": "Chief Operating Officer",
+        "id": "BAF-01",
+        "title": "Access to services",
+        "objectives": ("GO",),
+        "cause": "demand exceeds capacity",
+        "event": "people wait too long",
+        "effect": "harm while waiting",
+        "executive_lead": "Chief Operating Officer",
         "lead_committee": "Finance and Performance Committee",
         "inherent": {"likelihood": 4, "consequence": 4},
         "current": {"likelihood": 3, "consequence": 4},
         "target": {"likelihood": 2, "consequence": 3},
         "target_date": date(2026, 3, 31),
-        "appetite_category": "quality", "appetite_level": "Cautious",
+        "appetite_category": "quality",
+        "appetite_level": "Cautious",
         "key_metrics": ("RES06-LIST",),
-        "assurances": ({"id": "AS1", "line": "second", "source": "Committee review",
-                        "date": date(2025, 6, 1), "result": "positive"},),
-        "actions": ({"id": "A1", "description": "Recruit staff", "owner": "COO",
-                     "due": date(2026, 1, 31), "status": "on_track"},),
-        "history": ({"date": date(2025, 6, 30), "current": {"likelihood": 3, "consequence": 4},
-                     "rationale": "Set"},
-                    {"date": date(2025, 9, 30), "current": {"likelihood": 3, "consequence": 4},
-                     "rationale": "Held"}),
+        "assurances": (
+            {
+                "id": "AS1",
+                "line": "second",
+                "source": "Committee review",
+                "date": date(2025, 6, 1),
+                "result": "positive",
+            },
+        ),
+        "actions": (
+            {
+                "id": "A1",
+                "description": "Recruit staff",
+                "owner": "COO",
+                "due": date(2026, 1, 31),
+                "status": "on_track",
+            },
+        ),
+        "history": (
+            {
+                "date": date(2025, 6, 30),
+                "current": {"likelihood": 3, "consequence": 4},
+                "rationale": "Set",
+            },
+            {
+                "date": date(2025, 9, 30),
+                "current": {"likelihood": 3, "consequence": 4},
+                "rationale": "Held",
+            },
+        ),
     }
     data.update(changes)
     return BafRisk.model_validate(data)

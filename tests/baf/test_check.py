@@ -19,16 +19,27 @@ from .builders import make_register, make_risk
 REVIEW = date(2025, 9, 30)
 
 
-def summary(*rows: tuple[str, str | None, str | None], statement: str | None = None) -> pl.DataFrame:
-    return pl.DataFrame({
-        "metric_id": [r[0] for r in rows],
-        "variation_icon": [r[1] for r in rows],
-        "assurance_icon": [r[2] for r in rows],
-        "date": [date(2025, 9, 1)] * len(rows),
-        "value": [1240.0] * len(rows),
-        "statement": [statement] * len(rows),
-    }, schema={"metric_id": pl.String, "variation_icon": pl.String, "assurance_icon": pl.String,
-               "date": pl.Date, "value": pl.Float64, "statement": pl.String})
+def summary(
+    *rows: tuple[str, str | None, str | None], statement: str | None = None
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "metric_id": [r[0] for r in rows],
+            "variation_icon": [r[1] for r in rows],
+            "assurance_icon": [r[2] for r in rows],
+            "date": [date(2025, 9, 1)] * len(rows),
+            "value": [1240.0] * len(rows),
+            "statement": [statement] * len(rows),
+        },
+        schema={
+            "metric_id": pl.String,
+            "variation_icon": pl.String,
+            "assurance_icon": pl.String,
+            "date": pl.Date,
+            "value": pl.Float64,
+            "statement": pl.String,
+        },
+    )
 
 
 def codes(register, frame=None, on=REVIEW, **kw) -> list[str]:  # type: ignore[no-untyped-def]
@@ -36,44 +47,75 @@ def codes(register, frame=None, on=REVIEW, **kw) -> list[str]:  # type: ignore[n
 
 
 def history(*scores: int) -> tuple[dict[str, object], ...]:
-    days = [date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30)][-len(scores):]
-    return tuple({"date": d, "current": {"likelihood": s // 4, "consequence": 4}, "rationale": "r"}
-                 for d, s in zip(days, scores, strict=True))
+    days = [date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30)][-len(scores) :]
+    return tuple(
+        {"date": d, "current": {"likelihood": s // 4, "consequence": 4}, "rationale": "r"}
+        for d, s in zip(days, scores, strict=True)
+    )
 
 
 # --- (a) score fell or held while a key metric shows concern ------------------------------
 
+
 def test_held_score_with_concerning_metric_is_flagged_with_the_evidence() -> None:
-    risk = make_risk(id="BAF-03", current={"likelihood": 4, "consequence": 4}, history=history(16, 16))
-    catalogue = {"RES06-LIST": MetricDefinition(id="RES06-LIST", name="Open CMH waiting list",
-                                                short_name="open CMH waiting list", domain=Domain.RESPONSIVE,
-                                                unit=Unit.COUNT, polarity=Polarity.LOWER_IS_BETTER)}
-    flags = check_register(make_register(risk), summary(("RES06-LIST", "concern_high", None),
-                           statement="7 months above the mean since March 2025"), REVIEW, catalogue=catalogue)
+    risk = make_risk(
+        id="BAF-03", current={"likelihood": 4, "consequence": 4}, history=history(16, 16)
+    )
+    catalogue = {
+        "RES06-LIST": MetricDefinition(
+            id="RES06-LIST",
+            name="Open CMH waiting list",
+            short_name="open CMH waiting list",
+            domain=Domain.RESPONSIVE,
+            unit=Unit.COUNT,
+            polarity=Polarity.LOWER_IS_BETTER,
+        )
+    }
+    flags = check_register(
+        make_register(risk),
+        summary(
+            ("RES06-LIST", "concern_high", None),
+            statement="7 months above the mean since March 2025",
+        ),
+        REVIEW,
+        catalogue=catalogue,
+    )
     evidence = [f for f in flags if f.code == "TB-BAF-EVIDENCE"]
     assert len(evidence) == 1
     assert evidence[0].message.startswith(
         "BAF-03 'Access to services' held at 16 at the 30 Sep 2025 review, but RES06-LIST "
-        "(open CMH waiting list) shows special cause concern: 7 months above the mean since March 2025")
+        "(open CMH waiting list) shows special cause concern: 7 months above the mean since March 2025"
+    )
     assert evidence[0].evidence == ("RES06-LIST",)
 
 
 def test_fallen_score_with_failing_metric_is_flagged() -> None:
     risk = make_risk(current={"likelihood": 3, "consequence": 4}, history=history(16, 12))
-    flags = check_register(make_register(risk), summary(("RES06-LIST", "common_cause", "fail")), REVIEW)
+    flags = check_register(
+        make_register(risk), summary(("RES06-LIST", "common_cause", "fail")), REVIEW
+    )
     message = next(f.message for f in flags if f.code == "TB-BAF-EVIDENCE")
     assert "fell from 16 to 12" in message and "consistently fails its target" in message
 
 
 def test_no_statement_names_the_latest_point() -> None:
     risk = make_risk(history=history(12, 12))
-    flags = check_register(make_register(risk), summary(("RES06-LIST", "concern_low", None)), REVIEW)
+    flags = check_register(
+        make_register(risk), summary(("RES06-LIST", "concern_low", None)), REVIEW
+    )
     message = next(f.message for f in flags if f.code == "TB-BAF-EVIDENCE")
     assert "unusually low values" in message and "latest point Sep 2025: 1,240" in message
 
 
-@pytest.mark.parametrize("icons", [("common_cause", "inconsistent"), ("improvement_high", "pass"),
-                                   ("neutral_high", None), (None, None)])
+@pytest.mark.parametrize(
+    "icons",
+    [
+        ("common_cause", "inconsistent"),
+        ("improvement_high", "pass"),
+        ("neutral_high", None),
+        (None, None),
+    ],
+)
 def test_no_concern_means_no_evidence_flag(icons: tuple[str | None, str | None]) -> None:
     risk = make_risk(history=history(12, 12))
     assert "TB-BAF-EVIDENCE" not in codes(make_register(risk), summary(("RES06-LIST", *icons)))
@@ -81,28 +123,39 @@ def test_no_concern_means_no_evidence_flag(icons: tuple[str | None, str | None])
 
 def test_a_rising_score_already_answers_the_evidence() -> None:
     risk = make_risk(current={"likelihood": 4, "consequence": 4}, history=history(12, 16))
-    assert "TB-BAF-EVIDENCE" not in codes(make_register(risk), summary(("RES06-LIST", "concern_high", "fail")))
+    assert "TB-BAF-EVIDENCE" not in codes(
+        make_register(risk), summary(("RES06-LIST", "concern_high", "fail"))
+    )
 
 
 def test_a_concerning_metric_that_is_not_a_key_metric_is_ignored() -> None:
     risk = make_risk(history=history(12, 12))
-    assert "TB-BAF-EVIDENCE" not in codes(make_register(risk), summary(("WEL01", "concern_high", "fail")))
+    assert "TB-BAF-EVIDENCE" not in codes(
+        make_register(risk), summary(("WEL01", "concern_high", "fail"))
+    )
 
 
 def test_a_single_review_cannot_have_held() -> None:
     risk = make_risk(history=history(12))
-    assert "TB-BAF-EVIDENCE" not in codes(make_register(risk), summary(("RES06-LIST", "concern_high", None)))
+    assert "TB-BAF-EVIDENCE" not in codes(
+        make_register(risk), summary(("RES06-LIST", "concern_high", None))
+    )
 
 
 # --- (b) above appetite with no open action due --------------------------------------------
 
+
 def test_above_appetite_without_an_action_due_is_flagged() -> None:
     # 16 is above Cautious (6–10); the only open action fell due before the review
-    risk = make_risk(current={"likelihood": 4, "consequence": 4},
-                     actions=({"id": "A1", "description": "Plan", "owner": "DoF", "due": date(2025, 8, 31)},))
+    risk = make_risk(
+        current={"likelihood": 4, "consequence": 4},
+        actions=({"id": "A1", "description": "Plan", "owner": "DoF", "due": date(2025, 8, 31)},),
+    )
     flags = check_register(make_register(risk), None, REVIEW)
     flag = next(f for f in flags if f.code == "TB-BAF-ABOVE-APPETITE")
-    assert "is at 16, above the 6–10 tolerated by its 'Cautious' appetite for quality" in flag.message
+    assert (
+        "is at 16, above the 6–10 tolerated by its 'Cautious' appetite for quality" in flag.message
+    )
 
 
 def test_above_appetite_with_an_action_due_is_not_flagged() -> None:
@@ -111,27 +164,55 @@ def test_above_appetite_with_an_action_due_is_not_flagged() -> None:
 
 
 def test_within_appetite_without_actions_is_not_flagged() -> None:
-    risk = make_risk(current={"likelihood": 2, "consequence": 5}, actions=())  # 10 is the top of Cautious
+    risk = make_risk(
+        current={"likelihood": 2, "consequence": 5}, actions=()
+    )  # 10 is the top of Cautious
     assert "TB-BAF-ABOVE-APPETITE" not in codes(make_register(risk))
 
 
 def test_completed_actions_do_not_count_as_due() -> None:
-    risk = make_risk(current={"likelihood": 4, "consequence": 4},
-                     actions=({"id": "A1", "description": "Plan", "owner": "DoF", "due": date(2026, 3, 31),
-                               "status": "complete"},))
+    risk = make_risk(
+        current={"likelihood": 4, "consequence": 4},
+        actions=(
+            {
+                "id": "A1",
+                "description": "Plan",
+                "owner": "DoF",
+                "due": date(2026, 3, 31),
+                "status": "complete",
+            },
+        ),
+    )
     assert "TB-BAF-ABOVE-APPETITE" in codes(make_register(risk))
 
 
 # --- (c) overdue actions ----------------------------------------------------------------------
 
+
 def test_overdue_actions_are_named_with_days_and_slippage() -> None:
-    risk = make_risk(actions=(
-        {"id": "A1", "description": "Recruit", "owner": "COO", "due": date(2025, 6, 30),
-         "original_due": date(2025, 3, 31), "status": "off_track"},
-        {"id": "A2", "description": "Done", "owner": "COO", "due": date(2025, 1, 31), "status": "complete"},
-        {"id": "A3", "description": "Later", "owner": "COO", "due": date(2025, 12, 31)},
-    ))
-    flag = next(f for f in check_register(make_register(risk), None, REVIEW) if f.code == "TB-BAF-OVERDUE")
+    risk = make_risk(
+        actions=(
+            {
+                "id": "A1",
+                "description": "Recruit",
+                "owner": "COO",
+                "due": date(2025, 6, 30),
+                "original_due": date(2025, 3, 31),
+                "status": "off_track",
+            },
+            {
+                "id": "A2",
+                "description": "Done",
+                "owner": "COO",
+                "due": date(2025, 1, 31),
+                "status": "complete",
+            },
+            {"id": "A3", "description": "Later", "owner": "COO", "due": date(2025, 12, 31)},
+        )
+    )
+    flag = next(
+        f for f in check_register(make_register(risk), None, REVIEW) if f.code == "TB-BAF-OVERDUE"
+    )
     # 30 Jun to 30 Sep 2025 is 92 days
     assert "1 overdue action" in flag.message and "92 days overdue" in flag.message
     assert "first promised for 31 Mar 2025" in flag.message
@@ -145,15 +226,28 @@ def test_an_action_due_on_the_review_date_is_not_overdue() -> None:
 
 # --- (d) independent assurance ---------------------------------------------------------------
 
-@pytest.mark.parametrize("line,assured,fires", [
-    ("second", date(2024, 9, 30), False),   # exactly 12 months before the review
-    ("second", date(2024, 9, 29), True),
-    ("third", date(2025, 1, 15), False),
-    ("first", date(2025, 9, 1), True),      # management's own view is not independent
-])
+
+@pytest.mark.parametrize(
+    "line,assured,fires",
+    [
+        ("second", date(2024, 9, 30), False),  # exactly 12 months before the review
+        ("second", date(2024, 9, 29), True),
+        ("third", date(2025, 1, 15), False),
+        ("first", date(2025, 9, 1), True),  # management's own view is not independent
+    ],
+)
 def test_independent_assurance_within_twelve_months(line: str, assured: date, fires: bool) -> None:
-    risk = make_risk(assurances=({"id": "AS1", "line": line, "source": "Internal audit",
-                                  "date": assured, "result": "positive"},))
+    risk = make_risk(
+        assurances=(
+            {
+                "id": "AS1",
+                "line": line,
+                "source": "Internal audit",
+                "date": assured,
+                "result": "positive",
+            },
+        )
+    )
     assert ("TB-BAF-NO-INDEPENDENT-ASSURANCE" in codes(make_register(risk))) is fires
 
 
@@ -165,10 +259,14 @@ def test_no_assurance_at_all_says_none_is_recorded() -> None:
 
 # --- (e) target reachable --------------------------------------------------------------------
 
+
 def test_target_date_before_the_last_open_action_is_flagged() -> None:
     risk = make_risk(target_date=date(2025, 12, 31))  # A1 due 31 Jan 2026
-    flag = next(f for f in check_register(make_register(risk), None, REVIEW)
-                if f.code == "TB-BAF-TARGET-UNREACHABLE")
+    flag = next(
+        f
+        for f in check_register(make_register(risk), None, REVIEW)
+        if f.code == "TB-BAF-TARGET-UNREACHABLE"
+    )
     assert "by 31 Dec 2025" in flag.message and "not due until 31 Jan 2026" in flag.message
 
 
@@ -178,12 +276,15 @@ def test_no_open_actions_while_above_target_is_flagged() -> None:
 
 
 def test_target_reachable_or_reached_is_not_flagged() -> None:
-    assert "TB-BAF-TARGET-UNREACHABLE" not in codes(make_register(make_risk()))  # 31 Mar 2026 ≥ 31 Jan 2026
+    assert "TB-BAF-TARGET-UNREACHABLE" not in codes(
+        make_register(make_risk())
+    )  # 31 Mar 2026 ≥ 31 Jan 2026
     reached = make_risk(current={"likelihood": 2, "consequence": 3}, actions=())
     assert "TB-BAF-TARGET-UNREACHABLE" not in codes(make_register(reached))
 
 
 # --- (f) key metrics, and the appetite warning -----------------------------------------------
+
 
 def test_risk_without_key_metrics_is_flagged() -> None:
     assert "TB-BAF-NO-KEY-METRICS" in codes(make_register(make_risk(key_metrics=())))
@@ -199,15 +300,29 @@ def test_target_above_appetite_is_a_warning() -> None:
 
 
 def test_a_clean_risk_has_no_findings() -> None:
-    assert check_register(make_register(make_risk()), summary(("RES06-LIST", "common_cause", "pass")), REVIEW) == ()
+    assert (
+        check_register(
+            make_register(make_risk()), summary(("RES06-LIST", "common_cause", "pass")), REVIEW
+        )
+        == ()
+    )
 
 
 # --- the summary frame -----------------------------------------------------------------------
 
+
 def test_summary_frame_needs_its_columns_and_one_row_per_metric() -> None:
     with pytest.raises(OptionsError, match="assurance_icon"):
-        evidence_from_frame(pl.DataFrame({"metric_id": ["A"], "variation_icon": ["common_cause"],
-                                          "date": [REVIEW], "value": [1.0]}))
+        evidence_from_frame(
+            pl.DataFrame(
+                {
+                    "metric_id": ["A"],
+                    "variation_icon": ["common_cause"],
+                    "date": [REVIEW],
+                    "value": [1.0],
+                }
+            )
+        )
     two = pl.concat([summary(("A", "concern_high", None)), summary(("A", "common_cause", None))])
     with pytest.raises(OptionsError, match="more than one row"):
         evidence_from_frame(two)
@@ -225,8 +340,10 @@ statuses = st.sampled_from(["on_track", "at_risk", "off_track", "complete", "clo
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(days, statuses), max_size=6), days)
 def test_overdue_evidence_equals_a_reference_loop(plans: list[tuple[date, str]], on: date) -> None:
-    actions = tuple({"id": f"A{i}", "description": "d", "owner": "o", "due": due, "status": status}
-                    for i, (due, status) in enumerate(plans))
+    actions = tuple(
+        {"id": f"A{i}", "description": "d", "owner": "o", "due": due, "status": status}
+        for i, (due, status) in enumerate(plans)
+    )
     risk = make_risk(actions=actions)
     expected = []
     for action in actions:
@@ -241,10 +358,16 @@ def test_overdue_evidence_equals_a_reference_loop(plans: list[tuple[date, str]],
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(days, st.sampled_from(["first", "second", "third"])), max_size=5), days)
-def test_independent_assurance_equals_a_reference_loop(items: list[tuple[date, str]], on: date) -> None:
-    assurances = tuple({"id": f"AS{i}", "line": line, "source": "s", "date": when, "result": "mixed"}
-                       for i, (when, line) in enumerate(items))
+def test_independent_assurance_equals_a_reference_loop(
+    items: list[tuple[date, str]], on: date
+) -> None:
+    assurances = tuple(
+        {"id": f"AS{i}", "line": line, "source": "s", "date": when, "result": "mixed"}
+        for i, (when, line) in enumerate(items)
+    )
     year_before = date(on.year - 1, on.month, 28 if (on.month, on.day) == (2, 29) else on.day)
     recent = any(a["line"] != "first" and year_before <= a["date"] <= on for a in assurances)
-    fired = "TB-BAF-NO-INDEPENDENT-ASSURANCE" in codes(make_register(make_risk(assurances=assurances)), on=on)
+    fired = "TB-BAF-NO-INDEPENDENT-ASSURANCE" in codes(
+        make_register(make_risk(assurances=assurances)), on=on
+    )
     assert fired is not recent

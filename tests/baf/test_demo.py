@@ -45,17 +45,29 @@ def test_the_evidence_check_fires_from_the_demo_data() -> None:
     review = LATEST_PERIOD.end
     rows = []
     for metric_id in sorted({m for r in register.risks for m in r.key_metrics}):
-        series = trust.values.filter((pl.col("metric_id") == metric_id) & (pl.col("org_unit") == "TRUST"))
+        series = trust.values.filter(
+            (pl.col("metric_id") == metric_id) & (pl.col("org_unit") == "TRUST")
+        )
         if series.height < 12:
             continue  # waiting-time metrics come from the waits engine, not the generator
         definition = definitions[metric_id]
         target = definition.target_on(review)
-        summary = compute(series.sort("period_start"), date="period_start", value="value",
-                          improvement=definition.polarity.improvement,
-                          target=target.value if target else None).summary
-        rows.append({"metric_id": metric_id, "variation_icon": summary["variation_icon"][0],
-                     "assurance_icon": summary["assurance_icon"][0],
-                     "date": series["period_start"].max(), "value": series.sort("period_start")["value"][-1]})
+        summary = compute(
+            series.sort("period_start"),
+            date="period_start",
+            value="value",
+            improvement=definition.polarity.improvement,
+            target=target.value if target else None,
+        ).summary
+        rows.append(
+            {
+                "metric_id": metric_id,
+                "variation_icon": summary["variation_icon"][0],
+                "assurance_icon": summary["assurance_icon"][0],
+                "date": series["period_start"].max(),
+                "value": series.sort("period_start")["value"][-1],
+            }
+        )
     flags = check_register(register, pl.DataFrame(rows), review, catalogue=definitions)
     evidence = [f for f in flags if f.code == "TB-BAF-EVIDENCE"]
     assert evidence, "no risk's score is challenged by the demo data"

@@ -11,7 +11,13 @@ from trustboard.ingest.baf_register import SHEET_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = (ROOT / "docs" / "baf.md").read_text(encoding="utf-8")
-MODULES = ("domain/baf.py", "ingest/baf_register.py", "store/baf.py", "services/baf.py", "cli/baf_cmd.py")
+MODULES = (
+    "domain/baf.py",
+    "ingest/baf_register.py",
+    "store/baf.py",
+    "services/baf.py",
+    "cli/baf_cmd.py",
+)
 
 
 def test_every_code_used_is_documented() -> None:

@@ -32,9 +32,22 @@ HAND_MATRIX = {
     1: (1, 2, 3, 4, 5),
 }
 # NPSA bands: 1–3 low, 4–6 moderate, 8–12 high, 15–25 extreme.
-HAND_BANDS = {1: "Low", 2: "Low", 3: "Low", 4: "Moderate", 5: "Moderate", 6: "Moderate",
-              8: "High", 9: "High", 10: "High", 12: "High", 15: "Extreme", 16: "Extreme",
-              20: "Extreme", 25: "Extreme"}
+HAND_BANDS = {
+    1: "Low",
+    2: "Low",
+    3: "Low",
+    4: "Moderate",
+    5: "Moderate",
+    6: "Moderate",
+    8: "High",
+    9: "High",
+    10: "High",
+    12: "High",
+    15: "Extreme",
+    16: "Extreme",
+    20: "Extreme",
+    25: "Extreme",
+}
 
 
 def test_matrix_cells_match_the_npsa_grid() -> None:
@@ -57,24 +70,30 @@ def test_scores_outside_one_to_five_are_refused(likelihood: int, consequence: in
 
 
 def test_bands_must_cover_every_score_once() -> None:
-    gap = (GradingBand(name="Low", low=1, high=3, colour="#00FF00"),
-           GradingBand(name="High", low=5, high=25, colour="#FF0000"))
+    gap = (
+        GradingBand(name="Low", low=1, high=3, colour="#00FF00"),
+        GradingBand(name="High", low=5, high=25, colour="#FF0000"),
+    )
     with pytest.raises(ValidationError, match="score 4 falls in no band"):
         ScoringScheme(bands=gap)
-    overlap = (GradingBand(name="Low", low=1, high=6, colour="#00FF00"),
-               GradingBand(name="High", low=6, high=25, colour="#FF0000"))
+    overlap = (
+        GradingBand(name="Low", low=1, high=6, colour="#00FF00"),
+        GradingBand(name="High", low=6, high=25, colour="#FF0000"),
+    )
     with pytest.raises(ValidationError, match="score 6 falls in bands Low, High"):
         ScoringScheme(bands=overlap)
 
 
 def test_a_trust_can_use_its_own_bands() -> None:
     # some trusts grade 1–3 / 4–7 / 8–14 / 15–25 (domain.md §5.3)
-    scheme = ScoringScheme(bands=(
-        GradingBand(name="Green", low=1, high=3, colour="#00FF00"),
-        GradingBand(name="Yellow", low=4, high=7, colour="#FFFF00"),
-        GradingBand(name="Amber", low=8, high=14, colour="#FFA500"),
-        GradingBand(name="Red", low=15, high=25, colour="#FF0000"),
-    ))
+    scheme = ScoringScheme(
+        bands=(
+            GradingBand(name="Green", low=1, high=3, colour="#00FF00"),
+            GradingBand(name="Yellow", low=4, high=7, colour="#FFFF00"),
+            GradingBand(name="Amber", low=8, high=14, colour="#FFA500"),
+            GradingBand(name="Red", low=15, high=25, colour="#FF0000"),
+        )
+    )
     assert scheme.band_for(12).name == "Amber"
     assert scheme.band_for(15).name == "Red"
 
@@ -95,17 +114,26 @@ def test_appetite_scale_is_ordered_and_unique() -> None:
     with pytest.raises(ValidationError, match="unique"):
         AppetiteScale(levels=(level, level))
     with pytest.raises(ValidationError, match="rising"):
-        AppetiteScale(levels=(level, AppetiteLevel(name="Minimal", ordinal=1, min_score=1, max_score=6)))
-    scale = AppetiteScale(levels=(AppetiteLevel(name="Minimal", ordinal=1, min_score=1, max_score=6), level))
+        AppetiteScale(
+            levels=(level, AppetiteLevel(name="Minimal", ordinal=1, min_score=1, max_score=6))
+        )
+    scale = AppetiteScale(
+        levels=(AppetiteLevel(name="Minimal", ordinal=1, min_score=1, max_score=6), level)
+    )
     assert scale.level("cautious") is not None and scale.level("Open") is None
     assert level.tolerates(10) and not level.tolerates(12)
 
 
 def test_trend_reads_the_last_two_reviews() -> None:
     def with_scores(*scores: tuple[int, int]) -> ScoreTrend:
-        history = tuple({"date": date(2025, 3, 31) + timedelta(days=91 * i),
-                         "current": {"likelihood": lk, "consequence": cq}, "rationale": "r"}
-                        for i, (lk, cq) in enumerate(scores))
+        history = tuple(
+            {
+                "date": date(2025, 3, 31) + timedelta(days=91 * i),
+                "current": {"likelihood": lk, "consequence": cq},
+                "rationale": "r",
+            }
+            for i, (lk, cq) in enumerate(scores)
+        )
         return make_risk(history=history).trend
 
     assert with_scores((3, 4)) is ScoreTrend.NEW
@@ -113,16 +141,29 @@ def test_trend_reads_the_last_two_reviews() -> None:
     assert with_scores((4, 4), (3, 4)) is ScoreTrend.DOWN
     # same score from a different cell is still "unchanged": the trend follows the score
     assert with_scores((2, 6 // 2), (3, 2)) is ScoreTrend.SAME
-    assert ScoreTrend.UP.arrow == "↑" and ScoreTrend.DOWN.arrow == "↓" and ScoreTrend.SAME.arrow == "→"
+    assert (
+        ScoreTrend.UP.arrow == "↑" and ScoreTrend.DOWN.arrow == "↓" and ScoreTrend.SAME.arrow == "→"
+    )
 
 
 @given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5), st.integers(1, 5))
 def test_with_review_updates_score_and_history(l1: int, c1: int, l2: int, c2: int) -> None:
-    risk = make_risk(current={"likelihood": l1, "consequence": c1},
-                     history=({"date": date(2025, 9, 30), "current": {"likelihood": l1, "consequence": c1},
-                               "rationale": "first"},))
-    entry = ReviewEntry(date=date(2025, 12, 31), current=RiskScore(likelihood=l2, consequence=c2),
-                        rationale="second", reviewer="FPC")
+    risk = make_risk(
+        current={"likelihood": l1, "consequence": c1},
+        history=(
+            {
+                "date": date(2025, 9, 30),
+                "current": {"likelihood": l1, "consequence": c1},
+                "rationale": "first",
+            },
+        ),
+    )
+    entry = ReviewEntry(
+        date=date(2025, 12, 31),
+        current=RiskScore(likelihood=l2, consequence=c2),
+        rationale="second",
+        reviewer="FPC",
+    )
     after = risk.with_review(entry)
     assert after.current == entry.current
     assert after.history == (*risk.history, entry)
@@ -133,35 +174,74 @@ def test_with_review_updates_score_and_history(l1: int, c1: int, l2: int, c2: in
 
 def test_a_review_must_follow_the_last_one() -> None:
     risk = make_risk()
-    entry = ReviewEntry(date=date(2025, 9, 30), current=RiskScore(likelihood=2, consequence=2),
-                        rationale="again")
+    entry = ReviewEntry(
+        date=date(2025, 9, 30), current=RiskScore(likelihood=2, consequence=2), rationale="again"
+    )
     with pytest.raises(ValueError, match="must be later"):
         risk.with_review(entry)
 
 
 def test_actions_are_linked_to_their_risk_and_unmoved_due_dates_normalised() -> None:
-    risk = make_risk(actions=({"id": "A1", "description": "d", "owner": "o", "due": date(2026, 1, 31),
-                               "original_due": date(2026, 1, 31)},
-                              {"id": "A2", "description": "d", "owner": "o", "due": date(2026, 3, 31),
-                               "original_due": date(2025, 12, 31)}))
+    risk = make_risk(
+        actions=(
+            {
+                "id": "A1",
+                "description": "d",
+                "owner": "o",
+                "due": date(2026, 1, 31),
+                "original_due": date(2026, 1, 31),
+            },
+            {
+                "id": "A2",
+                "description": "d",
+                "owner": "o",
+                "due": date(2026, 3, 31),
+                "original_due": date(2025, 12, 31),
+            },
+        )
+    )
     assert {a.baf_risk_id for a in risk.actions} == {"BAF-01"}
     assert risk.actions[0].original_due is None
     assert risk.actions[1].slippage_days == 90
     with pytest.raises(ValidationError, match="belongs to"):
-        make_risk(actions=({"id": "A1", "description": "d", "owner": "o", "due": date(2026, 1, 31),
-                            "baf_risk_id": "BAF-99"},))
+        make_risk(
+            actions=(
+                {
+                    "id": "A1",
+                    "description": "d",
+                    "owner": "o",
+                    "due": date(2026, 1, 31),
+                    "baf_risk_id": "BAF-99",
+                },
+            )
+        )
 
 
 def test_history_must_be_in_date_order() -> None:
     with pytest.raises(ValidationError, match="date order"):
-        make_risk(history=({"date": date(2025, 9, 30), "current": {"likelihood": 3, "consequence": 3}, "rationale": "b"},
-                           {"date": date(2025, 6, 30), "current": {"likelihood": 3, "consequence": 3}, "rationale": "a"}))
+        make_risk(
+            history=(
+                {
+                    "date": date(2025, 9, 30),
+                    "current": {"likelihood": 3, "consequence": 3},
+                    "rationale": "b",
+                },
+                {
+                    "date": date(2025, 6, 30),
+                    "current": {"likelihood": 3, "consequence": 3},
+                    "rationale": "a",
+                },
+            )
+        )
 
 
 def test_public_view_drops_unpublished_risks_and_withheld_groups() -> None:
     hidden = make_risk(id="BAF-02", publish=False)
-    partly = make_risk(id="BAF-03", withhold=("actions", "key_metrics"),
-                       crr=({"id": "CRR-1", "title": "t", "score": {"likelihood": 4, "consequence": 4}},))
+    partly = make_risk(
+        id="BAF-03",
+        withhold=("actions", "key_metrics"),
+        crr=({"id": "CRR-1", "title": "t", "score": {"likelihood": 4, "consequence": 4}},),
+    )
     register = make_register(make_risk(), hidden, partly)
     public = register.public()
     assert [r.id for r in public.risks] == ["BAF-01", "BAF-03"]
@@ -176,4 +256,5 @@ def test_public_view_drops_unpublished_risks_and_withheld_groups() -> None:
 
 def test_description_reads_as_cause_event_effect() -> None:
     assert make_risk().description == (
-        "If demand exceeds capacity, then people wait too long, resulting in harm while waiting.")
+        "If demand exceeds capacity, then people wait too long, resulting in harm while waiting."
+    )

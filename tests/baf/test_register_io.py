@@ -28,14 +28,18 @@ from trustboard.ingest.baf_register import (
 from .builders import make_register, make_risk
 
 
-def test_sample_register_round_trips_through_yaml(sample_register_path: Path, tmp_path: Path) -> None:
+def test_sample_register_round_trips_through_yaml(
+    sample_register_path: Path, tmp_path: Path
+) -> None:
     register = read_register_yaml(sample_register_path)
     assert len(register.risks) == 8
     out = write_register_yaml(register, tmp_path / "again.yaml")
     assert read_register_yaml(out) == register
 
 
-def test_sample_register_round_trips_through_excel(sample_register_path: Path, tmp_path: Path) -> None:
+def test_sample_register_round_trips_through_excel(
+    sample_register_path: Path, tmp_path: Path
+) -> None:
     register = read_register_yaml(sample_register_path)
     first = write_register_excel(register, tmp_path / "register.xlsx")
     back = read_register_excel(first)
@@ -43,7 +47,8 @@ def test_sample_register_round_trips_through_excel(sample_register_path: Path, t
     second = write_register_excel(back, tmp_path / "again.xlsx")
     for sheet in SHEET_COLUMNS:
         assert pl.read_excel(first, sheet_name=sheet, engine="calamine").equals(
-            pl.read_excel(second, sheet_name=sheet, engine="calamine")), sheet
+            pl.read_excel(second, sheet_name=sheet, engine="calamine")
+        ), sheet
 
 
 def test_workbook_has_one_row_per_item(sample_register_path: Path, tmp_path: Path) -> None:
@@ -66,27 +71,48 @@ def test_workbook_has_one_row_per_item(sample_register_path: Path, tmp_path: Pat
         assert sheets[sheet].height == rows, sheet
 
 
-names = st.text(alphabet=st.characters(whitelist_categories=("L", "N", "Zs"), whitelist_characters="'&-,"),
-                min_size=1, max_size=30).map(str.strip).filter(bool)
+names = (
+    st.text(
+        alphabet=st.characters(whitelist_categories=("L", "N", "Zs"), whitelist_characters="'&-,"),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 scores = st.fixed_dictionaries({"likelihood": st.integers(1, 5), "consequence": st.integers(1, 5)})
 
 
 @st.composite
 def risks(draw: st.DrawFn) -> object:
-    reviews = draw(st.lists(st.dates(date(2020, 1, 1), date(2030, 12, 31)), unique=True, max_size=4))
+    reviews = draw(
+        st.lists(st.dates(date(2020, 1, 1), date(2030, 12, 31)), unique=True, max_size=4)
+    )
     return make_risk(
-        title=draw(names), current=draw(scores), target=draw(scores),
+        title=draw(names),
+        current=draw(scores),
+        target=draw(scores),
         inherent=draw(st.one_of(st.none(), scores)),
         target_date=draw(st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2030, 12, 31)))),
-        history=tuple({"date": d, "current": draw(scores), "rationale": draw(names),
-                       "target": draw(st.one_of(st.none(), scores))} for d in sorted(reviews)),
-        key_metrics=tuple(draw(st.lists(st.sampled_from(["RES05", "RES06-LIST", "WEL01", "FIN01"]),
-                                        unique=True))),
+        history=tuple(
+            {
+                "date": d,
+                "current": draw(scores),
+                "rationale": draw(names),
+                "target": draw(st.one_of(st.none(), scores)),
+            }
+            for d in sorted(reviews)
+        ),
+        key_metrics=tuple(
+            draw(st.lists(st.sampled_from(["RES05", "RES06-LIST", "WEL01", "FIN01"]), unique=True))
+        ),
         publish=draw(st.booleans()),
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(risk=risks())
 def test_any_risk_round_trips_through_both_formats(risk: object, tmp_path: Path) -> None:
     register = make_register(risk)  # type: ignore[arg-type]
@@ -95,6 +121,7 @@ def test_any_risk_round_trips_through_both_formats(risk: object, tmp_path: Path)
 
 
 # --- problems ------------------------------------------------------------------------------
+
 
 def _mapping() -> dict[str, object]:
     return register_to_mapping(make_register(make_risk()))
@@ -110,9 +137,16 @@ def test_yaml_problems_are_all_reported_with_their_place(tmp_path: Path) -> None
     risk["current"] = {"likelihood": 6, "consequence": 0}
     risk["appetite_level"] = "Adventurous"
     risk["key_metrics"] = ["RES06-LIST", "NOPE01"]
-    second = dict(risk, id="BAF-02", current={"likelihood": 3, "consequence": 3}, appetite_level="Cautious",
-                  key_metrics=["RES06-LIST"])
-    second["history"] = [dict(h, current={"likelihood": 9, "consequence": 1}) for h in second["history"]][:1]
+    second = dict(
+        risk,
+        id="BAF-02",
+        current={"likelihood": 3, "consequence": 3},
+        appetite_level="Cautious",
+        key_metrics=["RES06-LIST"],
+    )
+    second["history"] = [
+        dict(h, current={"likelihood": 9, "consequence": 1}) for h in second["history"]
+    ][:1]
     data["risks"].append(second)  # type: ignore[union-attr]
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -156,7 +190,9 @@ def test_without_a_catalogue_key_metrics_are_not_checked(tmp_path: Path) -> None
 
 
 def test_target_above_appetite_is_not_an_import_error(tmp_path: Path) -> None:
-    register = make_register(make_risk(target={"likelihood": 4, "consequence": 4}))  # 16 > Cautious 10
+    register = make_register(
+        make_risk(target={"likelihood": 4, "consequence": 4})
+    )  # 16 > Cautious 10
     assert read_register(write_register(register, tmp_path / "r.yaml")) == register
 
 
@@ -174,8 +210,10 @@ def _write_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> None:
 def test_excel_problems_name_sheet_row_and_column(tmp_path: Path) -> None:
     base = make_register(make_risk())
     good = write_register_excel(base, tmp_path / "good.xlsx")
-    sheets = {name: [list(frame.columns), *[list(r) for r in frame.iter_rows()]]
-              for name, frame in pl.read_excel(good, sheet_id=0, engine="calamine").items()}
+    sheets = {
+        name: [list(frame.columns), *[list(r) for r in frame.iter_rows()]]
+        for name, frame in pl.read_excel(good, sheet_id=0, engine="calamine").items()
+    }
     risks_header = sheets["risks"][0]
     sheets["risks"][1][risks_header.index("current_likelihood")] = 7
     sheets["risks"][1][risks_header.index("appetite_level")] = "Reckless"
@@ -259,4 +297,6 @@ def test_public_groups_are_checked(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(DataValidationError) as error:
         read_register_yaml(path)
-    assert [(p.code, p.column, p.value) for p in error.value.problems] == [("TB-BAF-VALUE", "public_groups", "secrets")]
+    assert [(p.code, p.column, p.value) for p in error.value.problems] == [
+        ("TB-BAF-VALUE", "public_groups", "secrets")
+    ]

@@ -42,7 +42,9 @@ def test_migration_creates_the_baf_tables(store: Store) -> None:
     assert set(store_baf.BAF_TABLES) <= tables
 
 
-def test_yaml_to_store_to_yaml_is_lossless(store: Store, sample_register_path: Path, tmp_path: Path) -> None:
+def test_yaml_to_store_to_yaml_is_lossless(
+    store: Store, sample_register_path: Path, tmp_path: Path
+) -> None:
     register = read_register(sample_register_path)
     assert _save(store, register) == {"added": 8, "changed": 0, "removed": 0, "unchanged": 0}
     back = _load(store)
@@ -50,7 +52,9 @@ def test_yaml_to_store_to_yaml_is_lossless(store: Store, sample_register_path: P
     assert read_register(write_register(back, tmp_path / "out.yaml")) == register
 
 
-def test_excel_to_store_to_excel_is_lossless(store: Store, sample_register_path: Path, tmp_path: Path) -> None:
+def test_excel_to_store_to_excel_is_lossless(
+    store: Store, sample_register_path: Path, tmp_path: Path
+) -> None:
     workbook = write_register(read_register(sample_register_path), tmp_path / "in.xlsx")
     register = read_register(workbook)
     _save(store, register)
@@ -66,7 +70,9 @@ def test_reimport_counts_and_audits_each_change(store: Store) -> None:
     first = make_register(make_risk(), make_risk(id="BAF-02", title="Finance", actions=()))
     _save(store, first)
     assert _save(store, first) == {"added": 0, "changed": 0, "removed": 0, "unchanged": 2}
-    changed = make_register(make_risk(title="Access to care"), make_risk(id="BAF-03", title="Digital", actions=()))
+    changed = make_register(
+        make_risk(title="Access to care"), make_risk(id="BAF-03", title="Digital", actions=())
+    )
     assert _save(store, changed) == {"added": 1, "changed": 1, "removed": 1, "unchanged": 0}
     assert _load(store) == changed
     entries = store.audit(entity="baf_risk")
@@ -75,14 +81,21 @@ def test_reimport_counts_and_audits_each_change(store: Store) -> None:
     assert ("baf.risk.remove", "BAF-02") in actions
     assert ("baf.risk.add", "BAF-03") in actions
     change = next(e for e in entries if e.action == "baf.risk.change")
-    assert change.before["title"] == "Access to services" and change.after["title"] == "Access to care"
+    assert (
+        change.before["title"] == "Access to services" and change.after["title"] == "Access to care"
+    )
     assert change.actor == "tester"
 
 
 def test_a_review_updates_the_score_and_is_audited(store: Store) -> None:
     _save(store, make_register(make_risk()))
-    entry = ReviewEntry(date=date(2025, 12, 31), current=RiskScore(likelihood=4, consequence=4),
-                        target=RiskScore(likelihood=2, consequence=4), rationale="Waits rising", reviewer="FPC")
+    entry = ReviewEntry(
+        date=date(2025, 12, 31),
+        current=RiskScore(likelihood=4, consequence=4),
+        target=RiskScore(likelihood=2, consequence=4),
+        rationale="Waits rising",
+        reviewer="FPC",
+    )
     with store.transaction() as conn:
         updated = store_baf.record_review(conn, "BAF-01", entry, actor="secretary")
     stored = _load(store).risk("BAF-01")
@@ -96,7 +109,9 @@ def test_a_review_updates_the_score_and_is_audited(store: Store) -> None:
 
 def test_reviews_must_be_in_order_and_for_known_risks(store: Store) -> None:
     _save(store, make_register(make_risk()))
-    old = ReviewEntry(date=date(2025, 9, 30), current=RiskScore(likelihood=2, consequence=2), rationale="dup")
+    old = ReviewEntry(
+        date=date(2025, 9, 30), current=RiskScore(likelihood=2, consequence=2), rationale="dup"
+    )
     with pytest.raises(ConflictError), store.transaction() as conn:
         store_baf.record_review(conn, "BAF-01", old)
     with pytest.raises(NotFoundError), store.transaction() as conn:
@@ -106,8 +121,17 @@ def test_reviews_must_be_in_order_and_for_known_risks(store: Store) -> None:
 
 def test_actions_live_in_the_shared_action_table_with_history(store: Store) -> None:
     _save(store, make_register(make_risk()))
-    moved = make_risk(actions=({"id": "A1", "description": "Recruit staff", "owner": "COO",
-                                "due": date(2026, 4, 30), "status": "at_risk"},))
+    moved = make_risk(
+        actions=(
+            {
+                "id": "A1",
+                "description": "Recruit staff",
+                "owner": "COO",
+                "due": date(2026, 4, 30),
+                "status": "at_risk",
+            },
+        )
+    )
     _save(store, make_register(moved))
     action = _load(store).risk("BAF-01").actions[0]
     # the store keeps the first promised date, so the slippage stays visible
@@ -119,8 +143,13 @@ def test_actions_live_in_the_shared_action_table_with_history(store: Store) -> N
 
 def test_an_action_id_owned_elsewhere_is_a_conflict(store: Store) -> None:
     with store.transaction() as conn:
-        write_actions(conn, [make_risk().actions[0].model_copy(update={"baf_risk_id": None, "metric_id": None})],
-                      now=datetime(2025, 1, 1), actor="t", import_id=None)
+        write_actions(
+            conn,
+            [make_risk().actions[0].model_copy(update={"baf_risk_id": None, "metric_id": None})],
+            now=datetime(2025, 1, 1),
+            actor="t",
+            import_id=None,
+        )
     with pytest.raises(ConflictError, match="already exists"):
         _save(store, make_register(make_risk()))
     assert _load(store).risks == ()

@@ -52,7 +52,9 @@ def test_the_whole_flow_on_the_default_sqlite_file(cli: CliRunner, tmp_path: Pat
     assert "EFF01" in shown and "catalogue version 1" in shown
     assert "versions of SAF04" in _ok(cli, "catalogue", "show", "--metric", "SAF04")
     assert "no differences" in _ok(cli, "catalogue", "diff", str(FIXTURES / "catalogue"))
-    imported = _ok(cli, "import", "values", str(FIXTURES / "values_good.csv"), "--today", "2025-06-30")
+    imported = _ok(
+        cli, "import", "values", str(FIXTURES / "values_good.csv"), "--today", "2025-06-30"
+    )
     assert "192 new, 0 revised, 0 unchanged" in imported
     again = _ok(cli, "import", "values", str(FIXTURES / "values_good.csv"), "--today", "2025-06-30")
     assert "0 new, 0 revised, 192 unchanged" in again
@@ -72,16 +74,27 @@ def test_the_whole_flow_on_the_default_sqlite_file(cli: CliRunner, tmp_path: Pat
         assert {a.actor for a in store.audit()} == {"cli-tester"}
 
 
-def test_bad_values_show_a_table_write_a_report_and_load_nothing(cli: CliRunner,
-                                                                 tmp_path: Path) -> None:
+def test_bad_values_show_a_table_write_a_report_and_load_nothing(
+    cli: CliRunner, tmp_path: Path
+) -> None:
     _ok(cli, "init")
     _ok(cli, "catalogue", "load", str(FIXTURES / "catalogue"))
     with Store.open(tmp_path / "trustboard.db") as store:
         before = store.fingerprint()
     report = tmp_path / "problems.csv"
-    result = cli.invoke(_app(), ["import", "values", str(FIXTURES / "values_good.csv"),
-                                 str(FIXTURES / "values_bad" / "all_problems.csv"),
-                                 "--report", str(report), "--today", "2025-06-30"])
+    result = cli.invoke(
+        _app(),
+        [
+            "import",
+            "values",
+            str(FIXTURES / "values_good.csv"),
+            str(FIXTURES / "values_bad" / "all_problems.csv"),
+            "--report",
+            str(report),
+            "--today",
+            "2025-06-30",
+        ],
+    )
     assert isinstance(result.exception, DataValidationError)
     assert exit_code_for(result.exception) == 3
     assert "TB-V-UNKNOWN-METRIC" in result.output and "problem(s) found" in result.output
@@ -96,8 +109,9 @@ def test_commands_need_an_initialised_store(cli: CliRunner) -> None:
     assert "trustboard init" in (result.exception.hint or "")
 
 
-def test_database_option_and_environment(cli: CliRunner, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_option_and_environment(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     elsewhere = tmp_path / "other" / "store.db"
     elsewhere.parent.mkdir()
     _ok(cli, "init", "--database", f"sqlite:///{elsewhere}")

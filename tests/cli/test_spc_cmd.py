@@ -29,11 +29,27 @@ def test_spc_writes_points_summary_and_charts(ae_small: Path, tmp_path: Path) ->
     points = tmp_path / "points.parquet"
     summary = tmp_path / "summary.csv"
     charts = tmp_path / "charts"
-    code = main([
-        "spc", str(ae_small), "-o", str(points), "--date", "period", "--value", "breaches",
-        "--by", "org_code", "--improvement", "decrease", "--summary", str(summary),
-        "--charts", str(charts), "--quiet",
-    ])
+    code = main(
+        [
+            "spc",
+            str(ae_small),
+            "-o",
+            str(points),
+            "--date",
+            "period",
+            "--value",
+            "breaches",
+            "--by",
+            "org_code",
+            "--improvement",
+            "decrease",
+            "--summary",
+            str(summary),
+            "--charts",
+            str(charts),
+            "--quiet",
+        ]
+    )
     assert code == 0
     source = pl.read_csv(ae_small)
     out = pl.read_parquet(points)
@@ -50,14 +66,40 @@ def test_spc_matches_the_engine_called_directly(ae_small: Path, tmp_path: Path) 
     import trustboard.spc as spc
 
     summary = tmp_path / "summary.parquet"
-    assert main([
-        "spc", str(ae_small), "--date", "period", "--numerator", "breaches",
-        "--denominator", "attendances", "--by", "org_code", "--improvement", "decrease",
-        "--target", "0.05", "--summary", str(summary), "--quiet",
-    ]) == 0
+    assert (
+        main(
+            [
+                "spc",
+                str(ae_small),
+                "--date",
+                "period",
+                "--numerator",
+                "breaches",
+                "--denominator",
+                "attendances",
+                "--by",
+                "org_code",
+                "--improvement",
+                "decrease",
+                "--target",
+                "0.05",
+                "--summary",
+                str(summary),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     frame = pl.read_csv(ae_small, try_parse_dates=True)
-    direct = spc.compute(frame, date="period", numerator="breaches", denominator="attendances",
-                         by="org_code", improvement="decrease", target=0.05).summary
+    direct = spc.compute(
+        frame,
+        date="period",
+        numerator="breaches",
+        denominator="attendances",
+        by="org_code",
+        improvement="decrease",
+        target=0.05,
+    ).summary
     written = pl.read_parquet(summary)
     assert written["assurance_icon"].to_list() == direct["assurance_icon"].to_list()
     assert written["upl"].to_list() == pytest.approx(direct["upl"].to_list())
@@ -70,10 +112,30 @@ def test_spc_target_column_and_rebase_dates(ae_small: Path, tmp_path: Path) -> N
     data = tmp_path / "with_goal.parquet"
     frame.write_parquet(data)
     out = tmp_path / "points.csv"
-    assert main([
-        "spc", str(data), "-o", str(out), "--date", "period", "--value", "breaches", "--by", "org_code",
-        "--improvement", "decrease", "--target", "goal", "--rebase", "2018-04-01", "--quiet",
-    ]) == 0
+    assert (
+        main(
+            [
+                "spc",
+                str(data),
+                "-o",
+                str(out),
+                "--date",
+                "period",
+                "--value",
+                "breaches",
+                "--by",
+                "org_code",
+                "--improvement",
+                "decrease",
+                "--target",
+                "goal",
+                "--rebase",
+                "2018-04-01",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     points = pl.read_csv(out, try_parse_dates=True)
     early = points.filter(pl.col("date") < pl.date(2018, 4, 1))
     late = points.filter(pl.col("date") >= pl.date(2018, 4, 1))
@@ -82,21 +144,50 @@ def test_spc_target_column_and_rebase_dates(ae_small: Path, tmp_path: Path) -> N
     assert set(late["rebase_group"].to_list()) == {1}
 
 
-def test_spc_bad_column_is_one_clear_error(ae_small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["spc", str(ae_small), "-o", str(tmp_path / "x.csv"), "--date", "period",
-                 "--value", "no_such_column", "--quiet"])
+def test_spc_bad_column_is_one_clear_error(
+    ae_small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "spc",
+            str(ae_small),
+            "-o",
+            str(tmp_path / "x.csv"),
+            "--date",
+            "period",
+            "--value",
+            "no_such_column",
+            "--quiet",
+        ]
+    )
     assert code != 0
     err = capsys.readouterr().err
     assert "no_such_column" in err
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_spc_missing_file_and_bad_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_spc_missing_file_and_bad_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["spc", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")]) != 0
     assert "nope.csv" in capsys.readouterr().err
     shutil.copy(AE, tmp_path / "ae.csv")
-    code = main(["spc", str(tmp_path / "ae.csv"), "-o", str(tmp_path / "o.csv"), "--date", "period",
-                 "--value", "breaches", "--by", "org_code,type", "--improvement", "upwards"])
+    code = main(
+        [
+            "spc",
+            str(tmp_path / "ae.csv"),
+            "-o",
+            str(tmp_path / "o.csv"),
+            "--date",
+            "period",
+            "--value",
+            "breaches",
+            "--by",
+            "org_code,type",
+            "--improvement",
+            "upwards",
+        ]
+    )
     assert code == 2
     assert "upwards" in capsys.readouterr().err
 
@@ -106,13 +197,29 @@ def test_spc_needs_something_to_write(ae_small: Path, capsys: pytest.CaptureFixt
     assert "nothing to write" in capsys.readouterr().err
 
 
-def test_spc_terminal_summary_shows_figures_in_the_unit(ae_small: Path, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([
-        "spc", str(ae_small), "-o", str(tmp_path / "points.csv"), "--date", "period",
-        "--numerator", "breaches", "--denominator", "attendances", "--by", "org_code",
-        "--improvement", "decrease", "--unit", "percent",
-    ])
+def test_spc_terminal_summary_shows_figures_in_the_unit(
+    ae_small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "spc",
+            str(ae_small),
+            "-o",
+            str(tmp_path / "points.csv"),
+            "--date",
+            "period",
+            "--numerator",
+            "breaches",
+            "--denominator",
+            "attendances",
+            "--by",
+            "org_code",
+            "--improvement",
+            "decrease",
+            "--unit",
+            "percent",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     source = pl.read_csv(ae_small, try_parse_dates=True).filter(pl.col("org_code") == "RJZ")

@@ -41,8 +41,14 @@ def test_about_a_hundred_metrics_from_every_domain() -> None:
     domains = Counter(m.definition.domain for m in metrics)
     assert set(domains) == set(Domain)
     # each quality and performance domain is well represented, context a little
-    for domain in (Domain.SAFE, Domain.EFFECTIVE, Domain.CARING, Domain.RESPONSIVE,
-                   Domain.WELL_LED, Domain.FINANCE):
+    for domain in (
+        Domain.SAFE,
+        Domain.EFFECTIVE,
+        Domain.CARING,
+        Domain.RESPONSIVE,
+        Domain.WELL_LED,
+        Domain.FINANCE,
+    ):
         assert domains[domain] >= 8, domain
     assert 1 <= domains[Domain.CONTEXT] <= 10
     assert len({m.id for m in metrics}) == len(metrics)
@@ -78,14 +84,14 @@ def test_catalogue_targets_match_the_domain_tables() -> None:
     """Spot checks against domain.md §3 (national standards and their values)."""
     by_id = {m.id: m.definition for m in build_catalogue()}
     expected = {
-        "EFF01": (0.8, ">=", TargetType.NATIONAL_STANDARD),   # 72-hour follow-up, Schedule 4A
-        "EFF02": (0.6, ">=", TargetType.NATIONAL_STANDARD),   # EIP 2 weeks
-        "EFF03": (0.5, ">=", TargetType.NATIONAL_STANDARD),   # Talking Therapies recovery
+        "EFF01": (0.8, ">=", TargetType.NATIONAL_STANDARD),  # 72-hour follow-up, Schedule 4A
+        "EFF02": (0.6, ">=", TargetType.NATIONAL_STANDARD),  # EIP 2 weeks
+        "EFF03": (0.5, ">=", TargetType.NATIONAL_STANDARD),  # Talking Therapies recovery
         "RES01": (0.75, ">=", TargetType.NATIONAL_STANDARD),  # Talking Therapies 6 weeks
         "RES02": (0.95, ">=", TargetType.NATIONAL_STANDARD),  # Talking Therapies 18 weeks
         "RES12": (0.92, ">=", TargetType.NATIONAL_STANDARD),  # RTT incomplete pathways
         "FIN08-NONNHS": (0.95, ">=", TargetType.NATIONAL_STANDARD),  # BPPC
-        "SAF04": (0.0, "<=", TargetType.NATIONAL_STANDARD),   # never events
+        "SAF04": (0.0, "<=", TargetType.NATIONAL_STANDARD),  # never events
     }
     for metric_id, (value, comparator, kind) in expected.items():
         found = by_id[metric_id].target_on(date(2025, 3, 31))
@@ -96,11 +102,16 @@ def test_catalogue_targets_match_the_domain_tables() -> None:
 @pytest.mark.parametrize("metric_id", ["EFF12", "RES14", "RES24", "WEL04", "EFF06", "EFF19"])
 def test_planning_year_targets_change_on_1_april(metric_id: str) -> None:
     definition = next(m.definition for m in build_catalogue() if m.id == metric_id)
-    planned = sorted((t for t in definition.targets if t.type is not TargetType.TRAJECTORY),
-                     key=lambda t: t.valid_from or date.min)
+    planned = sorted(
+        (t for t in definition.targets if t.type is not TargetType.TRAJECTORY),
+        key=lambda t: t.valid_from or date.min,
+    )
     assert len(planned) >= 2
     for earlier, later in itertools.pairwise(planned):
-        assert later.valid_from is not None and (later.valid_from.month, later.valid_from.day) == (4, 1)
+        assert later.valid_from is not None and (later.valid_from.month, later.valid_from.day) == (
+            4,
+            1,
+        )
         assert earlier.valid_to == later.valid_from - timedelta(days=1)
         before = definition.target_on(later.valid_from - timedelta(days=1))
         after = definition.target_on(later.valid_from)
@@ -112,8 +123,9 @@ def test_interventions_are_rebase_points_with_reasons() -> None:
     reasoned = [(m, s) for m in metrics for s in m.profile.steps if s.reason]
     assert len(reasoned) >= 4
     for metric, step in reasoned:
-        assert any(r.date == step.start and r.reason == step.reason
-                   for r in metric.definition.rebase), metric.id
+        assert any(
+            r.date == step.start and r.reason == step.reason for r in metric.definition.rebase
+        ), metric.id
     # deteriorations behind exception reports are not rebased: the chart must show them
     for metric in metrics:
         unreasoned = {s.start for s in metric.profile.steps if not s.reason}
@@ -165,8 +177,12 @@ def test_organisation_is_a_tree_of_four_levels() -> None:
 
 def test_config_folder_loads_back_equal(tmp_path: Path) -> None:
     written = write_demo_config(tmp_path / "config")
-    assert {p.name for p in written} == {"metrics.yaml", "org_units.yaml", "forums.yaml",
-                                         "paper.yaml"}
+    assert {p.name for p in written} == {
+        "metrics.yaml",
+        "org_units.yaml",
+        "forums.yaml",
+        "paper.yaml",
+    }
     folder = read_catalogue_folder(tmp_path / "config")
     assert folder.metrics == [m.definition for m in build_catalogue()]
     assert folder.org_units == list(build_org_units())
@@ -179,8 +195,11 @@ def test_every_forum_paper_has_its_mandatory_cover_sheet_fields() -> None:
     config = load_paper_config(build_paper_config())
     definitions = [m.definition for m in build_catalogue()]
     for forum in build_forums():
-        details = paper_details(config.for_forum(forum.id), forum_name=forum.name,
-                                period=Period.month(2025, 3),
-                                metrics=definitions)
+        details = paper_details(
+            config.for_forum(forum.id),
+            forum_name=forum.name,
+            period=Period.month(2025, 3),
+            metrics=definitions,
+        )
         assert missing_paper_fields(details) == [], forum.id
         assert "SYNTHETIC" in (details.fomi or "")

@@ -42,8 +42,10 @@ def test_every_forum_and_story_metric_is_described() -> None:
 
 def test_every_demo_error_code_is_documented() -> None:
     source = Path(__file__).parents[2] / "src" / "trustboard"
-    texts = [p.read_text(encoding="utf-8") for p in
-             [*(source / "demo").glob("*.py"), source / "services" / "demo.py"]]
+    texts = [
+        p.read_text(encoding="utf-8")
+        for p in [*(source / "demo").glob("*.py"), source / "services" / "demo.py"]
+    ]
     codes = {code for text in texts for code in re.findall(r"TB-DEMO-[A-Z]+", text)}
     assert codes == {"TB-DEMO-FORUM", "TB-DEMO-OUTPUT", "TB-DEMO-EXTRA"}
     for code in codes:

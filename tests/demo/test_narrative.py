@@ -19,8 +19,9 @@ STORY_METRICS = ("EFF06", "SAF11", "CAR05", "RES21-NBV", "WEL01", "FIN08-NONNHS"
 
 
 def _trust_series(trust: DemoTrust, metric_id: str) -> pl.DataFrame:
-    return trust.values.filter((pl.col("metric_id") == metric_id)
-                               & (pl.col("org_unit") == TRUST_CODE)).sort("period_start")
+    return trust.values.filter(
+        (pl.col("metric_id") == metric_id) & (pl.col("org_unit") == TRUST_CODE)
+    ).sort("period_start")
 
 
 def _latest_commentary(trust: DemoTrust) -> dict[str, object]:
@@ -28,21 +29,35 @@ def _latest_commentary(trust: DemoTrust) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("metric_id", STORY_METRICS)
-def test_designed_deteriorations_are_special_cause_concern(demo_trust: DemoTrust,
-                                                           metric_id: str) -> None:
+def test_designed_deteriorations_are_special_cause_concern(
+    demo_trust: DemoTrust, metric_id: str
+) -> None:
     """Each designed story shows as concern with the real SPC engine, charted on its own."""
     definition = demo_trust.metric(metric_id).definition
     series = _trust_series(demo_trust, metric_id)
     if definition.has_ratio and definition.chart_type.value in ("p", "u"):
-        frame = series.select(pl.col("period_start").alias("date"), "numerator",
-                              (pl.col("denominator") / definition.multiplier).alias("denominator"))
-        result = spc.compute(frame, date="date", numerator="numerator", denominator="denominator",
-                             chart=definition.chart_type.value,
-                             improvement=definition.polarity.improvement)
+        frame = series.select(
+            pl.col("period_start").alias("date"),
+            "numerator",
+            (pl.col("denominator") / definition.multiplier).alias("denominator"),
+        )
+        result = spc.compute(
+            frame,
+            date="date",
+            numerator="numerator",
+            denominator="denominator",
+            chart=definition.chart_type.value,
+            improvement=definition.polarity.improvement,
+        )
     else:
         frame = series.select(pl.col("period_start").alias("date"), "value")
-        result = spc.compute(frame, date="date", value="value", chart=definition.chart_type.value,
-                             improvement=definition.polarity.improvement)
+        result = spc.compute(
+            frame,
+            date="date",
+            value="value",
+            chart=definition.chart_type.value,
+            improvement=definition.polarity.improvement,
+        )
     icon = result.summary.get_column("variation_icon").item()
     assert icon.startswith("concern"), (metric_id, icon)
 
@@ -78,8 +93,10 @@ def test_commentary_exists_for_each_reporting_month(demo_trust: DemoTrust) -> No
 def test_story_numbers_match_the_data(demo_trust: DemoTrust) -> None:
     written = _latest_commentary(demo_trust)
     oap = _trust_series(demo_trust, "EFF06").row(-1, named=True)
-    assert f"{oap['value']:,.0f} inappropriate out-of-area bed days in March 2025" in \
-        written["EFF06"].sections["chart_shows"]  # type: ignore[attr-defined]
+    assert (
+        f"{oap['value']:,.0f} inappropriate out-of-area bed days in March 2025"
+        in written["EFF06"].sections["chart_shows"]
+    )  # type: ignore[attr-defined]
     complaints = _trust_series(demo_trust, "CAR05").row(-1, named=True)
     text = written["CAR05"].sections["chart_shows"]  # type: ignore[attr-defined]
     assert f"({complaints['numerator']:.0f} of {complaints['denominator']:.0f})" in text
@@ -90,8 +107,10 @@ def test_story_numbers_match_the_data(demo_trust: DemoTrust) -> None:
     assert f"average {average * 100:.1f}%" in written["WEL01"].sections["chart_shows"]  # type: ignore[attr-defined]
     # a figure quoted from another metric is that metric's value in the same month
     occupancy = _trust_series(demo_trust, "EFF09-MH").row(-1, named=True)["value"]
-    assert f"{occupancy * 100:.1f}% in March 2025 (EFF09-MH)" in \
-        written["EFF06"].sections["background"]  # type: ignore[attr-defined]
+    assert (
+        f"{occupancy * 100:.1f}% in March 2025 (EFF09-MH)"
+        in written["EFF06"].sections["background"]
+    )  # type: ignore[attr-defined]
 
 
 def test_generic_commentary_quotes_the_metric_and_its_target(demo_trust: DemoTrust) -> None:

@@ -31,9 +31,19 @@ def _app() -> typer.Typer:
 def test_the_synthetic_extract_teams_all_map_to_demo_teams() -> None:
     from trustboard.waits import synth
 
-    teams = {team for profile in synth.SERVICE_PROFILES for team in profile.teams
-             if profile.code in ("cmh_adult", "cyp_mh", "community_nursing", "community_therapies",
-                                 "community_paediatrics")}
+    teams = {
+        team
+        for profile in synth.SERVICE_PROFILES
+        for team in profile.teams
+        if profile.code
+        in (
+            "cmh_adult",
+            "cyp_mh",
+            "community_nursing",
+            "community_therapies",
+            "community_paediatrics",
+        )
+    }
     assert teams == set(WAITS_TEAM_UNITS)
 
 
@@ -95,8 +105,13 @@ def _check_commentary_matches_the_pack(database: Path) -> None:
 
     store = Store.open(database)
     try:
-        inputs = gather_inputs(store, "BOARD", "2025-03",
-                               config=load_paper_config(build_paper_config()), synthetic=True)
+        inputs = gather_inputs(
+            store,
+            "BOARD",
+            "2025-03",
+            config=load_paper_config(build_paper_config()),
+            synthetic=True,
+        )
     finally:
         store.close()
     model = assemble_pack(inputs)

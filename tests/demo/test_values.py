@@ -42,7 +42,8 @@ def test_same_seed_gives_identical_frames(demo_trust: DemoTrust) -> None:
 def test_different_seeds_give_different_frames() -> None:
     first, second = _values(1), _values(2)
     assert first.select("metric_id", "org_unit", "period_start").equals(
-        second.select("metric_id", "org_unit", "period_start"))
+        second.select("metric_id", "org_unit", "period_start")
+    )
     assert not first.get_column("value").equals(second.get_column("value"))
 
 
@@ -75,8 +76,9 @@ def test_only_the_latest_month_is_provisional(demo_trust: DemoTrust) -> None:
     provisional = values.filter(pl.col("provisional"))
     assert provisional.height > 0
     assert provisional.get_column("period_start").unique().to_list() == [LATEST_PERIOD.start]
-    assert values.filter(pl.col("period_start") == LATEST_PERIOD.start).get_column(
-        "provisional").all()
+    assert (
+        values.filter(pl.col("period_start") == LATEST_PERIOD.start).get_column("provisional").all()
+    )
 
 
 def test_period_end_is_the_month_end(demo_trust: DemoTrust) -> None:
@@ -87,8 +89,11 @@ def test_period_end_is_the_month_end(demo_trust: DemoTrust) -> None:
 
 
 def test_percentages_are_fractions_with_numerator_within_denominator(demo_trust: DemoTrust) -> None:
-    percent_ids = [m.id for m in demo_trust.metrics if m.definition.unit is Unit.PERCENT
-                   and m.profile.kind != "level"]
+    percent_ids = [
+        m.id
+        for m in demo_trust.metrics
+        if m.definition.unit is Unit.PERCENT and m.profile.kind != "level"
+    ]
     rows = demo_trust.values.filter(pl.col("metric_id").is_in(percent_ids))
     assert rows.height > 10_000
     assert rows.get_column("value").min() >= 0.0
@@ -97,7 +102,9 @@ def test_percentages_are_fractions_with_numerator_within_denominator(demo_trust:
     assert rows.get_column("denominator").min() >= 1
 
 
-def _reference_rollup(values: pl.DataFrame, metric_id: str) -> dict[tuple[str, date], tuple[float, float]]:
+def _reference_rollup(
+    values: pl.DataFrame, metric_id: str
+) -> dict[tuple[str, date], tuple[float, float]]:
     """Plain-loop sums of every leaf row into every ancestor (the reference for roll-up)."""
     parent = {u.code: u.parent for u in UNITS}
     metric = next(m for m in CATALOGUE if m.id == metric_id)
@@ -117,8 +124,9 @@ def _reference_rollup(values: pl.DataFrame, metric_id: str) -> dict[tuple[str, d
 
 
 @pytest.mark.parametrize("metric_id", ["EFF01", "SAF07", "WEL01", "SAF01", "CAR10", "WEL06"])
-def test_team_values_roll_up_to_service_directorate_and_trust(demo_trust: DemoTrust,
-                                                              metric_id: str) -> None:
+def test_team_values_roll_up_to_service_directorate_and_trust(
+    demo_trust: DemoTrust, metric_id: str
+) -> None:
     values = demo_trust.values
     expected = _reference_rollup(values, metric_id)
     assert expected
@@ -131,7 +139,9 @@ def test_team_values_roll_up_to_service_directorate_and_trust(demo_trust: DemoTr
             assert row["numerator"] == pytest.approx(numerator)
             assert row["denominator"] == pytest.approx(denominator)
             # never an average of percentages: the parent's ratio comes from its sums
-            assert row["value"] == pytest.approx(numerator / denominator * metric.definition.multiplier)
+            assert row["value"] == pytest.approx(
+                numerator / denominator * metric.definition.multiplier
+            )
         else:
             assert row["numerator"] is None and row["denominator"] is None
             assert row["value"] == pytest.approx(numerator)
@@ -141,13 +151,18 @@ def test_trust_numerator_is_the_sum_of_its_teams(demo_trust: DemoTrust) -> None:
     level = {u.code: u.level for u in UNITS}
     teams = demo_trust.values.filter(
         pl.col("org_unit").replace_strict(level, default=None, return_dtype=pl.String)
-        == OrgLevel.TEAM.value)
+        == OrgLevel.TEAM.value
+    )
     for column in ("numerator", "denominator", "value"):
-        kept = teams.filter(pl.col("numerator").is_not_null()) if column != "value" else \
-            teams.filter(pl.col("numerator").is_null())
+        kept = (
+            teams.filter(pl.col("numerator").is_not_null())
+            if column != "value"
+            else teams.filter(pl.col("numerator").is_null())
+        )
         team_sums = kept.group_by("metric_id", "period_start").agg(pl.col(column).sum())
         trust = demo_trust.values.filter(pl.col("org_unit") == TRUST_CODE).select(
-            "metric_id", "period_start", pl.col(column).alias("trust"))
+            "metric_id", "period_start", pl.col(column).alias("trust")
+        )
         joined = team_sums.join(trust, on=["metric_id", "period_start"])
         assert joined.height > 1_000, column
         assert (joined.get_column(column) - joined.get_column("trust")).abs().max() < 1e-6
@@ -156,8 +171,12 @@ def test_trust_numerator_is_the_sum_of_its_teams(demo_trust: DemoTrust) -> None:
 def test_seasonality_intervention_and_deterioration_are_visible(demo_trust: DemoTrust) -> None:
     trust = demo_trust.values.filter(pl.col("org_unit") == TRUST_CODE)
 
-    def mean(metric_id: str, months: list[int] | None = None, since: date | None = None,
-             until: date | None = None) -> float:
+    def mean(
+        metric_id: str,
+        months: list[int] | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> float:
         rows = trust.filter(pl.col("metric_id") == metric_id)
         if months:
             rows = rows.filter(pl.col("period_start").dt.month().is_in(months))
@@ -168,18 +187,23 @@ def test_seasonality_intervention_and_deterioration_are_visible(demo_trust: Demo
         return float(rows.get_column("value").mean())  # type: ignore[arg-type]
 
     # winter pressures: sickness absence higher in December-January than in June
-    assert mean("WEL01", [12, 1], until=date(2024, 8, 1)) > mean("WEL01", [6], until=date(2024, 8, 1))
+    assert mean("WEL01", [12, 1], until=date(2024, 8, 1)) > mean(
+        "WEL01", [6], until=date(2024, 8, 1)
+    )
     # intervention with a rebase: 72-hour follow-up improved after October 2023
     assert mean("EFF01", since=date(2023, 10, 1)) > mean("EFF01", until=date(2023, 10, 1)) + 0.05
     # deterioration behind an exception: out-of-area bed days rose from July 2024
-    assert mean("EFF06", since=date(2024, 7, 1)) > 1.4 * mean("EFF06", since=date(2023, 7, 1),
-                                                             until=date(2024, 7, 1))
+    assert mean("EFF06", since=date(2024, 7, 1)) > 1.4 * mean(
+        "EFF06", since=date(2023, 7, 1), until=date(2024, 7, 1)
+    )
 
 
 def test_derived_series_follow_their_source(demo_trust: DemoTrust) -> None:
     trust = demo_trust.values.filter(pl.col("org_unit") == TRUST_CODE)
     oap = trust.filter(pl.col("metric_id") == "EFF06").select("period_start", "value")
-    spend = trust.filter(pl.col("metric_id") == "FIN09").select("period_start", pl.col("value").alias("spend"))
+    spend = trust.filter(pl.col("metric_id") == "FIN09").select(
+        "period_start", pl.col("value").alias("spend")
+    )
     joined = oap.join(spend, on="period_start")
     assert joined.height == HISTORY_MONTHS
     # £650 a bed day, in £000
@@ -189,8 +213,10 @@ def test_derived_series_follow_their_source(demo_trust: DemoTrust) -> None:
 def test_year_to_date_metrics_restart_every_april() -> None:
     """A YTD series is the running total of the same monthly draws, restarting each 1 April."""
     ytd = next(m for m in CATALOGUE if m.id == "FIN01")
-    monthly = DemoMetric(definition=ytd.definition,
-                         profile=dataclasses.replace(ytd.profile, cumulative=False, decimals=6))
+    monthly = DemoMetric(
+        definition=ytd.definition,
+        profile=dataclasses.replace(ytd.profile, cumulative=False, decimals=6),
+    )
     trust_code = [u for u in UNITS if u.code == TRUST_CODE]
     as_ytd = generate_values([ytd], trust_code, 11).sort("period_start")
     in_month = generate_values([monthly], trust_code, 11).sort("period_start")
@@ -200,8 +226,10 @@ def test_year_to_date_metrics_restart_every_april() -> None:
         expected.append(running)
     assert as_ytd.get_column("value").to_list() == pytest.approx(expected, abs=0.51)
     april = as_ytd.filter(pl.col("period_start") == date(2024, 4, 1)).get_column("value").item()
-    assert april == pytest.approx(in_month.filter(pl.col("period_start") == date(2024, 4, 1))
-                                  .get_column("value").item(), abs=0.51)
+    assert april == pytest.approx(
+        in_month.filter(pl.col("period_start") == date(2024, 4, 1)).get_column("value").item(),
+        abs=0.51,
+    )
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -215,7 +243,9 @@ def test_any_seed_gives_valid_rolled_up_values(seed: int) -> None:
     counts = [m.id for m in CATALOGUE if m.profile.kind == "count"]
     assert values.filter(pl.col("metric_id").is_in(counts)).get_column("value").min() >= 0
     expected = _reference_rollup(values, "SAF11")
-    trust_rows = values.filter((pl.col("metric_id") == "SAF11") & (pl.col("org_unit") == TRUST_CODE))
+    trust_rows = values.filter(
+        (pl.col("metric_id") == "SAF11") & (pl.col("org_unit") == TRUST_CODE)
+    )
     for row in trust_rows.iter_rows(named=True):
         numerator, denominator = expected[(TRUST_CODE, row["period_start"])]
         assert row["numerator"] == pytest.approx(numerator)
@@ -226,10 +256,18 @@ def test_extra_values_must_be_waiting_time_metrics_in_the_value_layout() -> None
     from trustboard.demo import build_demo_trust
     from trustboard.errors import DataValidationError
 
-    wrong_metric = pl.DataFrame({
-        "metric_id": ["EFF01"], "period_start": [date(2025, 3, 1)], "period_end": [date(2025, 3, 31)],
-        "org_unit": [TRUST_CODE], "numerator": [1.0], "denominator": [2.0], "value": [0.5],
-        "provisional": [True]})
+    wrong_metric = pl.DataFrame(
+        {
+            "metric_id": ["EFF01"],
+            "period_start": [date(2025, 3, 1)],
+            "period_end": [date(2025, 3, 31)],
+            "org_unit": [TRUST_CODE],
+            "numerator": [1.0],
+            "denominator": [2.0],
+            "value": [0.5],
+            "provisional": [True],
+        }
+    )
     with pytest.raises(DataValidationError) as caught:
         build_demo_trust(1, extra_values=wrong_metric)
     assert [p.value for p in caught.value.problems] == ["EFF01"]

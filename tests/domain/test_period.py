@@ -42,8 +42,11 @@ def test_bad_periods_raise_options_error(text: str) -> None:
     assert caught.value.code == "TB-PERIOD"
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
-       st.sampled_from(list(Frequency)), st.integers(-30, 30))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
+    st.sampled_from(list(Frequency)),
+    st.integers(-30, 30),
+)
 def test_shift_round_trips_and_periods_tile(day: date, frequency: Frequency, steps: int) -> None:
     period = Period.containing(day, frequency)
     assert period.start <= day <= period.end

@@ -42,7 +42,9 @@ def test_yaml_csv_and_excel_catalogues_read_the_same(tmp_path: Path, catalogue_r
     assert as_csv.problems == [] and as_excel.problems == []
     assert as_csv.metrics == catalogue_read.metrics
     assert as_excel.metrics == catalogue_read.metrics
-    assert as_excel.org_units == catalogue_read.org_units and as_excel.forums == catalogue_read.forums
+    assert (
+        as_excel.org_units == catalogue_read.org_units and as_excel.forums == catalogue_read.forums
+    )
 
 
 def test_catalogue_content_matches_the_fixture(catalogue_read):
@@ -167,8 +169,10 @@ def test_every_catalogue_problem_is_reported_with_its_yaml_path(bad_catalogue: P
     assert by_column["metrics[2].unit"].value == "percentage"
     assert "percent" in (by_column["metrics[2].unit"].expected or "")
     assert "denominator" in by_column["metrics[3]"].message
-    assert "A → B → A" in by_column["org_units[3].parent"].message or \
-        "B → A → B" in by_column["org_units[3].parent"].message
+    assert (
+        "A → B → A" in by_column["org_units[3].parent"].message
+        or "B → A → B" in by_column["org_units[3].parent"].message
+    )
     # the valid parts are still returned
     assert [m.id for m in result.metrics] == ["M1"]
     assert {u.code for u in result.org_units} == {"TRUST", "MH", "TEAM1", "A", "B"}
@@ -178,22 +182,27 @@ def test_every_catalogue_problem_is_reported_with_its_yaml_path(bad_catalogue: P
 def test_triangulation_with_an_unknown_metric(tmp_path: Path):
     shutil.copytree(FIXTURES / "catalogue", tmp_path / "c")
     path = tmp_path / "c" / "metrics.yaml"
-    path.write_text(path.read_text().replace("triangulate_with: [WEL01]", "triangulate_with: [WEL99]"))
+    path.write_text(
+        path.read_text().replace("triangulate_with: [WEL01]", "triangulate_with: [WEL99]")
+    )
     result = read_catalogue(tmp_path / "c")
     assert [(p.code, p.column, p.value) for p in result.problems] == [
-        ("TB-C-UNKNOWN-METRIC", "metrics[6].triangulate_with[0]", "WEL99")]
+        ("TB-C-UNKNOWN-METRIC", "metrics[6].triangulate_with[0]", "WEL99")
+    ]
 
 
 def test_sheet_catalogue_problems_name_row_and_column(tmp_path: Path):
     folder = tmp_path / "c"
     shutil.copytree(FIXTURES / "catalogue_csv", folder)
     lines = (folder / "metrics.csv").read_text().splitlines()
-    lines[2] = lines[2].replace(",0,<=,", ",0,=<,")      # SAF04's target comparator (row 3)
-    lines[4] = lines[4].replace(",percent,", ",pct,")     # WEL01's unit (row 5)
+    lines[2] = lines[2].replace(",0,<=,", ",0,=<,")  # SAF04's target comparator (row 3)
+    lines[4] = lines[4].replace(",percent,", ",pct,")  # WEL01's unit (row 5)
     (folder / "metrics.csv").write_text("\n".join(lines) + "\n")
-    (folder / "targets.csv").write_text("metric_id,value,comparator,type,source,valid_from,valid_to\n"
-                                        "SAF11,5.5,<=,local,,2024-04-01,\nSAF11,five,<=,local,,,\n"
-                                        "SAF99,1,<=,local,,,\n")
+    (folder / "targets.csv").write_text(
+        "metric_id,value,comparator,type,source,valid_from,valid_to\n"
+        "SAF11,5.5,<=,local,,2024-04-01,\nSAF11,five,<=,local,,,\n"
+        "SAF99,1,<=,local,,,\n"
+    )
     result = read_catalogue(folder)
     got = {(p.code, Path(p.file).name, p.row, p.column, p.value) for p in result.problems}
     assert got == {
@@ -208,21 +217,29 @@ def test_overlap_between_a_row_target_and_a_targets_sheet_row(tmp_path: Path):
     folder = tmp_path / "c"
     shutil.copytree(FIXTURES / "catalogue_csv", folder)
     # SAF11's row target runs 2023-04-01 to 2024-03-31; this one starts inside it
-    (folder / "targets.csv").write_text("metric_id,value,comparator,type,source,valid_from,valid_to\n"
-                                        "SAF11,5.5,<=,local,,2024-01-01,\n")
+    (folder / "targets.csv").write_text(
+        "metric_id,value,comparator,type,source,valid_from,valid_to\n"
+        "SAF11,5.5,<=,local,,2024-01-01,\n"
+    )
     result = read_catalogue(folder)
     assert [(p.code, Path(p.file).name, p.row, p.column) for p in result.problems] == [
-        ("TB-T-OVERLAP", "targets.csv", 2, "valid_from")]
+        ("TB-T-OVERLAP", "targets.csv", 2, "valid_from")
+    ]
 
 
 def test_unreadable_and_missing_files(tmp_path: Path):
     (tmp_path / "org_units.yaml").write_text("org_units:\n  - code: TRUST\n    name: [unclosed\n")
     result = read_catalogue(tmp_path)
     messages = {(p.code, Path(p.file).name): p.message for p in result.problems}
-    assert set(messages) == {("TB-C-FILE", "org_units.yaml"), ("TB-C-FILE", "forums.yaml"),
-                             ("TB-C-FILE", tmp_path.name)}
-    assert "line 4" in messages[("TB-C-FILE", "org_units.yaml")] or \
-        "line 3" in messages[("TB-C-FILE", "org_units.yaml")]
+    assert set(messages) == {
+        ("TB-C-FILE", "org_units.yaml"),
+        ("TB-C-FILE", "forums.yaml"),
+        ("TB-C-FILE", tmp_path.name),
+    }
+    assert (
+        "line 4" in messages[("TB-C-FILE", "org_units.yaml")]
+        or "line 3" in messages[("TB-C-FILE", "org_units.yaml")]
+    )
     assert read_catalogue(tmp_path / "absent").problems[0].code == "TB-C-FILE"
 
 
@@ -236,12 +253,19 @@ def test_wrong_shape_is_a_structure_problem(tmp_path: Path):
 def test_rebase_sheet_rows_attach_to_their_metric(tmp_path: Path):
     folder = tmp_path / "c"
     shutil.copytree(FIXTURES / "catalogue_csv", folder)
-    (folder / "rebase.csv").write_text("metric_id,date,reason\nEFF01,2024-10-01,New follow-up process\n")
+    (folder / "rebase.csv").write_text(
+        "metric_id,date,reason\nEFF01,2024-10-01,New follow-up process\n"
+    )
     result = read_catalogue(folder)
     assert result.problems == []
     rebase = result.metrics_by_id()["EFF01"].rebase
-    assert [(r.date.isoformat(), r.reason) for r in rebase] == [("2024-10-01", "New follow-up process")]
-    (folder / "rebase.csv").write_text("metric_id,date,reason\nEFF01,2024-10-01,ok\nEFF01,2024-11-01,\n")
+    assert [(r.date.isoformat(), r.reason) for r in rebase] == [
+        ("2024-10-01", "New follow-up process")
+    ]
+    (folder / "rebase.csv").write_text(
+        "metric_id,date,reason\nEFF01,2024-10-01,ok\nEFF01,2024-11-01,\n"
+    )
     again = read_catalogue(folder)
     assert [(p.code, Path(p.file).name, p.row, p.column) for p in again.problems] == [
-        ("TB-C-REQUIRED", "rebase.csv", 3, "reason")]
+        ("TB-C-REQUIRED", "rebase.csv", 3, "reason")
+    ]

@@ -20,17 +20,24 @@ ORGS = ["TRUST", "MH", "CHS"]
 # count metric (value only), percentage and rate (numerator and denominator)
 METRICS = ["SAF04", "EFF01", "SAF11"]
 HEADER_FORMS = [
-    lambda p: p.label(),                               # 2024-04
-    lambda p: p.start.strftime("%b-%y"),               # Apr-24
-    lambda p: p.start.strftime("%b %Y"),               # Apr 2024
-    lambda p: p.start.isoformat(),                     # 2024-04-01
+    lambda p: p.label(),  # 2024-04
+    lambda p: p.start.strftime("%b-%y"),  # Apr-24
+    lambda p: p.start.strftime("%b %Y"),  # Apr 2024
+    lambda p: p.start.isoformat(),  # 2024-04-01
 ]
 
 
 @st.composite
 def figures(draw):
-    keys = draw(st.sets(st.tuples(st.sampled_from(METRICS), st.sampled_from(ORGS),
-                                  st.integers(0, len(MONTHS) - 1)), min_size=1, max_size=25))
+    keys = draw(
+        st.sets(
+            st.tuples(
+                st.sampled_from(METRICS), st.sampled_from(ORGS), st.integers(0, len(MONTHS) - 1)
+            ),
+            min_size=1,
+            max_size=25,
+        )
+    )
     out = {}
     for metric, org, month in sorted(keys):
         if metric == "SAF04":
@@ -49,7 +56,9 @@ def _cell(x: float | None) -> str:
 def _write_long(path: Path, data) -> None:
     lines = ["metric_id,period,org_unit,numerator,denominator,value"]
     for (metric, org, month), (num, den, val) in data.items():
-        lines.append(f"{metric},{MONTHS[month].label()},{org},{_cell(num)},{_cell(den)},{_cell(val)}")
+        lines.append(
+            f"{metric},{MONTHS[month].label()},{org},{_cell(num)},{_cell(den)},{_cell(val)}"
+        )
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -61,14 +70,29 @@ def _write_wide(path: Path, data, form: int) -> None:
         measures = ["value"] if metric == "SAF04" else ["numerator", "denominator"]
         for measure in measures:
             index = {"numerator": 0, "denominator": 1, "value": 2}[measure]
-            cells = [_cell(data[(metric, org, m)][index]) if (metric, org, m) in data else "" for m in months]
+            cells = [
+                _cell(data[(metric, org, m)][index]) if (metric, org, m) in data else ""
+                for m in months
+            ]
             lines.append(",".join([metric, org, measure, *cells]))
     path.write_text("\n".join(lines) + "\n")
 
 
 def _key(frame: pl.DataFrame) -> list[tuple]:
-    return frame.select("metric_id", "period_start", "period_end", "org_unit", "numerator", "denominator",
-                        "value", "provisional").sort("metric_id", "org_unit", "period_start").rows()
+    return (
+        frame.select(
+            "metric_id",
+            "period_start",
+            "period_end",
+            "org_unit",
+            "numerator",
+            "denominator",
+            "value",
+            "provisional",
+        )
+        .sort("metric_id", "org_unit", "period_start")
+        .rows()
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

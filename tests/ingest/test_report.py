@@ -16,10 +16,24 @@ from trustboard.ingest.report import PROBLEM_COLUMNS, CappedProblems
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBLEMS = [
-    Problem("TB-V-NOT-NUMBER", "the value is not a number", file="v.csv", row=7, column="value",
-            value="twelve", expected="a number"),
-    Problem("TB-V-UNKNOWN-ORG", "org unit 'MHX' is not in the catalogue", file="v.xlsx", sheet="£ and é",
-            row=3, column="org_unit", value="MHX"),
+    Problem(
+        "TB-V-NOT-NUMBER",
+        "the value is not a number",
+        file="v.csv",
+        row=7,
+        column="value",
+        value="twelve",
+        expected="a number",
+    ),
+    Problem(
+        "TB-V-UNKNOWN-ORG",
+        "org unit 'MHX' is not in the catalogue",
+        file="v.xlsx",
+        sheet="£ and é",
+        row=3,
+        column="org_unit",
+        value="MHX",
+    ),
 ]
 
 
@@ -60,14 +74,35 @@ def test_every_code_is_documented_and_every_used_code_is_known():
     documented = set(re.findall(r"`(TB-[VCTN]-[A-Z-]+)`", docs))
     assert set(CODES) <= documented, sorted(set(CODES) - documented)
     used: set[str] = set()
-    readers = ("catalogue", "cells", "commentary", "entries", "report", "tables", "targets", "values",
-               "values_layout")
+    readers = (
+        "catalogue",
+        "cells",
+        "commentary",
+        "entries",
+        "report",
+        "tables",
+        "targets",
+        "values",
+        "values_layout",
+    )
     for name in readers:
-        used |= set(re.findall(r"\"(TB-[VCTN]-[A-Z-]+)\"", (ROOT / "src" / "trustboard" / "ingest" /
-                                                           f"{name}.py").read_text()))
+        used |= set(
+            re.findall(
+                r"\"(TB-[VCTN]-[A-Z-]+)\"",
+                (ROOT / "src" / "trustboard" / "ingest" / f"{name}.py").read_text(),
+            )
+        )
     assert len(used) > 30
     assert used <= set(CODES), sorted(used - set(CODES))
     imports = (ROOT / "docs" / "imports.md").read_text()
-    for column in ("metric_id", "period", "org_unit", "numerator", "denominator", "value", "provisional",
-                   "measure"):
+    for column in (
+        "metric_id",
+        "period",
+        "org_unit",
+        "numerator",
+        "denominator",
+        "value",
+        "provisional",
+        "measure",
+    ):
         assert f"`{column}`" in imports

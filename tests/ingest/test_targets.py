@@ -13,10 +13,12 @@ from trustboard.ingest.targets import overlapping_targets
 
 
 def test_csv_excel_and_yaml_targets_read_the_same(tmp_path: Path, catalogue):
-    rows = [("metric_id", "value", "comparator", "type", "source", "valid_from", "valid_to"),
-            ("EFF01", "0.8", ">=", "national_standard", "Schedule 4A", "2020-04-01", ""),
-            ("SAF11", "6", "<=", "trajectory", "", "2024-04-01", "2024-09-30"),
-            ("SAF11", "5", "<=", "trajectory", "", "2024-10-01", "")]
+    rows = [
+        ("metric_id", "value", "comparator", "type", "source", "valid_from", "valid_to"),
+        ("EFF01", "0.8", ">=", "national_standard", "Schedule 4A", "2020-04-01", ""),
+        ("SAF11", "6", "<=", "trajectory", "", "2024-04-01", "2024-09-30"),
+        ("SAF11", "5", "<=", "trajectory", "", "2024-10-01", ""),
+    ]
     (tmp_path / "t.csv").write_text("\n".join(",".join(r) for r in rows) + "\n")
     book = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"))
     ws = book.add_worksheet("Targets")
@@ -29,14 +31,33 @@ def test_csv_excel_and_yaml_targets_read_the_same(tmp_path: Path, catalogue):
         " valid_from: 2020-04-01}\n"
         "  - {metric_id: SAF11, value: 6, comparator: '<=', type: trajectory, valid_from: 2024-04-01,"
         " valid_to: 2024-09-30}\n"
-        "  - {metric_id: SAF11, value: 5, comparator: '<=', type: trajectory, valid_from: 2024-10-01}\n")
+        "  - {metric_id: SAF11, value: 5, comparator: '<=', type: trajectory, valid_from: 2024-10-01}\n"
+    )
     expected = {
-        "EFF01": [Target(value=0.8, comparator=Comparator.GE, type=TargetType.NATIONAL_STANDARD,
-                         source="Schedule 4A", valid_from=date(2020, 4, 1))],
-        "SAF11": [Target(value=6, comparator=Comparator.LE, type=TargetType.TRAJECTORY,
-                         valid_from=date(2024, 4, 1), valid_to=date(2024, 9, 30)),
-                  Target(value=5, comparator=Comparator.LE, type=TargetType.TRAJECTORY,
-                         valid_from=date(2024, 10, 1))],
+        "EFF01": [
+            Target(
+                value=0.8,
+                comparator=Comparator.GE,
+                type=TargetType.NATIONAL_STANDARD,
+                source="Schedule 4A",
+                valid_from=date(2020, 4, 1),
+            )
+        ],
+        "SAF11": [
+            Target(
+                value=6,
+                comparator=Comparator.LE,
+                type=TargetType.TRAJECTORY,
+                valid_from=date(2024, 4, 1),
+                valid_to=date(2024, 9, 30),
+            ),
+            Target(
+                value=5,
+                comparator=Comparator.LE,
+                type=TargetType.TRAJECTORY,
+                valid_from=date(2024, 10, 1),
+            ),
+        ],
     }
     for name in ("t.csv", "t.xlsx", "t.yaml"):
         result = read_targets(tmp_path / name, catalogue=catalogue)
@@ -48,14 +69,16 @@ def test_target_problems(tmp_path: Path, catalogue):
     (tmp_path / "t.csv").write_text(
         "metric_id,value,comparator,type,valid_from,valid_to\n"
         "EFF01,0.8,>=,local,2024-04-01,\n"
-        "EFF01,0.85,>=,local,2025-01-01,\n"          # overlaps the open-ended row above
-        "EFF01,0.9,>=,trajectory,2025-01-01,\n"      # another type: no overlap
+        "EFF01,0.85,>=,local,2025-01-01,\n"  # overlaps the open-ended row above
+        "EFF01,0.9,>=,trajectory,2025-01-01,\n"  # another type: no overlap
         "NOPE,1,>=,local,,\n"
         "SAF04,1,=>,local,,\n"
-        "SAF04,1,<=,local,2025-05-01,2025-04-01\n")
+        "SAF04,1,<=,local,2025-05-01,2025-04-01\n"
+    )
     (tmp_path / "no_value.csv").write_text("metric_id,target\nEFF01,1\n")
-    result = read_targets([tmp_path / "t.csv", tmp_path / "no_value.csv", tmp_path / "gone.csv"],
-                          catalogue=catalogue)
+    result = read_targets(
+        [tmp_path / "t.csv", tmp_path / "no_value.csv", tmp_path / "gone.csv"], catalogue=catalogue
+    )
     got = {(p.code, Path(p.file).name, p.row, p.column) for p in result.problems}
     assert got == {
         ("TB-T-OVERLAP", "t.csv", 3, "value"),

@@ -32,7 +32,17 @@ EXPECTED_LONG = [
     ("EFF10", date(2024, 6, 3), date(2024, 6, 9), "CHS", None, None, 14.0, False, 11),
     ("EFF10", date(2024, 6, 10), date(2024, 6, 16), "CHS", None, None, 11.0, False, 12),
     ("FIN01", date(2024, 6, 1), date(2024, 6, 30), "TRUST", None, None, -1250.0, False, 13),
-    ("WEL01", date(2024, 6, 1), date(2024, 6, 30), "TRUST", 1120.0, 24800.0, 1120 / 24800, False, 14),
+    (
+        "WEL01",
+        date(2024, 6, 1),
+        date(2024, 6, 30),
+        "TRUST",
+        1120.0,
+        24800.0,
+        1120 / 24800,
+        False,
+        14,
+    ),
 ]
 
 
@@ -54,7 +64,14 @@ def test_valid_long_csv_reads_every_row_as_worked_by_hand(catalogue, org_units):
     assert len(rows) == len(EXPECTED_LONG)
     for got, want in zip(rows, EXPECTED_LONG, strict=True):
         metric, start, end, org, num, den, value, prov, source, _digest, sheet, row = got
-        assert (metric, start, end, org, prov, row) == (want[0], want[1], want[2], want[3], want[7], want[8])
+        assert (metric, start, end, org, prov, row) == (
+            want[0],
+            want[1],
+            want[2],
+            want[3],
+            want[7],
+            want[8],
+        )
         assert _close(num, want[4]) and _close(den, want[5]) and _close(value, want[6]), (got, want)
         assert source == str(FIXTURES / "values_long.csv") and sheet is None
     import hashlib
@@ -125,16 +142,28 @@ ALL_AT_ONCE = {
 
 
 def test_every_problem_at_once(catalogue, org_units):
-    files = [BAD / "all_problems.csv", BAD / "TB-V-FILE.xlsx", BAD / "TB-V-MISSING-COLUMN.csv",
-             BAD / "TB-V-COLUMN.csv", BAD / "TB-V-MEASURE.csv"]
+    files = [
+        BAD / "all_problems.csv",
+        BAD / "TB-V-FILE.xlsx",
+        BAD / "TB-V-MISSING-COLUMN.csv",
+        BAD / "TB-V-COLUMN.csv",
+        BAD / "TB-V-MEASURE.csv",
+    ]
     result = _read(files, catalogue, org_units)
-    in_all = {(p.code, p.row, p.column, p.value) for p in result.problems
-              if p.file == str(BAD / "all_problems.csv")}
+    in_all = {
+        (p.code, p.row, p.column, p.value)
+        for p in result.problems
+        if p.file == str(BAD / "all_problems.csv")
+    }
     assert in_all == ALL_AT_ONCE
     assert {p.code for p in result.problems} == {c for c in CODES if c.startswith("TB-V-")}
     # only row 2 of all_problems.csv is sound; TB-V-COLUMN.csv's one row repeats it
     assert result.frame["row"].to_list() == [2]
-    repeats = [p for p in result.problems if p.file == str(BAD / "TB-V-COLUMN.csv") and p.code == "TB-V-DUPLICATE"]
+    repeats = [
+        p
+        for p in result.problems
+        if p.file == str(BAD / "TB-V-COLUMN.csv") and p.code == "TB-V-DUPLICATE"
+    ]
     assert len(repeats) == 1 and "all_problems.csv" in repeats[0].message
     assert result.counts["TB-V-EMPTY"] == 1
 
@@ -165,8 +194,12 @@ def _write_wide_excel(path: Path, rows) -> None:
     date_format = book.add_format({"num_format": "mmm-yy"})
     headers = {
         "Mental health": lambda ws, col, m: ws.write(0, col, m),
-        "Trust": lambda ws, col, m: ws.write_datetime(0, col, datetime.strptime(m, "%Y-%m"), date_format),
-        "Community": lambda ws, col, m: ws.write(0, col, datetime.strptime(m, "%Y-%m").strftime("%b %Y")),
+        "Trust": lambda ws, col, m: ws.write_datetime(
+            0, col, datetime.strptime(m, "%Y-%m"), date_format
+        ),
+        "Community": lambda ws, col, m: ws.write(
+            0, col, datetime.strptime(m, "%Y-%m").strftime("%b %Y")
+        ),
     }
     sheet_of = {"EFF01": "Mental health", "SAF04": "Trust", "SAF11": "Community"}
     for sheet_name, write_header in headers.items():
@@ -191,8 +224,20 @@ def _write_wide_excel(path: Path, rows) -> None:
 
 
 def _comparable(frame: pl.DataFrame) -> list[tuple]:
-    return frame.select("metric_id", "period_start", "period_end", "org_unit", "numerator", "denominator",
-                        pl.col("value").round(12), "provisional").sort("metric_id", "org_unit", "period_start").rows()
+    return (
+        frame.select(
+            "metric_id",
+            "period_start",
+            "period_end",
+            "org_unit",
+            "numerator",
+            "denominator",
+            pl.col("value").round(12),
+            "provisional",
+        )
+        .sort("metric_id", "org_unit", "period_start")
+        .rows()
+    )
 
 
 def test_wide_excel_with_several_sheets_reads_like_long_csv(tmp_path: Path, catalogue, org_units):
@@ -205,7 +250,9 @@ def test_wide_excel_with_several_sheets_reads_like_long_csv(tmp_path: Path, cata
     assert _comparable(wide.frame) == _comparable(long.frame)
     assert set(wide.frame["sheet"].unique()) == {"Mental health", "Trust", "Community"}
     # value computed from numerator/denominator x 1000 for SAF11 April: 10 / 2000 x 1000
-    saf11 = wide.frame.filter((pl.col("metric_id") == "SAF11") & (pl.col("period_start") == date(2024, 4, 1)))
+    saf11 = wide.frame.filter(
+        (pl.col("metric_id") == "SAF11") & (pl.col("period_start") == date(2024, 4, 1))
+    )
     assert saf11["value"].item() == pytest.approx(5.0)
 
 
@@ -215,15 +262,17 @@ def test_parquet_reads_like_long_csv(tmp_path: Path, catalogue, org_units):
 
     rows = _small_table()
     _write_long_csv(tmp_path / "long.csv", rows)
-    table = pa.table({
-        "metric_id": [r[0] for r in rows],
-        "period": [date.fromisoformat(r[1] + "-01") for r in rows],
-        "org_unit": [r[2] for r in rows],
-        "numerator": pa.array([r[3] for r in rows], pa.float64()),
-        "denominator": pa.array([r[4] for r in rows], pa.float64()),
-        "value": pa.array([r[5] for r in rows], pa.float64()),
-        "provisional": [False] * len(rows),
-    })
+    table = pa.table(
+        {
+            "metric_id": [r[0] for r in rows],
+            "period": [date.fromisoformat(r[1] + "-01") for r in rows],
+            "org_unit": [r[2] for r in rows],
+            "numerator": pa.array([r[3] for r in rows], pa.float64()),
+            "denominator": pa.array([r[4] for r in rows], pa.float64()),
+            "value": pa.array([r[5] for r in rows], pa.float64()),
+            "provisional": [False] * len(rows),
+        }
+    )
     pq.write_table(table, tmp_path / "values.parquet")
     parquet = _read(tmp_path / "values.parquet", catalogue, org_units)
     long = _read(tmp_path / "long.csv", catalogue, org_units)
@@ -233,12 +282,15 @@ def test_parquet_reads_like_long_csv(tmp_path: Path, catalogue, org_units):
 
 
 def test_percentage_declarations(tmp_path: Path, catalogue, org_units):
-    (tmp_path / "pct_header.csv").write_text("metric_id,period,org_unit,value (%)\nWEL01,2024-04,TRUST,4.5\n"
-                                             "WEL01,2024-05,TRUST,4.1%\n")
+    (tmp_path / "pct_header.csv").write_text(
+        "metric_id,period,org_unit,value (%)\nWEL01,2024-04,TRUST,4.5\nWEL01,2024-05,TRUST,4.1%\n"
+    )
     result = _read(tmp_path / "pct_header.csv", catalogue, org_units)
     assert result.problems == []
     assert result.frame.sort("period_start")["value"].to_list() == pytest.approx([0.045, 0.041])
-    (tmp_path / "count_pct.csv").write_text("metric_id,period,org_unit,value\nSAF04,2024-04,TRUST,5%\n")
+    (tmp_path / "count_pct.csv").write_text(
+        "metric_id,period,org_unit,value\nSAF04,2024-04,TRUST,5%\n"
+    )
     wrong = _read(tmp_path / "count_pct.csv", catalogue, org_units)
     assert [(p.code, p.value) for p in wrong.problems] == [("TB-V-PERCENT-SCALE", "5%")]
 
@@ -247,20 +299,28 @@ def test_dates_must_start_or_end_a_period_of_the_metric(tmp_path: Path, catalogu
     # 2025-03-03 is a Monday and 2025-03-09 the Sunday that ends its ISO week; 2025-03-05 is mid-week
     (tmp_path / "weeks.csv").write_text(
         "metric_id,period,org_unit,value\nEFF10,2025-03-03,CHS,4\nEFF10,2025-03-16,CHS,5\n"
-        "EFF10,2025-03-05,CHS,6\nSAF06,2024-06-30,TRUST,0.9\nSAF06,2025-Q1,TRUST,0.8\n")
+        "EFF10,2025-03-05,CHS,6\nSAF06,2024-06-30,TRUST,0.9\nSAF06,2025-Q1,TRUST,0.8\n"
+    )
     result = _read(tmp_path / "weeks.csv", catalogue, org_units)
     assert [(p.code, p.row) for p in result.problems] == [("TB-V-PERIOD-FREQUENCY", 4)]
     got = {(r[0], r[1]) for r in result.frame.select("metric_id", "period_start").rows()}
-    assert got == {("EFF10", date(2025, 3, 3)), ("EFF10", date(2025, 3, 10)),
-                   ("SAF06", date(2024, 4, 1)), ("SAF06", date(2025, 1, 1))}
+    assert got == {
+        ("EFF10", date(2025, 3, 3)),
+        ("EFF10", date(2025, 3, 10)),
+        ("SAF06", date(2024, 4, 1)),
+        ("SAF06", date(2025, 1, 1)),
+    }
 
 
 def test_duplicates_across_files_name_the_first(tmp_path: Path, catalogue, org_units):
     (tmp_path / "a.csv").write_text("metric_id,period,org_unit,value\nSAF04,2024-04,TRUST,1\n")
-    (tmp_path / "b.csv").write_text("metric_id,period,org_unit,value\nSAF04,2024-05,TRUST,1\n"
-                                    "SAF04,2024-04-30,TRUST,2\n")
+    (tmp_path / "b.csv").write_text(
+        "metric_id,period,org_unit,value\nSAF04,2024-05,TRUST,1\nSAF04,2024-04-30,TRUST,2\n"
+    )
     result = _read([tmp_path / "a.csv", tmp_path / "b.csv"], catalogue, org_units)
-    assert [(p.code, p.file, p.row) for p in result.problems] == [("TB-V-DUPLICATE", str(tmp_path / "b.csv"), 3)]
+    assert [(p.code, p.file, p.row) for p in result.problems] == [
+        ("TB-V-DUPLICATE", str(tmp_path / "b.csv"), 3)
+    ]
     assert str(tmp_path / "a.csv") in result.problems[0].message
     assert "row 2" in result.problems[0].message
     assert result.frame.height == 2
@@ -290,7 +350,8 @@ def test_excel_rows_are_the_rows_a_person_sees(tmp_path: Path, catalogue, org_un
     book.close()
     result = _read(tmp_path / "offset.xlsx", catalogue, org_units)
     assert [(p.code, p.sheet, p.row, p.column) for p in result.problems] == [
-        ("TB-V-NOT-NUMBER", "Data", 6, "value")]
+        ("TB-V-NOT-NUMBER", "Data", 6, "value")
+    ]
     assert result.frame["row"].to_list() == [4]
     # the quick scan of the sheet's XML agrees with calamine's own reading of the sheet
     data = (tmp_path / "offset.xlsx").read_bytes()
@@ -299,7 +360,8 @@ def test_excel_rows_are_the_rows_a_person_sees(tmp_path: Path, catalogue, org_un
 
 def test_wide_provisional_columns_and_unknown_headers(tmp_path: Path, catalogue, org_units):
     (tmp_path / "wide.csv").write_text(
-        "metric_id,org_unit,Notes,2024-04,2024-05 (p),Aprl-24\nSAF04,TRUST,steady,1,2,\n")
+        "metric_id,org_unit,Notes,2024-04,2024-05 (p),Aprl-24\nSAF04,TRUST,steady,1,2,\n"
+    )
     result = _read(tmp_path / "wide.csv", catalogue, org_units)
     assert [(p.code, p.row, p.column) for p in result.problems] == [("TB-V-COLUMN", 1, "Aprl-24")]
     frame = result.frame.sort("period_start")
@@ -308,16 +370,20 @@ def test_wide_provisional_columns_and_unknown_headers(tmp_path: Path, catalogue,
 
 
 def test_wide_frequency_problem_names_the_period_header(tmp_path: Path, catalogue, org_units):
-    (tmp_path / "wide.csv").write_text("metric_id,org_unit,Apr-24,May-24\nSAF04,TRUST,1,2\nSAF06,TRUST,,0.9\n")
+    (tmp_path / "wide.csv").write_text(
+        "metric_id,org_unit,Apr-24,May-24\nSAF04,TRUST,1,2\nSAF06,TRUST,,0.9\n"
+    )
     result = _read(tmp_path / "wide.csv", catalogue, org_units)
     assert [(p.code, p.row, p.column, p.value) for p in result.problems] == [
-        ("TB-V-PERIOD-FREQUENCY", 3, "May-24", "May-24")]
+        ("TB-V-PERIOD-FREQUENCY", 3, "May-24", "May-24")
+    ]
 
 
 def test_number_forms_that_analysts_type(tmp_path: Path, catalogue, org_units):
     (tmp_path / "forms.csv").write_text(
         'metric_id,period,org_unit,value\nFIN01,2024-04,TRUST,"£1,234.5"\nFIN01,2024-05,TRUST,(250)\n'
-        "FIN01,2024-06,TRUST, 17 \n")
+        "FIN01,2024-06,TRUST, 17 \n"
+    )
     result = _read(tmp_path / "forms.csv", catalogue, org_units)
     assert result.problems == []
     assert result.frame.sort("period_start")["value"].to_list() == [1234.5, -250.0, 17.0]
@@ -334,8 +400,10 @@ def test_missing_file_and_unknown_kind(tmp_path: Path, catalogue, org_units):
 def test_windows_1252_csv_is_read(tmp_path: Path, catalogue, org_units):
     # Excel on Windows writes the pound sign as the single byte 0xA3
     (tmp_path / "cp1252.csv").write_bytes(
-        "metric_id,period,org_unit,value\nFIN01,2024-04,TRUST,£1,234\n".replace("£1,234", '"£1,234"')
-        .encode("cp1252"))
+        "metric_id,period,org_unit,value\nFIN01,2024-04,TRUST,£1,234\n".replace(
+            "£1,234", '"£1,234"'
+        ).encode("cp1252")
+    )
     result = _read(tmp_path / "cp1252.csv", catalogue, org_units)
     assert result.problems == []
     assert result.frame["value"].to_list() == [1234.0]
@@ -363,7 +431,8 @@ def test_notes_and_hidden_sheets_are_left_out(tmp_path: Path, catalogue, org_uni
 def test_blank_measure_is_a_value(tmp_path: Path, catalogue, org_units):
     (tmp_path / "wide.csv").write_text(
         "metric_id,org_unit,measure,2024-04\nEFF01,MH,numerator,40\nEFF01,MH,denominator,50\n"
-        "SAF04,TRUST,,3\nWEL01,TRUST,value (%),4.2\n")
+        "SAF04,TRUST,,3\nWEL01,TRUST,value (%),4.2\n"
+    )
     result = _read(tmp_path / "wide.csv", catalogue, org_units)
     assert result.problems == []
     values = dict(result.frame.select("metric_id", "value").rows())
@@ -374,9 +443,12 @@ def test_blank_measure_is_a_value(tmp_path: Path, catalogue, org_units):
 
 def test_a_wide_row_with_an_unknown_metric_is_one_problem(tmp_path: Path, catalogue, org_units):
     (tmp_path / "wide.csv").write_text(
-        "metric_id,org_unit,Apr-24,May-24,Jun-24\nSAF99,TRUST,1,2,3\nSAF04,,1,2,3\nSAF04,TRUST,1,2,3\n")
+        "metric_id,org_unit,Apr-24,May-24,Jun-24\nSAF99,TRUST,1,2,3\nSAF04,,1,2,3\nSAF04,TRUST,1,2,3\n"
+    )
     result = _read(tmp_path / "wide.csv", catalogue, org_units)
     assert [(p.code, p.row, p.column) for p in result.problems] == [
-        ("TB-V-EMPTY", 3, "org_unit"), ("TB-V-UNKNOWN-METRIC", 2, "metric_id")]
+        ("TB-V-EMPTY", 3, "org_unit"),
+        ("TB-V-UNKNOWN-METRIC", 2, "metric_id"),
+    ]
     assert result.counts == {"TB-V-EMPTY": 1, "TB-V-UNKNOWN-METRIC": 1}
     assert result.frame.height == 3

@@ -20,8 +20,15 @@ from .builders import small_model
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -39,7 +46,9 @@ def _axe_script() -> Path | None:
     if npm is None:
         return None
     try:
-        root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, timeout=20).stdout.strip()
+        root = subprocess.run(
+            [npm, "root", "-g"], capture_output=True, text=True, timeout=20
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return None
     candidate = Path(root) / "axe-core" / "axe.min.js"
@@ -71,9 +80,13 @@ def _violations(tab, html: str, tmp_path: Path) -> list[dict]:  # type: ignore[n
     path.write_text(html, encoding="utf-8")
     tab.goto(path.as_uri())
     tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    result = tab.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"]]
+    result = tab.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
 
 
 def test_pack_has_no_wcag_22_aa_violations(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -94,5 +107,7 @@ def test_store_pack_has_no_violations(page, pack_store, tmp_path: Path) -> None:
 
     from .conftest import COMPLETE_PAPER
 
-    out = build_pack(pack_store, "board", "2025-03", tmp_path / "out", config=COMPLETE_PAPER, pdf=False)
+    out = build_pack(
+        pack_store, "board", "2025-03", tmp_path / "out", config=COMPLETE_PAPER, pdf=False
+    )
     assert _violations(page, out.html, tmp_path) == []

@@ -26,9 +26,22 @@ def _app() -> typer.Typer:
 
 
 def test_report_writes_html(pack_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(_app(), ["report", "--period", "2025-03", "--forum", "board",
-                                         "-o", str(tmp_path), "--database", str(pack_store.url),
-                                         "--no-pdf", "--synthetic"])
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "report",
+            "--period",
+            "2025-03",
+            "--forum",
+            "board",
+            "-o",
+            str(tmp_path),
+            "--database",
+            str(pack_store.url),
+            "--no-pdf",
+            "--synthetic",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Trust Board, Mar 2025: 6 metrics, 1 exception report(s)" in result.output
     html = (tmp_path / "board-2025-03.html").read_text(encoding="utf-8")
@@ -38,8 +51,17 @@ def test_report_writes_html(pack_store, tmp_path: Path) -> None:  # type: ignore
 def test_publish_verify_and_as_published(pack_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     paper = tmp_path / "paper.yaml"
     paper.write_text(yaml.safe_dump(COMPLETE_PAPER), encoding="utf-8")
-    base = ["--period", "2025-03", "--forum", "board", "-o", str(tmp_path / "out"),
-            "--database", str(pack_store.url), "--no-pdf"]
+    base = [
+        "--period",
+        "2025-03",
+        "--forum",
+        "board",
+        "-o",
+        str(tmp_path / "out"),
+        "--database",
+        str(pack_store.url),
+        "--no-pdf",
+    ]
     runner = CliRunner()
     published = runner.invoke(_app(), ["publish", *base, "--paper", str(paper)])
     assert published.exit_code == 0, published.output
@@ -51,13 +73,30 @@ def test_publish_verify_and_as_published(pack_store, tmp_path: Path) -> None:  #
     assert isinstance(again.exception, ConflictError)
     rendered = runner.invoke(_app(), ["report", *base, "--as-published"])
     assert rendered.exit_code == 0, rendered.output
-    frozen = (tmp_path / "out" / "published" / "board" / "2025-03" / "board-2025-03.html").read_bytes()
+    frozen = (
+        tmp_path / "out" / "published" / "board" / "2025-03" / "board-2025-03.html"
+    ).read_bytes()
     assert (tmp_path / "out" / "board-2025-03-as-published.html").read_bytes() == frozen
 
 
-def test_publish_without_cover_sheet_fields_fails_with_each_field(pack_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(_app(), ["publish", "--period", "2025-03", "--forum", "board",
-                                         "-o", str(tmp_path), "--database", str(pack_store.url), "--no-pdf"])
+def test_publish_without_cover_sheet_fields_fails_with_each_field(
+    pack_store, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "publish",
+            "--period",
+            "2025-03",
+            "--forum",
+            "board",
+            "-o",
+            str(tmp_path),
+            "--database",
+            str(pack_store.url),
+            "--no-pdf",
+        ],
+    )
     assert isinstance(result.exception, DataValidationError)
     assert any(p.column == "decision_required" for p in result.exception.problems)
 

@@ -77,12 +77,16 @@ def test_same_model_gives_byte_identical_html() -> None:
 def test_golden_file() -> None:
     # The pictures are the chart module's (it has its own golden files): the golden file here
     # pins the pack's own HTML, with each embedded SVG replaced by a marker.
-    html = re.sub(r"data:image/svg\+xml;base64,[A-Za-z0-9+/=]+", "data:image/svg+xml;base64,SVG",
-                  render_html(small_model()))
+    html = re.sub(
+        r"data:image/svg\+xml;base64,[A-Za-z0-9+/=]+",
+        "data:image/svg+xml;base64,SVG",
+        render_html(small_model()),
+    )
     if os.environ.get("TRUSTBOARD_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(html, encoding="utf-8", newline="\n")
     assert html == GOLDEN.read_text(encoding="utf-8"), (
-        "the pack HTML changed; if on purpose, run with TRUSTBOARD_UPDATE_GOLDEN=1 and review the diff")
+        "the pack HTML changed; if on purpose, run with TRUSTBOARD_UPDATE_GOLDEN=1 and review the diff"
+    )
 
 
 def test_headings_never_skip_a_level_and_sections_come_in_order() -> None:
@@ -92,8 +96,16 @@ def test_headings_never_skip_a_level_and_sections_come_in_order() -> None:
     for before, after in itertools.pairwise(levels):
         assert after <= before + 1, outline.headings
     top = [text for level, text in outline.headings if level == 2]
-    assert top == ["Cover sheet", "Contents", "Executive summary", "Summary table", "Metric detail",
-                   "Exception reports", "Definitions", "Data quality notes"]
+    assert top == [
+        "Cover sheet",
+        "Contents",
+        "Executive summary",
+        "Summary table",
+        "Metric detail",
+        "Exception reports",
+        "Definitions",
+        "Data quality notes",
+    ]
 
 
 def test_every_table_has_headers_and_every_image_has_alt_text() -> None:
@@ -125,15 +137,23 @@ def test_chart_alt_text_and_svg_carry_the_statement_and_figures() -> None:
     res01 = model.section("RES01")
     assert res01.statement in html
     outline = _outline(html)
-    alt = next(str(i["alt"]) for i in outline.images if str(i["alt"]).startswith("SPC chart of Talking"))
+    alt = next(
+        str(i["alt"]) for i in outline.images if str(i["alt"]).startswith("SPC chart of Talking")
+    )
     assert "latest value 84.0%" in alt and res01.statement in alt
-    svgs = [base64.b64decode(m).decode() for m in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)]
+    svgs = [
+        base64.b64decode(m).decode()
+        for m in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)
+    ]
     assert any('class="target"' in svg for svg in svgs)  # the target line
 
 
 def test_icons_carry_letters_so_colour_is_not_the_only_signal() -> None:
     html = render_html(small_model())
-    svgs = [base64.b64decode(m).decode() for m in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)]
+    svgs = [
+        base64.b64decode(m).decode()
+        for m in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)
+    ]
     letters = {m for svg in svgs for m in re.findall(r">([HLPF?])</text>", svg)}
     assert {"L", "F", "?"} <= letters
     assert 'alt="Special cause concern (low values)"' in html
@@ -142,8 +162,14 @@ def test_icons_carry_letters_so_colour_is_not_the_only_signal() -> None:
 
 def test_exception_page_has_the_narrative_structure_and_slipped_actions() -> None:
     html = render_html(small_model())
-    for heading in ("What the chart shows", "Root causes and underlying issues", "Actions",
-                    "Assumptions", "Level of assurance", "Data quality note"):
+    for heading in (
+        "What the chart shows",
+        "Root causes and underlying issues",
+        "Actions",
+        "Assumptions",
+        "Level of assurance",
+        "Data quality note",
+    ):
         assert f">{heading}</h4>" in html
     assert "Two vacancies in step 2 services." in html
     assert "30 days later" in html  # 31 May → 30 June
@@ -165,11 +191,14 @@ def test_synthetic_flag_labels_every_page() -> None:
 
 
 def test_revisions_table_lists_each_revised_figure() -> None:
-    model = replace(small_model(), revisions=(Revision("RES01", "TT", "Feb 2025", "85.0%", "86.0%", "Feb 2025"),),
-                    previous_publication="Feb 2025")
+    model = replace(
+        small_model(),
+        revisions=(Revision("RES01", "TT", "Feb 2025", "85.0%", "86.0%", "Feb 2025"),),
+        previous_publication="Feb 2025",
+    )
     html = render_html(model)
     assert "Figures published earlier that have since been revised" in html
-    assert "<td class=\"num\">85.0%</td><td class=\"num\">86.0%</td>" in html
+    assert '<td class="num">85.0%</td><td class="num">86.0%</td>' in html
 
 
 def test_baf_fragment_is_included_as_given() -> None:

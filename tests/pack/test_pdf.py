@@ -81,7 +81,9 @@ def test_printed_pages_carry_page_numbers_and_title(tmp_path) -> None:  # type: 
         pytest.skip("pdftotext (Debian poppler-utils) is not installed")
     path = tmp_path / "pack.pdf"
     path.write_bytes(render_pdf(render_html(small_model(synthetic=True))))
-    text = subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = text.split("\f")
     pages = [p for p in pages if p.strip()]
     total = len(pages)

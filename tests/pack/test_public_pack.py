@@ -40,23 +40,39 @@ def _twin(raw: float) -> float:
 def _inputs(forum: Forum, counts: list[float]) -> PackInputs:
     metrics = [m for m in catalogue() if m.id in ("SAF12", "WEL01", "SAF11")]
     days = months(len(counts))
-    frame = pl.DataFrame({
-        "metric_id": ["SAF12"] * len(counts) + ["WEL01"] * len(counts) + ["SAF11"] * len(counts),
-        "period_start": days * 3,
-        "value": counts + [0.05] * len(counts) + [5.0 + (i % 3) for i in range(len(counts))],
-    })
-    return PackInputs(forum=forum, period=Period.month(2025, 3), paper=paper(), trust_name="Example",
-                      metrics=metrics, values=frame)
+    frame = pl.DataFrame(
+        {
+            "metric_id": ["SAF12"] * len(counts)
+            + ["WEL01"] * len(counts)
+            + ["SAF11"] * len(counts),
+            "period_start": days * 3,
+            "value": counts + [0.05] * len(counts) + [5.0 + (i % 3) for i in range(len(counts))],
+        }
+    )
+    return PackInputs(
+        forum=forum,
+        period=Period.month(2025, 3),
+        paper=paper(),
+        trust_name="Example",
+        metrics=metrics,
+        values=frame,
+    )
 
 
-counts_strategy = st.lists(st.integers(min_value=0, max_value=60).map(float), min_size=14, max_size=24)
+counts_strategy = st.lists(
+    st.integers(min_value=0, max_value=60).map(float), min_size=14, max_size=24
+)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(counts_strategy, st.data())
-def test_public_pack_cannot_tell_values_inside_a_suppression_class(counts: list[float], data: st.DataObject) -> None:
+def test_public_pack_cannot_tell_values_inside_a_suppression_class(
+    counts: list[float], data: st.DataObject
+) -> None:
     # change at least the latest value and one earlier value to their twins
-    changed = set(data.draw(st.sets(st.integers(0, len(counts) - 2), min_size=1, max_size=4))) | {len(counts) - 1}
+    changed = set(data.draw(st.sets(st.integers(0, len(counts) - 2), min_size=1, max_size=4))) | {
+        len(counts) - 1
+    }
     twins = [(_twin(v) if i in changed else v) for i, v in enumerate(counts)]
     public_a = render_html(assemble_pack(_inputs(PUBLIC, counts)))
     public_b = render_html(assemble_pack(_inputs(PUBLIC, twins)))
@@ -67,11 +83,16 @@ def test_public_pack_cannot_tell_values_inside_a_suppression_class(counts: list[
 
 
 def _decoded(html: str) -> str:
-    svgs = [base64.b64decode(m).decode() for m in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)]
+    svgs = [
+        base64.b64decode(m).decode()
+        for m in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)
+    ]
     return html + "".join(svgs)
 
 
-def test_public_pack_from_the_store_shows_stars_and_leaves_private_metrics_out(pack_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_public_pack_from_the_store_shows_stars_and_leaves_private_metrics_out(
+    pack_store, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     result = build_pack(pack_store, "public-full", "2025-03", tmp_path, pdf=False)
     html = _decoded(result.html)
     section = result.model.section("SAF12")
@@ -98,7 +119,12 @@ def test_suppressed_point_is_a_gap_in_the_chart_not_a_mark() -> None:
     html = render_html(model)
     chart_alt = re.search(r'alt="(SPC chart of Falls with moderate[^"]*)"', html)
     assert chart_alt is not None and "latest value 15" in chart_alt.group(1)
-    svgs = [base64.b64decode(m).decode() for m in re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="SPC chart of Falls', html)]
+    svgs = [
+        base64.b64decode(m).decode()
+        for m in re.findall(
+            r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="SPC chart of Falls', html
+        )
+    ]
     # 12 shown points, 6 gaps: one marker per shown point
     markers = re.search(r'<g class="points">(.*?)</g>', svgs[0])
     assert markers is not None

@@ -16,10 +16,21 @@ from trustboard.render.pack.suppression import (
 )
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    (0.0, None), (4.0, None), (4.99, None), (5.0, 5.0), (7.0, 5.0), (7.5, 10.0), (12.4, 10.0),
-    (12.5, 15.0), (103.0, 105.0), (None, None),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (0.0, None),
+        (4.0, None),
+        (4.99, None),
+        (5.0, 5.0),
+        (7.0, 5.0),
+        (7.5, 10.0),
+        (12.4, 10.0),
+        (12.5, 15.0),
+        (103.0, 105.0),
+        (None, None),
+    ],
+)
 def test_national_rule_by_hand(raw: float | None, shown: float | None) -> None:
     result = suppress_value(raw, SuppressionRule.NATIONAL)
     assert result.value == shown
@@ -61,4 +72,5 @@ def test_nothing_under_five_is_ever_shown_and_counts_are_multiples_of_five(raw: 
 def test_rounding_is_symmetric_and_half_away_from_zero(raw: float) -> None:
     assert round_to_nearest_five(-raw) == -round_to_nearest_five(raw)
     assert math.isclose(round_to_nearest_five(raw) % 5, 0, abs_tol=1e-9) or math.isclose(
-        round_to_nearest_five(raw) % 5, 5, abs_tol=1e-9)
+        round_to_nearest_five(raw) % 5, 5, abs_tol=1e-9
+    )

@@ -47,13 +47,13 @@ def test_diff_then_load_a_changed_definition(url: str, tmp_path: Path) -> None:
     metrics = folder / "metrics.yaml"
     text = metrics.read_text()
     assert "name: Never events\n" in text
-    metrics.write_text(text.replace("name: Never events\n",
-                                    "name: Never events (all settings)\n"))
+    metrics.write_text(text.replace("name: Never events\n", "name: Never events (all settings)\n"))
     diff = diff_catalogue(folder, database=url)
     assert [c.metric_id for c in diff.changed] == ["SAF04"]
     change = diff.changed[0].fields
     assert [(f.field, f.stored, f.folder) for f in change] == [
-        ("name", "Never events", "Never events (all settings)")]
+        ("name", "Never events", "Never events (all settings)")
+    ]
     assert not diff.added and not diff.removed and not diff.is_empty
     loaded = load_catalogue(folder, database=url, effective=date(2025, 1, 1))
     assert loaded.changed == ("SAF04",) and loaded.version.seq == 2

@@ -57,7 +57,10 @@ def test_import_is_idempotent_and_revises_changed_values(loaded: str, tmp_path: 
     before = _fingerprint(loaded)
     again = import_values([GOOD], database=loaded, today=TODAY)
     assert (again.summary.inserted, again.summary.revised, again.summary.unchanged) == (
-        0, 0, expected_rows)
+        0,
+        0,
+        expected_rows,
+    )
     with Store.open(loaded) as store:
         # the second import is recorded, but no value changed
         assert store.values(history=True).height == expected_rows
@@ -72,12 +75,22 @@ def test_import_is_idempotent_and_revises_changed_values(loaded: str, tmp_path: 
         writer.writerows(rows)
     third = import_values([changed], database=loaded, today=TODAY)
     assert (third.summary.inserted, third.summary.revised, third.summary.unchanged) == (
-        0, 1, expected_rows - 1)
+        0,
+        1,
+        expected_rows - 1,
+    )
     with Store.open(loaded) as store:
-        history = store.values(metric_ids=[rows[0]["metric_id"]], org_units=[rows[0]["org_unit"]],
-                               start=date(2022, 4, 1), end=date(2022, 4, 1), history=True)
+        history = store.values(
+            metric_ids=[rows[0]["metric_id"]],
+            org_units=[rows[0]["org_unit"]],
+            start=date(2022, 4, 1),
+            end=date(2022, 4, 1),
+            history=True,
+        )
         assert history.get_column("numerator").to_list() == [
-            float(rows[0]["numerator"]) + 1, float(rows[0]["numerator"])]
+            float(rows[0]["numerator"]) + 1,
+            float(rows[0]["numerator"]),
+        ]
         assert history.get_column("source_file").to_list()[1].endswith("values_resubmitted.csv")
         entry = store.audit(action="values.import", limit=1)[0]
         assert entry.after["revised"] == 1 and entry.after["revisions"][0]["metric_id"] == "EFF01"
@@ -128,9 +141,11 @@ def test_import_needs_a_catalogue(store_url: str) -> None:
 
 def test_targets_import_makes_new_versions(loaded: str, tmp_path: Path) -> None:
     targets = tmp_path / "targets.csv"
-    targets.write_text("metric_id,value,comparator,type,valid_from,valid_to\n"
-                       "SAF11,5.0,<=,trajectory,2024-04-01,2024-09-30\n"
-                       "SAF11,4.5,<=,trajectory,2024-10-01,2025-03-31\n")
+    targets.write_text(
+        "metric_id,value,comparator,type,valid_from,valid_to\n"
+        "SAF11,5.0,<=,trajectory,2024-04-01,2024-09-30\n"
+        "SAF11,4.5,<=,trajectory,2024-10-01,2025-03-31\n"
+    )
     with Store.open(loaded) as store:
         original = store.metric("SAF11")
     outcome = import_targets([targets], database=loaded, effective=date(2024, 4, 1))
@@ -150,7 +165,8 @@ def test_targets_import_makes_new_versions(loaded: str, tmp_path: Path) -> None:
 
 def test_commentary_import_stores_narrative_and_actions(loaded: str, tmp_path: Path) -> None:
     source = tmp_path / "commentary.yaml"
-    source.write_text(textwrap.dedent("""\
+    source.write_text(
+        textwrap.dedent("""\
         commentary:
           - metric_id: EFF01
             period: 2024-03
@@ -166,12 +182,14 @@ def test_commentary_import_stores_narrative_and_actions(loaded: str, tmp_path: P
             owner: Head of Nursing
             due: 2024-06-30
             status: on_track
-    """))
+    """)
+    )
     try:
         outcome = import_commentary([source], database=loaded)
     except DataValidationError as error:  # the layout is the readers' to define
-        pytest.fail("the commentary fixture was refused: " + "; ".join(
-            p.describe() for p in error.problems))
+        pytest.fail(
+            "the commentary fixture was refused: " + "; ".join(p.describe() for p in error.problems)
+        )
     assert outcome.summary.inserted == 1 and outcome.actions is not None
     assert outcome.actions.inserted == 1
     with Store.open(loaded) as store:
@@ -200,28 +218,40 @@ _IMPORTER = textwrap.dedent("""\
 
 def _large_store(url: str, tmp_path: Path) -> Path:
     """A store with 1,000 teams and a values file of 2 metrics x 1,000 teams x 60 months."""
-    teams = [OrgUnit(code=f"T{i:04d}", name=f"Team {i}", level="team", parent="S") for i in range(1000)]
-    units = [OrgUnit(code="TR", name="Trust", level="trust"),
-             OrgUnit(code="D", name="Directorate", level="directorate", parent="TR"),
-             OrgUnit(code="S", name="Service", level="service", parent="D"), *teams]
-    metrics = [MetricDefinition(id=f"M{k}", name=f"Metric {k}", domain="SAFE", unit="count",
-                                polarity="lower_is_better") for k in range(2)]
+    teams = [
+        OrgUnit(code=f"T{i:04d}", name=f"Team {i}", level="team", parent="S") for i in range(1000)
+    ]
+    units = [
+        OrgUnit(code="TR", name="Trust", level="trust"),
+        OrgUnit(code="D", name="Directorate", level="directorate", parent="TR"),
+        OrgUnit(code="S", name="Service", level="service", parent="D"),
+        *teams,
+    ]
+    metrics = [
+        MetricDefinition(
+            id=f"M{k}", name=f"Metric {k}", domain="SAFE", unit="count", polarity="lower_is_better"
+        )
+        for k in range(2)
+    ]
     store, _b, _a = Store.init(url)
     store.upsert_catalogue(metrics, units, [])
     store.close()
     months = [f"{2015 + m // 12}-{m % 12 + 1:02d}" for m in range(60)]
-    frame = pl.DataFrame({"metric_id": [f"M{k}" for k in range(2)]}).join(
-        pl.DataFrame({"org_unit": [t.code for t in teams]}), how="cross").join(
-        pl.DataFrame({"period": months}), how="cross").with_columns(
-        pl.lit(1.0).alias("value"))
+    frame = (
+        pl.DataFrame({"metric_id": [f"M{k}" for k in range(2)]})
+        .join(pl.DataFrame({"org_unit": [t.code for t in teams]}), how="cross")
+        .join(pl.DataFrame({"period": months}), how="cross")
+        .with_columns(pl.lit(1.0).alias("value"))
+    )
     path = tmp_path / "large.parquet"
     frame.write_parquet(path)
     return path
 
 
 @pytest.mark.slow
-def test_kill_minus_nine_during_import_leaves_the_store_as_it_was(store_url: str,
-                                                                   tmp_path: Path) -> None:
+def test_kill_minus_nine_during_import_leaves_the_store_as_it_was(
+    store_url: str, tmp_path: Path
+) -> None:
     large = _large_store(store_url, tmp_path)
     small = tmp_path / "small.csv"
     small.write_text("metric_id,period,org_unit,value\nM0,2014-12,T0001,3\n")
@@ -230,8 +260,9 @@ def test_kill_minus_nine_during_import_leaves_the_store_as_it_was(store_url: str
         before_hash, before_counts = store.fingerprint(), store.row_counts()
     marker = tmp_path / "progress.txt"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    process = subprocess.Popen([sys.executable, "-c", _IMPORTER, store_url, str(large), str(marker)],
-                               env=env, cwd=tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _IMPORTER, store_url, str(large), str(marker)], env=env, cwd=tmp_path
+    )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         text = marker.read_text() if marker.exists() else ""
@@ -263,8 +294,10 @@ def test_kill_minus_nine_during_import_leaves_the_store_as_it_was(store_url: str
 
 BAD_TARGETS = {
     "TB-T-UNKNOWN-METRIC": "metric_id,value,comparator,type,valid_from\nSAF99,5,<=,local,2024-04-01\n",
-    "TB-T-OVERLAP": ("metric_id,value,comparator,type,valid_from,valid_to\n"
-                     "SAF11,5,<=,local,2024-04-01,2024-12-31\nSAF11,4,<=,local,2024-06-01,\n"),
+    "TB-T-OVERLAP": (
+        "metric_id,value,comparator,type,valid_from,valid_to\n"
+        "SAF11,5,<=,local,2024-04-01,2024-12-31\nSAF11,4,<=,local,2024-06-01,\n"
+    ),
     "TB-T-MISSING-COLUMN": "metric,amount\nSAF11,5\n",
 }
 
@@ -283,13 +316,15 @@ def test_bad_targets_change_nothing(loaded: str, tmp_path: Path, code: str) -> N
 def test_bad_commentary_changes_nothing(loaded: str, tmp_path: Path) -> None:
     before = _fingerprint(loaded)
     source = tmp_path / "commentary.yaml"
-    source.write_text(textwrap.dedent("""\
+    source.write_text(
+        textwrap.dedent("""\
         commentary:
           - metric_id: NOT-A-METRIC
             period: 2024-03
             sections:
               chart_shows: Text.
-    """))
+    """)
+    )
     with pytest.raises(DataValidationError) as caught:
         import_commentary([source], database=loaded)
     assert "TB-N-UNKNOWN-METRIC" in {p.code for p in caught.value.problems}

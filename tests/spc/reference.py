@@ -112,7 +112,9 @@ def limits(group: RefGroup, s: RefSettings) -> None:
             else:
                 sig.append(math.sqrt(centre / den[i]) if not _isnan(centre) else NAN)
         if s.chart in ("pp", "up"):
-            z = [(y[i] - centre) / sig[i] if sig[i] and not _isnan(sig[i]) else NAN for i in range(n)]
+            z = [
+                (y[i] - centre) / sig[i] if sig[i] and not _isnan(sig[i]) else NAN for i in range(n)
+            ]
             z_ok = [usable[i] and not _isnan(z[i]) for i in range(n)]
             sz = _amr(z, z_ok, s.screen) / 1.128
             sig = [x * sz for x in sig]
@@ -176,7 +178,9 @@ def rules(group: RefGroup, s: RefSettings) -> list[str]:
     """The label of every point of one group (after :func:`limits`)."""
     y = group.values
     n = len(y)
-    rtm = [1 if _gt(y[i], group.mean[i]) else -1 if _lt(y[i], group.mean[i]) else 0 for i in range(n)]
+    rtm = [
+        1 if _gt(y[i], group.mean[i]) else -1 if _lt(y[i], group.mean[i]) else 0 for i in range(n)
+    ]
     outside = [_gt(y[i], group.upl[i]) or _lt(y[i], group.lpl[i]) for i in range(n)]
     beyond = [_gt(y[i], group.nupl[i]) or _lt(y[i], group.nlpl[i]) for i in range(n)]
     close = [beyond[i] and not outside[i] for i in range(n)]

@@ -15,11 +15,15 @@ from .helpers import months
 
 def _ratio(num: list[int], den: list[int], chart: str, **options) -> pl.DataFrame:
     data = pl.DataFrame({"month": months(len(num)), "n": num, "d": den})
-    return compute(data, date="month", numerator="n", denominator="d", chart=chart, **options).points
+    return compute(
+        data, date="month", numerator="n", denominator="d", chart=chart, **options
+    ).points
 
 
 def _values(values: list[float | None], chart: str, **options) -> pl.DataFrame:
-    data = pl.DataFrame({"month": months(len(values)), "y": values}, schema_overrides={"y": pl.Float64})
+    data = pl.DataFrame(
+        {"month": months(len(values)), "y": values}, schema_overrides={"y": pl.Float64}
+    )
     return compute(data, date="month", value="y", chart=chart, **options).points
 
 
@@ -45,14 +49,17 @@ def test_p_chart_outside_uses_each_points_own_limits() -> None:
     pts = _ratio(num, den, "p")
     assert pts.get_column("special_cause_type").to_list()[-1] == "Above UCL"
     pbar = sum(num) / sum(den)
-    assert pts.get_column("upl").to_list()[-1] == pytest.approx(pbar + 3 * math.sqrt(pbar * (1 - pbar) / 100))
+    assert pts.get_column("upl").to_list()[-1] == pytest.approx(
+        pbar + 3 * math.sqrt(pbar * (1 - pbar) / 100)
+    )
 
 
 def test_u_chart() -> None:
     pts = _ratio([3, 5], [2, 4], "u")
     ubar = 8 / 6
     assert pts.get_column("upl").to_list() == [
-        pytest.approx(ubar + 3 * math.sqrt(ubar / 2)), pytest.approx(ubar + 3 * math.sqrt(ubar / 4))
+        pytest.approx(ubar + 3 * math.sqrt(ubar / 2)),
+        pytest.approx(ubar + 3 * math.sqrt(ubar / 4)),
     ]
     assert pts.get_column("lpl").to_list() == [0.0, 0.0]
 
@@ -88,7 +95,9 @@ def test_g_chart_centre_is_the_median_and_limits_come_from_the_mean() -> None:
     pts = _values([1, 5, 9, 2], "g")
     gbar = 17 / 4
     assert pts.get_column("mean").to_list()[0] == 3.5
-    assert pts.get_column("upl").to_list()[0] == pytest.approx(gbar + 3 * math.sqrt(gbar * (gbar + 1)))
+    assert pts.get_column("upl").to_list()[0] == pytest.approx(
+        gbar + 3 * math.sqrt(gbar * (gbar + 1))
+    )
     assert pts.get_column("lpl").to_list()[0] == 0.0
 
 
@@ -98,7 +107,7 @@ def test_t_chart_back_transforms_an_xmr_of_the_transformed_times() -> None:
     moved = [t ** (1 / 3.6) for t in times]
     mean = sum(moved) / 6
     amr = sum(abs(b - a) for a, b in itertools.pairwise(moved)) / 5
-    assert pts.get_column("mean").to_list()[0] == pytest.approx(mean ** 3.6)
+    assert pts.get_column("mean").to_list()[0] == pytest.approx(mean**3.6)
     assert pts.get_column("upl").to_list()[0] == pytest.approx((mean + 2.66 * amr) ** 3.6)
     assert pts.get_column("lpl").to_list()[0] == pytest.approx(max(mean - 2.66 * amr, 0) ** 3.6)
 

@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "spc.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S) if DOC.exists() else []
+BLOCKS = (
+    re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    if DOC.exists()
+    else []
+)
 
 
 @pytest.mark.skipif(not BLOCKS, reason="docs/spc.md has no examples")

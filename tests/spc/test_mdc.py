@@ -69,7 +69,9 @@ def test_improvement_wins_over_a_concerning_trend() -> None:
     )
     assert set(mdc.get_column("point_type").to_list()[12:]) == {"special_cause_improvement"}
     # With no preferred direction there is nothing to prefer: precedence decides.
-    neutral = run(values, preset="mdc", fix_after_n_points=12, trend_length=7, improvement="neutral")
+    neutral = run(
+        values, preset="mdc", fix_after_n_points=12, trend_length=7, improvement="neutral"
+    )
     assert neutral.points.get_column("special_cause_type").to_list()[12:] == (
         ["7 Point Trend (Decreasing)"] * 7
     )

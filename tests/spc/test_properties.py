@@ -21,8 +21,14 @@ from . import reference as ref
 START = date(2020, 1, 1)
 PRESET_SETTINGS = {
     "ptd": {},
-    "mdc": dict(screen=False, trend_length=6, beyond_two_sigma=True, improvement_wins=True,
-                min_points_limits=13, min_points_icons=13),
+    "mdc": dict(
+        screen=False,
+        trend_length=6,
+        beyond_two_sigma=True,
+        improvement_wins=True,
+        min_points_limits=13,
+        min_points_icons=13,
+    ),
 }
 
 # Small integer values make ties and repeated moving ranges common; segments of rises, falls,
@@ -52,7 +58,9 @@ one_series = st.lists(segment(), min_size=1, max_size=6).map(
 many_series = st.lists(one_series, min_size=1, max_size=5)
 
 
-def _frame(all_series: list[list[float | None]], rebase: list[list[bool]] | None = None) -> pl.DataFrame:
+def _frame(
+    all_series: list[list[float | None]], rebase: list[list[bool]] | None = None
+) -> pl.DataFrame:
     rows: dict[str, list[Any]] = {"unit": [], "day": [], "y": [], "rb": []}
     for k, values in enumerate(all_series):
         for i, v in enumerate(values):
@@ -60,7 +68,9 @@ def _frame(all_series: list[list[float | None]], rebase: list[list[bool]] | None
             rows["day"].append(START + timedelta(days=i))
             rows["y"].append(v)
             rows["rb"].append(int(rebase[k][i]) if rebase else 0)
-    return pl.DataFrame(rows, schema={"unit": pl.String, "day": pl.Date, "y": pl.Float64, "rb": pl.Int64})
+    return pl.DataFrame(
+        rows, schema={"unit": pl.String, "day": pl.Date, "y": pl.Float64, "rb": pl.Int64}
+    )
 
 
 def _nan(values: list[float | None]) -> list[float]:
@@ -83,19 +93,31 @@ def _same(a: float | None, b: float) -> bool:
     target=st.one_of(st.none(), st.integers(-2, 14).map(float)),
     fix=st.one_of(st.none(), st.integers(12, 20)),
 )
-def test_engine_equals_reference(data, preset, improvement, screen, rebase_seed, target, fix) -> None:
+def test_engine_equals_reference(
+    data, preset, improvement, screen, rebase_seed, target, fix
+) -> None:
     rebase = [[i in rebase_seed for i in range(len(s))] for s in data]
     frame = _frame(data, rebase)
     result = compute(
-        frame, date="day", value="y", by="unit", preset=preset, improvement=improvement,
-        screen_outliers=screen, rebase="rb", target=target, fix_after_n_points=fix,
+        frame,
+        date="day",
+        value="y",
+        by="unit",
+        preset=preset,
+        improvement=improvement,
+        screen_outliers=screen,
+        rebase="rb",
+        target=target,
+        fix_after_n_points=fix,
     )
     direction = {"increase": 1, "decrease": -1, "neutral": 0}[improvement]
     s = ref.RefSettings(direction=direction, **PRESET_SETTINGS[preset])
     s.screen = screen
     s.fix_after = fix
     for k, values in enumerate(data):
-        expected = ref.series(_nan(values), s, rebase=rebase[k], target=target, has_target=target is not None)
+        expected = ref.series(
+            _nan(values), s, rebase=rebase[k], target=target, has_target=target is not None
+        )
         pts = result.points.filter(pl.col("unit") == f"s{k:02d}")
         assert pts.get_column("special_cause_type").to_list() == expected.labels
         assert pts.get_column("point_type").to_list() == expected.point_types
@@ -129,7 +151,9 @@ def test_ratio_charts_equal_reference(data, chart) -> None:
         nums = [float(x) for x in sub.get_column("num")]
         dens = [float(x) for x in sub.get_column("den")]
         s = ref.RefSettings(chart=chart)
-        expected = ref.series([a / b for a, b in zip(nums, dens, strict=True)], s, numerators=nums, denominators=dens)
+        expected = ref.series(
+            [a / b for a, b in zip(nums, dens, strict=True)], s, numerators=nums, denominators=dens
+        )
         pts = result.points.filter(pl.col("unit") == k)
         for name in ("mean", "lpl", "upl"):
             got = pts.get_column(name).to_list()
@@ -138,7 +162,10 @@ def test_ratio_charts_equal_reference(data, chart) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(data=one_series.filter(lambda s: sum(v is not None for v in s) >= 3), chart=st.sampled_from(["xmr", "mr", "c", "g", "t"]))
+@given(
+    data=one_series.filter(lambda s: sum(v is not None for v in s) >= 3),
+    chart=st.sampled_from(["xmr", "mr", "c", "g", "t"]),
+)
 def test_other_charts_equal_reference(data, chart) -> None:
     # counts and times between events cannot be negative
     data = [None if v is None else abs(v) for v in data]
@@ -151,7 +178,11 @@ def test_other_charts_equal_reference(data, chart) -> None:
     pts = result.points
     for name in ("mean", "lpl", "upl"):
         got = pts.get_column(name).to_list()
-        assert all(_same(a, b) for a, b in zip(got, getattr(expected, name), strict=True)), (name, got, getattr(expected, name))
+        assert all(_same(a, b) for a, b in zip(got, getattr(expected, name), strict=True)), (
+            name,
+            got,
+            getattr(expected, name),
+        )
     assert pts.get_column("special_cause_type").to_list() == expected.labels
 
 
@@ -187,8 +218,12 @@ def test_shifting_data_shifts_lines_and_keeps_flags(data, shift, preset) -> None
     moved = compute(_frame(moved_data), date="day", value="y", by="unit", preset=preset).points
     assume(_margin_ok(base) and _margin_ok(moved))
     for name in ("mean", "lpl", "upl"):
-        for a, b in zip(base.get_column(name).to_list(), moved.get_column(name).to_list(), strict=True):
-            assert (a is None and b is None) or math.isclose(a + shift, b, rel_tol=1e-9, abs_tol=1e-6)
+        for a, b in zip(
+            base.get_column(name).to_list(), moved.get_column(name).to_list(), strict=True
+        ):
+            assert (a is None and b is None) or math.isclose(
+                a + shift, b, rel_tol=1e-9, abs_tol=1e-6
+            )
     for name in ("special_cause_type", "point_type", "outside_limits", "close_to_limits"):
         assert base.get_column(name).to_list() == moved.get_column(name).to_list()
 
@@ -203,12 +238,21 @@ def test_reversing_direction_swaps_improvement_and_concern(data) -> None:
         "special_cause_concern": "special_cause_improvement",
         "common_cause": "common_cause",
     }
-    assert [swap[p] for p in up.points.get_column("point_type")] == down.points.get_column("point_type").to_list()
+    assert [swap[p] for p in up.points.get_column("point_type")] == down.points.get_column(
+        "point_type"
+    ).to_list()
     icon_swap = {
-        "improvement_high": "concern_high", "concern_low": "improvement_low", "common_cause": "common_cause",
+        "improvement_high": "concern_high",
+        "concern_low": "improvement_low",
+        "common_cause": "common_cause",
     }
-    assert [icon_swap[i] for i in up.summary.get_column("variation_icon")] == down.summary.get_column("variation_icon").to_list()
-    assert up.summary.get_column("special_cause_improvement").to_list() == down.summary.get_column("special_cause_concern").to_list()
+    assert [
+        icon_swap[i] for i in up.summary.get_column("variation_icon")
+    ] == down.summary.get_column("variation_icon").to_list()
+    assert (
+        up.summary.get_column("special_cause_improvement").to_list()
+        == down.summary.get_column("special_cause_concern").to_list()
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -217,7 +261,9 @@ def test_series_are_independent(data, preset) -> None:
     together = compute(_frame(data), date="day", value="y", by="unit", preset=preset).points
     for k, values in enumerate(data):
         alone = compute(_frame([values]), date="day", value="y", by="unit", preset=preset).points
-        mine = together.filter(pl.col("unit") == f"s{k:02d}").with_columns(pl.lit("s00").alias("unit"))
+        mine = together.filter(pl.col("unit") == f"s{k:02d}").with_columns(
+            pl.lit("s00").alias("unit")
+        )
         assert mine.equals(alone)
 
 
@@ -229,14 +275,26 @@ def test_rebased_segments_are_independent(first, second) -> None:
     whole = compute(_frame([joined], rebase), date="day", value="y", rebase="rb").points
     part_a = compute(_frame([first]), date="day", value="y").points
     part_b = compute(_frame([second]), date="day", value="y").points
-    columns = ["value", "mean", "lpl", "upl", "special_cause_type", "point_type", "short_group_warning"]
+    columns = [
+        "value",
+        "mean",
+        "lpl",
+        "upl",
+        "special_cause_type",
+        "point_type",
+        "short_group_warning",
+    ]
     assert whole.head(len(first)).select(columns).equals(part_a.select(columns))
     assert whole.tail(len(second)).select(columns).equals(part_b.select(columns))
     assert whole.get_column("rebase_group").to_list() == [0] * len(first) + [1] * len(second)
 
 
 @settings(max_examples=60, deadline=None)
-@given(data=many_series, order=st.randoms(use_true_random=False), rebase_seed=st.lists(st.integers(0, 39), max_size=2))
+@given(
+    data=many_series,
+    order=st.randoms(use_true_random=False),
+    rebase_seed=st.lists(st.integers(0, 39), max_size=2),
+)
 def test_row_order_of_the_input_does_not_matter(data, order, rebase_seed) -> None:
     # In-order input skips the sort; any other order is sorted first.  Both give one result.
     rebase = [[i in rebase_seed for i in range(len(values))] for values in data]

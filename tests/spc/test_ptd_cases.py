@@ -75,18 +75,33 @@ def test_points_agree(ptd_case: dict[str, Any]) -> None:
     assert [d.isoformat() for d in points.get_column("date").to_list()] == expected["x"]
     for mine_name, their_name in (("mean", "mean_col"), ("lpl", "lpl"), ("upl", "upl")):
         mine = points.get_column(mine_name).to_list()
-        bad = [i for i, (a, b) in enumerate(zip(mine, expected[their_name], strict=True)) if not _close(a, b)]
+        bad = [
+            i
+            for i, (a, b) in enumerate(zip(mine, expected[their_name], strict=True))
+            if not _close(a, b)
+        ]
         assert not bad, f"{mine_name} differs at rows {bad[:5]}"
     for name in (
-        "outside_limits", "close_to_limits", "relative_to_mean", "special_cause_flag",
-        "special_cause_type", "point_type", "short_group_warning", "rebase_group",
+        "outside_limits",
+        "close_to_limits",
+        "relative_to_mean",
+        "special_cause_flag",
+        "special_cause_type",
+        "point_type",
+        "short_group_warning",
+        "rebase_group",
     ):
         mine = points.get_column(name).to_list()
         theirs = expected[name]
         bad = [i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b]
-        assert not bad, f"{name} differs at rows {bad[:5]}: {[(mine[i], theirs[i]) for i in bad[:5]]}"
+        assert not bad, (
+            f"{name} differs at rows {bad[:5]}: {[(mine[i], theirs[i]) for i in bad[:5]]}"
+        )
     targets = points.get_column("target").to_list()
-    assert all(_close(a, b) if b is not None else a is None for a, b in zip(targets, expected["target"], strict=True))
+    assert all(
+        _close(a, b) if b is not None else a is None
+        for a, b in zip(targets, expected["target"], strict=True)
+    )
 
 
 def test_group_summary_agrees(ptd_case: dict[str, Any]) -> None:
@@ -121,12 +136,19 @@ def test_icons_agree(ptd_case: dict[str, Any]) -> None:
     assert summary.get_column("variation_icon").to_list() == icons["variation_icon"]
     assert summary.get_column("assurance_icon").to_list() == icons["assurance_icon"]
     points = result.points
-    last_types = points.group_by(result.by or pl.lit(1), maintain_order=True).agg(pl.col("point_type").last())
+    last_types = points.group_by(result.by or pl.lit(1), maintain_order=True).agg(
+        pl.col("point_type").last()
+    )
     assert last_types.get_column("point_type").to_list() == icons["last_point_type"]
 
 
 def test_trial_limit_warning_matches_ptd_warning(ptd_case: dict[str, Any]) -> None:
     result = _run(ptd_case)
     warned = any("trial limits" in w for w in ptd_case["warnings"])
-    assert bool(result.summary.get_column("short_group_warning").any() or
-                result.points.get_column("short_group_warning").any()) == warned
+    assert (
+        bool(
+            result.summary.get_column("short_group_warning").any()
+            or result.points.get_column("short_group_warning").any()
+        )
+        == warned
+    )

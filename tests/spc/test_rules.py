@@ -20,10 +20,28 @@ CC = "Common Cause"
 
 def test_published_rnorm20_figures() -> None:
     # NHSRplotthedots tests/testthat/_snaps: set.seed(123); y = rnorm(20) (R's values).
-    y = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499,
-         0.46091621, -1.26506123, -0.68685285, -0.44566197, 1.22408180, 0.35981383,
-         0.40077145, 0.11068272, -0.55584113, 1.78691314, 0.49785048, -1.96661716,
-         0.70135590, -0.47279141]
+    y = [
+        -0.56047565,
+        -0.23017749,
+        1.55870831,
+        0.07050839,
+        0.12928774,
+        1.71506499,
+        0.46091621,
+        -1.26506123,
+        -0.68685285,
+        -0.44566197,
+        1.22408180,
+        0.35981383,
+        0.40077145,
+        0.11068272,
+        -0.55584113,
+        1.78691314,
+        0.49785048,
+        -1.96661716,
+        0.70135590,
+        -0.47279141,
+    ]
     s = run(y).summary
     assert s.get_column("mean").item() == pytest.approx(0.1416238, abs=1e-6)
     assert s.get_column("lpl").item() == pytest.approx(-3.01138, abs=1e-5)
@@ -86,8 +104,13 @@ def _flags(y: list[float], mean: float, lpl: float, upl: float, nlpl: float, nup
     n = len(y)
     limits = Limits(*(np.full(n, v) for v in (mean, lpl, upl, nlpl, nupl)))
     groups = Groups.from_starts(np.array([0]), n)
-    settings = RuleSettings(kw.get("shift", 7), kw.get("trend", 7), kw.get("beyond", False),
-                            kw.get("wins", False), kw.get("direction", 1))
+    settings = RuleSettings(
+        kw.get("shift", 7),
+        kw.get("trend", 7),
+        kw.get("beyond", False),
+        kw.get("wins", False),
+        kw.get("direction", 1),
+    )
     flags = evaluate_rules(np.array(y, dtype=float), limits, groups, settings)
     texts = label_texts(settings.shift_length, settings.trend_length)
     return flags, [texts[c] for c in flags.label]
@@ -267,18 +290,24 @@ def test_baseline_period_fixes_the_limits() -> None:
 
 
 def test_short_group_threshold_is_thirteen_rows() -> None:
-    assert set(run([float(i % 4) for i in range(12)]).points.get_column("short_group_warning")) == {True}
-    assert set(run([float(i % 4) for i in range(13)]).points.get_column("short_group_warning")) == {False}
+    assert set(run([float(i % 4) for i in range(12)]).points.get_column("short_group_warning")) == {
+        True
+    }
+    assert set(run([float(i % 4) for i in range(13)]).points.get_column("short_group_warning")) == {
+        False
+    }
     custom = run([float(i % 4) for i in range(12)], short_group_threshold=12).points
     assert set(custom.get_column("short_group_warning")) == {False}
 
 
 def test_series_sort_in_byte_order() -> None:
-    data = pl.DataFrame({
-        "org": ["a", "B", "b", "a", "B", "b"],
-        "month": months(2) * 3,
-        "y": [1.0, 2, 3, 4, 5, 6],
-    })
+    data = pl.DataFrame(
+        {
+            "org": ["a", "B", "b", "a", "B", "b"],
+            "month": months(2) * 3,
+            "y": [1.0, 2, 3, 4, 5, 6],
+        }
+    )
     result = compute(data, date="month", value="y", by="org")
     assert result.summary.get_column("org").to_list() == ["B", "a", "b"]
     assert result.points.get_column("org").to_list() == ["B", "B", "a", "a", "b", "b"]
@@ -300,8 +329,14 @@ def test_target_with_missing_limits_gives_inconsistent() -> None:
 
 @pytest.mark.parametrize(
     ("improvement", "target", "icon"),
-    [("increase", -10.0, "pass"), ("decrease", -10.0, "fail"), ("increase", 100.0, "fail"),
-     ("decrease", 100.0, "pass"), ("increase", 2.0, "inconsistent"), ("neutral", 2.0, None)],
+    [
+        ("increase", -10.0, "pass"),
+        ("decrease", -10.0, "fail"),
+        ("increase", 100.0, "fail"),
+        ("decrease", 100.0, "pass"),
+        ("increase", 2.0, "inconsistent"),
+        ("neutral", 2.0, None),
+    ],
 )
 def test_assurance_table(improvement, target, icon) -> None:
     result = run([1.0, 3.0] * 7, improvement=improvement, target=target)
@@ -311,7 +346,10 @@ def test_assurance_table(improvement, target, icon) -> None:
 def test_target_equal_to_a_limit_is_inconsistent() -> None:
     result = run([1.0, 3.0] * 7)
     upl = result.summary.get_column("upl").item()
-    assert run([1.0, 3.0] * 7, target=upl).summary.get_column("assurance_icon").item() == "inconsistent"
+    assert (
+        run([1.0, 3.0] * 7, target=upl).summary.get_column("assurance_icon").item()
+        == "inconsistent"
+    )
 
 
 @pytest.mark.parametrize(

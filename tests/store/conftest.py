@@ -15,7 +15,8 @@ from trustboard.store import Store
 def store(store_url: str) -> Iterator[Store]:
     """An initialised store with the small catalogue loaded, on each engine."""
     opened, _before, _after = Store.init(store_url, actor="tester")
-    opened.upsert_catalogue(make_metrics(), make_org_units(), make_forums(), source="tests",
-                            effective=date(2024, 4, 1))
+    opened.upsert_catalogue(
+        make_metrics(), make_org_units(), make_forums(), source="tests", effective=date(2024, 4, 1)
+    )
     yield opened
     opened.close()

@@ -10,13 +10,34 @@ from trustboard.domain import Forum, MetricDefinition, OrgUnit, Period
 def make_metrics() -> list[MetricDefinition]:
     """Three metrics: a percentage (summable), a count, and a median (not summable)."""
     return [
-        MetricDefinition(id="RES-4WK", name="Seen within 4 weeks", domain="RESPONSIVE",
-                         unit="percent", polarity="higher_is_better", numerator="seen in 4 weeks",
-                         denominator="seen", chart_type="p", lead_committees=("FPC",)),
-        MetricDefinition(id="SAFE-FALLS", name="Inpatient falls", domain="SAFE", unit="count",
-                         polarity="lower_is_better", lead_committees=("QC",)),
-        MetricDefinition(id="RES-MEDWAIT", name="Median wait", domain="RESPONSIVE", unit="weeks",
-                         polarity="lower_is_better", additive=False, lead_committees=("FPC",)),
+        MetricDefinition(
+            id="RES-4WK",
+            name="Seen within 4 weeks",
+            domain="RESPONSIVE",
+            unit="percent",
+            polarity="higher_is_better",
+            numerator="seen in 4 weeks",
+            denominator="seen",
+            chart_type="p",
+            lead_committees=("FPC",),
+        ),
+        MetricDefinition(
+            id="SAFE-FALLS",
+            name="Inpatient falls",
+            domain="SAFE",
+            unit="count",
+            polarity="lower_is_better",
+            lead_committees=("QC",),
+        ),
+        MetricDefinition(
+            id="RES-MEDWAIT",
+            name="Median wait",
+            domain="RESPONSIVE",
+            unit="weeks",
+            polarity="lower_is_better",
+            additive=False,
+            lead_committees=("FPC",),
+        ),
     ]
 
 
@@ -40,27 +61,44 @@ def make_forums() -> list[Forum]:
     return [
         Forum(id="BOARD", name="Trust Board (public)", kind="board", public=True, order=9),
         Forum(id="FPC", name="Finance & Performance Committee", committees=("FPC",), order=2),
-        Forum(id="QC", name="Quality Committee", committees=("QC",), order=3,
-              include_metrics=("RES-4WK",)),
+        Forum(
+            id="QC",
+            name="Quality Committee",
+            committees=("QC",),
+            order=3,
+            include_metrics=("RES-4WK",),
+        ),
     ]
 
 
-def values_frame(rows: list[tuple[str, str, str, float | None, float | None, float]],
-                 *, provisional: bool = False, source: str = "values.csv") -> pl.DataFrame:
+def values_frame(
+    rows: list[tuple[str, str, str, float | None, float | None, float]],
+    *,
+    provisional: bool = False,
+    source: str = "values.csv",
+) -> pl.DataFrame:
     """A values frame as the ingest readers return it, from (metric, unit, month, n, d, value)."""
     periods = [Period.parse(r[2]) for r in rows]
-    return pl.DataFrame({
-        "metric_id": [r[0] for r in rows],
-        "period_start": [p.start for p in periods],
-        "period_end": [p.end for p in periods],
-        "org_unit": [r[1] for r in rows],
-        "numerator": [r[3] for r in rows],
-        "denominator": [r[4] for r in rows],
-        "value": [r[5] for r in rows],
-        "provisional": [provisional] * len(rows),
-        "source_file": [source] * len(rows),
-        "source_hash": ["0" * 64] * len(rows),
-        "sheet": [None] * len(rows),
-        "row": list(range(2, len(rows) + 2)),
-    }, schema_overrides={"numerator": pl.Float64, "denominator": pl.Float64,
-                         "value": pl.Float64, "sheet": pl.String, "row": pl.Int64})
+    return pl.DataFrame(
+        {
+            "metric_id": [r[0] for r in rows],
+            "period_start": [p.start for p in periods],
+            "period_end": [p.end for p in periods],
+            "org_unit": [r[1] for r in rows],
+            "numerator": [r[3] for r in rows],
+            "denominator": [r[4] for r in rows],
+            "value": [r[5] for r in rows],
+            "provisional": [provisional] * len(rows),
+            "source_file": [source] * len(rows),
+            "source_hash": ["0" * 64] * len(rows),
+            "sheet": [None] * len(rows),
+            "row": list(range(2, len(rows) + 2)),
+        },
+        schema_overrides={
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "value": pl.Float64,
+            "sheet": pl.String,
+            "row": pl.Int64,
+        },
+    )

@@ -21,9 +21,13 @@ METRICS = ["RES-4WK", "SAFE-FALLS", "RES-MEDWAIT"]
 MONTHS = [f"2024-{m:02d}" for m in range(4, 13)] + [f"2025-{m:02d}" for m in range(1, 4)]
 
 
-def _random_rows(rng: random.Random) -> list[tuple[str, str, str, float | None, float | None, float]]:
+def _random_rows(
+    rng: random.Random,
+) -> list[tuple[str, str, str, float | None, float | None, float]]:
     units = [u.code for u in make_org_units()]
-    keys = rng.sample([(m, u, p) for m in METRICS for u in units for p in MONTHS], rng.randint(1, 40))
+    keys = rng.sample(
+        [(m, u, p) for m in METRICS for u in units for p in MONTHS], rng.randint(1, 40)
+    )
     rows = []
     for metric, unit, month in keys:
         if metric == "RES-4WK":
@@ -49,38 +53,53 @@ def test_documents_follow_every_write(store: Store, seed: int) -> None:
         rows = _random_rows(rng)
         if rng.random() < 0.3:
             # the same keys again, some figures changed: revisions and unchanged rows together
-            rows = [(m, u, p, n, d, v + 1.0 if rng.random() < 0.5 and n is None else v)
-                    for m, u, p, n, d, v in rows]
+            rows = [
+                (m, u, p, n, d, v + 1.0 if rng.random() < 0.5 and n is None else v)
+                for m, u, p, n, d, v in rows
+            ]
         store.write_values(values_frame(rows, provisional=rng.random() < 0.5))
         documents, from_rows = _both_ways(store)
         assert documents.height == store.values_count()
         assert documents.equals(from_rows)
-    for filters in ({"metric_ids": ["RES-4WK"]}, {"metric_ids": ["SAFE-FALLS", "RES-MEDWAIT"]},
-                    {"start": date(2024, 9, 1)}, {"end": date(2024, 12, 1)},
-                    {"metric_ids": ["RES-4WK"], "start": date(2024, 6, 1), "end": date(2025, 1, 1)}):
+    for filters in (
+        {"metric_ids": ["RES-4WK"]},
+        {"metric_ids": ["SAFE-FALLS", "RES-MEDWAIT"]},
+        {"start": date(2024, 9, 1)},
+        {"end": date(2024, 12, 1)},
+        {"metric_ids": ["RES-4WK"], "start": date(2024, 6, 1), "end": date(2025, 1, 1)},
+    ):
         documents, from_rows = _both_ways(store, **filters)
         assert documents.equals(from_rows), filters
     # the store's own bulk read of these columns says the same
     _documents, everything = _both_ways(store)
     assert store.values(columns=["metric_id", "org_unit", "period_start", "value"]).equals(
-        everything.select("metric_id", "org_unit", "period_start", "value"))
+        everything.select("metric_id", "org_unit", "period_start", "value")
+    )
 
 
 def test_a_refused_write_leaves_the_documents_as_they_were(store: Store) -> None:
     store.write_values(values_frame([("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8)]))
     before = store.fingerprint()
     with pytest.raises(DataValidationError):
-        store.write_values(values_frame([("RES-4WK", "MH-T1", "2025-02", 40.0, 50.0, 0.8),
-                                         ("NOPE", "MH-T1", "2025-02", None, None, 1.0)]))
+        store.write_values(
+            values_frame(
+                [
+                    ("RES-4WK", "MH-T1", "2025-02", 40.0, 50.0, 0.8),
+                    ("NOPE", "MH-T1", "2025-02", None, None, 1.0),
+                ]
+            )
+        )
     assert store.fingerprint() == before
     documents, from_rows = _both_ways(store)
     assert documents.equals(from_rows) and documents.height == 1
 
 
 def test_the_migration_makes_the_documents_from_the_rows(store: Store) -> None:
-    rows = [("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8),
-            ("SAFE-FALLS", "CHS-T2", "2025-02", None, None, 3.0),
-            ("RES-4WK", "MH-T2", "2024-12", 10.0, 20.0, 0.5)]
+    rows = [
+        ("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8),
+        ("SAFE-FALLS", "CHS-T2", "2025-02", None, None, 3.0),
+        ("RES-4WK", "MH-T2", "2024-12", 10.0, 20.0, 0.5),
+    ]
     store.write_values(values_frame(rows))
     store.write_values(values_frame([("RES-4WK", "MH-T1", "2025-01", 41.0, 50.0, 0.82)]))
     expected, _ = _both_ways(store)
@@ -88,8 +107,12 @@ def test_the_migration_makes_the_documents_from_the_rows(store: Store) -> None:
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE metric_current"))
         conn.execute(text("DROP INDEX ix_metric_value_closed"))
-        conn.execute(text("CREATE INDEX ix_metric_value_history ON metric_value "
-                          "(metric_id, org_unit, period_start, valid_from)"))
+        conn.execute(
+            text(
+                "CREATE INDEX ix_metric_value_history ON metric_value "
+                "(metric_id, org_unit, period_start, valid_from)"
+            )
+        )
         conn.execute(text("UPDATE alembic_version SET version_num = '0002_baf'"))
     before, after = migrate(store.engine, "head")
     assert (before, after) == ("0002_baf", head_revision())

@@ -17,14 +17,17 @@ from trustboard.errors import MissingExtraError, OptionsError, StoreError
 from trustboard.store import Store, create_store_engine, normalise_url
 
 
-@pytest.mark.parametrize(("given_url", "expected"), [
-    (None, "sqlite:///trustboard.db"),
-    ("data/tb.db", "sqlite:///data/tb.db"),
-    ("sqlite:////abs/tb.db", "sqlite:////abs/tb.db"),
-    ("postgresql://bi@db/trustboard", "postgresql+psycopg://bi@db/trustboard"),
-    ("postgres://bi@db/trustboard", "postgresql+psycopg://bi@db/trustboard"),
-    ("postgresql+psycopg://bi@db/tb", "postgresql+psycopg://bi@db/tb"),
-])
+@pytest.mark.parametrize(
+    ("given_url", "expected"),
+    [
+        (None, "sqlite:///trustboard.db"),
+        ("data/tb.db", "sqlite:///data/tb.db"),
+        ("sqlite:////abs/tb.db", "sqlite:////abs/tb.db"),
+        ("postgresql://bi@db/trustboard", "postgresql+psycopg://bi@db/trustboard"),
+        ("postgres://bi@db/trustboard", "postgresql+psycopg://bi@db/trustboard"),
+        ("postgresql+psycopg://bi@db/tb", "postgresql+psycopg://bi@db/tb"),
+    ],
+)
 def test_urls_are_normalised(given_url: str | None, expected: str) -> None:
     assert normalise_url(given_url) == expected
 
@@ -58,11 +61,16 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
     store.close()
 
 
-KEYS = [("SAFE-FALLS", "MH-T1", "2025-01"), ("SAFE-FALLS", "MH-T1", "2025-02"),
-        ("SAFE-FALLS", "CHS-T1", "2025-01")]
+KEYS = [
+    ("SAFE-FALLS", "MH-T1", "2025-01"),
+    ("SAFE-FALLS", "MH-T1", "2025-02"),
+    ("SAFE-FALLS", "CHS-T1", "2025-01"),
+]
 batches = st.lists(
     st.dictionaries(st.sampled_from(range(len(KEYS))), st.integers(0, 3), min_size=1),
-    min_size=1, max_size=5)
+    min_size=1,
+    max_size=5,
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -89,12 +97,16 @@ def test_revisions_match_a_reference_model(writes: list[dict[int, int]]) -> None
             moments.append((datetime.now(UTC), dict(current)))
             time.sleep(0.002)
         frame = store.values()
-        got = {(r["metric_id"], r["org_unit"], r["period_start"].strftime("%Y-%m")): r
-               for r in frame.iter_rows(named=True)}
+        got = {
+            (r["metric_id"], r["org_unit"], r["period_start"].strftime("%Y-%m")): r
+            for r in frame.iter_rows(named=True)
+        }
         assert {k: int(got[KEYS[k]]["value"]) for k in current} == current
         assert {k: got[KEYS[k]]["revision"] for k in current} == revisions
         assert store.values(history=True).height == sum(revisions.values())
         for moment, state in moments:
             then = store.values(as_of=moment)
-            assert sorted(then.get_column("value").to_list()) == sorted(float(v) for v in state.values())
+            assert sorted(then.get_column("value").to_list()) == sorted(
+                float(v) for v in state.values()
+            )
         store.close()

@@ -9,8 +9,13 @@ from hypothesis import strategies as st
 from trustboard.store._frames import blocks
 
 
-@given(st.lists(st.tuples(st.sampled_from(["EFF01", "SAF04", "A1", "Z9"]), st.integers(0, 99)),
-                min_size=0, max_size=60))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["EFF01", "SAF04", "A1", "Z9"]), st.integers(0, 99)),
+        min_size=0,
+        max_size=60,
+    )
+)
 def test_one_document_per_metric_with_all_its_points(rows: list[tuple[str, int]]) -> None:
     points = pl.DataFrame(rows, schema={"metric_id": pl.String, "k": pl.Int64}, orient="row")
     parts = blocks(points, "metric_id")

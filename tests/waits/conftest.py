@@ -53,5 +53,8 @@ def spark_session() -> Any:
 def engine_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Keyword arguments that select each engine under the contract tests."""
     if request.param == "spark":
-        return {"engine": "spark", "engine_options": {"spark": request.getfixturevalue("spark_session")}}
+        return {
+            "engine": "spark",
+            "engine_options": {"spark": request.getfixturevalue("spark_session")},
+        }
     return {"engine": "duckdb"}

@@ -55,7 +55,10 @@ def _as_date(value: object) -> date | None:
 
 
 def referral_outcomes(
-    referrals: pd.DataFrame, contacts: pd.DataFrame, standard: Standard, events: pd.DataFrame | None = None
+    referrals: pd.DataFrame,
+    contacts: pd.DataFrame,
+    standard: Standard,
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per in-scope referral: start, stop, removal and course-finished dates."""
     refs = referrals[~referrals["rejected"].astype(bool)]
@@ -102,8 +105,21 @@ def referral_outcomes(
             and dates[standard.course_min_contacts - 1] <= closed
         ):
             course = closed
-        row = {k: rec.get(k) for k in ("service", "team", "priority", "age_band", "sex", "ethnic_group", "imd_quintile")}
-        row.update(start=start, stop=stop, removal=removal, course=course, reason=rec.get("closure_reason"))
+        row = {
+            k: rec.get(k)
+            for k in (
+                "service",
+                "team",
+                "priority",
+                "age_band",
+                "sex",
+                "ethnic_group",
+                "imd_quintile",
+            )
+        }
+        row.update(
+            start=start, stop=stop, removal=removal, course=course, reason=rec.get("closure_reason")
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -126,7 +142,10 @@ def reference_measures(
     if out.empty:
         return pd.DataFrame(columns=["period_end", *by, *measure_columns(standard)])
     records = []
-    groups = sorted({tuple(r) for r in out[list(by)].itertuples(index=False)}, key=lambda t: tuple((v is None, v or "") for v in t))
+    groups = sorted(
+        {tuple(r) for r in out[list(by)].itertuples(index=False)},
+        key=lambda t: tuple((v is None, v or "") for v in t),
+    )
     for s in _month_ends(start, end):
         for g in groups:
             mask = pd.Series(True, index=out.index)
@@ -143,9 +162,17 @@ def reference_measures(
             ]
             waits = [w for _, w in open_rows]
             if standard.cohort is Cohort.FINISHED_COURSE:
-                done = [(r.priority, (r.stop - r.start).days) for r in sub.itertuples() if _same_month(r.course, s)]
+                done = [
+                    (r.priority, (r.stop - r.start).days)
+                    for r in sub.itertuples()
+                    if _same_month(r.course, s)
+                ]
             else:
-                done = [(r.priority, (r.stop - r.start).days) for r in sub.itertuples() if _same_month(r.stop, s)]
+                done = [
+                    (r.priority, (r.stop - r.start).days)
+                    for r in sub.itertuples()
+                    if _same_month(r.stop, s)
+                ]
             rec["received_count"] = sum(_same_month(r.start, s) for r in sub.itertuples())
             rec["open_count"] = len(waits)
             for p in standard.percentiles:
@@ -164,10 +191,14 @@ def reference_measures(
                 return total
 
             rec["open_within_threshold"] = within(open_rows)
-            rec["open_within_threshold_pct"] = 100.0 * rec["open_within_threshold"] / len(open_rows) if open_rows else None
+            rec["open_within_threshold_pct"] = (
+                100.0 * rec["open_within_threshold"] / len(open_rows) if open_rows else None
+            )
             rec["completed_count"] = len(done)
             rec["completed_within_threshold"] = within(done)
-            rec["completed_within_threshold_pct"] = 100.0 * rec["completed_within_threshold"] / len(done) if done else None
+            rec["completed_within_threshold_pct"] = (
+                100.0 * rec["completed_within_threshold"] / len(done) if done else None
+            )
             for t in standard.thresholds:
                 tok = threshold_column(t)
                 for prefix, rows in (("open", open_rows), ("completed", done)):
@@ -175,7 +206,9 @@ def reference_measures(
                     rec[f"{prefix}_{tok}_count"] = len(applicable)
                     rec[f"{prefix}_within_{tok}"] = sum(w <= t.days for w in applicable)
                     rec[f"{prefix}_within_{tok}_pct"] = (
-                        100.0 * rec[f"{prefix}_within_{tok}"] / len(applicable) if applicable else None
+                        100.0 * rec[f"{prefix}_within_{tok}"] / len(applicable)
+                        if applicable
+                        else None
                     )
             rec["clock_stop_count"] = sum(_same_month(r.stop, s) for r in sub.itertuples())
             rec["removed_count"] = sum(_same_month(r.removal, s) for r in sub.itertuples())
@@ -185,8 +218,13 @@ def reference_measures(
 
 
 def reference_removals(
-    referrals: pd.DataFrame, contacts: pd.DataFrame, standard: Standard, start: date, end: date,
-    by: tuple[str, ...] = ("service",), events: pd.DataFrame | None = None,
+    referrals: pd.DataFrame,
+    contacts: pd.DataFrame,
+    standard: Standard,
+    start: date,
+    end: date,
+    by: tuple[str, ...] = ("service",),
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Removals without a clock stop per month end, group and closure reason."""
     out = referral_outcomes(referrals, contacts, standard, events)
@@ -195,11 +233,18 @@ def reference_removals(
     for r in out.itertuples():
         for s in ends:
             if _same_month(r.removal, s):
-                rows.append({"period_end": s, **{c: getattr(r, c) for c in by}, "closure_reason": r.reason})
+                rows.append(
+                    {"period_end": s, **{c: getattr(r, c) for c in by}, "closure_reason": r.reason}
+                )
     if not rows:
         return pd.DataFrame(columns=["period_end", *by, "closure_reason", "removed_count"])
     frame = pd.DataFrame(rows)
-    return frame.groupby(["period_end", *by, "closure_reason"], dropna=False).size().rename("removed_count").reset_index()
+    return (
+        frame.groupby(["period_end", *by, "closure_reason"], dropna=False)
+        .size()
+        .rename("removed_count")
+        .reset_index()
+    )
 
 
 def _plain(value: object) -> object:

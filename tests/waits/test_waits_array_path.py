@@ -41,25 +41,38 @@ def _messy(data: synth.SyntheticWaits) -> tuple[pl.DataFrame, pl.DataFrame, pl.D
     n = refs.height
     index = pl.int_range(0, n, eager=True)
     refs = refs.with_columns(
-        pl.when(index % 7 == 0).then(pl.lit(" ") + pl.col("service") + pl.lit("  ")).otherwise(pl.col("service"))
+        pl.when(index % 7 == 0)
+        .then(pl.lit(" ") + pl.col("service") + pl.lit("  "))
+        .otherwise(pl.col("service"))
         .alias("service"),
-        pl.when(index % 5 == 0).then(pl.col("priority").str.to_uppercase()).otherwise(pl.col("priority"))
+        pl.when(index % 5 == 0)
+        .then(pl.col("priority").str.to_uppercase())
+        .otherwise(pl.col("priority"))
         .alias("priority"),
         pl.when(index % 11 == 0).then(None).otherwise(pl.col("team")).alias("team"),
         pl.when(index % 13 == 0).then(pl.lit("")).otherwise(pl.col("age_band")).alias("age_band"),
     )
     contact_index = pl.int_range(0, cons.height, eager=True)
     cons = cons.with_columns(
-        pl.when(contact_index % 3 == 0).then(pl.col("mechanism").str.strip_chars_start("0"))
-        .otherwise(pl.col("mechanism")).alias("mechanism"),
-        pl.when(contact_index % 4 == 0).then(pl.lit(" ") + pl.col("attendance_code"))
-        .otherwise(pl.col("attendance_code")).alias("attendance_code"),
+        pl.when(contact_index % 3 == 0)
+        .then(pl.col("mechanism").str.strip_chars_start("0"))
+        .otherwise(pl.col("mechanism"))
+        .alias("mechanism"),
+        pl.when(contact_index % 4 == 0)
+        .then(pl.lit(" ") + pl.col("attendance_code"))
+        .otherwise(pl.col("attendance_code"))
+        .alias("attendance_code"),
     )
     return refs, cons, events
 
 
-def _histograms(inputs: WaitsInputs, by: tuple[str, ...], use_arrays: bool, start: str = "2023-07",
-                end: str = "2024-06") -> tuple[dict[str, Any], DuckDBEngine]:
+def _histograms(
+    inputs: WaitsInputs,
+    by: tuple[str, ...],
+    use_arrays: bool,
+    start: str = "2023-07",
+    end: str = "2024-06",
+) -> tuple[dict[str, Any], DuckDBEngine]:
     engine = DuckDBEngine(arrays=use_arrays)
     standards = list(BUILTIN_STANDARDS.values())
     return engine.histograms(inputs, standards, month_calendar(start, end), by), engine
@@ -77,13 +90,20 @@ def _assert_same_histograms(inputs: WaitsInputs, by: tuple[str, ...], **kwargs: 
     assert engine.used_arrays and not reference.used_arrays
     for standard_id, histograms in fast.items():
         for part in ("open", "completed", "flows", "groups"):
-            got, want = _sorted(getattr(histograms, part)), _sorted(getattr(slow[standard_id], part))
+            got, want = (
+                _sorted(getattr(histograms, part)),
+                _sorted(getattr(slow[standard_id], part)),
+            )
             assert got.schema == want.schema, (standard_id, part)
             assert got.equals(want), (standard_id, part)
 
 
-@pytest.mark.parametrize("by", [("service",), ("service", "priority"), ("team", "age_band"), ("priority",)])
-def test_array_path_histograms_equal_the_sql_path(trust: synth.SyntheticWaits, by: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "by", [("service",), ("service", "priority"), ("team", "age_band"), ("priority",)]
+)
+def test_array_path_histograms_equal_the_sql_path(
+    trust: synth.SyntheticWaits, by: tuple[str, ...]
+) -> None:
     inputs = WaitsInputs(trust.referrals, trust.contacts, trust.events, ColumnMapping())
     _assert_same_histograms(inputs, by)
 
@@ -98,19 +118,26 @@ def test_array_path_normalises_text_as_the_sql_path_does(trust: synth.SyntheticW
 def test_array_path_applies_the_column_mapping(trust: synth.SyntheticWaits) -> None:
     refs, cons, events = _messy(trust)
     refs = refs.rename({"service": "Specialty"}).with_columns(
-        pl.col("imd_quintile").cast(pl.Float64), pl.col("priority").replace({"urgent": "U"}))
-    mapping = ColumnMapping(columns={"referrals": {"service": ("Specialty",)}},
-                            values={"service": {"eip": "cmh_adult", "cyp_ed": "cyp_mh"}, "priority": {"u": "urgent"}})
+        pl.col("imd_quintile").cast(pl.Float64), pl.col("priority").replace({"urgent": "U"})
+    )
+    mapping = ColumnMapping(
+        columns={"referrals": {"service": ("Specialty",)}},
+        values={"service": {"eip": "cmh_adult", "cyp_ed": "cyp_mh"}, "priority": {"u": "urgent"}},
+    )
     inputs = WaitsInputs(refs, cons, events, mapping)
     _assert_same_histograms(inputs, ("service", "imd_quintile"))
     _assert_same_histograms(inputs, ("priority",))
 
 
-def test_array_path_from_parquet_equals_the_sql_path(trust: synth.SyntheticWaits, tmp_path: Path) -> None:
+def test_array_path_from_parquet_equals_the_sql_path(
+    trust: synth.SyntheticWaits, tmp_path: Path
+) -> None:
     refs, cons, events = _messy(trust)
     for name, frame in (("r", refs), ("c", cons), ("e", events)):
         frame.write_parquet(tmp_path / f"{name}.parquet")
-    inputs = WaitsInputs(tmp_path / "r.parquet", tmp_path / "c.parquet", tmp_path / "e.parquet", ColumnMapping())
+    inputs = WaitsInputs(
+        tmp_path / "r.parquet", tmp_path / "c.parquet", tmp_path / "e.parquet", ColumnMapping()
+    )
     _assert_same_histograms(inputs, ("service", "priority"))
 
 
@@ -139,14 +166,21 @@ def test_month_ends_before_1970_and_one_month(trust: synth.SyntheticWaits) -> No
     _assert_same_histograms(inputs, ("service",), start="2024-02", end="2024-02")
 
 
-def test_sparse_and_text_ids_take_the_sql_path_with_the_same_results(trust: synth.SyntheticWaits) -> None:
+def test_sparse_and_text_ids_take_the_sql_path_with_the_same_results(
+    trust: synth.SyntheticWaits,
+) -> None:
     refs, cons, events = (pl.from_arrow(t) for t in (trust.referrals, trust.contacts, trust.events))
     kwargs: dict[str, Any] = {"start": "2023-07", "end": "2024-06", "by": ("service",)}
     expected = waits.compute_results(refs, cons, events=events, **kwargs)
     for id_expr in (pl.col("referral_id") * 1_000_003, pl.col("referral_id").cast(pl.String)):
         engine = DuckDBEngine()
-        got = waits.compute_results(refs.with_columns(id_expr), cons.with_columns(id_expr),
-                                    events=events.with_columns(id_expr), engine=engine, **kwargs)
+        got = waits.compute_results(
+            refs.with_columns(id_expr),
+            cons.with_columns(id_expr),
+            events=events.with_columns(id_expr),
+            engine=engine,
+            **kwargs,
+        )
         assert not engine.used_arrays
         for key, result in expected.items():
             assert got[key].measures.equals(result.measures), key
@@ -155,7 +189,9 @@ def test_sparse_and_text_ids_take_the_sql_path_with_the_same_results(trust: synt
 
 def _problems(refs: pl.DataFrame, cons: pl.DataFrame, use_arrays: bool) -> list[tuple[Any, ...]]:
     with pytest.raises(DataValidationError) as caught:
-        waits.compute_results(refs, cons, start="2024-01", end="2024-02", engine=DuckDBEngine(arrays=use_arrays))
+        waits.compute_results(
+            refs, cons, start="2024-01", end="2024-02", engine=DuckDBEngine(arrays=use_arrays)
+        )
     return [(p.code, p.file, p.row, p.column, p.value) for p in caught.value.problems]
 
 
@@ -171,11 +207,17 @@ def test_problems_are_reported_as_by_the_sql_path(case: str) -> None:
         refs.append({"referral_id": 3, "received_date": date(2024, 1, 6)})
         cons.append((9, date(2024, 1, 9), "5", "01", "x"))
     elif case == "bad referral":
-        refs.append({"referral_id": 7, "received_date": date(2024, 1, 6), "closed_date": date(2024, 1, 1)})
+        refs.append(
+            {"referral_id": 7, "received_date": date(2024, 1, 6), "closed_date": date(2024, 1, 1)}
+        )
     frame = contacts_frame(cons)
     if case == "empty date":
-        frame = frame.with_columns(pl.when(pl.col("referral_id") == 4).then(None).otherwise(pl.col("contact_date"))
-                                   .alias("contact_date"))
+        frame = frame.with_columns(
+            pl.when(pl.col("referral_id") == 4)
+            .then(None)
+            .otherwise(pl.col("contact_date"))
+            .alias("contact_date")
+        )
     found = _problems(referrals_frame(refs), frame, True)
     assert found and found == _problems(referrals_frame(refs), frame, False)
 
@@ -201,13 +243,16 @@ def test_colliding_kind_hashes_are_refused() -> None:
     assert table.values["service"] == ["a", "b"]
     assert table.codes[:, 0].tolist() == [2, 0, 1]
     assert table.text_columns(("service",), np.array([0, 1, 2]), table.codes)["service"].equals(
-        pa.array([None, "a", "b"], type=pa.string()))
+        pa.array([None, "a", "b"], type=pa.string())
+    )
 
 
 @pytest.mark.parametrize("count", [1, 200, 70000])
 def test_hash_index_finds_kinds_and_refuses_unknown_hashes(count: int) -> None:
     rng = np.random.default_rng(count)
-    hashes = np.unique(rng.integers(0, 2**63, size=count, dtype=np.int64).astype(np.uint64) * np.uint64(2))
+    hashes = np.unique(
+        rng.integers(0, 2**63, size=count, dtype=np.int64).astype(np.uint64) * np.uint64(2)
+    )
     index = arrays.HashIndex(hashes)
     assert (index.table is None) == (count == 70000)
     picked = rng.integers(0, len(hashes), size=5000)

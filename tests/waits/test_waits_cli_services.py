@@ -36,8 +36,23 @@ def app() -> typer.Typer:
 def test_synth_then_compute(tmp_path: Path, app: typer.Typer) -> None:
     runner = CliRunner()
     data = tmp_path / "data"
-    result = runner.invoke(app, ["synth", "waits", "--referrals", "2000", "--months", "12", "--seed", "5",
-                                 "-o", str(data), "--start", "2023-04"])
+    result = runner.invoke(
+        app,
+        [
+            "synth",
+            "waits",
+            "--referrals",
+            "2000",
+            "--months",
+            "12",
+            "--seed",
+            "5",
+            "-o",
+            str(data),
+            "--start",
+            "2023-04",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (data / "referrals.parquet").exists() and (data / "contacts.parquet").exists()
     metric_map = tmp_path / "map.yaml"
@@ -47,11 +62,31 @@ def test_synth_then_compute(tmp_path: Path, app: typer.Typer) -> None:
         "  - {standard: cmh_adult_4w, output: completed_within_threshold_pct, metric: RES05, by: {service: {cmh_adult: MH-CMH}}}\n"
     )
     out = tmp_path / "out"
-    result = runner.invoke(app, [
-        "waits", "compute", "--referrals", str(data / "referrals.parquet"), "--contacts", str(data / "contacts.parquet"),
-        "--events", str(data / "events.parquet"), "--start", "2023-10", "--end", "2024-03", "-o", str(out),
-        "--standard", "cmh_adult_4w,rtt_18w", "--metric-map", str(metric_map), "--suppress", "national",
-    ])
+    result = runner.invoke(
+        app,
+        [
+            "waits",
+            "compute",
+            "--referrals",
+            str(data / "referrals.parquet"),
+            "--contacts",
+            str(data / "contacts.parquet"),
+            "--events",
+            str(data / "events.parquet"),
+            "--start",
+            "2023-10",
+            "--end",
+            "2024-03",
+            "-o",
+            str(out),
+            "--standard",
+            "cmh_adult_4w,rtt_18w",
+            "--metric-map",
+            str(metric_map),
+            "--suppress",
+            "national",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "cmh_adult_4w: 6 rows over 6 month ends" in result.output
     measures = pl.read_csv(out / "cmh_adult_4w_measures.csv", infer_schema=False)
@@ -67,8 +102,23 @@ def test_compute_reports_bad_input(tmp_path: Path, app: typer.Typer) -> None:
     refs.write_text("referral_id,service\n1,cmh_adult\n")
     cons = tmp_path / "c.csv"
     cons.write_text("referral_id,contact_date,attendance_code\n1,2024-01-01,5\n")
-    result = CliRunner().invoke(app, ["waits", "compute", "--referrals", str(refs), "--contacts", str(cons),
-                                      "--start", "2024-01", "--end", "2024-01", "-o", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "waits",
+            "compute",
+            "--referrals",
+            str(refs),
+            "--contacts",
+            str(cons),
+            "--start",
+            "2024-01",
+            "--end",
+            "2024-01",
+            "-o",
+            str(tmp_path / "o"),
+        ],
+    )
     assert result.exit_code != 0
     assert "received_date" in str(result.exception)
     assert not (tmp_path / "o").exists()
@@ -76,32 +126,68 @@ def test_compute_reports_bad_input(tmp_path: Path, app: typer.Typer) -> None:
 
 def test_metric_values_frame() -> None:
     # two services; one month: cmh_adult has 2 open (one completed within 4 weeks in Jan)
-    refs = referrals_frame([
-        {"referral_id": 1, "received_date": date(2024, 1, 2)},
-        {"referral_id": 2, "received_date": date(2024, 1, 3)},
-        {"referral_id": 3, "received_date": date(2024, 1, 4)},
-        {"referral_id": 4, "service": "cyp_mh", "received_date": date(2024, 1, 4)},
-    ])
-    cons = contacts_frame([(1, date(2024, 1, 5), "5", "01", "a"), (1, date(2024, 1, 9), "5", "01", "a")])
-    entries = metric_map_from_dict({"metrics": [
-        {"standard": "wide", "output": "open_count", "metric": "LIST", "by": {"service": {"cmh_adult": "MH-CMH"}}},
-        {"standard": "wide", "output": "completed_within_threshold_pct", "metric": "PCT",
-         "by": {"service": {"cmh_adult": "MH-CMH", "cyp_mh": "CYP"}}},
-    ]})
-    run = compute_waits(refs, cons, start="2024-01", end="2024-01", standards=["wide"],
-                        standard_file=_wide_standard_file())
+    refs = referrals_frame(
+        [
+            {"referral_id": 1, "received_date": date(2024, 1, 2)},
+            {"referral_id": 2, "received_date": date(2024, 1, 3)},
+            {"referral_id": 3, "received_date": date(2024, 1, 4)},
+            {"referral_id": 4, "service": "cyp_mh", "received_date": date(2024, 1, 4)},
+        ]
+    )
+    cons = contacts_frame(
+        [(1, date(2024, 1, 5), "5", "01", "a"), (1, date(2024, 1, 9), "5", "01", "a")]
+    )
+    entries = metric_map_from_dict(
+        {
+            "metrics": [
+                {
+                    "standard": "wide",
+                    "output": "open_count",
+                    "metric": "LIST",
+                    "by": {"service": {"cmh_adult": "MH-CMH"}},
+                },
+                {
+                    "standard": "wide",
+                    "output": "completed_within_threshold_pct",
+                    "metric": "PCT",
+                    "by": {"service": {"cmh_adult": "MH-CMH", "cyp_mh": "CYP"}},
+                },
+            ]
+        }
+    )
+    run = compute_waits(
+        refs,
+        cons,
+        start="2024-01",
+        end="2024-01",
+        standards=["wide"],
+        standard_file=_wide_standard_file(),
+    )
     values = to_metric_values(run.results, entries, provisional=True)
     rows = values.to_dicts()
     # LIST: 2 open (referrals 2 and 3).  PCT: 1 of 1 completed within 4 weeks for cmh_adult;
     # cyp_mh completed nothing, so it has no value (left out, not 0%).
-    assert [(r["metric_id"], r["org_unit"], r["value"], r["numerator"], r["denominator"]) for r in rows] == [
-        ("LIST", "MH-CMH", 2.0, 2.0, None), ("PCT", "MH-CMH", 100.0, 1.0, 1.0),
+    assert [
+        (r["metric_id"], r["org_unit"], r["value"], r["numerator"], r["denominator"]) for r in rows
+    ] == [
+        ("LIST", "MH-CMH", 2.0, 2.0, None),
+        ("PCT", "MH-CMH", 100.0, 1.0, 1.0),
     ]
-    assert rows[0]["period_start"] == date(2024, 1, 1) and rows[0]["period_end"] == date(2024, 1, 31)
+    assert rows[0]["period_start"] == date(2024, 1, 1) and rows[0]["period_end"] == date(
+        2024, 1, 31
+    )
     assert all(r["provisional"] for r in rows)
     with pytest.raises(ConfigError):
-        to_metric_values(run.results, metric_map_from_dict(
-            {"metrics": [{"standard": "wide", "output": "nope", "metric": "X", "org_unit": "T"}]}))
+        to_metric_values(
+            run.results,
+            metric_map_from_dict(
+                {
+                    "metrics": [
+                        {"standard": "wide", "output": "nope", "metric": "X", "org_unit": "T"}
+                    ]
+                }
+            ),
+        )
     with pytest.raises(ConfigError):
         metric_map_from_dict({"metrics": [{"standard": "x", "metric": "Y"}]})
 

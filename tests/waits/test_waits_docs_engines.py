@@ -24,7 +24,11 @@ def test_every_error_code_is_documented() -> None:
     codes = set()
     for path in (ROOT / "src" / "trustboard" / "waits").rglob("*.py"):
         codes |= set(re.findall(r"TB-WAITS-[A-Z-]+[A-Z]", path.read_text(encoding="utf-8")))
-    codes |= set(re.findall(r"TB-WAITS-[A-Z-]+[A-Z]", (ROOT / "src/trustboard/services/waits.py").read_text()))
+    codes |= set(
+        re.findall(
+            r"TB-WAITS-[A-Z-]+[A-Z]", (ROOT / "src/trustboard/services/waits.py").read_text()
+        )
+    )
     missing = sorted(c for c in codes if c not in DOCS)
     assert not missing, missing
 
@@ -38,7 +42,9 @@ def test_every_output_column_is_documented() -> None:
 def test_importing_waits_does_not_import_pyspark() -> None:
     import subprocess
 
-    code = "import sys, trustboard.waits, trustboard.services.waits; print('pyspark' in sys.modules)"
+    code = (
+        "import sys, trustboard.waits, trustboard.services.waits; print('pyspark' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -47,7 +47,15 @@ def test_chs_bands_cover_every_day_once() -> None:
 
 
 def test_builtin_standards_have_sources_and_services() -> None:
-    expected = {"cmh_adult_4w", "cmh_cyp_4w", "talking_therapies", "eip_2w", "cyp_ed", "chs_bands", "rtt_18w"}
+    expected = {
+        "cmh_adult_4w",
+        "cmh_cyp_4w",
+        "talking_therapies",
+        "eip_2w",
+        "cyp_ed",
+        "chs_bands",
+        "rtt_18w",
+    }
     assert set(BUILTIN_STANDARDS) == expected
     for standard in BUILTIN_STANDARDS.values():
         assert "[S" in standard.source and standard.services
@@ -94,21 +102,42 @@ def test_bad_standard_file_lists_every_problem() -> None:
 
 
 def test_mhsds_mapping_reads_published_field_names() -> None:
-    refs = pl.DataFrame({
-        "UniqServReqID": ["R1", "R2"], "Person_ID": ["P1", "P2"], "ServTeamTypeRefToMH": ["A14", "A14"],
-        "ReferralRequestReceivedDate": [date(2024, 1, 2), date(2024, 1, 3)],
-        "ServDischDate": [None, None], "ReferRejectionDate": [None, date(2024, 1, 4)],
-    })
-    cons = pl.DataFrame({
-        "UniqServReqID": ["R1"], "CareContDate": [date(2024, 1, 9)], "AttendOrDNACode": ["5"],
-        "ConsMechanismMH": ["01"], "Der_ActivityType": ["treatment"],
-    })
-    mapping = mapping_from_dict({**{k: dict(v) for k, v in BUILTIN_MAPPINGS["mhsds"].columns.items()},
-                                 "values": {"service": {"A14": "eip"}}})
-    frame = waits.compute(refs, cons, standard="eip_2w", start="2024-01", end="2024-01", mapping=mapping)
+    refs = pl.DataFrame(
+        {
+            "UniqServReqID": ["R1", "R2"],
+            "Person_ID": ["P1", "P2"],
+            "ServTeamTypeRefToMH": ["A14", "A14"],
+            "ReferralRequestReceivedDate": [date(2024, 1, 2), date(2024, 1, 3)],
+            "ServDischDate": [None, None],
+            "ReferRejectionDate": [None, date(2024, 1, 4)],
+        }
+    )
+    cons = pl.DataFrame(
+        {
+            "UniqServReqID": ["R1"],
+            "CareContDate": [date(2024, 1, 9)],
+            "AttendOrDNACode": ["5"],
+            "ConsMechanismMH": ["01"],
+            "Der_ActivityType": ["treatment"],
+        }
+    )
+    mapping = mapping_from_dict(
+        {
+            **{k: dict(v) for k, v in BUILTIN_MAPPINGS["mhsds"].columns.items()},
+            "values": {"service": {"A14": "eip"}},
+        }
+    )
+    frame = waits.compute(
+        refs, cons, standard="eip_2w", start="2024-01", end="2024-01", mapping=mapping
+    )
     jan = frame.row(0, named=True)
     # R2 was rejected (it has a rejection date); R1 started treatment after 7 days
-    assert (jan["service"], jan["received_count"], jan["completed_count"], jan["completed_median_days"]) == ("eip", 1, 1, 7)
+    assert (
+        jan["service"],
+        jan["received_count"],
+        jan["completed_count"],
+        jan["completed_median_days"],
+    ) == ("eip", 1, 1, 7)
     assert jan["completed_within_threshold"] == 1
 
 
@@ -127,12 +156,36 @@ def test_mapping_file_and_errors(tmp_path: Path) -> None:
 
 def test_suppression_rules() -> None:
     # under 5 -> '*'; otherwise nearest 5 (12 -> 10, 13 -> 15, 5 -> 5, 0 -> '*')
-    assert [suppress_count(v) for v in (0, 4, 5, 7, 12, 13, 1234)] == ["*", "*", "5", "5", "10", "15", "1235"]
+    assert [suppress_count(v) for v in (0, 4, 5, 7, 12, 13, 1234)] == [
+        "*",
+        "*",
+        "5",
+        "5",
+        "10",
+        "15",
+        "1235",
+    ]
     assert suppress_count(7, "under_five") == "7" and suppress_count(3, "none") == "3"
-    frame = pl.DataFrame({"open_count": [3, 12], "open_median_days": [10, 40], "open_within_threshold_pct": [33.333, 58.333],
-                          "open_over_52w": [0, 6]})
+    frame = pl.DataFrame(
+        {
+            "open_count": [3, 12],
+            "open_median_days": [10, 40],
+            "open_within_threshold_pct": [33.333, 58.333],
+            "open_over_52w": [0, 6],
+        }
+    )
     shown = suppress_frame(frame)
     assert shown.to_dicts() == [
-        {"open_count": "*", "open_median_days": "*", "open_within_threshold_pct": "*", "open_over_52w": "*"},
-        {"open_count": "10", "open_median_days": "40", "open_within_threshold_pct": "58.3", "open_over_52w": "5"},
+        {
+            "open_count": "*",
+            "open_median_days": "*",
+            "open_within_threshold_pct": "*",
+            "open_over_52w": "*",
+        },
+        {
+            "open_count": "10",
+            "open_median_days": "40",
+            "open_within_threshold_pct": "58.3",
+            "open_over_52w": "5",
+        },
     ]

@@ -13,16 +13,33 @@ from trustboard import waits
 def referrals_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     """A canonical referrals frame from a few dicts (missing keys take neutral values)."""
     defaults = {
-        "person_id": None, "service": "cmh_adult", "team": "t1", "priority": "routine",
-        "closed_date": None, "closure_reason": None, "rejected": False, "age_band": "26-64",
-        "sex": "F", "ethnic_group": "White", "imd_quintile": "3",
+        "person_id": None,
+        "service": "cmh_adult",
+        "team": "t1",
+        "priority": "routine",
+        "closed_date": None,
+        "closure_reason": None,
+        "rejected": False,
+        "age_band": "26-64",
+        "sex": "F",
+        "ethnic_group": "White",
+        "imd_quintile": "3",
     }
     full = [{**defaults, **r} for r in rows]
     schema = {
-        "referral_id": pl.Int64, "person_id": pl.Int64, "service": pl.String, "team": pl.String,
-        "priority": pl.String, "received_date": pl.Date, "closed_date": pl.Date,
-        "closure_reason": pl.String, "rejected": pl.Boolean, "age_band": pl.String, "sex": pl.String,
-        "ethnic_group": pl.String, "imd_quintile": pl.String,
+        "referral_id": pl.Int64,
+        "person_id": pl.Int64,
+        "service": pl.String,
+        "team": pl.String,
+        "priority": pl.String,
+        "received_date": pl.Date,
+        "closed_date": pl.Date,
+        "closure_reason": pl.String,
+        "rejected": pl.Boolean,
+        "age_band": pl.String,
+        "sex": pl.String,
+        "ethnic_group": pl.String,
+        "imd_quintile": pl.String,
     }
     return pl.DataFrame(full, schema=schema)
 
@@ -31,16 +48,30 @@ def contacts_frame(rows: list[tuple[int, date, str, str, str]]) -> pl.DataFrame:
     """Contacts from (referral_id, date, attendance code, mechanism, activity type) tuples."""
     return pl.DataFrame(
         rows,
-        schema={"referral_id": pl.Int64, "contact_date": pl.Date, "attendance_code": pl.String,
-                "mechanism": pl.String, "activity_type": pl.String},
+        schema={
+            "referral_id": pl.Int64,
+            "contact_date": pl.Date,
+            "attendance_code": pl.String,
+            "mechanism": pl.String,
+            "activity_type": pl.String,
+        },
         orient="row",
     )
 
 
-def run(refs: pl.DataFrame, cons: pl.DataFrame, standard: Any, start: str, end: str,
-        options: dict[str, Any], **kwargs: Any) -> waits.WaitsResult:
+def run(
+    refs: pl.DataFrame,
+    cons: pl.DataFrame,
+    standard: Any,
+    start: str,
+    end: str,
+    options: dict[str, Any],
+    **kwargs: Any,
+) -> waits.WaitsResult:
     """Compute one standard and return its result."""
-    results = waits.compute_results(refs, cons, standards=[standard], start=start, end=end, **options, **kwargs)
+    results = waits.compute_results(
+        refs, cons, standards=[standard], start=start, end=end, **options, **kwargs
+    )
     return next(iter(results.values()))
 
 

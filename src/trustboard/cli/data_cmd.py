@@ -26,11 +26,23 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DatabaseOption = typer.Option(
-    None, "--database", "-d", envvar="TRUSTBOARD_DATABASE_URL", show_envvar=True,
-    help="Store URL: sqlite:///file.db, a file path, or postgresql://user@host/db.")
-ActorOption = typer.Option(None, "--actor", envvar="TRUSTBOARD_ACTOR", show_envvar=True,
-                           help="Who is making the change (for the audit log).")
-ReportOption = typer.Option(None, "--report", help="Write the problems found to this .csv or .json file.")
+    None,
+    "--database",
+    "-d",
+    envvar="TRUSTBOARD_DATABASE_URL",
+    show_envvar=True,
+    help="Store URL: sqlite:///file.db, a file path, or postgresql://user@host/db.",
+)
+ActorOption = typer.Option(
+    None,
+    "--actor",
+    envvar="TRUSTBOARD_ACTOR",
+    show_envvar=True,
+    help="Who is making the change (for the audit log).",
+)
+ReportOption = typer.Option(
+    None, "--report", help="Write the problems found to this .csv or .json file."
+)
 
 
 def _day(text: str | None, name: str) -> date | None:
@@ -39,8 +51,11 @@ def _day(text: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise OptionsError(f"{name} '{text}' is not a date", code="TB-OPTIONS-DATE",
-                           hint="write it as YYYY-MM-DD, e.g. 2025-04-30") from None
+        raise OptionsError(
+            f"{name} '{text}' is not a date",
+            code="TB-OPTIONS-DATE",
+            hint="write it as YYYY-MM-DD, e.g. 2025-04-30",
+        ) from None
 
 
 def _problem_table(problems: Sequence[Problem]) -> Table:
@@ -49,9 +64,16 @@ def _problem_table(problems: Sequence[Problem]) -> Table:
     for column in ("file", "sheet", "row", "column", "value", "message", "expected"):
         table.add_column(column, overflow="fold")
     for p in problems:
-        table.add_row(p.code, p.file or "", p.sheet or "", "" if p.row is None else str(p.row),
-                      p.column or "", "" if p.value is None else str(p.value), p.message,
-                      p.expected or "")
+        table.add_row(
+            p.code,
+            p.file or "",
+            p.sheet or "",
+            "" if p.row is None else str(p.row),
+            p.column or "",
+            "" if p.value is None else str(p.value),
+            p.message,
+            p.expected or "",
+        )
     return table
 
 
@@ -60,11 +82,11 @@ def _show_problems(error: DataValidationError) -> None:
 
 
 def _counts(summary: Any) -> str:
-    return (f"{summary.inserted:,} new, {summary.revised:,} revised, "
-            f"{summary.unchanged:,} unchanged")
+    return f"{summary.inserted:,} new, {summary.revised:,} revised, {summary.unchanged:,} unchanged"
 
 
 # -- init ---------------------------------------------------------------------------------------
+
 
 def init(database: str | None = DatabaseOption, actor: str | None = ActorOption) -> None:
     """Create the store (trustboard.db here by default), or upgrade it to the newest schema."""
@@ -74,23 +96,27 @@ def init(database: str | None = DatabaseOption, actor: str | None = ActorOption)
     if result.created:
         out.print(f"created the store at {result.url} (schema {result.schema_after})")
     elif result.schema_before != result.schema_after:
-        out.print(f"upgraded the store at {result.url} from schema {result.schema_before} "
-                  f"to {result.schema_after}")
+        out.print(
+            f"upgraded the store at {result.url} from schema {result.schema_before} "
+            f"to {result.schema_after}"
+        )
     else:
         out.print(f"the store at {result.url} is up to date (schema {result.schema_after})")
 
 
 # -- catalogue ----------------------------------------------------------------------------------
 
-catalogue_app = typer.Typer(help="Load, show and compare the metric catalogue.",
-                            no_args_is_help=True)
+catalogue_app = typer.Typer(
+    help="Load, show and compare the metric catalogue.", no_args_is_help=True
+)
 
 
 @catalogue_app.command("load")
 def catalogue_load(
     folder: Path = typer.Argument(..., help="Config folder with metrics, org_units and forums."),
-    effective: str | None = typer.Option(None, "--effective",
-                                         help="Date changed definitions take effect (default today)."),
+    effective: str | None = typer.Option(
+        None, "--effective", help="Date changed definitions take effect (default today)."
+    ),
     database: str | None = DatabaseOption,
     actor: str | None = ActorOption,
 ) -> None:
@@ -98,18 +124,24 @@ def catalogue_load(
     from trustboard.services.catalogue import load_catalogue
 
     try:
-        summary = load_catalogue(folder, database=database, actor=actor,
-                                 effective=_day(effective, "--effective"))
+        summary = load_catalogue(
+            folder, database=database, actor=actor, effective=_day(effective, "--effective")
+        )
     except DataValidationError as error:
         _show_problems(error)
         raise
     version = summary.version
     state = "new version" if summary.new_version else "unchanged"
     out.print(f"catalogue version {version.seq} ({state}; hash {version.content_hash[:12]})")
-    out.print(f"metrics: {len(summary.added)} added, {len(summary.changed)} changed, "
-              f"{len(summary.unchanged)} unchanged, {len(summary.retired)} retired")
-    for label, ids in (("added", summary.added), ("changed", summary.changed),
-                       ("retired", summary.retired)):
+    out.print(
+        f"metrics: {len(summary.added)} added, {len(summary.changed)} changed, "
+        f"{len(summary.unchanged)} unchanged, {len(summary.retired)} retired"
+    )
+    for label, ids in (
+        ("added", summary.added),
+        ("changed", summary.changed),
+        ("retired", summary.retired),
+    ):
         if ids:
             out.print(f"  {label}: {', '.join(ids)}")
 
@@ -117,7 +149,9 @@ def catalogue_load(
 @catalogue_app.command("show")
 def catalogue_show(
     metric: str | None = typer.Option(None, "--metric", help="Show one metric and its versions."),
-    as_of: str | None = typer.Option(None, "--as-of", help="The definitions in force on this date."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="The definitions in force on this date."
+    ),
     database: str | None = DatabaseOption,
 ) -> None:
     """List the stored catalogue: version, metrics, org units and forums."""
@@ -127,32 +161,55 @@ def catalogue_show(
     if view.version is None:
         out.print("no catalogue loaded yet: trustboard catalogue load CONFIG_FOLDER")
         return
-    out.print(f"catalogue version {view.version.seq} (hash {view.version.content_hash[:12]}, "
-              f"loaded {view.version.loaded_at:%Y-%m-%d %H:%M} UTC by {view.version.actor})")
+    out.print(
+        f"catalogue version {view.version.seq} (hash {view.version.content_hash[:12]}, "
+        f"loaded {view.version.loaded_at:%Y-%m-%d %H:%M} UTC by {view.version.actor})"
+    )
     table = Table(title=f"{len(view.metrics)} metric(s)", title_justify="left")
-    for column in ("id", "name", "domain", "unit", "polarity", "chart", "frequency", "version",
-                   "effective from"):
+    for column in (
+        "id",
+        "name",
+        "domain",
+        "unit",
+        "polarity",
+        "chart",
+        "frequency",
+        "version",
+        "effective from",
+    ):
         table.add_column(column)
     for m in view.metrics:
         current = view.current_version_of(m.id)
-        table.add_row(m.id, m.name, m.domain.value, m.unit.value, m.polarity.value,
-                      m.chart_type.value, m.frequency.value,
-                      str(current.version) if current else "",
-                      str(m.effective_from or ""))
+        table.add_row(
+            m.id,
+            m.name,
+            m.domain.value,
+            m.unit.value,
+            m.polarity.value,
+            m.chart_type.value,
+            m.frequency.value,
+            str(current.version) if current else "",
+            str(m.effective_from or ""),
+        )
     out.print(table)
     if metric is not None:
         versions = Table(title=f"versions of {metric}", title_justify="left")
         for column in ("version", "effective from", "recorded", "catalogue", "note"):
             versions.add_column(column)
         for v in view.versions.get(metric, []):
-            versions.add_row(str(v.version), str(v.effective_from),
-                             f"{v.recorded_at:%Y-%m-%d %H:%M}", str(v.catalogue_seq or ""),
-                             v.change_note or "")
+            versions.add_row(
+                str(v.version),
+                str(v.effective_from),
+                f"{v.recorded_at:%Y-%m-%d %H:%M}",
+                str(v.catalogue_seq or ""),
+                v.change_note or "",
+            )
         out.print(versions)
         return
-    out.print(f"org units: {len(view.org_units)}; forums: "
-              + ", ".join(f"{f.name} ({len(view.agendas.get(f.id, ()))} metrics)"
-                          for f in view.forums))
+    out.print(
+        f"org units: {len(view.org_units)}; forums: "
+        + ", ".join(f"{f.name} ({len(view.agendas.get(f.id, ()))} metrics)" for f in view.forums)
+    )
 
 
 @catalogue_app.command("diff")
@@ -171,10 +228,14 @@ def catalogue_diff(
     if diff.is_empty:
         out.print("no differences: the folder says what the store holds")
         return
-    for label, ids in (("metrics added", diff.added), ("metrics removed", diff.removed),
-                       ("org units added", diff.org_units_added),
-                       ("org units removed", diff.org_units_removed),
-                       ("forums added", diff.forums_added), ("forums removed", diff.forums_removed)):
+    for label, ids in (
+        ("metrics added", diff.added),
+        ("metrics removed", diff.removed),
+        ("org units added", diff.org_units_added),
+        ("org units removed", diff.org_units_removed),
+        ("forums added", diff.forums_added),
+        ("forums removed", diff.forums_removed),
+    ):
         if ids:
             out.print(f"{label}: {', '.join(ids)}")
     for change in diff.changed:
@@ -185,15 +246,18 @@ def catalogue_diff(
 
 # -- import -------------------------------------------------------------------------------------
 
-import_app = typer.Typer(help="Import values, commentary and targets (all or nothing).",
-                         no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import values, commentary and targets (all or nothing).", no_args_is_help=True
+)
 
 
 @import_app.command("values")
 def import_values_cmd(
     files: list[Path] = typer.Argument(..., help="CSV, Excel or Parquet files (long or wide)."),
     report: Path | None = ReportOption,
-    today: str | None = typer.Option(None, "--today", help="Import date for the future-period check."),
+    today: str | None = typer.Option(
+        None, "--today", help="Import date for the future-period check."
+    ),
     database: str | None = DatabaseOption,
     actor: str | None = ActorOption,
 ) -> None:
@@ -201,8 +265,9 @@ def import_values_cmd(
     from trustboard.services.imports import import_values
 
     try:
-        outcome = import_values(files, database=database, actor=actor,
-                                today=_day(today, "--today"), report=report)
+        outcome = import_values(
+            files, database=database, actor=actor, today=_day(today, "--today"), report=report
+        )
     except DataValidationError as error:
         _show_problems(error)
         raise
@@ -226,16 +291,19 @@ def import_commentary_cmd(
         raise
     out.print(f"commentary: {_counts(outcome.summary)}")
     if outcome.actions is not None:
-        out.print(f"actions: {outcome.actions.inserted:,} new, {outcome.actions.revised:,} "
-                  f"updated, {outcome.actions.unchanged:,} unchanged")
+        out.print(
+            f"actions: {outcome.actions.inserted:,} new, {outcome.actions.revised:,} "
+            f"updated, {outcome.actions.unchanged:,} unchanged"
+        )
 
 
 @import_app.command("targets")
 def import_targets_cmd(
     files: list[Path] = typer.Argument(..., help="Target files (CSV, Excel or YAML)."),
     report: Path | None = ReportOption,
-    effective: str | None = typer.Option(None, "--effective",
-                                         help="Date the new definition versions take effect."),
+    effective: str | None = typer.Option(
+        None, "--effective", help="Date the new definition versions take effect."
+    ),
     database: str | None = DatabaseOption,
     actor: str | None = ActorOption,
 ) -> None:
@@ -243,20 +311,28 @@ def import_targets_cmd(
     from trustboard.services.imports import import_targets
 
     try:
-        outcome = import_targets(files, database=database, actor=actor, report=report,
-                                 effective=_day(effective, "--effective"))
+        outcome = import_targets(
+            files,
+            database=database,
+            actor=actor,
+            report=report,
+            effective=_day(effective, "--effective"),
+        )
     except DataValidationError as error:
         _show_problems(error)
         raise
     changed = outcome.metrics_changed
-    out.print(f"targets: {len(changed)} metric(s) given a new version"
-              + (f" ({', '.join(changed)})" if changed else "")
-              + f", {outcome.summary.unchanged} unchanged")
+    out.print(
+        f"targets: {len(changed)} metric(s) given a new version"
+        + (f" ({', '.join(changed)})" if changed else "")
+        + f", {outcome.summary.unchanged} unchanged"
+    )
     if outcome.catalogue is not None:
         out.print(f"catalogue version {outcome.catalogue.seq}")
 
 
 # -- status, export, spc refresh ----------------------------------------------------------------
+
 
 def status(
     today: str | None = typer.Option(None, "--today", help="Judge lateness on this date."),
@@ -266,35 +342,50 @@ def status(
     from trustboard.services.status import store_status
 
     report = store_status(database=database, today=_day(today, "--today"))
-    version = (f"catalogue version {report.catalogue.seq}" if report.catalogue
-               else "no catalogue loaded")
+    version = (
+        f"catalogue version {report.catalogue.seq}" if report.catalogue else "no catalogue loaded"
+    )
     out.print(f"store {report.url} (schema {report.schema}); {version}")
     c = report.counts
-    out.print(f"{c['metrics']} metrics, {c['org_units']} org units, {c['forums']} forums; "
-              f"{c['values_current']:,} values ({c['values_revised']:,} earlier revisions) "
-              f"from {c['imports']} import(s); {c['commentary']} commentary, "
-              f"{c['actions']} actions, {c['spc_runs']} SPC run(s)")
+    out.print(
+        f"{c['metrics']} metrics, {c['org_units']} org units, {c['forums']} forums; "
+        f"{c['values_current']:,} values ({c['values_revised']:,} earlier revisions) "
+        f"from {c['imports']} import(s); {c['commentary']} commentary, "
+        f"{c['actions']} actions, {c['spc_runs']} SPC run(s)"
+    )
     if report.last_import is not None:
         last = report.last_import
-        out.print(f"last import: {last.kind} #{last.id} at {last.started_at:%Y-%m-%d %H:%M} UTC "
-                  f"by {last.actor} ({last.inserted:,} new, {last.revised:,} revised)")
+        out.print(
+            f"last import: {last.kind} #{last.id} at {last.started_at:%Y-%m-%d %H:%M} UTC "
+            f"by {last.actor} ({last.inserted:,} new, {last.revised:,} revised)"
+        )
     table = Table(title=f"data by metric on {report.today}", title_justify="left")
     for column in ("metric", "frequency", "latest", "units", "provisional", "next due", "state"):
         table.add_column(column)
     for m in report.metrics:
         state = f"late by {m.days_late} days" if m.state == "late" else m.state
-        table.add_row(m.metric_id, m.frequency, m.latest_period or "-", str(m.units_reporting),
-                      str(m.provisional),
-                      f"{m.next_period} by {m.next_due}" if m.next_due else "-", state)
+        table.add_row(
+            m.metric_id,
+            m.frequency,
+            m.latest_period or "-",
+            str(m.units_reporting),
+            str(m.provisional),
+            f"{m.next_period} by {m.next_due}" if m.next_due else "-",
+            state,
+        )
     out.print(table)
     if report.late:
-        out.print(f"{len(report.late)} metric(s) late or missing: "
-                  + ", ".join(m.metric_id for m in report.late))
+        out.print(
+            f"{len(report.late)} metric(s) late or missing: "
+            + ", ".join(m.metric_id for m in report.late)
+        )
 
 
 def export(
     period: str = typer.Option(..., "--period", help="Period to export, e.g. 2025-03."),
-    output: Path = typer.Option(..., "--output", "-o", help="File to write: .csv, .parquet or .xlsx."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="File to write: .csv, .parquet or .xlsx."
+    ),
     database: str | None = DatabaseOption,
 ) -> None:
     """Export one period's values at every level, with the latest SPC results."""
@@ -306,7 +397,9 @@ def export(
 
 
 def spc_refresh(
-    metric: list[str] | None = typer.Option(None, "--metric", help="Only these metrics (repeatable)."),
+    metric: list[str] | None = typer.Option(
+        None, "--metric", help="Only these metrics (repeatable)."
+    ),
     database: str | None = DatabaseOption,
     actor: str | None = ActorOption,
 ) -> None:
@@ -314,15 +407,19 @@ def spc_refresh(
     from trustboard.services.refresh import refresh_spc
 
     result = refresh_spc(database=database, actor=actor, metric_ids=metric or None)
-    out.print(f"SPC run {result.run_id}: {result.series:,} series, {result.points:,} points in "
-              f"{result.groups} option group(s), {result.seconds:.1f} s")
+    out.print(
+        f"SPC run {result.run_id}: {result.series:,} series, {result.points:,} points in "
+        f"{result.groups} option group(s), {result.seconds:.1f} s"
+    )
     if result.not_rolled_up:
         out.print("not rolled up (values cannot be summed): " + ", ".join(result.not_rolled_up))
     if result.no_values:
         out.print("no values yet: " + ", ".join(result.no_values))
     if result.rows_without_counts:
-        out.print(f"{result.rows_without_counts:,} value(s) left out: their chart needs a "
-                  "numerator and a denominator")
+        out.print(
+            f"{result.rows_without_counts:,} value(s) left out: their chart needs a "
+            "numerator and a denominator"
+        )
 
 
 def _spc_group(app: typer.Typer) -> typer.Typer:

@@ -12,23 +12,36 @@ _DEFAULT_OUTPUT = Path("out/demo")
 
 
 def demo(
-    output: Path = typer.Option(_DEFAULT_OUTPUT, "-o", "--output",
-                                help="Folder for the store, the packs and the HTML/PDF files."),
-    seed: int | None = typer.Option(None, "--seed",
-                                    help="Seed of the synthetic data (default: 20250331)."),
+    output: Path = typer.Option(
+        _DEFAULT_OUTPUT,
+        "-o",
+        "--output",
+        help="Folder for the store, the packs and the HTML/PDF files.",
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed of the synthetic data (default: 20250331)."
+    ),
     database: str | None = typer.Option(
-        None, "--database",
+        None,
+        "--database",
         help="Store URL (PostgreSQL or SQLite) to load the demo into; default: a fresh SQLite "
-             "file in the output folder."),
+        "file in the output folder.",
+    ),
     forum: list[str] = typer.Option(
-        ["BOARD"], "--forum",
-        help="Forum whose pack to build (repeatable): EMT, FPC, QC, PC, ARC, BOARD, BOARD-PRIVATE."),
+        ["BOARD"],
+        "--forum",
+        help="Forum whose pack to build (repeatable): EMT, FPC, QC, PC, ARC, BOARD, BOARD-PRIVATE.",
+    ),
     all_forums: bool = typer.Option(False, "--all-forums", help="Build every forum's pack."),
-    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write the PDF (needs the pdf extra)."),
+    pdf: bool = typer.Option(
+        True, "--pdf/--no-pdf", help="Also write the PDF (needs the pdf extra)."
+    ),
     write_config: Path | None = typer.Option(
-        None, "--write-config",
+        None,
+        "--write-config",
         help="Only write the demo catalogue as a config folder (metrics.yaml, org_units.yaml, "
-             "forums.yaml, paper.yaml) into this folder, and stop."),
+        "forums.yaml, paper.yaml) into this folder, and stop.",
+    ),
 ) -> None:
     """Build the synthetic demo trust, load it into a store and write its board pack."""
     from trustboard.demo import DEFAULT_SEED, FORUM_IDS
@@ -42,11 +55,19 @@ def demo(
         typer.echo(f"load it with: trustboard catalogue load {write_config}")
         return
     forums = list(FORUM_IDS) if all_forums else forum
-    result = run_demo(output, seed=DEFAULT_SEED if seed is None else seed, database=database,
-                      forums=forums, pdf=pdf, progress=lambda line: typer.echo(f"  {line}"))
-    typer.echo(f"Demo trust built in {result.seconds:.0f} s (seed {result.seed}, latest month "
-               f"{result.latest}, synthetic data): {result.metrics} metrics, {result.values:,} "
-               f"values, {result.commentary} commentaries, {result.actions} open or recent actions.")
+    result = run_demo(
+        output,
+        seed=DEFAULT_SEED if seed is None else seed,
+        database=database,
+        forums=forums,
+        pdf=pdf,
+        progress=lambda line: typer.echo(f"  {line}"),
+    )
+    typer.echo(
+        f"Demo trust built in {result.seconds:.0f} s (seed {result.seed}, latest month "
+        f"{result.latest}, synthetic data): {result.metrics} metrics, {result.values:,} "
+        f"values, {result.commentary} commentaries, {result.actions} open or recent actions."
+    )
     typer.echo(f"Store: {result.database}")
     for path in result.html:
         typer.echo(f"HTML:  {path}")

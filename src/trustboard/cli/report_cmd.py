@@ -23,14 +23,35 @@ def _read_baf(path: Path | None) -> str | None:
 def report(
     period: str = typer.Option(..., "--period", help="Reporting period, e.g. 2025-03."),
     forum: str = typer.Option("board", "--forum", help="Forum id (as in the store's forums)."),
-    output: Path = typer.Option(Path("out/pack"), "-o", "--output", help="Folder to write the pack into."),
-    paper: Path | None = typer.Option(None, "--paper", help="Paper configuration (YAML) with the cover-sheet fields."),
-    database: str | None = typer.Option(None, "--database", "-d", help="Store URL or SQLite file (default: $TRUSTBOARD_DATABASE_URL or trustboard.db)."),
-    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write the PDF (needs the pdf extra)."),
-    synthetic: bool = typer.Option(False, "--synthetic", help="Label every page as synthetic data."),
-    baf: Path | None = typer.Option(None, "--baf", help="Pre-rendered BAF summary (HTML fragment) to include."),
-    as_published: bool = typer.Option(False, "--as-published", help="Re-render the published pack (values as at its publication) into the output folder."),
-    published_root: Path | None = typer.Option(None, "--published-root", help="Folder holding published/ (default: the output folder)."),
+    output: Path = typer.Option(
+        Path("out/pack"), "-o", "--output", help="Folder to write the pack into."
+    ),
+    paper: Path | None = typer.Option(
+        None, "--paper", help="Paper configuration (YAML) with the cover-sheet fields."
+    ),
+    database: str | None = typer.Option(
+        None,
+        "--database",
+        "-d",
+        help="Store URL or SQLite file (default: $TRUSTBOARD_DATABASE_URL or trustboard.db).",
+    ),
+    pdf: bool = typer.Option(
+        True, "--pdf/--no-pdf", help="Also write the PDF (needs the pdf extra)."
+    ),
+    synthetic: bool = typer.Option(
+        False, "--synthetic", help="Label every page as synthetic data."
+    ),
+    baf: Path | None = typer.Option(
+        None, "--baf", help="Pre-rendered BAF summary (HTML fragment) to include."
+    ),
+    as_published: bool = typer.Option(
+        False,
+        "--as-published",
+        help="Re-render the published pack (values as at its publication) into the output folder.",
+    ),
+    published_root: Path | None = typer.Option(
+        None, "--published-root", help="Folder holding published/ (default: the output folder)."
+    ),
 ) -> None:
     """Build the board pack (HTML and PDF) for one forum and period."""
     from trustboard.services._store import store_session
@@ -42,15 +63,31 @@ def report(
     with store_session(database) as store:
         if as_published:
             model, _html, _values, manifest = render_as_published(
-                store, forum, when, published_root or output, baf_html=baf_html)
-            result = write_pack(model, output, pdf=pdf, stem=f"{forum}-{when.label().replace(' ', '-')}-as-published")
+                store, forum, when, published_root or output, baf_html=baf_html
+            )
+            result = write_pack(
+                model,
+                output,
+                pdf=pdf,
+                stem=f"{forum}-{when.label().replace(' ', '-')}-as-published",
+            )
             typer.echo(f"re-rendered the pack published {manifest['published_at']}")
         else:
-            result = build_pack(store, forum, when, output, config=paper, pdf=pdf,
-                                synthetic=synthetic, baf_html=baf_html)
+            result = build_pack(
+                store,
+                forum,
+                when,
+                output,
+                config=paper,
+                pdf=pdf,
+                synthetic=synthetic,
+                baf_html=baf_html,
+            )
     model = result.model
-    typer.echo(f"{model.forum.name}, {when.display()}: {len(model.sections)} metrics, "
-               f"{len(model.exceptions)} exception report(s)")
+    typer.echo(
+        f"{model.forum.name}, {when.display()}: {len(model.sections)} metrics, "
+        f"{len(model.exceptions)} exception report(s)"
+    )
     typer.echo(f"HTML: {result.html_path}")
     if result.pdf_path:
         typer.echo(f"PDF:  {result.pdf_path}")
@@ -59,13 +96,27 @@ def report(
 def publish(
     period: str = typer.Option(..., "--period", help="Reporting period, e.g. 2025-03."),
     forum: str = typer.Option("board", "--forum", help="Forum id (as in the store's forums)."),
-    output: Path = typer.Option(Path("out/pack"), "-o", "--output", help="Folder that holds published/."),
-    paper: Path | None = typer.Option(None, "--paper", help="Paper configuration (YAML); mandatory cover-sheet fields must be filled."),
+    output: Path = typer.Option(
+        Path("out/pack"), "-o", "--output", help="Folder that holds published/."
+    ),
+    paper: Path | None = typer.Option(
+        None,
+        "--paper",
+        help="Paper configuration (YAML); mandatory cover-sheet fields must be filled.",
+    ),
     database: str | None = typer.Option(None, "--database", "-d", help="Store URL or SQLite file."),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also freeze the PDF."),
-    synthetic: bool = typer.Option(False, "--synthetic", help="Label every page as synthetic data."),
-    baf: Path | None = typer.Option(None, "--baf", help="Pre-rendered BAF summary (HTML fragment) to include."),
-    verify: bool = typer.Option(False, "--verify", help="Re-render the published pack and check it reproduces byte for byte."),
+    synthetic: bool = typer.Option(
+        False, "--synthetic", help="Label every page as synthetic data."
+    ),
+    baf: Path | None = typer.Option(
+        None, "--baf", help="Pre-rendered BAF summary (HTML fragment) to include."
+    ),
+    verify: bool = typer.Option(
+        False,
+        "--verify",
+        help="Re-render the published pack and check it reproduces byte for byte.",
+    ),
 ) -> None:
     """Freeze a forum's pack for a period (HTML, PDF and a manifest), or verify a frozen one."""
     from trustboard.services._store import store_session
@@ -82,11 +133,21 @@ def publish(
                     + "; ".join(outcome.problems()),
                     code="TB-PUBLISH-VERIFY",
                 )
-            typer.echo(f"verified: the {forum} pack for {when.label()} reproduces byte for byte "
-                       f"(HTML sha256 {outcome.html_sha256})")
+            typer.echo(
+                f"verified: the {forum} pack for {when.label()} reproduces byte for byte "
+                f"(HTML sha256 {outcome.html_sha256})"
+            )
             return
-        done = publish_pack(store, forum, when, output, config=paper, pdf=pdf,
-                            synthetic=synthetic, baf_html=baf_html)
+        done = publish_pack(
+            store,
+            forum,
+            when,
+            output,
+            config=paper,
+            pdf=pdf,
+            synthetic=synthetic,
+            baf_html=baf_html,
+        )
     typer.echo(f"published {done.folder}")
     for name, digest in done.manifest["files"].items():
         typer.echo(f"  {name}  sha256 {digest}")

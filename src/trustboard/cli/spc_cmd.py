@@ -57,8 +57,15 @@ def _parse_dates(text: str | None) -> list[date]:
         try:
             dates.append(date.fromisoformat(part))
         except ValueError:
-            problems.append(Problem("TB-SPC-OPTION", "rebase date is not a date", column="--rebase",
-                                    value=part, expected="YYYY-MM-DD"))
+            problems.append(
+                Problem(
+                    "TB-SPC-OPTION",
+                    "rebase date is not a date",
+                    column="--rebase",
+                    value=part,
+                    expected="YYYY-MM-DD",
+                )
+            )
     if problems:
         raise OptionsError("--rebase has dates that cannot be read", problems=problems)
     return dates
@@ -77,24 +84,46 @@ def _target(text: str | None) -> tuple[float | None, str | None]:
 @spc_app.command("run")
 def run_command(
     input_path: Path = typer.Argument(..., metavar="INPUT", help="CSV, Parquet or Excel table."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="Points out: .csv, .parquet, .json or .xlsx."),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Points out: .csv, .parquet, .json or .xlsx."
+    ),
     date_column: str = typer.Option("date", "--date", help="Date column."),
     value: str | None = typer.Option(None, "--value", help="Value column (xmr, mr, c, g, t)."),
-    numerator: str | None = typer.Option(None, "--numerator", help="Numerator column (p, u, pp, up; xmr of a ratio)."),
+    numerator: str | None = typer.Option(
+        None, "--numerator", help="Numerator column (p, u, pp, up; xmr of a ratio)."
+    ),
     denominator: str | None = typer.Option(None, "--denominator", help="Denominator column."),
     by: str | None = typer.Option(None, "--by", help="Series column(s), comma-separated."),
-    sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet to read (default: the first)."),
-    improvement: str = typer.Option("increase", "--improvement", help="increase, decrease or neutral."),
-    target: str | None = typer.Option(None, "--target", help="A number, or the name of a target column."),
-    rebase: str | None = typer.Option(None, "--rebase", help="Rebase dates, comma-separated (YYYY-MM-DD)."),
-    rebase_column: str | None = typer.Option(None, "--rebase-column", help="0/1 column marking rebase points."),
-    fix_after: int | None = typer.Option(None, "--fix-after", help="Fix limits after this many points (>= 12)."),
+    sheet: str | None = typer.Option(
+        None, "--sheet", help="Excel sheet to read (default: the first)."
+    ),
+    improvement: str = typer.Option(
+        "increase", "--improvement", help="increase, decrease or neutral."
+    ),
+    target: str | None = typer.Option(
+        None, "--target", help="A number, or the name of a target column."
+    ),
+    rebase: str | None = typer.Option(
+        None, "--rebase", help="Rebase dates, comma-separated (YYYY-MM-DD)."
+    ),
+    rebase_column: str | None = typer.Option(
+        None, "--rebase-column", help="0/1 column marking rebase points."
+    ),
+    fix_after: int | None = typer.Option(
+        None, "--fix-after", help="Fix limits after this many points (>= 12)."
+    ),
     baseline: str | None = typer.Option(None, "--baseline", help="Baseline date range START,END."),
-    preset: str = typer.Option("ptd", "--preset", help="ptd (NHSRplotthedots) or mdc (Making Data Count)."),
+    preset: str = typer.Option(
+        "ptd", "--preset", help="ptd (NHSRplotthedots) or mdc (Making Data Count)."
+    ),
     chart: str = typer.Option("xmr", "--chart", help="xmr, mr, p, u, pp, up, c, g or t."),
     summary: Path | None = typer.Option(None, "--summary", help="Per-series summary out."),
-    charts: Path | None = typer.Option(None, "--charts", help="Folder for one SVG chart per series."),
-    unit: str = typer.Option("count", "--unit", help="Unit for chart labels: count, percent, days ..."),
+    charts: Path | None = typer.Option(
+        None, "--charts", help="Folder for one SVG chart per series."
+    ),
+    unit: str = typer.Option(
+        "count", "--unit", help="Unit for chart labels: count, percent, days ..."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Do not print the summary table."),
 ) -> None:
     """Compute SPC for every series in INPUT and write points, summary and charts."""
@@ -107,15 +136,33 @@ def run_command(
     if baseline:
         dates = _parse_dates(baseline)
         if len(dates) != 2:
-            raise OptionsError("--baseline needs two dates", problems=[Problem(
-                "TB-SPC-OPTION", "baseline is a start and an end date", column="--baseline",
-                value=baseline, expected="START,END")])
+            raise OptionsError(
+                "--baseline needs two dates",
+                problems=[
+                    Problem(
+                        "TB-SPC-OPTION",
+                        "baseline is a start and an end date",
+                        column="--baseline",
+                        value=baseline,
+                        expected="START,END",
+                    )
+                ],
+            )
         options["baseline"] = (dates[0], dates[1])
     if output is None and summary is None and charts is None:
-        raise OptionsError("nothing to write", hint="give -o OUTPUT, --summary FILE or --charts DIR")
+        raise OptionsError(
+            "nothing to write", hint="give -o OUTPUT, --summary FILE or --charts DIR"
+        )
 
-    with Progress(TextColumn("charts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True, disable=quiet) as bar:
+    with Progress(
+        TextColumn("charts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=quiet,
+    ) as bar:
         task = bar.add_task("charts", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -149,8 +196,15 @@ def run_command(
         console.print(f"charts: {len(run.charts)} SVG file(s) in {run.charts[0].parent}")
 
 
-_ICON_ORDER = {"concern_high": 0, "concern_low": 0, "improvement_high": 1, "improvement_low": 1,
-               "neutral_high": 2, "neutral_low": 2, "common_cause": 3}
+_ICON_ORDER = {
+    "concern_high": 0,
+    "concern_low": 0,
+    "improvement_high": 1,
+    "improvement_low": 1,
+    "neutral_high": 2,
+    "neutral_low": 2,
+    "common_cause": 3,
+}
 
 
 def _fmt(value: object) -> str:
@@ -170,11 +224,16 @@ def _print_summary(summary: pl.DataFrame, by: list[str], unit: str, limit: int =
     ordered = summary.with_columns(
         pl.col("variation_icon").replace_strict(_ICON_ORDER, default=4).alias("_order")
     ).sort(["_order", *by])
-    table = Table(title=f"SPC summary: {summary.height} series (special cause first)", show_lines=False)
+    table = Table(
+        title=f"SPC summary: {summary.height} series (special cause first)", show_lines=False
+    )
     table.add_column("series")
     for name in ("latest", "n", "value", "mean", "process limits", "variation", "assurance"):
-        table.add_column(name, justify="right" if name in ("n", "value", "mean") else "left",
-                         no_wrap=name in ("latest", "process limits"))
+        table.add_column(
+            name,
+            justify="right" if name in ("n", "value", "mean") else "left",
+            no_wrap=name in ("latest", "process limits"),
+        )
 
     def figure(value: float | None) -> str:
         return format_value(value, unit, with_unit=False)
@@ -185,12 +244,24 @@ def _print_summary(summary: pl.DataFrame, by: list[str], unit: str, limit: int =
     for row in ordered.head(limit).iter_rows(named=True):
         key = " ".join(_fmt(row[name]) for name in by) or "(all)"
         limits = f"{figure(row['lpl'])} to {figure(row['upl'])}" if row["lpl"] is not None else ""
-        latest = row["date"].strftime("%Y-%m") if isinstance(row["date"], date) else _fmt(row["date"])
-        table.add_row(key, latest, _fmt(row["n"]), figure(row["value"]), figure(row["mean"]),
-                      limits, words(row["variation_icon"]), words(row["assurance_icon"]))
+        latest = (
+            row["date"].strftime("%Y-%m") if isinstance(row["date"], date) else _fmt(row["date"])
+        )
+        table.add_row(
+            key,
+            latest,
+            _fmt(row["n"]),
+            figure(row["value"]),
+            figure(row["mean"]),
+            limits,
+            words(row["variation_icon"]),
+            words(row["assurance_icon"]),
+        )
     console.print(table)
     counts = summary.group_by("variation_icon").len().sort("variation_icon")
-    text = ", ".join(f"{words(r['variation_icon'])} {r['len']}" for r in counts.iter_rows(named=True))
+    text = ", ".join(
+        f"{words(r['variation_icon'])} {r['len']}" for r in counts.iter_rows(named=True)
+    )
     more = f"{summary.height - limit} more series not shown. " if summary.height > limit else ""
     console.print(f"{more}Variation icons: {text}")
 

@@ -11,7 +11,9 @@ from trustboard.errors import OptionsError
 
 __all__ = ["register"]
 
-waits_app = typer.Typer(help="Waiting times from patient-level referral data.", no_args_is_help=True)
+waits_app = typer.Typer(
+    help="Waiting times from patient-level referral data.", no_args_is_help=True
+)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -32,7 +34,9 @@ def compute_command(
     standard: list[str] | None = typer.Option(
         None, "--standard", "-s", help="Standard id (repeat or comma-separate); default: all."
     ),
-    standard_file: Path | None = typer.Option(None, "--standard-file", help="YAML file of your own standards."),
+    standard_file: Path | None = typer.Option(
+        None, "--standard-file", help="YAML file of your own standards."
+    ),
     by: list[str] | None = typer.Option(None, "--by", help="Breakdown columns (default: service)."),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
     mapping: str | None = typer.Option(
@@ -43,25 +47,49 @@ def compute_command(
     ),
     file_format: str = typer.Option("csv", "--format", help="csv or parquet."),
     suppress: str = typer.Option(
-        "none", "--suppress", help="Publication suppression: none, national (<5 -> *, round to 5), under_five."
+        "none",
+        "--suppress",
+        help="Publication suppression: none, national (<5 -> *, round to 5), under_five.",
     ),
-    provisional: bool = typer.Option(False, "--provisional", help="Mark metric values provisional."),
-    load: bool = typer.Option(False, "--load", help="Also load the metric values into the store (needs --metric-map)."),
-    database: str | None = typer.Option(None, "--database", "-d", envvar="TRUSTBOARD_DATABASE_URL",
-                                        help="Store URL or SQLite file (default ./trustboard.db)."),
-    actor: str | None = typer.Option(None, "--actor", envvar="TRUSTBOARD_ACTOR", help="Who is loading (audit log)."),
+    provisional: bool = typer.Option(
+        False, "--provisional", help="Mark metric values provisional."
+    ),
+    load: bool = typer.Option(
+        False, "--load", help="Also load the metric values into the store (needs --metric-map)."
+    ),
+    database: str | None = typer.Option(
+        None,
+        "--database",
+        "-d",
+        envvar="TRUSTBOARD_DATABASE_URL",
+        help="Store URL or SQLite file (default ./trustboard.db).",
+    ),
+    actor: str | None = typer.Option(
+        None, "--actor", envvar="TRUSTBOARD_ACTOR", help="Who is loading (audit log)."
+    ),
 ) -> None:
     """Compute waiting-time standards and write measures, removals and metric values."""
     from trustboard.services.waits import compute_waits, export_waits, load_waits_values
 
     if load and metric_map is None:
-        raise OptionsError("--load needs --metric-map", hint="the map says which catalogue metric each output feeds")
+        raise OptionsError(
+            "--load needs --metric-map",
+            hint="the map says which catalogue metric each output feeds",
+        )
 
     run = compute_waits(
-        referrals, contacts, start=start, end=end, events=events,
-        standards=_split(standard) or None, standard_file=standard_file,
-        by=_split(by) or ["service"], engine=engine, column_mapping=mapping,
-        metric_map=metric_map, provisional=provisional,
+        referrals,
+        contacts,
+        start=start,
+        end=end,
+        events=events,
+        standards=_split(standard) or None,
+        standard_file=standard_file,
+        by=_split(by) or ["service"],
+        engine=engine,
+        column_mapping=mapping,
+        metric_map=metric_map,
+        provisional=provisional,
     )
     written = export_waits(run, output, file_format=file_format, suppression=suppress)
     for standard_id, result in run.results.items():
@@ -72,8 +100,10 @@ def compute_command(
     typer.echo(f"wrote {len(written)} files to {output}")
     if load:
         summary = load_waits_values(run, database=database, actor=actor)
-        typer.echo(f"loaded into the store: {summary.inserted} new, {summary.revised} revised, "
-                   f"{summary.unchanged} unchanged")
+        typer.echo(
+            f"loaded into the store: {summary.inserted} new, {summary.revised} revised, "
+            f"{summary.unchanged} unchanged"
+        )
 
 
 def synth_waits_command(
@@ -81,7 +111,9 @@ def synth_waits_command(
     referrals: int = typer.Option(100_000, "--referrals", help="Number of referrals."),
     months: int = typer.Option(36, "--months", help="Months of referrals."),
     seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same data)."),
-    start: str | None = typer.Option(None, "--start", help="First month (YYYY-MM); default 2022-04."),
+    start: str | None = typer.Option(
+        None, "--start", help="First month (YYYY-MM); default 2022-04."
+    ),
 ) -> None:
     """Write a synthetic trust's referrals, contacts and clock-stop events as Parquet."""
     from trustboard.services.waits import generate_synthetic_waits
@@ -92,7 +124,9 @@ def synth_waits_command(
             first = date.fromisoformat(f"{start}-01")
         except ValueError:
             raise OptionsError(f"--start {start!r} is not a month", hint="use YYYY-MM") from None
-    paths = generate_synthetic_waits(output, referrals=referrals, months=months, seed=seed, start=first)
+    paths = generate_synthetic_waits(
+        output, referrals=referrals, months=months, seed=seed, start=first
+    )
     for name, path in paths.items():
         typer.echo(f"{name}: {path}")
 
@@ -105,6 +139,8 @@ def register(app: typer.Typer) -> None:
         None,
     )
     if synth_app is None:
-        synth_app = typer.Typer(help="Synthetic data for demonstrations and benchmarks.", no_args_is_help=True)
+        synth_app = typer.Typer(
+            help="Synthetic data for demonstrations and benchmarks.", no_args_is_help=True
+        )
         app.add_typer(synth_app, name="synth")
     synth_app.command("waits")(synth_waits_command)

@@ -84,19 +84,30 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def collect_facts(metric: DemoMetric, values: pl.DataFrame, period: Period,
-                  assessment: SeriesAssessment | None,
-                  org_units: tuple[OrgUnit, ...]) -> StoryFacts | None:
+def collect_facts(
+    metric: DemoMetric,
+    values: pl.DataFrame,
+    period: Period,
+    assessment: SeriesAssessment | None,
+    org_units: tuple[OrgUnit, ...],
+) -> StoryFacts | None:
     """The facts of ``metric`` at ``period`` (None when the month has no trust value)."""
-    rows = values.filter((pl.col("metric_id") == metric.id)
-                         & (pl.col("period_start") <= period.start))
+    rows = values.filter(
+        (pl.col("metric_id") == metric.id) & (pl.col("period_start") <= period.start)
+    )
     trust = rows.filter(pl.col("org_unit") == TRUST_CODE).sort("period_start")
     history = tuple(zip(trust["period_start"].to_list(), trust["value"].to_list(), strict=True))
     if not history or history[-1][0] != period.start:
         return None
     latest_row = trust.row(trust.height - 1, named=True)
-    step_start = next((s.start for s in reversed(metric.profile.steps)
-                       if s.reason is None and s.start <= period.start), None)
+    step_start = next(
+        (
+            s.start
+            for s in reversed(metric.profile.steps)
+            if s.reason is None and s.start <= period.start
+        ),
+        None,
+    )
     before = since = None
     months_since = 0
     if step_start is not None:
@@ -107,26 +118,40 @@ def collect_facts(metric: DemoMetric, values: pl.DataFrame, period: Period,
     in_force = metric.definition.target_on(period.end)
     worst, best = _extreme_units(metric, rows, period, org_units)
     return StoryFacts(
-        definition=metric.definition, period=period, latest=latest_row["value"],
-        numerator=latest_row["numerator"], denominator=latest_row["denominator"],
-        history=history, step_start=step_start, before_mean=before, since_mean=since,
-        months_since=months_since, last_year=last_year,
-        target=in_force.value if in_force else None, assessment=assessment,
-        worst_unit=worst, best_unit=best,
+        definition=metric.definition,
+        period=period,
+        latest=latest_row["value"],
+        numerator=latest_row["numerator"],
+        denominator=latest_row["denominator"],
+        history=history,
+        step_start=step_start,
+        before_mean=before,
+        since_mean=since,
+        months_since=months_since,
+        last_year=last_year,
+        target=in_force.value if in_force else None,
+        assessment=assessment,
+        worst_unit=worst,
+        best_unit=best,
     )
 
 
-def _extreme_units(metric: DemoMetric, rows: pl.DataFrame, period: Period,
-                   org_units: tuple[OrgUnit, ...]) -> tuple[tuple[str, float] | None, ...]:
+def _extreme_units(
+    metric: DemoMetric, rows: pl.DataFrame, period: Period, org_units: tuple[OrgUnit, ...]
+) -> tuple[tuple[str, float] | None, ...]:
     """Worst and best team (or directorate) at ``period``, for ratio metrics with several."""
     if not metric.definition.has_ratio:
         return None, None
     names = {u.code: u.name for u in org_units}
     depth = {u.code: u.level.depth for u in org_units}
-    latest = rows.filter((pl.col("period_start") == period.start)
-                         & (pl.col("org_unit") != TRUST_CODE))
-    pairs = [(c, v) for c, v in zip(latest["org_unit"].to_list(), latest["value"].to_list(),
-                                    strict=True) if c in names and v is not None]
+    latest = rows.filter(
+        (pl.col("period_start") == period.start) & (pl.col("org_unit") != TRUST_CODE)
+    )
+    pairs = [
+        (c, v)
+        for c, v in zip(latest["org_unit"].to_list(), latest["value"].to_list(), strict=True)
+        if c in names and v is not None
+    ]
     # compare like with like: the units at the lowest level the metric is reported at
     lowest = max((depth[c] for c, _ in pairs), default=0)
     leaves = [(names[c], v) for c, v in pairs if depth[c] == lowest]

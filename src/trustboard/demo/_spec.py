@@ -145,14 +145,29 @@ _TARGET_TYPES = {
 }
 
 
-def target(value: float, comparator: str, kind: str, source: str, *,
-           start: date | None = None, end: date | None = None) -> Target:
+def target(
+    value: float,
+    comparator: str,
+    kind: str,
+    source: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+) -> Target:
     """One target; ``kind`` is the status letter of domain.md §3.1 (N, P, C, L) or T."""
-    return Target(value=value, comparator=Comparator(comparator), type=_TARGET_TYPES[kind],
-                  source=source, valid_from=start, valid_to=end)
+    return Target(
+        value=value,
+        comparator=Comparator(comparator),
+        type=_TARGET_TYPES[kind],
+        source=source,
+        valid_from=start,
+        valid_to=end,
+    )
 
 
-def by_year(values: dict[int, float], comparator: str, kind: str, source: str) -> tuple[Target, ...]:
+def by_year(
+    values: dict[int, float], comparator: str, kind: str, source: str
+) -> tuple[Target, ...]:
     """Targets set per planning year: each from 1 April to the day before the next one.
 
     ``values`` maps the first calendar year of a financial year (2024 for 2024-25) to the
@@ -163,8 +178,16 @@ def by_year(values: dict[int, float], comparator: str, kind: str, source: str) -
     for index, year in enumerate(years):
         end = date(years[index + 1], 4, 1) - timedelta(days=1) if index + 1 < len(years) else None
         label = f"{year}-{(year + 1) % 100:02d}"
-        out.append(target(values[year], comparator, kind, f"{source} ({label})",
-                          start=date(year, 4, 1), end=end))
+        out.append(
+            target(
+                values[year],
+                comparator,
+                kind,
+                f"{source} ({label})",
+                start=date(year, 4, 1),
+                end=end,
+            )
+        )
     return tuple(out)
 
 
@@ -214,7 +237,9 @@ def define(
         additive = unit in (Unit.PERCENT, Unit.COUNT)
     else:
         additive = profile.kind in ("proportion", "rate", "count") or (
-            profile.kind == "level" and not profile.cumulative and len(leaf_units(profile.scope)) > 1
+            profile.kind == "level"
+            and not profile.cumulative
+            and len(leaf_units(profile.scope)) > 1
         )
     rebase = tuple(RebasePoint(date=s.start, reason=s.reason) for s in profile.steps if s.reason)
     definition = MetricDefinition(

@@ -65,16 +65,20 @@ def _spc_frame(metric: DemoMetric, trust: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def assess_series(metrics: Sequence[DemoMetric], values: pl.DataFrame, at: Period, *,
-                  window: int = HISTORY_MONTHS) -> dict[str, SeriesAssessment]:
+def assess_series(
+    metrics: Sequence[DemoMetric], values: pl.DataFrame, at: Period, *, window: int = HISTORY_MONTHS
+) -> dict[str, SeriesAssessment]:
     """SPC assessment of every metric's trust-level series over the ``window`` months to ``at``.
 
     The window is the one the board pack charts (the paper configuration's history), so that
     the commentary reads the same limits and icons as the chart beside it.
     """
     first = at.shift(-(window - 1)).start
-    trust = values.filter((pl.col("org_unit") == TRUST_CODE) & (pl.col("period_start") <= at.start)
-                          & (pl.col("period_start") >= first))
+    trust = values.filter(
+        (pl.col("org_unit") == TRUST_CODE)
+        & (pl.col("period_start") <= at.start)
+        & (pl.col("period_start") >= first)
+    )
     groups: dict[tuple[str, str], list[DemoMetric]] = {}
     for metric in metrics:
         if trust.filter(pl.col("metric_id") == metric.id).height == 0:
@@ -90,13 +94,19 @@ def assess_series(metrics: Sequence[DemoMetric], values: pl.DataFrame, at: Perio
             in_force = m.definition.target_on(at.end)
             if in_force is not None and m.definition.polarity is not Polarity.NEUTRAL:
                 targets[m.id] = in_force.value
-        rebase = {m.id: [r.date for r in m.definition.rebase] for m in members
-                  if m.definition.rebase}
+        rebase = {
+            m.id: [r.date for r in m.definition.rebase] for m in members if m.definition.rebase
+        }
         ratio = chart in _RATIO_CHARTS
         result = spc.compute(
-            frame, date="date", by="metric_id", chart=chart, improvement=improvement,
+            frame,
+            date="date",
+            by="metric_id",
+            chart=chart,
+            improvement=improvement,
             preset=members[0].definition.rule_preset.value,
-            target=targets or None, rebase=rebase or None,
+            target=targets or None,
+            rebase=rebase or None,
             value=None if ratio else "value",
             numerator="numerator" if ratio else None,
             denominator="denominator" if ratio else None,
@@ -118,8 +128,9 @@ def assess_series(metrics: Sequence[DemoMetric], values: pl.DataFrame, at: Perio
     return out
 
 
-def exception_metric_ids(metrics: Sequence[DemoMetric],
-                         assessments: dict[str, SeriesAssessment], at: Period) -> tuple[str, ...]:
+def exception_metric_ids(
+    metrics: Sequence[DemoMetric], assessments: dict[str, SeriesAssessment], at: Period
+) -> tuple[str, ...]:
     """Metrics a performance lead would report by exception at ``at``, in catalogue order.
 
     The typical trigger rules of domain.md §4.3: special cause concern at the latest point;
@@ -133,7 +144,10 @@ def exception_metric_ids(metrics: Sequence[DemoMetric],
             continue
         in_force = metric.definition.target_on(at.end)
         national = in_force is not None and in_force.type is TargetType.NATIONAL_STANDARD
-        if (found.concern or found.assurance_icon == "fail"
-                or (national and found.assurance_icon == "inconsistent")):
+        if (
+            found.concern
+            or found.assurance_icon == "fail"
+            or (national and found.assurance_icon == "inconsistent")
+        ):
             out.append(metric.id)
     return tuple(out)

@@ -79,15 +79,18 @@ def _with_risk_links(metric: DemoMetric) -> DemoMetric:
 def build_catalogue() -> tuple[DemoMetric, ...]:
     """Every demo metric in report order: Safe, Effective, Caring, Responsive, Well-led,
     Finance, Context."""
-    metrics = tuple(_with_risk_links(m) for m in (
-        *safe_metrics(),
-        *effective_metrics(),
-        *caring_metrics(),
-        *responsive_metrics(),
-        *well_led_metrics(),
-        *finance_metrics(),
-        *context_metrics(),
-    ))
+    metrics = tuple(
+        _with_risk_links(m)
+        for m in (
+            *safe_metrics(),
+            *effective_metrics(),
+            *caring_metrics(),
+            *responsive_metrics(),
+            *well_led_metrics(),
+            *finance_metrics(),
+            *context_metrics(),
+        )
+    )
     seen: set[str] = set()
     for metric in metrics:
         if metric.id in seen:  # a catalogue edit gone wrong: fail loudly, never shadow a metric

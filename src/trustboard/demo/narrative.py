@@ -39,18 +39,29 @@ __all__ = ["REPORTING_MONTHS", "Narrative", "build_narrative", "reporting_period
 REPORTING_MONTHS = 3
 
 _ROOT_CAUSES = {
-    Domain.SAFE: ("Safety huddles and after-action reviews for the month point to staffing "
-                  "pressure and patient acuity rather than a single cause."),
-    Domain.EFFECTIVE: ("The gap reflects capacity and flow pressures in the service; a "
-                       "case-note audit found recording gaps that explain part of it."),
-    Domain.CARING: ("Themes from feedback and complaints point to communication and waiting "
-                    "rather than the care itself."),
-    Domain.RESPONSIVE: ("Demand has grown faster than capacity, and the gap is concentrated "
-                        "in a few teams."),
-    Domain.WELL_LED: ("Teams carrying vacancies find it hardest to release staff for "
-                      "training, appraisal and supervision."),
-    Domain.FINANCE: ("The variance is driven by temporary staffing costs and by efficiency "
-                     "schemes delivering later than planned."),
+    Domain.SAFE: (
+        "Safety huddles and after-action reviews for the month point to staffing "
+        "pressure and patient acuity rather than a single cause."
+    ),
+    Domain.EFFECTIVE: (
+        "The gap reflects capacity and flow pressures in the service; a "
+        "case-note audit found recording gaps that explain part of it."
+    ),
+    Domain.CARING: (
+        "Themes from feedback and complaints point to communication and waiting "
+        "rather than the care itself."
+    ),
+    Domain.RESPONSIVE: (
+        "Demand has grown faster than capacity, and the gap is concentrated in a few teams."
+    ),
+    Domain.WELL_LED: (
+        "Teams carrying vacancies find it hardest to release staff for "
+        "training, appraisal and supervision."
+    ),
+    Domain.FINANCE: (
+        "The variance is driven by temporary staffing costs and by efficiency "
+        "schemes delivering later than planned."
+    ),
     Domain.CONTEXT: "The change follows demand across the local system.",
 }
 
@@ -74,17 +85,18 @@ class Narrative:
         return self.action_log[-1][1] if self.action_log else ()
 
 
-def reporting_periods(latest: Period = LATEST_PERIOD,
-                      months: int = REPORTING_MONTHS) -> tuple[Period, ...]:
+def reporting_periods(
+    latest: Period = LATEST_PERIOD, months: int = REPORTING_MONTHS
+) -> tuple[Period, ...]:
     """The months that carry commentary, oldest first."""
     return tuple(latest.shift(-offset) for offset in range(months - 1, -1, -1))
 
 
-def _lookup_factory(metrics: Sequence[DemoMetric], values: pl.DataFrame,
-                    period: Period) -> Lookup:
+def _lookup_factory(metrics: Sequence[DemoMetric], values: pl.DataFrame, period: Period) -> Lookup:
     units = {m.id: m.definition.unit for m in metrics}
-    month = values.filter((pl.col("org_unit") == TRUST_CODE)
-                          & (pl.col("period_start") == period.start))
+    month = values.filter(
+        (pl.col("org_unit") == TRUST_CODE) & (pl.col("period_start") == period.start)
+    )
     found = dict(zip(month["metric_id"].to_list(), month["value"].to_list(), strict=True))
 
     def lookup(metric_id: str) -> str:
@@ -102,9 +114,18 @@ def _action_at(plan: ActionPlan, metric_id: str, index: int, period: Period) -> 
     first_due = next(entry[0] for entry in plan.timeline if entry is not None)
     # a finished action is dated by its due date, or by the month that reported it if sooner
     completed = None if status.is_open else min(due, period.end)
-    return Action(id=plan.key, metric_id=metric_id, description=plan.description,
-                  owner=plan.owner, due=due, original_due=first_due, status=status,
-                  opened=plan.opened, completed=completed, note=note)
+    return Action(
+        id=plan.key,
+        metric_id=metric_id,
+        description=plan.description,
+        owner=plan.owner,
+        due=due,
+        original_due=first_due,
+        status=status,
+        opened=plan.opened,
+        completed=completed,
+        note=note,
+    )
 
 
 def _actions_text(actions: Sequence[Action]) -> str:
@@ -118,9 +139,11 @@ def _actions_text(actions: Sequence[Action]) -> str:
     text = f"{len(actions)} {noun} in the recovery plan: {', '.join(parts)}."
     if slipped:
         latest = max(slipped, key=lambda a: (a.slippage_days, a.id))
-        text += (f" {len(slipped)} moved from the date first promised, the furthest by "
-                 f"{latest.slippage_days} days ({latest.description[0].lower()}"
-                 f"{latest.description[1:]}, now due {latest.due:%d %B %Y}).")
+        text += (
+            f" {len(slipped)} moved from the date first promised, the furthest by "
+            f"{latest.slippage_days} days ({latest.description[0].lower()}"
+            f"{latest.description[1:]}, now due {latest.due:%d %B %Y})."
+        )
     owners = sorted({a.owner for a in actions if a.status.is_open})
     if owners:
         text += f" Open actions are owned by: {'; '.join(owners)}."
@@ -128,8 +151,11 @@ def _actions_text(actions: Sequence[Action]) -> str:
 
 
 def _variation_sentence(f: StoryFacts, a: SeriesAssessment) -> str:
-    limits = (f"the process mean is {f.fmt(a.mean)} and the limits {f.fmt(a.lpl)} to "
-              f"{f.fmt(a.upl)}") if a.mean is not None else "the limits are not yet calculated"
+    limits = (
+        (f"the process mean is {f.fmt(a.mean)} and the limits {f.fmt(a.lpl)} to {f.fmt(a.upl)}")
+        if a.mean is not None
+        else "the limits are not yet calculated"
+    )
     if a.concern:
         side = "high" if (a.variation_icon or "").endswith("high") else "low"
         return f"Special cause of concerning nature ({side}) at the latest point; {limits}."
@@ -139,10 +165,14 @@ def _variation_sentence(f: StoryFacts, a: SeriesAssessment) -> str:
 
 
 _ASSURANCE_TEXT = {
-    "fail": ("The target lies outside the process limits on the wrong side: it will "
-             "consistently not be met without a change to the process."),
-    "inconsistent": ("The target lies inside the process limits: it will be met in some "
-                     "months and missed in others."),
+    "fail": (
+        "The target lies outside the process limits on the wrong side: it will "
+        "consistently not be met without a change to the process."
+    ),
+    "inconsistent": (
+        "The target lies inside the process limits: it will be met in some "
+        "months and missed in others."
+    ),
     "pass": "The process limits sit on the right side of the target: it will consistently be met.",
 }
 
@@ -156,50 +186,76 @@ def _met(f: StoryFacts) -> bool:
     return in_force is not None and in_force.is_met(f.latest)
 
 
-def _generic_sections(f: StoryFacts, a: SeriesAssessment, metric: DemoMetric,
-                      actions: Sequence[Action]) -> dict[str, str]:
+def _generic_sections(
+    f: StoryFacts, a: SeriesAssessment, metric: DemoMetric, actions: Sequence[Action]
+) -> dict[str, str]:
     d = f.definition
     target = f" against a target of {f.fmt(f.target)}" if f.target is not None else ""
     met = _met(f)
-    chart = (f"{f.fmt(f.latest)} in {f.month}{target}. {_variation_sentence(f, a)} "
-             f"{_ASSURANCE_TEXT.get(a.assurance_icon or '', '')}").strip()
+    chart = (
+        f"{f.fmt(f.latest)} in {f.month}{target}. {_variation_sentence(f, a)} "
+        f"{_ASSURANCE_TEXT.get(a.assurance_icon or '', '')}"
+    ).strip()
     basis = ""
     if d.numerator and d.denominator and f.numerator is not None and f.denominator is not None:
-        basis = (f" In {f.month} this was {f.numerator:,.0f} {d.numerator.lower()} out of "
-                 f"{f.denominator:,.0f} {d.denominator.lower()}.")
-    last_year = (f" The same month last year was {f.fmt(f.last_year)}."
-                 if f.last_year is not None else "")
-    seasonal = (" The series is seasonal: winter pressures and summer leave both show in it."
-                if metric.profile.winter or metric.profile.summer else "")
+        basis = (
+            f" In {f.month} this was {f.numerator:,.0f} {d.numerator.lower()} out of "
+            f"{f.denominator:,.0f} {d.denominator.lower()}."
+        )
+    last_year = (
+        f" The same month last year was {f.fmt(f.last_year)}." if f.last_year is not None else ""
+    )
+    seasonal = (
+        " The series is seasonal: winter pressures and summer leave both show in it."
+        if metric.profile.winter or metric.profile.summer
+        else ""
+    )
     directorate = DIRECTORATES.get(d.directorate, "trust-wide")
     if met:
-        cause = (f"The target was met in {f.month}. The metric is reported by exception because "
-                 "the process limits show the target will not be met every month; each miss is "
-                 "reviewed by the service when it happens.")
+        cause = (
+            f"The target was met in {f.month}. The metric is reported by exception because "
+            "the process limits show the target will not be met every month; each miss is "
+            "reviewed by the service when it happens."
+        )
     else:
         cause = _ROOT_CAUSES[d.domain]
         if f.worst_unit and f.best_unit:
-            cause += (f" Performance was weakest in {f.worst_unit[0]} ({f.fmt(f.worst_unit[1])}) "
-                      f"and strongest in {f.best_unit[0]} ({f.fmt(f.best_unit[1])}); the "
-                      "directorate performance review is comparing practice between the two.")
+            cause += (
+                f" Performance was weakest in {f.worst_unit[0]} ({f.fmt(f.worst_unit[1])}) "
+                f"and strongest in {f.best_unit[0]} ({f.fmt(f.best_unit[1])}); the "
+                "directorate performance review is comparing practice between the two."
+            )
     next_month = f.period.next().start.strftime("%B %Y")
     if a.assurance_icon == "fail":
-        impact = (f"The target is not expected to be met before the end of the first quarter of "
-                  f"2025-26; a recovery trajectory goes to the {_committee(f)} in {next_month}.")
+        impact = (
+            f"The target is not expected to be met before the end of the first quarter of "
+            f"2025-26; a recovery trajectory goes to the {_committee(f)} in {next_month}."
+        )
     elif a.concern:
         impact = "The aim is to return the series to its previous level within three months."
     else:
-        impact = ("Hit-and-miss performance will continue until the process mean moves clear of "
-                  "the target; the service aims to achieve that by the end of 2025-26 quarter 2.")
+        impact = (
+            "Hit-and-miss performance will continue until the process mean moves clear of "
+            "the target; the service aims to achieve that by the end of 2025-26 quarter 2."
+        )
     if d.baf_risks or d.risk_register_ids:
-        named = [f"{', '.join(d.baf_risks)} on the Board Assurance Framework"] if d.baf_risks else []
-        named += ([f"{', '.join(d.risk_register_ids)} on the corporate risk register"]
-                  if d.risk_register_ids else [])
-        risks = (f"Key metric for {' and '.join(named)}: this exception prompts a review of "
-                 "whether the evidence still supports the risk's current score.")
+        named = (
+            [f"{', '.join(d.baf_risks)} on the Board Assurance Framework"] if d.baf_risks else []
+        )
+        named += (
+            [f"{', '.join(d.risk_register_ids)} on the corporate risk register"]
+            if d.risk_register_ids
+            else []
+        )
+        risks = (
+            f"Key metric for {' and '.join(named)}: this exception prompts a review of "
+            "whether the evidence still supports the risk's current score."
+        )
     else:
-        risks = (f"No strategic risk is linked; the operational risk is held on the "
-                 f"{directorate} risk register and reviewed at the directorate board.")
+        risks = (
+            f"No strategic risk is linked; the operational risk is held on the "
+            f"{directorate} risk register and reviewed at the directorate board."
+        )
     level = _generic_level(a)
     rating = d.data_quality_rating.value.replace("_", " ")
     assessed = f", last assessed {d.data_quality_date:%B %Y}" if d.data_quality_date else ""
@@ -213,8 +269,10 @@ def _generic_sections(f: StoryFacts, a: SeriesAssessment, metric: DemoMetric,
         "background": f"{d.name} reports to the {_committee(f)}.{basis}{last_year}{seasonal}",
         "root_causes": cause,
         "actions": _actions_text(actions),
-        "assumptions": ("Recovery assumes demand stays at the average of the last twelve months "
-                        "and that vacancies in the service are filled at the current rate."),
+        "assumptions": (
+            "Recovery assumes demand stays at the average of the last twelve months "
+            "and that vacancies in the service are filled at the current rate."
+        ),
         "expected_impact": impact,
         "risks": risks,
         "assurance": f"{level.label}: {_ASSURANCE_REASON[level]}",
@@ -224,8 +282,9 @@ def _generic_sections(f: StoryFacts, a: SeriesAssessment, metric: DemoMetric,
 
 _ASSURANCE_REASON = {
     AssuranceLevel.ASSURED: "controls are working and performance is within plan.",
-    AssuranceLevel.PARTIALLY_ASSURED: ("the causes are understood and actions are in place, "
-                                       "but performance has not yet recovered."),
+    AssuranceLevel.PARTIALLY_ASSURED: (
+        "the causes are understood and actions are in place, but performance has not yet recovered."
+    ),
     AssuranceLevel.NOT_ASSURED: "performance will not meet the target without further action.",
 }
 
@@ -236,30 +295,47 @@ def _generic_level(a: SeriesAssessment) -> AssuranceLevel:
     return AssuranceLevel.PARTIALLY_ASSURED
 
 
-def _generic_action(metric: DemoMetric, first_seen: Period, period: Period,
-                    still_exception: bool) -> Action:
+def _generic_action(
+    metric: DemoMetric, first_seen: Period, period: Period, still_exception: bool
+) -> Action:
     d = metric.definition
     opened = first_seen.end + timedelta(days=12)
     original_due = opened + timedelta(days=61)
     months_open = (period.start.year - first_seen.start.year) * 12 + (
-        period.start.month - first_seen.start.month)
+        period.start.month - first_seen.start.month
+    )
     due, status, note = original_due, ActionStatus.ON_TRACK, None
     if months_open >= 2 and still_exception:
         due = original_due + timedelta(days=30)
         status = ActionStatus.AT_RISK
         note = "Due date moved by a month: the plan needs sign-off by the directorate board"
-    owner = f"Director of Operations, {DIRECTORATES[d.directorate]}" if d.directorate in (
-        "MH", "FYPC_LDA", "CHS") else (d.exec_lead or "Chief Operating Officer")
-    return Action(id=f"{d.id}-R1", metric_id=d.id,
-                  description=f"Agree a recovery plan for {d.name.lower()} at the directorate "
-                              "performance review, with a monthly trajectory",
-                  owner=owner, due=due, original_due=original_due, status=status,
-                  opened=opened, note=note)
+    owner = (
+        f"Director of Operations, {DIRECTORATES[d.directorate]}"
+        if d.directorate in ("MH", "FYPC_LDA", "CHS")
+        else (d.exec_lead or "Chief Operating Officer")
+    )
+    return Action(
+        id=f"{d.id}-R1",
+        metric_id=d.id,
+        description=f"Agree a recovery plan for {d.name.lower()} at the directorate "
+        "performance review, with a monthly trajectory",
+        owner=owner,
+        due=due,
+        original_due=original_due,
+        status=status,
+        opened=opened,
+        note=note,
+    )
 
 
-def build_narrative(metrics: Sequence[DemoMetric], values: pl.DataFrame,
-                    org_units: Sequence[OrgUnit], *, latest: Period = LATEST_PERIOD,
-                    months: int = REPORTING_MONTHS) -> Narrative:
+def build_narrative(
+    metrics: Sequence[DemoMetric],
+    values: pl.DataFrame,
+    org_units: Sequence[OrgUnit],
+    *,
+    latest: Period = LATEST_PERIOD,
+    months: int = REPORTING_MONTHS,
+) -> Narrative:
     """Commentary and the action log for the ``months`` reporting months ending at ``latest``."""
     periods = reporting_periods(latest, months)
     stories = {story.metric_id: story for story in STORIES.values()}
@@ -285,21 +361,39 @@ def build_narrative(metrics: Sequence[DemoMetric], values: pl.DataFrame,
                 continue
             story = stories.get(metric_id)
             if story is not None:
-                actions = [a for plan in story.actions
-                           if (a := _action_at(plan, metric_id, story_index, period)) is not None]
+                actions = [
+                    a
+                    for plan in story.actions
+                    if (a := _action_at(plan, metric_id, story_index, period)) is not None
+                ]
                 sections = {**story.write(facts, lookup), "actions": _actions_text(actions)}
-                item = _commentary(metric_id, period, sections, story.assurance, story.author,
-                                   story.deep_dive_requested_by)
+                item = _commentary(
+                    metric_id,
+                    period,
+                    sections,
+                    story.assurance,
+                    story.author,
+                    story.deep_dive_requested_by,
+                )
             else:
                 first = first_seen.setdefault(metric_id, period)
                 assessment = assessments[metric_id]
                 # a target met this month needs watching, not a recovery plan
-                actions = [] if _met(facts) and not assessment.concern else [
-                    _generic_action(metric, first, period, True)]
+                actions = (
+                    []
+                    if _met(facts) and not assessment.concern
+                    else [_generic_action(metric, first, period, True)]
+                )
                 sections = _generic_sections(facts, assessment, metric, actions)
-                item = _commentary(metric_id, period, sections, _generic_level(assessment),
-                                   "Head of Performance and Business Intelligence, for the "
-                                   f"{metric.definition.exec_lead}", None)
+                item = _commentary(
+                    metric_id,
+                    period,
+                    sections,
+                    _generic_level(assessment),
+                    "Head of Performance and Business Intelligence, for the "
+                    f"{metric.definition.exec_lead}",
+                    None,
+                )
             commentary.append(item)
             month_actions.extend(actions)
         carried = _carry_forward(log, month_actions, period)
@@ -307,8 +401,9 @@ def build_narrative(metrics: Sequence[DemoMetric], values: pl.DataFrame,
     return Narrative(commentary=tuple(commentary), action_log=tuple(log), exceptions=exceptions)
 
 
-def _carry_forward(log: list[tuple[Period, tuple[Action, ...]]], current: list[Action],
-                   period: Period) -> tuple[Action, ...]:
+def _carry_forward(
+    log: list[tuple[Period, tuple[Action, ...]]], current: list[Action], period: Period
+) -> tuple[Action, ...]:
     """This month's actions plus every open action from last month that was not updated."""
     by_id = {a.id: a for a in current}
     if log:
@@ -318,9 +413,21 @@ def _carry_forward(log: list[tuple[Period, tuple[Action, ...]]], current: list[A
     return tuple(sorted(by_id.values(), key=lambda a: (a.metric_id or "", a.id)))
 
 
-def _commentary(metric_id: str, period: Period, sections: dict[str, str],
-                level: AssuranceLevel, author: str, deep_dive: str | None) -> Commentary:
+def _commentary(
+    metric_id: str,
+    period: Period,
+    sections: dict[str, str],
+    level: AssuranceLevel,
+    author: str,
+    deep_dive: str | None,
+) -> Commentary:
     ordered = {key: sections[key] for key in COMMENTARY_SECTIONS if sections.get(key)}
-    return Commentary(metric_id=metric_id, period=period.label(), org_unit=TRUST_CODE,
-                      sections=ordered, assurance_level=level, author=author,
-                      deep_dive_requested_by=deep_dive)
+    return Commentary(
+        metric_id=metric_id,
+        period=period.label(),
+        org_unit=TRUST_CODE,
+        sections=ordered,
+        assurance_level=level,
+        author=author,
+        deep_dive_requested_by=deep_dive,
+    )

@@ -33,75 +33,145 @@ DIRECTORATES: dict[str, str] = {
 
 # (service code, directorate, service name, ((team code, team name), ...))
 _SERVICES: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
-    ("MH-ACUTE", "MH", "Adult Acute Inpatient Services", (
-        ("MH-ACU-ASH", "Ashdown Ward (adult acute)"),
-        ("MH-ACU-BEA", "Beacon Ward (adult acute)"),
-        ("MH-ACU-CED", "Cedar Ward (psychiatric intensive care)"),
-    )),
-    ("MH-OPMH", "MH", "Older People's Mental Health Inpatients", (
-        ("MH-OPM-ELM", "Elm Ward (older people, functional)"),
-        ("MH-OPM-FER", "Fern Ward (older people, organic)"),
-    )),
-    ("MH-COMM", "MH", "Community Mental Health", (
-        ("MH-CMH-NTH", "Community Mental Health Team North"),
-        ("MH-CMH-CTY", "Community Mental Health Team City"),
-        ("MH-CMH-STH", "Community Mental Health Team South"),
-    )),
-    ("MH-URG", "MH", "Urgent and Crisis Mental Health", (
-        ("MH-URG-CRH", "Crisis Resolution and Home Treatment Team"),
-        ("MH-URG-LIA", "Mental Health Liaison Service"),
-    )),
-    ("MH-SPEC", "MH", "Specialist Mental Health Services", (
-        ("MH-SPC-TT", "NHS Talking Therapies"),
-        ("MH-SPC-EIP", "Early Intervention in Psychosis"),
-        ("MH-SPC-MEM", "Memory Assessment Service"),
-    )),
-    ("FY-CAMHS", "FYPC_LDA", "Child and Adolescent Mental Health Services", (
-        ("FY-CAM-EST", "CAMHS Community Team East"),
-        ("FY-CAM-WST", "CAMHS Community Team West"),
-        ("FY-CAM-ED", "CAMHS Eating Disorders"),
-        ("FY-CAM-CRI", "CAMHS Crisis and Home Treatment"),
-    )),
-    ("FY-019", "FYPC_LDA", "0-19 Healthy Together", (
-        ("FY-019-HV", "Health Visiting"),
-        ("FY-019-SN", "School Nursing"),
-    )),
-    ("FY-PAED", "FYPC_LDA", "Children's Community Health", (
-        ("FY-PAE-CP", "Community Paediatrics"),
-        ("FY-PAE-ND", "Neurodevelopmental Assessment Service"),
-        ("FY-PAE-AUD", "Children's Audiology"),
-    )),
-    ("FY-LDA", "FYPC_LDA", "Learning Disabilities and Autism", (
-        ("FY-LDA-WIL", "Willow Unit (learning disability inpatients)"),
-        ("FY-LDA-COM", "Community Learning Disability Team"),
-    )),
-    ("CHS-HOSP", "CHS", "Community Hospitals", (
-        ("CHS-HSP-HAW", "Hawthorn Ward, Brookfield Community Hospital"),
-        ("CHS-HSP-MIL", "Millbrook Community Hospital"),
-        ("CHS-HSP-ANN", "St Anne's Rehabilitation Unit"),
-    )),
-    ("CHS-NURS", "CHS", "Community Nursing", (
-        ("CHS-NRS-NTH", "District Nursing North"),
-        ("CHS-NRS-STH", "District Nursing South"),
-        ("CHS-NRS-CTY", "District Nursing City"),
-    )),
-    ("CHS-URG", "CHS", "Urgent and Intermediate Care", (
-        ("CHS-URG-UCR", "Urgent Community Response"),
-        ("CHS-URG-VW", "Virtual Ward"),
-        ("CHS-URG-MIU", "Millbrook Minor Injuries Unit"),
-    )),
-    ("CHS-THER", "CHS", "Community Therapies", (
-        ("CHS-THR-PHY", "Community Physiotherapy"),
-        ("CHS-THR-OT", "Community Occupational Therapy"),
-        ("CHS-THR-SLT", "Adult Speech and Language Therapy"),
-    )),
-    ("EN-CORP", "ENABLING", "Corporate Services", (
-        ("EN-COR-FIN", "Finance and Procurement"),
-        ("EN-COR-PPL", "People and Organisational Development"),
-        ("EN-COR-EST", "Estates and Facilities"),
-        ("EN-COR-DIG", "Digital and Information"),
-        ("EN-COR-GOV", "Corporate Governance"),
-    )),
+    (
+        "MH-ACUTE",
+        "MH",
+        "Adult Acute Inpatient Services",
+        (
+            ("MH-ACU-ASH", "Ashdown Ward (adult acute)"),
+            ("MH-ACU-BEA", "Beacon Ward (adult acute)"),
+            ("MH-ACU-CED", "Cedar Ward (psychiatric intensive care)"),
+        ),
+    ),
+    (
+        "MH-OPMH",
+        "MH",
+        "Older People's Mental Health Inpatients",
+        (
+            ("MH-OPM-ELM", "Elm Ward (older people, functional)"),
+            ("MH-OPM-FER", "Fern Ward (older people, organic)"),
+        ),
+    ),
+    (
+        "MH-COMM",
+        "MH",
+        "Community Mental Health",
+        (
+            ("MH-CMH-NTH", "Community Mental Health Team North"),
+            ("MH-CMH-CTY", "Community Mental Health Team City"),
+            ("MH-CMH-STH", "Community Mental Health Team South"),
+        ),
+    ),
+    (
+        "MH-URG",
+        "MH",
+        "Urgent and Crisis Mental Health",
+        (
+            ("MH-URG-CRH", "Crisis Resolution and Home Treatment Team"),
+            ("MH-URG-LIA", "Mental Health Liaison Service"),
+        ),
+    ),
+    (
+        "MH-SPEC",
+        "MH",
+        "Specialist Mental Health Services",
+        (
+            ("MH-SPC-TT", "NHS Talking Therapies"),
+            ("MH-SPC-EIP", "Early Intervention in Psychosis"),
+            ("MH-SPC-MEM", "Memory Assessment Service"),
+        ),
+    ),
+    (
+        "FY-CAMHS",
+        "FYPC_LDA",
+        "Child and Adolescent Mental Health Services",
+        (
+            ("FY-CAM-EST", "CAMHS Community Team East"),
+            ("FY-CAM-WST", "CAMHS Community Team West"),
+            ("FY-CAM-ED", "CAMHS Eating Disorders"),
+            ("FY-CAM-CRI", "CAMHS Crisis and Home Treatment"),
+        ),
+    ),
+    (
+        "FY-019",
+        "FYPC_LDA",
+        "0-19 Healthy Together",
+        (
+            ("FY-019-HV", "Health Visiting"),
+            ("FY-019-SN", "School Nursing"),
+        ),
+    ),
+    (
+        "FY-PAED",
+        "FYPC_LDA",
+        "Children's Community Health",
+        (
+            ("FY-PAE-CP", "Community Paediatrics"),
+            ("FY-PAE-ND", "Neurodevelopmental Assessment Service"),
+            ("FY-PAE-AUD", "Children's Audiology"),
+        ),
+    ),
+    (
+        "FY-LDA",
+        "FYPC_LDA",
+        "Learning Disabilities and Autism",
+        (
+            ("FY-LDA-WIL", "Willow Unit (learning disability inpatients)"),
+            ("FY-LDA-COM", "Community Learning Disability Team"),
+        ),
+    ),
+    (
+        "CHS-HOSP",
+        "CHS",
+        "Community Hospitals",
+        (
+            ("CHS-HSP-HAW", "Hawthorn Ward, Brookfield Community Hospital"),
+            ("CHS-HSP-MIL", "Millbrook Community Hospital"),
+            ("CHS-HSP-ANN", "St Anne's Rehabilitation Unit"),
+        ),
+    ),
+    (
+        "CHS-NURS",
+        "CHS",
+        "Community Nursing",
+        (
+            ("CHS-NRS-NTH", "District Nursing North"),
+            ("CHS-NRS-STH", "District Nursing South"),
+            ("CHS-NRS-CTY", "District Nursing City"),
+        ),
+    ),
+    (
+        "CHS-URG",
+        "CHS",
+        "Urgent and Intermediate Care",
+        (
+            ("CHS-URG-UCR", "Urgent Community Response"),
+            ("CHS-URG-VW", "Virtual Ward"),
+            ("CHS-URG-MIU", "Millbrook Minor Injuries Unit"),
+        ),
+    ),
+    (
+        "CHS-THER",
+        "CHS",
+        "Community Therapies",
+        (
+            ("CHS-THR-PHY", "Community Physiotherapy"),
+            ("CHS-THR-OT", "Community Occupational Therapy"),
+            ("CHS-THR-SLT", "Adult Speech and Language Therapy"),
+        ),
+    ),
+    (
+        "EN-CORP",
+        "ENABLING",
+        "Corporate Services",
+        (
+            ("EN-COR-FIN", "Finance and Procurement"),
+            ("EN-COR-PPL", "People and Organisational Development"),
+            ("EN-COR-EST", "Estates and Facilities"),
+            ("EN-COR-DIG", "Digital and Information"),
+            ("EN-COR-GOV", "Corporate Governance"),
+        ),
+    ),
 )
 
 _MH_ACUTE = ("MH-ACU-ASH", "MH-ACU-BEA", "MH-ACU-CED")
@@ -125,8 +195,14 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "falls_wards": (*_CHS_WARDS, "MH-OPM-ELM", "MH-OPM-FER"),
     "all_wards": (*_MH_WARDS, *_LD_WARD, *_CHS_WARDS),
     "mh_community": _MH_COMMUNITY,
-    "mh_suicide_prevention": (*_MH_COMMUNITY, "MH-URG-CRH", "MH-SPC-EIP", "FY-CAM-EST",
-                              "FY-CAM-WST", "FY-CAM-CRI"),
+    "mh_suicide_prevention": (
+        *_MH_COMMUNITY,
+        "MH-URG-CRH",
+        "MH-SPC-EIP",
+        "FY-CAM-EST",
+        "FY-CAM-WST",
+        "FY-CAM-CRI",
+    ),
     "mh_crisis": ("MH-URG-CRH",),
     "mh_liaison": ("MH-URG-LIA",),
     "talking_therapies": ("MH-SPC-TT",),
@@ -143,9 +219,19 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "ucr": ("CHS-URG-UCR",),
     "virtual_ward": ("CHS-URG-VW",),
     "miu": ("CHS-URG-MIU",),
-    "outpatient_teams": (*_MH_COMMUNITY, "MH-SPC-MEM", "FY-CAM-EST", "FY-CAM-WST",
-                         "FY-PAE-CP", "FY-PAE-ND", "FY-PAE-AUD", "FY-LDA-COM", "CHS-THR-PHY",
-                         "CHS-THR-OT", "CHS-THR-SLT"),
+    "outpatient_teams": (
+        *_MH_COMMUNITY,
+        "MH-SPC-MEM",
+        "FY-CAM-EST",
+        "FY-CAM-WST",
+        "FY-PAE-CP",
+        "FY-PAE-ND",
+        "FY-PAE-AUD",
+        "FY-LDA-COM",
+        "CHS-THR-PHY",
+        "CHS-THR-OT",
+        "CHS-THR-SLT",
+    ),
     "clinical_teams": _CLINICAL_TEAMS,
     "all_teams": _ALL_TEAMS,
     "finance_team": ("EN-COR-FIN",),
@@ -162,10 +248,13 @@ def build_org_units() -> tuple[OrgUnit, ...]:
         for code, name in DIRECTORATES.items()
     )
     for service, directorate, service_name, teams in _SERVICES:
-        units.append(OrgUnit(code=service, name=service_name, level=OrgLevel.SERVICE,
-                             parent=directorate))
-        units.extend(OrgUnit(code=team, name=team_name, level=OrgLevel.TEAM, parent=service)
-                     for team, team_name in teams)
+        units.append(
+            OrgUnit(code=service, name=service_name, level=OrgLevel.SERVICE, parent=directorate)
+        )
+        units.extend(
+            OrgUnit(code=team, name=team_name, level=OrgLevel.TEAM, parent=service)
+            for team, team_name in teams
+        )
     return tuple(units)
 
 

@@ -18,10 +18,22 @@ __all__ = ["build_paper_config", "meeting_dates"]
 
 # Days after the end of the data month on which each forum meets: the executive team first,
 # then the committees, then the Board (domain.md §1.2 reporting cycle).
-_MEETING_OFFSETS = {"EMT": 15, "FPC": 22, "QC": 24, "PC": 24, "ARC": 29, "BOARD": 31,
-                    "BOARD-PRIVATE": 31}
-_NAMES = {"EMT": "Executive Management Team", "FPC": "Finance & Performance Committee",
-          "QC": "Quality Committee", "PC": "People Committee", "ARC": "Audit & Risk Committee"}
+_MEETING_OFFSETS = {
+    "EMT": 15,
+    "FPC": 22,
+    "QC": 24,
+    "PC": 24,
+    "ARC": 29,
+    "BOARD": 31,
+    "BOARD-PRIVATE": 31,
+}
+_NAMES = {
+    "EMT": "Executive Management Team",
+    "FPC": "Finance & Performance Committee",
+    "QC": "Quality Committee",
+    "PC": "People Committee",
+    "ARC": "Audit & Risk Committee",
+}
 
 
 def meeting_dates(latest: Period = LATEST_PERIOD) -> dict[str, date]:
@@ -31,16 +43,31 @@ def meeting_dates(latest: Period = LATEST_PERIOD) -> dict[str, date]:
 
 def _previous(forums: tuple[str, ...], dates: dict[str, date]) -> list[dict[str, Any]]:
     outcomes = {
-        "EMT": ("partially_assured", "Report approved for committees; exception narratives for "
-                "out-of-area placements and sickness absence strengthened"),
-        "FPC": ("partially_assured", "Out-of-area placement trajectory and payment performance "
-                "escalated to the Board"),
-        "QC": ("partially_assured", "Inpatient falls and complaints timeliness escalated to the "
-               "Board; deep dive on CYP eating disorders received"),
+        "EMT": (
+            "partially_assured",
+            "Report approved for committees; exception narratives for "
+            "out-of-area placements and sickness absence strengthened",
+        ),
+        "FPC": (
+            "partially_assured",
+            "Out-of-area placement trajectory and payment performance escalated to the Board",
+        ),
+        "QC": (
+            "partially_assured",
+            "Inpatient falls and complaints timeliness escalated to the "
+            "Board; deep dive on CYP eating disorders received",
+        ),
         "PC": ("partially_assured", "Sickness absence escalated to the Board"),
     }
-    return [{"name": _NAMES[f], "date": dates[f], "assurance": outcomes[f][0],
-             "outcome": outcomes[f][1]} for f in forums]
+    return [
+        {
+            "name": _NAMES[f],
+            "date": dates[f],
+            "assurance": outcomes[f][0],
+            "outcome": outcomes[f][1],
+        }
+        for f in forums
+    ]
 
 
 def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
@@ -53,24 +80,38 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
         "purpose": "assure",
         "routine": True,
         "risk_appetite": "Cautious for quality and safety; Open for finance and partnerships",
-        "fomi": ("Figures come from the trust's clinical, workforce and finance systems and the "
-                 "national data sets named against each metric. Values are validated on load, "
-                 "every revision is kept, the latest month is provisional, and known data-quality "
-                 "issues are set out in the data quality notes. THIS PACK USES SYNTHETIC DATA."),
+        "fomi": (
+            "Figures come from the trust's clinical, workforce and finance systems and the "
+            "national data sets named against each metric. Values are validated on load, "
+            "every revision is kept, the latest month is provisional, and known data-quality "
+            "issues are set out in the data quality notes. THIS PACK USES SYNTHETIC DATA."
+        ),
         "patient_safety_confirmed": True,
-        "patient_safety_note": ("Patient safety implications are set out in the exception pages "
-                                "for inpatient falls and out-of-area placements."),
-        "equality": ("Did-not-attend and waiting-time measures are monitored by deprivation "
-                     "quintile and ethnicity in the health inequalities report; no new equality "
-                     "impact assessment is required for this routine report."),
+        "patient_safety_note": (
+            "Patient safety implications are set out in the exception pages "
+            "for inpatient falls and out-of-area placements."
+        ),
+        "equality": (
+            "Did-not-attend and waiting-time measures are monitored by deprivation "
+            "quintile and ethnicity in the health inequalities report; no new equality "
+            "impact assessment is required for this routine report."
+        ),
     }
     forums: dict[str, dict[str, Any]] = {}
     for forum, agenda, decision in (
         ("EMT", "EMT/25/041", "Approve the report for the committees"),
-        ("FPC", "FPC/25/018", "Take assurance on access, flow, workforce supply and finance, "
-                              "and agree what to escalate to the Board"),
-        ("QC", "QC/25/022", "Take assurance on safety, effectiveness and experience, and agree "
-                            "what to escalate to the Board"),
+        (
+            "FPC",
+            "FPC/25/018",
+            "Take assurance on access, flow, workforce supply and finance, "
+            "and agree what to escalate to the Board",
+        ),
+        (
+            "QC",
+            "QC/25/022",
+            "Take assurance on safety, effectiveness and experience, and agree "
+            "what to escalate to the Board",
+        ),
         ("PC", "PC/25/009", "Take assurance on the workforce metrics and agree escalations"),
         ("ARC", "ARC/25/006", "Note data-quality and governance indicators"),
     ):
@@ -82,13 +123,17 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
             "date_submitted": dates[forum] - timedelta(days=7),
             "previous_forums": _previous(("EMT",), dates) if forum != "EMT" else [],
             "assurance_offered": "partially_assured",
-            "assurance_rationale": ("Most metrics show common-cause variation; the exception "
-                                    "pages set out recovery plans where assurance is limited."),
+            "assurance_rationale": (
+                "Most metrics show common-cause variation; the exception "
+                "pages set out recovery plans where assurance is limited."
+            ),
             "decision_required": decision,
         }
     board_previous = _previous(("EMT", "FPC", "QC", "PC"), dates)
-    for forum, name, item in (("BOARD", "Trust Board (public)", "TB/25/054"),
-                              ("BOARD-PRIVATE", "Trust Board (private)", "TBP/25/021")):
+    for forum, name, item in (
+        ("BOARD", "Trust Board (public)", "TB/25/054"),
+        ("BOARD-PRIVATE", "Trust Board (private)", "TBP/25/021"),
+    ):
         forums[forum] = {
             "title": f"Board Performance Report, {month}",
             "meeting": name,
@@ -97,12 +142,16 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
             "date_submitted": dates[forum] - timedelta(days=7),
             "previous_forums": board_previous,
             "assurance_offered": "partially_assured",
-            "assurance_rationale": ("Out-of-area placements, inpatient falls, "
-                                    "complaints timeliness, sickness absence and payment "
-                                    "performance show special cause concern with recovery plans "
-                                    "in place; the remaining metrics are stable."),
-            "decision_required": ("Receive the report, take partial assurance and note the "
-                                  "escalations from the committees"),
+            "assurance_rationale": (
+                "Out-of-area placements, inpatient falls, "
+                "complaints timeliness, sickness absence and payment "
+                "performance show special cause concern with recovery plans "
+                "in place; the remaining metrics are stable."
+            ),
+            "decision_required": (
+                "Receive the report, take partial assurance and note the "
+                "escalations from the committees"
+            ),
             "sponsor": "Chief Executive",
         }
     return {

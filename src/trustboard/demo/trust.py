@@ -78,15 +78,26 @@ def _check_extra(extra: pl.DataFrame, metrics: tuple[DemoMetric, ...]) -> pl.Dat
     known = {m.id for m in metrics if m.profile.kind == "waits"}
     unknown = sorted(set(extra["metric_id"].unique().to_list()) - known) if not missing else []
     problems = [Problem("TB-DEMO-EXTRA", "column missing", column=c) for c in missing]
-    problems += [Problem("TB-DEMO-EXTRA", "not a waiting-time metric of the demo catalogue",
-                         column="metric_id", value=m) for m in unknown]
+    problems += [
+        Problem(
+            "TB-DEMO-EXTRA",
+            "not a waiting-time metric of the demo catalogue",
+            column="metric_id",
+            value=m,
+        )
+        for m in unknown
+    ]
     if problems:
         raise DataValidationError("the extra values cannot join the demo trust", problems)
     return extra.select(list(VALUE_COLUMNS)).cast(VALUE_COLUMNS)  # type: ignore[arg-type]
 
 
-def build_demo_trust(seed: int = DEFAULT_SEED, *, extra_values: pl.DataFrame | None = None,
-                     latest: Period = LATEST_PERIOD) -> DemoTrust:
+def build_demo_trust(
+    seed: int = DEFAULT_SEED,
+    *,
+    extra_values: pl.DataFrame | None = None,
+    latest: Period = LATEST_PERIOD,
+) -> DemoTrust:
     """Build the demo trust for ``seed``.
 
     ``extra_values`` are values computed elsewhere for the catalogue's waiting-time metrics

@@ -58,7 +58,9 @@ _WINTER = np.array([1.0, 0.7, 0.3, 0, 0, 0, 0, 0, 0, 0, 0.4, 1.0])
 _SUMMER = np.array([0, 0, 0, 0, 0, 0, 0.6, 1.0, 0.2, 0, 0, 0])
 
 
-def demo_periods(latest: Period = LATEST_PERIOD, months: int = HISTORY_MONTHS) -> tuple[Period, ...]:
+def demo_periods(
+    latest: Period = LATEST_PERIOD, months: int = HISTORY_MONTHS
+) -> tuple[Period, ...]:
     """The monthly periods of the demo history, oldest first, ending at ``latest``."""
     return tuple(latest.shift(-offset) for offset in range(months - 1, -1, -1))
 
@@ -96,14 +98,22 @@ class _Calendar:
 
     def level(self, profile: SeriesProfile) -> np.ndarray:
         """Underlying level of an additive series: base, season, trend and steps."""
-        return np.asarray(profile.base + profile.winter * self.winter
-                          + profile.summer * self.summer + profile.trend * self.years
-                          + self.steps(profile, relative=False), dtype=float)
+        return np.asarray(
+            profile.base
+            + profile.winter * self.winter
+            + profile.summer * self.summer
+            + profile.trend * self.years
+            + self.steps(profile, relative=False),
+            dtype=float,
+        )
 
     def volume(self, profile: SeriesProfile) -> np.ndarray:
         """Expected trust-wide denominator in each month."""
-        return np.asarray(profile.volume * (1.0 + profile.volume_winter * self.winter
-                                            + profile.volume_summer * self.summer), dtype=float)
+        return np.asarray(
+            profile.volume
+            * (1.0 + profile.volume_winter * self.winter + profile.volume_summer * self.summer),
+            dtype=float,
+        )
 
 
 def _weights(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -114,8 +124,9 @@ def _weights(rng: np.random.Generator, count: int) -> np.ndarray:
     return np.asarray(raw / raw.sum(), dtype=float)
 
 
-def _leaf_series(metric: DemoMetric, cal: _Calendar, rng: np.random.Generator,
-                 leaves: tuple[str, ...]) -> list[tuple[str, np.ndarray, np.ndarray | None, np.ndarray]]:
+def _leaf_series(
+    metric: DemoMetric, cal: _Calendar, rng: np.random.Generator, leaves: tuple[str, ...]
+) -> list[tuple[str, np.ndarray, np.ndarray | None, np.ndarray]]:
     """(leaf, numerator, denominator, value) arrays of one metric's leaf units."""
     profile = metric.profile
     n = len(cal.starts)
@@ -144,11 +155,18 @@ def _leaf_series(metric: DemoMetric, cal: _Calendar, rng: np.random.Generator,
             num = rng.poisson(rate / multiplier * den).astype(float)
             out.append((leaf, num, den, num / den * multiplier))
     elif profile.kind == "count":
-        factor = ((1.0 + profile.winter * cal.winter + profile.summer * cal.summer)
-                  * (1.0 + profile.trend) ** cal.years * cal.steps(profile, relative=True))
+        factor = (
+            (1.0 + profile.winter * cal.winter + profile.summer * cal.summer)
+            * (1.0 + profile.trend) ** cal.years
+            * cal.steps(profile, relative=True)
+        )
         for leaf, weight in zip(leaves, weights, strict=True):
-            lam = profile.base * weight * np.maximum(factor, 0.0) * np.exp(
-                rng.normal(0.0, profile.noise, n))
+            lam = (
+                profile.base
+                * weight
+                * np.maximum(factor, 0.0)
+                * np.exp(rng.normal(0.0, profile.noise, n))
+            )
             count = rng.poisson(lam).astype(float)
             out.append((leaf, count, None, count))
     elif profile.kind == "level":
@@ -176,16 +194,21 @@ def _leaf_frame(metric: DemoMetric, cal: _Calendar, seed: int) -> pl.DataFrame:
     leaves = leaf_units(metric.profile.scope)
     rows = _leaf_series(metric, cal, rng, leaves)
     n = len(cal.starts)
-    return pl.DataFrame({
-        "metric_id": [metric.id] * (n * len(rows)),
-        "period_start": cal.starts * len(rows),
-        "org_unit": [leaf for leaf, *_ in rows for _ in range(n)],
-        "numerator": np.concatenate(
-            [num if den is not None else np.full(n, np.nan) for _, num, den, _ in rows]),
-        "denominator": np.concatenate(
-            [den if den is not None else np.full(n, np.nan) for _, _, den, _ in rows]),
-        "value": np.concatenate([value for *_, value in rows]),
-    }, schema_overrides={"period_start": pl.Date}).with_columns(
+    return pl.DataFrame(
+        {
+            "metric_id": [metric.id] * (n * len(rows)),
+            "period_start": cal.starts * len(rows),
+            "org_unit": [leaf for leaf, *_ in rows for _ in range(n)],
+            "numerator": np.concatenate(
+                [num if den is not None else np.full(n, np.nan) for _, num, den, _ in rows]
+            ),
+            "denominator": np.concatenate(
+                [den if den is not None else np.full(n, np.nan) for _, _, den, _ in rows]
+            ),
+            "value": np.concatenate([value for *_, value in rows]),
+        },
+        schema_overrides={"period_start": pl.Date},
+    ).with_columns(
         # counts and measures have a value only: numerator and denominator belong to ratios
         pl.col("numerator").fill_nan(None),
         pl.col("denominator").fill_nan(None),
@@ -203,8 +226,9 @@ def _ancestors(org_units: Sequence[OrgUnit]) -> pl.DataFrame:
     return pl.DataFrame(pairs, schema={"org_unit": pl.String, "ancestor": pl.String}, orient="row")
 
 
-def roll_up(leaves: pl.DataFrame, org_units: Sequence[OrgUnit],
-            ratio_multipliers: dict[str, float]) -> pl.DataFrame:
+def roll_up(
+    leaves: pl.DataFrame, org_units: Sequence[OrgUnit], ratio_multipliers: dict[str, float]
+) -> pl.DataFrame:
     """Add a row for every ancestor of the leaf rows: numerators, denominators and counts summed.
 
     ``ratio_multipliers`` maps each ratio metric to its multiplier; their values are
@@ -216,9 +240,11 @@ def roll_up(leaves: pl.DataFrame, org_units: Sequence[OrgUnit],
         leaves.join(ancestors, on="org_unit", how="inner")
         .group_by("metric_id", "period_start", "ancestor")
         .agg(
-            pl.when(pl.col("numerator").null_count() == 0).then(pl.col("numerator").sum())
+            pl.when(pl.col("numerator").null_count() == 0)
+            .then(pl.col("numerator").sum())
             .alias("numerator"),
-            pl.when(pl.col("denominator").null_count() == 0).then(pl.col("denominator").sum())
+            pl.when(pl.col("denominator").null_count() == 0)
+            .then(pl.col("denominator").sum())
             .alias("denominator"),
             pl.col("value").sum(),
         )
@@ -228,11 +254,15 @@ def roll_up(leaves: pl.DataFrame, org_units: Sequence[OrgUnit],
         {"metric_id": list(ratio_multipliers), "_mult": list(ratio_multipliers.values())},
         schema={"metric_id": pl.String, "_mult": pl.Float64},
     )
-    parents = parents.join(multipliers, on="metric_id", how="left").with_columns(
-        value=pl.when(pl.col("_mult").is_not_null())
-        .then(pl.col("numerator") / pl.col("denominator") * pl.col("_mult"))
-        .otherwise(pl.col("value")),
-    ).drop("_mult")
+    parents = (
+        parents.join(multipliers, on="metric_id", how="left")
+        .with_columns(
+            value=pl.when(pl.col("_mult").is_not_null())
+            .then(pl.col("numerator") / pl.col("denominator") * pl.col("_mult"))
+            .otherwise(pl.col("value")),
+        )
+        .drop("_mult")
+    )
     return pl.concat([leaves, parents.select(leaves.columns)], how="vertical")
 
 
@@ -250,8 +280,14 @@ def _derived_frame(metric: DemoMetric, trust_rows: pl.DataFrame) -> pl.DataFrame
     )
 
 
-def generate_values(metrics: Sequence[DemoMetric], org_units: Sequence[OrgUnit], seed: int, *,
-                    latest: Period = LATEST_PERIOD, months: int = HISTORY_MONTHS) -> pl.DataFrame:
+def generate_values(
+    metrics: Sequence[DemoMetric],
+    org_units: Sequence[OrgUnit],
+    seed: int,
+    *,
+    latest: Period = LATEST_PERIOD,
+    months: int = HISTORY_MONTHS,
+) -> pl.DataFrame:
     """The long values frame of every generated metric (not the waiting-time ones).
 
     Columns are :data:`VALUE_COLUMNS`.  Rows come for every leaf unit of a metric's scope and
@@ -262,18 +298,23 @@ def generate_values(metrics: Sequence[DemoMetric], org_units: Sequence[OrgUnit],
     cal = _Calendar(demo_periods(latest, months))
     generated = [m for m in metrics if m.profile.kind in ("proportion", "rate", "count", "level")]
     leaves = pl.concat([_leaf_frame(m, cal, seed) for m in generated], how="vertical")
-    ratios = {m.id: m.definition.multiplier for m in generated if m.definition.has_ratio
-              or m.profile.kind in ("proportion", "rate")}
+    ratios = {
+        m.id: m.definition.multiplier
+        for m in generated
+        if m.definition.has_ratio or m.profile.kind in ("proportion", "rate")
+    }
     frame = roll_up(leaves, org_units, ratios)
     derived = [m for m in metrics if m.profile.kind == "derived"]
     if derived:
         trust_rows = frame.filter(pl.col("org_unit") == TRUST_CODE)
-        frame = pl.concat([frame, *(_derived_frame(m, trust_rows) for m in derived)],
-                          how="vertical")
+        frame = pl.concat(
+            [frame, *(_derived_frame(m, trust_rows) for m in derived)], how="vertical"
+        )
     missing = [(m.id, day) for m in metrics for day in m.profile.missing]
     if missing:
-        gaps = pl.DataFrame(missing, schema={"metric_id": pl.String, "period_start": pl.Date},
-                            orient="row")
+        gaps = pl.DataFrame(
+            missing, schema={"metric_id": pl.String, "period_start": pl.Date}, orient="row"
+        )
         frame = frame.join(gaps, on=["metric_id", "period_start"], how="anti")
     return _finish(frame, metrics, latest)
 

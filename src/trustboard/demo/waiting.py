@@ -28,17 +28,27 @@ __all__ = [
 
 #: Teams of the synthetic referral extract → demo teams.
 WAITS_TEAM_UNITS: dict[str, str] = {
-    "cmh_north": "MH-CMH-NTH", "cmh_city": "MH-CMH-CTY", "cmh_south": "MH-CMH-STH",
-    "cyp_east": "FY-CAM-EST", "cyp_west": "FY-CAM-WST",
-    "dn_north": "CHS-NRS-NTH", "dn_south": "CHS-NRS-STH", "dn_city": "CHS-NRS-CTY",
-    "physio": "CHS-THR-PHY", "ot": "CHS-THR-OT", "slt": "CHS-THR-SLT",
+    "cmh_north": "MH-CMH-NTH",
+    "cmh_city": "MH-CMH-CTY",
+    "cmh_south": "MH-CMH-STH",
+    "cyp_east": "FY-CAM-EST",
+    "cyp_west": "FY-CAM-WST",
+    "dn_north": "CHS-NRS-NTH",
+    "dn_south": "CHS-NRS-STH",
+    "dn_city": "CHS-NRS-CTY",
+    "physio": "CHS-THR-PHY",
+    "ot": "CHS-THR-OT",
+    "slt": "CHS-THR-SLT",
     "paeds_county": "FY-PAE-CP",
 }
 #: Services of the synthetic referral extract → demo services (used for percentiles, which
 #: cannot be summed from teams).
 WAITS_SERVICE_UNITS: dict[str, str] = {
-    "cmh_adult": "MH-COMM", "cyp_mh": "FY-CAMHS", "community_nursing": "CHS-NURS",
-    "community_therapies": "CHS-THER", "community_paediatrics": "FY-PAE-CP",
+    "cmh_adult": "MH-COMM",
+    "cyp_mh": "FY-CAMHS",
+    "community_nursing": "CHS-NURS",
+    "community_therapies": "CHS-THER",
+    "community_paediatrics": "FY-PAE-CP",
 }
 #: The waiting-time standards the demo catalogue reads.
 WAITS_STANDARDS: tuple[str, ...] = tuple(sorted({s for s, _ in WAITS_METRICS.values()}))
@@ -49,8 +59,12 @@ def _columns(standard: str, what: str) -> tuple[str, str | None]:
         token = what.split(":", 1)[1]
         prefix = "open" if standard == "rtt_18w" else "completed"
         return f"{prefix}_within_{token}", f"{prefix}_{token}_count"
-    return {"open": "open_count", "over52": "open_over_52w", "p50": "open_median_days",
-            "p90": "open_p90_days"}[what], None
+    return {
+        "open": "open_count",
+        "over52": "open_over_52w",
+        "p50": "open_median_days",
+        "p90": "open_p90_days",
+    }[what], None
 
 
 def _ancestors_of(unit: str, org_units: Sequence[OrgUnit]) -> list[str]:
@@ -61,9 +75,13 @@ def _ancestors_of(unit: str, org_units: Sequence[OrgUnit]) -> list[str]:
     return out
 
 
-def values_from_waits(by_team: Mapping[str, pl.DataFrame], by_service: Mapping[str, pl.DataFrame],
-                      metrics: Sequence[DemoMetric], org_units: Sequence[OrgUnit],
-                      latest: Period) -> pl.DataFrame:
+def values_from_waits(
+    by_team: Mapping[str, pl.DataFrame],
+    by_service: Mapping[str, pl.DataFrame],
+    metrics: Sequence[DemoMetric],
+    org_units: Sequence[OrgUnit],
+    latest: Period,
+) -> pl.DataFrame:
     """The values frame (:data:`~trustboard.demo.values.VALUE_COLUMNS`) of the waiting metrics.
 
     ``by_team`` holds each standard's measures broken down by ``service`` and ``team``;
@@ -86,35 +104,47 @@ def values_from_waits(by_team: Mapping[str, pl.DataFrame], by_service: Mapping[s
                 if rows.height == 0:
                     continue
                 for code in _ancestors_of(unit, org_units):
-                    placed.append(rows.select(
-                        pl.lit(metric_id).alias("metric_id"),
-                        pl.col("period_end").dt.month_start().alias("period_start"),
-                        pl.lit(code).alias("org_unit"),
-                        pl.lit(None, dtype=pl.Float64).alias("numerator"),
-                        pl.lit(None, dtype=pl.Float64).alias("denominator"),
-                        pl.col(num_col).cast(pl.Float64).alias("value"),
-                    ))
+                    placed.append(
+                        rows.select(
+                            pl.lit(metric_id).alias("metric_id"),
+                            pl.col("period_end").dt.month_start().alias("period_start"),
+                            pl.lit(code).alias("org_unit"),
+                            pl.lit(None, dtype=pl.Float64).alias("numerator"),
+                            pl.lit(None, dtype=pl.Float64).alias("denominator"),
+                            pl.col(num_col).cast(pl.Float64).alias("value"),
+                        )
+                    )
             continue
         frame = by_team.get(standard)
         if frame is None:
             continue
         mapped = frame.filter(pl.col("team").is_in(list(WAITS_TEAM_UNITS))).with_columns(
-            pl.col("team").replace_strict(WAITS_TEAM_UNITS).alias("org_unit"))
+            pl.col("team").replace_strict(WAITS_TEAM_UNITS).alias("org_unit")
+        )
         numerator = pl.col(num_col).cast(pl.Float64)
-        denominator = pl.col(den_col).cast(pl.Float64) if den_col else pl.lit(None, dtype=pl.Float64)
+        denominator = (
+            pl.col(den_col).cast(pl.Float64) if den_col else pl.lit(None, dtype=pl.Float64)
+        )
         team_rows = mapped.group_by("period_end", "org_unit").agg(
             numerator.sum().alias("numerator"),
             (denominator.sum() if den_col else pl.lit(None, dtype=pl.Float64)).alias("denominator"),
         )
         if den_col:
             team_rows = team_rows.filter(pl.col("denominator") > 0).with_columns(
-                value=pl.col("numerator") / pl.col("denominator"))
+                value=pl.col("numerator") / pl.col("denominator")
+            )
         else:
             team_rows = team_rows.with_columns(value=pl.col("numerator"))
-        leaves.append(team_rows.select(
-            pl.lit(metric_id).alias("metric_id"),
-            pl.col("period_end").dt.month_start().alias("period_start"),
-            "org_unit", "numerator", "denominator", "value"))
+        leaves.append(
+            team_rows.select(
+                pl.lit(metric_id).alias("metric_id"),
+                pl.col("period_end").dt.month_start().alias("period_start"),
+                "org_unit",
+                "numerator",
+                "denominator",
+                "value",
+            )
+        )
     parts = []
     if leaves:
         leaf_frame = pl.concat(leaves, how="vertical")
@@ -125,8 +155,14 @@ def values_from_waits(by_team: Mapping[str, pl.DataFrame], by_service: Mapping[s
     if not parts:
         return pl.DataFrame(schema=VALUE_COLUMNS)
     combined = pl.concat(parts, how="vertical").filter(pl.col("period_start") <= latest.start)
-    return combined.with_columns(
-        period_end=pl.col("period_start").dt.month_end(),
-        provisional=pl.col("period_start") == latest.start,
-    ).select(list(VALUE_COLUMNS)).cast(VALUE_COLUMNS).sort(  # type: ignore[arg-type]
-        "metric_id", "org_unit", "period_start")
+    return (
+        combined.with_columns(
+            period_end=pl.col("period_start").dt.month_end(),
+            provisional=pl.col("period_start") == latest.start,
+        )
+        .select(list(VALUE_COLUMNS))
+        .cast(VALUE_COLUMNS)
+        .sort(  # type: ignore[arg-type]
+            "metric_id", "org_unit", "period_start"
+        )
+    )

@@ -50,12 +50,26 @@ ItemId = Annotated[str, Field(pattern=CODE_PATTERN, max_length=64)]
 
 
 #: Every score the 5×5 matrix can produce (products of 1–5 by 1–5).
-MATRIX_SCORES: tuple[int, ...] = tuple(sorted({lk * cq for lk in range(1, 6) for cq in range(1, 6)}))
+MATRIX_SCORES: tuple[int, ...] = tuple(
+    sorted({lk * cq for lk in range(1, 6) for cq in range(1, 6)})
+)
 
 #: NPSA (2008) likelihood descriptors, score 1 to 5.
-DEFAULT_LIKELIHOOD_LABELS: tuple[str, ...] = ("Rare", "Unlikely", "Possible", "Likely", "Almost certain")
+DEFAULT_LIKELIHOOD_LABELS: tuple[str, ...] = (
+    "Rare",
+    "Unlikely",
+    "Possible",
+    "Likely",
+    "Almost certain",
+)
 #: NPSA (2008) consequence descriptors, score 1 to 5 (some trusts say "Insignificant" for 1).
-DEFAULT_CONSEQUENCE_LABELS: tuple[str, ...] = ("Negligible", "Minor", "Moderate", "Major", "Catastrophic")
+DEFAULT_CONSEQUENCE_LABELS: tuple[str, ...] = (
+    "Negligible",
+    "Minor",
+    "Moderate",
+    "Major",
+    "Catastrophic",
+)
 
 
 class RiskScore(Frozen):
@@ -123,7 +137,9 @@ class ScoringScheme(Frozen):
             hits = [b.name for b in self.bands if b.low <= score <= b.high]
             if len(hits) != 1:
                 where = "no band" if not hits else "bands " + ", ".join(hits)
-                raise ValueError(f"score {score} falls in {where}; every score needs exactly one band")
+                raise ValueError(
+                    f"score {score} falls in {where}; every score needs exactly one band"
+                )
         return self
 
     def band_for(self, score: int) -> GradingBand:
@@ -207,18 +223,48 @@ def default_appetite_scale() -> AppetiteScale:
     """
     return AppetiteScale(
         levels=(
-            AppetiteLevel(name="Avoid", ordinal=0, min_score=1, max_score=3,
-                          description="Avoidance of risk and uncertainty is a key objective"),
-            AppetiteLevel(name="Minimal", ordinal=1, min_score=1, max_score=6,
-                          description="As little as reasonably possible"),
-            AppetiteLevel(name="Cautious", ordinal=2, min_score=6, max_score=10,
-                          description="Preference for safe options with a low degree of risk"),
-            AppetiteLevel(name="Open", ordinal=3, min_score=8, max_score=12,
-                          description="Willing to consider all options"),
-            AppetiteLevel(name="Seek", ordinal=4, min_score=12, max_score=16,
-                          description="Eager to be innovative"),
-            AppetiteLevel(name="Mature", ordinal=5, min_score=15, max_score=20,
-                          description="Confident in setting high levels of risk appetite"),
+            AppetiteLevel(
+                name="Avoid",
+                ordinal=0,
+                min_score=1,
+                max_score=3,
+                description="Avoidance of risk and uncertainty is a key objective",
+            ),
+            AppetiteLevel(
+                name="Minimal",
+                ordinal=1,
+                min_score=1,
+                max_score=6,
+                description="As little as reasonably possible",
+            ),
+            AppetiteLevel(
+                name="Cautious",
+                ordinal=2,
+                min_score=6,
+                max_score=10,
+                description="Preference for safe options with a low degree of risk",
+            ),
+            AppetiteLevel(
+                name="Open",
+                ordinal=3,
+                min_score=8,
+                max_score=12,
+                description="Willing to consider all options",
+            ),
+            AppetiteLevel(
+                name="Seek",
+                ordinal=4,
+                min_score=12,
+                max_score=16,
+                description="Eager to be innovative",
+            ),
+            AppetiteLevel(
+                name="Mature",
+                ordinal=5,
+                min_score=15,
+                max_score=20,
+                description="Confident in setting high levels of risk appetite",
+            ),
         ),
         categories=("quality", "finance", "compliance", "reputation", "workforce", "partnerships"),
     )
@@ -343,8 +389,12 @@ class ScoreTrend(StrEnum):
     @property
     def label(self) -> str:
         """For screen readers and tables."""
-        return {"up": "score rose", "down": "score fell", "same": "score unchanged",
-                "new": "first review"}[self.value]
+        return {
+            "up": "score rose",
+            "down": "score fell",
+            "same": "score unchanged",
+            "new": "first review",
+        }[self.value]
 
 
 class BafRisk(Frozen):
@@ -390,7 +440,9 @@ class BafRisk(Frozen):
                 if isinstance(action, dict):
                     if not action.get("baf_risk_id"):
                         action = {**action, "baf_risk_id": data["id"]}
-                    if action.get("original_due") is not None and str(action["original_due"]) == str(action.get("due")):
+                    if action.get("original_due") is not None and str(
+                        action["original_due"]
+                    ) == str(action.get("due")):
                         action = {k: v for k, v in action.items() if k != "original_due"}
                 elif isinstance(action, Action) and action.original_due == action.due:
                     action = action.model_copy(update={"original_due": None})
@@ -402,13 +454,19 @@ class BafRisk(Frozen):
     def _consistent(self) -> BafRisk:
         for action in self.actions:
             if action.baf_risk_id != self.id:
-                raise ValueError(f"action {action.id} belongs to {action.baf_risk_id}, not {self.id}")
+                raise ValueError(
+                    f"action {action.id} belongs to {action.baf_risk_id}, not {self.id}"
+                )
         dates = [entry.date for entry in self.history]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise ValueError("review history must be in date order with one review a day")
-        for kind, items in (("control", self.controls), ("gap", self.gaps),
-                            ("assurance", self.assurances), ("action", self.actions),
-                            ("CRR entry", self.crr)):
+        for kind, items in (
+            ("control", self.controls),
+            ("gap", self.gaps),
+            ("assurance", self.assurances),
+            ("action", self.actions),
+            ("CRR entry", self.crr),
+        ):
             ids = [item.id for item in items]
             if len(set(ids)) != len(ids):
                 raise ValueError(f"{kind} ids repeat within risk {self.id}")
@@ -453,8 +511,11 @@ class BafRisk(Frozen):
 
     def assurances_by_line(self, line: AssuranceLine) -> tuple[Assurance, ...]:
         """Assurances from one line of defence, newest first."""
-        return tuple(sorted((a for a in self.assurances if a.line is line),
-                            key=lambda a: a.date, reverse=True))
+        return tuple(
+            sorted(
+                (a for a in self.assurances if a.line is line), key=lambda a: a.date, reverse=True
+            )
+        )
 
     def gaps_of(self, kind: GapKind) -> tuple[Gap, ...]:
         """Gaps in control or in assurance."""
@@ -468,7 +529,8 @@ class BafRisk(Frozen):
         if self.history and entry.date <= self.history[-1].date:
             raise ValueError(
                 f"a review of {self.id} on {entry.date.isoformat()} must be later than the last "
-                f"one ({self.history[-1].date.isoformat()})")
+                f"one ({self.history[-1].date.isoformat()})"
+            )
         changes: dict[str, object] = {"current": entry.current, "history": (*self.history, entry)}
         if entry.target is not None:
             changes["target"] = entry.target
@@ -494,8 +556,10 @@ class BafRegister(Frozen):
 
     @model_validator(mode="after")
     def _unique(self) -> BafRegister:
-        for kind, ids in (("risk", [r.id for r in self.risks]),
-                          ("objective", [o.id for o in self.objectives])):
+        for kind, ids in (
+            ("risk", [r.id for r in self.risks]),
+            ("objective", [o.id for o in self.objectives]),
+        ):
             if len(set(ids)) != len(ids):
                 raise ValueError(f"{kind} ids must be unique")
         return self
@@ -522,9 +586,12 @@ class BafRegister(Frozen):
     def public(self) -> BafRegister:
         """What a public pack may show: unpublished risks and withheld field groups removed."""
         emptied = {
-            FieldGroup.CONTROLS: ("controls",), FieldGroup.GAPS: ("gaps",),
-            FieldGroup.ASSURANCES: ("assurances",), FieldGroup.ACTIONS: ("actions",),
-            FieldGroup.HISTORY: ("history",), FieldGroup.KEY_METRICS: ("key_metrics",),
+            FieldGroup.CONTROLS: ("controls",),
+            FieldGroup.GAPS: ("gaps",),
+            FieldGroup.ASSURANCES: ("assurances",),
+            FieldGroup.ACTIONS: ("actions",),
+            FieldGroup.HISTORY: ("history",),
+            FieldGroup.KEY_METRICS: ("key_metrics",),
             FieldGroup.CRR: ("crr",),
         }
         risks = []
@@ -569,26 +636,53 @@ class CheckRule(Frozen):
 
 
 #: The evidence check's rules (domain.md §4.4 and §5), in the order findings are listed.
-CHECK_RULES: dict[str, CheckRule] = {rule.code: rule for rule in (
-    CheckRule(code="TB-BAF-EVIDENCE", label="Score not supported by metrics",
-              meaning="the score fell or held at the last review while a key metric shows special "
-                      "cause concern at its latest point or consistently fails its target",
-              reads=(FieldGroup.SCORES, FieldGroup.HISTORY, FieldGroup.KEY_METRICS)),
-    CheckRule(code="TB-BAF-ABOVE-APPETITE", label="Above appetite, no action due",
-              meaning="the current score is above the appetite tolerance and no open action is due",
-              reads=(FieldGroup.SCORES, FieldGroup.APPETITE, FieldGroup.ACTIONS)),
-    CheckRule(code="TB-BAF-OVERDUE", label="Actions overdue",
-              meaning="open actions are past their due date", reads=(FieldGroup.ACTIONS,)),
-    CheckRule(code="TB-BAF-NO-INDEPENDENT-ASSURANCE", label="No independent assurance",
-              meaning="no second- or third-line assurance in the last 12 months",
-              reads=(FieldGroup.ASSURANCES,)),
-    CheckRule(code="TB-BAF-TARGET-UNREACHABLE", label="Target not reachable",
-              meaning="the target score cannot be reached by the dates of the open actions, or "
-                      "no open actions while the current score is above target",
-              reads=(FieldGroup.SCORES, FieldGroup.ACTIONS)),
-    CheckRule(code="TB-BAF-NO-KEY-METRICS", label="No key metrics",
-              meaning="the risk has no key metrics linked", reads=(FieldGroup.KEY_METRICS,)),
-    CheckRule(code="TB-BAF-TARGET-ABOVE-APPETITE", label="Target above appetite",
-              meaning="the target score is above the appetite tolerance",
-              severity=FlagSeverity.WARNING, reads=(FieldGroup.SCORES, FieldGroup.APPETITE)),
-)}
+CHECK_RULES: dict[str, CheckRule] = {
+    rule.code: rule
+    for rule in (
+        CheckRule(
+            code="TB-BAF-EVIDENCE",
+            label="Score not supported by metrics",
+            meaning="the score fell or held at the last review while a key metric shows special "
+            "cause concern at its latest point or consistently fails its target",
+            reads=(FieldGroup.SCORES, FieldGroup.HISTORY, FieldGroup.KEY_METRICS),
+        ),
+        CheckRule(
+            code="TB-BAF-ABOVE-APPETITE",
+            label="Above appetite, no action due",
+            meaning="the current score is above the appetite tolerance and no open action is due",
+            reads=(FieldGroup.SCORES, FieldGroup.APPETITE, FieldGroup.ACTIONS),
+        ),
+        CheckRule(
+            code="TB-BAF-OVERDUE",
+            label="Actions overdue",
+            meaning="open actions are past their due date",
+            reads=(FieldGroup.ACTIONS,),
+        ),
+        CheckRule(
+            code="TB-BAF-NO-INDEPENDENT-ASSURANCE",
+            label="No independent assurance",
+            meaning="no second- or third-line assurance in the last 12 months",
+            reads=(FieldGroup.ASSURANCES,),
+        ),
+        CheckRule(
+            code="TB-BAF-TARGET-UNREACHABLE",
+            label="Target not reachable",
+            meaning="the target score cannot be reached by the dates of the open actions, or "
+            "no open actions while the current score is above target",
+            reads=(FieldGroup.SCORES, FieldGroup.ACTIONS),
+        ),
+        CheckRule(
+            code="TB-BAF-NO-KEY-METRICS",
+            label="No key metrics",
+            meaning="the risk has no key metrics linked",
+            reads=(FieldGroup.KEY_METRICS,),
+        ),
+        CheckRule(
+            code="TB-BAF-TARGET-ABOVE-APPETITE",
+            label="Target above appetite",
+            meaning="the target score is above the appetite tolerance",
+            severity=FlagSeverity.WARNING,
+            reads=(FieldGroup.SCORES, FieldGroup.APPETITE),
+        ),
+    )
+}

@@ -236,15 +236,24 @@ class MetricDefinition(Frozen):
     effective_from: date | None = None
     change_note: str | None = None
 
-    @field_validator("strategic_goals", "lead_committees", "baf_risks", "risk_register_ids",
-                     "triangulate_with", mode="before")
+    @field_validator(
+        "strategic_goals",
+        "lead_committees",
+        "baf_risks",
+        "risk_register_ids",
+        "triangulate_with",
+        mode="before",
+    )
     @classmethod
     def _listify(cls, value: object) -> object:
         return split_list(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> MetricDefinition:
-        if self.chart_type in (ChartType.P, ChartType.PP, ChartType.U, ChartType.UP) and not self.denominator:
+        if (
+            self.chart_type in (ChartType.P, ChartType.PP, ChartType.U, ChartType.UP)
+            and not self.denominator
+        ):
             raise ValueError(f"chart type '{self.chart_type}' needs a denominator definition")
         if self.baseline_start and self.baseline_end and self.baseline_end < self.baseline_start:
             raise ValueError("baseline_end is before baseline_start")
@@ -258,7 +267,8 @@ class MetricDefinition(Frozen):
     def target_on(self, day: date, *, include_trajectory: bool = False) -> Target | None:
         """The target in force on ``day`` (the latest-starting one if several overlap)."""
         candidates = [
-            t for t in self.targets
+            t
+            for t in self.targets
             if t.in_force(day) and (include_trajectory or t.type is not TargetType.TRAJECTORY)
         ]
         if not candidates:
@@ -267,10 +277,12 @@ class MetricDefinition(Frozen):
 
     def trajectory(self) -> tuple[Target, ...]:
         """The trajectory targets (planned recovery path), in date order."""
-        return tuple(sorted(
-            (t for t in self.targets if t.type is TargetType.TRAJECTORY),
-            key=lambda t: t.valid_from or date.min,
-        ))
+        return tuple(
+            sorted(
+                (t for t in self.targets if t.type is TargetType.TRAJECTORY),
+                key=lambda t: t.valid_from or date.min,
+            )
+        )
 
     def content_equal(self, other: MetricDefinition) -> bool:
         """Whether two definitions say the same thing (ignoring version bookkeeping)."""

@@ -84,7 +84,9 @@ class Period:
         """The period ``steps`` periods later (earlier if negative)."""
         if self.frequency is Frequency.WEEKLY:
             return Period(self.start + timedelta(weeks=steps), self.frequency)
-        months = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.ANNUAL: 12}[self.frequency]
+        months = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.ANNUAL: 12}[
+            self.frequency
+        ]
         return Period(_add_months(self.start, steps * months), self.frequency)
 
     def label(self) -> str:

@@ -60,18 +60,54 @@ _LIST_FIELDS = {"objectives", "withhold", "action_ids"}
 
 #: Columns of each sheet of the workbook, in the order they are written.
 SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
-    "risks": ("id", "title", "objectives", "cause", "event", "effect", "executive_lead",
-              "lead_committee", "inherent_likelihood", "inherent_consequence",
-              "current_likelihood", "current_consequence", "target_likelihood",
-              "target_consequence", "target_date", "appetite_category", "appetite_level",
-              "next_review", "publish", "withhold"),
+    "risks": (
+        "id",
+        "title",
+        "objectives",
+        "cause",
+        "event",
+        "effect",
+        "executive_lead",
+        "lead_committee",
+        "inherent_likelihood",
+        "inherent_consequence",
+        "current_likelihood",
+        "current_consequence",
+        "target_likelihood",
+        "target_consequence",
+        "target_date",
+        "appetite_category",
+        "appetite_level",
+        "next_review",
+        "publish",
+        "withhold",
+    ),
     "controls": ("risk_id", "id", "description"),
     "assurances": ("risk_id", "id", "line", "source", "date", "result", "description"),
     "gaps": ("risk_id", "id", "kind", "description", "action_ids"),
-    "actions": ("risk_id", "id", "description", "owner", "due", "original_due", "status",
-                "opened", "completed", "metric_id", "note"),
-    "history": ("risk_id", "date", "current_likelihood", "current_consequence",
-                "target_likelihood", "target_consequence", "rationale", "reviewer"),
+    "actions": (
+        "risk_id",
+        "id",
+        "description",
+        "owner",
+        "due",
+        "original_due",
+        "status",
+        "opened",
+        "completed",
+        "metric_id",
+        "note",
+    ),
+    "history": (
+        "risk_id",
+        "date",
+        "current_likelihood",
+        "current_consequence",
+        "target_likelihood",
+        "target_consequence",
+        "rationale",
+        "reviewer",
+    ),
     "key_metrics": ("risk_id", "metric_id"),
     "crr": ("risk_id", "id", "title", "likelihood", "consequence", "owner"),
     "appetite": ("name", "ordinal", "min_score", "max_score", "description"),
@@ -81,14 +117,25 @@ SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _REQUIRED_SHEETS = ("risks",)
 _CHILD_MODELS: dict[str, type[BaseModel]] = {
-    "controls": Control, "assurances": Assurance, "gaps": Gap, "actions": Action,
-    "history": ReviewEntry, "crr": CrrEntry,
+    "controls": Control,
+    "assurances": Assurance,
+    "gaps": Gap,
+    "actions": Action,
+    "history": ReviewEntry,
+    "crr": CrrEntry,
 }
-_CHILD_FIELD = {"controls": "controls", "assurances": "assurances", "gaps": "gaps",
-                "actions": "actions", "history": "history", "crr": "crr"}
+_CHILD_FIELD = {
+    "controls": "controls",
+    "assurances": "assurances",
+    "gaps": "gaps",
+    "actions": "actions",
+    "history": "history",
+    "crr": "crr",
+}
 
 
 # ---------------------------------------------------------------------------------- problems
+
 
 def _code_for(error: Any) -> tuple[str, str | None]:
     loc = [str(part) for part in error["loc"]]
@@ -99,7 +146,11 @@ def _code_for(error: Any) -> tuple[str, str | None]:
     return "TB-BAF-VALUE", None
 
 
-def _report(problems: ProblemCollector, error: ValidationError, locate: Callable[[tuple[Any, ...]], dict[str, Any]]) -> None:
+def _report(
+    problems: ProblemCollector,
+    error: ValidationError,
+    locate: Callable[[tuple[Any, ...]], dict[str, Any]],
+) -> None:
     for item in error.errors():
         code, expected = _code_for(item)
         where = locate(tuple(item["loc"]))
@@ -112,8 +163,12 @@ def _report(problems: ProblemCollector, error: ValidationError, locate: Callable
         problems.add(code, message, value=value, expected=expected, **where)
 
 
-def _validate(model: type[BaseModel], data: dict[str, Any], problems: ProblemCollector,
-              locate: Callable[[tuple[Any, ...]], dict[str, Any]]) -> Any:
+def _validate(
+    model: type[BaseModel],
+    data: dict[str, Any],
+    problems: ProblemCollector,
+    locate: Callable[[tuple[Any, ...]], dict[str, Any]],
+) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -121,8 +176,12 @@ def _validate(model: type[BaseModel], data: dict[str, Any], problems: ProblemCol
         return None
 
 
-def _cross_check(register_parts: dict[str, Any], risks: list[tuple[BafRisk, Callable[[str, int | None], dict[str, Any]]]],
-                 catalogue_ids: Collection[str] | None, problems: ProblemCollector) -> None:
+def _cross_check(
+    register_parts: dict[str, Any],
+    risks: list[tuple[BafRisk, Callable[[str, int | None], dict[str, Any]]]],
+    catalogue_ids: Collection[str] | None,
+    problems: ProblemCollector,
+) -> None:
     """Checks across items: ids exist, appetite levels are on the scale, metrics are known."""
     objectives = {o.id for o in register_parts["objectives"]}
     scale: AppetiteScale = register_parts["appetite"]
@@ -131,40 +190,70 @@ def _cross_check(register_parts: dict[str, Any], risks: list[tuple[BafRisk, Call
     for risk, where in risks:
         for action in risk.actions:
             if action.id in action_owner and action_owner[action.id] != risk.id:
-                problems.add("TB-BAF-DUPLICATE", f"action {action.id} is listed under both "
-                             f"{action_owner[action.id]} and {risk.id}", value=action.id,
-                             expected="action ids unique across the register", **where("actions", None))
+                problems.add(
+                    "TB-BAF-DUPLICATE",
+                    f"action {action.id} is listed under both "
+                    f"{action_owner[action.id]} and {risk.id}",
+                    value=action.id,
+                    expected="action ids unique across the register",
+                    **where("actions", None),
+                )
             action_owner.setdefault(action.id, risk.id)
         if risk.id in seen:
-            problems.add("TB-BAF-DUPLICATE", f"risk {risk.id} appears more than once",
-                         value=risk.id, expected="unique risk ids", **where("id", None))
+            problems.add(
+                "TB-BAF-DUPLICATE",
+                f"risk {risk.id} appears more than once",
+                value=risk.id,
+                expected="unique risk ids",
+                **where("id", None),
+            )
         seen.add(risk.id)
         for objective in risk.objectives:
             if objectives and objective not in objectives:
-                problems.add("TB-BAF-OBJECTIVE", f"risk {risk.id} names an unknown strategic objective",
-                             value=objective, expected="one of " + ", ".join(sorted(objectives)),
-                             **where("objectives", None))
+                problems.add(
+                    "TB-BAF-OBJECTIVE",
+                    f"risk {risk.id} names an unknown strategic objective",
+                    value=objective,
+                    expected="one of " + ", ".join(sorted(objectives)),
+                    **where("objectives", None),
+                )
         if scale.level(risk.appetite_level) is None:
-            problems.add("TB-BAF-APPETITE-LEVEL", f"risk {risk.id}: appetite level is not on the trust's scale",
-                         value=risk.appetite_level, expected="one of " + ", ".join(scale.names),
-                         **where("appetite_level", None))
+            problems.add(
+                "TB-BAF-APPETITE-LEVEL",
+                f"risk {risk.id}: appetite level is not on the trust's scale",
+                value=risk.appetite_level,
+                expected="one of " + ", ".join(scale.names),
+                **where("appetite_level", None),
+            )
         if scale.categories and risk.appetite_category not in scale.categories:
-            problems.add("TB-BAF-APPETITE-CATEGORY", f"risk {risk.id}: appetite category is not one the trust states",
-                         value=risk.appetite_category, expected="one of " + ", ".join(scale.categories),
-                         **where("appetite_category", None))
+            problems.add(
+                "TB-BAF-APPETITE-CATEGORY",
+                f"risk {risk.id}: appetite category is not one the trust states",
+                value=risk.appetite_category,
+                expected="one of " + ", ".join(scale.categories),
+                **where("appetite_category", None),
+            )
         if catalogue_ids is not None:
             for index, metric in enumerate(risk.key_metrics):
                 if metric not in catalogue_ids:
-                    problems.add("TB-BAF-UNKNOWN-METRIC", f"risk {risk.id}: key metric is not in the catalogue",
-                                 value=metric, expected="a metric id from the catalogue",
-                                 **where("key_metrics", index))
+                    problems.add(
+                        "TB-BAF-UNKNOWN-METRIC",
+                        f"risk {risk.id}: key metric is not in the catalogue",
+                        value=metric,
+                        expected="a metric id from the catalogue",
+                        **where("key_metrics", index),
+                    )
         action_ids = {a.id for a in risk.actions}
         for gap in risk.gaps:
             for action_id in gap.action_ids:
                 if action_id not in action_ids:
-                    problems.add("TB-BAF-UNKNOWN-ACTION", f"risk {risk.id}: gap {gap.id} names an action the risk does not have",
-                                 value=action_id, expected="an action id of the same risk",
-                                 **where("gaps", None))
+                    problems.add(
+                        "TB-BAF-UNKNOWN-ACTION",
+                        f"risk {risk.id}: gap {gap.id} names an action the risk does not have",
+                        value=action_id,
+                        expected="an action id of the same risk",
+                        **where("gaps", None),
+                    )
 
 
 def _assemble(parts: dict[str, Any], problems: ProblemCollector, file: str) -> BafRegister:
@@ -173,6 +262,7 @@ def _assemble(parts: dict[str, Any], problems: ProblemCollector, file: str) -> B
 
 
 # --------------------------------------------------------------------------------------- YAML
+
 
 def _plain(value: Any) -> Any:
     """Enums as their values and tuples as lists; dates stay dates (YAML writes them bare)."""
@@ -191,7 +281,16 @@ def register_to_mapping(register: BafRegister) -> dict[str, Any]:
     for risk in data["risks"]:
         for action in risk.get("actions", []):
             action.pop("baf_risk_id", None)
-        for key in ("controls", "gaps", "assurances", "actions", "history", "key_metrics", "crr", "withhold"):
+        for key in (
+            "controls",
+            "gaps",
+            "assurances",
+            "actions",
+            "history",
+            "key_metrics",
+            "crr",
+            "withhold",
+        ):
             if not risk.get(key):
                 risk.pop(key, None)
         if risk.get("publish", True):
@@ -208,22 +307,33 @@ def _yaml_locator(file: str, prefix: str) -> Callable[[tuple[Any, ...]], dict[st
         for part in loc:
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
         return {"file": file, "column": path or None}
+
     return locate
 
 
-def register_from_mapping(data: Any, *, file: str = "<register>",
-                          catalogue_ids: Collection[str] | None = None) -> BafRegister:
+def register_from_mapping(
+    data: Any, *, file: str = "<register>", catalogue_ids: Collection[str] | None = None
+) -> BafRegister:
     """Build a register from plain data (parsed YAML), collecting every problem found."""
     problems = ProblemCollector()
     if not isinstance(data, dict):
-        problems.add("TB-BAF-FILE", "the register must be a mapping with a 'risks' list", file=file,
-                     expected="keys such as objectives, appetite, risks")
+        problems.add(
+            "TB-BAF-FILE",
+            "the register must be a mapping with a 'risks' list",
+            file=file,
+            expected="keys such as objectives, appetite, risks",
+        )
         problems.raise_if_any(f"the BAF register in {file} is not valid")
     known = set(BafRegister.model_fields)
     for key in data:
         if key not in known:
-            problems.add("TB-BAF-VALUE", "unknown key at the top of the register", file=file,
-                         column=str(key), expected="one of " + ", ".join(sorted(known)))
+            problems.add(
+                "TB-BAF-VALUE",
+                "unknown key at the top of the register",
+                file=file,
+                column=str(key),
+                expected="one of " + ", ".join(sorted(known)),
+            )
     parts: dict[str, Any] = {"trust_name": data.get("trust_name")}
     for key, model in (("scoring", ScoringScheme), ("appetite", AppetiteScale)):
         if data.get(key) is not None:
@@ -241,12 +351,20 @@ def register_from_mapping(data: Any, *, file: str = "<register>",
             try:
                 groups.append(FieldGroup(value))
             except ValueError:
-                problems.add("TB-BAF-VALUE", "unknown field group", file=file, column="public_groups",
-                             value=value, expected="one of " + ", ".join(g.value for g in FieldGroup))
+                problems.add(
+                    "TB-BAF-VALUE",
+                    "unknown field group",
+                    file=file,
+                    column="public_groups",
+                    value=value,
+                    expected="one of " + ", ".join(g.value for g in FieldGroup),
+                )
         parts["public_groups"] = tuple(groups)
     objectives = []
     for index, item in enumerate(data.get("objectives") or ()):
-        found = _validate(StrategicObjective, item, problems, _yaml_locator(file, f"objectives[{index}]"))
+        found = _validate(
+            StrategicObjective, item, problems, _yaml_locator(file, f"objectives[{index}]")
+        )
         if found is not None:
             objectives.append(found)
     parts["objectives"] = tuple(objectives)
@@ -261,15 +379,22 @@ def register_from_mapping(data: Any, *, file: str = "<register>",
             continue
         risk = _validate(BafRisk, item, problems, _yaml_locator(file, label))
         if risk is not None:
+
             def where(field: str, at: int | None, _label: str = label) -> dict[str, Any]:
-                return {"file": file, "column": f"{_label}.{field}" + (f"[{at}]" if at is not None else "")}
+                return {
+                    "file": file,
+                    "column": f"{_label}.{field}" + (f"[{at}]" if at is not None else ""),
+                }
+
             risks.append((risk, where))
     _cross_check({**parts, "appetite": scale}, risks, catalogue_ids, problems)
     parts["risks"] = tuple(r for r, _ in risks)
     return _assemble(parts, problems, file)
 
 
-def read_register_yaml(path: str | Path, *, catalogue_ids: Collection[str] | None = None) -> BafRegister:
+def read_register_yaml(
+    path: str | Path, *, catalogue_ids: Collection[str] | None = None
+) -> BafRegister:
     """Read a register from a YAML file (see ``docs/baf.md`` for the layout)."""
     source = Path(path)
     try:
@@ -285,15 +410,22 @@ def write_register_yaml(register: BafRegister, path: str | Path) -> Path:
     """Write ``register`` as YAML; reading it back gives an equal register."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.dump(register_to_mapping(register), Dumper=_DUMPER, sort_keys=False, allow_unicode=True,
-                     width=100)
+    text = yaml.dump(
+        register_to_mapping(register),
+        Dumper=_DUMPER,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
     target.write_text(text, encoding="utf-8")
     return target
 
 
 def _file_error(path: Path, message: str) -> DataValidationError:
     problems = ProblemCollector()
-    problems.add("TB-BAF-FILE", message, file=str(path), expected="a readable BAF register (.yaml or .xlsx)")
+    problems.add(
+        "TB-BAF-FILE", message, file=str(path), expected="a readable BAF register (.yaml or .xlsx)"
+    )
     return DataValidationError(f"cannot read {path}", problems.problems)
 
 
@@ -358,7 +490,11 @@ def _column_of(sheet: str, loc: tuple[Any, ...]) -> str | None:
         return None
     if sheet == "crr" and parts[0] == "score":
         parts = parts[1:]
-    return "_".join(parts) if parts[0] in ("inherent", "current", "target") else (parts[0] if len(parts) == 1 else "_".join(parts))
+    return (
+        "_".join(parts)
+        if parts[0] in ("inherent", "current", "target")
+        else (parts[0] if len(parts) == 1 else "_".join(parts))
+    )
 
 
 def _read_sheets(source: Path) -> dict[str, list[dict[str, Any]]]:
@@ -367,18 +503,29 @@ def _read_sheets(source: Path) -> dict[str, list[dict[str, Any]]]:
     try:
         # every cell as text: types are checked per field, so a stray word in a number column
         # is reported on its row instead of changing how the whole column is read
-        frames = pl.read_excel(source, sheet_id=0, engine="calamine", read_options={"dtypes": "string"})
+        frames = pl.read_excel(
+            source, sheet_id=0, engine="calamine", read_options={"dtypes": "string"}
+        )
     except Exception as exc:  # the readers raise many types; the user needs the file and the reason
         raise _file_error(source, f"could not be read as a workbook: {exc}") from exc
     sheets: dict[str, list[dict[str, Any]]] = {}
     for name, frame in frames.items():
-        rows = [{str(k).strip(): _cell(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
-        sheets[str(name).strip().lower()] = [r for r in rows if any(v is not None for v in r.values())]
-        sheets[f"__columns__{str(name).strip().lower()}"] = [{str(c).strip(): None for c in frame.columns}]
+        rows = [
+            {str(k).strip(): _cell(v) for k, v in row.items()}
+            for row in frame.iter_rows(named=True)
+        ]
+        sheets[str(name).strip().lower()] = [
+            r for r in rows if any(v is not None for v in r.values())
+        ]
+        sheets[f"__columns__{str(name).strip().lower()}"] = [
+            {str(c).strip(): None for c in frame.columns}
+        ]
     return sheets
 
 
-def read_register_excel(path: str | Path, *, catalogue_ids: Collection[str] | None = None) -> BafRegister:
+def read_register_excel(
+    path: str | Path, *, catalogue_ids: Collection[str] | None = None
+) -> BafRegister:
     """Read a register from the workbook layout written by :func:`write_register_excel`."""
     source = Path(path)
     file = str(source)
@@ -386,22 +533,39 @@ def read_register_excel(path: str | Path, *, catalogue_ids: Collection[str] | No
     problems = ProblemCollector()
     for name in _REQUIRED_SHEETS:
         if name not in sheets:
-            problems.add("TB-BAF-SHEET", f"the workbook has no '{name}' sheet", file=file, sheet=name,
-                         expected="sheets " + ", ".join(SHEET_COLUMNS))
+            problems.add(
+                "TB-BAF-SHEET",
+                f"the workbook has no '{name}' sheet",
+                file=file,
+                sheet=name,
+                expected="sheets " + ", ".join(SHEET_COLUMNS),
+            )
     for name, columns in SHEET_COLUMNS.items():
         present = set(sheets.get(f"__columns__{name}", [{}])[0])
         if name not in sheets:
             continue
         for column in columns:
             required = column in ("id", "risk_id", "name", "key", "metric_id") or (
-                name == "risks" and column in ("title", "current_likelihood", "current_consequence"))
+                name == "risks" and column in ("title", "current_likelihood", "current_consequence")
+            )
             if required and column not in present:
-                problems.add("TB-BAF-SHEET", f"sheet '{name}' has no '{column}' column", file=file,
-                             sheet=name, column=column, expected=", ".join(columns))
+                problems.add(
+                    "TB-BAF-SHEET",
+                    f"sheet '{name}' has no '{column}' column",
+                    file=file,
+                    sheet=name,
+                    column=column,
+                    expected=", ".join(columns),
+                )
     problems.raise_if_any(f"the BAF register in {file} is not valid")
 
     def locator(sheet: str, row: int) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
-        return lambda loc: {"file": file, "sheet": sheet, "row": row, "column": _column_of(sheet, loc)}
+        return lambda loc: {
+            "file": file,
+            "sheet": sheet,
+            "row": row,
+            "column": _column_of(sheet, loc),
+        }
 
     settings = {str(r["key"]): r.get("value") for r in sheets.get("settings", []) if r.get("key")}
     parts: dict[str, Any] = {"trust_name": settings.get("trust_name")}
@@ -422,16 +586,27 @@ def read_register_excel(path: str | Path, *, catalogue_ids: Collection[str] | No
     if bands:
         scoring["bands"] = bands
     if scoring:
-        parts["scoring"] = _validate(ScoringScheme, scoring, problems,
-                                     lambda loc: {"file": file, "sheet": "bands" if loc and loc[0] == "bands" else "settings"})
+        parts["scoring"] = _validate(
+            ScoringScheme,
+            scoring,
+            problems,
+            lambda loc: {
+                "file": file,
+                "sheet": "bands" if loc and loc[0] == "bands" else "settings",
+            },
+        )
     levels = []
     for index, row in enumerate(sheets.get("appetite", []), start=2):
         level = _validate(AppetiteLevel, row, problems, locator("appetite", index))
         if level is not None:
             levels.append(level)
     if levels:
-        parts["appetite"] = _validate(AppetiteScale, {"levels": levels, "categories": settings.get("appetite_categories")},
-                                      problems, lambda loc: {"file": file, "sheet": "appetite"})
+        parts["appetite"] = _validate(
+            AppetiteScale,
+            {"levels": levels, "categories": settings.get("appetite_categories")},
+            problems,
+            lambda loc: {"file": file, "sheet": "appetite"},
+        )
     if settings.get("public_groups") is not None or "public_groups" in settings:
         parts["public_groups"] = _field_groups(settings.get("public_groups"), problems, file)
     objectives = []
@@ -451,20 +626,36 @@ def read_register_excel(path: str | Path, *, catalogue_ids: Collection[str] | No
         for index, row in enumerate(sheets.get(sheet, []), start=2):
             risk_id = row.get("risk_id")
             if risk_id is None or str(risk_id) not in children:
-                problems.add("TB-BAF-UNKNOWN-RISK", "row names a risk that is not on the 'risks' sheet",
-                             file=file, sheet=sheet, row=index, column="risk_id", value=risk_id,
-                             expected="an id from the 'risks' sheet")
+                problems.add(
+                    "TB-BAF-UNKNOWN-RISK",
+                    "row names a risk that is not on the 'risks' sheet",
+                    file=file,
+                    sheet=sheet,
+                    row=index,
+                    column="risk_id",
+                    value=risk_id,
+                    expected="an id from the 'risks' sheet",
+                )
                 continue
             risk_id = str(risk_id)
             child_rows.setdefault((risk_id, sheet), []).append(index)
             if sheet == "key_metrics":
                 if row.get("metric_id") is None:
-                    problems.add("TB-BAF-MISSING", "value missing", file=file, sheet=sheet, row=index,
-                                 column="metric_id", expected="a metric id")
+                    problems.add(
+                        "TB-BAF-MISSING",
+                        "value missing",
+                        file=file,
+                        sheet=sheet,
+                        row=index,
+                        column="metric_id",
+                        expected="a metric id",
+                    )
                     continue
                 children[risk_id].setdefault("key_metrics", []).append(str(row["metric_id"]))
                 continue
-            item = _validate(_CHILD_MODELS[sheet], _child_input(sheet, row), problems, locator(sheet, index))
+            item = _validate(
+                _CHILD_MODELS[sheet], _child_input(sheet, row), problems, locator(sheet, index)
+            )
             if item is not None:
                 children[risk_id].setdefault(_CHILD_FIELD[sheet], []).append(item)
 
@@ -477,18 +668,30 @@ def read_register_excel(path: str | Path, *, catalogue_ids: Collection[str] | No
             data["history"] = sorted(data["history"], key=lambda e: e.date)
         risk = _validate(BafRisk, data, problems, locator("risks", index))
         if risk is not None:
-            def where(field: str, at: int | None, _id: str = risk.id, _row: int = index) -> dict[str, Any]:
+
+            def where(
+                field: str, at: int | None, _id: str = risk.id, _row: int = index
+            ) -> dict[str, Any]:
                 if field == "key_metrics" and at is not None:
-                    return {"file": file, "sheet": "key_metrics",
-                            "row": child_rows[(_id, "key_metrics")][at], "column": "metric_id"}
+                    return {
+                        "file": file,
+                        "sheet": "key_metrics",
+                        "row": child_rows[(_id, "key_metrics")][at],
+                        "column": "metric_id",
+                    }
                 if field == "gaps":
                     return {"file": file, "sheet": "gaps", "column": "action_ids"}
                 if field == "actions":
                     return {"file": file, "sheet": "actions", "column": "id"}
                 return {"file": file, "sheet": "risks", "row": _row, "column": field}
+
             risks.append((risk, where))
-    _cross_check({**parts, "appetite": parts.get("appetite") or BafRegister().appetite},
-                 risks, catalogue_ids, problems)
+    _cross_check(
+        {**parts, "appetite": parts.get("appetite") or BafRegister().appetite},
+        risks,
+        catalogue_ids,
+        problems,
+    )
     parts["risks"] = tuple(r for r, _ in risks)
     return _assemble(parts, problems, file)
 
@@ -500,9 +703,15 @@ def _field_groups(value: Any, problems: ProblemCollector, file: str) -> tuple[Fi
             try:
                 groups.append(FieldGroup(part.strip()))
             except ValueError:
-                problems.add("TB-BAF-VALUE", "unknown field group", file=file, sheet="settings",
-                             column="public_groups", value=part.strip(),
-                             expected="one of " + ", ".join(g.value for g in FieldGroup))
+                problems.add(
+                    "TB-BAF-VALUE",
+                    "unknown field group",
+                    file=file,
+                    sheet="settings",
+                    column="public_groups",
+                    value=part.strip(),
+                    expected="one of " + ", ".join(g.value for g in FieldGroup),
+                )
     return tuple(groups)
 
 
@@ -515,12 +724,20 @@ def _register_rows(register: BafRegister) -> dict[str, list[dict[str, Any]]]:
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in SHEET_COLUMNS}
     for risk in register.risks:
         row: dict[str, Any] = {
-            "id": risk.id, "title": risk.title, "objectives": _join(risk.objectives),
-            "cause": risk.cause, "event": risk.event, "effect": risk.effect,
-            "executive_lead": risk.executive_lead, "lead_committee": risk.lead_committee,
-            "target_date": risk.target_date, "appetite_category": risk.appetite_category,
-            "appetite_level": risk.appetite_level, "next_review": risk.next_review,
-            "publish": risk.publish, "withhold": _join(g.value for g in risk.withhold),
+            "id": risk.id,
+            "title": risk.title,
+            "objectives": _join(risk.objectives),
+            "cause": risk.cause,
+            "event": risk.event,
+            "effect": risk.effect,
+            "executive_lead": risk.executive_lead,
+            "lead_committee": risk.lead_committee,
+            "target_date": risk.target_date,
+            "appetite_category": risk.appetite_category,
+            "appetite_level": risk.appetite_level,
+            "next_review": risk.next_review,
+            "publish": risk.publish,
+            "withhold": _join(g.value for g in risk.withhold),
         }
         for part in ("inherent", "current", "target"):
             score = getattr(risk, part)
@@ -528,34 +745,66 @@ def _register_rows(register: BafRegister) -> dict[str, list[dict[str, Any]]]:
             row[f"{part}_consequence"] = score.consequence if score else None
         rows["risks"].append(row)
         rows["controls"] += [{"risk_id": risk.id, **c.model_dump()} for c in risk.controls]
-        rows["assurances"] += [{"risk_id": risk.id, **a.model_dump(mode="json"), "date": a.date}
-                               for a in risk.assurances]
-        rows["gaps"] += [{"risk_id": risk.id, "id": g.id, "kind": g.kind.value,
-                          "description": g.description, "action_ids": _join(g.action_ids)} for g in risk.gaps]
+        rows["assurances"] += [
+            {"risk_id": risk.id, **a.model_dump(mode="json"), "date": a.date}
+            for a in risk.assurances
+        ]
+        rows["gaps"] += [
+            {
+                "risk_id": risk.id,
+                "id": g.id,
+                "kind": g.kind.value,
+                "description": g.description,
+                "action_ids": _join(g.action_ids),
+            }
+            for g in risk.gaps
+        ]
         for action in risk.actions:
             data = action.model_dump()
             data.pop("baf_risk_id")
             data["status"] = action.status.value
             rows["actions"].append({"risk_id": risk.id, **data})
         for entry in risk.history:
-            rows["history"].append({
-                "risk_id": risk.id, "date": entry.date, "rationale": entry.rationale, "reviewer": entry.reviewer,
-                "current_likelihood": entry.current.likelihood, "current_consequence": entry.current.consequence,
-                "target_likelihood": entry.target.likelihood if entry.target else None,
-                "target_consequence": entry.target.consequence if entry.target else None,
-            })
+            rows["history"].append(
+                {
+                    "risk_id": risk.id,
+                    "date": entry.date,
+                    "rationale": entry.rationale,
+                    "reviewer": entry.reviewer,
+                    "current_likelihood": entry.current.likelihood,
+                    "current_consequence": entry.current.consequence,
+                    "target_likelihood": entry.target.likelihood if entry.target else None,
+                    "target_consequence": entry.target.consequence if entry.target else None,
+                }
+            )
         rows["key_metrics"] += [{"risk_id": risk.id, "metric_id": m} for m in risk.key_metrics]
-        rows["crr"] += [{"risk_id": risk.id, "id": c.id, "title": c.title, "likelihood": c.score.likelihood,
-                         "consequence": c.score.consequence, "owner": c.owner} for c in risk.crr]
+        rows["crr"] += [
+            {
+                "risk_id": risk.id,
+                "id": c.id,
+                "title": c.title,
+                "likelihood": c.score.likelihood,
+                "consequence": c.score.consequence,
+                "owner": c.owner,
+            }
+            for c in risk.crr
+        ]
     rows["appetite"] = [lvl.model_dump() for lvl in register.appetite.levels]
     rows["objectives"] = [o.model_dump() for o in register.objectives]
     rows["bands"] = [b.model_dump() for b in register.scoring.bands]
     settings: list[tuple[str, Any]] = [("trust_name", register.trust_name)]
-    settings += [(f"likelihood_{i}", label) for i, label in enumerate(register.scoring.likelihood_labels, 1)]
-    settings += [(f"consequence_{i}", label) for i, label in enumerate(register.scoring.consequence_labels, 1)]
-    settings += [("escalation_threshold", register.scoring.escalation_threshold),
-                 ("appetite_categories", _join(register.appetite.categories)),
-                 ("public_groups", _join(g.value for g in register.public_groups))]
+    settings += [
+        (f"likelihood_{i}", label) for i, label in enumerate(register.scoring.likelihood_labels, 1)
+    ]
+    settings += [
+        (f"consequence_{i}", label)
+        for i, label in enumerate(register.scoring.consequence_labels, 1)
+    ]
+    settings += [
+        ("escalation_threshold", register.scoring.escalation_threshold),
+        ("appetite_categories", _join(register.appetite.categories)),
+        ("public_groups", _join(g.value for g in register.public_groups)),
+    ]
     rows["settings"] = [{"key": k, "value": v} for k, v in settings]
     return rows
 
@@ -564,7 +813,9 @@ def write_register_excel(register: BafRegister, path: str | Path) -> Path:
     """Write ``register`` as a workbook, one sheet per kind of item and one row per item."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(target), {"strings_to_numbers": False, "strings_to_formulas": False})
+    workbook = xlsxwriter.Workbook(
+        str(target), {"strings_to_numbers": False, "strings_to_formulas": False}
+    )
     header = workbook.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     try:
@@ -579,7 +830,9 @@ def write_register_excel(register: BafRegister, path: str | Path) -> Path:
                     if value is None or value == "":
                         continue
                     if isinstance(value, date):
-                        sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), day)
+                        sheet.write_datetime(
+                            r, c, datetime(value.year, value.month, value.day), day
+                        )
                     elif isinstance(value, bool):
                         sheet.write_boolean(r, c, value)
                     elif isinstance(value, (int, float)):
@@ -595,6 +848,7 @@ def write_register_excel(register: BafRegister, path: str | Path) -> Path:
 
 
 # ------------------------------------------------------------------------------------ by suffix
+
 
 def read_register(path: str | Path, *, catalogue_ids: Collection[str] | None = None) -> BafRegister:
     """Read a register from ``.yaml``/``.yml`` or ``.xlsx``, chosen by the file's suffix."""

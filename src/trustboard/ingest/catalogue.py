@@ -34,8 +34,12 @@ _CODES = {"required": "TB-C-REQUIRED", "unknown": "TB-C-UNKNOWN-FIELD", "field":
 
 #: Sheet columns that carry one target on a metric row, and the target field each fills.
 TARGET_COLUMNS: dict[str, str] = {
-    "target": "value", "target_value": "value", "target_comparator": "comparator",
-    "target_type": "type", "target_source": "source", "target_valid_from": "valid_from",
+    "target": "value",
+    "target_value": "value",
+    "target_comparator": "comparator",
+    "target_type": "type",
+    "target_source": "source",
+    "target_valid_from": "valid_from",
     "target_valid_to": "valid_to",
 }
 
@@ -69,7 +73,9 @@ def _load(path: Path, problems: list[Problem]) -> YamlDocument | None:
     try:
         return load_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem("TB-C-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path)))
+        problems.append(
+            Problem("TB-C-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path))
+        )
     except yaml.YAMLError as exc:
         problems.append(Problem("TB-C-FILE", yaml_error_text(exc), file=str(path)))
     return None
@@ -85,28 +91,51 @@ def _yaml_list(path: Path, key: str, problems: list[Problem]) -> list[_Entry]:
     elif data is None:
         data = []
     if not isinstance(data, list):
-        problems.append(Problem("TB-C-STRUCTURE", f"the file must hold a list under '{key}:'",
-                                file=str(path), expected=f"'{key}:' followed by a list of entries"))
+        problems.append(
+            Problem(
+                "TB-C-STRUCTURE",
+                f"the file must hold a list under '{key}:'",
+                file=str(path),
+                expected=f"'{key}:' followed by a list of entries",
+            )
+        )
         return []
     out: list[_Entry] = []
     for index, item in enumerate(data):
         place = EntryPlace(str(path), yaml=doc, path=(*prefix, index))
         if not isinstance(item, dict):
-            problems.append(place.problem("TB-C-STRUCTURE", "each entry must be a set of named fields",
-                                          value=item if isinstance(item, (str, int, float)) else None))
+            problems.append(
+                place.problem(
+                    "TB-C-STRUCTURE",
+                    "each entry must be a set of named fields",
+                    value=item if isinstance(item, (str, int, float)) else None,
+                )
+            )
             continue
         out.append(_Entry({str(k): v for k, v in item.items()}, place))
     return out
 
 
-def _sheet_metrics(metrics: Table, targets: Table | None, rebase: Table | None,
-                   problems: list[Problem]) -> list[_Entry]:
+def _sheet_metrics(
+    metrics: Table, targets: Table | None, rebase: Table | None, problems: list[Problem]
+) -> list[_Entry]:
     headers = {normalise_header(h): h for h in metrics.columns}
     if "id" not in headers:
-        problems.append(Problem("TB-C-REQUIRED", "the metrics sheet has no 'id' column", file=metrics.label,
-                                sheet=metrics.sheet, row=metrics.first_row - 1, column="id"))
+        problems.append(
+            Problem(
+                "TB-C-REQUIRED",
+                "the metrics sheet has no 'id' column",
+                file=metrics.label,
+                sheet=metrics.sheet,
+                row=metrics.first_row - 1,
+                column="id",
+            )
+        )
         return []
-    columns = {**headers, **{f"targets.0.{f}": headers[c] for c, f in TARGET_COLUMNS.items() if c in headers}}
+    columns = {
+        **headers,
+        **{f"targets.0.{f}": headers[c] for c, f in TARGET_COLUMNS.items() if c in headers},
+    }
     entries: list[_Entry] = []
     by_id: dict[str, _Entry] = {}
     for row, cells in sheet_rows(metrics):
@@ -121,18 +150,31 @@ def _sheet_metrics(metrics: Table, targets: Table | None, rebase: Table | None,
             continue
         sub_headers = {normalise_header(h): h for h in table.columns}
         if "metric_id" not in sub_headers:
-            problems.append(Problem("TB-C-REQUIRED", f"the {kind} sheet has no 'metric_id' column",
-                                    file=table.label, sheet=table.sheet, row=table.first_row - 1,
-                                    column="metric_id"))
+            problems.append(
+                Problem(
+                    "TB-C-REQUIRED",
+                    f"the {kind} sheet has no 'metric_id' column",
+                    file=table.label,
+                    sheet=table.sheet,
+                    row=table.first_row - 1,
+                    column="metric_id",
+                )
+            )
             continue
         for row, cells in sheet_rows(table):
             metric_id = cells.pop("metric_id", "")
             owner = by_id.get(metric_id)
             place = EntryPlace(table.label, table.sheet, row, columns=sub_headers)
             if owner is None:
-                problems.append(place.problem("TB-C-UNKNOWN-METRIC",
-                                              f"the {kind} row names metric '{metric_id}', which is not in the "
-                                              "metrics sheet", ("metric_id",), value=metric_id))
+                problems.append(
+                    place.problem(
+                        "TB-C-UNKNOWN-METRIC",
+                        f"the {kind} row names metric '{metric_id}', which is not in the "
+                        "metrics sheet",
+                        ("metric_id",),
+                        value=metric_id,
+                    )
+                )
                 continue
             items = owner.data.setdefault(kind, [])
             items.append(cells)
@@ -151,8 +193,11 @@ def _find_sheet(tables: Sequence[Table], name: str) -> Table | None:
 def _metric_entries(folder: Path, problems: list[Problem]) -> list[_Entry]:
     entries: list[_Entry] = []
     found = False
-    for path in [folder / "metrics.yaml", folder / "metrics.yml",
-                 *sorted((folder / "metrics").glob("*.y*ml") if (folder / "metrics").is_dir() else [])]:
+    for path in [
+        folder / "metrics.yaml",
+        folder / "metrics.yml",
+        *sorted((folder / "metrics").glob("*.y*ml") if (folder / "metrics").is_dir() else []),
+    ]:
         if path.is_file():
             found = True
             entries.extend(_yaml_list(path, "metrics", problems))
@@ -164,7 +209,9 @@ def _metric_entries(folder: Path, problems: list[Problem]) -> list[_Entry]:
         try:
             tables = read_tables(path)
         except DataValidationError as exc:
-            problems.append(Problem("TB-C-FILE", f"the file cannot be read: {exc.message}", file=str(path)))
+            problems.append(
+                Problem("TB-C-FILE", f"the file cannot be read: {exc.message}", file=str(path))
+            )
             continue
         if name.endswith(".csv"):
             extra = {}
@@ -174,19 +221,38 @@ def _metric_entries(folder: Path, problems: list[Problem]) -> list[_Entry]:
                     try:
                         extra[kind] = read_tables(side)[0]
                     except DataValidationError as exc:
-                        problems.append(Problem("TB-C-FILE", f"the file cannot be read: {exc.message}", file=str(side)))
-            entries.extend(_sheet_metrics(tables[0], extra.get("targets"), extra.get("rebase"), problems))
+                        problems.append(
+                            Problem(
+                                "TB-C-FILE",
+                                f"the file cannot be read: {exc.message}",
+                                file=str(side),
+                            )
+                        )
+            entries.extend(
+                _sheet_metrics(tables[0], extra.get("targets"), extra.get("rebase"), problems)
+            )
         else:
             main = _find_sheet(tables, "metrics") or tables[0]
-            entries.extend(_sheet_metrics(main, _find_sheet(tables, "targets"), _find_sheet(tables, "rebase"),
-                                          problems))
+            entries.extend(
+                _sheet_metrics(
+                    main, _find_sheet(tables, "targets"), _find_sheet(tables, "rebase"), problems
+                )
+            )
     if not found:
-        problems.append(Problem("TB-C-FILE", "no metrics file: expected metrics.yaml, metrics/*.yaml, "
-                                "metrics.csv or metrics.xlsx", file=str(folder)))
+        problems.append(
+            Problem(
+                "TB-C-FILE",
+                "no metrics file: expected metrics.yaml, metrics/*.yaml, "
+                "metrics.csv or metrics.xlsx",
+                file=str(folder),
+            )
+        )
     return entries
 
 
-def _build_metrics(entries: list[_Entry], problems: list[Problem]) -> list[tuple[MetricDefinition, _Entry]]:
+def _build_metrics(
+    entries: list[_Entry], problems: list[Problem]
+) -> list[tuple[MetricDefinition, _Entry]]:
     built: list[tuple[MetricDefinition, _Entry]] = []
     for entry in entries:
         metric = validate_entry(MetricDefinition, entry.data, entry.place, _CODES, problems)
@@ -195,20 +261,34 @@ def _build_metrics(entries: list[_Entry], problems: list[Problem]) -> list[tuple
     return built
 
 
-def _check_org_units(units: list[tuple[OrgUnit, EntryPlace]], problems: list[Problem]) -> dict[str, OrgUnit]:
+def _check_org_units(
+    units: list[tuple[OrgUnit, EntryPlace]], problems: list[Problem]
+) -> dict[str, OrgUnit]:
     codes: dict[str, OrgUnit] = {}
     for unit, place in units:
         if unit.code in codes:
-            problems.append(place.problem("TB-C-DUPLICATE-ORG", f"org unit '{unit.code}' is defined twice",
-                                          ("code",), value=unit.code))
+            problems.append(
+                place.problem(
+                    "TB-C-DUPLICATE-ORG",
+                    f"org unit '{unit.code}' is defined twice",
+                    ("code",),
+                    value=unit.code,
+                )
+            )
             continue
         codes[unit.code] = unit
     places = {u.code: p for u, p in units}
     for code, unit in codes.items():
         if unit.parent is not None and unit.parent not in codes:
-            problems.append(places[code].problem(
-                "TB-C-UNKNOWN-PARENT", f"org unit '{code}' names parent '{unit.parent}', which does not exist",
-                ("parent",), value=unit.parent, expected="the code of another org unit"))
+            problems.append(
+                places[code].problem(
+                    "TB-C-UNKNOWN-PARENT",
+                    f"org unit '{code}' names parent '{unit.parent}', which does not exist",
+                    ("parent",),
+                    value=unit.parent,
+                    expected="the code of another org unit",
+                )
+            )
     reported: set[str] = set()
     for code in codes:
         seen: list[str] = []
@@ -217,13 +297,19 @@ def _check_org_units(units: list[tuple[OrgUnit, EntryPlace]], problems: list[Pro
             seen.append(current)
             current = codes[current].parent
         if current is not None and current in seen:
-            loop = seen[seen.index(current):]
+            loop = seen[seen.index(current) :]
             if not reported.intersection(loop):
                 reported.update(loop)
                 chain = " → ".join([*loop, current])
-                problems.append(places[current].problem(
-                    "TB-C-CYCLE", f"org units form a loop through their parents: {chain}", ("parent",),
-                    value=codes[current].parent, expected="a tree with the trust at the top"))
+                problems.append(
+                    places[current].problem(
+                        "TB-C-CYCLE",
+                        f"org units form a loop through their parents: {chain}",
+                        ("parent",),
+                        value=codes[current].parent,
+                        expected="a tree with the trust at the top",
+                    )
+                )
     return codes
 
 
@@ -238,16 +324,21 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
     result = CatalogueRead()
     problems = result.problems
     if not folder.is_dir():
-        problems.append(Problem("TB-C-FILE", "the catalogue folder does not exist", file=str(folder)))
+        problems.append(
+            Problem("TB-C-FILE", "the catalogue folder does not exist", file=str(folder))
+        )
         return result
     units: list[tuple[OrgUnit, EntryPlace]] = []
     forums: list[tuple[Forum, EntryPlace]] = []
-    for name, key, model, sink in (("org_units.yaml", "org_units", OrgUnit, units),
-                                   ("forums.yaml", "forums", Forum, forums)):
+    for name, key, model, sink in (
+        ("org_units.yaml", "org_units", OrgUnit, units),
+        ("forums.yaml", "forums", Forum, forums),
+    ):
         file = folder / name
         if not file.is_file():
-            problems.append(Problem("TB-C-FILE", f"{name} is missing from the catalogue folder",
-                                    file=str(file)))
+            problems.append(
+                Problem("TB-C-FILE", f"{name} is missing from the catalogue folder", file=str(file))
+            )
             continue
         for entry in _yaml_list(file, key, problems):
             built = validate_entry(model, entry.data, entry.place, _CODES, problems)
@@ -259,8 +350,14 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
     forum_ids: dict[str, Forum] = {}
     for forum, place in forums:
         if forum.id in forum_ids:
-            problems.append(place.problem("TB-C-DUPLICATE-FORUM", f"forum '{forum.id}' is defined twice",
-                                          ("id",), value=forum.id))
+            problems.append(
+                place.problem(
+                    "TB-C-DUPLICATE-FORUM",
+                    f"forum '{forum.id}' is defined twice",
+                    ("id",),
+                    value=forum.id,
+                )
+            )
             continue
         forum_ids[forum.id] = forum
     result.forums = list(forum_ids.values())
@@ -275,11 +372,19 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
         if metric.id in metrics:
             first = metrics[metric.id][1].place
             first_line = first.yaml.line((*first.path, "id")) if first.yaml is not None else None
-            where = (f"line {first_line} of {first.file}" if first_line is not None
-                     else f"{first.file} row {first.row}")
-            problems.append(entry.place.problem(
-                "TB-C-DUPLICATE-METRIC", f"metric '{metric.id}' is defined twice (first in {where})",
-                ("id",), value=metric.id))
+            where = (
+                f"line {first_line} of {first.file}"
+                if first_line is not None
+                else f"{first.file} row {first.row}"
+            )
+            problems.append(
+                entry.place.problem(
+                    "TB-C-DUPLICATE-METRIC",
+                    f"metric '{metric.id}' is defined twice (first in {where})",
+                    ("id",),
+                    value=metric.id,
+                )
+            )
             continue
         metrics[metric.id] = (metric, entry)
     result.metrics = [m for m, _ in metrics.values()]
@@ -287,23 +392,47 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
     for metric, entry in metrics.values():
         place = entry.place
         if org_codes and metric.directorate not in org_codes:
-            problems.append(place.problem(
-                "TB-C-UNKNOWN-DIRECTORATE", f"metric '{metric.id}' names directorate '{metric.directorate}', "
-                "which is not an org unit", ("directorate",), value=metric.directorate,
-                expected="an org unit code (TRUST for trust-wide metrics)"))
+            problems.append(
+                place.problem(
+                    "TB-C-UNKNOWN-DIRECTORATE",
+                    f"metric '{metric.id}' names directorate '{metric.directorate}', "
+                    "which is not an org unit",
+                    ("directorate",),
+                    value=metric.directorate,
+                    expected="an org unit code (TRUST for trust-wide metrics)",
+                )
+            )
         for index, committee in enumerate(metric.lead_committees):
             if forum_ids and committee not in committees:
-                problems.append(place.problem(
-                    "TB-C-UNKNOWN-COMMITTEE", f"metric '{metric.id}' names lead committee '{committee}', "
-                    "which is neither a forum nor a committee of one", ("lead_committees", index),
-                    value=committee, expected="one of: " + ", ".join(sorted(committees))))
+                problems.append(
+                    place.problem(
+                        "TB-C-UNKNOWN-COMMITTEE",
+                        f"metric '{metric.id}' names lead committee '{committee}', "
+                        "which is neither a forum nor a committee of one",
+                        ("lead_committees", index),
+                        value=committee,
+                        expected="one of: " + ", ".join(sorted(committees)),
+                    )
+                )
         for index, other in enumerate(metric.triangulate_with):
             if other not in declared:
-                problems.append(place.problem(
-                    "TB-C-UNKNOWN-METRIC", f"metric '{metric.id}' is to be read with '{other}', which is not "
-                    "in the catalogue", ("triangulate_with", index), value=other))
-        problems.extend(overlap_problems(metric.id, metric.targets, [place] * len(metric.targets),
-                                         [("targets", i, "valid_from") for i in range(len(metric.targets))]))
+                problems.append(
+                    place.problem(
+                        "TB-C-UNKNOWN-METRIC",
+                        f"metric '{metric.id}' is to be read with '{other}', which is not "
+                        "in the catalogue",
+                        ("triangulate_with", index),
+                        value=other,
+                    )
+                )
+        problems.extend(
+            overlap_problems(
+                metric.id,
+                metric.targets,
+                [place] * len(metric.targets),
+                [("targets", i, "valid_from") for i in range(len(metric.targets))],
+            )
+        )
 
     for forum, place in forums:
         if forum_ids.get(forum.id) is not forum:
@@ -311,7 +440,13 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
         for field_name in ("include_metrics", "exclude_metrics"):
             for index, metric_id in enumerate(getattr(forum, field_name)):
                 if metric_id not in declared:
-                    problems.append(place.problem(
-                        "TB-C-UNKNOWN-METRIC", f"forum '{forum.id}' names metric '{metric_id}', which is not "
-                        "in the catalogue", (field_name, index), value=metric_id))
+                    problems.append(
+                        place.problem(
+                            "TB-C-UNKNOWN-METRIC",
+                            f"forum '{forum.id}' names metric '{metric_id}', which is not "
+                            "in the catalogue",
+                            (field_name, index),
+                            value=metric_id,
+                        )
+                    )
     return result

@@ -71,25 +71,38 @@ def parse_number_column(series: pl.Series) -> pl.DataFrame:
 
 
 def _clean_numbers(text: pl.Series) -> pl.DataFrame:
-    return pl.DataFrame({"t": text}).lazy().with_columns(
-        pl.col("t").str.strip_chars().replace("", None).alias("s")
-    ).with_columns(
-        pl.col("s").str.ends_with("%").fill_null(False).alias("percent"),
-        (pl.col("s").str.starts_with("(") & pl.col("s").str.ends_with(")")).fill_null(False).alias("paren"),
-    ).with_columns(
-        pl.col("s").str.replace_all(r"[,£%()\s]", "").cast(pl.Float64, strict=False).alias("n"),
-    ).with_columns(
-        (pl.col("s").is_not_null() & (pl.col("n").is_null() | ~pl.col("n").is_finite().fill_null(False)))
-        .alias("bad"),
-    ).select(
-        pl.when(pl.col("bad")).then(None)
-        .when(pl.col("paren")).then(-pl.col("n"))
-        .otherwise(pl.col("n"))
-        .truediv(pl.when(pl.col("percent")).then(100.0).otherwise(1.0))
-        .alias("number"),
-        "bad",
-        "percent",
-    ).collect()
+    return (
+        pl.DataFrame({"t": text})
+        .lazy()
+        .with_columns(pl.col("t").str.strip_chars().replace("", None).alias("s"))
+        .with_columns(
+            pl.col("s").str.ends_with("%").fill_null(False).alias("percent"),
+            (pl.col("s").str.starts_with("(") & pl.col("s").str.ends_with(")"))
+            .fill_null(False)
+            .alias("paren"),
+        )
+        .with_columns(
+            pl.col("s").str.replace_all(r"[,£%()\s]", "").cast(pl.Float64, strict=False).alias("n"),
+        )
+        .with_columns(
+            (
+                pl.col("s").is_not_null()
+                & (pl.col("n").is_null() | ~pl.col("n").is_finite().fill_null(False))
+            ).alias("bad"),
+        )
+        .select(
+            pl.when(pl.col("bad"))
+            .then(None)
+            .when(pl.col("paren"))
+            .then(-pl.col("n"))
+            .otherwise(pl.col("n"))
+            .truediv(pl.when(pl.col("percent")).then(100.0).otherwise(1.0))
+            .alias("number"),
+            "bad",
+            "percent",
+        )
+        .collect()
+    )
 
 
 def parse_bool_column(series: pl.Series) -> pl.DataFrame:
@@ -106,12 +119,28 @@ def parse_bool_column(series: pl.Series) -> pl.DataFrame:
     return pl.DataFrame({"flag": is_true, "bad": ~(is_true | is_false)})
 
 
-_MONTHS = {name: i + 1 for i, name in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-_FULL_MONTH_NAMES = frozenset({
-    "january", "february", "march", "april", "june", "july", "august", "september", "october",
-    "november", "december", "sept",
-})
+_MONTHS = {
+    name: i + 1
+    for i, name in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+_FULL_MONTH_NAMES = frozenset(
+    {
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "sept",
+    }
+)
 _MONTH_NAME = re.compile(r"^([A-Za-z]{3,9})\.?[\s\-/']*(\d{2}|\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -173,8 +202,10 @@ def parse_period_text(cell: object) -> ParsedPeriod | None:
 
 
 _FREQUENCY_WORDS = {
-    Frequency.WEEKLY: "week", Frequency.MONTHLY: "month",
-    Frequency.QUARTERLY: "quarter", Frequency.ANNUAL: "financial year",
+    Frequency.WEEKLY: "week",
+    Frequency.MONTHLY: "month",
+    Frequency.QUARTERLY: "quarter",
+    Frequency.ANNUAL: "financial year",
 }
 
 
@@ -188,11 +219,15 @@ def fit_period(parsed: ParsedPeriod, frequency: Frequency) -> Period | str:
     if parsed.period is not None:
         if parsed.period.frequency is frequency:
             return parsed.period
-        return (f"{parsed.period.label()} is a {_FREQUENCY_WORDS[parsed.period.frequency]}, "
-                f"but the metric is reported by {_FREQUENCY_WORDS[frequency]}")
+        return (
+            f"{parsed.period.label()} is a {_FREQUENCY_WORDS[parsed.period.frequency]}, "
+            f"but the metric is reported by {_FREQUENCY_WORDS[frequency]}"
+        )
     assert parsed.day is not None
     period = Period.containing(parsed.day, frequency)
     if parsed.day in (period.start, period.end):
         return period
-    return (f"{parsed.day.isoformat()} is neither the first nor the last day of a "
-            f"{_FREQUENCY_WORDS[frequency]} (the metric is reported by {_FREQUENCY_WORDS[frequency]})")
+    return (
+        f"{parsed.day.isoformat()} is neither the first nor the last day of a "
+        f"{_FREQUENCY_WORDS[frequency]} (the metric is reported by {_FREQUENCY_WORDS[frequency]})"
+    )

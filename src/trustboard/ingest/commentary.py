@@ -42,10 +42,23 @@ __all__ = ["COMMENTARY_SUFFIXES", "CommentaryRead", "read_commentary", "section_
 COMMENTARY_SUFFIXES = frozenset({".yaml", ".yml", ".md", ".markdown"})
 
 _CODES = {"required": "TB-N-REQUIRED", "unknown": "TB-N-FIELD", "field": "TB-N-FIELD"}
-_ACTION_FIELD_CODES = {"due": "TB-N-DATE", "original_due": "TB-N-DATE", "opened": "TB-N-DATE",
-                       "completed": "TB-N-DATE", "status": "TB-N-STATUS"}
-_ENTRY_FIELDS = ("metric", "period", "org_unit", "assurance_level", "author", "deep_dive_requested_by",
-                 "sections", "actions")
+_ACTION_FIELD_CODES = {
+    "due": "TB-N-DATE",
+    "original_due": "TB-N-DATE",
+    "opened": "TB-N-DATE",
+    "completed": "TB-N-DATE",
+    "status": "TB-N-STATUS",
+}
+_ENTRY_FIELDS = (
+    "metric",
+    "period",
+    "org_unit",
+    "assurance_level",
+    "author",
+    "deep_dive_requested_by",
+    "sections",
+    "actions",
+)
 
 
 @dataclass
@@ -88,7 +101,9 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 class _Reader:
-    def __init__(self, catalogue: Mapping[str, MetricDefinition], org_units: Collection[str]) -> None:
+    def __init__(
+        self, catalogue: Mapping[str, MetricDefinition], org_units: Collection[str]
+    ) -> None:
         self.catalogue = catalogue
         self.org_units = set(org_units)
         self.result = CommentaryRead()
@@ -100,34 +115,62 @@ class _Reader:
         """The problems found so far (the result's list)."""
         return self.result.problems
 
-    def entry(self, data: dict[str, Any], place: EntryPlace,
-              body: tuple[dict[str, str], list[Problem]] | None = None) -> None:
+    def entry(
+        self,
+        data: dict[str, Any],
+        place: EntryPlace,
+        body: tuple[dict[str, str], list[Problem]] | None = None,
+    ) -> None:
         """Check and keep one commentary entry (with its actions)."""
         data = dict(data)
         if "metric_id" in data and "metric" not in data:
             data["metric"] = data.pop("metric_id")
         for key in list(data):
             if key not in _ENTRY_FIELDS:
-                self.problems.append(place.problem("TB-N-FIELD", f"'{key}' is not a commentary field", (key,),
-                                                   expected="one of: " + ", ".join(_ENTRY_FIELDS)))
+                self.problems.append(
+                    place.problem(
+                        "TB-N-FIELD",
+                        f"'{key}' is not a commentary field",
+                        (key,),
+                        expected="one of: " + ", ".join(_ENTRY_FIELDS),
+                    )
+                )
                 data.pop(key)
         metric_id = str(data.get("metric") or "").strip()
         ok = True
         if not metric_id:
-            self.problems.append(place.problem("TB-N-REQUIRED", "the commentary does not say which metric "
-                                               "it is about", ("metric",), expected="metric: <metric id>"))
+            self.problems.append(
+                place.problem(
+                    "TB-N-REQUIRED",
+                    "the commentary does not say which metric it is about",
+                    ("metric",),
+                    expected="metric: <metric id>",
+                )
+            )
             ok = False
         elif metric_id not in self.catalogue:
-            self.problems.append(place.problem("TB-N-UNKNOWN-METRIC", f"metric '{metric_id}' is not in the "
-                                               "catalogue", ("metric",), value=metric_id))
+            self.problems.append(
+                place.problem(
+                    "TB-N-UNKNOWN-METRIC",
+                    f"metric '{metric_id}' is not in the catalogue",
+                    ("metric",),
+                    value=metric_id,
+                )
+            )
             ok = False
         period_label = self._period(data.get("period"), metric_id if ok else None, place)
         ok = ok and period_label is not None
         org = data.get("org_unit")
         org = str(org).strip() if org is not None else None
         if org and org not in self.org_units:
-            self.problems.append(place.problem("TB-N-UNKNOWN-ORG", f"org unit '{org}' is not in the catalogue",
-                                               ("org_unit",), value=org))
+            self.problems.append(
+                place.problem(
+                    "TB-N-UNKNOWN-ORG",
+                    f"org unit '{org}' is not in the catalogue",
+                    ("org_unit",),
+                    value=org,
+                )
+            )
             ok = False
         sections = self._sections(data.get("sections"), place)
         if body is not None:
@@ -135,19 +178,31 @@ class _Reader:
             self.problems.extend(body_problems)
             for key, text in body_sections.items():
                 sections[key] = f"{sections[key]}\n\n{text}" if key in sections else text
-        fields = {"metric_id": metric_id, "period": period_label or "", "org_unit": org or None,
-                  "sections": sections}
+        fields = {
+            "metric_id": metric_id,
+            "period": period_label or "",
+            "org_unit": org or None,
+            "sections": sections,
+        }
         for name in ("assurance_level", "author", "deep_dive_requested_by"):
             if data.get(name) is not None:
                 fields[name] = data[name]
-        commentary = validate_entry(Commentary, fields, place, _CODES, self.problems) if ok else None
+        commentary = (
+            validate_entry(Commentary, fields, place, _CODES, self.problems) if ok else None
+        )
         if commentary is not None:
             seen_key = (commentary.metric_id, commentary.period, commentary.org_unit)
             if seen_key in self.seen:
-                self.problems.append(place.problem(
-                    "TB-N-DUPLICATE", f"commentary for metric '{seen_key[0]}', period {seen_key[1]}"
-                    f"{', org unit ' + repr(seen_key[2]) if seen_key[2] else ''} is given twice "
-                    f"(first in {self.seen[seen_key]})", ("metric",), value=seen_key[0]))
+                self.problems.append(
+                    place.problem(
+                        "TB-N-DUPLICATE",
+                        f"commentary for metric '{seen_key[0]}', period {seen_key[1]}"
+                        f"{', org unit ' + repr(seen_key[2]) if seen_key[2] else ''} is given twice "
+                        f"(first in {self.seen[seen_key]})",
+                        ("metric",),
+                        value=seen_key[0],
+                    )
+                )
             else:
                 self.seen[seen_key] = place.file
                 self.result.commentary.append(commentary)
@@ -157,20 +212,40 @@ class _Reader:
 
     def _period(self, raw: Any, metric_id: str | None, place: EntryPlace) -> str | None:
         if raw is None or str(raw).strip() == "":
-            self.problems.append(place.problem("TB-N-REQUIRED", "the commentary has no period", ("period",),
-                                               expected="period: 2025-03"))
+            self.problems.append(
+                place.problem(
+                    "TB-N-REQUIRED",
+                    "the commentary has no period",
+                    ("period",),
+                    expected="period: 2025-03",
+                )
+            )
             return None
         parsed = parse_period_text(raw)
         if parsed is None:
-            self.problems.append(place.problem("TB-N-PERIOD", f"'{raw}' is not a reporting period", ("period",),
-                                               value=str(raw), expected="2025-03, 2025-W09, 2024-25 Q4 or 2024-25"))
+            self.problems.append(
+                place.problem(
+                    "TB-N-PERIOD",
+                    f"'{raw}' is not a reporting period",
+                    ("period",),
+                    value=str(raw),
+                    expected="2025-03, 2025-W09, 2024-25 Q4 or 2024-25",
+                )
+            )
             return None
         if metric_id is None:
             return None
         fitted = fit_period(parsed, self.catalogue[metric_id].frequency)
         if isinstance(fitted, str):
-            self.problems.append(place.problem("TB-N-PERIOD", fitted, ("period",), value=str(raw),
-                                               expected=f"a {self.catalogue[metric_id].frequency} period"))
+            self.problems.append(
+                place.problem(
+                    "TB-N-PERIOD",
+                    fitted,
+                    ("period",),
+                    value=str(raw),
+                    expected=f"a {self.catalogue[metric_id].frequency} period",
+                )
+            )
             return None
         return fitted.label()
 
@@ -178,38 +253,59 @@ class _Reader:
         if raw is None:
             return {}
         if not isinstance(raw, dict):
-            self.problems.append(place.problem("TB-N-FIELD", "'sections' must map section names to text",
-                                               ("sections",)))
+            self.problems.append(
+                place.problem(
+                    "TB-N-FIELD", "'sections' must map section names to text", ("sections",)
+                )
+            )
             return {}
         out: dict[str, str] = {}
         for name, text in raw.items():
             key = section_key(str(name))
             if key is None:
-                self.problems.append(place.problem(
-                    "TB-N-UNKNOWN-SECTION", f"'{name}' is not a narrative section", ("sections", str(name)),
-                    value=str(name), expected=f"one of {_SECTION_LIST}"))
+                self.problems.append(
+                    place.problem(
+                        "TB-N-UNKNOWN-SECTION",
+                        f"'{name}' is not a narrative section",
+                        ("sections", str(name)),
+                        value=str(name),
+                        expected=f"one of {_SECTION_LIST}",
+                    )
+                )
                 continue
             if text is not None and str(text).strip():
                 out[key] = str(text).strip()
         return out
 
-    def actions(self, raw: Any, place: EntryPlace, loc: tuple[str | int, ...], metric_id: str | None) -> None:
+    def actions(
+        self, raw: Any, place: EntryPlace, loc: tuple[str | int, ...], metric_id: str | None
+    ) -> None:
         """Check and keep a list of actions."""
         if not isinstance(raw, list):
             self.problems.append(place.problem("TB-N-FIELD", "'actions' must be a list", loc))
             return
         for index, item in enumerate(raw):
-            child = EntryPlace(place.file, place.sheet, place.row, place.yaml, (*place.path, *loc, index))
+            child = EntryPlace(
+                place.file, place.sheet, place.row, place.yaml, (*place.path, *loc, index)
+            )
             if not isinstance(item, dict):
-                self.problems.append(child.problem("TB-N-FIELD", "each action must be a set of named fields"))
+                self.problems.append(
+                    child.problem("TB-N-FIELD", "each action must be a set of named fields")
+                )
                 continue
             data = {str(k): v for k, v in item.items()}
             if metric_id and "metric_id" not in data:
                 data["metric_id"] = metric_id
             named = data.get("metric_id")
             if named is not None and str(named) not in self.catalogue:
-                self.problems.append(child.problem("TB-N-UNKNOWN-METRIC", f"action names metric '{named}', which "
-                                                   "is not in the catalogue", ("metric_id",), value=str(named)))
+                self.problems.append(
+                    child.problem(
+                        "TB-N-UNKNOWN-METRIC",
+                        f"action names metric '{named}', which is not in the catalogue",
+                        ("metric_id",),
+                        value=str(named),
+                    )
+                )
                 continue
             if isinstance(data.get("status"), str):
                 data["status"] = data["status"].strip().lower().replace(" ", "_").replace("-", "_")
@@ -217,9 +313,15 @@ class _Reader:
             if action is None:
                 continue
             if action.id in self.action_ids:
-                self.problems.append(child.problem(
-                    "TB-N-DUPLICATE", f"action id '{action.id}' is used twice (first in "
-                    f"{self.action_ids[action.id]})", ("id",), value=action.id))
+                self.problems.append(
+                    child.problem(
+                        "TB-N-DUPLICATE",
+                        f"action id '{action.id}' is used twice (first in "
+                        f"{self.action_ids[action.id]})",
+                        ("id",),
+                        value=action.id,
+                    )
+                )
                 continue
             self.action_ids[action.id] = place.file
             self.result.actions.append(action)
@@ -237,10 +339,18 @@ def _markdown_body(body: str, first_line: int, file: str) -> tuple[dict[str, str
         if heading and len(heading.group(1)) == 2:
             key = section_key(heading.group(2))
             if key is None:
-                problems.append(Problem("TB-N-UNKNOWN-SECTION", f"heading '{heading.group(2)}' is not a narrative "
-                                        f"section (line {number}); its text is not read", file=file, row=number,
-                                        column=line.strip(), value=heading.group(2),
-                                        expected=f"one of {_SECTION_LIST}"))
+                problems.append(
+                    Problem(
+                        "TB-N-UNKNOWN-SECTION",
+                        f"heading '{heading.group(2)}' is not a narrative "
+                        f"section (line {number}); its text is not read",
+                        file=file,
+                        row=number,
+                        column=line.strip(),
+                        value=heading.group(2),
+                        expected=f"one of {_SECTION_LIST}",
+                    )
+                )
                 current, skipping = None, True
             else:
                 current, skipping = key, False
@@ -253,9 +363,15 @@ def _markdown_body(body: str, first_line: int, file: str) -> tuple[dict[str, str
         elif not skipping and line.strip() and stray is None:
             stray = number
     if stray is not None:
-        problems.append(Problem("TB-N-TEXT-OUTSIDE-SECTION", f"text before the first section heading "
-                                f"(line {stray}) belongs to no section", file=file, row=stray,
-                                expected="a heading such as '## What the chart shows' above it"))
+        problems.append(
+            Problem(
+                "TB-N-TEXT-OUTSIDE-SECTION",
+                f"text before the first section heading (line {stray}) belongs to no section",
+                file=file,
+                row=stray,
+                expected="a heading such as '## What the chart shows' above it",
+            )
+        )
     texts = {k: "\n".join(v).strip() for k, v in sections.items()}
     return {k: v for k, v in texts.items() if v}, problems
 
@@ -264,18 +380,28 @@ def _read_markdown(path: Path, reader: _Reader) -> None:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        reader.problems.append(Problem("TB-N-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path)))
+        reader.problems.append(
+            Problem("TB-N-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path))
+        )
         return
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        reader.problems.append(Problem("TB-N-FILE", "the file does not start with front matter ('---' on the "
-                                       "first line)", file=str(path), row=1,
-                                       expected="---, then metric:, period: ..., then ---"))
+        reader.problems.append(
+            Problem(
+                "TB-N-FILE",
+                "the file does not start with front matter ('---' on the first line)",
+                file=str(path),
+                row=1,
+                expected="---, then metric:, period: ..., then ---",
+            )
+        )
         return
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
     except StopIteration:
-        reader.problems.append(Problem("TB-N-FILE", "the front matter is not closed with '---'", file=str(path)))
+        reader.problems.append(
+            Problem("TB-N-FILE", "the front matter is not closed with '---'", file=str(path))
+        )
         return
     front = "\n" * 1 + "\n".join(lines[1:end])  # keep YAML line numbers equal to file lines
     try:
@@ -284,20 +410,24 @@ def _read_markdown(path: Path, reader: _Reader) -> None:
         reader.problems.append(Problem("TB-N-FILE", yaml_error_text(exc), file=str(path)))
         return
     if not isinstance(doc.data, dict):
-        reader.problems.append(Problem("TB-N-FILE", "the front matter must be a set of named fields",
-                                       file=str(path)))
+        reader.problems.append(
+            Problem("TB-N-FILE", "the front matter must be a set of named fields", file=str(path))
+        )
         return
-    body = "\n".join(lines[end + 1:])
+    body = "\n".join(lines[end + 1 :])
     place = EntryPlace(str(path), yaml=doc)
-    reader.entry({str(k): v for k, v in doc.data.items()}, place,
-                 _markdown_body(body, end + 2, str(path)))
+    reader.entry(
+        {str(k): v for k, v in doc.data.items()}, place, _markdown_body(body, end + 2, str(path))
+    )
 
 
 def _read_yaml(path: Path, reader: _Reader) -> None:
     try:
         doc: YamlDocument = load_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
-        reader.problems.append(Problem("TB-N-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path)))
+        reader.problems.append(
+            Problem("TB-N-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path))
+        )
         return
     except yaml.YAMLError as exc:
         reader.problems.append(Problem("TB-N-FILE", yaml_error_text(exc), file=str(path)))
@@ -306,8 +436,10 @@ def _read_yaml(path: Path, reader: _Reader) -> None:
     if data is None:
         return
     prefix: tuple[str, ...]
-    if isinstance(data, dict) and ("commentary" in data or ("actions" in data and "metric" not in data
-                                                             and "metric_id" not in data)):
+    if isinstance(data, dict) and (
+        "commentary" in data
+        or ("actions" in data and "metric" not in data and "metric_id" not in data)
+    ):
         entries, prefix = data.get("commentary") or [], ("commentary",)
         if "actions" in data:
             reader.actions(data["actions"], EntryPlace(str(path), yaml=doc), ("actions",), None)
@@ -316,14 +448,21 @@ def _read_yaml(path: Path, reader: _Reader) -> None:
     else:
         entries, prefix = data, ()
     if not isinstance(entries, list):
-        reader.problems.append(Problem("TB-N-FILE", "the file must hold a commentary entry or a list of them",
-                                       file=str(path)))
+        reader.problems.append(
+            Problem(
+                "TB-N-FILE",
+                "the file must hold a commentary entry or a list of them",
+                file=str(path),
+            )
+        )
         return
     for index, item in enumerate(entries):
         path_key = (*prefix, index) if (prefix or isinstance(data, list)) else ()
         place = EntryPlace(str(path), yaml=doc, path=path_key)
         if not isinstance(item, dict):
-            reader.problems.append(place.problem("TB-N-FILE", "each commentary entry must be a set of named fields"))
+            reader.problems.append(
+                place.problem("TB-N-FILE", "each commentary entry must be a set of named fields")
+            )
             continue
         reader.entry({str(k): v for k, v in item.items()}, place)
 
@@ -333,7 +472,9 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in COMMENTARY_SUFFIXES))
+            out.extend(
+                sorted(p for p in path.rglob("*") if p.suffix.lower() in COMMENTARY_SUFFIXES)
+            )
         else:
             out.append(path)
     return out
@@ -360,6 +501,11 @@ def read_commentary(
         elif suffix in (".yaml", ".yml"):
             _read_yaml(path, reader)
         else:
-            reader.problems.append(Problem("TB-N-FILE", f"'{path.suffix}' files are not read; use .yaml or .md",
-                                           file=str(path)))
+            reader.problems.append(
+                Problem(
+                    "TB-N-FILE",
+                    f"'{path.suffix}' files are not read; use .yaml or .md",
+                    file=str(path),
+                )
+            )
     return reader.result

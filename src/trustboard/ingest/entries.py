@@ -143,8 +143,8 @@ class EntryPlace:
     def resolve(self, loc: PathKey) -> tuple[EntryPlace, PathKey]:
         """The place that holds field ``loc``, and the field's path within it."""
         for prefix, child in self.children.items():
-            if loc[:len(prefix)] == prefix:
-                return child.resolve(loc[len(prefix):])
+            if loc[: len(prefix)] == prefix:
+                return child.resolve(loc[len(prefix) :])
         return self, loc
 
     def where(self, loc: PathKey = ()) -> dict[str, Any]:
@@ -170,11 +170,19 @@ class EntryPlace:
         line = self.yaml.line((*self.path, *loc))
         return f" (line {line})" if line else ""
 
-    def problem(self, code: str, message: str, loc: PathKey = (), *, value: Any = None,
-                expected: str | None = None) -> Problem:
+    def problem(
+        self,
+        code: str,
+        message: str,
+        loc: PathKey = (),
+        *,
+        value: Any = None,
+        expected: str | None = None,
+    ) -> Problem:
         """A problem at field ``loc`` of this entry."""
-        return Problem(code, message + self.line_note(loc), value=value, expected=expected,
-                       **self.where(loc))
+        return Problem(
+            code, message + self.line_note(loc), value=value, expected=expected, **self.where(loc)
+        )
 
 
 def _label(loc: PathKey) -> str:
@@ -198,24 +206,40 @@ def _plain(error: Mapping[str, Any], known_fields: Collection[str]) -> tuple[str
         allowed = str(ctx.get("expected", "")).replace("'", "")
         return "field", f"'{value}' is not allowed for '{name}'", f"one of: {allowed}"
     if kind == "string_pattern_mismatch":
-        return "field", f"'{name}' may hold only letters, digits, '_', '.' and '-' (starting with a letter or digit)", \
-            "an id such as MH-EFF-01"
+        return (
+            "field",
+            f"'{name}' may hold only letters, digits, '_', '.' and '-' (starting with a letter or digit)",
+            "an id such as MH-EFF-01",
+        )
     if kind == "string_too_short":
         return "field", f"'{name}' must not be blank", None
     if kind == "string_too_long":
         return "field", f"'{name}' is too long", f"at most {ctx.get('max_length')} characters"
-    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float",
-                "finite_number"):
+    if kind in (
+        "float_parsing",
+        "float_type",
+        "int_parsing",
+        "int_type",
+        "int_from_float",
+        "finite_number",
+    ):
         whole = kind.startswith("int")
-        return "field", f"'{name}' must be a {'whole ' if whole else ''}number", \
-            "a whole number" if whole else "a number"
+        return (
+            "field",
+            f"'{name}' must be a {'whole ' if whole else ''}number",
+            "a whole number" if whole else "a number",
+        )
     if kind.startswith("date") or kind.startswith("datetime"):
         return "field", f"'{name}' must be a date", "a date written as 2025-04-01"
     if kind.startswith("bool"):
         return "field", f"'{name}' must be yes or no", "yes/no or true/false"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        words = {"greater_than_equal": "at least", "greater_than": "more than",
-                 "less_than_equal": "at most", "less_than": "less than"}[kind]
+        words = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }[kind]
         limit = next(iter(ctx.values()), "")
         return "field", f"'{name}' must be {words} {limit}", None
     if kind in ("tuple_type", "list_type", "set_type"):

@@ -18,7 +18,9 @@ __all__ = ["TABLE_SUFFIXES", "read_table", "write_table"]
 TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xlsm", ".xls", ".json")
 
 
-def _fail(path: Path, message: str, *, sheet: str | None = None, expected: str | None = None) -> DataValidationError:
+def _fail(
+    path: Path, message: str, *, sheet: str | None = None, expected: str | None = None
+) -> DataValidationError:
     problem = Problem("TB-V-FILE", message, file=str(path), sheet=sheet, expected=expected)
     return DataValidationError(f"cannot read {path}", [problem])
 
@@ -45,7 +47,11 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
         raise
     except Exception as exc:  # the readers raise many types; the user needs the file and the reason
         raise _fail(source, f"could not be read: {exc}", sheet=sheet) from exc
-    raise _fail(source, f"unsupported file type '{suffix or '(none)'}'", expected="a .csv, .parquet or .xlsx file")
+    raise _fail(
+        source,
+        f"unsupported file type '{suffix or '(none)'}'",
+        expected="a .csv, .parquet or .xlsx file",
+    )
 
 
 def write_table(frame: pl.DataFrame, path: str | Path) -> Path:
@@ -62,5 +68,9 @@ def write_table(frame: pl.DataFrame, path: str | Path) -> Path:
     elif suffix == ".json":
         frame.write_json(target)
     else:
-        raise _fail(target, f"cannot write a '{suffix or '(none)'}' file", expected="a .csv, .parquet, .xlsx or .json file")
+        raise _fail(
+            target,
+            f"cannot write a '{suffix or '(none)'}' file",
+            expected="a .csv, .parquet, .xlsx or .json file",
+        )
     return target

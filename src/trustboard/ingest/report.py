@@ -31,7 +31,16 @@ __all__ = [
 MAX_PROBLEMS_PER_CODE = 200
 
 #: Column order of :func:`problems_table` and of CSV reports.
-PROBLEM_COLUMNS: tuple[str, ...] = ("code", "file", "sheet", "row", "column", "value", "message", "expected")
+PROBLEM_COLUMNS: tuple[str, ...] = (
+    "code",
+    "file",
+    "sheet",
+    "row",
+    "column",
+    "value",
+    "message",
+    "expected",
+)
 
 
 class CappedProblems:
@@ -73,19 +82,23 @@ class CappedProblems:
         for code, total in self._per_code.items():
             kept = min(total, self.limit)
             if total > kept:
-                out.append(Problem(
-                    code,
-                    f"and {total - kept:,} more problem(s) of this kind "
-                    f"({total:,} in all; the first {kept:,} are listed)",
-                    value=total - kept,
-                ))
+                out.append(
+                    Problem(
+                        code,
+                        f"and {total - kept:,} more problem(s) of this kind "
+                        f"({total:,} in all; the first {kept:,} are listed)",
+                        value=total - kept,
+                    )
+                )
         return out
 
 
 def is_more_line(problem: Problem) -> bool:
     """Whether ``problem`` is the closing "and N more" line of a capped code."""
     return (
-        problem.file is None and problem.row is None and isinstance(problem.value, int)
+        problem.file is None
+        and problem.row is None
+        and isinstance(problem.value, int)
         and problem.message.startswith("and ")
     )
 
@@ -111,16 +124,18 @@ def problems_table(problems: Sequence[Problem]) -> list[dict[str, Any]]:
     """One plain dict per problem, keyed by :data:`PROBLEM_COLUMNS` (for a terminal table)."""
     rows: list[dict[str, Any]] = []
     for p in problems:
-        rows.append({
-            "code": p.code,
-            "file": p.file,
-            "sheet": p.sheet,
-            "row": p.row,
-            "column": p.column,
-            "value": _cell(p.value),
-            "message": p.message,
-            "expected": p.expected,
-        })
+        rows.append(
+            {
+                "code": p.code,
+                "file": p.file,
+                "sheet": p.sheet,
+                "row": p.row,
+                "column": p.column,
+                "value": _cell(p.value),
+                "message": p.message,
+                "expected": p.expected,
+            }
+        )
     return rows
 
 
@@ -148,5 +163,7 @@ def write_problem_report(problems: Sequence[Problem], path: str | Path) -> Path:
                 writer.writerow({k: "" if v is None else v for k, v in row.items()})
     else:
         payload = {"problems": rows, "counts": problem_counts(problems)}
-        target.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        target.write_text(
+            json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     return target

@@ -99,8 +99,14 @@ def _named(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _read_csv_bytes(data: bytes) -> pl.DataFrame:
-    return pl.read_csv(io.BytesIO(data), has_header=False, infer_schema=False, encoding="utf8",
-                       truncate_ragged_lines=True, raise_if_empty=False)
+    return pl.read_csv(
+        io.BytesIO(data),
+        has_header=False,
+        infer_schema=False,
+        encoding="utf8",
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+    )
 
 
 def _csv_tables(path: Path, label: str, data: bytes, digest: str) -> list[Table]:
@@ -160,7 +166,8 @@ def _first_value_row(package: zipfile.ZipFile, member: str) -> int:
             if element.tag.endswith("}c"):
                 has_value = any(
                     (child.tag.endswith("}v") and child.text) or child.tag.endswith("}is")
-                    for child in element)
+                    for child in element
+                )
                 match = _CELL_ROW.match(element.get("r", ""))
                 if has_value and match:
                     return int(match.group(1))
@@ -191,8 +198,19 @@ def _excel_tables(path: Path, label: str, data: bytes, digest: str) -> list[Tabl
         except Exception as exc:
             raise _unreadable(f"sheet '{name}' cannot be read ({_first_line(exc)})") from exc
         header = [_header_text(v) for v in frame.row(0)]
-        tables.append(Table(path, label, name, header, _named(frame.slice(1)), header_row + 1,
-                            digest, sheet_index=index, hidden=hidden))
+        tables.append(
+            Table(
+                path,
+                label,
+                name,
+                header,
+                _named(frame.slice(1)),
+                header_row + 1,
+                digest,
+                sheet_index=index,
+                hidden=hidden,
+            )
+        )
     if not tables:
         raise _unreadable("the workbook has no sheet with any cells")
     return tables

@@ -66,20 +66,28 @@ def overlapping_targets(targets: Sequence[Target]) -> list[tuple[int, int]]:
     return pairs
 
 
-def overlap_problems(metric_id: str, targets: Sequence[Target], places: Sequence[EntryPlace],
-                     locs: Sequence[tuple[str | int, ...]]) -> list[Problem]:
+def overlap_problems(
+    metric_id: str,
+    targets: Sequence[Target],
+    places: Sequence[EntryPlace],
+    locs: Sequence[tuple[str | int, ...]],
+) -> list[Problem]:
     """One TB-T-OVERLAP problem for each overlapping pair, placed at the later target."""
     out: list[Problem] = []
     for i, j in overlapping_targets(targets):
         a, b = targets[i], targets[j]
-        out.append(places[j].problem(
-            "TB-T-OVERLAP",
-            f"metric '{metric_id}' has two {b.type.value} targets in force at once: "
-            f"{_describe(a)} and {_describe(b)}",
-            locs[j], value=b.value,
-            expected=f"valid_from after {a.valid_to.isoformat()}" if a.valid_to
-            else "an end date (valid_to) on the earlier target",
-        ))
+        out.append(
+            places[j].problem(
+                "TB-T-OVERLAP",
+                f"metric '{metric_id}' has two {b.type.value} targets in force at once: "
+                f"{_describe(a)} and {_describe(b)}",
+                locs[j],
+                value=b.value,
+                expected=f"valid_from after {a.valid_to.isoformat()}"
+                if a.valid_to
+                else "an end date (valid_to) on the earlier target",
+            )
+        )
     return out
 
 
@@ -108,7 +116,9 @@ def _yaml_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, A
     try:
         doc = load_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem("TB-T-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path)))
+        problems.append(
+            Problem("TB-T-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path))
+        )
         return []
     except yaml.YAMLError as exc:
         problems.append(Problem("TB-T-FILE", yaml_error_text(exc), file=str(path)))
@@ -117,14 +127,21 @@ def _yaml_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, A
     if isinstance(data, dict) and "targets" in data:
         data, key = data["targets"], ("targets",)
     if not isinstance(data, list):
-        problems.append(Problem("TB-T-FILE", "the file must hold a list of targets (under 'targets:')",
-                                file=str(path)))
+        problems.append(
+            Problem(
+                "TB-T-FILE",
+                "the file must hold a list of targets (under 'targets:')",
+                file=str(path),
+            )
+        )
         return []
     out = []
     for index, entry in enumerate(data):
         place = EntryPlace(str(path), yaml=doc, path=(*key, index))
         if not isinstance(entry, dict):
-            problems.append(place.problem("TB-T-FIELD", "each target must be a set of named fields"))
+            problems.append(
+                place.problem("TB-T-FIELD", "each target must be a set of named fields")
+            )
             continue
         out.append(({str(k): v for k, v in entry.items()}, place))
     return out
@@ -134,7 +151,9 @@ def _table_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, 
     try:
         tables = read_tables(path)
     except DataValidationError as exc:
-        problems.append(Problem("TB-T-FILE", f"the file cannot be read: {exc.message}", file=str(path)))
+        problems.append(
+            Problem("TB-T-FILE", f"the file cannot be read: {exc.message}", file=str(path))
+        )
         return []
     out = []
     for table in tables:
@@ -142,9 +161,16 @@ def _table_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, 
         missing = [c for c in ("metric_id", "value") if c not in headers]
         if missing:
             for name in missing:
-                problems.append(Problem("TB-T-MISSING-COLUMN", f"the header has no '{name}' column",
-                                        file=str(path), sheet=table.sheet, row=table.first_row - 1,
-                                        column=name))
+                problems.append(
+                    Problem(
+                        "TB-T-MISSING-COLUMN",
+                        f"the header has no '{name}' column",
+                        file=str(path),
+                        sheet=table.sheet,
+                        row=table.first_row - 1,
+                        column=name,
+                    )
+                )
             continue
         for row, cells in sheet_rows(table):
             out.append((cells, EntryPlace(str(path), sheet=table.sheet, row=row, columns=headers)))
@@ -175,18 +201,26 @@ def read_targets(
         for cells, place in entries:
             metric_id = str(cells.pop("metric_id", "") or "").strip()
             if not metric_id:
-                result.problems.append(place.problem("TB-T-FIELD", "the metric id is blank", ("metric_id",)))
+                result.problems.append(
+                    place.problem("TB-T-FIELD", "the metric id is blank", ("metric_id",))
+                )
                 continue
             if metric_id not in catalogue:
-                result.problems.append(place.problem(
-                    "TB-T-UNKNOWN-METRIC", f"metric '{metric_id}' is not in the catalogue", ("metric_id",),
-                    value=metric_id))
+                result.problems.append(
+                    place.problem(
+                        "TB-T-UNKNOWN-METRIC",
+                        f"metric '{metric_id}' is not in the catalogue",
+                        ("metric_id",),
+                        value=metric_id,
+                    )
+                )
                 continue
             target = validate_entry(Target, cells, place, _TARGET_CODES, result.problems)
             if target is not None:
                 result.targets.setdefault(metric_id, []).append(target)
                 places.setdefault(metric_id, []).append(place)
     for metric_id, targets in result.targets.items():
-        result.problems.extend(overlap_problems(metric_id, targets, places[metric_id],
-                                                [("value",)] * len(targets)))
+        result.problems.extend(
+            overlap_problems(metric_id, targets, places[metric_id], [("value",)] * len(targets))
+        )
     return result

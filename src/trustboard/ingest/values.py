@@ -53,10 +53,18 @@ _SIGNED_UNITS = frozenset({Unit.GBP_000})
 
 #: Columns and types of :attr:`ValuesRead.frame`.
 VALUES_SCHEMA: dict[str, pl.DataType] = {
-    "metric_id": pl.String(), "period_start": pl.Date(), "period_end": pl.Date(),
-    "org_unit": pl.String(), "numerator": pl.Float64(), "denominator": pl.Float64(),
-    "value": pl.Float64(), "provisional": pl.Boolean(), "source_file": pl.String(),
-    "source_hash": pl.String(), "sheet": pl.String(), "row": pl.Int64(),
+    "metric_id": pl.String(),
+    "period_start": pl.Date(),
+    "period_end": pl.Date(),
+    "org_unit": pl.String(),
+    "numerator": pl.Float64(),
+    "denominator": pl.Float64(),
+    "value": pl.Float64(),
+    "provisional": pl.Boolean(),
+    "source_file": pl.String(),
+    "source_hash": pl.String(),
+    "sheet": pl.String(),
+    "row": pl.Int64(),
 }
 
 
@@ -83,10 +91,21 @@ class ValuesRead:
 
 
 #: Sheets of a values workbook that are not read: notes, covers and lookups a workbook carries.
-NOTE_SHEETS: frozenset[str] = frozenset({
-    "notes", "note", "readme", "read_me", "cover", "contents", "instructions", "guidance",
-    "lookup", "lookups", "definitions",
-})
+NOTE_SHEETS: frozenset[str] = frozenset(
+    {
+        "notes",
+        "note",
+        "readme",
+        "read_me",
+        "cover",
+        "contents",
+        "instructions",
+        "guidance",
+        "lookup",
+        "lookups",
+        "definitions",
+    }
+)
 
 
 def is_note_sheet(table: Table) -> bool:
@@ -99,11 +118,29 @@ def is_note_sheet(table: Table) -> bool:
 
 
 def _catalogue_frame(catalogue: Mapping[str, MetricDefinition]) -> pl.DataFrame:
-    rows = [(mid, str(m.frequency), str(m.unit), float(m.multiplier), m.unit is Unit.PERCENT,
-             m.unit in _SIGNED_UNITS) for mid, m in catalogue.items()]
-    return pl.DataFrame(rows, schema={"metric_id": pl.String, "_freq": pl.String, "_unit": pl.String,
-                                      "_mult": pl.Float64, "_percent": pl.Boolean, "_signed": pl.Boolean},
-                        orient="row")
+    rows = [
+        (
+            mid,
+            str(m.frequency),
+            str(m.unit),
+            float(m.multiplier),
+            m.unit is Unit.PERCENT,
+            m.unit in _SIGNED_UNITS,
+        )
+        for mid, m in catalogue.items()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "metric_id": pl.String,
+            "_freq": pl.String,
+            "_unit": pl.String,
+            "_mult": pl.Float64,
+            "_percent": pl.Boolean,
+            "_signed": pl.Boolean,
+        },
+        orient="row",
+    )
 
 
 def _period_frame(cells: pl.LazyFrame) -> pl.DataFrame:
@@ -128,10 +165,18 @@ def _period_frame(cells: pl.LazyFrame) -> pl.DataFrame:
             rows.append((text, freq, None, None, fitted, False))
         else:
             rows.append((text, freq, fitted.start, fitted.end, None, False))
-    frame = pl.DataFrame(rows, schema={"_period_text": pl.String, "_freq": pl.String,
-                                       "period_start": pl.Date, "period_end": pl.Date,
-                                       "_period_why": pl.String, "_period_bad": pl.Boolean},
-                         orient="row")
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "_period_text": pl.String,
+            "_freq": pl.String,
+            "period_start": pl.Date,
+            "period_end": pl.Date,
+            "_period_why": pl.String,
+            "_period_bad": pl.Boolean,
+        },
+        orient="row",
+    )
     return frame
 
 
@@ -149,9 +194,13 @@ def _checks(org_units: Collection[str], today: date) -> dict[str, pl.Expr]:
     any_bad = pl.col("_num_bad") | pl.col("_den_bad") | pl.col("_val_bad")
     given_val = val.is_not_null()
     computed = num / den * pl.col("_mult")
-    percent_scale_value = known & given_val & (
-        (pl.col("_percent") & ~pl.col("_val_pct") & (val > PERCENT_SCALE_LIMIT))
-        | (~pl.col("_percent") & pl.col("_val_pct"))
+    percent_scale_value = (
+        known
+        & given_val
+        & (
+            (pl.col("_percent") & ~pl.col("_val_pct") & (val > PERCENT_SCALE_LIMIT))
+            | (~pl.col("_percent") & pl.col("_val_pct"))
+        )
     )
     return {
         "empty_metric": pl.col("metric_id").is_null(),
@@ -161,7 +210,8 @@ def _checks(org_units: Collection[str], today: date) -> dict[str, pl.Expr]:
         "empty_numerator": ~any_bad & num.is_null() & den.is_not_null() & val.is_null(),
         "empty_denominator": ~any_bad & den.is_null() & num.is_not_null() & val.is_null(),
         "unknown_metric": pl.col("metric_id").is_not_null() & ~known,
-        "unknown_org": pl.col("org_unit").is_not_null() & ~pl.col("org_unit").is_in(list(org_units)),
+        "unknown_org": pl.col("org_unit").is_not_null()
+        & ~pl.col("org_unit").is_in(list(org_units)),
         "period": pl.col("_period_bad").fill_null(False),
         "frequency": pl.col("_period_why").is_not_null(),
         "future": pl.col("period_start") > pl.lit(today),
@@ -177,24 +227,36 @@ def _checks(org_units: Collection[str], today: date) -> dict[str, pl.Expr]:
         "percent_scale_num": pl.col("_num_pct"),
         "percent_scale_den": pl.col("_den_pct"),
         "percent_scale_val": percent_scale_value,
-        "mismatch": known & given_val & (den > 0) & num.is_not_null() & ~percent_scale_value
+        "mismatch": known
+        & given_val
+        & (den > 0)
+        & num.is_not_null()
+        & ~percent_scale_value
         & ((val - computed).abs() > _tolerance(computed)),
     }
 
 
 #: check name -> (code, field whose cell is reported)
 _CHECK_CODES: dict[str, tuple[str, str]] = {
-    "empty_metric": ("TB-V-EMPTY", "metric_id"), "empty_org": ("TB-V-EMPTY", "org_unit"),
-    "empty_period": ("TB-V-EMPTY", "period"), "empty_figures": ("TB-V-EMPTY", "value"),
-    "empty_numerator": ("TB-V-EMPTY", "numerator"), "empty_denominator": ("TB-V-EMPTY", "denominator"),
+    "empty_metric": ("TB-V-EMPTY", "metric_id"),
+    "empty_org": ("TB-V-EMPTY", "org_unit"),
+    "empty_period": ("TB-V-EMPTY", "period"),
+    "empty_figures": ("TB-V-EMPTY", "value"),
+    "empty_numerator": ("TB-V-EMPTY", "numerator"),
+    "empty_denominator": ("TB-V-EMPTY", "denominator"),
     "unknown_metric": ("TB-V-UNKNOWN-METRIC", "metric_id"),
     "unknown_org": ("TB-V-UNKNOWN-ORG", "org_unit"),
-    "period": ("TB-V-PERIOD", "period"), "frequency": ("TB-V-PERIOD-FREQUENCY", "period"),
+    "period": ("TB-V-PERIOD", "period"),
+    "frequency": ("TB-V-PERIOD-FREQUENCY", "period"),
     "future": ("TB-V-FUTURE", "period"),
-    "not_number_num": ("TB-V-NOT-NUMBER", "numerator"), "not_number_den": ("TB-V-NOT-NUMBER", "denominator"),
-    "not_number_val": ("TB-V-NOT-NUMBER", "value"), "bool": ("TB-V-BOOL", "provisional"),
-    "negative_num": ("TB-V-NEGATIVE", "numerator"), "negative_den": ("TB-V-NEGATIVE", "denominator"),
-    "negative_val": ("TB-V-NEGATIVE", "value"), "zero_den": ("TB-V-ZERO-DEN", "denominator"),
+    "not_number_num": ("TB-V-NOT-NUMBER", "numerator"),
+    "not_number_den": ("TB-V-NOT-NUMBER", "denominator"),
+    "not_number_val": ("TB-V-NOT-NUMBER", "value"),
+    "bool": ("TB-V-BOOL", "provisional"),
+    "negative_num": ("TB-V-NEGATIVE", "numerator"),
+    "negative_den": ("TB-V-NEGATIVE", "denominator"),
+    "negative_val": ("TB-V-NEGATIVE", "value"),
+    "zero_den": ("TB-V-ZERO-DEN", "denominator"),
     "num_gt_den": ("TB-V-NUM-GT-DEN", "numerator"),
     "percent_scale_num": ("TB-V-PERCENT-SCALE", "numerator"),
     "percent_scale_den": ("TB-V-PERCENT-SCALE", "denominator"),
@@ -232,43 +294,78 @@ def _message(check: str, r: dict[str, Any], suggest: _Suggestions) -> tuple[str,
     """(message, value, expected) for one failing row."""
     metric, org, period = r["metric_id"], r["org_unit"], r["_period_text"]
     if check.startswith("empty_"):
-        what = {"empty_metric": "the metric id is blank", "empty_org": "the org unit is blank",
-                "empty_period": "the period is blank",
-                "empty_figures": "there is no value, numerator or denominator",
-                "empty_numerator": "a denominator is given without its numerator",
-                "empty_denominator": "a numerator is given without its denominator"}[check]
+        what = {
+            "empty_metric": "the metric id is blank",
+            "empty_org": "the org unit is blank",
+            "empty_period": "the period is blank",
+            "empty_figures": "there is no value, numerator or denominator",
+            "empty_numerator": "a denominator is given without its numerator",
+            "empty_denominator": "a numerator is given without its denominator",
+        }[check]
         return what, None, None
     if check == "unknown_metric":
         close = suggest(metric)
         hint = f" (did you mean '{close}'?)" if close else ""
-        return f"metric '{metric}' is not in the catalogue{hint}", metric, "a metric id from the catalogue"
+        return (
+            f"metric '{metric}' is not in the catalogue{hint}",
+            metric,
+            "a metric id from the catalogue",
+        )
     if check == "unknown_org":
-        return f"org unit '{org}' is not in the catalogue", org, "an org unit code from org_units.yaml"
+        return (
+            f"org unit '{org}' is not in the catalogue",
+            org,
+            "an org unit code from org_units.yaml",
+        )
     if check == "period":
-        return f"'{period}' is not a reporting period", period, \
-            "2025-03, Mar-25, Mar 2025, 2025-W09, 2024-25 Q4, 2024-25 or a date"
+        return (
+            f"'{period}' is not a reporting period",
+            period,
+            "2025-03, Mar-25, Mar 2025, 2025-W09, 2024-25 Q4, 2024-25 or a date",
+        )
     if check == "frequency":
         return str(r["_period_why"]), period, f"a {r['_freq']} period"
     if check == "future":
-        return f"period {period} of metric '{metric}' starts after the import date", period, "a period that has begun"
+        return (
+            f"period {period} of metric '{metric}' starts after the import date",
+            period,
+            "a period that has begun",
+        )
     if check.startswith("not_number_"):
-        prefix = {"not_number_num": "_num", "not_number_den": "_den", "not_number_val": "_val"}[check]
+        prefix = {"not_number_num": "_num", "not_number_den": "_den", "not_number_val": "_val"}[
+            check
+        ]
         name = {"_num": "numerator", "_den": "denominator", "_val": "value"}[prefix]
-        return f"the {name} is not a number", r[f"{prefix}_text"], "a number such as 1234, 0.85 or 85%"
+        return (
+            f"the {name} is not a number",
+            r[f"{prefix}_text"],
+            "a number such as 1234, 0.85 or 85%",
+        )
     if check == "bool":
         return "provisional must be yes or no", r["_prov_text"], "yes/no, y/n, true/false or 1/0"
     if check.startswith("negative_"):
         prefix = {"negative_num": "_num", "negative_den": "_den", "negative_val": "_val"}[check]
         name = {"_num": "numerator", "_den": "denominator", "_val": "value"}[prefix]
-        return f"the {name} of metric '{metric}' is negative", r[f"{prefix}_text"] or r[f"{prefix}_n"], \
-            "zero or more"
+        return (
+            f"the {name} of metric '{metric}' is negative",
+            r[f"{prefix}_text"] or r[f"{prefix}_n"],
+            "zero or more",
+        )
     if check == "zero_den":
-        return f"the denominator of metric '{metric}' is zero, so no value can be worked out", \
-            r["_den_text"] or 0, "a denominator above zero"
+        return (
+            f"the denominator of metric '{metric}' is zero, so no value can be worked out",
+            r["_den_text"] or 0,
+            "a denominator above zero",
+        )
     if check == "num_gt_den":
-        return (f"the numerator ({_fmt(r['_num_n'])}) is larger than the denominator "
-                f"({_fmt(r['_den_n'])}) of percentage metric '{metric}'"), r["_num_text"] or r["_num_n"], \
-            "a numerator no larger than the denominator"
+        return (
+            (
+                f"the numerator ({_fmt(r['_num_n'])}) is larger than the denominator "
+                f"({_fmt(r['_den_n'])}) of percentage metric '{metric}'"
+            ),
+            r["_num_text"] or r["_num_n"],
+            "a numerator no larger than the denominator",
+        )
     if check in ("percent_scale_num", "percent_scale_den"):
         name = "numerator" if check.endswith("num") else "denominator"
         text = r["_num_text"] if name == "numerator" else r["_den_text"]
@@ -276,23 +373,42 @@ def _message(check: str, r: dict[str, Any], suggest: _Suggestions) -> tuple[str,
     if check == "percent_scale_val":
         text = r["_val_text"] if r["_val_text"] is not None else r["_val_n"]
         if r["_percent"]:
-            return (f"metric '{metric}' is a percentage held as a fraction (0.85 for 85%); "
-                    f"{_fmt(r['_val_n'])} looks like a figure on a 0-100 scale"), text, \
-                "0.85, or 85% with the % sign (or a 'value (%)' column)"
-        return (f"the value is given as a percentage, but metric '{metric}' is measured in "
-                f"{r['_unit']}"), text, "a plain number"
+            return (
+                (
+                    f"metric '{metric}' is a percentage held as a fraction (0.85 for 85%); "
+                    f"{_fmt(r['_val_n'])} looks like a figure on a 0-100 scale"
+                ),
+                text,
+                "0.85, or 85% with the % sign (or a 'value (%)' column)",
+            )
+        return (
+            (
+                f"the value is given as a percentage, but metric '{metric}' is measured in "
+                f"{r['_unit']}"
+            ),
+            text,
+            "a plain number",
+        )
     if check == "mismatch":
         computed = r["_num_n"] / r["_den_n"] * r["_mult"]
         mult = f" × {r['_mult']:g}" if r["_mult"] != 1 else ""
-        return (f"the value {_fmt(r['_val_n'])} disagrees with numerator ÷ denominator{mult} = "
-                f"{_fmt(computed)}"), r["_val_text"] if r["_val_text"] is not None else r["_val_n"], \
-            f"{computed:.6g} (within {_fmt(VALUE_TOLERANCE_ABS + VALUE_TOLERANCE_REL * abs(computed))})"
+        return (
+            (
+                f"the value {_fmt(r['_val_n'])} disagrees with numerator ÷ denominator{mult} = "
+                f"{_fmt(computed)}"
+            ),
+            r["_val_text"] if r["_val_text"] is not None else r["_val_n"],
+            f"{computed:.6g} (within {_fmt(VALUE_TOLERANCE_ABS + VALUE_TOLERANCE_REL * abs(computed))})",
+        )
     raise KeyError(check)
 
 
 def _column_label(check_field: str, layout: TableLayout, cell_col: str | None) -> str:
-    if layout.layout == "wide" and check_field in ("numerator", "denominator", "value", "period") \
-            and cell_col is not None:
+    if (
+        layout.layout == "wide"
+        and check_field in ("numerator", "denominator", "value", "period")
+        and cell_col is not None
+    ):
         return cell_col
     return layout.headers.get(check_field, check_field)
 
@@ -329,7 +445,14 @@ def read_values(
         try:
             tables = read_tables(path)
         except DataValidationError as exc:
-            sink.add(Problem("TB-V-FILE", f"the file cannot be read: {exc.message}", file=str(path), value=str(path)))
+            sink.add(
+                Problem(
+                    "TB-V-FILE",
+                    f"the file cannot be read: {exc.message}",
+                    file=str(path),
+                    value=str(path),
+                )
+            )
             continue
         files[str(path)] = tables[0].sha256
         for table in tables:
@@ -342,23 +465,38 @@ def read_values(
     cells = pl.concat(pieces, how="vertical") if pieces else pl.DataFrame(schema=CELLS_SCHEMA)
     rows_read = cells.height
     cat = _catalogue_frame(catalogue)
-    lazy = cells.lazy().with_columns(
-        pl.col("provisional").fill_null(False), pl.col("_prov_bad").fill_null(False),
-        *[pl.col(f"{p}_{s}").fill_null(False) for p in FIELDS.values() for s in ("bad", "pct")],
-    ).join(cat.lazy(), on="metric_id", how="left", maintain_order="left")
+    lazy = (
+        cells.lazy()
+        .with_columns(
+            pl.col("provisional").fill_null(False),
+            pl.col("_prov_bad").fill_null(False),
+            *[pl.col(f"{p}_{s}").fill_null(False) for p in FIELDS.values() for s in ("bad", "pct")],
+        )
+        .join(cat.lazy(), on="metric_id", how="left", maintain_order="left")
+    )
     periods = _period_frame(lazy)
-    lazy = lazy.join(periods.lazy(), on=["_period_text", "_freq"], how="left", nulls_equal=True,
-                     maintain_order="left")
+    lazy = lazy.join(
+        periods.lazy(),
+        on=["_period_text", "_freq"],
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
     checks = _checks(org_units, today)
-    frame = lazy.with_columns([expr.fill_null(False).alias(f"_x_{name}") for name, expr in checks.items()]) \
-        .collect()
+    frame = lazy.with_columns(
+        [expr.fill_null(False).alias(f"_x_{name}") for name, expr in checks.items()]
+    ).collect()
     failing = pl.any_horizontal([pl.col(f"_x_{name}") for name in checks])
     # duplicates are judged among rows whose key is sound, first occurrence kept
-    key_ok = pl.col("period_start").is_not_null() & pl.col("metric_id").is_not_null() & \
-        pl.col("org_unit").is_not_null()
+    key_ok = (
+        pl.col("period_start").is_not_null()
+        & pl.col("metric_id").is_not_null()
+        & pl.col("org_unit").is_not_null()
+    )
     frame = frame.with_columns(
-        (key_ok & ~pl.struct("metric_id", "period_start", "org_unit").is_first_distinct())
-        .alias("_x_duplicate"),
+        (key_ok & ~pl.struct("metric_id", "period_start", "org_unit").is_first_distinct()).alias(
+            "_x_duplicate"
+        ),
     )
     suggest = _Suggestions(catalogue)
     reported = {name: pl.col(f"_x_{name}") for name in [*checks, "duplicate"]}
@@ -368,7 +506,9 @@ def read_values(
         for name in _ROW_CHECKS:
             flag = pl.col(f"_x_{name}")
             reported[name] = flag & (flag.cast(pl.Int32).cum_sum().over(["_t", "row"]) == 1)
-    counts = frame.select([expr.sum().alias(name) for name, expr in reported.items()]).row(0, named=True)
+    counts = frame.select([expr.sum().alias(name) for name, expr in reported.items()]).row(
+        0, named=True
+    )
     for name, count in counts.items():
         if not count:
             continue
@@ -383,27 +523,46 @@ def read_values(
                 message, value, expected = _duplicate_message(r, layouts), r["metric_id"], None
             else:
                 message, value, expected = _message(name, r, suggest)
-            sink.add(Problem(
-                code, message, file=layout.table.label, sheet=layout.table.sheet,
-                row=_row_for(check_field, r), column=_column_label(check_field, layout, r["_cell_col"]),
-                value=value, expected=expected,
-            ))
+            sink.add(
+                Problem(
+                    code,
+                    message,
+                    file=layout.table.label,
+                    sheet=layout.table.sheet,
+                    row=_row_for(check_field, r),
+                    column=_column_label(check_field, layout, r["_cell_col"]),
+                    value=value,
+                    expected=expected,
+                )
+            )
         sink.count_more(code, count - hits.height)
     good = frame.filter(~failing & ~pl.col("_x_duplicate"))
     labels = {i: lay.table.label for i, lay in enumerate(layouts)}
     hashes = {i: lay.table.sha256 for i, lay in enumerate(layouts)}
     sheets = {i: lay.table.sheet for i, lay in enumerate(layouts)}
-    out = good.select(
-        "metric_id", "period_start", "period_end", "org_unit",
-        pl.col("_num_n").alias("numerator"), pl.col("_den_n").alias("denominator"),
-        pl.when(pl.col("_val_n").is_not_null()).then(pl.col("_val_n"))
-        .otherwise(pl.col("_num_n") / pl.col("_den_n") * pl.col("_mult")).alias("value"),
-        "provisional",
-        pl.col("_t").replace_strict(labels, return_dtype=pl.String).alias("source_file"),
-        pl.col("_t").replace_strict(hashes, return_dtype=pl.String).alias("source_hash"),
-        pl.col("_t").replace_strict(sheets, return_dtype=pl.String, default=None).alias("sheet"),
-        "row",
-    ) if good.height else pl.DataFrame(schema=VALUES_SCHEMA)
+    out = (
+        good.select(
+            "metric_id",
+            "period_start",
+            "period_end",
+            "org_unit",
+            pl.col("_num_n").alias("numerator"),
+            pl.col("_den_n").alias("denominator"),
+            pl.when(pl.col("_val_n").is_not_null())
+            .then(pl.col("_val_n"))
+            .otherwise(pl.col("_num_n") / pl.col("_den_n") * pl.col("_mult"))
+            .alias("value"),
+            "provisional",
+            pl.col("_t").replace_strict(labels, return_dtype=pl.String).alias("source_file"),
+            pl.col("_t").replace_strict(hashes, return_dtype=pl.String).alias("source_hash"),
+            pl.col("_t")
+            .replace_strict(sheets, return_dtype=pl.String, default=None)
+            .alias("sheet"),
+            "row",
+        )
+        if good.height
+        else pl.DataFrame(schema=VALUES_SCHEMA)
+    )
     out = out.cast(VALUES_SCHEMA)  # type: ignore[arg-type]
     return ValuesRead(out, sink.problems(), sink.counts, files, rows_read)
 
@@ -412,9 +571,12 @@ _KEY = ["metric_id", "period_start", "org_unit"]
 
 
 def _with_first_occurrence(hits: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
-    firsts = frame.filter(pl.col("period_start").is_not_null() & ~pl.col("_x_duplicate")) \
-        .join(hits.select(_KEY).unique(), on=_KEY, how="semi") \
-        .group_by(_KEY).agg(pl.col("_t").first().alias("_first_t"), pl.col("row").first().alias("_first_row"))
+    firsts = (
+        frame.filter(pl.col("period_start").is_not_null() & ~pl.col("_x_duplicate"))
+        .join(hits.select(_KEY).unique(), on=_KEY, how="semi")
+        .group_by(_KEY)
+        .agg(pl.col("_t").first().alias("_first_t"), pl.col("row").first().alias("_first_row"))
+    )
     return hits.join(firsts, on=_KEY, how="left").sort("_t", "row")
 
 
@@ -428,6 +590,7 @@ def _duplicate_message(r: dict[str, Any], layouts: list[TableLayout]) -> str:
             parts.append(f"sheet '{table.sheet}'")
         parts.append(f"row {r['_first_row']}")
         where = " (first given at " + ", ".join(parts) + ")"
-    return (f"metric '{r['metric_id']}', period {r['_period_text']}, org unit '{r['org_unit']}' "
-            f"is given more than once{where}")
-
+    return (
+        f"metric '{r['metric_id']}', period {r['_period_text']}, org unit '{r['org_unit']}' "
+        f"is given more than once{where}"
+    )

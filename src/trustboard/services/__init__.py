@@ -31,15 +31,25 @@ __all__ = [
 ]
 
 _HOMES = {
-    "CatalogueDiff": "catalogue", "diff_catalogue": "catalogue", "load_catalogue": "catalogue",
+    "CatalogueDiff": "catalogue",
+    "diff_catalogue": "catalogue",
+    "load_catalogue": "catalogue",
     "show_catalogue": "catalogue",
-    "ExportResult": "export", "export_period": "export",
-    "ImportOutcome": "imports", "import_commentary": "imports", "import_targets": "imports",
+    "ExportResult": "export",
+    "export_period": "export",
+    "ImportOutcome": "imports",
+    "import_commentary": "imports",
+    "import_targets": "imports",
     "import_values": "imports",
-    "RefreshResult": "refresh", "refresh_spc": "refresh",
-    "RollupResult": "_store", "database_url": "_store", "init_store": "_store",
-    "open_store": "_store", "rollup": "_store",
-    "StoreStatus": "status", "store_status": "status",
+    "RefreshResult": "refresh",
+    "refresh_spc": "refresh",
+    "RollupResult": "_store",
+    "database_url": "_store",
+    "init_store": "_store",
+    "open_store": "_store",
+    "rollup": "_store",
+    "StoreStatus": "status",
+    "store_status": "status",
 }
 
 

@@ -82,8 +82,16 @@ def store_session(url: str | Path | None = None, *, actor: str | None = None) ->
 
 #: Columns of the frame :func:`rollup` returns.
 ROLLUP_COLUMNS: tuple[str, ...] = (
-    "metric_id", "org_unit", "period_start", "period_end", "numerator", "denominator", "value",
-    "provisional", "derived", "units",
+    "metric_id",
+    "org_unit",
+    "period_start",
+    "period_end",
+    "numerator",
+    "denominator",
+    "value",
+    "provisional",
+    "derived",
+    "units",
 )
 
 
@@ -100,19 +108,29 @@ class RollupResult:
     not_rolled_up: tuple[str, ...]
 
 
-def _metric_table(metrics: Sequence[MetricDefinition] | Mapping[str, MetricDefinition]) -> pl.DataFrame:
+def _metric_table(
+    metrics: Sequence[MetricDefinition] | Mapping[str, MetricDefinition],
+) -> pl.DataFrame:
     items = list(metrics.values()) if isinstance(metrics, Mapping) else list(metrics)
-    return pl.DataFrame({
-        "metric_id": [m.id for m in items],
-        "_ratio": [m.has_ratio for m in items],
-        "_multiplier": [float(m.multiplier) for m in items],
-        "_additive": [m.additive for m in items],
-    }, schema={"metric_id": pl.String, "_ratio": pl.Boolean, "_multiplier": pl.Float64,
-               "_additive": pl.Boolean})
+    return pl.DataFrame(
+        {
+            "metric_id": [m.id for m in items],
+            "_ratio": [m.has_ratio for m in items],
+            "_multiplier": [float(m.multiplier) for m in items],
+            "_additive": [m.additive for m in items],
+        },
+        schema={
+            "metric_id": pl.String,
+            "_ratio": pl.Boolean,
+            "_multiplier": pl.Float64,
+            "_additive": pl.Boolean,
+        },
+    )
 
 
-def _row_key(metric_ids: Sequence[str], unit_codes: Sequence[str],
-             unit_column: str = "org_unit") -> pl.Expr:
+def _row_key(
+    metric_ids: Sequence[str], unit_codes: Sequence[str], unit_column: str = "org_unit"
+) -> pl.Expr:
     """One Int64 per (metric, org unit, period start); null where a part has no code."""
     metric_code = {m: i for i, m in enumerate(dict.fromkeys(metric_ids))}
     unit_code = {u: i for i, u in enumerate(dict.fromkeys(unit_codes))}
@@ -144,24 +162,34 @@ def rollup(
     """
     table = _metric_table(metrics)
     base = values.select(
-        pl.col("metric_id").cast(pl.String), pl.col("org_unit").cast(pl.String),
-        pl.col("period_start").cast(pl.Date), pl.col("period_end").cast(pl.Date),
-        pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64),
-        pl.col("value").cast(pl.Float64), pl.col("provisional").cast(pl.Boolean),
+        pl.col("metric_id").cast(pl.String),
+        pl.col("org_unit").cast(pl.String),
+        pl.col("period_start").cast(pl.Date),
+        pl.col("period_end").cast(pl.Date),
+        pl.col("numerator").cast(pl.Float64),
+        pl.col("denominator").cast(pl.Float64),
+        pl.col("value").cast(pl.Float64),
+        pl.col("provisional").cast(pl.Boolean),
     ).with_columns(pl.lit(False).alias("derived"), pl.lit(None, dtype=pl.Int64).alias("units"))
     present = base.get_column("metric_id").unique()
     blocked = table.filter(~pl.col("_additive") & pl.col("metric_id").is_in(present.implode()))
     not_rolled = tuple(sorted(blocked.get_column("metric_id").to_list()))
-    parents = pl.DataFrame({"org_unit": [u.code for u in org_units],
-                            "_parent": [u.parent for u in org_units],
-                            "_depth": [u.level.depth for u in org_units]},
-                           schema={"org_unit": pl.String, "_parent": pl.String, "_depth": pl.Int64})
+    parents = pl.DataFrame(
+        {
+            "org_unit": [u.code for u in org_units],
+            "_parent": [u.parent for u in org_units],
+            "_depth": [u.level.depth for u in org_units],
+        },
+        schema={"org_unit": pl.String, "_parent": pl.String, "_depth": pl.Int64},
+    )
     summable = table.filter(pl.col("_additive"))
     # (metric, org unit, period) as one integer, so that the checks against the rows already
     # there compare one column instead of three (a derived row always has a summable metric
     # and a parent code; a row whose metric or unit has no code can never equal one)
-    codes = (summable.get_column("metric_id").to_list(),
-             [u.code for u in org_units] + [u.parent for u in org_units if u.parent])
+    codes = (
+        summable.get_column("metric_id").to_list(),
+        [u.code for u in org_units] + [u.parent for u in org_units if u.parent],
+    )
     key = _row_key(*codes)
     parent_key = _row_key(*codes, unit_column="_parent")
     combined = base
@@ -169,37 +197,60 @@ def rollup(
     for depth in sorted({u.level.depth for u in org_units}, reverse=True):
         if depth == 0:
             continue
-        children = (combined.join(parents.filter(pl.col("_depth") == depth), on="org_unit")
-                    .join(summable, on="metric_id"))
+        children = combined.join(parents.filter(pl.col("_depth") == depth), on="org_unit").join(
+            summable, on="metric_id"
+        )
         if keep_loaded:
             # a parent value already there is kept, so its children need not be summed
             children = children.filter(
-                ~children.select(parent_key).to_series().is_in(combined_keys.implode())
-                .fill_null(False))
+                ~children.select(parent_key)
+                .to_series()
+                .is_in(combined_keys.implode())
+                .fill_null(False)
+            )
         if children.height == 0:
             continue
         summed = children.group_by("metric_id", "_parent", "period_start").agg(
             pl.col("period_end").max(),
-            pl.when(pl.col("numerator").null_count() == 0).then(pl.col("numerator").sum())
+            pl.when(pl.col("numerator").null_count() == 0)
+            .then(pl.col("numerator").sum())
             .alias("numerator"),
-            pl.when(pl.col("denominator").null_count() == 0).then(pl.col("denominator").sum())
+            pl.when(pl.col("denominator").null_count() == 0)
+            .then(pl.col("denominator").sum())
             .alias("denominator"),
-            pl.when(pl.col("value").null_count() == 0).then(pl.col("value").sum())
-            .alias("_sum"),
+            pl.when(pl.col("value").null_count() == 0).then(pl.col("value").sum()).alias("_sum"),
             pl.col("provisional").any(),
             pl.len().cast(pl.Int64).alias("units"),
             pl.col("_ratio").first(),
             pl.col("_multiplier").first(),
         )
-        derived = summed.with_columns(
-            pl.when(pl.col("_ratio"))
-            .then(pl.when(pl.col("denominator") > 0)
-                  .then(pl.col("numerator") / pl.col("denominator") * pl.col("_multiplier")))
-            .otherwise(pl.col("_sum")).alias("value"),
-            pl.lit(True).alias("derived"),
-        ).rename({"_parent": "org_unit"}).filter(pl.col("value").is_not_null()).select(
-            "metric_id", "org_unit", "period_start", "period_end", "numerator", "denominator",
-            "value", "provisional", "derived", "units")
+        derived = (
+            summed.with_columns(
+                pl.when(pl.col("_ratio"))
+                .then(
+                    pl.when(pl.col("denominator") > 0).then(
+                        pl.col("numerator") / pl.col("denominator") * pl.col("_multiplier")
+                    )
+                )
+                .otherwise(pl.col("_sum"))
+                .alias("value"),
+                pl.lit(True).alias("derived"),
+            )
+            .rename({"_parent": "org_unit"})
+            .filter(pl.col("value").is_not_null())
+            .select(
+                "metric_id",
+                "org_unit",
+                "period_start",
+                "period_end",
+                "numerator",
+                "denominator",
+                "value",
+                "provisional",
+                "derived",
+                "units",
+            )
+        )
         derived_keys = derived.select(key).to_series()
         if keep_loaded:
             fresh = ~derived_keys.is_in(combined_keys.implode()).fill_null(False)

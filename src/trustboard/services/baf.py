@@ -67,6 +67,7 @@ INDEPENDENT_ASSURANCE_MONTHS = 12
 #: Package resource holding the sample register used by the demo trust.
 DEMO_REGISTER_RESOURCE = "baf_demo_register.yaml"
 
+
 @dataclass(frozen=True, slots=True)
 class MetricEvidence:
     """What one key metric shows at its latest point (a row of the SPC summary)."""
@@ -83,7 +84,9 @@ class MetricEvidence:
 _SUMMARY_COLUMNS = ("metric_id", "variation_icon", "assurance_icon", "date", "value")
 
 
-def evidence_from_frame(summary: pl.DataFrame, *, org_unit: str | None = None) -> dict[str, MetricEvidence]:
+def evidence_from_frame(
+    summary: pl.DataFrame, *, org_unit: str | None = None
+) -> dict[str, MetricEvidence]:
     """The SPC summary frame as evidence per metric id.
 
     The frame has ``metric_id``, ``variation_icon``, ``assurance_icon``, ``date`` and ``value``,
@@ -93,22 +96,30 @@ def evidence_from_frame(summary: pl.DataFrame, *, org_unit: str | None = None) -
     """
     missing = [c for c in _SUMMARY_COLUMNS if c not in summary.columns]
     if missing:
-        raise OptionsError(f"the SPC summary has no column(s) {', '.join(missing)}",
-                           code="TB-BAF-SUMMARY", hint="columns: " + ", ".join(_SUMMARY_COLUMNS))
+        raise OptionsError(
+            f"the SPC summary has no column(s) {', '.join(missing)}",
+            code="TB-BAF-SUMMARY",
+            hint="columns: " + ", ".join(_SUMMARY_COLUMNS),
+        )
     frame = summary
     if "org_unit" in frame.columns and org_unit is not None:
         frame = frame.filter(pl.col("org_unit") == org_unit)
     ids = frame.get_column("metric_id").cast(pl.String)
     if ids.n_unique() != frame.height:
-        raise OptionsError("the SPC summary has more than one row for a metric",
-                           code="TB-BAF-SUMMARY", hint="give the org unit the BAF reads (e.g. the trust)")
+        raise OptionsError(
+            "the SPC summary has more than one row for a metric",
+            code="TB-BAF-SUMMARY",
+            hint="give the org unit the BAF reads (e.g. the trust)",
+        )
     out: dict[str, MetricEvidence] = {}
     for row in frame.iter_rows(named=True):
         day = row["date"]
         if isinstance(day, str):
             day = date.fromisoformat(day[:10])
         elif day is not None and not isinstance(day, date):
-            raise OptionsError("the SPC summary's 'date' column must hold dates", code="TB-BAF-SUMMARY")
+            raise OptionsError(
+                "the SPC summary's 'date' column must hold dates", code="TB-BAF-SUMMARY"
+            )
         if hasattr(day, "date") and callable(day.date):
             day = day.date()
         value = row["value"]
@@ -126,6 +137,7 @@ def evidence_from_frame(summary: pl.DataFrame, *, org_unit: str | None = None) -
 
 # ---------------------------------------------------------------------------- the check itself
 
+
 def _day(value: date) -> str:
     return f"{value.day} {value.strftime('%b %Y')}"
 
@@ -140,11 +152,13 @@ def _name(risk: BafRisk) -> str:
     return f"{risk.id} '{risk.title}'"
 
 
-def _metric_label(metric_id: str, evidence: MetricEvidence | None,
-                  catalogue: Mapping[str, MetricDefinition]) -> str:
+def _metric_label(
+    metric_id: str, evidence: MetricEvidence | None, catalogue: Mapping[str, MetricDefinition]
+) -> str:
     definition = catalogue.get(metric_id)
     name = (evidence.name if evidence else None) or (
-        (definition.short_name or definition.name) if definition else None)
+        (definition.short_name or definition.name) if definition else None
+    )
     return f"{metric_id} ({name})" if name else metric_id
 
 
@@ -167,8 +181,10 @@ def _what_metric_shows(evidence: MetricEvidence, catalogue: Mapping[str, MetricD
         if evidence.statement:
             findings.append(f"shows special cause concern: {evidence.statement.rstrip('.')}")
         else:
-            findings.append(f"shows special cause concern, with unusually {side} values"
-                            + _latest(evidence, catalogue))
+            findings.append(
+                f"shows special cause concern, with unusually {side} values"
+                + _latest(evidence, catalogue)
+            )
     if evidence.assurance_icon == "fail":
         findings.append("consistently fails its target")
     return f"{label} " + " and ".join(findings)
@@ -176,17 +192,23 @@ def _what_metric_shows(evidence: MetricEvidence, catalogue: Mapping[str, MetricD
 
 def _flag(code: str, risk: BafRisk, message: str, evidence: tuple[str, ...] = ()) -> EvidenceFlag:
     rule = CHECK_RULES[code]
-    return EvidenceFlag(risk_id=risk.id, code=code, severity=rule.severity, message=message,
-                        evidence=evidence)
+    return EvidenceFlag(
+        risk_id=risk.id, code=code, severity=rule.severity, message=message, evidence=evidence
+    )
 
 
-def _rule_score_against_evidence(risk: BafRisk, evidence: Mapping[str, MetricEvidence],
-                                 catalogue: Mapping[str, MetricDefinition]) -> EvidenceFlag | None:
+def _rule_score_against_evidence(
+    risk: BafRisk, evidence: Mapping[str, MetricEvidence], catalogue: Mapping[str, MetricDefinition]
+) -> EvidenceFlag | None:
     last, before = risk.last_review, risk.previous_review
     if last is None or before is None or last.current.score > before.current.score:
         return None
-    concerning = [evidence[m] for m in risk.key_metrics if m in evidence and (
-        evidence[m].variation_icon in CONCERN_ICONS or evidence[m].assurance_icon == "fail")]
+    concerning = [
+        evidence[m]
+        for m in risk.key_metrics
+        if m in evidence
+        and (evidence[m].variation_icon in CONCERN_ICONS or evidence[m].assurance_icon == "fail")
+    ]
     if not concerning:
         return None
     if last.current.score == before.current.score:
@@ -195,10 +217,12 @@ def _rule_score_against_evidence(risk: BafRisk, evidence: Mapping[str, MetricEvi
         moved = f"fell from {before.current.score} to {last.current.score}"
     shows = "; ".join(_what_metric_shows(e, catalogue) for e in concerning)
     return _flag(
-        "TB-BAF-EVIDENCE", risk,
+        "TB-BAF-EVIDENCE",
+        risk,
         message=f"{_name(risk)} {moved} at the {_day(last.date)} review, but {shows}. "
-                "Does the evidence support the score?",
-        evidence=tuple(e.metric_id for e in concerning))
+        "Does the evidence support the score?",
+        evidence=tuple(e.metric_id for e in concerning),
+    )
 
 
 def _rule_above_appetite(risk: BafRisk, register: BafRegister, on: date) -> EvidenceFlag | None:
@@ -208,11 +232,13 @@ def _rule_above_appetite(risk: BafRisk, register: BafRegister, on: date) -> Evid
     if any(a.due >= on for a in risk.open_actions):
         return None
     return _flag(
-        "TB-BAF-ABOVE-APPETITE", risk,
+        "TB-BAF-ABOVE-APPETITE",
+        risk,
         message=f"{_name(risk)} is at {risk.current.score}, above the {level.range_text} tolerated "
-                f"by its '{level.name}' appetite for {risk.appetite_category}, and no open action "
-                f"is due on or after {_day(on)}: there is no plan on record to bring it within appetite.",
-        evidence=tuple(a.id for a in risk.open_actions))
+        f"by its '{level.name}' appetite for {risk.appetite_category}, and no open action "
+        f"is due on or after {_day(on)}: there is no plan on record to bring it within appetite.",
+        evidence=tuple(a.id for a in risk.open_actions),
+    )
 
 
 def _rule_overdue(risk: BafRisk, on: date) -> EvidenceFlag | None:
@@ -221,22 +247,29 @@ def _rule_overdue(risk: BafRisk, on: date) -> EvidenceFlag | None:
         return None
     parts = []
     for action in overdue:
-        text = (f"{action.id} '{action.description}' (owner {action.owner}, due {_day(action.due)}, "
-                f"{(on - action.due).days} days overdue")
+        text = (
+            f"{action.id} '{action.description}' (owner {action.owner}, due {_day(action.due)}, "
+            f"{(on - action.due).days} days overdue"
+        )
         if action.slippage_days and action.original_due is not None:
             text += f"; first promised for {_day(action.original_due)}"
         parts.append(text + ")")
     count = f"{len(overdue)} overdue action" + ("s" if len(overdue) > 1 else "")
     return _flag(
-        "TB-BAF-OVERDUE", risk,
+        "TB-BAF-OVERDUE",
+        risk,
         message=f"{_name(risk)} has {count} at {_day(on)}: " + "; ".join(parts) + ".",
-        evidence=tuple(a.id for a in overdue))
+        evidence=tuple(a.id for a in overdue),
+    )
 
 
 def _rule_independent_assurance(risk: BafRisk, on: date) -> EvidenceFlag | None:
     since = _months_before(on, INDEPENDENT_ASSURANCE_MONTHS)
-    independent = [a for a in risk.assurances
-                   if a.line in (AssuranceLine.SECOND, AssuranceLine.THIRD) and a.date <= on]
+    independent = [
+        a
+        for a in risk.assurances
+        if a.line in (AssuranceLine.SECOND, AssuranceLine.THIRD) and a.date <= on
+    ]
     if any(a.date >= since for a in independent):
         return None
     if independent:
@@ -245,11 +278,13 @@ def _rule_independent_assurance(risk: BafRisk, on: date) -> EvidenceFlag | None:
     else:
         last = "none is recorded"
     return _flag(
-        "TB-BAF-NO-INDEPENDENT-ASSURANCE", risk,
+        "TB-BAF-NO-INDEPENDENT-ASSURANCE",
+        risk,
         message=f"{_name(risk)} has no second- or third-line assurance in the "
-                f"{INDEPENDENT_ASSURANCE_MONTHS} months to {_day(on)} ({last}): the Board relies "
-                "on management's own view that the controls work.",
-        evidence=tuple(a.id for a in independent))
+        f"{INDEPENDENT_ASSURANCE_MONTHS} months to {_day(on)} ({last}): the Board relies "
+        "on management's own view that the controls work.",
+        evidence=tuple(a.id for a in independent),
+    )
 
 
 def _rule_target_unreachable(risk: BafRisk) -> EvidenceFlag | None:
@@ -258,27 +293,33 @@ def _rule_target_unreachable(risk: BafRisk) -> EvidenceFlag | None:
     open_actions = risk.open_actions
     if not open_actions:
         return _flag(
-            "TB-BAF-TARGET-UNREACHABLE", risk,
+            "TB-BAF-TARGET-UNREACHABLE",
+            risk,
             message=f"{_name(risk)} is at {risk.current.score} against a target of "
-                    f"{risk.target.score} but has no open actions to close the gap.")
+            f"{risk.target.score} but has no open actions to close the gap.",
+        )
     last = max(open_actions, key=lambda a: (a.due, a.id))
     if risk.target_date is None or risk.target_date >= last.due:
         return None
     return _flag(
-        "TB-BAF-TARGET-UNREACHABLE", risk,
+        "TB-BAF-TARGET-UNREACHABLE",
+        risk,
         message=f"{_name(risk)} aims to reach {risk.target.score} by {_day(risk.target_date)}, "
-                f"but its last open action ({last.id} '{last.description}') is not due until "
-                f"{_day(last.due)}: the target date or the plan needs revising.",
-        evidence=(last.id,))
+        f"but its last open action ({last.id} '{last.description}') is not due until "
+        f"{_day(last.due)}: the target date or the plan needs revising.",
+        evidence=(last.id,),
+    )
 
 
 def _rule_no_key_metrics(risk: BafRisk) -> EvidenceFlag | None:
     if risk.key_metrics:
         return None
     return _flag(
-        "TB-BAF-NO-KEY-METRICS", risk,
+        "TB-BAF-NO-KEY-METRICS",
+        risk,
         message=f"{_name(risk)} has no key metrics, so no performance evidence tests its score: "
-                "link the leading and lagging indicators that would show the risk materialising.")
+        "link the leading and lagging indicators that would show the risk materialising.",
+    )
 
 
 def _rule_target_above_appetite(risk: BafRisk, register: BafRegister) -> EvidenceFlag | None:
@@ -286,15 +327,22 @@ def _rule_target_above_appetite(risk: BafRisk, register: BafRegister) -> Evidenc
     if level is None or level.tolerates(risk.target.score):
         return None
     return _flag(
-        "TB-BAF-TARGET-ABOVE-APPETITE", risk,
+        "TB-BAF-TARGET-ABOVE-APPETITE",
+        risk,
         message=f"{_name(risk)} has a target score of {risk.target.score}, above the "
-                f"{level.range_text} tolerated by its '{level.name}' appetite for "
-                f"{risk.appetite_category}: the Board accepts a risk beyond its stated appetite.")
+        f"{level.range_text} tolerated by its '{level.name}' appetite for "
+        f"{risk.appetite_category}: the Board accepts a risk beyond its stated appetite.",
+    )
 
 
-def check_register(register: BafRegister, summary: pl.DataFrame | Mapping[str, MetricEvidence] | None,
-                   review_date: date, *, catalogue: Mapping[str, MetricDefinition] | None = None,
-                   org_unit: str | None = None) -> tuple[EvidenceFlag, ...]:
+def check_register(
+    register: BafRegister,
+    summary: pl.DataFrame | Mapping[str, MetricEvidence] | None,
+    review_date: date,
+    *,
+    catalogue: Mapping[str, MetricDefinition] | None = None,
+    org_unit: str | None = None,
+) -> tuple[EvidenceFlag, ...]:
     """Every finding of the evidence check, risk by risk, in register order.
 
     Rules (each a sentence naming its evidence): the score fell or held while a key metric
@@ -325,6 +373,7 @@ def check_register(register: BafRegister, summary: pl.DataFrame | Mapping[str, M
 
 # ------------------------------------------------------------------------------- use cases
 
+
 def demo_register() -> BafRegister:
     """The sample register of the demo trust (eight risks across the four strategic goals)."""
     with resources.as_file(resources.files("trustboard.services") / DEMO_REGISTER_RESOURCE) as path:
@@ -344,8 +393,12 @@ def _catalogue_ids(store: Store) -> set[str] | None:
     return ids or None
 
 
-def load_register(source: str | Path | None = None, *, database: str | Path | None = None,
-                  catalogue_ids: Collection[str] | None = None) -> BafRegister:
+def load_register(
+    source: str | Path | None = None,
+    *,
+    database: str | Path | None = None,
+    catalogue_ids: Collection[str] | None = None,
+) -> BafRegister:
     """The register from a file (``source``) or, without one, from the store at ``database``."""
     if source is not None:
         return read_register(source, catalogue_ids=catalogue_ids)
@@ -353,9 +406,14 @@ def load_register(source: str | Path | None = None, *, database: str | Path | No
         return store_baf.load_register(conn)
 
 
-def import_register(path: str | Path, *, database: str | Path | None = None,
-                    catalogue_ids: Collection[str] | None = None, check_catalogue: bool = True,
-                    actor: str | None = None) -> tuple[BafRegister, dict[str, int]]:
+def import_register(
+    path: str | Path,
+    *,
+    database: str | Path | None = None,
+    catalogue_ids: Collection[str] | None = None,
+    check_catalogue: bool = True,
+    actor: str | None = None,
+) -> tuple[BafRegister, dict[str, int]]:
     """Validate the register in ``path`` and make the stored register equal to it, audited.
 
     Key metrics are checked against ``catalogue_ids`` or, when none are given, against the
@@ -378,28 +436,46 @@ def export_register(path: str | Path, *, database: str | Path | None = None) -> 
     return write_register(load_register(database=database), path)
 
 
-def record_review(risk_id: str, *, likelihood: int, consequence: int, rationale: str,
-                  review_date: date, reviewer: str | None = None,
-                  target: tuple[int, int] | None = None, database: str | Path | None = None,
-                  actor: str | None = None) -> BafRisk:
+def record_review(
+    risk_id: str,
+    *,
+    likelihood: int,
+    consequence: int,
+    rationale: str,
+    review_date: date,
+    reviewer: str | None = None,
+    target: tuple[int, int] | None = None,
+    database: str | Path | None = None,
+    actor: str | None = None,
+) -> BafRisk:
     """Record a review of ``risk_id`` in the store: the scores agreed, why, when and by whom."""
     try:
         entry = ReviewEntry(
-            date=review_date, current=RiskScore(likelihood=likelihood, consequence=consequence),
+            date=review_date,
+            current=RiskScore(likelihood=likelihood, consequence=consequence),
             target=RiskScore(likelihood=target[0], consequence=target[1]) if target else None,
-            rationale=rationale, reviewer=reviewer)
+            rationale=rationale,
+            reviewer=reviewer,
+        )
     except ValueError as error:
-        raise OptionsError(f"the review is not valid: {error}", code="TB-BAF-REVIEW",
-                           hint="scores are whole numbers from 1 to 5; a rationale is required") from None
+        raise OptionsError(
+            f"the review is not valid: {error}",
+            code="TB-BAF-REVIEW",
+            hint="scores are whole numbers from 1 to 5; a rationale is required",
+        ) from None
     with store_session(database, actor=actor) as store, store.transaction() as conn:
         return store_baf.record_review(conn, risk_id, entry, actor=store.actor)
 
 
 def _summary_of(stored: StoredSpc) -> pl.DataFrame:
-    return stored.summary.select("metric_id", "org_unit", "variation_icon", "assurance_icon", "date", "value")
+    return stored.summary.select(
+        "metric_id", "org_unit", "variation_icon", "assurance_icon", "date", "value"
+    )
 
 
-def spc_summary_from_store(*, database: str | Path | None = None, org_unit: str | None = None) -> pl.DataFrame:
+def spc_summary_from_store(
+    *, database: str | Path | None = None, org_unit: str | None = None
+) -> pl.DataFrame:
     """The latest stored SPC summary (``spc refresh``), in the shape :func:`check_register` reads.
 
     Raises :class:`NotFoundError` when no SPC results are stored yet.
@@ -407,15 +483,23 @@ def spc_summary_from_store(*, database: str | Path | None = None, org_unit: str 
     with store_session(database) as store:
         stored = store.spc_results(org_units=[org_unit] if org_unit else None, with_points=False)
     if stored is None:
-        raise NotFoundError("the store holds no SPC results yet", code="TB-BAF-NO-SPC",
-                            hint="run: trustboard spc refresh (or pass --summary FILE)")
+        raise NotFoundError(
+            "the store holds no SPC results yet",
+            code="TB-BAF-NO-SPC",
+            hint="run: trustboard spc refresh (or pass --summary FILE)",
+        )
     return _summary_of(stored)
 
 
-def key_metric_views(register: BafRegister, summary: pl.DataFrame | None, *,
-                     points: pl.DataFrame | None = None, org_unit: str | None = None,
-                     catalogue: Mapping[str, MetricDefinition] | None = None,
-                     as_image: bool = False) -> dict[str, KeyMetricView]:
+def key_metric_views(
+    register: BafRegister,
+    summary: pl.DataFrame | None,
+    *,
+    points: pl.DataFrame | None = None,
+    org_unit: str | None = None,
+    catalogue: Mapping[str, MetricDefinition] | None = None,
+    as_image: bool = False,
+) -> dict[str, KeyMetricView]:
     """Each key metric's icons, sparkline and latest value, ready for the risk pages.
 
     ``as_image`` embeds the pictures as ``<img>`` (what a PDF keeps); their meaning is written
@@ -428,7 +512,8 @@ def key_metric_views(register: BafRegister, summary: pl.DataFrame | None, *,
         found = evidence.get(metric_id)
         definition = definitions.get(metric_id)
         name = (found.name if found else None) or (
-            (definition.short_name or definition.name) if definition else None)
+            (definition.short_name or definition.name) if definition else None
+        )
         latest = None
         if found is not None and found.date is not None:
             unit = definition.unit if definition else Unit.COUNT
@@ -440,18 +525,27 @@ def key_metric_views(register: BafRegister, summary: pl.DataFrame | None, *,
                 series = series.filter(pl.col("org_unit") == org_unit)
             if series.height >= 2:
                 sparkline = sparkline_svg(series)
+
         def picture(svg: str | None) -> str | None:
             if svg is None or not as_image:
                 return svg
             return f'<img src="{svg_to_data_uri(svg)}" alt="">'
 
         views[metric_id] = KeyMetricView(
-            metric_id=metric_id, name=name, latest=latest,
+            metric_id=metric_id,
+            name=name,
+            latest=latest,
             variation_icon=found.variation_icon if found else None,
             assurance_icon=found.assurance_icon if found else None,
-            variation_icon_html=picture(icon_svg(found.variation_icon or "empty", 28)) if found else None,
-            assurance_icon_html=picture(icon_svg(found.assurance_icon or "empty", 28)) if found else None,
-            sparkline_html=picture(sparkline), statement=found.statement if found else None)
+            variation_icon_html=picture(icon_svg(found.variation_icon or "empty", 28))
+            if found
+            else None,
+            assurance_icon_html=picture(icon_svg(found.assurance_icon or "empty", 28))
+            if found
+            else None,
+            sparkline_html=picture(sparkline),
+            statement=found.statement if found else None,
+        )
     return views
 
 
@@ -465,9 +559,14 @@ class BafEvidence:
     catalogue: Mapping[str, MetricDefinition]
 
 
-def gather_evidence(*, register_path: str | Path | None = None, summary_path: str | Path | None = None,
-                    database: str | Path | None = None, org_unit: str | None = None,
-                    with_points: bool = True) -> BafEvidence:
+def gather_evidence(
+    *,
+    register_path: str | Path | None = None,
+    summary_path: str | Path | None = None,
+    database: str | Path | None = None,
+    org_unit: str | None = None,
+    with_points: bool = True,
+) -> BafEvidence:
     """The register (``register_path`` or the store) and the SPC evidence (``summary_path`` or
     the store's latest SPC run, with points for sparklines); the store is opened only if needed."""
     if register_path is not None and summary_path is not None:
@@ -482,35 +581,75 @@ def gather_evidence(*, register_path: str | Path | None = None, summary_path: st
         if summary_path is not None:
             return BafEvidence(register, read_spc_summary(summary_path), None, catalogue)
         metric_ids = sorted({m for r in register.risks for m in r.key_metrics})
-        stored = store.spc_results(metric_ids, [org_unit] if org_unit else None, with_points=with_points)
+        stored = store.spc_results(
+            metric_ids, [org_unit] if org_unit else None, with_points=with_points
+        )
     if stored is None:
-        raise NotFoundError("the store holds no SPC results yet", code="TB-BAF-NO-SPC",
-                            hint="run: trustboard spc refresh (or pass --summary FILE)")
-    return BafEvidence(register, _summary_of(stored), stored.points if with_points else None, catalogue)
+        raise NotFoundError(
+            "the store holds no SPC results yet",
+            code="TB-BAF-NO-SPC",
+            hint="run: trustboard spc refresh (or pass --summary FILE)",
+        )
+    return BafEvidence(
+        register, _summary_of(stored), stored.points if with_points else None, catalogue
+    )
 
 
-def run_check(review_date: date, *, register_path: str | Path | None = None,
-              summary_path: str | Path | None = None, database: str | Path | None = None,
-              org_unit: str | None = None) -> tuple[BafRegister, tuple[EvidenceFlag, ...]]:
+def run_check(
+    review_date: date,
+    *,
+    register_path: str | Path | None = None,
+    summary_path: str | Path | None = None,
+    database: str | Path | None = None,
+    org_unit: str | None = None,
+) -> tuple[BafRegister, tuple[EvidenceFlag, ...]]:
     """The evidence check over the register and SPC evidence found as :func:`gather_evidence` says."""
-    found = gather_evidence(register_path=register_path, summary_path=summary_path, database=database,
-                            org_unit=org_unit, with_points=False)
-    flags = check_register(found.register, found.summary, review_date, catalogue=found.catalogue,
-                           org_unit=org_unit)
+    found = gather_evidence(
+        register_path=register_path,
+        summary_path=summary_path,
+        database=database,
+        org_unit=org_unit,
+        with_points=False,
+    )
+    flags = check_register(
+        found.register, found.summary, review_date, catalogue=found.catalogue, org_unit=org_unit
+    )
     return found.register, flags
 
 
-def build_section(review_date: date, *, register_path: str | Path | None = None,
-                  summary_path: str | Path | None = None, database: str | Path | None = None,
-                  org_unit: str | None = None, public: bool = False, as_image: bool = False,
-                  include_style: bool = False) -> tuple[str, tuple[EvidenceFlag, ...]]:
+def build_section(
+    review_date: date,
+    *,
+    register_path: str | Path | None = None,
+    summary_path: str | Path | None = None,
+    database: str | Path | None = None,
+    org_unit: str | None = None,
+    public: bool = False,
+    as_image: bool = False,
+    include_style: bool = False,
+) -> tuple[str, tuple[EvidenceFlag, ...]]:
     """The BAF section of the board pack (HTML fragment) and the evidence check's findings."""
-    found = gather_evidence(register_path=register_path, summary_path=summary_path, database=database,
-                            org_unit=org_unit)
-    flags = check_register(found.register, found.summary, review_date, catalogue=found.catalogue,
-                           org_unit=org_unit)
-    views = key_metric_views(found.register, found.summary, points=found.points, org_unit=org_unit,
-                             catalogue=found.catalogue, as_image=as_image)
-    html = baf_section_html(found.register, review_date=review_date, flags=flags, metrics=views,
-                            public=public, as_image=as_image, include_style=include_style)
+    found = gather_evidence(
+        register_path=register_path, summary_path=summary_path, database=database, org_unit=org_unit
+    )
+    flags = check_register(
+        found.register, found.summary, review_date, catalogue=found.catalogue, org_unit=org_unit
+    )
+    views = key_metric_views(
+        found.register,
+        found.summary,
+        points=found.points,
+        org_unit=org_unit,
+        catalogue=found.catalogue,
+        as_image=as_image,
+    )
+    html = baf_section_html(
+        found.register,
+        review_date=review_date,
+        flags=flags,
+        metrics=views,
+        public=public,
+        as_image=as_image,
+        include_style=include_style,
+    )
     return html, flags

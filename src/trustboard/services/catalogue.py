@@ -44,18 +44,28 @@ def read_catalogue_folder(directory: str | Path) -> CatalogueFolder:
 
     path = Path(directory)
     if not path.is_dir():
-        raise NotFoundError(f"'{path}' is not a folder", code="TB-CATALOGUE-FOLDER",
-                            hint="give the folder that holds metrics.yaml, org_units.yaml and forums.yaml")
+        raise NotFoundError(
+            f"'{path}' is not a folder",
+            code="TB-CATALOGUE-FOLDER",
+            hint="give the folder that holds metrics.yaml, org_units.yaml and forums.yaml",
+        )
     read = read_catalogue(path)
     if read.problems:
-        raise DataValidationError(f"the catalogue in '{path}' is not valid: "
-                                  f"{len(read.problems)} problem(s) found", read.problems,
-                                  hint="nothing was loaded; correct the files and load again")
+        raise DataValidationError(
+            f"the catalogue in '{path}' is not valid: {len(read.problems)} problem(s) found",
+            read.problems,
+            hint="nothing was loaded; correct the files and load again",
+        )
     return CatalogueFolder(list(read.metrics), list(read.org_units), list(read.forums))
 
 
-def load_catalogue(directory: str | Path, *, database: str | Path | None = None,
-                   actor: str | None = None, effective: date | None = None) -> CatalogueSummary:
+def load_catalogue(
+    directory: str | Path,
+    *,
+    database: str | Path | None = None,
+    actor: str | None = None,
+    effective: date | None = None,
+) -> CatalogueSummary:
     """Validate a catalogue folder and store it: changed definitions get new versions.
 
     ``effective`` is the date changed definitions take effect (a definition's own
@@ -63,8 +73,13 @@ def load_catalogue(directory: str | Path, *, database: str | Path | None = None,
     """
     folder = read_catalogue_folder(directory)
     with store_session(database, actor=actor) as store:
-        return store.upsert_catalogue(folder.metrics, folder.org_units, folder.forums,
-                                      source=str(Path(directory).resolve()), effective=effective)
+        return store.upsert_catalogue(
+            folder.metrics,
+            folder.org_units,
+            folder.forums,
+            source=str(Path(directory).resolve()),
+            effective=effective,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,21 +99,29 @@ class CatalogueView:
         return found[-1] if found else None
 
 
-def show_catalogue(*, database: str | Path | None = None, as_of: date | None = None,
-                   metric_id: str | None = None) -> CatalogueView:
+def show_catalogue(
+    *, database: str | Path | None = None, as_of: date | None = None, metric_id: str | None = None
+) -> CatalogueView:
     """The catalogue as stored (the definitions in force on ``as_of`` when given)."""
     with store_session(database) as store:
         metrics = store.metrics(as_of)
         if metric_id is not None:
             metrics = [m for m in metrics if m.id == metric_id]
             if not metrics:
-                raise NotFoundError(f"metric '{metric_id}' is not in the catalogue",
-                                    code="TB-METRIC-UNKNOWN")
+                raise NotFoundError(
+                    f"metric '{metric_id}' is not in the catalogue", code="TB-METRIC-UNKNOWN"
+                )
         versions: dict[str, list[MetricVersion]] = {}
         for version in store.metric_versions(metric_id):
             versions.setdefault(version.metric_id, []).append(version)
-        return CatalogueView(store.catalogue_version(), metrics, versions, store.org_units(),
-                             store.forums(), store.forum_metrics())
+        return CatalogueView(
+            store.catalogue_version(),
+            metrics,
+            versions,
+            store.org_units(),
+            store.forums(),
+            store.forum_metrics(),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +157,15 @@ class CatalogueDiff:
     @property
     def is_empty(self) -> bool:
         """Whether loading the folder would change no definition, unit or forum."""
-        return not (self.added or self.changed or self.removed or self.org_units_added
-                    or self.org_units_removed or self.forums_added or self.forums_removed)
+        return not (
+            self.added
+            or self.changed
+            or self.removed
+            or self.org_units_added
+            or self.org_units_removed
+            or self.forums_added
+            or self.forums_removed
+        )
 
 
 _BOOKKEEPING = {"effective_from", "change_note"}
@@ -144,12 +174,14 @@ _BOOKKEEPING = {"effective_from", "change_note"}
 def _field_changes(stored: MetricDefinition, folder: MetricDefinition) -> tuple[FieldChange, ...]:
     old = stored.model_dump(mode="json", exclude=_BOOKKEEPING)
     new = folder.model_dump(mode="json", exclude=_BOOKKEEPING)
-    return tuple(FieldChange(k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
-                 if old.get(k) != new.get(k))
+    return tuple(
+        FieldChange(k, old.get(k), new.get(k))
+        for k in sorted(set(old) | set(new))
+        if old.get(k) != new.get(k)
+    )
 
 
-def diff_catalogue(directory: str | Path, *,
-                   database: str | Path | None = None) -> CatalogueDiff:
+def diff_catalogue(directory: str | Path, *, database: str | Path | None = None) -> CatalogueDiff:
     """Compare a catalogue folder with the stored catalogue, field by field."""
     folder = read_catalogue_folder(directory)
     with store_session(database) as store:

@@ -88,8 +88,9 @@ class DemoResult:
     steps: tuple[tuple[str, float], ...] = field(default=())
 
 
-def demo_waits_values(seed: int, *, referrals: int = WAITS_REFERRALS,
-                      engine: str = "duckdb") -> pl.DataFrame:
+def demo_waits_values(
+    seed: int, *, referrals: int = WAITS_REFERRALS, engine: str = "duckdb"
+) -> pl.DataFrame:
     """Values of the demo's waiting-time metrics, computed from synthetic referrals.
 
     ``referrals`` are drawn with ``seed`` over the 48 months of the demo history, plus
@@ -101,18 +102,33 @@ def demo_waits_values(seed: int, *, referrals: int = WAITS_REFERRALS,
 
     periods = demo_periods()
     months = len(periods) + WAITS_WARM_UP_MONTHS
-    extract = synth.generate(round(referrals * months / len(periods)), months=months, seed=seed,
-                             start=periods[0].shift(-WAITS_WARM_UP_MONTHS).start)
+    extract = synth.generate(
+        round(referrals * months / len(periods)),
+        months=months,
+        seed=seed,
+        start=periods[0].shift(-WAITS_WARM_UP_MONTHS).start,
+    )
     common: dict[str, Any] = {
-        "events": extract.events, "standards": list(WAITS_STANDARDS), "engine": engine,
-        "start": periods[0], "end": periods[-1],
+        "events": extract.events,
+        "standards": list(WAITS_STANDARDS),
+        "engine": engine,
+        "start": periods[0],
+        "end": periods[-1],
     }
     by_team = compute_results(extract.referrals, extract.contacts, by=("service", "team"), **common)
-    by_service = compute_results(extract.referrals, extract.contacts, by=("service",),
-                                 **{**common, "standards": ["cmh_adult_4w"]})
-    return values_from_waits({k: v.measures for k, v in by_team.items()},
-                             {k: v.measures for k, v in by_service.items()},
-                             build_catalogue(), build_org_units(), LATEST_PERIOD)
+    by_service = compute_results(
+        extract.referrals,
+        extract.contacts,
+        by=("service",),
+        **{**common, "standards": ["cmh_adult_4w"]},
+    )
+    return values_from_waits(
+        {k: v.measures for k, v in by_team.items()},
+        {k: v.measures for k, v in by_service.items()},
+        build_catalogue(),
+        build_org_units(),
+        LATEST_PERIOD,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -126,8 +142,11 @@ def _plain(value: Any) -> Any:
 
 def _dump(path: Path, header: str, data: Any) -> Path:
     text = yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(f"# {header}\n# Synthetic: the trust, its teams and its figures are invented.\n"
-                    + text, encoding="utf-8", newline="\n")
+    path.write_text(
+        f"# {header}\n# Synthetic: the trust, its teams and its figures are invented.\n" + text,
+        encoding="utf-8",
+        newline="\n",
+    )
     return path
 
 
@@ -142,18 +161,26 @@ def write_demo_config(directory: str | Path) -> tuple[Path, ...]:
     if out.exists() and not out.is_dir():
         raise OptionsError(f"'{out}' exists and is not a folder", code="TB-DEMO-OUTPUT")
     out.mkdir(parents=True, exist_ok=True)
-    metrics = [m.definition.model_dump(mode="json", exclude_defaults=True)
-               for m in build_catalogue()]
+    metrics = [
+        m.definition.model_dump(mode="json", exclude_defaults=True) for m in build_catalogue()
+    ]
     units = [u.model_dump(mode="json", exclude_defaults=True) for u in build_org_units()]
     forums = [f.model_dump(mode="json", exclude_defaults=True) for f in build_forums()]
     paper = build_paper_config()
     return (
-        _dump(out / "metrics.yaml", "Metric catalogue of the demo trust (domain.md §2, §3).",
-              {"metrics": metrics}),
-        _dump(out / "org_units.yaml", "Organisation of the demo trust: trust, directorates, "
-              "services, teams.", {"org_units": units}),
-        _dump(out / "forums.yaml", "Forums that receive the demo trust's report.",
-              {"forums": forums}),
+        _dump(
+            out / "metrics.yaml",
+            "Metric catalogue of the demo trust (domain.md §2, §3).",
+            {"metrics": metrics},
+        ),
+        _dump(
+            out / "org_units.yaml",
+            "Organisation of the demo trust: trust, directorates, services, teams.",
+            {"org_units": units},
+        ),
+        _dump(
+            out / "forums.yaml", "Forums that receive the demo trust's report.", {"forums": forums}
+        ),
         _dump(out / "paper.yaml", "Cover sheets of the demo trust's papers (domain.md §6).", paper),
     )
 
@@ -177,10 +204,17 @@ def _database_for(output: Path, database: str | None) -> str:
     return str(path)
 
 
-def run_demo(output: str | Path, *, seed: int = DEFAULT_SEED, database: str | None = None,
-             forums: Sequence[str] = ("BOARD",), pdf: bool = True, waits: bool = True,
-             waits_referrals: int = WAITS_REFERRALS,
-             progress: Progress | None = None) -> DemoResult:
+def run_demo(
+    output: str | Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    database: str | None = None,
+    forums: Sequence[str] = ("BOARD",),
+    pdf: bool = True,
+    waits: bool = True,
+    waits_referrals: int = WAITS_REFERRALS,
+    progress: Progress | None = None,
+) -> DemoResult:
     """Build the demo trust into ``output`` and write the packs of ``forums``.
 
     ``database`` is a store URL (PostgreSQL or SQLite); without one, a fresh SQLite file in
@@ -194,8 +228,11 @@ def run_demo(output: str | Path, *, seed: int = DEFAULT_SEED, database: str | No
 
     unknown = sorted(set(forums) - set(FORUM_IDS))
     if unknown:
-        raise OptionsError(f"unknown demo forum(s): {', '.join(unknown)}", code="TB-DEMO-FORUM",
-                           hint="demo forums: " + ", ".join(FORUM_IDS))
+        raise OptionsError(
+            f"unknown demo forum(s): {', '.join(unknown)}",
+            code="TB-DEMO-FORUM",
+            hint="demo forums: " + ", ".join(FORUM_IDS),
+        )
     say = progress or (lambda _line: None)
     started = time.perf_counter()
     steps: list[tuple[str, float]] = []
@@ -220,11 +257,17 @@ def run_demo(output: str | Path, *, seed: int = DEFAULT_SEED, database: str | No
     began = time.perf_counter()
     store, _before, _after = Store.init(db, actor="trustboard demo")
     try:
-        store.upsert_catalogue(trust.definitions, trust.org_units, trust.forums,
-                               source=f"trustboard demo (seed {seed})",
-                               effective=demo_periods()[0].start)
-        store.write_values(_values_for_store(trust), files=[{
-            "name": f"demo-values-seed-{seed}", "rows": trust.values.height}])
+        store.upsert_catalogue(
+            trust.definitions,
+            trust.org_units,
+            trust.forums,
+            source=f"trustboard demo (seed {seed})",
+            effective=demo_periods()[0].start,
+        )
+        store.write_values(
+            _values_for_store(trust),
+            files=[{"name": f"demo-values-seed-{seed}", "rows": trust.values.height}],
+        )
         store.write_commentary(trust.commentary)
         for _period, actions in trust.action_log:  # month by month, so slippage is in history
             store.write_actions(actions)
@@ -252,11 +295,23 @@ def run_demo(output: str | Path, *, seed: int = DEFAULT_SEED, database: str | No
             began = time.perf_counter()
             public = next(f.public for f in trust.forums if f.id == forum)
             if _BAF_REGISTER.is_file():
-                baf_html, _flags = build_section(dates[forum], database=db, public=public,
-                                                 org_unit=trust.org_units[0].code,
-                                                 as_image=True)
-            written = build_pack(store, forum, trust.latest, out, config=config, pdf=pdf,
-                                 synthetic=True, baf_html=baf_html)
+                baf_html, _flags = build_section(
+                    dates[forum],
+                    database=db,
+                    public=public,
+                    org_unit=trust.org_units[0].code,
+                    as_image=True,
+                )
+            written = build_pack(
+                store,
+                forum,
+                trust.latest,
+                out,
+                config=config,
+                pdf=pdf,
+                synthetic=True,
+                baf_html=baf_html,
+            )
             html_paths.append(written.html_path)
             if written.pdf_path is not None:
                 pdf_paths.append(written.pdf_path)
@@ -264,9 +319,19 @@ def run_demo(output: str | Path, *, seed: int = DEFAULT_SEED, database: str | No
     finally:
         store.close()
     return DemoResult(
-        output=out, database=db, html=tuple(html_paths), pdf=tuple(pdf_paths),
-        metrics=len(trust.metrics), values=trust.values.height,
-        commentary=len(trust.commentary), actions=len(trust.actions),
-        waits_metrics=tuple(sorted(extra["metric_id"].unique().to_list())) if extra is not None
-        else (), seed=seed, latest=trust.latest.label(),
-        seconds=time.perf_counter() - started, steps=tuple(steps))
+        output=out,
+        database=db,
+        html=tuple(html_paths),
+        pdf=tuple(pdf_paths),
+        metrics=len(trust.metrics),
+        values=trust.values.height,
+        commentary=len(trust.commentary),
+        actions=len(trust.actions),
+        waits_metrics=tuple(sorted(extra["metric_id"].unique().to_list()))
+        if extra is not None
+        else (),
+        seed=seed,
+        latest=trust.latest.label(),
+        seconds=time.perf_counter() - started,
+        steps=tuple(steps),
+    )

@@ -62,7 +62,8 @@ def _fail_on_problems(kind: str, problems: Sequence[Problem], report: str | Path
         write_problem_report(list(problems), report)
     if problems:
         raise DataValidationError(
-            f"the {kind} were not imported: {len(problems)} problem(s) found", list(problems),
+            f"the {kind} were not imported: {len(problems)} problem(s) found",
+            list(problems),
             hint="nothing was loaded; correct the file(s) and import again",
         )
 
@@ -70,8 +71,11 @@ def _fail_on_problems(kind: str, problems: Sequence[Problem], report: str | Path
 def _catalogue(store: Store) -> tuple[dict[str, MetricDefinition], list[str]]:
     metrics = {m.id: m for m in store.metrics()}
     if not metrics:
-        raise NotFoundError("the store has no metric catalogue yet", code="TB-CATALOGUE-EMPTY",
-                            hint="load one first: trustboard catalogue load CONFIG_FOLDER")
+        raise NotFoundError(
+            "the store has no metric catalogue yet",
+            code="TB-CATALOGUE-EMPTY",
+            hint="load one first: trustboard catalogue load CONFIG_FOLDER",
+        )
     return metrics, [u.code for u in store.org_units()]
 
 
@@ -97,8 +101,7 @@ def import_values(
     files = _paths(paths)
     with store_session(database, actor=actor) as store:
         catalogue, units = _catalogue(store)
-        read = read_values(files, catalogue=catalogue, org_units=units,
-                           today=today or date.today())
+        read = read_values(files, catalogue=catalogue, org_units=units, today=today or date.today())
         _fail_on_problems("values", read.problems, report)
         records = _file_records(dict(read.files), read.frame.height)
         summary = store.write_values(read.frame, files=records, progress=progress)
@@ -160,14 +163,18 @@ def import_targets(
             metric = catalogue[metric_id]
             merged = merge_targets(metric, targets)
             if merged != metric.targets:
-                updated.append(metric.model_copy(update={
-                    "targets": merged, "effective_from": None, "change_note": None}))
+                updated.append(
+                    metric.model_copy(
+                        update={"targets": merged, "effective_from": None, "change_note": None}
+                    )
+                )
         names = ", ".join(p.name for p in files)
         records = tuple({"file": str(p)} for p in files)
         changed, version = store.add_metric_versions(
-            updated, note=f"targets imported from {names}", effective=effective,
-            source=names)
+            updated, note=f"targets imported from {names}", effective=effective, source=names
+        )
     # for a targets import the counts are of metrics: given a new version, or left as they were
     summary = WriteSummary(0, len(changed), len(read.targets) - len(changed))
-    return ImportOutcome("targets", records, summary,
-                         metrics_changed=tuple(changed), catalogue=version)
+    return ImportOutcome(
+        "targets", records, summary, metrics_changed=tuple(changed), catalogue=version
+    )

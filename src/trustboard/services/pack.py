@@ -48,8 +48,18 @@ __all__ = [
 
 #: Cover-sheet fields that must be filled before a pack is published (domain.md §6).
 MANDATORY_PAPER_FIELDS: tuple[str, ...] = (
-    "title", "meeting", "meeting_date", "sponsor", "author", "date_submitted", "purpose",
-    "assurance_offered", "strategic_goals", "fomi", "patient_safety_confirmed", "equality",
+    "title",
+    "meeting",
+    "meeting_date",
+    "sponsor",
+    "author",
+    "date_submitted",
+    "purpose",
+    "assurance_offered",
+    "strategic_goals",
+    "fomi",
+    "patient_safety_confirmed",
+    "equality",
     "decision_required",
 )
 
@@ -100,22 +110,42 @@ def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperCon
     problems: list[Problem] = []
     known_top = {"trust_name", "paper", "forums", "exception_rules", "history_periods"}
     for key in sorted(set(raw) - known_top):
-        problems.append(Problem("TB-PAPER-KEY", f"unknown setting '{key}'", file=where, column=key,
-                                expected=", ".join(sorted(known_top))))
+        problems.append(
+            Problem(
+                "TB-PAPER-KEY",
+                f"unknown setting '{key}'",
+                file=where,
+                column=key,
+                expected=", ".join(sorted(known_top)),
+            )
+        )
     sections: list[tuple[str, Any]] = [("paper", raw.get("paper") or {})]
     sections += [(f"forums.{k}", v or {}) for k, v in (raw.get("forums") or {}).items()]
     for name, block in sections:
         if not isinstance(block, Mapping):
-            problems.append(Problem("TB-PAPER-KEY", f"'{name}' must be a mapping of cover-sheet fields", file=where))
+            problems.append(
+                Problem(
+                    "TB-PAPER-KEY", f"'{name}' must be a mapping of cover-sheet fields", file=where
+                )
+            )
             continue
         for key in sorted(set(block) - _PAPER_KEYS):
-            problems.append(Problem("TB-PAPER-KEY", f"unknown cover-sheet field '{key}' in '{name}'",
-                                    file=where, column=key, expected=", ".join(sorted(_PAPER_KEYS))))
+            problems.append(
+                Problem(
+                    "TB-PAPER-KEY",
+                    f"unknown cover-sheet field '{key}' in '{name}'",
+                    file=where,
+                    column=key,
+                    expected=", ".join(sorted(_PAPER_KEYS)),
+                )
+            )
     if problems:
         raise ConfigError("the paper configuration has unknown settings", problems=problems)
     history = raw.get("history_periods", 24)
     if not isinstance(history, int) or isinstance(history, bool) or not 2 <= history <= 120:
-        raise ConfigError("history_periods must be a whole number from 2 to 120", hint=f"got {history!r}")
+        raise ConfigError(
+            "history_periods must be a whole number from 2 to 120", hint=f"got {history!r}"
+        )
     return PaperConfig(
         trust_name=raw.get("trust_name"),
         paper=dict(raw.get("paper") or {}),
@@ -135,7 +165,9 @@ def _date(value: Any, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ConfigError(f"cover-sheet field '{name}' is not a date", hint=f"use YYYY-MM-DD; got {value!r}") from None
+        raise ConfigError(
+            f"cover-sheet field '{name}' is not a date", hint=f"use YYYY-MM-DD; got {value!r}"
+        ) from None
 
 
 def _assurance(value: Any, name: str) -> AssuranceLevel | None:
@@ -147,8 +179,10 @@ def _assurance(value: Any, name: str) -> AssuranceLevel | None:
     try:
         return AssuranceLevel(text)
     except ValueError:
-        raise ConfigError(f"cover-sheet field '{name}' must be assured, partially assured or not assured",
-                          hint=f"got {value!r}") from None
+        raise ConfigError(
+            f"cover-sheet field '{name}' must be assured, partially assured or not assured",
+            hint=f"got {value!r}",
+        ) from None
 
 
 def _texts(value: Any) -> tuple[str, ...]:
@@ -163,8 +197,9 @@ def _union(values: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(sorted({item for group in values for item in group}))
 
 
-def paper_details(raw: Mapping[str, Any], *, forum_name: str, period: Period,
-                  metrics: Sequence[MetricDefinition]) -> PaperDetails:
+def paper_details(
+    raw: Mapping[str, Any], *, forum_name: str, period: Period, metrics: Sequence[MetricDefinition]
+) -> PaperDetails:
     """The cover sheet from configured fields, with defaults taken from the pack itself.
 
     Defaults: the title names the report, forum and period; the meeting is the forum; the
@@ -176,15 +211,18 @@ def paper_details(raw: Mapping[str, Any], *, forum_name: str, period: Period,
     fomi_default = None
     if metrics:
         fomi_default = (
-            "Figures come from " + (", ".join(sources) if sources else "the trust's systems")
+            "Figures come from "
+            + (", ".join(sources) if sources else "the trust's systems")
             + ". Every value is validated when it is loaded and every revision is kept; "
             "provisional figures are marked and known data-quality issues are listed in the "
             "data quality notes."
         )
     purpose = str(raw.get("purpose") or "assure").lower()
     if purpose not in _PURPOSES:
-        raise ConfigError("cover-sheet field 'purpose' is not a known purpose",
-                          hint=f"use one of {', '.join(_PURPOSES)}; got {purpose!r}")
+        raise ConfigError(
+            "cover-sheet field 'purpose' is not a known purpose",
+            hint=f"use one of {', '.join(_PURPOSES)}; got {purpose!r}",
+        )
     previous: list[PreviousForum] = []
     for item in raw.get("previous_forums") or ():
         if isinstance(item, str):
@@ -192,18 +230,26 @@ def paper_details(raw: Mapping[str, Any], *, forum_name: str, period: Period,
             continue
         if not isinstance(item, Mapping) or not item.get("name"):
             raise ConfigError("each of 'previous_forums' needs a name", hint=f"got {item!r}")
-        previous.append(PreviousForum(
-            name=str(item["name"]),
-            meeting_date=_date(item.get("date") or item.get("meeting_date"), "previous_forums.date"),
-            assurance=_assurance(item.get("assurance"), "previous_forums.assurance"),
-            outcome=item.get("outcome"),
-        ))
+        previous.append(
+            PreviousForum(
+                name=str(item["name"]),
+                meeting_date=_date(
+                    item.get("date") or item.get("meeting_date"), "previous_forums.date"
+                ),
+                assurance=_assurance(item.get("assurance"), "previous_forums.assurance"),
+                outcome=item.get("outcome"),
+            )
+        )
     confirmed = raw.get("patient_safety_confirmed")
     if confirmed is not None and not isinstance(confirmed, bool):
-        raise ConfigError("cover-sheet field 'patient_safety_confirmed' must be true or false",
-                          hint=f"got {confirmed!r}")
+        raise ConfigError(
+            "cover-sheet field 'patient_safety_confirmed' must be true or false",
+            hint=f"got {confirmed!r}",
+        )
     return PaperDetails(
-        title=str(raw.get("title") or f"Integrated Performance Report: {forum_name}, {period.display()}"),
+        title=str(
+            raw.get("title") or f"Integrated Performance Report: {forum_name}, {period.display()}"
+        ),
         meeting=str(raw.get("meeting") or forum_name),
         meeting_date=_date(raw.get("meeting_date"), "meeting_date"),
         agenda_item=raw.get("agenda_item"),
@@ -215,9 +261,11 @@ def paper_details(raw: Mapping[str, Any], *, forum_name: str, period: Period,
         assurance_offered=_assurance(raw.get("assurance_offered"), "assurance_offered"),
         assurance_rationale=raw.get("assurance_rationale"),
         routine=bool(raw.get("routine", True)),
-        strategic_goals=_texts(raw.get("strategic_goals")) or _union([m.strategic_goals for m in metrics]),
+        strategic_goals=_texts(raw.get("strategic_goals"))
+        or _union([m.strategic_goals for m in metrics]),
         baf_links=_texts(raw.get("baf_links")) or _union([m.baf_risks for m in metrics]),
-        risk_register_links=_texts(raw.get("risk_register_links")) or _union([m.risk_register_ids for m in metrics]),
+        risk_register_links=_texts(raw.get("risk_register_links"))
+        or _union([m.risk_register_ids for m in metrics]),
         risk_appetite=raw.get("risk_appetite"),
         fomi=raw.get("fomi") or fomi_default,
         patient_safety_confirmed=confirmed,
@@ -237,8 +285,9 @@ def missing_paper_fields(paper: PaperDetails) -> list[str]:
     return missing
 
 
-def _definitions(store: Store, period: Period, as_of: datetime | None) -> tuple[
-        list[MetricDefinition], dict[str, list[tuple[date | None, str]]]]:
+def _definitions(
+    store: Store, period: Period, as_of: datetime | None
+) -> tuple[list[MetricDefinition], dict[str, list[tuple[date | None, str]]]]:
     """Each metric as defined for the period (as recorded by ``as_of``), with its change notes.
 
     The version in force at the period's end is used; a metric whose every version starts
@@ -248,7 +297,9 @@ def _definitions(store: Store, period: Period, as_of: datetime | None) -> tuple[
     current = {m.id for m in store.metrics()}
     chosen: dict[str, MetricDefinition] = {}
     changes: dict[str, list[tuple[date | None, str]]] = {}
-    versions = sorted(store.metric_versions(), key=lambda v: (v.metric_id, v.effective_from, v.version))
+    versions = sorted(
+        store.metric_versions(), key=lambda v: (v.metric_id, v.effective_from, v.version)
+    )
     for version in versions:
         if version.metric_id not in current:
             continue
@@ -257,7 +308,9 @@ def _definitions(store: Store, period: Period, as_of: datetime | None) -> tuple[
         if version.effective_from > period.end and version.metric_id in chosen:
             continue
         if version.metric_id in chosen and version.change_note:
-            changes.setdefault(version.metric_id, []).append((version.effective_from, version.change_note))
+            changes.setdefault(version.metric_id, []).append(
+                (version.effective_from, version.change_note)
+            )
         chosen[version.metric_id] = version.definition
     return list(chosen.values()), changes
 
@@ -284,9 +337,18 @@ def gather_inputs(
     cover sheet frozen with it).
     """
     inputs, _read = read_pack_inputs(
-        store, forum_id, period, config=config, as_of=as_of, baf_html=baf_html,
-        synthetic=synthetic, actions=actions, paper=paper, published=published,
-        previous_publication=previous_publication)
+        store,
+        forum_id,
+        period,
+        config=config,
+        as_of=as_of,
+        baf_html=baf_html,
+        synthetic=synthetic,
+        actions=actions,
+        paper=paper,
+        published=published,
+        previous_publication=previous_publication,
+    )
     return inputs
 
 
@@ -310,8 +372,10 @@ def read_pack_inputs(
     when = Period.parse(period) if isinstance(period, str) else period
     forums = {f.id: f for f in store.forums()}
     if forum_id not in forums:
-        raise NotFoundError(f"forum '{forum_id}' is not in the store",
-                            hint="known forums: " + (", ".join(sorted(forums)) or "none (load a catalogue first)"))
+        raise NotFoundError(
+            f"forum '{forum_id}' is not in the store",
+            hint="known forums: " + (", ".join(sorted(forums)) or "none (load a catalogue first)"),
+        )
     forum = forums[forum_id]
     metrics, changes = _definitions(store, when, as_of)
     ids = [m.id for m in metrics if forum.receives(m.id, m.lead_committees)]
@@ -326,14 +390,25 @@ def read_pack_inputs(
     if org_unit is not None and values.filter(pl.col("org_unit") == org_unit).height == 0:
         org_unit = None
     return PackInputs(
-        forum=forum, period=when,
-        paper=paper or paper_details(config.for_forum(forum_id), forum_name=forum.name, period=when, metrics=chosen),
-        trust_name=trust_name, metrics=chosen, values=values,
+        forum=forum,
+        period=when,
+        paper=paper
+        or paper_details(
+            config.for_forum(forum_id), forum_name=forum.name, period=when, metrics=chosen
+        ),
+        trust_name=trust_name,
+        metrics=chosen,
+        values=values,
         commentary=store.commentary(ids, period=when.label(), as_of=as_of),
         actions=list(actions) if actions is not None else store.actions(ids, open_on=when.end),
-        definition_changes=changes, published=dict(published or {}),
-        previous_publication=previous_publication, baf_html=baf_html, synthetic=synthetic,
-        data_as_of=as_of, rules=config.exception_rules, history_periods=config.history_periods,
+        definition_changes=changes,
+        published=dict(published or {}),
+        previous_publication=previous_publication,
+        baf_html=baf_html,
+        synthetic=synthetic,
+        data_as_of=as_of,
+        rules=config.exception_rules,
+        history_periods=config.history_periods,
         org_unit=org_unit,
     ), read
 
@@ -348,8 +423,9 @@ class PackOutput:
     html: str
 
 
-def write_pack(model: PackModel, output_dir: str | Path, *, pdf: bool = True,
-               stem: str | None = None) -> PackOutput:
+def write_pack(
+    model: PackModel, output_dir: str | Path, *, pdf: bool = True, stem: str | None = None
+) -> PackOutput:
     """Render ``model`` and write ``<stem>.html`` (and ``<stem>.pdf``) into ``output_dir``."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -385,7 +461,15 @@ def build_pack(
     if isinstance(period, str) and not period.strip():
         raise OptionsError("a period is needed", hint="for example --period 2025-03")
     cfg = config if isinstance(config, PaperConfig) else load_paper_config(config)
-    inputs = gather_inputs(store, forum_id, period, config=cfg, as_of=as_of, baf_html=baf_html,
-                           synthetic=synthetic, published=published,
-                           previous_publication=previous_publication)
+    inputs = gather_inputs(
+        store,
+        forum_id,
+        period,
+        config=cfg,
+        as_of=as_of,
+        baf_html=baf_html,
+        synthetic=synthetic,
+        published=published,
+        previous_publication=previous_publication,
+    )
     return write_pack(assemble_pack(inputs), output_dir, pdf=pdf)

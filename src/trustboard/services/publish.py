@@ -64,8 +64,17 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 INPUTS_NAME = "inputs.json"
 _FORMAT = 1
-_DIGEST_COLUMNS = ("metric_id", "org_unit", "period_start", "revision", "value", "numerator",
-                   "denominator", "provisional", "source_hash")
+_DIGEST_COLUMNS = (
+    "metric_id",
+    "org_unit",
+    "period_start",
+    "revision",
+    "value",
+    "numerator",
+    "denominator",
+    "provisional",
+    "source_hash",
+)
 
 
 def publication_dir(root: str | Path, forum_id: str, period: Period) -> Path:
@@ -77,9 +86,13 @@ def values_digest(values: pl.DataFrame) -> str:
     """SHA-256 of the value revisions read (one canonical JSON line per row, in key order)."""
     digest = hashlib.sha256()
     columns = [c for c in _DIGEST_COLUMNS if c in values.columns]
-    ordered = values.select(columns).sort([c for c in ("metric_id", "org_unit", "period_start", "revision") if c in columns])
+    ordered = values.select(columns).sort(
+        [c for c in ("metric_id", "org_unit", "period_start", "revision") if c in columns]
+    )
     for row in ordered.iter_rows(named=True):
-        digest.update(json.dumps(row, default=str, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        digest.update(
+            json.dumps(row, default=str, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        )
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -93,8 +106,15 @@ def _paper_json(paper: PaperDetails) -> dict[str, Any]:
     for name in PaperDetails.__dataclass_fields__:
         value = getattr(paper, name)
         if name == "previous_forums":
-            value = [{"name": f.name, "meeting_date": f.meeting_date, "assurance": f.assurance,
-                      "outcome": f.outcome} for f in value]
+            value = [
+                {
+                    "name": f.name,
+                    "meeting_date": f.meeting_date,
+                    "assurance": f.assurance,
+                    "outcome": f.outcome,
+                }
+                for f in value
+            ]
         out[name] = value
     restored: dict[str, Any] = json.loads(json.dumps(out, default=str))
     return restored
@@ -112,8 +132,11 @@ def _paper_from_json(raw: Mapping[str, Any]) -> PaperDetails:
     data["date_submitted"] = day(data.get("date_submitted"))
     data["assurance_offered"] = level(data.get("assurance_offered"))
     data["previous_forums"] = tuple(
-        PreviousForum(f["name"], day(f.get("meeting_date")), level(f.get("assurance")), f.get("outcome"))
-        for f in data.get("previous_forums") or ())
+        PreviousForum(
+            f["name"], day(f.get("meeting_date")), level(f.get("assurance")), f.get("outcome")
+        )
+        for f in data.get("previous_forums") or ()
+    )
     for name in ("strategic_goals", "baf_links", "risk_register_links"):
         data[name] = tuple(data.get(name) or ())
     return PaperDetails(**data)
@@ -154,7 +177,9 @@ def load_manifest(folder: str | Path) -> dict[str, Any]:
     """The manifest of a publication folder."""
     path = Path(folder) / MANIFEST_NAME
     if not path.is_file():
-        raise NotFoundError(f"no published pack at '{folder}'", hint="publish it first with trustboard publish")
+        raise NotFoundError(
+            f"no published pack at '{folder}'", hint="publish it first with trustboard publish"
+        )
     try:
         manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as bad:
@@ -172,10 +197,14 @@ class _Previous:
 def _previous_from(manifest: Mapping[str, Any]) -> _Previous:
     published_period = Period.parse(manifest["period"])
     figures = {(f["metric_id"], f["period"]): f["value"] for f in manifest.get("figures", ())}
-    return _Previous(manifest["period"], f"{published_period.display()} ({manifest['forum_name']})", figures)
+    return _Previous(
+        manifest["period"], f"{published_period.display()} ({manifest['forum_name']})", figures
+    )
 
 
-def latest_publication_before(root: str | Path, forum_id: str, period: Period) -> tuple[str, dict[tuple[str, str], float | None]] | None:
+def latest_publication_before(
+    root: str | Path, forum_id: str, period: Period
+) -> tuple[str, dict[tuple[str, str], float | None]] | None:
     """The most recent publication of the forum for an earlier period: its label and figures."""
     found = _latest_before(Path(root), forum_id, period)
     return None if found is None else (found.label, found.figures)
@@ -198,13 +227,30 @@ def _latest_before(root: Path, forum_id: str, period: Period) -> _Previous | Non
     return _previous_from(max(found, key=lambda item: item[0])[1])
 
 
-def _render(store: Store, forum_id: str, period: Period, *, config: PaperConfig, as_of: datetime,
-            root: Path, synthetic: bool, baf_html: str | None,
-            actions: list[Action] | None = None, paper: PaperDetails | None = None,
-            previous: _Previous | None = None) -> tuple[PackModel, str, pl.DataFrame]:
+def _render(
+    store: Store,
+    forum_id: str,
+    period: Period,
+    *,
+    config: PaperConfig,
+    as_of: datetime,
+    root: Path,
+    synthetic: bool,
+    baf_html: str | None,
+    actions: list[Action] | None = None,
+    paper: PaperDetails | None = None,
+    previous: _Previous | None = None,
+) -> tuple[PackModel, str, pl.DataFrame]:
     inputs, read = read_pack_inputs(
-        store, forum_id, period, config=config, as_of=as_of, baf_html=baf_html, synthetic=synthetic,
-        actions=actions, paper=paper,
+        store,
+        forum_id,
+        period,
+        config=config,
+        as_of=as_of,
+        baf_html=baf_html,
+        synthetic=synthetic,
+        actions=actions,
+        paper=paper,
         published=previous.figures if previous else None,
         previous_publication=previous.label if previous else None,
     )
@@ -234,18 +280,32 @@ def publish_pack(
     root = Path(output_root)
     folder = publication_dir(root, forum_id, when)
     if (folder / MANIFEST_NAME).exists():
-        raise ConflictError(f"the {forum_id} pack for {when.label()} is already published at '{folder}'",
-                            hint="use trustboard publish --verify to check it; a published pack is never replaced")
+        raise ConflictError(
+            f"the {forum_id} pack for {when.label()} is already published at '{folder}'",
+            hint="use trustboard publish --verify to check it; a published pack is never replaced",
+        )
     cfg = config if isinstance(config, PaperConfig) else load_paper_config(config)
     moment = (published_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     previous = _latest_before(root, forum_id, when)
-    model, html, values = _render(store, forum_id, when, config=cfg, as_of=moment, root=root,
-                                  synthetic=synthetic, baf_html=baf_html, previous=previous)
+    model, html, values = _render(
+        store,
+        forum_id,
+        when,
+        config=cfg,
+        as_of=moment,
+        root=root,
+        synthetic=synthetic,
+        baf_html=baf_html,
+        previous=previous,
+    )
     missing = missing_paper_fields(model.paper)
     if missing:
         raise DataValidationError(
             "the cover sheet has blank mandatory fields; a pack cannot be published without them",
-            [Problem("TB-PAPER-BLANK", f"cover-sheet field '{name}' is blank", column=name) for name in missing],
+            [
+                Problem("TB-PAPER-BLANK", f"cover-sheet field '{name}' is blank", column=name)
+                for name in missing
+            ],
             hint="fill them in the paper configuration (--paper FILE); see docs/board-pack.md",
         )
     folder.mkdir(parents=True, exist_ok=True)
@@ -277,10 +337,14 @@ def publish_pack(
         "published_at": moment.isoformat() + "Z",
         "data_sha256": values_digest(values),
         "value_rows": values.height,
-        "catalogue_version": None if catalogue is None else {"seq": catalogue.seq, "content_hash": catalogue.content_hash},
+        "catalogue_version": None
+        if catalogue is None
+        else {"seq": catalogue.seq, "content_hash": catalogue.content_hash},
         "options": {
             "history_periods": cfg.history_periods,
-            "exception_rules": {k: getattr(cfg.exception_rules, k) for k in cfg.exception_rules.__dataclass_fields__},
+            "exception_rules": {
+                k: getattr(cfg.exception_rules, k) for k in cfg.exception_rules.__dataclass_fields__
+            },
             "synthetic": synthetic,
             "public": model.public,
             "detail": model.forum.detail.value,
@@ -289,16 +353,26 @@ def publish_pack(
         },
         "software": {"trustboard": __version__},
         "previous_publication": None if previous is None else previous.period,
-        "figures": [{"metric_id": m, "period": p, "value": v}
-                    for (m, p), v in sorted(published_figures(model).items())],
+        "figures": [
+            {"metric_id": m, "period": p, "value": v}
+            for (m, p), v in sorted(published_figures(model).items())
+        ],
         "files": dict(sorted(files.items())),
     }
-    (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (folder / MANIFEST_NAME).write_text(
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return Publication(folder, html_path, pdf_path, manifest, model)
 
 
-def render_as_published(store: Store, forum_id: str, period: Period | str, output_root: str | Path,
-                        *, baf_html: str | None = None) -> tuple[PackModel, str, pl.DataFrame, dict[str, Any]]:
+def render_as_published(
+    store: Store,
+    forum_id: str,
+    period: Period | str,
+    output_root: str | Path,
+    *,
+    baf_html: str | None = None,
+) -> tuple[PackModel, str, pl.DataFrame, dict[str, Any]]:
     """Re-render a published pack from the store as it stood at publication: the model, the
     HTML, the values read and the manifest."""
     when = Period.parse(period) if isinstance(period, str) else period
@@ -307,11 +381,17 @@ def render_as_published(store: Store, forum_id: str, period: Period | str, outpu
     manifest = load_manifest(folder)
     snapshot = json.loads((folder / INPUTS_NAME).read_text(encoding="utf-8"))
     options = manifest.get("options", {})
-    if options.get("baf_html_sha256") and (baf_html is None or _sha(baf_html.encode("utf-8")) != options["baf_html_sha256"]):
-        raise OptionsError("this pack was published with a BAF summary; give the same BAF fragment to re-render it")
+    if options.get("baf_html_sha256") and (
+        baf_html is None or _sha(baf_html.encode("utf-8")) != options["baf_html_sha256"]
+    ):
+        raise OptionsError(
+            "this pack was published with a BAF summary; give the same BAF fragment to re-render it"
+        )
     config = PaperConfig(
         history_periods=int(options.get("history_periods", 24)),
-        exception_rules=load_paper_config({"exception_rules": options.get("exception_rules") or {}}).exception_rules,
+        exception_rules=load_paper_config(
+            {"exception_rules": options.get("exception_rules") or {}}
+        ).exception_rules,
     )
     published_at = datetime.fromisoformat(manifest["published_at"].rstrip("Z"))
     previous = None
@@ -319,18 +399,33 @@ def render_as_published(store: Store, forum_id: str, period: Period | str, outpu
         earlier = Period.parse(manifest["previous_publication"])
         previous = _previous_from(load_manifest(publication_dir(root, forum_id, earlier)))
     model, html, values = _render(
-        store, forum_id, when, config=config, as_of=published_at, root=root,
-        synthetic=bool(options.get("synthetic")), baf_html=baf_html,
+        store,
+        forum_id,
+        when,
+        config=config,
+        as_of=published_at,
+        root=root,
+        synthetic=bool(options.get("synthetic")),
+        baf_html=baf_html,
         actions=[Action.model_validate(a) for a in snapshot.get("actions", ())],
-        paper=_paper_from_json(snapshot["paper"]), previous=previous,
+        paper=_paper_from_json(snapshot["paper"]),
+        previous=previous,
     )
     return model, html, values, manifest
 
 
-def verify_publication(store: Store, forum_id: str, period: Period | str, output_root: str | Path,
-                       *, baf_html: str | None = None) -> VerifyResult:
+def verify_publication(
+    store: Store,
+    forum_id: str,
+    period: Period | str,
+    output_root: str | Path,
+    *,
+    baf_html: str | None = None,
+) -> VerifyResult:
     """Re-render a published pack and compare it with what was published (HTML and data)."""
-    _model, html, values, manifest = render_as_published(store, forum_id, period, output_root, baf_html=baf_html)
+    _model, html, values, manifest = render_as_published(
+        store, forum_id, period, output_root, baf_html=baf_html
+    )
     stem_html = next((name for name in manifest["files"] if name.endswith(".html")), None)
     if stem_html is None:
         raise ConfigError("the manifest lists no HTML file")
@@ -338,6 +433,8 @@ def verify_publication(store: Store, forum_id: str, period: Period | str, output
     data_sha = values_digest(values)
     return VerifyResult(
         ok=html_sha == manifest["files"][stem_html] and data_sha == manifest["data_sha256"],
-        html_sha256=html_sha, expected_html_sha256=manifest["files"][stem_html],
-        data_sha256=data_sha, expected_data_sha256=manifest["data_sha256"],
+        html_sha256=html_sha,
+        expected_html_sha256=manifest["files"][stem_html],
+        data_sha256=data_sha,
+        expected_data_sha256=manifest["data_sha256"],
     )

@@ -56,8 +56,11 @@ def spc_options_for(metric: MetricDefinition) -> dict[str, Any]:
         "preset": metric.rule_preset.value,
         "chart": metric.chart_type.value,
         "improvement": metric.polarity.improvement,
-        "baseline": ([metric.baseline_start.isoformat(), metric.baseline_end.isoformat()]
-                     if metric.baseline_start and metric.baseline_end else None),
+        "baseline": (
+            [metric.baseline_start.isoformat(), metric.baseline_end.isoformat()]
+            if metric.baseline_start and metric.baseline_end
+            else None
+        ),
         "rebase": [{"date": r.date.isoformat(), "reason": r.reason} for r in metric.rebase],
         "targets": [t.model_dump(mode="json") for t in metric.targets],
         "multiplier": metric.multiplier,
@@ -66,10 +69,17 @@ def spc_options_for(metric: MetricDefinition) -> dict[str, Any]:
 
 def options_group_key(metric: MetricDefinition) -> tuple[str, str, str, date | None, date | None]:
     """The settings that must be shared by all series of one ``compute`` call."""
-    baseline = (metric.baseline_start, metric.baseline_end) if (
-        metric.baseline_start and metric.baseline_end) else (None, None)
-    return (metric.rule_preset.value, metric.chart_type.value, metric.polarity.improvement,
-            *baseline)
+    baseline = (
+        (metric.baseline_start, metric.baseline_end)
+        if (metric.baseline_start and metric.baseline_end)
+        else (None, None)
+    )
+    return (
+        metric.rule_preset.value,
+        metric.chart_type.value,
+        metric.polarity.improvement,
+        *baseline,
+    )
 
 
 def _change_days(metric: MetricDefinition, trajectory: bool, first: date) -> list[date]:
@@ -90,8 +100,14 @@ def _first_period_from(day: date, metric: MetricDefinition) -> date:
     return period.start if period.start == day else period.next().start
 
 
-def _dated_table(metrics: Sequence[MetricDefinition], series: pl.DataFrame, *, trajectory: bool,
-                 column: str, first: date) -> pl.DataFrame | None:
+def _dated_table(
+    metrics: Sequence[MetricDefinition],
+    series: pl.DataFrame,
+    *,
+    trajectory: bool,
+    column: str,
+    first: date,
+) -> pl.DataFrame | None:
     """The per-series table of target (or trajectory) values from each date a value changes."""
     rows: list[tuple[str, date, float | None]] = []
     for metric in metrics:
@@ -109,14 +125,19 @@ def _dated_table(metrics: Sequence[MetricDefinition], series: pl.DataFrame, *, t
             rows.append((metric.id, day, None if target is None else target.value / scale))
     if not rows:
         return None
-    table = pl.DataFrame(rows, schema={"metric_id": pl.String, "date": pl.Date,
-                                       column: pl.Float64}, orient="row")
+    table = pl.DataFrame(
+        rows, schema={"metric_id": pl.String, "date": pl.Date, column: pl.Float64}, orient="row"
+    )
     return series.join(table, on="metric_id", how="inner").select(
-        "metric_id", "org_unit", "date", column)
+        "metric_id", "org_unit", "date", column
+    )
 
 
-def _compute_group(frame: pl.DataFrame, metrics: Sequence[MetricDefinition],
-                   key: tuple[str, str, str, date | None, date | None]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _compute_group(
+    frame: pl.DataFrame,
+    metrics: Sequence[MetricDefinition],
+    key: tuple[str, str, str, date | None, date | None],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     from trustboard.spc import compute
 
     preset, chart, improvement, base_start, base_end = key
@@ -128,10 +149,12 @@ def _compute_group(frame: pl.DataFrame, metrics: Sequence[MetricDefinition],
     if base_start and base_end:
         options["baseline"] = (base_start, base_end)
     if rebase_days:
-        marks = pl.DataFrame(rebase_days, schema={"metric_id": pl.String, "date": pl.Date},
-                             orient="row").with_columns(pl.lit(True).alias("rebase"))
+        marks = pl.DataFrame(
+            rebase_days, schema={"metric_id": pl.String, "date": pl.Date}, orient="row"
+        ).with_columns(pl.lit(True).alias("rebase"))
         data = data.join(marks.unique(), on=["metric_id", "date"], how="left").with_columns(
-            pl.col("rebase").fill_null(False))
+            pl.col("rebase").fill_null(False)
+        )
         options["rebase"] = "rebase"
     series = data.select(_BY).unique()
     first = data.get_column("date").min()
@@ -143,8 +166,9 @@ def _compute_group(frame: pl.DataFrame, metrics: Sequence[MetricDefinition],
     if trajectory is not None:
         options["trajectory"] = trajectory
     if ratio:
-        result = compute(data, date="date", numerator="numerator", denominator="denominator",
-                         by=_BY, **options)
+        result = compute(
+            data, date="date", numerator="numerator", denominator="denominator", by=_BY, **options
+        )
     else:
         result = compute(data, date="date", value="value", by=_BY, **options)
     points, summary = result.points, result.summary
@@ -152,15 +176,17 @@ def _compute_group(frame: pl.DataFrame, metrics: Sequence[MetricDefinition],
         multipliers = {m.id: float(m.multiplier) for m in metrics}
         scale = pl.col("metric_id").replace_strict(multipliers, return_dtype=pl.Float64)
         scaled = [c for c in ("value", "mean", "lpl", "upl", "target", "trajectory")]
-        points = points.with_columns(
-            *(pl.col(c) * scale for c in scaled if c in points.columns))
-        summary = summary.with_columns(
-            *(pl.col(c) * scale for c in scaled if c in summary.columns))
+        points = points.with_columns(*(pl.col(c) * scale for c in scaled if c in points.columns))
+        summary = summary.with_columns(*(pl.col(c) * scale for c in scaled if c in summary.columns))
     return points, summary
 
 
-def refresh_spc(*, database: str | Path | None = None, actor: str | None = None,
-                metric_ids: Sequence[str] | None = None) -> RefreshResult:
+def refresh_spc(
+    *,
+    database: str | Path | None = None,
+    actor: str | None = None,
+    metric_ids: Sequence[str] | None = None,
+) -> RefreshResult:
     """Compute SPC for every series of every metric (or of ``metric_ids``) and store it."""
     started = time.perf_counter()
     with store_session(database, actor=actor) as store:
@@ -168,13 +194,15 @@ def refresh_spc(*, database: str | Path | None = None, actor: str | None = None,
         if metric_ids is not None:
             unknown = sorted(set(metric_ids) - {m.id for m in metrics})
             if unknown:
-                raise NotFoundError(f"not in the catalogue: {', '.join(unknown)}",
-                                    code="TB-METRIC-UNKNOWN")
+                raise NotFoundError(
+                    f"not in the catalogue: {', '.join(unknown)}", code="TB-METRIC-UNKNOWN"
+                )
             metrics = [m for m in metrics if m.id in set(metric_ids)]
         as_of = utc_now()
         # the current revisions (read through the index of current values), figures only
         values = store.values(metric_ids=[m.id for m in metrics], columns=_FIGURES).with_columns(
-            pl.lit(None, dtype=pl.Date).alias("period_end"), pl.lit(False).alias("provisional"))
+            pl.lit(None, dtype=pl.Date).alias("period_end"), pl.lit(False).alias("provisional")
+        )
         units = store.org_units()
         catalogue = store.catalogue_version()
         versions = {v.metric_id: v.version for v in store.metric_versions()}
@@ -193,41 +221,74 @@ def refresh_spc(*, database: str | Path | None = None, actor: str | None = None,
             part = frame
             if key[1] in RATIO_CHARTS:
                 ids = [m.id for m in members]
-                lacks = (pl.col("metric_id").is_in(ids)
-                         & (pl.col("numerator").is_null() | pl.col("denominator").is_null()
-                            | (pl.col("denominator") <= 0)))
+                lacks = pl.col("metric_id").is_in(ids) & (
+                    pl.col("numerator").is_null()
+                    | pl.col("denominator").is_null()
+                    | (pl.col("denominator") <= 0)
+                )
                 dropped += int(frame.select(lacks.sum()).item())
                 # the rolled-up frame has one row per key, so dropping the rows that lack
                 # counts is a filter (a row with an empty key part never matched one)
-                keyed = (pl.col("metric_id").is_not_null() & pl.col("org_unit").is_not_null()
-                         & pl.col("period_start").is_not_null())
+                keyed = (
+                    pl.col("metric_id").is_not_null()
+                    & pl.col("org_unit").is_not_null()
+                    & pl.col("period_start").is_not_null()
+                )
                 part = frame.filter(~(lacks & keyed).fill_null(False))
             if part.filter(pl.col("metric_id").is_in([m.id for m in members])).height == 0:
                 continue
             points, summary = _compute_group(part, members, key)
             points_parts.append(points)
             summary_parts.append(summary)
-            group_records.append({"preset": key[0], "chart": key[1], "improvement": key[2],
-                                  "baseline": None if key[3] is None else [key[3], key[4]],
-                                  "metrics": [m.id for m in members],
-                                  "series": summary.height})
-        points = (pl.concat(points_parts, how="diagonal_relaxed") if points_parts
-                  else pl.DataFrame(schema={"metric_id": pl.String, "org_unit": pl.String}))
-        summary = (pl.concat(summary_parts, how="diagonal_relaxed") if summary_parts
-                   else pl.DataFrame(schema={"metric_id": pl.String, "org_unit": pl.String,
-                                             "date": pl.Date, "value": pl.Float64,
-                                             "n": pl.Int64, "mean": pl.Float64,
-                                             "lpl": pl.Float64, "upl": pl.Float64,
-                                             "variation_icon": pl.String,
-                                             "assurance_icon": pl.String}))
+            group_records.append(
+                {
+                    "preset": key[0],
+                    "chart": key[1],
+                    "improvement": key[2],
+                    "baseline": None if key[3] is None else [key[3], key[4]],
+                    "metrics": [m.id for m in members],
+                    "series": summary.height,
+                }
+            )
+        points = (
+            pl.concat(points_parts, how="diagonal_relaxed")
+            if points_parts
+            else pl.DataFrame(schema={"metric_id": pl.String, "org_unit": pl.String})
+        )
+        summary = (
+            pl.concat(summary_parts, how="diagonal_relaxed")
+            if summary_parts
+            else pl.DataFrame(
+                schema={
+                    "metric_id": pl.String,
+                    "org_unit": pl.String,
+                    "date": pl.Date,
+                    "value": pl.Float64,
+                    "n": pl.Int64,
+                    "mean": pl.Float64,
+                    "lpl": pl.Float64,
+                    "upl": pl.Float64,
+                    "variation_icon": pl.String,
+                    "assurance_icon": pl.String,
+                }
+            )
+        )
         run_id = store.save_spc_run(
-            points=points, summary=summary,
+            points=points,
+            summary=summary,
             options={m.id: spc_options_for(m) for m in metrics},
             metric_versions={m.id: versions.get(m.id, 0) for m in metrics},
-            option_groups=group_records, values_as_of=as_of,
-            catalogue_seq=catalogue.seq if catalogue else None)
+            option_groups=group_records,
+            values_as_of=as_of,
+            catalogue_seq=catalogue.seq if catalogue else None,
+        )
     return RefreshResult(
-        run_id=run_id, series=summary.height, points=points.height, groups=len(group_records),
-        seconds=time.perf_counter() - started, not_rolled_up=rolled.not_rolled_up,
+        run_id=run_id,
+        series=summary.height,
+        points=points.height,
+        groups=len(group_records),
+        seconds=time.perf_counter() - started,
+        not_rolled_up=rolled.not_rolled_up,
         no_values=tuple(sorted(m.id for m in metrics if m.id not in present)),
-        rows_without_counts=dropped)
+        rows_without_counts=dropped,
+    )

@@ -33,15 +33,25 @@ class SpcFileRun:
     charts: tuple[Path, ...] = field(default=())
 
 
-def _target_table(frame: pl.DataFrame, column: str, date_column: str, by: Sequence[str]) -> pl.DataFrame:
+def _target_table(
+    frame: pl.DataFrame, column: str, date_column: str, by: Sequence[str]
+) -> pl.DataFrame:
     """Turn a per-row target column into the engine's dated target table."""
     if column not in frame.columns:
         raise DataValidationError(
             "the target column is not in the data",
-            [Problem("TB-SPC-COLUMN-MISSING", f"target column '{column}' not found", column=column,
-                     expected="one of " + ", ".join(frame.columns))],
+            [
+                Problem(
+                    "TB-SPC-COLUMN-MISSING",
+                    f"target column '{column}' not found",
+                    column=column,
+                    expected="one of " + ", ".join(frame.columns),
+                )
+            ],
         )
-    table = frame.select([*by, pl.col(date_column).alias("date"), pl.col(column).cast(pl.Float64).alias("target")])
+    table = frame.select(
+        [*by, pl.col(date_column).alias("date"), pl.col(column).cast(pl.Float64).alias("target")]
+    )
     return table.drop_nulls("target").unique(maintain_order=True)
 
 
@@ -75,7 +85,11 @@ def write_charts(
     improvement = result.options.improvement
     written: list[Path] = []
     summary = result.summary
-    parts = result.points.partition_by(by, maintain_order=True, as_dict=False) if by else [result.points]
+    parts = (
+        result.points.partition_by(by, maintain_order=True, as_dict=False)
+        if by
+        else [result.points]
+    )
     total = len(parts)
     for index, (points, row) in enumerate(zip(parts, summary.iter_rows(named=True), strict=True)):
         key = {name: row[name] for name in by}
@@ -143,5 +157,7 @@ def run_spc_file(
     chart_paths: tuple[Path, ...] = ()
     if charts is not None:
         label = value or (f"{numerator} / {denominator}" if numerator and denominator else "value")
-        chart_paths = write_charts(result, Path(charts), value_label=label, unit=unit, progress=progress)
+        chart_paths = write_charts(
+            result, Path(charts), value_label=label, unit=unit, progress=progress
+        )
     return SpcFileRun(result=result, output=out_path, summary=summary_path, charts=chart_paths)

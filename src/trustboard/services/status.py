@@ -80,17 +80,42 @@ def store_status(*, database: str | Path | None = None, today: date | None = Non
     for metric in metrics:
         found = per_metric.get(metric.id)
         if found is None:
-            rows.append(MetricStatus(metric.id, metric.name, metric.frequency.value, None, None,
-                                     0, 0, None, None, 0, "missing"))
+            rows.append(
+                MetricStatus(
+                    metric.id,
+                    metric.name,
+                    metric.frequency.value,
+                    None,
+                    None,
+                    0,
+                    0,
+                    None,
+                    None,
+                    0,
+                    "missing",
+                )
+            )
             continue
         period = Period.containing(found["latest"], metric.frequency)
         following = period.next()
         due = following.end + timedelta(days=metric.expected_lag_days)
         late_by = (day - due).days
         state = "late" if late_by > 0 else "provisional" if found["provisional"] else "ok"
-        rows.append(MetricStatus(metric.id, metric.name, metric.frequency.value, period.label(),
-                                 period.start, int(found["units"]), int(found["provisional"]),
-                                 following.label(), due, max(0, late_by), state))
+        rows.append(
+            MetricStatus(
+                metric.id,
+                metric.name,
+                metric.frequency.value,
+                period.label(),
+                period.start,
+                int(found["units"]),
+                int(found["provisional"]),
+                following.label(),
+                due,
+                max(0, late_by),
+                state,
+            )
+        )
     summary = {
         "metrics": len(metrics),
         "org_units": counts.get("org_unit", 0),
@@ -102,5 +127,6 @@ def store_status(*, database: str | Path | None = None, today: date | None = Non
         "actions": counts.get("action", 0),
         "spc_runs": counts.get("spc_run", 0),
     }
-    return StoreStatus(url, schema, catalogue, summary, imports[0] if imports else None,
-                       tuple(rows), day)
+    return StoreStatus(
+        url, schema, catalogue, summary, imports[0] if imports else None, tuple(rows), day
+    )

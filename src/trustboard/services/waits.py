@@ -56,7 +56,14 @@ __all__ = [
 
 #: Columns of the long frame the store imports.
 METRIC_VALUE_COLUMNS: tuple[str, ...] = (
-    "metric_id", "period_start", "period_end", "org_unit", "numerator", "denominator", "value", "provisional",
+    "metric_id",
+    "period_start",
+    "period_end",
+    "org_unit",
+    "numerator",
+    "denominator",
+    "value",
+    "provisional",
 )
 
 
@@ -73,39 +80,57 @@ class MetricMapEntry:
     denominator: str | None = None
 
 
-def metric_map_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> list[MetricMapEntry]:
+def metric_map_from_dict(
+    data: Mapping[str, Any], *, file: str | None = None
+) -> list[MetricMapEntry]:
     """Parse and check a metric map (``metrics: [...]``)."""
     entries = data.get("metrics") if isinstance(data, Mapping) else None
     if not isinstance(entries, list):
-        raise ConfigError("a metric map holds 'metrics:' followed by a list",
-                          problems=[Problem("TB-WAITS-METRIC-MAP", "no 'metrics' list", file=file)])
+        raise ConfigError(
+            "a metric map holds 'metrics:' followed by a list",
+            problems=[Problem("TB-WAITS-METRIC-MAP", "no 'metrics' list", file=file)],
+        )
     out, problems = [], []
     allowed = {"standard", "output", "metric", "by", "org_unit", "numerator", "denominator"}
     for index, item in enumerate(entries, start=1):
         if not isinstance(item, Mapping):
-            problems.append(Problem("TB-WAITS-METRIC-MAP", f"entry {index} is not a mapping", file=file))
+            problems.append(
+                Problem("TB-WAITS-METRIC-MAP", f"entry {index} is not a mapping", file=file)
+            )
             continue
         missing = [k for k in ("standard", "output", "metric") if not item.get(k)]
         unknown = sorted(set(item) - allowed)
         by = item.get("by") or {}
         if missing or unknown or not isinstance(by, Mapping) or len(by) > 1:
-            problems.append(Problem(
-                "TB-WAITS-METRIC-MAP",
-                f"entry {index} needs standard, output and metric, at most one 'by' column, and no other keys",
-                file=file, value={"missing": missing, "unknown": unknown},
-            ))
+            problems.append(
+                Problem(
+                    "TB-WAITS-METRIC-MAP",
+                    f"entry {index} needs standard, output and metric, at most one 'by' column, and no other keys",
+                    file=file,
+                    value={"missing": missing, "unknown": unknown},
+                )
+            )
             continue
         if not by and not item.get("org_unit"):
-            problems.append(Problem("TB-WAITS-METRIC-MAP", f"entry {index} needs 'by' or 'org_unit'", file=file))
+            problems.append(
+                Problem("TB-WAITS-METRIC-MAP", f"entry {index} needs 'by' or 'org_unit'", file=file)
+            )
             continue
-        out.append(MetricMapEntry(
-            str(item["standard"]), str(item["output"]), str(item["metric"]),
-            {str(c): {str(k): str(v) for k, v in m.items()} for c, m in by.items()},
-            None if item.get("org_unit") is None else str(item["org_unit"]),
-            item.get("numerator"), item.get("denominator"),
-        ))
+        out.append(
+            MetricMapEntry(
+                str(item["standard"]),
+                str(item["output"]),
+                str(item["metric"]),
+                {str(c): {str(k): str(v) for k, v in m.items()} for c, m in by.items()},
+                None if item.get("org_unit") is None else str(item["org_unit"]),
+                item.get("numerator"),
+                item.get("denominator"),
+            )
+        )
     if problems:
-        raise ConfigError(f"the metric map is not valid: {len(problems)} problem(s)", problems=problems)
+        raise ConfigError(
+            f"the metric map is not valid: {len(problems)} problem(s)", problems=problems
+        )
     return out
 
 
@@ -117,8 +142,10 @@ def load_metric_map(path: str | Path) -> list[MetricMapEntry]:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError("the metric map is not valid YAML",
-                          problems=[Problem("TB-WAITS-YAML", str(exc), file=str(file))]) from None
+        raise ConfigError(
+            "the metric map is not valid YAML",
+            problems=[Problem("TB-WAITS-YAML", str(exc), file=str(file))],
+        ) from None
     return metric_map_from_dict(data, file=str(file))
 
 
@@ -135,7 +162,10 @@ def _ratio_parts(output: str, columns: Sequence[str]) -> tuple[str | None, str |
 
 
 def to_metric_values(
-    results: Mapping[str, WaitsResult], metric_map: Sequence[MetricMapEntry], *, provisional: bool = False
+    results: Mapping[str, WaitsResult],
+    metric_map: Sequence[MetricMapEntry],
+    *,
+    provisional: bool = False,
 ) -> pl.DataFrame:
     """The long metric-values frame for the store, one row per metric × org unit × month.
 
@@ -149,13 +179,24 @@ def to_metric_values(
     for entry in metric_map:
         result = results.get(entry.standard)
         if result is None:
-            problems.append(Problem("TB-WAITS-METRIC-MAP", f"standard {entry.standard!r} was not computed",
-                                    value=entry.metric))
+            problems.append(
+                Problem(
+                    "TB-WAITS-METRIC-MAP",
+                    f"standard {entry.standard!r} was not computed",
+                    value=entry.metric,
+                )
+            )
             continue
         measures = result.measures
         if entry.output not in measures.columns:
-            problems.append(Problem("TB-WAITS-METRIC-MAP", f"{entry.standard} has no output {entry.output!r}",
-                                    value=entry.metric, expected=", ".join(measures.columns)))
+            problems.append(
+                Problem(
+                    "TB-WAITS-METRIC-MAP",
+                    f"{entry.standard} has no output {entry.output!r}",
+                    value=entry.metric,
+                    expected=", ".join(measures.columns),
+                )
+            )
             continue
         numerator, denominator = entry.numerator, entry.denominator
         if numerator is None and denominator is None:
@@ -163,8 +204,13 @@ def to_metric_values(
         if entry.by:
             column, units = next(iter(entry.by.items()))
             if column not in measures.columns:
-                problems.append(Problem("TB-WAITS-METRIC-MAP", f"results are not broken down by {column!r}",
-                                        value=entry.metric))
+                problems.append(
+                    Problem(
+                        "TB-WAITS-METRIC-MAP",
+                        f"results are not broken down by {column!r}",
+                        value=entry.metric,
+                    )
+                )
                 continue
             frame = measures.filter(pl.col(column).is_in(list(units))).with_columns(
                 pl.col(column).replace_strict(dict(units), return_dtype=pl.String).alias("org_unit")
@@ -172,32 +218,51 @@ def to_metric_values(
         else:
             per_month = measures.group_by("period_end").len()
             if per_month["len"].max() not in (None, 1):
-                problems.append(Problem(
-                    "TB-WAITS-METRIC-MAP",
-                    f"{entry.metric}: results have several groups a month; map them with 'by'",
-                    value=entry.org_unit,
-                ))
+                problems.append(
+                    Problem(
+                        "TB-WAITS-METRIC-MAP",
+                        f"{entry.metric}: results have several groups a month; map them with 'by'",
+                        value=entry.org_unit,
+                    )
+                )
                 continue
             frame = measures.with_columns(pl.lit(entry.org_unit).alias("org_unit"))
         is_count = measures.schema[entry.output].is_integer() and not entry.output.endswith("_days")
-        frames.append(frame.select(
-            pl.lit(entry.metric).alias("metric_id"),
-            pl.col("period_end").dt.month_start().alias("period_start"),
-            pl.col("period_end"),
-            pl.col("org_unit"),
-            (pl.col(numerator) if numerator else (pl.col(entry.output) if is_count else pl.lit(None)))
-            .cast(pl.Float64).alias("numerator"),
-            (pl.col(denominator) if denominator else pl.lit(None)).cast(pl.Float64).alias("denominator"),
-            pl.col(entry.output).cast(pl.Float64).alias("value"),
-            pl.lit(provisional).alias("provisional"),
-        ).filter(pl.col("value").is_not_null()))
+        frames.append(
+            frame.select(
+                pl.lit(entry.metric).alias("metric_id"),
+                pl.col("period_end").dt.month_start().alias("period_start"),
+                pl.col("period_end"),
+                pl.col("org_unit"),
+                (
+                    pl.col(numerator)
+                    if numerator
+                    else (pl.col(entry.output) if is_count else pl.lit(None))
+                )
+                .cast(pl.Float64)
+                .alias("numerator"),
+                (pl.col(denominator) if denominator else pl.lit(None))
+                .cast(pl.Float64)
+                .alias("denominator"),
+                pl.col(entry.output).cast(pl.Float64).alias("value"),
+                pl.lit(provisional).alias("provisional"),
+            ).filter(pl.col("value").is_not_null())
+        )
     if problems:
         raise ConfigError("the metric map does not fit the results", problems=problems)
     if not frames:
-        return pl.DataFrame(schema={
-            "metric_id": pl.String, "period_start": pl.Date, "period_end": pl.Date, "org_unit": pl.String,
-            "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64, "provisional": pl.Boolean,
-        })
+        return pl.DataFrame(
+            schema={
+                "metric_id": pl.String,
+                "period_start": pl.Date,
+                "period_end": pl.Date,
+                "org_unit": pl.String,
+                "numerator": pl.Float64,
+                "denominator": pl.Float64,
+                "value": pl.Float64,
+                "provisional": pl.Boolean,
+            }
+        )
     return pl.concat(frames).sort("metric_id", "org_unit", "period_end")
 
 
@@ -209,7 +274,9 @@ class WaitsRun:
     metric_values: pl.DataFrame | None = None
 
 
-def _standards(standards: Sequence[str] | None, standard_file: str | Path | None) -> tuple[list[Standard | str], dict[str, Standard]]:
+def _standards(
+    standards: Sequence[str] | None, standard_file: str | Path | None
+) -> tuple[list[Standard | str], dict[str, Standard]]:
     extra = load_standards_file(standard_file) if standard_file else {}
     if standards:
         return list(standards), extra
@@ -238,13 +305,23 @@ def compute_waits(
     """
     chosen, extra = _standards(standards, standard_file)
     results = compute_results(
-        referrals, contacts, standards=chosen, start=start, end=end, events=events, by=by,
-        engine=engine, mapping=column_mapping, extra_standards=extra,
+        referrals,
+        contacts,
+        standards=chosen,
+        start=start,
+        end=end,
+        events=events,
+        by=by,
+        engine=engine,
+        mapping=column_mapping,
+        extra_standards=extra,
         engine_options=engine_options,
     )
     values = None
     if metric_map is not None:
-        entries = load_metric_map(metric_map) if isinstance(metric_map, (str, Path)) else list(metric_map)
+        entries = (
+            load_metric_map(metric_map) if isinstance(metric_map, (str, Path)) else list(metric_map)
+        )
         values = to_metric_values(results, entries, provisional=provisional)
     return WaitsRun(results, values)
 
@@ -273,7 +350,9 @@ def load_waits_values(
         pl.lit(source).alias("source_file"), pl.lit(digest).alias("source_hash")
     )
     with store_session(database, actor=actor) as store:
-        return store.write_values(stamped, files=[{"name": source, "sha256": digest, "rows": frame.height}])
+        return store.write_values(
+            stamped, files=[{"name": source, "sha256": digest, "rows": frame.height}]
+        )
 
 
 def export_waits(

@@ -166,7 +166,11 @@ def run_core(
         if hidden.any():
             gone = np.where(hidden, np.nan, 0.0)
             limits = Limits(
-                limits.mean, limits.lpl + gone, limits.upl + gone, limits.nlpl + gone, limits.nupl + gone
+                limits.mean,
+                limits.lpl + gone,
+                limits.upl + gone,
+                limits.nlpl + gone,
+                limits.nupl + gone,
             )
     else:
         hidden = None

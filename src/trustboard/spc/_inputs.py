@@ -30,9 +30,23 @@ Floats = npt.NDArray[np.float64]
 
 #: Columns of ``SpcResult.points`` besides the series columns.
 OUTPUT_COLUMNS: tuple[str, ...] = (
-    "date", "value", "rebase_group", "mean", "lpl", "upl", "outside_limits", "close_to_limits",
-    "relative_to_mean", "special_cause_flag", "special_cause_type", "point_type", "target",
-    "trajectory", "short_group_warning", "numerator", "denominator",
+    "date",
+    "value",
+    "rebase_group",
+    "mean",
+    "lpl",
+    "upl",
+    "outside_limits",
+    "close_to_limits",
+    "relative_to_mean",
+    "special_cause_flag",
+    "special_cause_type",
+    "point_type",
+    "target",
+    "trajectory",
+    "short_group_warning",
+    "numerator",
+    "denominator",
 )
 _NESTED = (pl.List, pl.Array, pl.Struct, pl.Object)
 
@@ -59,8 +73,15 @@ class Prepared:
         return day.dt.date()
 
 
-def _add(collector: ProblemCollector, code: str, message: str, frame: pl.DataFrame, column: str,
-         source: str, expected: str) -> None:
+def _add(
+    collector: ProblemCollector,
+    code: str,
+    message: str,
+    frame: pl.DataFrame,
+    column: str,
+    source: str,
+    expected: str,
+) -> None:
     for row, value in frame.select("_row", column).iter_rows():
         collector.add(code, message, row=row, column=source, value=value, expected=expected)
 
@@ -93,34 +114,61 @@ def prepare_frame(
     for role, name in roles:
         if name not in schema:
             collector.add(
-                "TB-SPC-COLUMN-MISSING", f"the {role} column '{name}' is not in the data",
-                column=name, expected="one of: " + ", ".join(frame.columns),
+                "TB-SPC-COLUMN-MISSING",
+                f"the {role} column '{name}' is not in the data",
+                column=name,
+                expected="one of: " + ", ".join(frame.columns),
             )
     for name in by:
         if name in OUTPUT_COLUMNS or name.startswith("_"):
             collector.add(
-                "TB-SPC-COLUMN-NAME", f"series column '{name}' clashes with an output column",
-                column=name, expected="a name other than " + ", ".join(OUTPUT_COLUMNS),
+                "TB-SPC-COLUMN-NAME",
+                f"series column '{name}' clashes with an output column",
+                column=name,
+                expected="a name other than " + ", ".join(OUTPUT_COLUMNS),
             )
         elif name in schema and isinstance(schema[name], _NESTED):
-            collector.add("TB-SPC-COLUMN-TYPE", f"series column '{name}' holds nested values",
-                          column=name, value=str(schema[name]), expected="text or numbers")
+            collector.add(
+                "TB-SPC-COLUMN-TYPE",
+                f"series column '{name}' holds nested values",
+                column=name,
+                value=str(schema[name]),
+                expected="text or numbers",
+            )
     if len(set(by)) != len(by) or date in by:
-        collector.add("TB-SPC-COLUMN-NAME", "a column is used twice in by= or as the date",
-                      column=", ".join(by))
+        collector.add(
+            "TB-SPC-COLUMN-NAME",
+            "a column is used twice in by= or as the date",
+            column=", ".join(by),
+        )
     collector.raise_if_any("the data does not have the columns the SPC options need")
 
     for role, name in roles:
         dtype = schema[name]
         if role in ("value", "numerator", "denominator", "trajectory") and not dtype.is_numeric():
-            collector.add("TB-SPC-COLUMN-TYPE", f"the {role} column '{name}' is not numeric",
-                          column=name, value=str(dtype), expected="numbers")
+            collector.add(
+                "TB-SPC-COLUMN-TYPE",
+                f"the {role} column '{name}' is not numeric",
+                column=name,
+                value=str(dtype),
+                expected="numbers",
+            )
         if role == "date" and not (dtype in (pl.Date, pl.String) or isinstance(dtype, pl.Datetime)):
-            collector.add("TB-SPC-COLUMN-TYPE", f"the date column '{name}' does not hold dates",
-                          column=name, value=str(dtype), expected="Date or Datetime")
+            collector.add(
+                "TB-SPC-COLUMN-TYPE",
+                f"the date column '{name}' does not hold dates",
+                column=name,
+                value=str(dtype),
+                expected="Date or Datetime",
+            )
         if role == "rebase" and not (dtype == pl.Boolean or dtype.is_integer()):
-            collector.add("TB-SPC-COLUMN-TYPE", f"the rebase column '{name}' is not 0/1",
-                          column=name, value=str(dtype), expected="0/1 or true/false")
+            collector.add(
+                "TB-SPC-COLUMN-TYPE",
+                f"the rebase column '{name}' is not 0/1",
+                column=name,
+                value=str(dtype),
+                expected="0/1 or true/false",
+            )
     collector.raise_if_any("the data columns have the wrong types")
 
     date_type = schema[date]
@@ -133,8 +181,12 @@ def prepare_frame(
         date_expr.alias("date"),
         pl.col(date).alias("_date_in"),
     ]
-    for alias, source in (("_value", value), ("_num", numerator), ("_den", denominator),
-                          ("_trajectory", trajectory_name)):
+    for alias, source in (
+        ("_value", value),
+        ("_num", numerator),
+        ("_den", denominator),
+        ("_trajectory", trajectory_name),
+    ):
         if source is not None:
             selected.append(pl.col(source).cast(pl.Float64).alias(alias))
     if rebase_name is not None:
@@ -142,16 +194,23 @@ def prepare_frame(
     work = frame.select(selected)
 
     _report_failing_rows(
-        work, _row_checks(opts, by, date, value, numerator, denominator, rebase_name, collector))
+        work, _row_checks(opts, by, date, value, numerator, denominator, rebase_name, collector)
+    )
     collector.raise_if_any("the data cannot be charted")
 
     work, new_series, dup = _in_series_order(work, by)
     if dup.any():
         rows = np.flatnonzero(dup)
         involved = np.unique(np.concatenate([rows, rows - 1]))
-        _add(collector, "TB-SPC-DUPLICATE-DATE", "the date appears more than once in the same series",
-             work[involved].with_columns(pl.col("date").cast(pl.String)), "date", date,
-             "one row per series and date")
+        _add(
+            collector,
+            "TB-SPC-DUPLICATE-DATE",
+            "the date appears more than once in the same series",
+            work[involved].with_columns(pl.col("date").cast(pl.String)),
+            "date",
+            date,
+            "one row per series and date",
+        )
     collector.raise_if_any("the data has duplicate dates")
     starts = np.flatnonzero(new_series).astype(np.int64)
     keep_times = isinstance(date_type, pl.Datetime) and bool(
@@ -195,7 +254,9 @@ def _report_failing_rows(work: pl.DataFrame, checks: list[_RowCheck]) -> None:
     """
     if not checks or work.height == 0:
         return
-    failed = work.select([check.failing.any().alias(f"_{i}") for i, check in enumerate(checks)]).row(0)
+    failed = work.select(
+        [check.failing.any().alias(f"_{i}") for i, check in enumerate(checks)]
+    ).row(0)
     for check, any_failing in zip(checks, failed, strict=True):
         if any_failing:
             check.report(work.filter(check.failing))
@@ -213,29 +274,68 @@ def _row_checks(
 ) -> list[_RowCheck]:
     """The row checks that apply to these options, each with how its failing rows are reported."""
 
-    def rows(code: str, message: str, column: str, source: str, expected: str,
-             shown: pl.Expr | None = None) -> Callable[[pl.DataFrame], None]:
+    def rows(
+        code: str,
+        message: str,
+        column: str,
+        source: str,
+        expected: str,
+        shown: pl.Expr | None = None,
+    ) -> Callable[[pl.DataFrame], None]:
         def report(failing: pl.DataFrame) -> None:
-            _add(collector, code, message, failing if shown is None else failing.with_columns(shown),
-                 column, source, expected)
+            _add(
+                collector,
+                code,
+                message,
+                failing if shown is None else failing.with_columns(shown),
+                column,
+                source,
+                expected,
+            )
+
         return report
 
     checks = [
-        _RowCheck(pl.col("date").is_null(), rows(
-            "TB-SPC-DATE-MISSING", "the date is missing or not a date (yyyy-mm-dd)", "_date_in", date,
-            "a date", shown=pl.col("_date_in").cast(pl.String))),
+        _RowCheck(
+            pl.col("date").is_null(),
+            rows(
+                "TB-SPC-DATE-MISSING",
+                "the date is missing or not a date (yyyy-mm-dd)",
+                "_date_in",
+                date,
+                "a date",
+                shown=pl.col("_date_in").cast(pl.String),
+            ),
+        ),
     ]
     checks += [
-        _RowCheck(pl.col(name).is_null(), rows(
-            "TB-SPC-SERIES-MISSING", f"the series column '{name}' is empty", name, name, "a series name"))
+        _RowCheck(
+            pl.col(name).is_null(),
+            rows(
+                "TB-SPC-SERIES-MISSING",
+                f"the series column '{name}' is empty",
+                name,
+                name,
+                "a series name",
+            ),
+        )
         for name in by
     ]
-    sources: list[tuple[str, str | None]] = [("_value", value), ("_num", numerator), ("_den", denominator)]
+    sources: list[tuple[str, str | None]] = [
+        ("_value", value),
+        ("_num", numerator),
+        ("_den", denominator),
+    ]
     checks += [
         # |x| == inf means is_infinite(); in Polars 2.1 it takes about half the time.
-        _RowCheck(pl.col(alias).abs() == float("inf"), rows(
-            "TB-SPC-VALUE-INFINITE", "the value is infinite", alias, source, "a finite number"))
-        for alias, source in sources if source is not None
+        _RowCheck(
+            pl.col(alias).abs() == float("inf"),
+            rows(
+                "TB-SPC-VALUE-INFINITE", "the value is infinite", alias, source, "a finite number"
+            ),
+        )
+        for alias, source in sources
+        if source is not None
     ]
     chart = opts.chart
     counts: list[tuple[str, str | None]] = []
@@ -247,32 +347,85 @@ def _row_checks(
         counts = [("_value", value)]
     for alias, count_name in counts:
         col = pl.col(alias)
-        checks.append(_RowCheck(col < 0, rows(
-            "TB-SPC-COUNT-NEGATIVE", f"a {chart} chart needs counts of zero or more", alias,
-            str(count_name), "a number of zero or more")))
+        checks.append(
+            _RowCheck(
+                col < 0,
+                rows(
+                    "TB-SPC-COUNT-NEGATIVE",
+                    f"a {chart} chart needs counts of zero or more",
+                    alias,
+                    str(count_name),
+                    "a number of zero or more",
+                ),
+            )
+        )
         if chart in ("p", "pp", "u", "up", "c", "g"):
-            checks.append(_RowCheck(col.is_finite() & (col != col.round(0)), rows(
-                "TB-SPC-COUNT-NOT-WHOLE", f"a {chart} chart needs whole-number counts", alias,
-                str(count_name), "a whole number")))
+            checks.append(
+                _RowCheck(
+                    col.is_finite() & (col != col.round(0)),
+                    rows(
+                        "TB-SPC-COUNT-NOT-WHOLE",
+                        f"a {chart} chart needs whole-number counts",
+                        alias,
+                        str(count_name),
+                        "a whole number",
+                    ),
+                )
+            )
     if denominator is not None:
         den = pl.col("_den")
-        checks.append(_RowCheck(den == 0, rows(
-            "TB-SPC-DENOMINATOR-ZERO", "the denominator is zero", "_den", denominator,
-            "a denominator above zero")))
+        checks.append(
+            _RowCheck(
+                den == 0,
+                rows(
+                    "TB-SPC-DENOMINATOR-ZERO",
+                    "the denominator is zero",
+                    "_den",
+                    denominator,
+                    "a denominator above zero",
+                ),
+            )
+        )
         if chart in ("u", "up", "xmr"):
-            checks.append(_RowCheck(den < 0, rows(
-                "TB-SPC-DENOMINATOR-NEGATIVE", "the denominator is negative", "_den", denominator,
-                "a denominator above zero")))
+            checks.append(
+                _RowCheck(
+                    den < 0,
+                    rows(
+                        "TB-SPC-DENOMINATOR-NEGATIVE",
+                        "the denominator is negative",
+                        "_den",
+                        denominator,
+                        "a denominator above zero",
+                    ),
+                )
+            )
     if chart in ("p", "pp") and numerator is not None:
+
         def exceeds(over: pl.DataFrame) -> None:
             for row, num, den in over.select("_row", "_num", "_den").iter_rows():
-                collector.add("TB-SPC-NUMERATOR-EXCEEDS", "the numerator is larger than the denominator",
-                              row=row, column=numerator, value=num,
-                              expected=f"a numerator of at most the denominator ({den:g})")
+                collector.add(
+                    "TB-SPC-NUMERATOR-EXCEEDS",
+                    "the numerator is larger than the denominator",
+                    row=row,
+                    column=numerator,
+                    value=num,
+                    expected=f"a numerator of at most the denominator ({den:g})",
+                )
+
         checks.append(_RowCheck(pl.col("_num") > pl.col("_den"), exceeds))
     if rebase_name is not None:
-        checks.append(_RowCheck(~pl.col("_rebase").is_in([0, 1]) & pl.col("_rebase").is_not_null(), rows(
-            "TB-SPC-REBASE-VALUE", "the rebase flag is not 0 or 1", "_rebase", rebase_name, "0 or 1")))
+        checks.append(
+            _RowCheck(
+                ~pl.col("_rebase").is_in([0, 1]) & pl.col("_rebase").is_not_null(),
+                rows(
+                    "TB-SPC-REBASE-VALUE",
+                    "the rebase flag is not 0 or 1",
+                    "_rebase",
+                    rebase_name,
+                    "0 or 1",
+                ),
+            )
+        )
     return checks
 
 
@@ -371,8 +524,10 @@ def mapping_lookup(
         single = parts[0] if parts is not None and len(by) == 1 else parts
         if parts is None or single not in keys:
             collector.add(
-                f"TB-SPC-{option.upper()}-KEY", f"{option} names a series that is not in the data",
-                column=option, value=str(key),
+                f"TB-SPC-{option.upper()}-KEY",
+                f"{option} names a series that is not in the data",
+                column=option,
+                value=str(key),
                 expected=f"a series key of {', '.join(by)} present in the data",
             )
             continue
@@ -385,7 +540,9 @@ def mapping_lookup(
     lookup = lookup.with_columns([pl.col(name).cast(schema[name], strict=False) for name in by])
     on = list(by)
     if with_date:
-        lookup = lookup.with_columns(pl.col("date").cast(schema["date"]), pl.lit(1.0).alias("_found"))
+        lookup = lookup.with_columns(
+            pl.col("date").cast(schema["date"]), pl.lit(1.0).alias("_found")
+        )
         on.append("date")
     lookup = lookup.unique(subset=on, keep="first")
     found = prepared.frame.select(on).join(lookup, on=on, how="left", maintain_order="left")
@@ -406,20 +563,44 @@ def dated_lookup(
     """
     by = prepared.by
     label = f"the {column} table"
-    day = "date" if "date" in table.columns else "valid_from" if "valid_from" in table.columns else None
+    day = (
+        "date"
+        if "date" in table.columns
+        else "valid_from"
+        if "valid_from" in table.columns
+        else None
+    )
     if day is None:
-        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has no date or valid_from column",
-                      column=column, expected="a date or valid_from column")
+        collector.add(
+            f"TB-SPC-{column.upper()}-TABLE",
+            f"{label} has no date or valid_from column",
+            column=column,
+            expected="a date or valid_from column",
+        )
     if column not in table.columns:
-        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has no '{column}' column",
-                      column=column, expected=f"a numeric '{column}' column")
+        collector.add(
+            f"TB-SPC-{column.upper()}-TABLE",
+            f"{label} has no '{column}' column",
+            column=column,
+            expected=f"a numeric '{column}' column",
+        )
     elif not table.schema[column].is_numeric():
-        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} column '{column}' is not numeric",
-                      column=column, value=str(table.schema[column]), expected="numbers")
+        collector.add(
+            f"TB-SPC-{column.upper()}-TABLE",
+            f"{label} column '{column}' is not numeric",
+            column=column,
+            value=str(table.schema[column]),
+            expected="numbers",
+        )
     present = [name for name in by if name in table.columns]
     if present and len(present) != len(by):
-        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has some series columns but not all",
-                      column=column, value=", ".join(present), expected="all of " + ", ".join(by))
+        collector.add(
+            f"TB-SPC-{column.upper()}-TABLE",
+            f"{label} has some series columns but not all",
+            column=column,
+            value=", ".join(present),
+            expected="all of " + ", ".join(by),
+        )
     if collector or day is None:
         return None
     on_by = list(by) if present else []
@@ -429,24 +610,47 @@ def dated_lookup(
         _as_date_type(pl.col(day), table.schema[day], schema["date"]).alias("date"),
         pl.col(column).cast(pl.Float64).alias("_found"),
     ).with_row_index("_table_row", offset=1)
-    for row, value in table.with_row_index("_r", offset=1).filter(right.get_column("date").is_null()).select("_r", day).iter_rows():
-        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has a row without a valid date",
-                      row=row, column=day, value=str(value), expected="a date")
+    for row, value in (
+        table.with_row_index("_r", offset=1)
+        .filter(right.get_column("date").is_null())
+        .select("_r", day)
+        .iter_rows()
+    ):
+        collector.add(
+            f"TB-SPC-{column.upper()}-TABLE",
+            f"{label} has a row without a valid date",
+            row=row,
+            column=day,
+            value=str(value),
+            expected="a date",
+        )
     if on_by:
         for key_row in right.select(on_by).unique().rows():
             key = key_row[0] if len(on_by) == 1 else key_row
             if key not in keys:
-                collector.add(f"TB-SPC-{column.upper()}-KEY", f"{label} names a series that is not in the data",
-                              column=column, value=str(key), expected="a series present in the data")
+                collector.add(
+                    f"TB-SPC-{column.upper()}-KEY",
+                    f"{label} names a series that is not in the data",
+                    column=column,
+                    value=str(key),
+                    expected="a series present in the data",
+                )
     if right.select(pl.struct([*on_by, "date"]).is_duplicated().any()).item():
-        collector.add(f"TB-SPC-{column.upper()}-TABLE", f"{label} has two rows for the same series and date",
-                      column=column, expected="one row per series and date")
+        collector.add(
+            f"TB-SPC-{column.upper()}-TABLE",
+            f"{label} has two rows for the same series and date",
+            column=column,
+            expected="one row per series and date",
+        )
     if collector:
         return None
     left = prepared.frame.select(*on_by, "date").with_row_index("_pos").sort("date")
     joined = left.join_asof(
-        right.drop("_table_row").sort("date"), on="date", by=on_by or None,
-        strategy="backward", check_sortedness=False,
+        right.drop("_table_row").sort("date"),
+        on="date",
+        by=on_by or None,
+        strategy="backward",
+        check_sortedness=False,
     ).sort("_pos")
     return np.asarray(joined.get_column("_found").to_numpy(), dtype=np.float64)
 

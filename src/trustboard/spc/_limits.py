@@ -179,7 +179,9 @@ def _group_median(values: Floats, usable: Bools, groups: Groups) -> Floats:
     count = groups.sum(usable).astype(np.int64)
     lo = groups.starts + np.maximum(count - 1, 0) // 2
     hi = groups.starts + count // 2
-    median = 0.5 * (ranked[np.minimum(lo, ranked.size - 1)] + ranked[np.minimum(hi, ranked.size - 1)])
+    median = 0.5 * (
+        ranked[np.minimum(lo, ranked.size - 1)] + ranked[np.minimum(hi, ranked.size - 1)]
+    )
     median[count == 0] = np.nan
     return np.asarray(median, dtype=np.float64)
 
@@ -192,9 +194,7 @@ def _g_chart(values: Floats, usable: Bools, groups: Groups) -> Limits:
     centre = groups.expand(_group_median(values, usable, groups))
     mean = groups.expand(gbar)
     zero = np.where(np.isnan(mean), np.nan, 0.0)
-    return Limits(
-        centre, zero, mean + SIGMA_LIMIT * sigma, zero.copy(), mean + SIGMA_CLOSE * sigma
-    )
+    return Limits(centre, zero, mean + SIGMA_LIMIT * sigma, zero.copy(), mean + SIGMA_CLOSE * sigma)
 
 
 def _t_chart(values: Floats, usable: Bools, groups: Groups, screen: bool) -> Limits:
@@ -207,7 +207,9 @@ def _t_chart(values: Floats, usable: Bools, groups: Groups, screen: bool) -> Lim
         with np.errstate(invalid="ignore"):
             return np.power(np.maximum(line, 0.0), T_CHART_POWER)
 
-    return Limits(back(inner.mean), back(inner.lpl), back(inner.upl), back(inner.nlpl), back(inner.nupl))
+    return Limits(
+        back(inner.mean), back(inner.lpl), back(inner.upl), back(inner.nlpl), back(inner.nupl)
+    )
 
 
 def compute_limits(

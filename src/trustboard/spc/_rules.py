@@ -28,7 +28,17 @@ Bools = npt.NDArray[np.bool_]
 Int8s = npt.NDArray[np.int8]
 
 # Label codes, in NHSRplotthedots' vocabulary (R/ptd_calculate_point_type.R).
-COMMON, ABOVE_UCL, BELOW_LCL, TREND_UP, TREND_DOWN, TWO_ABOVE, TWO_BELOW, SHIFT_ABOVE, SHIFT_BELOW = range(9)
+(
+    COMMON,
+    ABOVE_UCL,
+    BELOW_LCL,
+    TREND_UP,
+    TREND_DOWN,
+    TWO_ABOVE,
+    TWO_BELOW,
+    SHIFT_ABOVE,
+    SHIFT_BELOW,
+) = range(9)
 #: Side of each label code: +1 for "Above"/"Increasing", -1 for "Below"/"Decreasing" (§6).
 LABEL_SIDES: Int8s = np.array([0, 1, -1, 1, -1, 1, -1, 1, -1], dtype=np.int8)
 
@@ -125,7 +135,9 @@ def _two_in_three(counted: Bools, rtm: Int8s, groups: Groups) -> Bools:
     return covered & counted
 
 
-def evaluate_rules(values: Floats, limits: Limits, groups: Groups, settings: RuleSettings) -> RuleFlags:
+def evaluate_rules(
+    values: Floats, limits: Limits, groups: Groups, settings: RuleSettings
+) -> RuleFlags:
     """Apply every rule and return per-point flags and the winning label code.
 
     Comparisons with NaN are false, so a missing value or a missing limit flags nothing.
@@ -153,8 +165,12 @@ def evaluate_rules(values: Floats, limits: Limits, groups: Groups, settings: Rul
         good_side = rtm == settings.direction
         good_trend = rising if settings.direction == 1 else ~rising
         improving = _by_precedence(
-            outside & good_side, trend & good_trend, two & good_side, shift & good_side,
-            not_above, trend_code,
+            outside & good_side,
+            trend & good_trend,
+            two & good_side,
+            shift & good_side,
+            not_above,
+            trend_code,
         )
         label = np.where(improving != COMMON, improving, label).astype(np.int8)
     return RuleFlags(rtm, outside, close, label)

@@ -170,29 +170,46 @@ def _by_columns(by: str | Sequence[str] | None) -> list[str]:
     return columns
 
 
-def _check_roles(opts: SpcOptions, value: str | None, numerator: str | None, denominator: str | None) -> None:
+def _check_roles(
+    opts: SpcOptions, value: str | None, numerator: str | None, denominator: str | None
+) -> None:
     problems: list[Problem] = []
     ratio = numerator is not None or denominator is not None
     if opts.chart in RATIO_CHARTS:
         if numerator is None or denominator is None:
-            problems.append(_role_problem("numerator", f"the {opts.chart} chart needs numerator= and denominator="))
+            problems.append(
+                _role_problem(
+                    "numerator", f"the {opts.chart} chart needs numerator= and denominator="
+                )
+            )
         if value is not None:
-            problems.append(_role_problem("value", f"the {opts.chart} chart takes numerator= and denominator=, not value="))
+            problems.append(
+                _role_problem(
+                    "value", f"the {opts.chart} chart takes numerator= and denominator=, not value="
+                )
+            )
     elif opts.chart == "xmr":
         if value is None and not ratio:
             problems.append(_role_problem("value", "give value=, or numerator= and denominator="))
         elif value is not None and ratio:
-            problems.append(_role_problem("value", "give value= or numerator=/denominator=, not both"))
+            problems.append(
+                _role_problem("value", "give value= or numerator=/denominator=, not both")
+            )
         elif ratio and (numerator is None or denominator is None):
             problems.append(_role_problem("denominator", "numerator= and denominator= go together"))
     else:
         if value is None:
             problems.append(_role_problem("value", f"the {opts.chart} chart needs value="))
         if ratio:
-            problems.append(_role_problem("numerator", f"the {opts.chart} chart takes value=, not numerator=/denominator="))
+            problems.append(
+                _role_problem(
+                    "numerator", f"the {opts.chart} chart takes value=, not numerator=/denominator="
+                )
+            )
     if problems:
         raise OptionsError(
-            "the value columns do not suit the chart type", problems=problems,
+            "the value columns do not suit the chart type",
+            problems=problems,
             hint="see 'Chart types' in docs/spc.md",
         )
 
@@ -201,7 +218,9 @@ def _role_problem(name: str, message: str) -> Problem:
     return Problem("TB-SPC-COLUMN-ROLE", message, column=name)
 
 
-def _cumsum_within(flags: npt.NDArray[np.bool_], starts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def _cumsum_within(
+    flags: npt.NDArray[np.bool_], starts: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
     """Cumulative count of ``flags`` restarting at every series start (ptd's rebase_group)."""
     if not flags.any():
         return np.zeros(flags.size, dtype=np.int64)
@@ -219,7 +238,11 @@ def _rebase_flags(
     if rebase is None:
         return np.zeros(work.height, dtype=np.bool_)
     if isinstance(rebase, str):
-        return prepared.rebase_column if prepared.rebase_column is not None else np.zeros(work.height, dtype=np.bool_)
+        return (
+            prepared.rebase_column
+            if prepared.rebase_column is not None
+            else np.zeros(work.height, dtype=np.bool_)
+        )
     date_type = work.schema["date"]
     if not hasattr(rebase, "items"):
         wanted = pl.Series("date", list(rebase)).cast(date_type)
@@ -257,7 +280,9 @@ def _target_per_row(
             column="target",
         )
         return np.full(height, np.nan)
-    found = mapping_lookup(prepared, list(target.items()), keys, "target", collector, with_date=False)
+    found = mapping_lookup(
+        prepared, list(target.items()), keys, "target", collector, with_date=False
+    )
     return found if found is not None else np.full(height, np.nan)
 
 
@@ -325,7 +350,11 @@ def _points_frame(
         pl.Series("close_to_limits", core.close),
         pl.Series("relative_to_mean", core.relative_to_mean, dtype=pl.Int8),
         pl.Series("special_cause_flag", core.label != 0),
-        _texts(core.label, label_texts(int(opts.shift_length or 0), int(opts.trend_length or 0)), "special_cause_type"),
+        _texts(
+            core.label,
+            label_texts(int(opts.shift_length or 0), int(opts.trend_length or 0)),
+            "special_cause_type",
+        ),
         _texts(core.point_type, _POINT_TYPES, "point_type"),
         _nullable(target, "target"),
         _nullable(trajectory, "trajectory"),
@@ -337,12 +366,17 @@ def _points_frame(
     frame = pl.DataFrame(columns)
     # The flags are null where the value or the limits (the mean) are missing.  Null counts
     # are known without a pass over the data, so complete data skips this step.
-    has_nulls = {name: frame.get_column(name).null_count() > 0 for name in ("value", "mean", "lpl", "upl")}
+    has_nulls = {
+        name: frame.get_column(name).null_count() > 0 for name in ("value", "mean", "lpl", "upl")
+    }
     present = pl.col("value").is_not_null()
     masked: list[pl.Expr] = []
     if has_nulls["value"] or has_nulls["lpl"] or has_nulls["upl"]:
         judged = present & pl.col("lpl").is_not_null() & pl.col("upl").is_not_null()
-        masked += [pl.when(judged).then(pl.col(name)).alias(name) for name in ("outside_limits", "close_to_limits")]
+        masked += [
+            pl.when(judged).then(pl.col(name)).alias(name)
+            for name in ("outside_limits", "close_to_limits")
+        ]
     if has_nulls["value"] or has_nulls["mean"]:
         centred = present & pl.col("mean").is_not_null()
         masked.append(pl.when(centred).then(pl.col("relative_to_mean")).alias("relative_to_mean"))
@@ -355,8 +389,9 @@ def _summary_frame(
     last = core.series_last
     count = last.size
     sizes = np.diff(np.append(prepared.series_starts, np.int64(points.height)))
-    latest = points.select(*prepared.by, "date", "value", "mean", "lpl", "upl", "target",
-                           "short_group_warning")[pl.Series(last)]
+    latest = points.select(
+        *prepared.by, "date", "value", "mean", "lpl", "upl", "target", "short_group_warning"
+    )[pl.Series(last)]
     return pl.DataFrame(
         [
             *(latest.get_column(name) for name in prepared.by),
@@ -382,7 +417,9 @@ def _groups_frame(prepared: Prepared, core: CoreResult, points: pl.DataFrame) ->
     groups = core.groups
     first = groups.starts
     last = (np.append(first[1:], np.int64(points.height)) - 1)[: first.size]
-    start_rows = points.select(*prepared.by, "rebase_group", "date", "mean", "lpl", "upl")[pl.Series(first)]
+    start_rows = points.select(*prepared.by, "rebase_group", "date", "mean", "lpl", "upl")[
+        pl.Series(first)
+    ]
     end_rows = points.select("date", "point_type")[pl.Series(last)]
     # The assurance icon belongs to the last group of each series only (ptd summary()).
     assurance = np.full(first.size, -1, dtype=np.int8)

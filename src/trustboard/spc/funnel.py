@@ -111,7 +111,9 @@ class FunnelOptions:
         if self.method not in _METHODS:
             errors.append(f"method must be 'transformed' or 'exact', not {self.method!r}")
         if not (isinstance(self.trim_fraction, (int, float)) and 0 <= self.trim_fraction < 0.5):
-            errors.append(f"trim_fraction must be at least 0 and below 0.5, not {self.trim_fraction!r}")
+            errors.append(
+                f"trim_fraction must be at least 0 and below 0.5, not {self.trim_fraction!r}"
+            )
         if not self.by:
             errors.append("by must name at least one column that identifies the units")
         if not self.limits:
@@ -127,7 +129,9 @@ class FunnelOptions:
         if clash:
             errors.append(f"by columns may not be named {', '.join(map(repr, clash))}")
         if self.method == "exact" and self.kind == "ratio":
-            errors.append("method 'exact' is available for proportions and standardised ratios only")
+            errors.append(
+                "method 'exact' is available for proportions and standardised ratios only"
+            )
         if self.method == "exact" and self.overdispersion is not None:
             errors.append(
                 "over-dispersion is adjusted on the transformed scale: use method 'transformed'"
@@ -188,12 +192,21 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
     needed = [*options.by, options.numerator, options.denominator]
     missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
     for column in missing:
-        problems.add("TB-FUNNEL-COLUMN", "column not found", column=column,
-                     expected=f"one of {', '.join(data.columns) or 'no columns'}")
+        problems.add(
+            "TB-FUNNEL-COLUMN",
+            "column not found",
+            column=column,
+            expected=f"one of {', '.join(data.columns) or 'no columns'}",
+        )
     for column in (options.numerator, options.denominator):
         if column in data.columns and not data.schema[column].is_numeric():
-            problems.add("TB-FUNNEL-NOT-NUMERIC", "column is not numeric", column=column,
-                         value=str(data.schema[column]), expected="numbers")
+            problems.add(
+                "TB-FUNNEL-NOT-NUMERIC",
+                "column is not numeric",
+                column=column,
+                value=str(data.schema[column]),
+                expected="numbers",
+            )
     problems.raise_if_any("funnel plot input is not valid")
     if data.height == 0:
         problems.add("TB-FUNNEL-EMPTY", "the table has no rows", expected="one row per unit")
@@ -205,32 +218,76 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
     for i in range(data.height):
         row = i + 2  # header is row 1, as a person counts rows
         if not math.isfinite(num[i]):
-            problems.add("TB-FUNNEL-MISSING", "numerator is missing or not finite", row=row,
-                         column=options.numerator, value=num[i], expected="a number")
+            problems.add(
+                "TB-FUNNEL-MISSING",
+                "numerator is missing or not finite",
+                row=row,
+                column=options.numerator,
+                value=num[i],
+                expected="a number",
+            )
         elif num[i] < 0:
-            problems.add("TB-FUNNEL-NEGATIVE", "numerator is negative", row=row,
-                         column=options.numerator, value=num[i], expected="0 or more")
+            problems.add(
+                "TB-FUNNEL-NEGATIVE",
+                "numerator is negative",
+                row=row,
+                column=options.numerator,
+                value=num[i],
+                expected="0 or more",
+            )
         if not math.isfinite(den[i]):
-            problems.add("TB-FUNNEL-MISSING", f"{precision_word} is missing or not finite", row=row,
-                         column=options.denominator, value=den[i], expected="a number")
+            problems.add(
+                "TB-FUNNEL-MISSING",
+                f"{precision_word} is missing or not finite",
+                row=row,
+                column=options.denominator,
+                value=den[i],
+                expected="a number",
+            )
         elif den[i] <= 0:
-            problems.add("TB-FUNNEL-NOT-POSITIVE", f"{precision_word} is not positive", row=row,
-                         column=options.denominator, value=den[i], expected="more than 0")
+            problems.add(
+                "TB-FUNNEL-NOT-POSITIVE",
+                f"{precision_word} is not positive",
+                row=row,
+                column=options.denominator,
+                value=den[i],
+                expected="more than 0",
+            )
         elif options.kind == "proportion" and math.isfinite(num[i]) and num[i] > den[i]:
-            problems.add("TB-FUNNEL-NUM-GT-DEN", "numerator is larger than the denominator",
-                         row=row, column=options.numerator, value=num[i],
-                         expected=f"at most {den[i]:g}")
-        if (options.kind == "proportion" and options.method == "exact"
-                and math.isfinite(den[i]) and den[i] != round(den[i])):
-            problems.add("TB-FUNNEL-NOT-WHOLE", "exact binomial limits need whole denominators",
-                         row=row, column=options.denominator, value=den[i],
-                         expected="a whole number")
+            problems.add(
+                "TB-FUNNEL-NUM-GT-DEN",
+                "numerator is larger than the denominator",
+                row=row,
+                column=options.numerator,
+                value=num[i],
+                expected=f"at most {den[i]:g}",
+            )
+        if (
+            options.kind == "proportion"
+            and options.method == "exact"
+            and math.isfinite(den[i])
+            and den[i] != round(den[i])
+        ):
+            problems.add(
+                "TB-FUNNEL-NOT-WHOLE",
+                "exact binomial limits need whole denominators",
+                row=row,
+                column=options.denominator,
+                value=den[i],
+                expected="a whole number",
+            )
     if not missing:
         duplicated = data.select(options.by).is_duplicated().to_numpy()
         for index in np.flatnonzero(duplicated).tolist():
             key = ", ".join(str(data.get_column(b)[index]) for b in options.by)
-            problems.add("TB-FUNNEL-DUPLICATE-UNIT", "unit appears more than once", row=index + 2,
-                         column=", ".join(options.by), value=key, expected="one row per unit")
+            problems.add(
+                "TB-FUNNEL-DUPLICATE-UNIT",
+                "unit appears more than once",
+                row=index + 2,
+                column=", ".join(options.by),
+                value=key,
+                expected="one row per unit",
+            )
     problems.raise_if_any("funnel plot input is not valid")
     return num, den
 
@@ -241,8 +298,9 @@ def _default_target(kind: str, num: FloatArray, den: FloatArray) -> float:
     return float(num.sum() / den.sum())
 
 
-def _transform(kind: str, num: FloatArray, den: FloatArray, target: float
-               ) -> tuple[FloatArray, FloatArray, float]:
+def _transform(
+    kind: str, num: FloatArray, den: FloatArray, target: float
+) -> tuple[FloatArray, FloatArray, float]:
     """Indicator, standard error and target on the transformed (variance-stabilised) scale."""
     if kind == "proportion":
         return np.arcsin(np.sqrt(num / den)), 1 / (2 * np.sqrt(den)), math.asin(math.sqrt(target))
@@ -256,7 +314,9 @@ def _transform(kind: str, num: FloatArray, den: FloatArray, target: float
 def _curve_se(kind: str, precision: FloatArray, target: float) -> FloatArray:
     if kind == "ratio":
         expected = target * precision
-        se: FloatArray = np.sqrt(expected / (expected + 0.5) ** 2 + precision / (precision + 0.5) ** 2)
+        se: FloatArray = np.sqrt(
+            expected / (expected + 0.5) ** 2 + precision / (precision + 0.5) ** 2
+        )
         return se
     half: FloatArray = 1 / (2 * np.sqrt(precision))
     return half
@@ -272,7 +332,9 @@ def _back_transform(kind: str, y: FloatArray) -> FloatArray:
     return squared
 
 
-def _trimmed_units(z: FloatArray, trim: str, fraction: float) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+def _trimmed_units(
+    z: FloatArray, trim: str, fraction: float
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """The z-scores that enter phi, and which units they belong to."""
     n = z.size
     if fraction == 0 or n == 0:
@@ -286,7 +348,9 @@ def _trimmed_units(z: FloatArray, trim: str, fraction: float) -> tuple[FloatArra
     return z[keep], keep
 
 
-def _dispersion(z: FloatArray, s: FloatArray, trim: str, fraction: float) -> tuple[float, float, int]:
+def _dispersion(
+    z: FloatArray, s: FloatArray, trim: str, fraction: float
+) -> tuple[float, float, int]:
     """phi, DerSimonian-Laird tau^2 and the number of units that entered them."""
     trimmed, keep = _trimmed_units(z, trim, fraction)
     n = int(trimmed.size)
@@ -303,8 +367,9 @@ def _dispersion(z: FloatArray, s: FloatArray, trim: str, fraction: float) -> tup
     return phi, (n * phi - (n - 1)) / denominator, n
 
 
-def _exact_limits(kind: str, precision: FloatArray, target: float, level: float
-                  ) -> tuple[FloatArray, FloatArray]:
+def _exact_limits(
+    kind: str, precision: FloatArray, target: float, level: float
+) -> tuple[FloatArray, FloatArray]:
     tail = (1 - level) / 2
     if kind == "standardised_ratio":
         mu = target * precision
@@ -361,20 +426,32 @@ def funnel(
     """
     by_columns = (by,) if isinstance(by, str) else tuple(by)
     if method is None:
-        method = "exact" if kind == "standardised_ratio" and overdispersion is None else "transformed"
+        method = (
+            "exact" if kind == "standardised_ratio" and overdispersion is None else "transformed"
+        )
     options = FunnelOptions(
-        kind=kind, numerator=numerator, denominator=denominator, by=by_columns,
+        kind=kind,
+        numerator=numerator,
+        denominator=denominator,
+        by=by_columns,
         target=None if target is None else float(target),
-        limits=tuple(float(x) for x in limits), overdispersion=overdispersion, trim=trim,
-        trim_fraction=float(trim_fraction), method=method,
+        limits=tuple(float(x) for x in limits),
+        overdispersion=overdispersion,
+        trim=trim,
+        trim_fraction=float(trim_fraction),
+        method=method,
     )
     num, den = _validate(data, options)
     theta = options.target if options.target is not None else _default_target(kind, num, den)
     if not (0 < theta < 1 if kind == "proportion" else theta > 0):
         problems = ProblemCollector()
-        problems.add("TB-FUNNEL-DEGENERATE-TARGET", "the overall rate leaves no room for variation",
-                     column=numerator, value=theta,
-                     expected="some units with events (and, for proportions, some without)")
+        problems.add(
+            "TB-FUNNEL-DEGENERATE-TARGET",
+            "the overall rate leaves no room for variation",
+            column=numerator,
+            value=theta,
+            expected="some units with events (and, for proportions, some without)",
+        )
         problems.raise_if_any("funnel plot input is not valid")
 
     y, s, y0 = _transform(kind, num, den, theta)
@@ -382,8 +459,12 @@ def funnel(
     phi, tau2, used = _dispersion(z, s, options.trim, options.trim_fraction)
     if overdispersion is not None and used < 2:
         problems = ProblemCollector()
-        problems.add("TB-FUNNEL-TOO-FEW-UNITS", "too few units to estimate over-dispersion",
-                     value=used, expected="at least 2 units after trimming")
+        problems.add(
+            "TB-FUNNEL-TOO-FEW-UNITS",
+            "too few units to estimate over-dispersion",
+            value=used,
+            expected="at least 2 units after trimming",
+        )
         problems.raise_if_any("funnel plot input is not valid")
 
     def spread(se: FloatArray) -> FloatArray:
@@ -398,7 +479,11 @@ def funnel(
     z_adjusted = (y - y0) / spread(s)
     grid = _curve_grid(kind, method, den)
     points: dict[str, Any] = {
-        "numerator": num, "denominator": den, "value": num / den, "z": z, "z_adjusted": z_adjusted,
+        "numerator": num,
+        "denominator": den,
+        "value": num / den,
+        "z": z,
+        "z_adjusted": z_adjusted,
     }
     curve: dict[str, Any] = {"precision": grid, "target": np.full(grid.size, theta)}
     inside_narrowest: npt.NDArray[np.bool_] | None = None
@@ -434,6 +519,10 @@ def funnel(
         pl.Series("side", side, dtype=pl.String),
     )
     return FunnelResult(
-        points=frame, curve=pl.DataFrame(curve), target=theta, phi=phi, tau2=tau2,
+        points=frame,
+        curve=pl.DataFrame(curve),
+        target=theta,
+        phi=phi,
+        tau2=tau2,
         options=options,
     )

@@ -82,9 +82,7 @@ _RULE_SETTINGS: tuple[str, ...] = tuple(PRESETS["ptd"])
 
 def is_table(value: object) -> bool:
     """Whether ``value`` looks like a data table (Polars, pandas or PyArrow)."""
-    return hasattr(value, "column_names") or (
-        hasattr(value, "columns") and hasattr(value, "shape")
-    )
+    return hasattr(value, "column_names") or (hasattr(value, "columns") and hasattr(value, "shape"))
 
 
 def _is_number(value: object) -> bool:
@@ -198,7 +196,10 @@ class SpcOptions:
                 _bad("improvement", self.improvement, "one of " + ", ".join(IMPROVEMENT_DIRECTIONS))
             )
         object.__setattr__(self, "improvement", improvement)
-        for name, allowed in (("two_in_three", TWO_IN_THREE_VARIANTS), ("conflict", CONFLICT_RULES)):
+        for name, allowed in (
+            ("two_in_three", TWO_IN_THREE_VARIANTS),
+            ("conflict", CONFLICT_RULES),
+        ):
             value = str(getattr(self, name))
             if value not in allowed:
                 problems.append(_bad(name, getattr(self, name), "one of " + ", ".join(allowed)))
@@ -228,9 +229,7 @@ class SpcOptions:
 
     def _check_fix_and_baseline(self, problems: list[Problem]) -> None:
         fix = self.fix_after_n_points
-        if fix is not None and (
-            not _is_whole(fix) or fix < FIX_AFTER_MINIMUM
-        ):
+        if fix is not None and (not _is_whole(fix) or fix < FIX_AFTER_MINIMUM):
             problems.append(
                 _bad("fix_after_n_points", fix, f"a whole number of at least {FIX_AFTER_MINIMUM}")
             )
@@ -267,9 +266,7 @@ class SpcOptions:
             clean: dict[Any, float] = {}
             for key, value in target.items():
                 if not _is_number(value) or math.isnan(float(value)):
-                    problems.append(
-                        _bad("target", value, f"a number for series {key!r}")
-                    )
+                    problems.append(_bad("target", value, f"a number for series {key!r}"))
                 else:
                     clean[_key(key)] = float(value)
             object.__setattr__(self, "target", MappingProxyType(clean))

@@ -24,6 +24,8 @@ def blocks(frame: pl.DataFrame, column: str) -> list[tuple[str, pl.DataFrame]]:
     lengths = runs.struct.field("len").to_list()
     names = runs.struct.field("value").to_list()
     offsets = [0, *itertools.accumulate(lengths)]
-    parts = [(name, frame.slice(offset, length))
-             for name, offset, length in zip(names, offsets, lengths, strict=False)]
+    parts = [
+        (name, frame.slice(offset, length))
+        for name, offset, length in zip(names, offsets, lengths, strict=False)
+    ]
     return sorted(parts, key=lambda item: item[0])

@@ -43,18 +43,40 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-def record(conn: Connection, *, now: datetime, actor: str, action: str, entity: str,
-           entity_id: str | None, before: Any, after: Any) -> None:
+def record(
+    conn: Connection,
+    *,
+    now: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    before: Any,
+    after: Any,
+) -> None:
     """Add one entry to the audit log, in the caller's transaction."""
-    conn.execute(insert(_a).values(
-        at=now, actor=actor, action=action, entity=entity, entity_id=entity_id,
-        before=jsonable(before), after=jsonable(after),
-    ))
+    conn.execute(
+        insert(_a).values(
+            at=now,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=jsonable(before),
+            after=jsonable(after),
+        )
+    )
 
 
-def read_audit(conn: Connection, *, entity: str | None = None, entity_id: str | None = None,
-               action: str | None = None, since: datetime | None = None,
-               limit: int | None = None) -> list[AuditEntry]:
+def read_audit(
+    conn: Connection,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[AuditEntry]:
     """Audit entries, newest first, optionally for one entity, action or since a moment."""
     query = select(_a).order_by(_a.c.id.desc())
     if entity is not None:

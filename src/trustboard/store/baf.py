@@ -212,11 +212,28 @@ class BafCrrLinkRow(Base):
 
 # Kept for the migration test: the BAF's tables in the order they must be created.
 BAF_TABLES: tuple[str, ...] = (
-    "baf_settings", "baf_objective", "baf_risk", "baf_risk_objective", "baf_control", "baf_gap",
-    "baf_assurance", "baf_risk_action", "baf_review", "baf_key_metric", "baf_crr_link",
+    "baf_settings",
+    "baf_objective",
+    "baf_risk",
+    "baf_risk_objective",
+    "baf_control",
+    "baf_gap",
+    "baf_assurance",
+    "baf_risk_action",
+    "baf_review",
+    "baf_key_metric",
+    "baf_crr_link",
 )
-_CHILDREN = (BafRiskObjectiveRow, BafControlRow, BafGapRow, BafAssuranceRow, BafRiskActionRow,
-             BafReviewRow, BafKeyMetricRow, BafCrrLinkRow)
+_CHILDREN = (
+    BafRiskObjectiveRow,
+    BafControlRow,
+    BafGapRow,
+    BafAssuranceRow,
+    BafRiskActionRow,
+    BafReviewRow,
+    BafKeyMetricRow,
+    BafCrrLinkRow,
+)
 
 
 def _t(model: type[Base]) -> Table:
@@ -232,33 +249,98 @@ def _risk_snapshot(risk: BafRisk) -> dict[str, Any]:
 
 
 def _score_cols(prefix: str, score: RiskScore | None) -> dict[str, int | None]:
-    return {f"{prefix}_likelihood": score.likelihood if score else None,
-            f"{prefix}_consequence": score.consequence if score else None}
+    return {
+        f"{prefix}_likelihood": score.likelihood if score else None,
+        f"{prefix}_consequence": score.consequence if score else None,
+    }
 
 
 def _write_risk(conn: Connection, risk: BafRisk, position: int, now: datetime) -> None:
-    conn.execute(insert(_t(BafRiskRow)).values(
-        id=risk.id, position=position, title=risk.title, cause=risk.cause, event=risk.event,
-        effect=risk.effect, executive_lead=risk.executive_lead, lead_committee=risk.lead_committee,
-        **_score_cols("inherent", risk.inherent), **_score_cols("current", risk.current),
-        **_score_cols("target", risk.target), target_date=risk.target_date,
-        appetite_category=risk.appetite_category, appetite_level=risk.appetite_level,
-        next_review=risk.next_review, publish=risk.publish,
-        withhold=[g.value for g in risk.withhold], updated_at=now))
+    conn.execute(
+        insert(_t(BafRiskRow)).values(
+            id=risk.id,
+            position=position,
+            title=risk.title,
+            cause=risk.cause,
+            event=risk.event,
+            effect=risk.effect,
+            executive_lead=risk.executive_lead,
+            lead_committee=risk.lead_committee,
+            **_score_cols("inherent", risk.inherent),
+            **_score_cols("current", risk.current),
+            **_score_cols("target", risk.target),
+            target_date=risk.target_date,
+            appetite_category=risk.appetite_category,
+            appetite_level=risk.appetite_level,
+            next_review=risk.next_review,
+            publish=risk.publish,
+            withhold=[g.value for g in risk.withhold],
+            updated_at=now,
+        )
+    )
     rows: list[tuple[Any, list[dict[str, Any]]]] = [
-        (BafRiskObjectiveRow, [{"objective_id": o, "position": i} for i, o in enumerate(risk.objectives)]),
-        (BafControlRow, [{"id": c.id, "position": i, "description": c.description}
-                         for i, c in enumerate(risk.controls)]),
-        (BafGapRow, [{"id": g.id, "position": i, "kind": g.kind.value, "description": g.description,
-                      "action_ids": list(g.action_ids)} for i, g in enumerate(risk.gaps)]),
-        (BafAssuranceRow, [{"id": a.id, "position": i, "line": a.line.value, "source": a.source,
-                            "assured_on": a.date, "result": a.result.value, "description": a.description}
-                           for i, a in enumerate(risk.assurances)]),
-        (BafRiskActionRow, [{"action_id": a.id, "position": i} for i, a in enumerate(risk.actions)]),
+        (
+            BafRiskObjectiveRow,
+            [{"objective_id": o, "position": i} for i, o in enumerate(risk.objectives)],
+        ),
+        (
+            BafControlRow,
+            [
+                {"id": c.id, "position": i, "description": c.description}
+                for i, c in enumerate(risk.controls)
+            ],
+        ),
+        (
+            BafGapRow,
+            [
+                {
+                    "id": g.id,
+                    "position": i,
+                    "kind": g.kind.value,
+                    "description": g.description,
+                    "action_ids": list(g.action_ids),
+                }
+                for i, g in enumerate(risk.gaps)
+            ],
+        ),
+        (
+            BafAssuranceRow,
+            [
+                {
+                    "id": a.id,
+                    "position": i,
+                    "line": a.line.value,
+                    "source": a.source,
+                    "assured_on": a.date,
+                    "result": a.result.value,
+                    "description": a.description,
+                }
+                for i, a in enumerate(risk.assurances)
+            ],
+        ),
+        (
+            BafRiskActionRow,
+            [{"action_id": a.id, "position": i} for i, a in enumerate(risk.actions)],
+        ),
         (BafReviewRow, [_review_values(e, now, None) for e in risk.history]),
-        (BafKeyMetricRow, [{"metric_id": m, "position": i} for i, m in enumerate(risk.key_metrics)]),
-        (BafCrrLinkRow, [{"crr_id": c.id, "position": i, "title": c.title, "likelihood": c.score.likelihood,
-                          "consequence": c.score.consequence, "owner": c.owner} for i, c in enumerate(risk.crr)]),
+        (
+            BafKeyMetricRow,
+            [{"metric_id": m, "position": i} for i, m in enumerate(risk.key_metrics)],
+        ),
+        (
+            BafCrrLinkRow,
+            [
+                {
+                    "crr_id": c.id,
+                    "position": i,
+                    "title": c.title,
+                    "likelihood": c.score.likelihood,
+                    "consequence": c.score.consequence,
+                    "owner": c.owner,
+                }
+                for i, c in enumerate(risk.crr)
+            ],
+        ),
     ]
     for model, values in rows:
         if values:
@@ -266,10 +348,15 @@ def _write_risk(conn: Connection, risk: BafRisk, position: int, now: datetime) -
 
 
 def _review_values(entry: ReviewEntry, now: datetime, actor: str | None) -> dict[str, Any]:
-    return {"review_date": entry.date, **_score_cols("current", entry.current),
-            **_score_cols("target", entry.target), "rationale": entry.rationale,
-            "reviewer": entry.reviewer, "recorded_at": now,
-            "recorded_by": actor or entry.reviewer or "import"}
+    return {
+        "review_date": entry.date,
+        **_score_cols("current", entry.current),
+        **_score_cols("target", entry.target),
+        "rationale": entry.rationale,
+        "reviewer": entry.reviewer,
+        "recorded_at": now,
+        "recorded_by": actor or entry.reviewer or "import",
+    }
 
 
 def _delete_risk_rows(conn: Connection, risk_ids: Iterable[str]) -> None:
@@ -288,21 +375,36 @@ def _check_action_owners(conn: Connection, register: BafRegister) -> None:
     for risk in register.risks:
         for action in risk.actions:
             if action.id in seen:
-                raise ConflictError(f"action {action.id} is listed under both {seen[action.id]} and {risk.id}",
-                                    code="TB-BAF-ACTION-CONFLICT", hint="action ids are unique across the store")
+                raise ConflictError(
+                    f"action {action.id} is listed under both {seen[action.id]} and {risk.id}",
+                    code="TB-BAF-ACTION-CONFLICT",
+                    hint="action ids are unique across the store",
+                )
             seen[action.id] = risk.id
     if not wanted:
         return
     for stored in read_actions(conn):
         if stored.id in wanted and stored.baf_risk_id != wanted[stored.id]:
-            owner = f"BAF risk {stored.baf_risk_id}" if stored.baf_risk_id else f"metric {stored.metric_id}"
-            raise ConflictError(f"action {stored.id} already exists in the store for {owner}",
-                                code="TB-BAF-ACTION-CONFLICT",
-                                hint="give the BAF action an id of its own (e.g. prefix it with the risk id)")
+            owner = (
+                f"BAF risk {stored.baf_risk_id}"
+                if stored.baf_risk_id
+                else f"metric {stored.metric_id}"
+            )
+            raise ConflictError(
+                f"action {stored.id} already exists in the store for {owner}",
+                code="TB-BAF-ACTION-CONFLICT",
+                hint="give the BAF action an id of its own (e.g. prefix it with the risk id)",
+            )
 
 
-def save_register(conn: Connection, register: BafRegister, *, actor: str | None = None,
-                  source: str | None = None, now: datetime | None = None) -> dict[str, int]:
+def save_register(
+    conn: Connection,
+    register: BafRegister,
+    *,
+    actor: str | None = None,
+    source: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, int]:
     """Make the stored register equal to ``register``, auditing every risk added, changed or removed.
 
     Runs in the caller's transaction; returns counts ``added``, ``changed``, ``removed``, ``unchanged``.
@@ -311,34 +413,62 @@ def save_register(conn: Connection, register: BafRegister, *, actor: str | None 
     moment = now or _now()
     _check_action_owners(conn, register)
     before = load_register(conn)
-    settings = {"trust_name": register.trust_name,
-                "scoring": register.scoring.model_dump(mode="json"),
-                "appetite": register.appetite.model_dump(mode="json"),
-                "public_groups": [g.value for g in register.public_groups]}
-    old_settings = conn.execute(select(_t(BafSettingsRow)).where(_t(BafSettingsRow).c.id == 1)).mappings().first()
+    settings = {
+        "trust_name": register.trust_name,
+        "scoring": register.scoring.model_dump(mode="json"),
+        "appetite": register.appetite.model_dump(mode="json"),
+        "public_groups": [g.value for g in register.public_groups],
+    }
+    old_settings = (
+        conn.execute(select(_t(BafSettingsRow)).where(_t(BafSettingsRow).c.id == 1))
+        .mappings()
+        .first()
+    )
     old_view = None if old_settings is None else {k: old_settings[k] for k in settings}
     if old_view != settings:
         conn.execute(delete(_t(BafSettingsRow)))
         conn.execute(insert(_t(BafSettingsRow)).values(id=1, updated_at=moment, **settings))
-        record(conn, now=moment, actor=who, action="baf.settings", entity="baf_settings", entity_id="1",
-               before=old_view, after={**settings, "source": source})
+        record(
+            conn,
+            now=moment,
+            actor=who,
+            action="baf.settings",
+            entity="baf_settings",
+            entity_id="1",
+            before=old_view,
+            after={**settings, "source": source},
+        )
     old_objectives = [o.model_dump(mode="json") for o in before.objectives]
     new_objectives = [o.model_dump(mode="json") for o in register.objectives]
     if old_objectives != new_objectives:
         conn.execute(delete(_t(BafObjectiveRow)))
         if new_objectives:
-            conn.execute(insert(_t(BafObjectiveRow)),
-                         [{**o, "position": i} for i, o in enumerate(new_objectives)])
-        record(conn, now=moment, actor=who, action="baf.objectives", entity="baf_objective", entity_id=None,
-               before=old_objectives, after=new_objectives)
+            conn.execute(
+                insert(_t(BafObjectiveRow)),
+                [{**o, "position": i} for i, o in enumerate(new_objectives)],
+            )
+        record(
+            conn,
+            now=moment,
+            actor=who,
+            action="baf.objectives",
+            entity="baf_objective",
+            entity_id=None,
+            before=old_objectives,
+            after=new_objectives,
+        )
     old = {r.id: r for r in before.risks}
     new = {r.id: r for r in register.risks}
     counts = {"added": 0, "changed": 0, "removed": 0, "unchanged": 0}
-    positions_changed = [r.id for r in before.risks if r.id in new] != [r.id for r in register.risks if r.id in old]
+    positions_changed = [r.id for r in before.risks if r.id in new] != [
+        r.id for r in register.risks if r.id in old
+    ]
     rewrite = [rid for rid in new if rid in old and (old[rid] != new[rid] or positions_changed)]
     removed = [rid for rid in old if rid not in new]
     _delete_risk_rows(conn, [*rewrite, *removed])
-    write_actions(conn, [a for r in register.risks for a in r.actions], now=moment, actor=who, import_id=None)
+    write_actions(
+        conn, [a for r in register.risks for a in r.actions], now=moment, actor=who, import_id=None
+    )
     for position, risk in enumerate(register.risks):
         if risk.id in old and risk.id not in rewrite:
             counts["unchanged"] += 1
@@ -346,18 +476,42 @@ def save_register(conn: Connection, register: BafRegister, *, actor: str | None 
         _write_risk(conn, risk, position, moment)
         if risk.id not in old:
             counts["added"] += 1
-            record(conn, now=moment, actor=who, action="baf.risk.add", entity="baf_risk", entity_id=risk.id,
-                   before=None, after={**_risk_snapshot(risk), "source": source})
+            record(
+                conn,
+                now=moment,
+                actor=who,
+                action="baf.risk.add",
+                entity="baf_risk",
+                entity_id=risk.id,
+                before=None,
+                after={**_risk_snapshot(risk), "source": source},
+            )
         elif old[risk.id] != risk:
             counts["changed"] += 1
-            record(conn, now=moment, actor=who, action="baf.risk.change", entity="baf_risk", entity_id=risk.id,
-                   before=_risk_snapshot(old[risk.id]), after={**_risk_snapshot(risk), "source": source})
+            record(
+                conn,
+                now=moment,
+                actor=who,
+                action="baf.risk.change",
+                entity="baf_risk",
+                entity_id=risk.id,
+                before=_risk_snapshot(old[risk.id]),
+                after={**_risk_snapshot(risk), "source": source},
+            )
         else:
             counts["unchanged"] += 1
     for rid in removed:
         counts["removed"] += 1
-        record(conn, now=moment, actor=who, action="baf.risk.remove", entity="baf_risk", entity_id=rid,
-               before=_risk_snapshot(old[rid]), after={"source": source})
+        record(
+            conn,
+            now=moment,
+            actor=who,
+            action="baf.risk.remove",
+            entity="baf_risk",
+            entity_id=rid,
+            before=_risk_snapshot(old[rid]),
+            after={"source": source},
+        )
     return counts
 
 
@@ -371,7 +525,9 @@ def _required(likelihood: int, consequence: int) -> RiskScore:
     return RiskScore(likelihood=likelihood, consequence=consequence)
 
 
-def _grouped(conn: Connection, model: Any, order: str = "position") -> dict[str, list[dict[str, Any]]]:
+def _grouped(
+    conn: Connection, model: Any, order: str = "position"
+) -> dict[str, list[dict[str, Any]]]:
     table = _t(model)
     out: dict[str, list[dict[str, Any]]] = {}
     for row in conn.execute(select(table).order_by(table.c.risk_id, table.c[order])).mappings():
@@ -384,11 +540,18 @@ def load_register(conn: Connection) -> BafRegister:
     settings = conn.execute(select(_t(BafSettingsRow))).mappings().first()
     parts: dict[str, Any] = {}
     if settings is not None:
-        parts = {"trust_name": settings["trust_name"], "scoring": settings["scoring"],
-                 "appetite": settings["appetite"], "public_groups": tuple(settings["public_groups"])}
+        parts = {
+            "trust_name": settings["trust_name"],
+            "scoring": settings["scoring"],
+            "appetite": settings["appetite"],
+            "public_groups": tuple(settings["public_groups"]),
+        }
     objectives = tuple(
         StrategicObjective(id=r["id"], title=r["title"], description=r["description"])
-        for r in conn.execute(select(_t(BafObjectiveRow)).order_by(_t(BafObjectiveRow).c.position)).mappings())
+        for r in conn.execute(
+            select(_t(BafObjectiveRow)).order_by(_t(BafObjectiveRow).c.position)
+        ).mappings()
+    )
     objective_links = _grouped(conn, BafRiskObjectiveRow)
     controls = _grouped(conn, BafControlRow)
     gaps = _grouped(conn, BafGapRow)
@@ -397,45 +560,91 @@ def load_register(conn: Connection) -> BafRegister:
     reviews = _grouped(conn, BafReviewRow, "review_date")
     metrics = _grouped(conn, BafKeyMetricRow)
     crr = _grouped(conn, BafCrrLinkRow)
-    risk_rows = list(conn.execute(select(_t(BafRiskRow)).order_by(_t(BafRiskRow).c.position)).mappings())
+    risk_rows = list(
+        conn.execute(select(_t(BafRiskRow)).order_by(_t(BafRiskRow).c.position)).mappings()
+    )
     actions: dict[str, Action] = {}
     if risk_rows:
         actions = {a.id: a for a in read_actions(conn, baf_risk_ids=[r["id"] for r in risk_rows])}
     risks = []
     for row in risk_rows:
         rid = row["id"]
-        risks.append(BafRisk(
-            id=rid, title=row["title"], objectives=tuple(o["objective_id"] for o in objective_links.get(rid, [])),
-            cause=row["cause"], event=row["event"], effect=row["effect"],
-            executive_lead=row["executive_lead"], lead_committee=row["lead_committee"],
-            inherent=_score(row["inherent_likelihood"], row["inherent_consequence"]),
-            current=_required(row["current_likelihood"], row["current_consequence"]),
-            target=_required(row["target_likelihood"], row["target_consequence"]),
-            target_date=row["target_date"], appetite_category=row["appetite_category"],
-            appetite_level=row["appetite_level"], next_review=row["next_review"],
-            publish=bool(row["publish"]), withhold=tuple(row["withhold"] or ()),
-            controls=tuple(Control(id=c["id"], description=c["description"]) for c in controls.get(rid, [])),
-            gaps=tuple(Gap(id=g["id"], kind=g["kind"], description=g["description"],
-                           action_ids=tuple(g["action_ids"] or ())) for g in gaps.get(rid, [])),
-            assurances=tuple(Assurance(id=a["id"], line=a["line"], source=a["source"], date=a["assured_on"],
-                                       result=a["result"], description=a["description"])
-                             for a in assurances.get(rid, [])),
-            actions=tuple(actions[link["action_id"]] for link in action_links.get(rid, [])),
-            history=tuple(ReviewEntry(date=e["review_date"],
-                                      current=_required(e["current_likelihood"], e["current_consequence"]),
-                                      target=_score(e["target_likelihood"], e["target_consequence"]),
-                                      rationale=e["rationale"], reviewer=e["reviewer"])
-                          for e in reviews.get(rid, [])),
-            key_metrics=tuple(m["metric_id"] for m in metrics.get(rid, [])),
-            crr=tuple(CrrEntry(id=c["crr_id"], title=c["title"],
-                               score=RiskScore(likelihood=c["likelihood"], consequence=c["consequence"]),
-                               owner=c["owner"]) for c in crr.get(rid, [])),
-        ))
+        risks.append(
+            BafRisk(
+                id=rid,
+                title=row["title"],
+                objectives=tuple(o["objective_id"] for o in objective_links.get(rid, [])),
+                cause=row["cause"],
+                event=row["event"],
+                effect=row["effect"],
+                executive_lead=row["executive_lead"],
+                lead_committee=row["lead_committee"],
+                inherent=_score(row["inherent_likelihood"], row["inherent_consequence"]),
+                current=_required(row["current_likelihood"], row["current_consequence"]),
+                target=_required(row["target_likelihood"], row["target_consequence"]),
+                target_date=row["target_date"],
+                appetite_category=row["appetite_category"],
+                appetite_level=row["appetite_level"],
+                next_review=row["next_review"],
+                publish=bool(row["publish"]),
+                withhold=tuple(row["withhold"] or ()),
+                controls=tuple(
+                    Control(id=c["id"], description=c["description"]) for c in controls.get(rid, [])
+                ),
+                gaps=tuple(
+                    Gap(
+                        id=g["id"],
+                        kind=g["kind"],
+                        description=g["description"],
+                        action_ids=tuple(g["action_ids"] or ()),
+                    )
+                    for g in gaps.get(rid, [])
+                ),
+                assurances=tuple(
+                    Assurance(
+                        id=a["id"],
+                        line=a["line"],
+                        source=a["source"],
+                        date=a["assured_on"],
+                        result=a["result"],
+                        description=a["description"],
+                    )
+                    for a in assurances.get(rid, [])
+                ),
+                actions=tuple(actions[link["action_id"]] for link in action_links.get(rid, [])),
+                history=tuple(
+                    ReviewEntry(
+                        date=e["review_date"],
+                        current=_required(e["current_likelihood"], e["current_consequence"]),
+                        target=_score(e["target_likelihood"], e["target_consequence"]),
+                        rationale=e["rationale"],
+                        reviewer=e["reviewer"],
+                    )
+                    for e in reviews.get(rid, [])
+                ),
+                key_metrics=tuple(m["metric_id"] for m in metrics.get(rid, [])),
+                crr=tuple(
+                    CrrEntry(
+                        id=c["crr_id"],
+                        title=c["title"],
+                        score=RiskScore(likelihood=c["likelihood"], consequence=c["consequence"]),
+                        owner=c["owner"],
+                    )
+                    for c in crr.get(rid, [])
+                ),
+            )
+        )
     return BafRegister(**parts, objectives=objectives, risks=tuple(risks))
 
 
-def record_review(conn: Connection, risk_id: str, entry: ReviewEntry, *, actor: str | None = None,
-                  now: datetime | None = None) -> BafRisk:
+def record_review(
+    conn: Connection,
+    risk_id: str,
+    entry: ReviewEntry,
+    *,
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> BafRisk:
     """Add a review to ``risk_id``: new current (and target) scores, with the rationale; audited.
 
     Raises :class:`NotFoundError` for an unknown risk and :class:`ConflictError` when the review
@@ -450,13 +659,32 @@ def record_review(conn: Connection, risk_id: str, entry: ReviewEntry, *, actor: 
     try:
         updated = risk.with_review(entry)
     except ValueError as error:
-        raise ConflictError(str(error), code="TB-BAF-REVIEW-ORDER",
-                            hint="record reviews in date order; correct an old one by re-importing the register") from None
+        raise ConflictError(
+            str(error),
+            code="TB-BAF-REVIEW-ORDER",
+            hint="record reviews in date order; correct an old one by re-importing the register",
+        ) from None
     risk_table = _t(BafRiskRow)
-    conn.execute(update(risk_table).where(risk_table.c.id == risk_id).values(
-        **_score_cols("current", updated.current), **_score_cols("target", updated.target), updated_at=moment))
-    conn.execute(insert(_t(BafReviewRow)).values(risk_id=risk_id, **_review_values(entry, moment, who)))
-    record(conn, now=moment, actor=who, action="baf.review", entity="baf_risk", entity_id=risk_id,
-           before={"current": risk.current.model_dump(), "target": risk.target.model_dump()},
-           after=entry.model_dump(mode="json"))
+    conn.execute(
+        update(risk_table)
+        .where(risk_table.c.id == risk_id)
+        .values(
+            **_score_cols("current", updated.current),
+            **_score_cols("target", updated.target),
+            updated_at=moment,
+        )
+    )
+    conn.execute(
+        insert(_t(BafReviewRow)).values(risk_id=risk_id, **_review_values(entry, moment, who))
+    )
+    record(
+        conn,
+        now=moment,
+        actor=who,
+        action="baf.review",
+        entity="baf_risk",
+        entity_id=risk_id,
+        before={"current": risk.current.model_dump(), "target": risk.target.model_dump()},
+        after=entry.model_dump(mode="json"),
+    )
     return updated

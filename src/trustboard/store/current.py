@@ -24,8 +24,14 @@ from sqlalchemy import Connection, delete, insert, select
 from trustboard.store._frames import blocks
 from trustboard.store.models import MetricCurrentRow
 
-__all__ = ["CURRENT_COLUMNS", "DOCUMENT_SCHEMA", "current_documents", "read_current", "rebuild_current",
-           "write_documents"]
+__all__ = [
+    "CURRENT_COLUMNS",
+    "DOCUMENT_SCHEMA",
+    "current_documents",
+    "read_current",
+    "rebuild_current",
+    "write_documents",
+]
 
 _t = MetricCurrentRow.__table__
 
@@ -51,8 +57,9 @@ def _encode(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def current_documents(conn: Connection, metric_ids: Sequence[str] | None,
-                      columns: Sequence[str] | None = None) -> pl.DataFrame:
+def current_documents(
+    conn: Connection, metric_ids: Sequence[str] | None, columns: Sequence[str] | None = None
+) -> pl.DataFrame:
     """The documents of ``metric_ids`` (every metric when None) as one frame, in key order."""
     query = select(_t.c.metric_id, _t.c.row_count, _t.c.parquet)
     if metric_ids is not None:
@@ -64,16 +71,25 @@ def current_documents(conn: Connection, metric_ids: Sequence[str] | None,
     schema = {"metric_id": pl.String(), **{c: DOCUMENT_SCHEMA[c] for c in wanted}}
     if not stored:
         return pl.DataFrame(schema=schema)
-    frame = pl.concat([pl.read_parquet(io.BytesIO(row.parquet), columns=wanted)
-                       for row in stored], how="vertical")
-    at = np.repeat(np.arange(len(stored), dtype=np.int64),
-                   np.array([row.row_count for row in stored], dtype=np.int64))
+    frame = pl.concat(
+        [pl.read_parquet(io.BytesIO(row.parquet), columns=wanted) for row in stored], how="vertical"
+    )
+    at = np.repeat(
+        np.arange(len(stored), dtype=np.int64),
+        np.array([row.row_count for row in stored], dtype=np.int64),
+    )
     names = pl.Series("metric_id", [row.metric_id for row in stored], dtype=pl.String)
     return frame.with_columns(names.gather(at)).select(list(schema)).cast(schema)  # type: ignore[arg-type]
 
 
-def read_current(conn: Connection, *, metric_ids: Sequence[str] | None, start: date | None,
-                 end: date | None, columns: Sequence[str]) -> pl.DataFrame:
+def read_current(
+    conn: Connection,
+    *,
+    metric_ids: Sequence[str] | None,
+    start: date | None,
+    end: date | None,
+    columns: Sequence[str],
+) -> pl.DataFrame:
     """Current values from the documents, ordered by metric, org unit and period start.
 
     ``columns`` must lie within :data:`CURRENT_COLUMNS`; ``start``/``end`` keep the periods that
@@ -91,16 +107,25 @@ def read_current(conn: Connection, *, metric_ids: Sequence[str] | None, start: d
     return frame.select([c for c in frame.columns if c in columns])
 
 
-def write_documents(conn: Connection, current: pl.DataFrame, metric_ids: Sequence[str], *,
-                    now: datetime) -> None:
+def write_documents(
+    conn: Connection, current: pl.DataFrame, metric_ids: Sequence[str], *, now: datetime
+) -> None:
     """Replace the documents of ``metric_ids`` by ``current`` (every current value of those
     metrics: the metric id and the document's columns)."""
     conn.execute(delete(_t).where(_t.c.metric_id.in_(list(metric_ids))))
     if current.height == 0:
         return
-    rows = [{"metric_id": name, "row_count": part.height, "updated_at": now,
-             "parquet": _encode(part.select([pl.col(c).cast(t) for c, t in DOCUMENT_SCHEMA.items()]))}
-            for name, part in blocks(current.sort(_KEY), "metric_id")]
+    rows = [
+        {
+            "metric_id": name,
+            "row_count": part.height,
+            "updated_at": now,
+            "parquet": _encode(
+                part.select([pl.col(c).cast(t) for c, t in DOCUMENT_SCHEMA.items()])
+            ),
+        }
+        for name, part in blocks(current.sort(_KEY), "metric_id")
+    ]
     conn.execute(insert(_t), rows)
 
 

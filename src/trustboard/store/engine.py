@@ -35,7 +35,6 @@ __all__ = [
 DEFAULT_DATABASE_FILE = "trustboard.db"
 
 
-
 def normalise_url(url: str | Path | None) -> str:
     """A SQLAlchemy URL for ``url``.
 
@@ -110,8 +109,9 @@ def create_store_engine(url: str | Path | None, *, must_exist: bool = False) -> 
     try:
         parsed: URL = make_url(text)
     except ArgumentError as error:
-        raise OptionsError(f"'{redact_url(text)}' is not a database URL: {error}",
-                           code="TB-STORE-URL") from None
+        raise OptionsError(
+            f"'{redact_url(text)}' is not a database URL: {error}", code="TB-STORE-URL"
+        ) from None
     if parsed.get_backend_name() == "postgresql":
         _require_psycopg()
         return create_engine(parsed, pool_pre_ping=True)
@@ -153,8 +153,10 @@ def head_revision() -> str:
     location = resources.files("trustboard.store") / "migrations"
     heads = ScriptDirectory(str(location)).get_heads()
     if len(heads) != 1:
-        raise StoreError(f"the store migrations have {len(heads)} heads; they must form one chain",
-                         code="TB-STORE-SCHEMA")
+        raise StoreError(
+            f"the store migrations have {len(heads)} heads; they must form one chain",
+            code="TB-STORE-SCHEMA",
+        )
     return str(heads[0])
 
 
@@ -167,8 +169,10 @@ def current_revision(engine: Engine) -> str | None:
             row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
             return None if row is None else str(row[0])
     except OperationalError as error:
-        raise StoreError(f"cannot open the store at {redact_url(str(engine.url))}: {error.orig}",
-                         hint="check the URL, that the server runs and that you may connect") from None
+        raise StoreError(
+            f"cannot open the store at {redact_url(str(engine.url))}: {error.orig}",
+            hint="check the URL, that the server runs and that you may connect",
+        ) from None
 
 
 def migrate(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
@@ -206,4 +210,3 @@ def default_actor() -> str:
         return getpass.getuser()
     except (OSError, KeyError):
         return "unknown"
-

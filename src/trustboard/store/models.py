@@ -164,13 +164,25 @@ class MetricValueRow(Base):
     __tablename__ = "metric_value"
     __table_args__ = (
         # at most one current revision per key; the same index serves every current-value read
-        Index("ux_metric_value_current", "metric_id", "org_unit", "period_start", unique=True,
-              sqlite_where=text("valid_to IS NULL"), postgresql_where=text("valid_to IS NULL")),
+        Index(
+            "ux_metric_value_current",
+            "metric_id",
+            "org_unit",
+            "period_start",
+            unique=True,
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
         # the closed revisions (history and "as it stood at" reads); a first load writes none,
         # so it costs a bulk load nothing
-        Index("ix_metric_value_closed", "metric_id", "org_unit", "period_start",
-              sqlite_where=text("valid_to IS NOT NULL"),
-              postgresql_where=text("valid_to IS NOT NULL")),
+        Index(
+            "ix_metric_value_closed",
+            "metric_id",
+            "org_unit",
+            "period_start",
+            sqlite_where=text("valid_to IS NOT NULL"),
+            postgresql_where=text("valid_to IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     # No foreign keys on this table: per-row checks would dominate a bulk load of millions of
@@ -213,9 +225,7 @@ class CommentaryRow(Base):
     """One revision of the narrative for a metric, period and org unit."""
 
     __tablename__ = "commentary"
-    __table_args__ = (
-        Index("ix_commentary_key", "metric_id", "period", "org_unit", "valid_from"),
-    )
+    __table_args__ = (Index("ix_commentary_key", "metric_id", "period", "org_unit", "valid_from"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     metric_id: Mapped[str] = mapped_column(ForeignKey("metric.id"))
     period: Mapped[str] = mapped_column(String(16))

@@ -48,20 +48,38 @@ def _commentary_body(item: Commentary) -> dict[str, Any]:
     }
 
 
-def write_commentary(conn: Connection, items: Sequence[Commentary], *, now: datetime, actor: str,
-                     import_id: int | None) -> tuple[int, int, int]:
+def write_commentary(
+    conn: Connection,
+    items: Sequence[Commentary],
+    *,
+    now: datetime,
+    actor: str,
+    import_id: int | None,
+) -> tuple[int, int, int]:
     """Store commentary; returns (inserted, revised, unchanged)."""
     inserted = revised = unchanged = 0
     for item in items:
         unit = item.org_unit or ""
         body = _commentary_body(item)
-        current = conn.execute(select(_cm).where(
-            _cm.c.metric_id == item.metric_id, _cm.c.period == item.period,
-            _cm.c.org_unit == unit, _cm.c.valid_to.is_(None))).mappings().first()
+        current = (
+            conn.execute(
+                select(_cm).where(
+                    _cm.c.metric_id == item.metric_id,
+                    _cm.c.period == item.period,
+                    _cm.c.org_unit == unit,
+                    _cm.c.valid_to.is_(None),
+                )
+            )
+            .mappings()
+            .first()
+        )
         if current is not None:
-            before = {"sections": current["sections"], "assurance_level": current["assurance_level"],
-                      "author": current["author"],
-                      "deep_dive_requested_by": current["deep_dive_requested_by"]}
+            before = {
+                "sections": current["sections"],
+                "assurance_level": current["assurance_level"],
+                "author": current["author"],
+                "deep_dive_requested_by": current["deep_dive_requested_by"],
+            }
             if before == body:
                 unchanged += 1
                 continue
@@ -71,19 +89,39 @@ def write_commentary(conn: Connection, items: Sequence[Commentary], *, now: date
             before = None
             inserted += 1
         revision = 1 if current is None else current["revision"] + 1
-        conn.execute(insert(_cm).values(
-            metric_id=item.metric_id, period=item.period, org_unit=unit, revision=revision,
-            valid_from=now, valid_to=None, import_id=import_id, **body))
-        record(conn, now=now, actor=actor,
-               action="commentary.add" if current is None else "commentary.revise",
-               entity="commentary", entity_id=f"{item.metric_id}/{item.period}/{unit}",
-               before=before, after=body)
+        conn.execute(
+            insert(_cm).values(
+                metric_id=item.metric_id,
+                period=item.period,
+                org_unit=unit,
+                revision=revision,
+                valid_from=now,
+                valid_to=None,
+                import_id=import_id,
+                **body,
+            )
+        )
+        record(
+            conn,
+            now=now,
+            actor=actor,
+            action="commentary.add" if current is None else "commentary.revise",
+            entity="commentary",
+            entity_id=f"{item.metric_id}/{item.period}/{unit}",
+            before=before,
+            after=body,
+        )
     return inserted, revised, unchanged
 
 
-def read_commentary(conn: Connection, *, metric_ids: Sequence[str] | None = None,
-                    period: str | None = None, org_unit: str | None = None,
-                    as_of: datetime | None = None) -> list[Commentary]:
+def read_commentary(
+    conn: Connection,
+    *,
+    metric_ids: Sequence[str] | None = None,
+    period: str | None = None,
+    org_unit: str | None = None,
+    as_of: datetime | None = None,
+) -> list[Commentary]:
     """Commentary current now (or at ``as_of``), by metric, period and org unit.
 
     ``org_unit=None`` returns every unit's; pass ``""`` for the trust-level narrative only.
@@ -98,31 +136,45 @@ def read_commentary(conn: Connection, *, metric_ids: Sequence[str] | None = None
     if as_of is None:
         query = query.where(_cm.c.valid_to.is_(None))
     else:
-        query = query.where(_cm.c.valid_from <= as_of,
-                            or_(_cm.c.valid_to.is_(None), _cm.c.valid_to > as_of))
+        query = query.where(
+            _cm.c.valid_from <= as_of, or_(_cm.c.valid_to.is_(None), _cm.c.valid_to > as_of)
+        )
     query = query.order_by(_cm.c.metric_id, _cm.c.period, _cm.c.org_unit)
     out = []
     for row in conn.execute(query).mappings():
-        out.append(Commentary(
-            metric_id=row["metric_id"], period=row["period"], org_unit=row["org_unit"] or None,
-            sections=row["sections"],
-            assurance_level=AssuranceLevel(row["assurance_level"]) if row["assurance_level"] else None,
-            author=row["author"], deep_dive_requested_by=row["deep_dive_requested_by"],
-        ))
+        out.append(
+            Commentary(
+                metric_id=row["metric_id"],
+                period=row["period"],
+                org_unit=row["org_unit"] or None,
+                sections=row["sections"],
+                assurance_level=AssuranceLevel(row["assurance_level"])
+                if row["assurance_level"]
+                else None,
+                author=row["author"],
+                deep_dive_requested_by=row["deep_dive_requested_by"],
+            )
+        )
     return out
 
 
 def _action_values(action: Action) -> dict[str, Any]:
     return {
-        "metric_id": action.metric_id, "baf_risk_id": action.baf_risk_id,
-        "description": action.description, "owner": action.owner, "due": action.due,
-        "status": action.status.value, "opened": action.opened, "completed": action.completed,
+        "metric_id": action.metric_id,
+        "baf_risk_id": action.baf_risk_id,
+        "description": action.description,
+        "owner": action.owner,
+        "due": action.due,
+        "status": action.status.value,
+        "opened": action.opened,
+        "completed": action.completed,
         "note": action.note,
     }
 
 
-def write_actions(conn: Connection, actions: Sequence[Action], *, now: datetime, actor: str,
-                  import_id: int | None) -> tuple[int, int, int]:
+def write_actions(
+    conn: Connection, actions: Sequence[Action], *, now: datetime, actor: str, import_id: int | None
+) -> tuple[int, int, int]:
     """Store actions; returns (inserted, updated, unchanged).
 
     The first due date ever promised is kept as ``original_due`` whatever later files say, so
@@ -134,8 +186,11 @@ def write_actions(conn: Connection, actions: Sequence[Action], *, now: datetime,
         row = conn.execute(select(_ac).where(_ac.c.id == action.id)).mappings().first()
         if row is None:
             original = min(action.original_due or action.due, action.due)
-            conn.execute(insert(_ac).values(id=action.id, original_due=original, created_at=now,
-                                            updated_at=now, **values))
+            conn.execute(
+                insert(_ac).values(
+                    id=action.id, original_due=original, created_at=now, updated_at=now, **values
+                )
+            )
             inserted += 1
             before = None
         else:
@@ -146,24 +201,48 @@ def write_actions(conn: Connection, actions: Sequence[Action], *, now: datetime,
             original = row["original_due"]
             if action.original_due is not None and action.original_due < original:
                 original = action.original_due
-            conn.execute(update(_ac).where(_ac.c.id == action.id)
-                         .values(original_due=original, updated_at=now, **values))
+            conn.execute(
+                update(_ac)
+                .where(_ac.c.id == action.id)
+                .values(original_due=original, updated_at=now, **values)
+            )
             updated += 1
         history_changed = before is None or any(
-            before[k] != values[k] for k in ("status", "due", "note"))
+            before[k] != values[k] for k in ("status", "due", "note")
+        )
         if history_changed:
-            conn.execute(insert(_ah).values(action_id=action.id, changed_at=now, actor=actor,
-                                            status=action.status.value, due=action.due,
-                                            note=action.note, import_id=import_id))
-        record(conn, now=now, actor=actor, action="action.add" if before is None else "action.change",
-               entity="action", entity_id=action.id, before=before,
-               after={**values, "original_due": original})
+            conn.execute(
+                insert(_ah).values(
+                    action_id=action.id,
+                    changed_at=now,
+                    actor=actor,
+                    status=action.status.value,
+                    due=action.due,
+                    note=action.note,
+                    import_id=import_id,
+                )
+            )
+        record(
+            conn,
+            now=now,
+            actor=actor,
+            action="action.add" if before is None else "action.change",
+            entity="action",
+            entity_id=action.id,
+            before=before,
+            after={**values, "original_due": original},
+        )
     return inserted, updated, unchanged
 
 
-def read_actions(conn: Connection, *, metric_ids: Sequence[str] | None = None,
-                 baf_risk_ids: Sequence[str] | None = None, open_on: date | None = None,
-                 include_closed: bool = True) -> list[Action]:
+def read_actions(
+    conn: Connection,
+    *,
+    metric_ids: Sequence[str] | None = None,
+    baf_risk_ids: Sequence[str] | None = None,
+    open_on: date | None = None,
+    include_closed: bool = True,
+) -> list[Action]:
     """Actions, by due date.
 
     ``open_on`` gives the actions a report for that day carries forward: opened on or before it
@@ -178,26 +257,46 @@ def read_actions(conn: Connection, *, metric_ids: Sequence[str] | None = None,
     if open_on is not None:
         query = query.where(
             or_(_ac.c.opened.is_(None), _ac.c.opened <= open_on),
-            or_(_ac.c.status.not_in(closed),
-                and_(_ac.c.completed.is_not(None), _ac.c.completed > open_on)),
+            or_(
+                _ac.c.status.not_in(closed),
+                and_(_ac.c.completed.is_not(None), _ac.c.completed > open_on),
+            ),
         )
     elif not include_closed:
         query = query.where(_ac.c.status.not_in(closed))
     out = []
     for row in conn.execute(query.order_by(_ac.c.due, _ac.c.id)).mappings():
-        out.append(Action(
-            id=row["id"], metric_id=row["metric_id"], baf_risk_id=row["baf_risk_id"],
-            description=row["description"], owner=row["owner"], due=row["due"],
-            original_due=row["original_due"], status=ActionStatus(row["status"]),
-            opened=row["opened"], completed=row["completed"], note=row["note"],
-        ))
+        out.append(
+            Action(
+                id=row["id"],
+                metric_id=row["metric_id"],
+                baf_risk_id=row["baf_risk_id"],
+                description=row["description"],
+                owner=row["owner"],
+                due=row["due"],
+                original_due=row["original_due"],
+                status=ActionStatus(row["status"]),
+                opened=row["opened"],
+                completed=row["completed"],
+                note=row["note"],
+            )
+        )
     return out
 
 
 def read_action_history(conn: Connection, action_id: str) -> list[ActionChange]:
     """The history of one action, oldest first."""
-    rows = conn.execute(select(_ah).where(_ah.c.action_id == action_id)
-                        .order_by(_ah.c.changed_at, _ah.c.id)).mappings()
-    return [ActionChange(action_id=r["action_id"], changed_at=r["changed_at"], actor=r["actor"],
-                         status=ActionStatus(r["status"]), due=r["due"], note=r["note"])
-            for r in rows]
+    rows = conn.execute(
+        select(_ah).where(_ah.c.action_id == action_id).order_by(_ah.c.changed_at, _ah.c.id)
+    ).mappings()
+    return [
+        ActionChange(
+            action_id=r["action_id"],
+            changed_at=r["changed_at"],
+            actor=r["actor"],
+            status=ActionStatus(r["status"]),
+            due=r["due"],
+            note=r["note"],
+        )
+        for r in rows
+    ]

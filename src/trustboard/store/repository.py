@@ -105,17 +105,25 @@ class Store:
         return cls(engine, actor=actor)
 
     @classmethod
-    def init(cls, url: str | Path | None = None, *,
-             actor: str | None = None) -> tuple[Store, str | None, str | None]:
+    def init(
+        cls, url: str | Path | None = None, *, actor: str | None = None
+    ) -> tuple[Store, str | None, str | None]:
         """Create or upgrade the store at ``url``; returns (store, schema before, schema after)."""
         engine = create_store_engine(url)
         before, after = migrate(engine)
         store = cls(engine, actor=actor)
         if before != after:
             with store.transaction() as conn:
-                record(conn, now=utc_now(), actor=store.actor, action="store.migrate",
-                       entity="store", entity_id=None, before={"schema": before},
-                       after={"schema": after})
+                record(
+                    conn,
+                    now=utc_now(),
+                    actor=store.actor,
+                    action="store.migrate",
+                    entity="store",
+                    entity_id=None,
+                    before={"schema": before},
+                    after={"schema": after},
+                )
         return store, before, after
 
     @property
@@ -159,8 +167,9 @@ class Store:
                 finally:
                     conn.info.pop("tb_write", None)
         except IntegrityError as error:
-            raise StoreError(f"the store refused the change: {error.orig}",
-                             code="TB-STORE-INTEGRITY") from None
+            raise StoreError(
+                f"the store refused the change: {error.orig}", code="TB-STORE-INTEGRITY"
+            ) from None
         except OperationalError as error:
             raise StoreError(f"the store could not be written: {error.orig}") from None
 
@@ -174,32 +183,60 @@ class Store:
 
     # -- catalogue ---------------------------------------------------------------------------
 
-    def upsert_catalogue(self, metrics: Sequence[MetricDefinition], org_units: Sequence[OrgUnit],
-                         forums: Sequence[Forum], *, source: str | None = None,
-                         effective: date | None = None) -> cat.CatalogueSummary:
+    def upsert_catalogue(
+        self,
+        metrics: Sequence[MetricDefinition],
+        org_units: Sequence[OrgUnit],
+        forums: Sequence[Forum],
+        *,
+        source: str | None = None,
+        effective: date | None = None,
+    ) -> cat.CatalogueSummary:
         """Load a whole catalogue (see :func:`trustboard.store.catalogue.upsert_catalogue`)."""
         now = utc_now()
         with self.transaction() as conn:
-            return cat.upsert_catalogue(conn, metrics, org_units, forums, now=now,
-                                        actor=self.actor, effective=effective or now.date(),
-                                        source=source)
+            return cat.upsert_catalogue(
+                conn,
+                metrics,
+                org_units,
+                forums,
+                now=now,
+                actor=self.actor,
+                effective=effective or now.date(),
+                source=source,
+            )
 
-    def add_metric_versions(self, metrics: Sequence[MetricDefinition], *, note: str,
-                            effective: date | None = None,
-                            source: str | None = None) -> tuple[list[str], cat.CatalogueVersion]:
+    def add_metric_versions(
+        self,
+        metrics: Sequence[MetricDefinition],
+        *,
+        note: str,
+        effective: date | None = None,
+        source: str | None = None,
+    ) -> tuple[list[str], cat.CatalogueVersion]:
         """Store changed definitions as new versions; returns (changed ids, catalogue version)."""
         now = utc_now()
         with self.transaction() as conn:
             added, changed, _same, _retired = cat.write_metric_versions(
-                conn, metrics, now=now, actor=self.actor, effective=effective or now.date(),
-                note=note)
+                conn,
+                metrics,
+                now=now,
+                actor=self.actor,
+                effective=effective or now.date(),
+                note=note,
+            )
             version, _new = cat.stamp_catalogue_version(
-                conn, now=now, actor=self.actor, source=source,
-                changed_count=len(added) + len(changed))
+                conn,
+                now=now,
+                actor=self.actor,
+                source=source,
+                changed_count=len(added) + len(changed),
+            )
             return sorted(added + changed), version
 
-    def metrics(self, as_of: date | None = None, *,
-                include_retired: bool = False) -> list[MetricDefinition]:
+    def metrics(
+        self, as_of: date | None = None, *, include_retired: bool = False
+    ) -> list[MetricDefinition]:
         """Definitions current now, or in force on ``as_of``."""
         with self._reading() as conn:
             return cat.read_metrics(conn, as_of=as_of, include_retired=include_retired)
@@ -236,28 +273,68 @@ class Store:
 
     # -- imports -----------------------------------------------------------------------------
 
-    def _begin_import(self, conn: Connection, kind: str, files: Sequence[Mapping[str, Any]],
-                      now: datetime) -> int:
-        return int(conn.execute(insert(_ib).values(
-            kind=kind, started_at=now, finished_at=None, actor=self.actor,
-            files=[dict(f) for f in files], inserted=0, revised=0, unchanged=0,
-        ).returning(_ib.c.id)).scalar_one())
+    def _begin_import(
+        self, conn: Connection, kind: str, files: Sequence[Mapping[str, Any]], now: datetime
+    ) -> int:
+        return int(
+            conn.execute(
+                insert(_ib)
+                .values(
+                    kind=kind,
+                    started_at=now,
+                    finished_at=None,
+                    actor=self.actor,
+                    files=[dict(f) for f in files],
+                    inserted=0,
+                    revised=0,
+                    unchanged=0,
+                )
+                .returning(_ib.c.id)
+            ).scalar_one()
+        )
 
-    def _finish_import(self, conn: Connection, import_id: int, counts: tuple[int, int, int],
-                       kind: str, files: Sequence[Mapping[str, Any]], extra: Any = None) -> None:
+    def _finish_import(
+        self,
+        conn: Connection,
+        import_id: int,
+        counts: tuple[int, int, int],
+        kind: str,
+        files: Sequence[Mapping[str, Any]],
+        extra: Any = None,
+    ) -> None:
         inserted, revised, unchanged = counts
         now = utc_now()
-        conn.execute(update(_ib).where(_ib.c.id == import_id).values(
-            finished_at=now, inserted=inserted, revised=revised, unchanged=unchanged))
-        after: dict[str, Any] = {"files": [dict(f) for f in files], "inserted": inserted,
-                                 "revised": revised, "unchanged": unchanged}
+        conn.execute(
+            update(_ib)
+            .where(_ib.c.id == import_id)
+            .values(finished_at=now, inserted=inserted, revised=revised, unchanged=unchanged)
+        )
+        after: dict[str, Any] = {
+            "files": [dict(f) for f in files],
+            "inserted": inserted,
+            "revised": revised,
+            "unchanged": unchanged,
+        }
         if extra:
             after["revisions"] = extra
-        record(conn, now=now, actor=self.actor, action=f"{kind}.import", entity="import_batch",
-               entity_id=str(import_id), before=None, after=after)
+        record(
+            conn,
+            now=now,
+            actor=self.actor,
+            action=f"{kind}.import",
+            entity="import_batch",
+            entity_id=str(import_id),
+            before=None,
+            after=after,
+        )
 
-    def write_values(self, frame: pl.DataFrame, *, files: Sequence[Mapping[str, Any]] = (),
-                     progress: Callable[[str, int, int], None] | None = None) -> WriteSummary:
+    def write_values(
+        self,
+        frame: pl.DataFrame,
+        *,
+        files: Sequence[Mapping[str, Any]] = (),
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> WriteSummary:
         """Write values (the ingest readers' frame) as one import; see :func:`write_values`.
 
         ``files`` describes the source files (name, sha256, rows) for the import record.
@@ -266,15 +343,27 @@ class Store:
         with self.transaction() as conn:
             import_id = self._begin_import(conn, "values", files, now)
             summary = write_values(conn, frame, now=now, import_id=import_id, progress=progress)
-            self._finish_import(conn, import_id,
-                                (summary.inserted, summary.revised, summary.unchanged),
-                                "values", files, list(summary.revisions))
+            self._finish_import(
+                conn,
+                import_id,
+                (summary.inserted, summary.revised, summary.unchanged),
+                "values",
+                files,
+                list(summary.revisions),
+            )
             return summary
 
-    def values(self, metric_ids: Sequence[str] | None = None,
-               org_units: Sequence[str] | None = None, start: date | None = None,
-               end: date | None = None, as_of: datetime | date | None = None, *,
-               history: bool = False, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    def values(
+        self,
+        metric_ids: Sequence[str] | None = None,
+        org_units: Sequence[str] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        as_of: datetime | date | None = None,
+        *,
+        history: bool = False,
+        columns: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
         """Values current now, or at ``as_of`` ("what did the Board see then?").
 
         ``as_of`` may be aware (converted to UTC) or naive UTC; a date means the end of that
@@ -282,24 +371,36 @@ class Store:
         """
         moment = None if as_of is None else to_utc_naive(as_of)
         with self._reading() as conn:
-            return read_values(conn, metric_ids=metric_ids, org_units=org_units, start=start,
-                               end=end, as_of=moment, history=history, columns=columns)
+            return read_values(
+                conn,
+                metric_ids=metric_ids,
+                org_units=org_units,
+                start=start,
+                end=end,
+                as_of=moment,
+                history=history,
+                columns=columns,
+            )
 
     def values_count(self) -> int:
         """How many values are current (one per metric, org unit and period)."""
         from sqlalchemy import text
 
         with self._reading() as conn:
-            return int(conn.execute(text(
-                "SELECT COUNT(*) FROM metric_value WHERE valid_to IS NULL")).scalar_one())
+            return int(
+                conn.execute(
+                    text("SELECT COUNT(*) FROM metric_value WHERE valid_to IS NULL")
+                ).scalar_one()
+            )
 
     def latest_periods(self) -> pl.DataFrame:
         """Per metric: ``latest`` period start loaded, ``units`` with it, how many ``provisional``."""
         with self._reading() as conn:
             return latest_periods(conn)
 
-    def write_commentary(self, items: Sequence[Commentary], *,
-                         files: Sequence[Mapping[str, Any]] = ()) -> WriteSummary:
+    def write_commentary(
+        self, items: Sequence[Commentary], *, files: Sequence[Mapping[str, Any]] = ()
+    ) -> WriteSummary:
         """Store commentary as one import; a changed narrative becomes a new revision."""
         now = utc_now()
         with self.transaction() as conn:
@@ -308,8 +409,9 @@ class Store:
             self._finish_import(conn, import_id, counts, "commentary", files)
             return WriteSummary(*counts, import_id=import_id)
 
-    def write_actions(self, actions: Sequence[Action], *,
-                      files: Sequence[Mapping[str, Any]] = ()) -> WriteSummary:
+    def write_actions(
+        self, actions: Sequence[Action], *, files: Sequence[Mapping[str, Any]] = ()
+    ) -> WriteSummary:
         """Store actions as one import (``revised`` counts updated actions)."""
         now = utc_now()
         with self.transaction() as conn:
@@ -318,22 +420,37 @@ class Store:
             self._finish_import(conn, import_id, counts, "actions", files)
             return WriteSummary(*counts, import_id=import_id)
 
-    def commentary(self, metric_ids: Sequence[str] | None = None, period: str | None = None,
-                   org_unit: str | None = None,
-                   as_of: datetime | date | None = None) -> list[Commentary]:
+    def commentary(
+        self,
+        metric_ids: Sequence[str] | None = None,
+        period: str | None = None,
+        org_unit: str | None = None,
+        as_of: datetime | date | None = None,
+    ) -> list[Commentary]:
         """Commentary current now (or at ``as_of``); ``org_unit=""`` for trust level only."""
         moment = None if as_of is None else to_utc_naive(as_of)
         with self._reading() as conn:
-            return read_commentary(conn, metric_ids=metric_ids, period=period,
-                                   org_unit=org_unit, as_of=moment)
+            return read_commentary(
+                conn, metric_ids=metric_ids, period=period, org_unit=org_unit, as_of=moment
+            )
 
-    def actions(self, metric_ids: Sequence[str] | None = None, *,
-                baf_risk_ids: Sequence[str] | None = None, open_on: date | None = None,
-                include_closed: bool = True) -> list[Action]:
+    def actions(
+        self,
+        metric_ids: Sequence[str] | None = None,
+        *,
+        baf_risk_ids: Sequence[str] | None = None,
+        open_on: date | None = None,
+        include_closed: bool = True,
+    ) -> list[Action]:
         """Actions by due date; ``open_on`` gives those carried forward into that day."""
         with self._reading() as conn:
-            return read_actions(conn, metric_ids=metric_ids, baf_risk_ids=baf_risk_ids,
-                                open_on=open_on, include_closed=include_closed)
+            return read_actions(
+                conn,
+                metric_ids=metric_ids,
+                baf_risk_ids=baf_risk_ids,
+                open_on=open_on,
+                include_closed=include_closed,
+            )
 
     def action_history(self, action_id: str) -> list[ActionChange]:
         """Every change of one action's status, due date or note, oldest first."""
@@ -350,44 +467,76 @@ class Store:
 
     # -- SPC results -------------------------------------------------------------------------
 
-    def save_spc_run(self, *, points: pl.DataFrame, summary: pl.DataFrame,
-                     options: Mapping[str, Mapping[str, Any]],
-                     metric_versions: Mapping[str, int],
-                     option_groups: Sequence[Mapping[str, Any]],
-                     values_as_of: datetime, catalogue_seq: int | None) -> int:
+    def save_spc_run(
+        self,
+        *,
+        points: pl.DataFrame,
+        summary: pl.DataFrame,
+        options: Mapping[str, Mapping[str, Any]],
+        metric_versions: Mapping[str, int],
+        option_groups: Sequence[Mapping[str, Any]],
+        values_as_of: datetime,
+        catalogue_seq: int | None,
+    ) -> int:
         """Store one SPC refresh; returns its run id."""
         now = utc_now()
         with self.transaction() as conn:
-            return write_spc_run(conn, points=points, summary=summary, options=options,
-                                 metric_versions=metric_versions, option_groups=option_groups,
-                                 values_as_of=values_as_of, catalogue_seq=catalogue_seq,
-                                 now=now, actor=self.actor)
+            return write_spc_run(
+                conn,
+                points=points,
+                summary=summary,
+                options=options,
+                metric_versions=metric_versions,
+                option_groups=option_groups,
+                values_as_of=values_as_of,
+                catalogue_seq=catalogue_seq,
+                now=now,
+                actor=self.actor,
+            )
 
-    def spc_results(self, metric_ids: Sequence[str] | None = None,
-                    org_units: Sequence[str] | None = None, *, run_id: int | None = None,
-                    with_points: bool = True) -> StoredSpc | None:
+    def spc_results(
+        self,
+        metric_ids: Sequence[str] | None = None,
+        org_units: Sequence[str] | None = None,
+        *,
+        run_id: int | None = None,
+        with_points: bool = True,
+    ) -> StoredSpc | None:
         """The latest SPC run's results (or run ``run_id``'s); ``None`` before any refresh."""
         with self._reading() as conn:
-            return read_spc_results(conn, run_id=run_id, metric_ids=metric_ids,
-                                    org_units=org_units, with_points=with_points)
+            return read_spc_results(
+                conn,
+                run_id=run_id,
+                metric_ids=metric_ids,
+                org_units=org_units,
+                with_points=with_points,
+            )
 
     # -- audit and integrity -----------------------------------------------------------------
 
-    def audit(self, *, entity: str | None = None, entity_id: str | None = None,
-              action: str | None = None, since: datetime | None = None,
-              limit: int | None = None) -> list[AuditEntry]:
+    def audit(
+        self,
+        *,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[AuditEntry]:
         """Audit entries, newest first."""
         with self._reading() as conn:
-            return read_audit(conn, entity=entity, entity_id=entity_id, action=action,
-                              since=since, limit=limit)
+            return read_audit(
+                conn, entity=entity, entity_id=entity_id, action=action, since=since, limit=limit
+            )
 
     def row_counts(self) -> dict[str, int]:
         """Rows in every table of the store."""
         out: dict[str, int] = {}
         with self._reading() as conn:
             for table in _stored_tables(conn):
-                out[table.name] = int(conn.execute(select(func.count()).select_from(table))
-                                      .scalar_one())
+                out[table.name] = int(
+                    conn.execute(select(func.count()).select_from(table)).scalar_one()
+                )
         return out
 
     def fingerprint(self) -> str:
@@ -402,7 +551,8 @@ class Store:
                 digest.update(table.name.encode())
                 order = list(table.primary_key.columns) or list(table.columns)
                 result = conn.execution_options(yield_per=50_000).execute(
-                    select(table).order_by(*order))
+                    select(table).order_by(*order)
+                )
                 for row in result:
                     digest.update(repr(tuple(row)).encode())
         return digest.hexdigest()
@@ -413,5 +563,6 @@ def _stored_tables(conn: Connection) -> list[Table]:
     # (the BAF, for one) are counted whether or not their module has been imported.
     metadata = MetaData()
     metadata.reflect(conn)
-    return sorted((t for t in metadata.tables.values() if t.name != "alembic_version"),
-                  key=lambda t: t.name)
+    return sorted(
+        (t for t in metadata.tables.values() if t.name != "alembic_version"), key=lambda t: t.name
+    )

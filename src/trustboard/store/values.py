@@ -40,8 +40,16 @@ __all__ = [
 
 #: Columns a frame given to :func:`write_values` must have (the ingest readers' frame has them).
 REQUIRED_VALUE_COLUMNS: tuple[str, ...] = (
-    "metric_id", "period_start", "period_end", "org_unit", "numerator", "denominator",
-    "value", "provisional", "source_file", "source_hash",
+    "metric_id",
+    "period_start",
+    "period_end",
+    "org_unit",
+    "numerator",
+    "denominator",
+    "value",
+    "provisional",
+    "source_file",
+    "source_hash",
 )
 
 #: Schema of the frame :func:`read_values` returns.
@@ -87,8 +95,12 @@ class WriteSummary:
 
     def as_dict(self) -> dict[str, int | None]:
         """The counts as a plain dict."""
-        return {"inserted": self.inserted, "revised": self.revised,
-                "unchanged": self.unchanged, "import_id": self.import_id}
+        return {
+            "inserted": self.inserted,
+            "revised": self.revised,
+            "unchanged": self.unchanged,
+            "import_id": self.import_id,
+        }
 
 
 #: revised values recorded in full in the audit entry of one import (all stay in the history)
@@ -131,16 +143,20 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
     for column in ("metric_id", "org_unit", "period_start", "period_end", "value"):
         nulls = out.get_column(column).null_count()
         if nulls:
-            problems.append(Problem("TB-STORE-NULL", f"{nulls} row(s) have no {column}", column=column))
+            problems.append(
+                Problem("TB-STORE-NULL", f"{nulls} row(s) have no {column}", column=column)
+            )
     dupes = out.filter(pl.struct("metric_id", "org_unit", "period_start").is_duplicated())
     if dupes.height:
         first = dupes.row(0, named=True)
-        problems.append(Problem(
-            "TB-V-DUPLICATE",
-            f"{dupes.height} rows share a metric, org unit and period with another row",
-            value=f"{first['metric_id']} / {first['org_unit']} / {first['period_start']}",
-            expected="one row per metric, org unit and period",
-        ))
+        problems.append(
+            Problem(
+                "TB-V-DUPLICATE",
+                f"{dupes.height} rows share a metric, org unit and period with another row",
+                value=f"{first['metric_id']} / {first['org_unit']} / {first['period_start']}",
+                expected="one row per metric, org unit and period",
+            )
+        )
     if problems:
         raise DataValidationError("the values cannot be stored", problems)
     return out
@@ -154,44 +170,77 @@ def _check_references(conn: Connection, data: pl.DataFrame) -> None:
     # metric_value has no foreign keys (per-row checks would dominate a bulk load); the same
     # guarantee is given here, set-based, before anything is written.
     problems: list[Problem] = []
-    for column, table, key, code in (("metric_id", "metric", "id", "TB-V-UNKNOWN-METRIC"),
-                                     ("org_unit", "org_unit", "code", "TB-V-UNKNOWN-ORG")):
-        known = pl.Series([r[0] for r in conn.exec_driver_sql(f"SELECT {key} FROM {table}")],
-                          dtype=pl.String)
+    for column, table, key, code in (
+        ("metric_id", "metric", "id", "TB-V-UNKNOWN-METRIC"),
+        ("org_unit", "org_unit", "code", "TB-V-UNKNOWN-ORG"),
+    ):
+        known = pl.Series(
+            [r[0] for r in conn.exec_driver_sql(f"SELECT {key} FROM {table}")], dtype=pl.String
+        )
         named = data.get_column(column).unique()
         missing = named.filter(~named.is_in(known.implode())) if known.len() else named
-        problems.extend(Problem(code, f"'{name}' is not in the store's catalogue", column=column,
-                                value=name, expected="a code loaded with the catalogue")
-                        for name in sorted(missing.to_list())[:50])
+        problems.extend(
+            Problem(
+                code,
+                f"'{name}' is not in the store's catalogue",
+                column=column,
+                value=name,
+                expected="a code loaded with the catalogue",
+            )
+            for name in sorted(missing.to_list())[:50]
+        )
     if problems:
-        raise DataValidationError("the values name metrics or org units the store does not hold",
-                                  problems, hint="load the catalogue that defines them first")
+        raise DataValidationError(
+            "the values name metrics or org units the store does not hold",
+            problems,
+            hint="load the catalogue that defines them first",
+        )
 
 
 def _classify(data: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
     """Every incoming row with its key's current figures (``prev_*``) and its ``state``:
     0 a new key, 1 unchanged, 2 changed (a new revision)."""
-    previous = current.select(*_KEY, *(pl.col(c).alias(f"prev_{c}") for c in _FIGURES),
-                              pl.col("revision").alias("prev_revision"))
+    previous = current.select(
+        *_KEY,
+        *(pl.col(c).alias(f"prev_{c}") for c in _FIGURES),
+        pl.col("revision").alias("prev_revision"),
+    )
     joined = data.join(previous, on=_KEY, how="left")
     changed = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"prev_{c}")) for c in _FIGURES])
     return joined.with_columns(
-        pl.when(pl.col("prev_revision").is_null()).then(0).when(changed).then(2).otherwise(1)
-        .cast(pl.Int8).alias("state"))
+        pl.when(pl.col("prev_revision").is_null())
+        .then(0)
+        .when(changed)
+        .then(2)
+        .otherwise(1)
+        .cast(pl.Int8)
+        .alias("state")
+    )
 
 
 def _revision_sample(classified: pl.DataFrame) -> list[dict[str, Any]]:
     sample = []
     changed = classified.filter(pl.col("state") == 2).sort(_KEY).head(SAMPLE_REVISIONS)
     for r in changed.iter_rows(named=True):
-        sample.append({
-            "metric_id": r["metric_id"], "org_unit": r["org_unit"],
-            "period_start": str(r["period_start"]),
-            "before": {"numerator": r["prev_numerator"], "denominator": r["prev_denominator"],
-                       "value": r["prev_value"], "provisional": bool(r["prev_provisional"])},
-            "after": {"numerator": r["numerator"], "denominator": r["denominator"],
-                      "value": r["value"], "provisional": bool(r["provisional"])},
-        })
+        sample.append(
+            {
+                "metric_id": r["metric_id"],
+                "org_unit": r["org_unit"],
+                "period_start": str(r["period_start"]),
+                "before": {
+                    "numerator": r["prev_numerator"],
+                    "denominator": r["prev_denominator"],
+                    "value": r["prev_value"],
+                    "provisional": bool(r["prev_provisional"]),
+                },
+                "after": {
+                    "numerator": r["numerator"],
+                    "denominator": r["denominator"],
+                    "value": r["value"],
+                    "provisional": bool(r["provisional"]),
+                },
+            }
+        )
     return sample
 
 
@@ -201,26 +250,32 @@ def _close_revisions(conn: Connection, keys: pl.DataFrame, stamp: Any) -> None:
     mark = "?" if sqlite else "%s"
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
     if sqlite:
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {_STAGE} (metric_id TEXT, org_unit TEXT, "
-                             "period_start TEXT)")
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {_STAGE} (metric_id TEXT, org_unit TEXT, period_start TEXT)"
+        )
         rows = keys.with_columns(pl.col("period_start").dt.strftime("%Y-%m-%d")).iter_rows()
         cursor = conn.connection.driver_connection.cursor()
         cursor.executemany(f"INSERT INTO {_STAGE} VALUES (?, ?, ?)", rows)
         cursor.close()
     else:
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {_STAGE} (metric_id text, org_unit text, "
-                             "period_start date) ON COMMIT DROP")
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {_STAGE} (metric_id text, org_unit text, "
+            "period_start date) ON COMMIT DROP"
+        )
         _copy(conn, _STAGE, keys)
         conn.exec_driver_sql(f"ANALYZE {_STAGE}")
     conn.exec_driver_sql(
         f"UPDATE metric_value SET valid_to = {mark} WHERE id IN (SELECT m.id FROM {_STAGE} s "
         "JOIN metric_value m ON m.metric_id = s.metric_id AND m.org_unit = s.org_unit "
-        "AND m.period_start = s.period_start AND m.valid_to IS NULL)", (stamp,))
+        "AND m.period_start = s.period_start AND m.valid_to IS NULL)",
+        (stamp,),
+    )
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
 
 
-def _copy(conn: Connection, table: str, frame: pl.DataFrame,
-          progress: Progress | None = None) -> None:
+def _copy(
+    conn: Connection, table: str, frame: pl.DataFrame, progress: Progress | None = None
+) -> None:
     """``COPY`` ``frame`` into ``table`` on PostgreSQL, in blocks of :data:`_CHUNK` rows."""
     raw = conn.connection.driver_connection
     sql = f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '')"
@@ -239,8 +294,10 @@ def _insert_rows(conn: Connection, rows: pl.DataFrame, progress: Progress | None
         _copy(conn, "metric_value", rows, progress)
         return
     text_dates = rows.with_columns(
-        pl.col("period_start").dt.strftime("%Y-%m-%d"), pl.col("period_end").dt.strftime("%Y-%m-%d"),
-        pl.col("provisional").cast(pl.Int8))
+        pl.col("period_start").dt.strftime("%Y-%m-%d"),
+        pl.col("period_end").dt.strftime("%Y-%m-%d"),
+        pl.col("provisional").cast(pl.Int8),
+    )
     head = f"INSERT INTO metric_value ({', '.join(rows.columns)}) VALUES "
     one = "(" + ", ".join(["?"] * rows.width) + ")"
     # several rows per statement: SQLite's cost per statement run is shared between them
@@ -295,21 +352,26 @@ def write_values(
     current = current_documents(conn, metric_ids)
     classified = _classify(data, current)
     counts = classified.get_column("state").value_counts()
-    by_state = dict(zip(counts.get_column("state").to_list(), counts.get_column("count").to_list(),
-                        strict=True))
+    by_state = dict(
+        zip(counts.get_column("state").to_list(), counts.get_column("count").to_list(), strict=True)
+    )
     inserted, unchanged, revised = (int(by_state.get(k, 0)) for k in (0, 1, 2))
     if not inserted and not revised:
         return WriteSummary(0, 0, unchanged, import_id)
     sample = _revision_sample(classified) if revised else []
     if revised:
         _close_revisions(conn, classified.filter(pl.col("state") == 2).select(_KEY), stamp)
-    written = classified.filter(pl.col("state") != 1).sort(_KEY).select(
-        *REQUIRED_VALUE_COLUMNS,
-        pl.lit(stamp).alias("extracted_at"),
-        (pl.col("prev_revision").fill_null(0) + 1).cast(pl.Int64).alias("revision"),
-        pl.lit(stamp).alias("valid_from"),
-        pl.lit(None, dtype=pl.String).alias("valid_to"),
-        pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+    written = (
+        classified.filter(pl.col("state") != 1)
+        .sort(_KEY)
+        .select(
+            *REQUIRED_VALUE_COLUMNS,
+            pl.lit(stamp).alias("extracted_at"),
+            (pl.col("prev_revision").fill_null(0) + 1).cast(pl.Int64).alias("revision"),
+            pl.lit(stamp).alias("valid_from"),
+            pl.lit(None, dtype=pl.String).alias("valid_to"),
+            pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+        )
     )
     if progress:
         progress("writing", 0, written.height)
@@ -317,8 +379,9 @@ def write_values(
     # the documents: the rows just written become current, the rest stay as they were
     fresh = written.select(*_KEY, *(c for c in _FIGURES), "revision")
     kept = current.join(fresh.select(_KEY), on=_KEY, how="anti")
-    write_documents(conn, pl.concat([kept, fresh.select(kept.columns)], how="vertical"),
-                    metric_ids, now=now)
+    write_documents(
+        conn, pl.concat([kept, fresh.select(kept.columns)], how="vertical"), metric_ids, now=now
+    )
     if not sqlite and inserted + revised >= _ANALYZE_AFTER:
         # Fresh statistics at once, not when autovacuum next looks: with a bulk load unknown
         # to the planner, reads sort millions of rows instead of following the index.
@@ -364,10 +427,17 @@ def read_values(
         schema = {c: VALUE_FRAME_SCHEMA[c] for c in VALUE_FRAME_SCHEMA if c in columns}
     if metric_ids is not None and not metric_ids:
         return pl.DataFrame(schema=schema)
-    if (documents and not history and as_of is None and org_units is None
-            and columns is not None and set(columns) <= CURRENT_COLUMNS):
-        return read_current(conn, metric_ids=metric_ids, start=start, end=end,
-                            columns=list(schema)).select(list(schema))
+    if (
+        documents
+        and not history
+        and as_of is None
+        and org_units is None
+        and columns is not None
+        and set(columns) <= CURRENT_COLUMNS
+    ):
+        return read_current(
+            conn, metric_ids=metric_ids, start=start, end=end, columns=list(schema)
+        ).select(list(schema))
     sqlite = _is_sqlite(conn)
     mark = "?" if sqlite else "%s"
     params: list[Any] = []
@@ -393,9 +463,13 @@ def read_values(
         arms = [("valid_to IS NULL", [])]
     else:
         moment: Any = as_of.strftime(_SQLITE_STAMP) if sqlite else as_of
-        arms = [(f"valid_to IS NULL AND valid_from <= {mark}", [moment]),
-                (f"valid_to IS NOT NULL AND valid_to > {mark} AND valid_from <= {mark}",
-                 [moment, moment])]
+        arms = [
+            (f"valid_to IS NULL AND valid_from <= {mark}", [moment]),
+            (
+                f"valid_to IS NOT NULL AND valid_to > {mark} AND valid_from <= {mark}",
+                [moment, moment],
+            ),
+        ]
     source, params = _source(where, params, arms)
     sql = f"SELECT {', '.join(schema)} FROM {source}"
     # Without history there is one revision per key, so the order of the index of current
@@ -428,14 +502,28 @@ def read_values(
     if not blocks:
         return pl.DataFrame(schema=schema)
     text = "\n".join(blocks).encode()
-    read_schema = {c: (pl.String() if c in stamps or c == "provisional" else t)
-                   for c, t in schema.items()}
-    frame = pl.read_csv(io.BytesIO(text), has_header=False, separator="\x1f", quote_char=None,
-                        new_columns=list(schema), schema=read_schema, null_values=[""])
+    read_schema = {
+        c: (pl.String() if c in stamps or c == "provisional" else t) for c, t in schema.items()
+    }
+    frame = pl.read_csv(
+        io.BytesIO(text),
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        new_columns=list(schema),
+        schema=read_schema,
+        null_values=[""],
+    )
     return frame.with_columns(
-        *([(pl.col("provisional") == "true").alias("provisional")] if "provisional" in schema else []),
-        *(pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
-          for c in stamps),
+        *(
+            [(pl.col("provisional") == "true").alias("provisional")]
+            if "provisional" in schema
+            else []
+        ),
+        *(
+            pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
+            for c in stamps
+        ),
     )
 
 
@@ -462,8 +550,9 @@ def _adbc_connect(conn: Connection) -> Any | None:
         return None
 
 
-def _read_adbc(adbc: Any, sql: str, params: list[Any],
-               schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _read_adbc(
+    adbc: Any, sql: str, params: list[Any], schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
     # ADBC's PostgreSQL driver numbers its parameters
     pieces = sql.split("%s")
     sql = pieces[0] + "".join(f"${i}{piece}" for i, piece in enumerate(pieces[1:], start=1))
@@ -483,8 +572,9 @@ def _read_adbc(adbc: Any, sql: str, params: list[Any],
     return frame.cast(schema)  # type: ignore[arg-type]
 
 
-def _source(where: list[str], params: list[Any],
-            arms: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+def _source(
+    where: list[str], params: list[Any], arms: list[tuple[str, list[Any]]]
+) -> tuple[str, list[Any]]:
     """The FROM clause for ``where`` and one or two alternatives (``arms``), with its params."""
     parts, all_params = [], []
     for condition, arm_params in arms:
@@ -495,8 +585,15 @@ def _source(where: list[str], params: list[Any],
     return "(" + " UNION ALL ".join(parts) + ") AS v", all_params
 
 
-def _read_sqlite(raw: Any, schema: dict[str, pl.DataType], source: str, params: list[Any],
-                 dates: list[str], stamps: list[str], order: str) -> pl.DataFrame:
+def _read_sqlite(
+    raw: Any,
+    schema: dict[str, pl.DataType],
+    source: str,
+    params: list[Any],
+    dates: list[str],
+    stamps: list[str],
+    order: str,
+) -> pl.DataFrame:
     # Each value handed from SQLite to Python costs far more than SQLite's own work, and the
     # metric and org unit repeat for every period: they are read once per series (with the
     # number of rows it has, in the same order) and the rows bring the other columns only.
@@ -510,24 +607,35 @@ def _read_sqlite(raw: Any, schema: dict[str, pl.DataType], source: str, params: 
     try:
         series = None
         if keys:
-            cursor.execute(f"SELECT metric_id, org_unit, COUNT(*) FROM {source} "
-                           "GROUP BY metric_id, org_unit ORDER BY metric_id, org_unit", params)
+            cursor.execute(
+                f"SELECT metric_id, org_unit, COUNT(*) FROM {source} "
+                "GROUP BY metric_id, org_unit ORDER BY metric_id, org_unit",
+                params,
+            )
             series = cursor.fetchall()
         rows: list[Any] = []
         if rest:
-            cursor.execute(f"SELECT {', '.join(rest)} FROM {source} "
-                           f"ORDER BY {order}", params)
+            cursor.execute(f"SELECT {', '.join(rest)} FROM {source} ORDER BY {order}", params)
             rows = cursor.fetchall()
     finally:
         if own:
             cursor.execute("COMMIT")
         cursor.close()
-    text_schema = {c: (pl.String() if c in dates or c in stamps else
-                       pl.Int64() if c == "provisional" else schema[c]) for c in rest}
+    text_schema = {
+        c: (
+            pl.String()
+            if c in dates or c in stamps
+            else pl.Int64()
+            if c == "provisional"
+            else schema[c]
+        )
+        for c in rest
+    }
     columns: dict[str, pl.Series] = {}
     if rest:
-        columns = {s.name: s for s in
-                   pl.DataFrame(rows, schema=text_schema, orient="row").get_columns()}
+        columns = {
+            s.name: s for s in pl.DataFrame(rows, schema=text_schema, orient="row").get_columns()
+        }
     if series is not None:
         counts = np.fromiter((r[2] for r in series), dtype=np.int64, count=len(series))
         at = np.repeat(np.arange(len(series), dtype=np.int64), counts)
@@ -551,9 +659,16 @@ def latest_periods(conn: Connection) -> pl.DataFrame:
         "GROUP BY metric_id) l ON v.metric_id = l.metric_id AND v.period_start = l.latest "
         "WHERE v.valid_to IS NULL GROUP BY v.metric_id, v.period_start ORDER BY v.metric_id"
     ).all()
-    frame = pl.DataFrame([tuple(r) for r in rows], orient="row", schema={
-        "metric_id": pl.String(), "latest": pl.String() if _is_sqlite(conn) else pl.Date(),
-        "units": pl.Int64(), "provisional": pl.Int64()})
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows],
+        orient="row",
+        schema={
+            "metric_id": pl.String(),
+            "latest": pl.String() if _is_sqlite(conn) else pl.Date(),
+            "units": pl.Int64(),
+            "provisional": pl.Int64(),
+        },
+    )
     if _is_sqlite(conn):
         frame = frame.with_columns(pl.col("latest").str.to_date("%Y-%m-%d"))
     return frame

@@ -51,9 +51,7 @@ def _applies(threshold: Threshold) -> str:
 
 def _headline(standard: Standard, wait: str) -> str:
     """SQL: whether a pathway met its headline threshold (first threshold that applies)."""
-    branches = " ".join(
-        f"WHEN {_applies(t)} THEN {wait} <= {t.days}" for t in standard.thresholds
-    )
+    branches = " ".join(f"WHEN {_applies(t)} THEN {wait} <= {t.days}" for t in standard.thresholds)
     return f"(CASE {branches} ELSE false END)"
 
 
@@ -113,9 +111,13 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
         con.register("h_groups", histograms.groups)
         ends = ", ".join(
             f"({m}, DATE '{d.isoformat()}', {day})"
-            for m, (d, day) in enumerate(zip(calendar.period_ends, calendar.day_numbers(), strict=True))
+            for m, (d, day) in enumerate(
+                zip(calendar.period_ends, calendar.day_numbers(), strict=True)
+            )
         )
-        con.execute(f"CREATE TEMP TABLE cal AS SELECT * FROM (VALUES {ends}) v(m, period_end, s_day)")
+        con.execute(
+            f"CREATE TEMP TABLE cal AS SELECT * FROM (VALUES {ends}) v(m, period_end, s_day)"
+        )
         by_cols = ", ".join(by)
         con.execute(
             f"CREATE TEMP TABLE grp AS SELECT row_number() OVER (ORDER BY {', '.join(f'{c} NULLS LAST' for c in by)}) AS _g, "
@@ -140,11 +142,17 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
             """
         )
         open_aggs = ["sum(n) AS open_count"]
-        open_aggs += [f"sum(n) FILTER (WHERE wait > {7 * w}) AS open_over_{w}w" for w in LONG_WAIT_WEEKS]
+        open_aggs += [
+            f"sum(n) FILTER (WHERE wait > {7 * w}) AS open_over_{w}w" for w in LONG_WAIT_WEEKS
+        ]
         for band in standard.bands:
             upper = "" if band.max_days is None else f" AND wait <= {band.max_days}"
-            open_aggs.append(f"sum(n) FILTER (WHERE wait >= {band.min_days}{upper}) AS {band_column(band)}")
-        open_aggs.append(f"sum(n) FILTER (WHERE {_headline(standard, 'wait')}) AS open_within_threshold")
+            open_aggs.append(
+                f"sum(n) FILTER (WHERE wait >= {band.min_days}{upper}) AS {band_column(band)}"
+            )
+        open_aggs.append(
+            f"sum(n) FILTER (WHERE {_headline(standard, 'wait')}) AS open_within_threshold"
+        )
         done_aggs = [
             "sum(n) AS completed_count",
             f"sum(n) FILTER (WHERE {_headline(standard, 'wait')}) AS completed_within_threshold",
@@ -152,13 +160,25 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
         for t in standard.thresholds:
             tok = threshold_column(t)
             open_aggs.append(f"sum(n) FILTER (WHERE {_applies(t)}) AS open_{tok}_count")
-            open_aggs.append(f"sum(n) FILTER (WHERE {_applies(t)} AND wait <= {t.days}) AS open_within_{tok}")
+            open_aggs.append(
+                f"sum(n) FILTER (WHERE {_applies(t)} AND wait <= {t.days}) AS open_within_{tok}"
+            )
             done_aggs.append(f"sum(n) FILTER (WHERE {_applies(t)}) AS completed_{tok}_count")
-            done_aggs.append(f"sum(n) FILTER (WHERE {_applies(t)} AND wait <= {t.days}) AS completed_within_{tok}")
-        con.execute(f"CREATE TEMP TABLE oa AS SELECT _g, m, {', '.join(open_aggs)} FROM ow GROUP BY _g, m")
-        con.execute(f"CREATE TEMP TABLE ca AS SELECT _g, m, {', '.join(done_aggs)} FROM cw GROUP BY _g, m")
-        con.execute(f"CREATE TEMP TABLE op AS {_percentile_sql('ow', 'open', standard.percentiles)}")
-        con.execute(f"CREATE TEMP TABLE cp AS {_percentile_sql('cw', 'completed', standard.percentiles)}")
+            done_aggs.append(
+                f"sum(n) FILTER (WHERE {_applies(t)} AND wait <= {t.days}) AS completed_within_{tok}"
+            )
+        con.execute(
+            f"CREATE TEMP TABLE oa AS SELECT _g, m, {', '.join(open_aggs)} FROM ow GROUP BY _g, m"
+        )
+        con.execute(
+            f"CREATE TEMP TABLE ca AS SELECT _g, m, {', '.join(done_aggs)} FROM cw GROUP BY _g, m"
+        )
+        con.execute(
+            f"CREATE TEMP TABLE op AS {_percentile_sql('ow', 'open', standard.percentiles)}"
+        )
+        con.execute(
+            f"CREATE TEMP TABLE cp AS {_percentile_sql('cw', 'completed', standard.percentiles)}"
+        )
         con.execute(
             f"""
             CREATE TEMP TABLE fa AS
@@ -170,16 +190,22 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
             """
         )
         columns = measure_columns(standard)
-        percentile_cols = {percentile_column(p, pre) for p in standard.percentiles for pre in ("open", "completed")}
+        percentile_cols = {
+            percentile_column(p, pre) for p in standard.percentiles for pre in ("open", "completed")
+        }
         selects = []
         for col in columns:
             if col in percentile_cols:
                 source = "op" if col.startswith("open") else "cp"
                 selects.append(f"CAST({source}.{col} AS BIGINT) AS {col}")
             elif col == "open_within_threshold_pct":
-                selects.append(f"{_pct('coalesce(oa.open_within_threshold, 0)', 'coalesce(oa.open_count, 0)')} AS {col}")
+                selects.append(
+                    f"{_pct('coalesce(oa.open_within_threshold, 0)', 'coalesce(oa.open_count, 0)')} AS {col}"
+                )
             elif col == "completed_within_threshold_pct":
-                selects.append(f"{_pct('coalesce(ca.completed_within_threshold, 0)', 'coalesce(ca.completed_count, 0)')} AS {col}")
+                selects.append(
+                    f"{_pct('coalesce(ca.completed_within_threshold, 0)', 'coalesce(ca.completed_count, 0)')} AS {col}"
+                )
             elif col.endswith("_pct"):
                 stem = col[: -len("_pct")]
                 prefix, tok = stem.split("_within_", 1)
@@ -188,14 +214,16 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
                     f"{_pct(f'coalesce({source}.{stem}, 0)', f'coalesce({source}.{prefix}_{tok}_count, 0)')} AS {col}"
                 )
             else:
-                source = "fa" if col in ("received_count", "clock_stop_count", "removed_count") else (
-                    "oa" if col.startswith("open") else "ca"
+                source = (
+                    "fa"
+                    if col in ("received_count", "clock_stop_count", "removed_count")
+                    else ("oa" if col.startswith("open") else "ca")
                 )
                 selects.append(f"CAST(coalesce({source}.{col}, 0) AS BIGINT) AS {col}")
         order = ", ".join(["cal.period_end", *(f"grp.{c} NULLS LAST" for c in by)])
         measures = con.sql(
             f"""
-            SELECT cal.period_end, {', '.join(f'grp.{c}' for c in by)}, {', '.join(selects)}
+            SELECT cal.period_end, {", ".join(f"grp.{c}" for c in by)}, {", ".join(selects)}
             FROM grp CROSS JOIN cal
             LEFT JOIN oa ON oa._g = grp._g AND oa.m = cal.m
             LEFT JOIN op ON op._g = grp._g AND op.m = cal.m
@@ -207,7 +235,7 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
         ).pl()
         removals = con.sql(
             f"""
-            SELECT cal.period_end, {', '.join(f'grp.{c}' for c in by)}, x.reason AS closure_reason,
+            SELECT cal.period_end, {", ".join(f"grp.{c}" for c in by)}, x.reason AS closure_reason,
                    CAST(sum(x.n) AS BIGINT) AS removed_count
             FROM h_flows x JOIN grp ON {match} JOIN cal ON cal.m = x.m
             WHERE x.kind = 'removed'

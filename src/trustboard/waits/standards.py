@@ -221,7 +221,9 @@ def _stop(data: Any, base: StopRule | None) -> StopRule:
         raise ConfigError(
             "unknown keys in 'stop'",
             problems=[
-                Problem("TB-WAITS-KEY", "unknown key", value=k, expected=", ".join(sorted(_STOP_KEYS)))
+                Problem(
+                    "TB-WAITS-KEY", "unknown key", value=k, expected=", ".join(sorted(_STOP_KEYS))
+                )
                 for k in unknown
             ],
         )
@@ -309,7 +311,9 @@ def standards_from_yaml(text: str, *, file: str | None = None) -> dict[str, Stan
     problems: list[Problem] = []
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, Mapping):
-            problems.append(Problem("TB-WAITS-YAML", f"standard {index} is not a mapping", file=file))
+            problems.append(
+                Problem("TB-WAITS-YAML", f"standard {index} is not a mapping", file=file)
+            )
             continue
         try:
             standard = standard_from_dict(entry, found)
@@ -320,9 +324,7 @@ def standards_from_yaml(text: str, *, file: str | None = None) -> dict[str, Stan
             )
             continue
         except (TypeError, ValueError) as error:
-            problems.append(
-                Problem("TB-WAITS-VALUE", f"standard {index}: {error}", file=file)
-            )
+            problems.append(Problem("TB-WAITS-VALUE", f"standard {index}: {error}", file=file))
             continue
         found[standard.id] = standard
     if problems:
@@ -338,4 +340,3 @@ def load_standards_file(path: str | Path) -> dict[str, Standard]:
     if not file.is_file():
         raise ConfigError(f"standard file {file} does not exist")
     return standards_from_yaml(file.read_text(encoding="utf-8"), file=str(file))
-

@@ -19,7 +19,9 @@ __all__ = ["SUPPRESSED", "suppress_count", "suppress_frame"]
 SUPPRESSED = "*"
 
 
-def suppress_count(value: int | None, rule: SuppressionRule | str = SuppressionRule.NATIONAL) -> str | None:
+def suppress_count(
+    value: int | None, rule: SuppressionRule | str = SuppressionRule.NATIONAL
+) -> str | None:
     """One count as published: ``*`` under 5; rounded to the nearest 5 under ``national``.
 
     Rounding is half-up on whole numbers (12 → 10, 13 → 15, 7.5 does not arise for counts).
@@ -84,7 +86,9 @@ def suppress_frame(
             if column.startswith("completed_"):
                 den = "completed_count" if "completed_count" in frame.columns else denominator
             value = pl.col(column)
-            text = value.round(1).cast(pl.String) if column.endswith("_pct") else value.cast(pl.String)
+            text = (
+                value.round(1).cast(pl.String) if column.endswith("_pct") else value.cast(pl.String)
+            )
             exprs.append(
                 pl.when(pl.col(den) < 5).then(pl.lit(SUPPRESSED)).otherwise(text).alias(column)
             )

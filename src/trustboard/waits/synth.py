@@ -48,23 +48,81 @@ class ServiceProfile:
 
 #: The synthetic trust's services (codes as in :data:`trustboard.waits.SERVICE_CODES`).
 SERVICE_PROFILES: tuple[ServiceProfile, ...] = (
-    ServiceProfile("cmh_adult", ("cmh_north", "cmh_south", "cmh_city"), 0.16, 45, 1.6, 30, 0.08, 0.12, 0.05,
-                   ("18-25", "26-64", "65+")),
-    ServiceProfile("cyp_mh", ("cyp_east", "cyp_west"), 0.12, 60, 1.2, 35, 0.12, 0.10, 0.05, ("0-17",)),
-    ServiceProfile("talking_therapies", ("tt_step2", "tt_step3"), 0.20, 20, 0.4, 25, 0.05, 0.15, 0.0,
-                   ("18-25", "26-64", "65+")),
+    ServiceProfile(
+        "cmh_adult",
+        ("cmh_north", "cmh_south", "cmh_city"),
+        0.16,
+        45,
+        1.6,
+        30,
+        0.08,
+        0.12,
+        0.05,
+        ("18-25", "26-64", "65+"),
+    ),
+    ServiceProfile(
+        "cyp_mh", ("cyp_east", "cyp_west"), 0.12, 60, 1.2, 35, 0.12, 0.10, 0.05, ("0-17",)
+    ),
+    ServiceProfile(
+        "talking_therapies",
+        ("tt_step2", "tt_step3"),
+        0.20,
+        20,
+        0.4,
+        25,
+        0.05,
+        0.15,
+        0.0,
+        ("18-25", "26-64", "65+"),
+    ),
     ServiceProfile("eip", ("eip_county",), 0.02, 10, 0.3, 4, 0.05, 0.08, 0.3, ("18-25", "26-64")),
     ServiceProfile("cyp_ed", ("cyp_ed_county",), 0.02, 12, 0.5, 8, 0.04, 0.05, 0.3, ("0-17",)),
-    ServiceProfile("community_nursing", ("dn_north", "dn_south", "dn_city"), 0.24, 6, 0.2, 5, 0.02, 0.05, 0.2,
-                   ("26-64", "65+")),
-    ServiceProfile("community_therapies", ("physio", "ot", "slt"), 0.16, 40, 1.0, 20, 0.04, 0.08, 0.05,
-                   ("18-25", "26-64", "65+")),
-    ServiceProfile("community_paediatrics", ("paeds_county",), 0.08, 80, 0.8, 45, 0.05, 0.06, 0.05, ("0-17",)),
+    ServiceProfile(
+        "community_nursing",
+        ("dn_north", "dn_south", "dn_city"),
+        0.24,
+        6,
+        0.2,
+        5,
+        0.02,
+        0.05,
+        0.2,
+        ("26-64", "65+"),
+    ),
+    ServiceProfile(
+        "community_therapies",
+        ("physio", "ot", "slt"),
+        0.16,
+        40,
+        1.0,
+        20,
+        0.04,
+        0.08,
+        0.05,
+        ("18-25", "26-64", "65+"),
+    ),
+    ServiceProfile(
+        "community_paediatrics", ("paeds_county",), 0.08, 80, 0.8, 45, 0.05, 0.06, 0.05, ("0-17",)
+    ),
 )
 
-_ETHNIC_GROUPS = ("White", "Asian or Asian British", "Black or Black British", "Mixed", "Other", "Not stated")
+_ETHNIC_GROUPS = (
+    "White",
+    "Asian or Asian British",
+    "Black or Black British",
+    "Mixed",
+    "Other",
+    "Not stated",
+)
 _ETHNIC_WEIGHTS = (0.74, 0.12, 0.04, 0.03, 0.02, 0.05)
-_REMOVAL_REASONS = ("discharged_not_seen", "declined", "referred_elsewhere", "moved_away", "dna_discharge", "died")
+_REMOVAL_REASONS = (
+    "discharged_not_seen",
+    "declined",
+    "referred_elsewhere",
+    "moved_away",
+    "dna_discharge",
+    "died",
+)
 _REMOVAL_WEIGHTS = (0.35, 0.2, 0.2, 0.08, 0.15, 0.02)
 #: attended on time, arrived late but seen, did not attend, cancelled by patient/provider,
 #: arrived late and not seen (NHS Data Dictionary attended-or-did-not-attend codes)
@@ -93,7 +151,9 @@ def _dates_or_null(days: np.ndarray, valid: np.ndarray) -> pa.Array:
     return pa.array(days.astype(np.int32), type=pa.int32(), mask=~valid).cast(pa.date32())
 
 
-def _dictionary(indices: np.ndarray, values: tuple[str, ...], valid: np.ndarray | None = None) -> pa.Array:
+def _dictionary(
+    indices: np.ndarray, values: tuple[str, ...], valid: np.ndarray | None = None
+) -> pa.Array:
     idx = pa.array(indices.astype(np.int32), mask=None if valid is None else ~valid)
     return pa.DictionaryArray.from_arrays(idx, pa.array(values))
 
@@ -130,7 +190,9 @@ def generate(
     calendar_days = first_day + day_index
     doy = (calendar_days - 0) % 365.25
     weekday = (calendar_days + 3) % 7  # 1970-01-01 was a Thursday; 5, 6 = Saturday, Sunday
-    weight = (1 + 0.15 * np.cos(2 * np.pi * (doy - 15) / 365.25)) * np.where(weekday >= 5, 0.25, 1.0)
+    weight = (1 + 0.15 * np.cos(2 * np.pi * (doy - 15) / 365.25)) * np.where(
+        weekday >= 5, 0.25, 1.0
+    )
     weight *= 1 + 0.03 * day_index / 365.25
     received = first_day + rng.choice(span, size=n, p=weight / weight.sum())
     received.sort()
@@ -138,8 +200,17 @@ def generate(
 
     shares = np.array([p.share for p in SERVICE_PROFILES])
     service = rng.choice(len(SERVICE_PROFILES), size=n, p=shares / shares.sum())
-    prof = {name: np.array([getattr(p, name) for p in SERVICE_PROFILES]) for name in
-            ("first_wait_days", "growth", "treatment_gap_days", "reject_rate", "remove_rate", "urgent_share")}
+    prof = {
+        name: np.array([getattr(p, name) for p in SERVICE_PROFILES])
+        for name in (
+            "first_wait_days",
+            "growth",
+            "treatment_gap_days",
+            "reject_rate",
+            "remove_rate",
+            "urgent_share",
+        )
+    }
     urgent = rng.random(n) < prof["urgent_share"][service]
     mean_wait = prof["first_wait_days"][service] * (1 + prof["growth"][service] * progress)
     mean_wait = np.where(urgent, np.maximum(mean_wait * 0.15, 1.0), mean_wait)
@@ -159,8 +230,10 @@ def generate(
     owner = np.repeat(np.arange(n), count)
     starts = np.cumsum(count) - count
     position = np.arange(total) - np.repeat(starts, count)
-    gaps = np.floor(rng.exponential(1.0, size=total) * np.where(
-        position == 0, 1.0, prof["treatment_gap_days"][service[owner]])).astype(np.int64)
+    gaps = np.floor(
+        rng.exponential(1.0, size=total)
+        * np.where(position == 0, 1.0, prof["treatment_gap_days"][service[owner]])
+    ).astype(np.int64)
     gaps = np.where(position == 0, first_wait[owner], gaps)
     offsets = np.cumsum(gaps)
     offsets -= np.repeat(offsets[starts[count > 0]], count[count > 0])
@@ -197,7 +270,9 @@ def generate(
     closed_valid = (closed_day <= last_day) & (rejected | removed | (last_contact >= 0))
     closed_valid &= rng.random(n) < np.where(rejected | removed, 1.0, 0.97)
     reason_idx = np.where(
-        rejected, 0, np.where(removed, 1 + rng.choice(len(_REMOVAL_REASONS), size=n, p=_REMOVAL_WEIGHTS), 7)
+        rejected,
+        0,
+        np.where(removed, 1 + rng.choice(len(_REMOVAL_REASONS), size=n, p=_REMOVAL_WEIGHTS), 7),
     )
     reasons = ("rejected", *_REMOVAL_REASONS, "treatment_complete")
 
@@ -207,48 +282,66 @@ def generate(
         team_offset.append(len(teams_flat))
         teams_flat.extend(p.teams)
     team_count = np.array([len(p.teams) for p in SERVICE_PROFILES])
-    team = np.array(team_offset)[service] + np.floor(rng.random(n) * team_count[service]).astype(np.int64)
+    team = np.array(team_offset)[service] + np.floor(rng.random(n) * team_count[service]).astype(
+        np.int64
+    )
     bands_flat: list[str] = sorted({b for p in SERVICE_PROFILES for b in p.age_bands})
-    band_choice = np.array([[bands_flat.index(p.age_bands[i % len(p.age_bands)]) for i in range(3)]
-                            for p in SERVICE_PROFILES])
+    band_choice = np.array(
+        [
+            [bands_flat.index(p.age_bands[i % len(p.age_bands)]) for i in range(3)]
+            for p in SERVICE_PROFILES
+        ]
+    )
     age = band_choice[service, rng.integers(0, 3, size=n)]
     imd = rng.choice(5, size=n, p=(0.24, 0.22, 0.2, 0.18, 0.16))
     ethnic = rng.choice(len(_ETHNIC_GROUPS), size=n, p=_ETHNIC_WEIGHTS)
     sex = rng.choice(2, size=n)
 
     referral_ids = np.arange(1, n + 1, dtype=np.int64) + 10_000_000
-    referral_table = pa.table({
-        "referral_id": referral_ids,
-        "person_id": rng.integers(1, max(2, int(n * 0.8)), size=n, dtype=np.int64),
-        "service": _dictionary(service, tuple(p.code for p in SERVICE_PROFILES)),
-        "team": _dictionary(team, tuple(teams_flat)),
-        "priority": _dictionary(urgent.astype(np.int64), ("routine", "urgent")),
-        "received_date": _dates(received),
-        "closed_date": _dates_or_null(closed_day, closed_valid),
-        "closure_reason": _dictionary(reason_idx, reasons, closed_valid),
-        "rejected": pa.array(rejected),
-        "age_band": _dictionary(age, tuple(bands_flat)),
-        "sex": _dictionary(sex, ("F", "M")),
-        "ethnic_group": _dictionary(ethnic, _ETHNIC_GROUPS),
-        "imd_quintile": _dictionary(imd, ("1", "2", "3", "4", "5")),
-    })
-    contact_table = pa.table({
-        "referral_id": referral_ids[c_owner],
-        "contact_date": _dates(all_day[keep][order]),
-        "attendance_code": _dictionary(all_attend[keep][order], _ATTEND),
-        "mechanism": _dictionary(all_mech[keep][order], _MECHANISMS),
-        "activity_type": _dictionary(all_activity[keep][order], ("assessment", "treatment", "letter")),
-    })
+    referral_table = pa.table(
+        {
+            "referral_id": referral_ids,
+            "person_id": rng.integers(1, max(2, int(n * 0.8)), size=n, dtype=np.int64),
+            "service": _dictionary(service, tuple(p.code for p in SERVICE_PROFILES)),
+            "team": _dictionary(team, tuple(teams_flat)),
+            "priority": _dictionary(urgent.astype(np.int64), ("routine", "urgent")),
+            "received_date": _dates(received),
+            "closed_date": _dates_or_null(closed_day, closed_valid),
+            "closure_reason": _dictionary(reason_idx, reasons, closed_valid),
+            "rejected": pa.array(rejected),
+            "age_band": _dictionary(age, tuple(bands_flat)),
+            "sex": _dictionary(sex, ("F", "M")),
+            "ethnic_group": _dictionary(ethnic, _ETHNIC_GROUPS),
+            "imd_quintile": _dictionary(imd, ("1", "2", "3", "4", "5")),
+        }
+    )
+    contact_table = pa.table(
+        {
+            "referral_id": referral_ids[c_owner],
+            "contact_date": _dates(all_day[keep][order]),
+            "attendance_code": _dictionary(all_attend[keep][order], _ATTEND),
+            "mechanism": _dictionary(all_mech[keep][order], _MECHANISMS),
+            "activity_type": _dictionary(
+                all_activity[keep][order], ("assessment", "treatment", "letter")
+            ),
+        }
+    )
     # consultant-led paediatrics: some pathways end in a decision not to treat
     paeds = np.flatnonzero((service == 7) & ~rejected & ~removed & (rng.random(n) < 0.1))
     event_day = received[paeds] + np.floor(first_wait[paeds] * 0.8).astype(np.int64)
     event_keep = event_day <= last_day
-    event_table = pa.table({
-        "referral_id": referral_ids[paeds[event_keep]],
-        "event_type": pa.array(["decision_not_to_treat"] * int(event_keep.sum()), type=pa.string()),
-        "event_date": _dates(event_day[event_keep]),
-    })
-    return SyntheticWaits(referral_table, contact_table, event_table, date.fromordinal(extract.toordinal() - 1))
+    event_table = pa.table(
+        {
+            "referral_id": referral_ids[paeds[event_keep]],
+            "event_type": pa.array(
+                ["decision_not_to_treat"] * int(event_keep.sum()), type=pa.string()
+            ),
+            "event_date": _dates(event_day[event_keep]),
+        }
+    )
+    return SyntheticWaits(
+        referral_table, contact_table, event_table, date.fromordinal(extract.toordinal() - 1)
+    )
 
 
 def write(directory: str | Path, data: SyntheticWaits) -> dict[str, Path]:
@@ -256,7 +349,11 @@ def write(directory: str | Path, data: SyntheticWaits) -> dict[str, Path]:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for name, table in (("referrals", data.referrals), ("contacts", data.contacts), ("events", data.events)):
+    for name, table in (
+        ("referrals", data.referrals),
+        ("contacts", data.contacts),
+        ("events", data.events),
+    ):
         path = out / f"{name}.parquet"
         pq.write_table(table, path, compression="zstd")
         paths[name] = path

@@ -41,23 +41,30 @@ def spc_frame(
         average_range = sum(ranges) / len(ranges) if ranges else 0.0
         for i in range(n):
             if groups[i] == group:
-                mean[i], lpl[i], upl[i] = centre, centre - 2.66 * average_range, centre + 2.66 * average_range
+                mean[i], lpl[i], upl[i] = (
+                    centre,
+                    centre - 2.66 * average_range,
+                    centre + 2.66 * average_range,
+                )
     if target is None or isinstance(target, float):
         targets: list[float | None] = [target] * n
     else:
         targets = list(target)
-    return pl.DataFrame({
-        "date": list(dates) if dates is not None else monthly(n),
-        "value": list(values),
-        "rebase_group": groups,
-        "mean": mean,
-        "lpl": lpl,
-        "upl": upl,
-        "point_type": list(point_types) if point_types is not None else ["common_cause"] * n,
-        "target": targets,
-        "trajectory": list(trajectory) if trajectory is not None else [None] * n,
-        "short_group_warning": [short_group] * n,
-    }, schema_overrides={"target": pl.Float64, "trajectory": pl.Float64, "value": pl.Float64})
+    return pl.DataFrame(
+        {
+            "date": list(dates) if dates is not None else monthly(n),
+            "value": list(values),
+            "rebase_group": groups,
+            "mean": mean,
+            "lpl": lpl,
+            "upl": upl,
+            "point_type": list(point_types) if point_types is not None else ["common_cause"] * n,
+            "target": targets,
+            "trajectory": list(trajectory) if trajectory is not None else [None] * n,
+            "short_group_warning": [short_group] * n,
+        },
+        schema_overrides={"target": pl.Float64, "trajectory": pl.Float64, "value": pl.Float64},
+    )
 
 
 def parse(svg: str) -> ET.Element:

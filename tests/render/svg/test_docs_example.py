@@ -34,10 +34,15 @@ def test_charts_doc_lists_every_icon() -> None:
 
 
 def test_charts_doc_lists_every_problem_code() -> None:
-    sources = [Path(__file__).resolve().parents[3] / "src" / "trustboard" / p
-               for p in ("spc/funnel.py", "render/svg/_series.py")]
-    codes = {code for path in sources
-             for code in re.findall(r'"(TB-(?:FUNNEL|CHART)-[A-Z-]+)"', path.read_text(encoding="utf-8"))}
+    sources = [
+        Path(__file__).resolve().parents[3] / "src" / "trustboard" / p
+        for p in ("spc/funnel.py", "render/svg/_series.py")
+    ]
+    codes = {
+        code
+        for path in sources
+        for code in re.findall(r'"(TB-(?:FUNNEL|CHART)-[A-Z-]+)"', path.read_text(encoding="utf-8"))
+    }
     assert len(codes) == 16
     text = DOC.read_text(encoding="utf-8")
     assert sorted(c for c in codes if f"`{c}`" not in text) == []

@@ -13,26 +13,29 @@ from trustboard.domain import Unit
 from trustboard.render.svg import format_tick, format_value, nice_ticks
 
 
-@pytest.mark.parametrize(("value", "unit", "expected"), [
-    (0.853, "percent", "85.3%"),
-    (0.8535, "percent", "85.4%"),  # half-up, as people round
-    (1.0, "percent", "100.0%"),
-    (1234.0, "gbp_000", "£1,234k"),
-    (-12.4, "gbp_000", "−£12k"),
-    (4.25, "days", "4.3 days"),
-    (1.0, "weeks", "1.0 weeks"),
-    (12.34, "count", "12.3"),
-    (12.0, "count", "12"),
-    (1234.5, "count", "1,235"),  # counts of 100 and over show no decimals
-    (3.456, "rate_per_1000_obd", "3.46 per 1,000 bed days"),
-    (0.98, "ratio", "0.98"),
-    (7.42, "score_0_10", "7.4 out of 10"),
-    (1520.25, "wte", "1,520.3 WTE"),
-    (36.0, "hours", "36.0 hours"),
-    (None, "count", "–"),
-    (math.nan, "percent", "–"),
-    (-0.0001, "ratio", "0.00"),  # rounds to zero: no minus sign
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (0.853, "percent", "85.3%"),
+        (0.8535, "percent", "85.4%"),  # half-up, as people round
+        (1.0, "percent", "100.0%"),
+        (1234.0, "gbp_000", "£1,234k"),
+        (-12.4, "gbp_000", "−£12k"),
+        (4.25, "days", "4.3 days"),
+        (1.0, "weeks", "1.0 weeks"),
+        (12.34, "count", "12.3"),
+        (12.0, "count", "12"),
+        (1234.5, "count", "1,235"),  # counts of 100 and over show no decimals
+        (3.456, "rate_per_1000_obd", "3.46 per 1,000 bed days"),
+        (0.98, "ratio", "0.98"),
+        (7.42, "score_0_10", "7.4 out of 10"),
+        (1520.25, "wte", "1,520.3 WTE"),
+        (36.0, "hours", "36.0 hours"),
+        (None, "count", "–"),
+        (math.nan, "percent", "–"),
+        (-0.0001, "ratio", "0.00"),  # rounds to zero: no minus sign
+    ],
+)
 def test_format_value(value, unit, expected) -> None:
     assert format_value(value, unit) == expected
 

@@ -12,15 +12,27 @@ from .frames import SVG, parse
 
 # the mark that makes each icon readable without colour (spc.md C.3)
 MARKS = {
-    "improvement_high": "H", "improvement_low": "L", "concern_high": "H", "concern_low": "L",
-    "pass": "P", "fail": "F", "inconsistent": "?",
+    "improvement_high": "H",
+    "improvement_low": "L",
+    "concern_high": "H",
+    "concern_low": "L",
+    "pass": "P",
+    "fail": "F",
+    "inconsistent": "?",
 }
 # ring colours by meaning: blue improvement/pass, orange concern/fail, grey common/hit-or-miss,
 # purple neutral
 RINGS = {
-    "common_cause": "#8c8c8c", "improvement_high": "#00b0f0", "improvement_low": "#00b0f0",
-    "concern_high": "#e46c0a", "concern_low": "#e46c0a", "neutral_high": "#490092",
-    "neutral_low": "#490092", "pass": "#00b0f0", "fail": "#e46c0a", "inconsistent": "#8c8c8c",
+    "common_cause": "#8c8c8c",
+    "improvement_high": "#00b0f0",
+    "improvement_low": "#00b0f0",
+    "concern_high": "#e46c0a",
+    "concern_low": "#e46c0a",
+    "neutral_high": "#490092",
+    "neutral_low": "#490092",
+    "pass": "#00b0f0",
+    "fail": "#e46c0a",
+    "inconsistent": "#8c8c8c",
 }
 
 

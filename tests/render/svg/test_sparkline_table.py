@@ -61,8 +61,9 @@ def test_table_rows_in_words_with_rebase_note() -> None:
     assert rows[0]["Target"] == "85.0%"
     assert "Trajectory" not in rows[0]
     assert rows[2]["Signal"] == "No data"
-    assert rows[3]["Signal"] == (SIGNAL_WORDS["special_cause_improvement"]
-                                 + "; limits recalculated from this period")
+    assert rows[3]["Signal"] == (
+        SIGNAL_WORDS["special_cause_improvement"] + "; limits recalculated from this period"
+    )
 
 
 def test_data_table_is_an_accessible_html_table(golden) -> None:
@@ -86,11 +87,13 @@ def test_data_uri_round_trips() -> None:
     uri = svg_to_data_uri(svg)
     prefix = "data:image/svg+xml;base64,"
     assert uri.startswith(prefix)
-    assert base64.b64decode(uri[len(prefix):]).decode("utf-8") == svg
+    assert base64.b64decode(uri[len(prefix) :]).decode("utf-8") == svg
 
 
 def test_render_package_import_is_light() -> None:
-    code = ("import sys, trustboard.render; "
-            "print(any(m.split('.')[0] in ('jinja2', 'weasyprint') for m in sys.modules))")
+    code = (
+        "import sys, trustboard.render; "
+        "print(any(m.split('.')[0] in ('jinja2', 'weasyprint') for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -13,19 +13,43 @@ from trustboard.render.svg import ICON_MEANINGS, describe_spc_chart, spc_chart_s
 
 from .frames import SVG, parse, spc_frame, with_class
 
-AE_VALUES = [0.80, 0.81, 0.79, 0.82, 0.80, 0.78, 0.81, 0.80, 0.79, 0.82, 0.81, 0.80,
-             0.79, 0.80, 0.82, 0.81, 0.86, 0.87, 0.88, 0.87]
+AE_VALUES = [
+    0.80,
+    0.81,
+    0.79,
+    0.82,
+    0.80,
+    0.78,
+    0.81,
+    0.80,
+    0.79,
+    0.82,
+    0.81,
+    0.80,
+    0.79,
+    0.80,
+    0.82,
+    0.81,
+    0.86,
+    0.87,
+    0.88,
+    0.87,
+]
 AE_TYPES = ["common_cause"] * 16 + ["special_cause_improvement"] * 4
 
 
 def _ae_chart(**overrides) -> str:
     frame = overrides.pop("frame", None)
     if frame is None:
-        frame = spc_frame(AE_VALUES, point_types=AE_TYPES,
-                          target=[0.95] * 12 + [0.78] * 8, rebase_at=None)
+        frame = spc_frame(
+            AE_VALUES, point_types=AE_TYPES, target=[0.95] * 12 + [0.78] * 8, rebase_at=None
+        )
     options = {
-        "chart_id": "ae-4h", "title": "A&E four-hour performance", "unit": "percent",
-        "improvement_direction": "increase", "variation_icon": "improvement_high",
+        "chart_id": "ae-4h",
+        "title": "A&E four-hour performance",
+        "unit": "percent",
+        "improvement_direction": "increase",
+        "variation_icon": "improvement_high",
         "assurance_icon": "inconsistent",
     }
     options.update(overrides)
@@ -52,15 +76,20 @@ def test_title_desc_and_role_make_the_chart_accessible() -> None:
 
 
 def test_points_are_drawn_once_each_with_shape_by_type() -> None:
-    types = (["common_cause"] * 10 + ["special_cause_concern"] * 3
-             + ["special_cause_neutral_high", "special_cause_neutral_low"]
-             + ["special_cause_improvement"] * 5)
+    types = (
+        ["common_cause"] * 10
+        + ["special_cause_concern"] * 3
+        + ["special_cause_neutral_high", "special_cause_neutral_low"]
+        + ["special_cause_improvement"] * 5
+    )
     root = parse(_ae_chart(frame=spc_frame(AE_VALUES, point_types=types)))
     counts = {t: len(with_class(root, f"point-{t}")) for t in set(types)}
     assert counts == {t: types.count(t) for t in set(types)}
     assert {e.tag for e in with_class(root, "point-special_cause_improvement")} == {f"{SVG}circle"}
     assert {e.tag for e in with_class(root, "point-special_cause_concern")} == {f"{SVG}polygon"}
-    assert {e.tag for e in with_class(root, "point-special_cause_neutral_high")} == {f"{SVG}polygon"}
+    assert {e.tag for e in with_class(root, "point-special_cause_neutral_high")} == {
+        f"{SVG}polygon"
+    }
     # special-cause points carry an outline so they are not told apart by colour alone
     for element in with_class(root, "point-special_cause_improvement"):
         assert element.get("stroke") and element.get("stroke") != element.get("fill")
@@ -128,8 +157,15 @@ def test_percent_values_are_labelled_as_percentages() -> None:
 
 def test_money_ticks_and_month_labels() -> None:
     values = [1200.0 + 35 * (i % 5) for i in range(24)]
-    root = parse(spc_chart_svg(spc_frame(values), chart_id="pay", title="Agency spend",
-                               unit="gbp_000", improvement_direction="decrease"))
+    root = parse(
+        spc_chart_svg(
+            spc_frame(values),
+            chart_id="pay",
+            title="Agency spend",
+            unit="gbp_000",
+            improvement_direction="decrease",
+        )
+    )
     labels = [t.text for t in with_class(root, "y-axis")[0].iter(f"{SVG}text")][:-1]
     assert all(re.fullmatch(r"£[\d,]+k", label or "") for label in labels)
     months = [t.text for t in with_class(root, "x-axis")[0].iter(f"{SVG}text")]
@@ -140,8 +176,10 @@ def test_money_ticks_and_month_labels() -> None:
 def test_icons_sit_in_the_top_right_corner() -> None:
     root = parse(_ae_chart())
     icons = [e for e in root if e.tag == f"{SVG}svg"]
-    assert [e.get("class") for e in icons] == ["icon icon-improvement_high",
-                                               "icon icon-inconsistent"]
+    assert [e.get("class") for e in icons] == [
+        "icon icon-improvement_high",
+        "icon icon-inconsistent",
+    ]
     width = float(root.get("width", "0"))
     assert all(float(e.get("x", "0")) > width / 2 and float(e.get("y", "99")) < 20 for e in icons)
 
@@ -185,8 +223,13 @@ def test_text_is_not_smaller_than_nine_points_at_board_pack_size() -> None:
 
 def test_bad_input_is_reported() -> None:
     with pytest.raises(DataValidationError) as caught:
-        spc_chart_svg(pl.DataFrame({"x": [1]}), chart_id="x", title="t", unit="count",
-                      improvement_direction="increase")
+        spc_chart_svg(
+            pl.DataFrame({"x": [1]}),
+            chart_id="x",
+            title="t",
+            unit="count",
+            improvement_direction="increase",
+        )
     assert {p.column for p in caught.value.problems} == {"date", "value"}
     with pytest.raises(OptionsError):
         _ae_chart(variation_icon="improving")
@@ -199,17 +242,26 @@ def test_bad_input_is_reported() -> None:
 
 def test_description_function_matches_the_embedded_desc() -> None:
     frame = spc_frame(AE_VALUES, point_types=AE_TYPES, target=0.95)
-    text = describe_spc_chart(frame, title="A&E four-hour performance", unit="percent",
-                              improvement_direction="higher_is_better",
-                              variation_icon="improvement_high", assurance_icon="fail")
+    text = describe_spc_chart(
+        frame,
+        title="A&E four-hour performance",
+        unit="percent",
+        improvement_direction="higher_is_better",
+        variation_icon="improvement_high",
+        assurance_icon="fail",
+    )
     root = parse(_ae_chart(frame=frame, assurance_icon="fail"))
     assert root.find(f"{SVG}desc").text == text
 
 
 def test_golden_percent_chart_with_rebase_target_and_trajectory(golden) -> None:
-    frame = spc_frame(AE_VALUES, point_types=AE_TYPES, rebase_at=12,
-                      target=[0.95] * 12 + [0.90] * 8,
-                      trajectory=[None] * 12 + [0.82 + 0.01 * i for i in range(8)])
+    frame = spc_frame(
+        AE_VALUES,
+        point_types=AE_TYPES,
+        rebase_at=12,
+        target=[0.95] * 12 + [0.90] * 8,
+        trajectory=[None] * 12 + [0.82 + 0.01 * i for i in range(8)],
+    )
     golden("spc_chart_percent.svg", _ae_chart(frame=frame, assurance_icon="fail"))
 
 
@@ -217,18 +269,37 @@ def test_golden_short_count_chart(golden) -> None:
     values = [41.0, 38.0, 45.0, 52.0, 39.0, 36.0, 44.0, 61.0, 40.0]
     types = ["common_cause"] * 7 + ["special_cause_concern", "common_cause"]
     frame = spc_frame(values, point_types=types, short_group=True)
-    golden("spc_chart_count_short.svg", spc_chart_svg(
-        frame, chart_id="falls", title="Inpatient falls", unit="count",
-        improvement_direction="decrease", variation_icon="common_cause",
-        description="Falls reported on inpatient wards each month"))
+    golden(
+        "spc_chart_count_short.svg",
+        spc_chart_svg(
+            frame,
+            chart_id="falls",
+            title="Inpatient falls",
+            unit="count",
+            improvement_direction="decrease",
+            variation_icon="common_cause",
+            description="Falls reported on inpatient wards each month",
+        ),
+    )
 
 
 def test_single_point_with_nan_limits_draws_no_limit_lines() -> None:
-    frame = pl.DataFrame({"date": [date(2024, 1, 1)], "value": [5.0], "mean": [5.0],
-                          "lpl": [float("nan")], "upl": [float("nan")],
-                          "point_type": ["common_cause"], "rebase_group": [0]})
-    root = parse(spc_chart_svg(frame, chart_id="one", title="One point", unit="count",
-                               improvement_direction="neutral"))
+    frame = pl.DataFrame(
+        {
+            "date": [date(2024, 1, 1)],
+            "value": [5.0],
+            "mean": [5.0],
+            "lpl": [float("nan")],
+            "upl": [float("nan")],
+            "point_type": ["common_cause"],
+            "rebase_group": [0],
+        }
+    )
+    root = parse(
+        spc_chart_svg(
+            frame, chart_id="one", title="One point", unit="count", improvement_direction="neutral"
+        )
+    )
     assert with_class(root, "limit") == []
     assert len(with_class(root, "mean")) == 1
     assert len(with_class(root, "point")) == 1
@@ -237,9 +308,15 @@ def test_single_point_with_nan_limits_draws_no_limit_lines() -> None:
 
 def test_weekly_points_are_labelled_with_the_day() -> None:
     days = [date(2024, 1, 1) + timedelta(days=7 * i) for i in range(10)]
-    root = parse(spc_chart_svg(spc_frame([float(i) for i in range(10)], dates=days),
-                               chart_id="wk", title="Weekly", unit="hours",
-                               improvement_direction="decrease"))
+    root = parse(
+        spc_chart_svg(
+            spc_frame([float(i) for i in range(10)], dates=days),
+            chart_id="wk",
+            title="Weekly",
+            unit="hours",
+            improvement_direction="decrease",
+        )
+    )
     labels = [t.text for t in with_class(root, "x-axis")[0].iter(f"{SVG}text")]
     assert "04 Mar 24" in labels  # the latest week
     assert all(re.fullmatch(r"\d{2} [A-Z][a-z]{2} \d{2}", label or "") for label in labels)

@@ -47,8 +47,13 @@ __all__ = [
     "visible_flags",
 ]
 
-_STATUS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track",
-           "complete": "Complete", "closed": "Closed"}
+_STATUS = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "complete": "Complete",
+    "closed": "Closed",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +103,9 @@ def baf_stylesheet() -> str:
     return files("trustboard.render.baf").joinpath("baf.css").read_text(encoding="utf-8")
 
 
-def visible_flags(risk: BafRisk, flags: Iterable[EvidenceFlag], register: BafRegister,
-                  *, public: bool) -> list[EvidenceFlag]:
+def visible_flags(
+    risk: BafRisk, flags: Iterable[EvidenceFlag], register: BafRegister, *, public: bool
+) -> list[EvidenceFlag]:
     """The flags of ``risk`` a reader may see: in a public pack, only those whose evidence is published."""
     own = [f for f in flags if f.risk_id == risk.id]
     if not public:
@@ -136,23 +142,34 @@ def _score_view(register: BafRegister, score: RiskScore | None) -> dict[str, obj
     if score is None:
         return None
     band = register.scoring.band_for(score.score)
-    return {"score": score.score, "likelihood": score.likelihood, "consequence": score.consequence,
-            "band": band.name, "css": band.css_name}
+    return {
+        "score": score.score,
+        "likelihood": score.likelihood,
+        "consequence": score.consequence,
+        "band": band.name,
+        "css": band.css_name,
+    }
 
 
-def _risk_row(risk: BafRisk, register: BafRegister, flags: list[EvidenceFlag], public: bool) -> dict[str, object]:
+def _risk_row(
+    risk: BafRisk, register: BafRegister, flags: list[EvidenceFlag], public: bool
+) -> dict[str, object]:
     level = register.tolerance_for(risk)
     shows = _Shows(risk, register, public)
     return {
-        "risk": risk, "shows": shows,
+        "risk": risk,
+        "shows": shows,
         "objectives": [_objective_title(register, o) for o in risk.objectives],
-        "current": _score_view(register, risk.current), "target": _score_view(register, risk.target),
+        "current": _score_view(register, risk.current),
+        "target": _score_view(register, risk.target),
         "inherent": _score_view(register, risk.inherent),
         "trend": risk.trend,
         "appetite": level,
         "within": None if level is None else level.tolerates(risk.current.score),
         "flags": flags,
-        "flag_labels": sorted({CHECK_RULES[f.code].label if f.code in CHECK_RULES else f.code for f in flags}),
+        "flag_labels": sorted(
+            {CHECK_RULES[f.code].label if f.code in CHECK_RULES else f.code for f in flags}
+        ),
     }
 
 
@@ -160,39 +177,83 @@ def _registers(register: BafRegister, public: bool) -> BafRegister:
     return register.public() if public else register
 
 
-def risk_table_html(register: BafRegister, flags: Sequence[EvidenceFlag] = (), *, public: bool = False,
-                    caption: str = "Principal risks: scores, trend, appetite and findings") -> str:
+def risk_table_html(
+    register: BafRegister,
+    flags: Sequence[EvidenceFlag] = (),
+    *,
+    public: bool = False,
+    caption: str = "Principal risks: scores, trend, appetite and findings",
+) -> str:
     """The risk table: id, title, objective, lead, current and target score with band, trend,
     appetite and tolerance, and the evidence check's findings."""
     shown = _registers(register, public)
-    rows = [_risk_row(r, shown, visible_flags(r, flags, shown, public=public), public) for r in shown.risks]
+    rows = [
+        _risk_row(r, shown, visible_flags(r, flags, shown, public=public), public)
+        for r in shown.risks
+    ]
     return _environment().get_template("risk_table.html.j2").render(rows=rows, caption=caption)
 
 
-def heat_map_html(register: BafRegister, *, public: bool = False, as_image: bool = False,
-                  id_prefix: str = "baf-heat-map") -> str:
+def heat_map_html(
+    register: BafRegister,
+    *,
+    public: bool = False,
+    as_image: bool = False,
+    id_prefix: str = "baf-heat-map",
+) -> str:
     """The heat map (inline SVG, or an ``<img>`` with alt text for PDF) and its data table."""
     shown = _registers(register, public)
-    risks = [r for r in shown.risks if not public or r.shows(FieldGroup.SCORES, shown.public_groups)]
+    risks = [
+        r for r in shown.risks if not public or r.shows(FieldGroup.SCORES, shown.public_groups)
+    ]
     svg = heat_map_svg(shown, risks=tuple(risks), id_prefix=id_prefix)
     placements = heat_map_placements(risks)
-    rows = [{"p": p, "band": shown.scoring.band_for(p.current.score).name,
-             "previous_band": shown.scoring.band_for(p.previous.score).name if p.previous else None,
-             "trend": r.trend} for p, r in zip(placements, risks, strict=True)]
-    return _environment().get_template("heat_map.html.j2").render(
-        svg=Markup(svg), as_image=as_image, uri=svg_data_uri(svg) if as_image else "",
-        alt=heat_map_description(shown, placements), rows=rows, id_prefix=id_prefix)
+    rows = [
+        {
+            "p": p,
+            "band": shown.scoring.band_for(p.current.score).name,
+            "previous_band": shown.scoring.band_for(p.previous.score).name if p.previous else None,
+            "trend": r.trend,
+        }
+        for p, r in zip(placements, risks, strict=True)
+    ]
+    return (
+        _environment()
+        .get_template("heat_map.html.j2")
+        .render(
+            svg=Markup(svg),
+            as_image=as_image,
+            uri=svg_data_uri(svg) if as_image else "",
+            alt=heat_map_description(shown, placements),
+            rows=rows,
+            id_prefix=id_prefix,
+        )
+    )
 
 
 def _actions_view(actions: Sequence[Action], on: date) -> list[dict[str, object]]:
-    return [{"a": a, "status": _STATUS.get(a.status.value, a.status.value), "overdue": a.is_overdue(on),
-             "days_overdue": (on - a.due).days if a.is_overdue(on) else 0,
-             "slipped": a.slippage_days > 0} for a in actions]
+    return [
+        {
+            "a": a,
+            "status": _STATUS.get(a.status.value, a.status.value),
+            "overdue": a.is_overdue(on),
+            "days_overdue": (on - a.due).days if a.is_overdue(on) else 0,
+            "slipped": a.slippage_days > 0,
+        }
+        for a in actions
+    ]
 
 
-def risk_page_html(register: BafRegister, risk_id: str, *, review_date: date,
-                   flags: Sequence[EvidenceFlag] = (), metrics: Mapping[str, KeyMetricView] | None = None,
-                   public: bool = False, heading_level: int = 3) -> str:
+def risk_page_html(
+    register: BafRegister,
+    risk_id: str,
+    *,
+    review_date: date,
+    flags: Sequence[EvidenceFlag] = (),
+    metrics: Mapping[str, KeyMetricView] | None = None,
+    public: bool = False,
+    heading_level: int = 3,
+) -> str:
     """One risk's page: description, scores, controls, assurances by line, gaps, actions
     (overdue and slippage shown), key metrics with icons and sparklines, CRR links, history.
 
@@ -206,33 +267,73 @@ def risk_page_html(register: BafRegister, risk_id: str, *, review_date: date,
         raise KeyError(f"no BAF risk '{risk_id}' in the register")
     views = metrics or {}
     row = _risk_row(risk, shown, visible_flags(risk, flags, shown, public=public), public)
-    lines = [{"label": line.label, "items": risk.assurances_by_line(line)} for line in AssuranceLine]
-    crr = [{"c": c, "band": shown.scoring.band_for(c.score.score).name,
-            "escalated": c.is_escalated(shown.scoring.escalation_threshold)} for c in risk.crr]
-    history = [{"e": e, "band": shown.scoring.band_for(e.current.score).name} for e in reversed(risk.history)]
+    lines = [
+        {"label": line.label, "items": risk.assurances_by_line(line)} for line in AssuranceLine
+    ]
+    crr = [
+        {
+            "c": c,
+            "band": shown.scoring.band_for(c.score.score).name,
+            "escalated": c.is_escalated(shown.scoring.escalation_threshold),
+        }
+        for c in risk.crr
+    ]
+    history = [
+        {"e": e, "band": shown.scoring.band_for(e.current.score).name}
+        for e in reversed(risk.history)
+    ]
     key_metrics = [views.get(m) or KeyMetricView(metric_id=m) for m in risk.key_metrics]
-    return _environment().get_template("risk_page.html.j2").render(
-        **row, h=max(2, min(5, heading_level)), lines=lines,
-        control_gaps=risk.gaps_of(GapKind.CONTROL), assurance_gaps=risk.gaps_of(GapKind.ASSURANCE),
-        actions=_actions_view(risk.actions, review_date), crr=crr, history=history,
-        key_metrics=key_metrics, escalation=shown.scoring.escalation_threshold,
-        review_date=review_date)
+    return (
+        _environment()
+        .get_template("risk_page.html.j2")
+        .render(
+            **row,
+            h=max(2, min(5, heading_level)),
+            lines=lines,
+            control_gaps=risk.gaps_of(GapKind.CONTROL),
+            assurance_gaps=risk.gaps_of(GapKind.ASSURANCE),
+            actions=_actions_view(risk.actions, review_date),
+            crr=crr,
+            history=history,
+            key_metrics=key_metrics,
+            escalation=shown.scoring.escalation_threshold,
+            review_date=review_date,
+        )
+    )
 
 
-def baf_section_html(register: BafRegister, *, review_date: date, flags: Sequence[EvidenceFlag] = (),
-                     metrics: Mapping[str, KeyMetricView] | None = None, public: bool = False,
-                     as_image: bool = False, include_style: bool = False) -> str:
+def baf_section_html(
+    register: BafRegister,
+    *,
+    review_date: date,
+    flags: Sequence[EvidenceFlag] = (),
+    metrics: Mapping[str, KeyMetricView] | None = None,
+    public: bool = False,
+    as_image: bool = False,
+    include_style: bool = False,
+) -> str:
     """The whole BAF section for the pack: heat map, risk table, then a page per risk.
 
     ``include_style`` puts the ``baf-`` stylesheet in the fragment, for a pack that does not
     carry it already.
     """
     shown = _registers(register, public)
-    pages = [risk_page_html(register, r.id, review_date=review_date, flags=flags, metrics=metrics,
-                            public=public) for r in shown.risks]
-    return _environment().get_template("section.html.j2").render(
-        heat_map=Markup(heat_map_html(register, public=public, as_image=as_image)),
-        table=Markup(risk_table_html(register, flags, public=public)),
-        pages=[Markup(p) for p in pages if p], review_date=review_date,
-        trust_name=register.trust_name, risk_count=len(shown.risks),
-        style=Markup(baf_stylesheet()) if include_style else "")
+    pages = [
+        risk_page_html(
+            register, r.id, review_date=review_date, flags=flags, metrics=metrics, public=public
+        )
+        for r in shown.risks
+    ]
+    return (
+        _environment()
+        .get_template("section.html.j2")
+        .render(
+            heat_map=Markup(heat_map_html(register, public=public, as_image=as_image)),
+            table=Markup(risk_table_html(register, flags, public=public)),
+            pages=[Markup(p) for p in pages if p],
+            review_date=review_date,
+            trust_name=register.trust_name,
+            risk_count=len(shown.risks),
+            style=Markup(baf_stylesheet()) if include_style else "",
+        )
+    )

@@ -15,8 +15,13 @@ from html import escape
 
 from trustboard.domain.baf import BafRegister, BafRisk, RiskScore, ScoringScheme
 
-__all__ = ["HeatMapPlacement", "heat_map_description", "heat_map_placements", "heat_map_svg",
-           "svg_data_uri"]
+__all__ = [
+    "HeatMapPlacement",
+    "heat_map_description",
+    "heat_map_placements",
+    "heat_map_svg",
+    "svg_data_uri",
+]
 
 _CELL = 76.0
 _LEFT = 150.0
@@ -46,8 +51,9 @@ class HeatMapPlacement:
     def moved(self) -> bool:
         """Whether the cell changed since the previous review."""
         return self.previous is not None and (
-            self.previous.likelihood, self.previous.consequence) != (
-            self.current.likelihood, self.current.consequence)
+            self.previous.likelihood,
+            self.previous.consequence,
+        ) != (self.current.likelihood, self.current.consequence)
 
 
 def heat_map_placements(risks: tuple[BafRisk, ...] | list[BafRisk]) -> list[HeatMapPlacement]:
@@ -55,8 +61,11 @@ def heat_map_placements(risks: tuple[BafRisk, ...] | list[BafRisk]) -> list[Heat
     out = []
     for risk in risks:
         before = risk.previous_review
-        out.append(HeatMapPlacement(risk.id, risk.title, risk.current,
-                                    before.current if before is not None else None))
+        out.append(
+            HeatMapPlacement(
+                risk.id, risk.title, risk.current, before.current if before is not None else None
+            )
+        )
     return out
 
 
@@ -79,10 +88,12 @@ def heat_map_description(register: BafRegister, placements: list[HeatMapPlacemen
     parts = [f"{len(placements)} risks on the 5 by 5 likelihood and consequence matrix."]
     for p in placements:
         band = scheme.band_for(p.current.score).name
-        text = (f"{p.risk_id} {p.title}: likelihood {p.current.likelihood} "
-                f"({scheme.likelihood_label(p.current.likelihood)}), consequence "
-                f"{p.current.consequence} ({scheme.consequence_label(p.current.consequence)}), "
-                f"score {p.current.score}, {band}")
+        text = (
+            f"{p.risk_id} {p.title}: likelihood {p.current.likelihood} "
+            f"({scheme.likelihood_label(p.current.likelihood)}), consequence "
+            f"{p.current.consequence} ({scheme.consequence_label(p.current.consequence)}), "
+            f"score {p.current.score}, {band}"
+        )
         if p.previous is not None and p.previous.score != p.current.score:
             text += f"; {p.previous.score} at the previous review"
         elif p.moved and p.previous is not None:
@@ -101,11 +112,15 @@ def _cells(scheme: ScoringScheme) -> list[str]:
             band = scheme.band_for(score)
             x = _LEFT + (consequence - 1) * _CELL
             y = _TOP + (5 - likelihood) * _CELL
-            out.append(f'<rect class="baf-cell baf-band-{band.css_name}" x="{_num(x)}" y="{_num(y)}" '
-                       f'width="{_num(_CELL)}" height="{_num(_CELL)}" fill="{band.colour}" '
-                       f'fill-opacity="0.45" stroke="#FFFFFF" stroke-width="2"/>')
-            out.append(f'<text x="{_num(x + _CELL - 5)}" y="{_num(y + 12)}" text-anchor="end" '
-                       f'font-size="9" fill="{_TEXT}" fill-opacity="0.75">{score}</text>')
+            out.append(
+                f'<rect class="baf-cell baf-band-{band.css_name}" x="{_num(x)}" y="{_num(y)}" '
+                f'width="{_num(_CELL)}" height="{_num(_CELL)}" fill="{band.colour}" '
+                f'fill-opacity="0.45" stroke="#FFFFFF" stroke-width="2"/>'
+            )
+            out.append(
+                f'<text x="{_num(x + _CELL - 5)}" y="{_num(y + 12)}" text-anchor="end" '
+                f'font-size="9" fill="{_TEXT}" fill-opacity="0.75">{score}</text>'
+            )
     return out
 
 
@@ -114,22 +129,34 @@ def _axes(scheme: ScoringScheme) -> list[str]:
     for likelihood in range(1, 6):
         y = _TOP + (5 - likelihood + 0.5) * _CELL
         label = escape(scheme.likelihood_label(likelihood))
-        out.append(f'<text x="{_num(_LEFT - 8)}" y="{_num(y - 3)}" text-anchor="end" font-size="11" '
-                   f'fill="{_TEXT}">{label}</text>')
-        out.append(f'<text x="{_num(_LEFT - 8)}" y="{_num(y + 10)}" text-anchor="end" font-size="10" '
-                   f'fill="{_TEXT}">L{likelihood}</text>')
+        out.append(
+            f'<text x="{_num(_LEFT - 8)}" y="{_num(y - 3)}" text-anchor="end" font-size="11" '
+            f'fill="{_TEXT}">{label}</text>'
+        )
+        out.append(
+            f'<text x="{_num(_LEFT - 8)}" y="{_num(y + 10)}" text-anchor="end" font-size="10" '
+            f'fill="{_TEXT}">L{likelihood}</text>'
+        )
     for consequence in range(1, 6):
         x = _LEFT + (consequence - 0.5) * _CELL
         label = escape(scheme.consequence_label(consequence))
-        out.append(f'<text x="{_num(x)}" y="{_num(_TOP + _GRID + 16)}" text-anchor="middle" '
-                   f'font-size="11" fill="{_TEXT}">{label}</text>')
-        out.append(f'<text x="{_num(x)}" y="{_num(_TOP + _GRID + 29)}" text-anchor="middle" '
-                   f'font-size="10" fill="{_TEXT}">C{consequence}</text>')
-    out.append(f'<text x="{_num(_LEFT + _GRID / 2)}" y="{_num(_TOP + _GRID + 50)}" text-anchor="middle" '
-               f'font-size="12" font-weight="bold" fill="{_TEXT}">Consequence</text>')
+        out.append(
+            f'<text x="{_num(x)}" y="{_num(_TOP + _GRID + 16)}" text-anchor="middle" '
+            f'font-size="11" fill="{_TEXT}">{label}</text>'
+        )
+        out.append(
+            f'<text x="{_num(x)}" y="{_num(_TOP + _GRID + 29)}" text-anchor="middle" '
+            f'font-size="10" fill="{_TEXT}">C{consequence}</text>'
+        )
+    out.append(
+        f'<text x="{_num(_LEFT + _GRID / 2)}" y="{_num(_TOP + _GRID + 50)}" text-anchor="middle" '
+        f'font-size="12" font-weight="bold" fill="{_TEXT}">Consequence</text>'
+    )
     cy = _TOP + _GRID / 2
-    out.append(f'<text x="16" y="{_num(cy)}" text-anchor="middle" font-size="12" font-weight="bold" '
-               f'fill="{_TEXT}" transform="rotate(-90 16 {_num(cy)})">Likelihood</text>')
+    out.append(
+        f'<text x="16" y="{_num(cy)}" text-anchor="middle" font-size="12" font-weight="bold" '
+        f'fill="{_TEXT}" transform="rotate(-90 16 {_num(cy)})">Likelihood</text>'
+    )
     return out
 
 
@@ -144,9 +171,11 @@ def _arrows(placements: list[HeatMapPlacement], marker: str) -> list[str]:
         # stop short of the cell centres so the arrow does not cover the ids written there
         trim = min(_CELL * 0.3, length / 3)
         ux, uy = dx / length, dy / length
-        out.append(f'<line class="baf-move" x1="{_num(x1 + ux * trim)}" y1="{_num(y1 + uy * trim)}" '
-                   f'x2="{_num(x2 - ux * trim)}" y2="{_num(y2 - uy * trim)}" stroke="{_ARROW}" '
-                   f'stroke-width="1.5" stroke-dasharray="4 2" marker-end="url(#{marker})"/>')
+        out.append(
+            f'<line class="baf-move" x1="{_num(x1 + ux * trim)}" y1="{_num(y1 + uy * trim)}" '
+            f'x2="{_num(x2 - ux * trim)}" y2="{_num(y2 - uy * trim)}" stroke="{_ARROW}" '
+            f'stroke-width="1.5" stroke-dasharray="4 2" marker-end="url(#{marker})"/>'
+        )
     return out
 
 
@@ -157,38 +186,60 @@ def _labels(placements: list[HeatMapPlacement]) -> list[str]:
     out = []
     for (likelihood, consequence), ids in sorted(by_cell.items()):
         x, y = _centre(RiskScore(likelihood=likelihood, consequence=consequence))
-        shown = ids if len(ids) <= _MAX_LINES else [*ids[:_MAX_LINES - 1], f"+{len(ids) - _MAX_LINES + 1} more"]
+        shown = (
+            ids
+            if len(ids) <= _MAX_LINES
+            else [*ids[: _MAX_LINES - 1], f"+{len(ids) - _MAX_LINES + 1} more"]
+        )
         top = y - (len(shown) - 1) * _LINE / 2 + 4
         for i, text in enumerate(shown):
-            out.append(f'<text class="baf-risk-id" x="{_num(x)}" y="{_num(top + i * _LINE)}" '
-                       f'text-anchor="middle" font-size="11" font-weight="bold" fill="{_TEXT}">'
-                       f'{escape(text)}</text>')
+            out.append(
+                f'<text class="baf-risk-id" x="{_num(x)}" y="{_num(top + i * _LINE)}" '
+                f'text-anchor="middle" font-size="11" font-weight="bold" fill="{_TEXT}">'
+                f"{escape(text)}</text>"
+            )
     return out
 
 
 def _legend(scheme: ScoringScheme, marker: str) -> list[str]:
-    out = [f'<text x="{_num(_LEGEND_X)}" y="{_num(_TOP + 4)}" font-size="12" font-weight="bold" '
-           f'fill="{_TEXT}">Grading band</text>']
+    out = [
+        f'<text x="{_num(_LEGEND_X)}" y="{_num(_TOP + 4)}" font-size="12" font-weight="bold" '
+        f'fill="{_TEXT}">Grading band</text>'
+    ]
     y = _TOP + 16
     for band in sorted(scheme.bands, key=lambda b: -b.low):
-        out.append(f'<rect x="{_num(_LEGEND_X)}" y="{_num(y)}" width="18" height="14" fill="{band.colour}" '
-                   f'fill-opacity="0.45" stroke="{_TEXT}" stroke-width="0.5"/>')
-        out.append(f'<text x="{_num(_LEGEND_X + 26)}" y="{_num(y + 11)}" font-size="11" fill="{_TEXT}">'
-                   f'{escape(band.name)} ({band.low}–{band.high})</text>')
+        out.append(
+            f'<rect x="{_num(_LEGEND_X)}" y="{_num(y)}" width="18" height="14" fill="{band.colour}" '
+            f'fill-opacity="0.45" stroke="{_TEXT}" stroke-width="0.5"/>'
+        )
+        out.append(
+            f'<text x="{_num(_LEGEND_X + 26)}" y="{_num(y + 11)}" font-size="11" fill="{_TEXT}">'
+            f"{escape(band.name)} ({band.low}–{band.high})</text>"
+        )
         y += 22
     y += 8
-    out.append(f'<line x1="{_num(_LEGEND_X)}" y1="{_num(y + 7)}" x2="{_num(_LEGEND_X + 20)}" y2="{_num(y + 7)}" '
-               f'stroke="{_ARROW}" stroke-width="1.5" stroke-dasharray="4 2" marker-end="url(#{marker})"/>')
-    out.append(f'<text x="{_num(_LEGEND_X + 26)}" y="{_num(y + 11)}" font-size="11" fill="{_TEXT}">'
-               'Moved since the</text>')
-    out.append(f'<text x="{_num(_LEGEND_X + 26)}" y="{_num(y + 24)}" font-size="11" fill="{_TEXT}">'
-               'previous review</text>')
+    out.append(
+        f'<line x1="{_num(_LEGEND_X)}" y1="{_num(y + 7)}" x2="{_num(_LEGEND_X + 20)}" y2="{_num(y + 7)}" '
+        f'stroke="{_ARROW}" stroke-width="1.5" stroke-dasharray="4 2" marker-end="url(#{marker})"/>'
+    )
+    out.append(
+        f'<text x="{_num(_LEGEND_X + 26)}" y="{_num(y + 11)}" font-size="11" fill="{_TEXT}">'
+        "Moved since the</text>"
+    )
+    out.append(
+        f'<text x="{_num(_LEGEND_X + 26)}" y="{_num(y + 24)}" font-size="11" fill="{_TEXT}">'
+        "previous review</text>"
+    )
     return out
 
 
-def heat_map_svg(register: BafRegister, *, risks: tuple[BafRisk, ...] | None = None,
-                 title: str = "Board Assurance Framework heat map: current risk scores",
-                 id_prefix: str = "baf-heat-map") -> str:
+def heat_map_svg(
+    register: BafRegister,
+    *,
+    risks: tuple[BafRisk, ...] | None = None,
+    title: str = "Board Assurance Framework heat map: current risk scores",
+    id_prefix: str = "baf-heat-map",
+) -> str:
     """The heat map of ``risks`` (default: every risk of ``register``) as an SVG document."""
     chosen = register.risks if risks is None else risks
     placements = heat_map_placements(list(chosen))
@@ -203,7 +254,7 @@ def heat_map_svg(register: BafRegister, *, risks: tuple[BafRisk, ...] | None = N
         f'<desc id="{prefix}-desc">{escape(description)}</desc>',
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="{_ARROW}"/>'
-        '</marker></defs>',
+        "</marker></defs>",
         *_cells(register.scoring),
         *_axes(register.scoring),
         *_arrows(placements, marker),

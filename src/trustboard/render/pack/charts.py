@@ -20,19 +20,37 @@ from trustboard.render.svg import icon_svg, sparkline_svg, spc_chart_svg, svg_to
 __all__ = ["chart_uri", "icon_uri", "points_frame", "sparkline_uri"]
 
 _SCHEMA = {
-    "date": pl.Date(), "value": pl.Float64(), "rebase_group": pl.Int64(), "mean": pl.Float64(),
-    "lpl": pl.Float64(), "upl": pl.Float64(), "point_type": pl.String(), "target": pl.Float64(),
-    "trajectory": pl.Float64(), "short_group_warning": pl.Boolean(),
+    "date": pl.Date(),
+    "value": pl.Float64(),
+    "rebase_group": pl.Int64(),
+    "mean": pl.Float64(),
+    "lpl": pl.Float64(),
+    "upl": pl.Float64(),
+    "point_type": pl.String(),
+    "target": pl.Float64(),
+    "trajectory": pl.Float64(),
+    "short_group_warning": pl.Boolean(),
 }
 
 
 def points_frame(points: Sequence[SeriesPoint]) -> pl.DataFrame:
     """The points as the chart module reads them (the SPC engine's column names)."""
     return pl.DataFrame(
-        [{"date": p.date, "value": p.value, "rebase_group": p.rebase_group, "mean": p.mean,
-          "lpl": p.lpl, "upl": p.upl, "point_type": p.point_type, "target": p.target,
-          "trajectory": p.trajectory, "short_group_warning": p.short_group_warning}
-         for p in points],
+        [
+            {
+                "date": p.date,
+                "value": p.value,
+                "rebase_group": p.rebase_group,
+                "mean": p.mean,
+                "lpl": p.lpl,
+                "upl": p.upl,
+                "point_type": p.point_type,
+                "target": p.target,
+                "trajectory": p.trajectory,
+                "short_group_warning": p.short_group_warning,
+            }
+            for p in points
+        ],
         schema=_SCHEMA,
         orient="row",
     )

@@ -65,8 +65,15 @@ MATRIX_COLUMNS: tuple[tuple[str | None, str], ...] = (
 
 #: Chart names as a reader knows them (spc.md Part B).
 CHART_NAMES: dict[str, str] = {
-    "xmr": "XmR chart", "mr": "moving range chart", "p": "p-chart", "u": "u-chart",
-    "pp": "Laney p′ chart", "up": "Laney u′ chart", "c": "c-chart", "g": "g-chart", "t": "t-chart",
+    "xmr": "XmR chart",
+    "mr": "moving range chart",
+    "p": "p-chart",
+    "u": "u-chart",
+    "pp": "Laney p′ chart",
+    "up": "Laney u′ chart",
+    "c": "c-chart",
+    "g": "g-chart",
+    "t": "t-chart",
 }
 
 _ACTION_STATUS_LABELS = {
@@ -96,7 +103,9 @@ def _environment() -> Environment:
     env.filters["value"] = format_value
     env.filters["month"] = format_month
     env.filters["longdate"] = format_date
-    env.filters["comparator"] = lambda c: {">=": "≥", "<=": "≤"}.get(str(c.value if hasattr(c, "value") else c), "=")
+    env.filters["comparator"] = lambda c: {">=": "≥", "<=": "≤"}.get(
+        str(c.value if hasattr(c, "value") else c), "="
+    )
     env.globals["anchor_for"] = anchor_for
     return env
 
@@ -128,8 +137,10 @@ def chart_alt_text(section: MetricSection) -> str:
     if summary.mean is not None:
         text += f"; mean {format_value(summary.mean, unit, precise=True)}"
     if summary.lpl is not None and summary.upl is not None:
-        text += (f", process limits {format_value(summary.lpl, unit, precise=True)} to "
-                 f"{format_value(summary.upl, unit, precise=True)}")
+        text += (
+            f", process limits {format_value(summary.lpl, unit, precise=True)} to "
+            f"{format_value(summary.upl, unit, precise=True)}"
+        )
     if summary.target is not None:
         text += f"; target {format_value(summary.target, unit)}"
     return f"{text}. {section.statement}"
@@ -153,8 +164,10 @@ def _sparkline_alt(section: MetricSection, points: Sequence[SeriesPoint]) -> str
     shown = [p for p in points if p.value is not None]
     if not shown:
         return f"Trend of {section.name}: no values to show."
-    return (f"Trend of {section.name} over {len(points)} periods: from {shown[0].display} "
-            f"({format_month(shown[0].date)}) to {shown[-1].display} ({format_month(shown[-1].date)}).")
+    return (
+        f"Trend of {section.name} over {len(points)} periods: from {shown[0].display} "
+        f"({format_month(shown[0].date)}) to {shown[-1].display} ({format_month(shown[-1].date)})."
+    )
 
 
 def _view(section: MetricSection, sparkline_points: int) -> _SectionView:
@@ -178,11 +191,19 @@ def _matrix(views: Sequence[_SectionView]) -> list[dict[str, object]]:
     for key, title, icons in MATRIX_ROWS:
         cells = []
         for assurance, _heading in MATRIX_COLUMNS:
-            members = [v for v in views
-                       if v.section.summary.variation_icon in icons
-                       and v.section.summary.assurance_icon == assurance]
-            cells.append({"assurance": assurance, "members": members,
-                          "focus": key == "concern" and assurance in ("fail", "inconsistent")})
+            members = [
+                v
+                for v in views
+                if v.section.summary.variation_icon in icons
+                and v.section.summary.assurance_icon == assurance
+            ]
+            cells.append(
+                {
+                    "assurance": assurance,
+                    "members": members,
+                    "focus": key == "concern" and assurance in ("fail", "inconsistent"),
+                }
+            )
         if key == "neutral" and not any(c["members"] for c in cells):
             continue
         rows.append({"key": key, "title": title, "icon": icons[0], "cells": cells})
@@ -196,13 +217,18 @@ def _groups(views: Sequence[_SectionView], by_directorate: bool) -> list[dict[st
         if not members:
             continue
         if by_directorate:
-            directorates = sorted({v.section.definition.directorate for v in members},
-                                  key=lambda d: (d != "TRUST", d))
+            directorates = sorted(
+                {v.section.definition.directorate for v in members}, key=lambda d: (d != "TRUST", d)
+            )
             for directorate in directorates:
-                groups.append({
-                    "title": f"{DOMAIN_TITLES[domain]}: {'trust-wide' if directorate == 'TRUST' else directorate}",
-                    "members": [v for v in members if v.section.definition.directorate == directorate],
-                })
+                groups.append(
+                    {
+                        "title": f"{DOMAIN_TITLES[domain]}: {'trust-wide' if directorate == 'TRUST' else directorate}",
+                        "members": [
+                            v for v in members if v.section.definition.directorate == directorate
+                        ],
+                    }
+                )
         else:
             groups.append({"title": DOMAIN_TITLES[domain], "members": members})
     return groups

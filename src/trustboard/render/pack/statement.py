@@ -91,27 +91,37 @@ def _pattern(
     freq = definition.frequency
     label = (latest.special_cause_type if latest else "") or ""
     lowered = label.lower()
-    beyond = latest is not None and latest.value is not None and (
-        (latest.upl is not None and latest.value > latest.upl)
-        or (latest.lpl is not None and latest.value < latest.lpl)
+    beyond = (
+        latest is not None
+        and latest.value is not None
+        and (
+            (latest.upl is not None and latest.value > latest.upl)
+            or (latest.lpl is not None and latest.value < latest.lpl)
+        )
     )
     if latest is not None and (beyond or "ucl" in lowered or "lcl" in lowered):
         limit = latest.upl if high else latest.lpl
         where = "above the upper" if high else "below the lower"
-        return (f"the latest value ({latest.display}) is {where} process limit "
-                f"({format_value(limit, definition.unit, precise=True)})")
+        return (
+            f"the latest value ({latest.display}) is {where} process limit "
+            f"({format_value(limit, definition.unit, precise=True)})"
+        )
     if "trend" in lowered:
         count, first = trailing_run(points, "rising" if high else "falling")
         if first is not None and count > 1:
-            return (f"{count} consecutive {'rising' if high else 'falling'} "
-                    f"{_words(freq, count)} since {_when(first, freq)}")
+            return (
+                f"{count} consecutive {'rising' if high else 'falling'} "
+                f"{_words(freq, count)} since {_when(first, freq)}"
+            )
     if "2 in 3" in lowered or "two" in lowered:
         side = "upper" if high else "lower"
         return f"two of the last three points are close to the {side} process limit"
     count, first = trailing_run(points, "above" if high else "below")
     if first is not None and count > 1:
-        return (f"{count} consecutive {_words(freq, count)} {'above' if high else 'below'} "
-                f"the mean since {_when(first, freq)}")
+        return (
+            f"{count} consecutive {_words(freq, count)} {'above' if high else 'below'} "
+            f"the mean since {_when(first, freq)}"
+        )
     return f"the latest value is unusually {'high' if high else 'low'}"
 
 
@@ -129,8 +139,10 @@ def describe_variation(
         if summary.lpl is None or summary.upl is None or summary.mean is None:
             return "Common cause variation: no significant change"
         if summary.lpl == summary.upl == summary.mean:
-            return ("Common cause variation: no variation at all; every value is "
-                    f"{format_value(summary.mean, unit)}")
+            return (
+                "Common cause variation: no variation at all; every value is "
+                f"{format_value(summary.mean, unit)}"
+            )
         return (
             "Common cause variation: no significant change; values vary between "
             f"{format_value(summary.lpl, unit, precise=True)} and "
@@ -145,7 +157,11 @@ def _target_phrase(target: float, definition: MetricDefinition, kind: Target | N
     text = format_value(target, definition.unit)
     if kind is not None and kind.type is TargetType.NATIONAL_STANDARD:
         return f"the {text} national standard"
-    if kind is not None and kind.comparator is Comparator.LE and definition.polarity.improvement == "neutral":
+    if (
+        kind is not None
+        and kind.comparator is Comparator.LE
+        and definition.polarity.improvement == "neutral"
+    ):
         return f"the {text} ceiling"
     return f"the {text} target"
 
@@ -186,8 +202,10 @@ def statement_for(
         target = definition.target_on(summary.latest_date)
     text = f"{describe_variation(points, summary, definition)}; {describe_assurance(summary, definition, target)}."
     if summary.n and summary.short_group_warning:
-        text += (" The limits are provisional: fewer than 13 points since the limits were "
-                 "last calculated.")
+        text += (
+            " The limits are provisional: fewer than 13 points since the limits were "
+            "last calculated."
+        )
     if points and points[-1].suppressed:
         text += " The latest value is suppressed because it is fewer than 5."
     return text

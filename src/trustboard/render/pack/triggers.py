@@ -52,9 +52,13 @@ class ExceptionRules:
             default = getattr(cls(), key)
             if isinstance(default, bool):
                 if not isinstance(value, bool):
-                    raise OptionsError(f"exception rule '{key}' must be true or false", hint=f"got {value!r}")
+                    raise OptionsError(
+                        f"exception rule '{key}' must be true or false", hint=f"got {value!r}"
+                    )
             elif not isinstance(value, int) or isinstance(value, bool):
-                raise OptionsError(f"exception rule '{key}' must be a whole number", hint=f"got {value!r}")
+                raise OptionsError(
+                    f"exception rule '{key}' must be a whole number", hint=f"got {value!r}"
+                )
             values[key] = value
         return cls(**values)  # type: ignore[arg-type]
 
@@ -105,7 +109,9 @@ def exception_reasons(
     if limit > 0:
         missed = consecutive_misses(points, definition)
         if missed >= limit:
-            reasons.append(f"The national standard has been missed for {missed} consecutive periods")
+            reasons.append(
+                f"The national standard has been missed for {missed} consecutive periods"
+            )
     if rules.committee_requests and commentary is not None and commentary.deep_dive_requested_by:
         reasons.append(f"Deep dive requested by {commentary.deep_dive_requested_by}")
     return tuple(reasons)

@@ -24,8 +24,11 @@ __all__ = [
 ]
 
 POINT_TYPES: tuple[str, ...] = (
-    "common_cause", "special_cause_improvement", "special_cause_concern",
-    "special_cause_neutral_high", "special_cause_neutral_low",
+    "common_cause",
+    "special_cause_improvement",
+    "special_cause_concern",
+    "special_cause_neutral_high",
+    "special_cause_neutral_low",
 )
 _DIRECTIONS = ("increase", "decrease", "neutral")
 # month abbreviations written out, so labels do not depend on the machine's locale
@@ -90,37 +93,77 @@ def read_series(points: pl.DataFrame, *, chart: str = "SPC chart") -> SpcSeries:
     problems = ProblemCollector()
     for column in ("date", "value"):
         if column not in points.columns:
-            problems.add("TB-CHART-COLUMN", f"the {chart} needs a '{column}' column", column=column,
-                         expected="the SPC engine's output columns")
+            problems.add(
+                "TB-CHART-COLUMN",
+                f"the {chart} needs a '{column}' column",
+                column=column,
+                expected="the SPC engine's output columns",
+            )
     if "date" in points.columns and points.schema["date"] not in (pl.Date, pl.Datetime):
-        problems.add("TB-CHART-DATE-TYPE", "the date column is not a date", column="date",
-                     value=str(points.schema["date"]), expected="a Date column")
+        problems.add(
+            "TB-CHART-DATE-TYPE",
+            "the date column is not a date",
+            column="date",
+            value=str(points.schema["date"]),
+            expected="a Date column",
+        )
     if points.height == 0:
-        problems.add("TB-CHART-EMPTY", f"there are no points to draw in the {chart}",
-                     expected="at least one row")
+        problems.add(
+            "TB-CHART-EMPTY",
+            f"there are no points to draw in the {chart}",
+            expected="at least one row",
+        )
     if "point_type" in points.columns:
-        unknown = sorted(set(points.get_column("point_type").drop_nulls().to_list()) - set(POINT_TYPES))
+        unknown = sorted(
+            set(points.get_column("point_type").drop_nulls().to_list()) - set(POINT_TYPES)
+        )
         for value in unknown:
-            problems.add("TB-CHART-POINT-TYPE", "unknown point type", column="point_type", value=value,
-                         expected=", ".join(POINT_TYPES))
+            problems.add(
+                "TB-CHART-POINT-TYPE",
+                "unknown point type",
+                column="point_type",
+                value=value,
+                expected=", ".join(POINT_TYPES),
+            )
     problems.raise_if_any(f"cannot draw the {chart}")
     frame = points.sort("date")
-    dates = tuple(d.date() if isinstance(d, datetime) else d for d in frame.get_column("date").to_list())
+    dates = tuple(
+        d.date() if isinstance(d, datetime) else d for d in frame.get_column("date").to_list()
+    )
     if len(set(dates)) != len(dates):
-        problems.add("TB-CHART-DUPLICATE-DATE", "the same date appears more than once", column="date",
-                     expected="one series: one row per date")
+        problems.add(
+            "TB-CHART-DUPLICATE-DATE",
+            "the same date appears more than once",
+            column="date",
+            expected="one series: one row per date",
+        )
         problems.raise_if_any(f"cannot draw the {chart}")
-    point_type = (tuple(t or "common_cause" for t in frame.get_column("point_type").to_list())
-                  if "point_type" in frame.columns else ("common_cause",) * frame.height)
-    rebase = (tuple(int(g) if g is not None else 0 for g in frame.get_column("rebase_group").to_list())
-              if "rebase_group" in frame.columns else (0,) * frame.height)
-    short = (tuple(bool(s) for s in frame.get_column("short_group_warning").to_list())
-             if "short_group_warning" in frame.columns else (False,) * frame.height)
+    point_type = (
+        tuple(t or "common_cause" for t in frame.get_column("point_type").to_list())
+        if "point_type" in frame.columns
+        else ("common_cause",) * frame.height
+    )
+    rebase = (
+        tuple(int(g) if g is not None else 0 for g in frame.get_column("rebase_group").to_list())
+        if "rebase_group" in frame.columns
+        else (0,) * frame.height
+    )
+    short = (
+        tuple(bool(s) for s in frame.get_column("short_group_warning").to_list())
+        if "short_group_warning" in frame.columns
+        else (False,) * frame.height
+    )
     return SpcSeries(
-        dates=dates, values=_floats(frame, "value"), mean=_floats(frame, "mean"),
-        lpl=_floats(frame, "lpl"), upl=_floats(frame, "upl"), point_type=point_type,
-        rebase_group=rebase, target=_floats(frame, "target"),
-        trajectory=_floats(frame, "trajectory"), short_group=short,
+        dates=dates,
+        values=_floats(frame, "value"),
+        mean=_floats(frame, "mean"),
+        lpl=_floats(frame, "lpl"),
+        upl=_floats(frame, "upl"),
+        point_type=point_type,
+        rebase_group=rebase,
+        target=_floats(frame, "target"),
+        trajectory=_floats(frame, "trajectory"),
+        short_group=short,
     )
 
 
@@ -140,8 +183,11 @@ def normalise_direction(direction: str | Polarity) -> str:
 
 def direction_phrase(direction: str) -> str:
     """A reader's phrase for an improvement direction."""
-    return {"increase": "Higher is better", "decrease": "Lower is better",
-            "neutral": "Neither direction is better"}[direction]
+    return {
+        "increase": "Higher is better",
+        "decrease": "Lower is better",
+        "neutral": "Neither direction is better",
+    }[direction]
 
 
 def short_date(day: date, weekly: bool) -> str:

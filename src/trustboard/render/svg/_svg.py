@@ -71,8 +71,11 @@ def safe_id(text: str) -> str:
     return cleaned if cleaned[0].isalpha() else f"c-{cleaned}"
 
 
-def element(tag: str, attributes: Mapping[str, str | float | None] | None = None,
-            children: str | Iterable[str] | None = None) -> str:
+def element(
+    tag: str,
+    attributes: Mapping[str, str | float | None] | None = None,
+    children: str | Iterable[str] | None = None,
+) -> str:
     """One element; attributes whose value is None are left out; floats go through :func:`num`."""
     parts = [tag]
     for key, value in (attributes or {}).items():

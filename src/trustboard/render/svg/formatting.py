@@ -79,8 +79,9 @@ def _is_missing(value: float | None) -> bool:
     return value is None or not math.isfinite(value)
 
 
-def format_value(value: float | None, unit: Unit | str, *, decimals: int | None = None,
-                 with_unit: bool = True) -> str:
+def format_value(
+    value: float | None, unit: Unit | str, *, decimals: int | None = None, with_unit: bool = True
+) -> str:
     """``value`` as a person reads it in a board paper: ``85.3%``, ``£1,234k``, ``4.2 days``.
 
     Counts show no decimals when whole or 100 and over, one decimal otherwise (a mean of

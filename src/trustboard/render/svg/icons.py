@@ -23,28 +23,35 @@ __all__ = [
 ]
 
 VARIATION_ICONS: tuple[str, ...] = (
-    "common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
-    "neutral_high", "neutral_low",
+    "common_cause",
+    "improvement_high",
+    "improvement_low",
+    "concern_high",
+    "concern_low",
+    "neutral_high",
+    "neutral_low",
 )
 ASSURANCE_ICONS: tuple[str, ...] = ("pass", "fail", "inconsistent")
 
 #: The meaning of each icon in Making Data Count's words (spc.md C.3).
-ICON_MEANINGS: Mapping[str, str] = MappingProxyType({
-    "common_cause": "Common cause variation — no significant change",
-    "improvement_high": "Special cause improving variation — high values",
-    "improvement_low": "Special cause improving variation — low values",
-    "concern_high": "Special cause concerning variation — high values",
-    "concern_low": "Special cause concerning variation — low values",
-    "neutral_high": "Special cause variation — high values, where neither direction is better",
-    "neutral_low": "Special cause variation — low values, where neither direction is better",
-    "pass": "Assurance: the process limits are on the passing side of the target — "
-            "the target will be consistently met",
-    "fail": "Assurance: the process limits are on the failing side of the target — "
-            "the target will consistently be missed without change",
-    "inconsistent": "Assurance: the target lies between the process limits — "
-                    "it will be hit and missed by random variation",
-    "empty": "No icon: no target, or not enough data to judge",
-})
+ICON_MEANINGS: Mapping[str, str] = MappingProxyType(
+    {
+        "common_cause": "Common cause variation — no significant change",
+        "improvement_high": "Special cause improving variation — high values",
+        "improvement_low": "Special cause improving variation — low values",
+        "concern_high": "Special cause concerning variation — high values",
+        "concern_low": "Special cause concerning variation — low values",
+        "neutral_high": "Special cause variation — high values, where neither direction is better",
+        "neutral_low": "Special cause variation — low values, where neither direction is better",
+        "pass": "Assurance: the process limits are on the passing side of the target — "
+        "the target will be consistently met",
+        "fail": "Assurance: the process limits are on the failing side of the target — "
+        "the target will consistently be missed without change",
+        "inconsistent": "Assurance: the target lies between the process limits — "
+        "it will be hit and missed by random variation",
+        "empty": "No icon: no target, or not enough data to judge",
+    }
+)
 
 # (ring colour, mark colour, mark) per icon; marks are a letter, "up", "down" or None.  The
 # ring keeps the MDC colour; the mark uses the darker shade so it reaches 4.5:1 on white.
@@ -71,14 +78,25 @@ _LOW = (60.0, 64.0, 58.0, 62.0, 71.0, 73.0, 75.0)
 
 def _dots(heights: Sequence[float], colour_last: str | None) -> str:
     line = " ".join(f"{x:g},{y:g}" for x, y in zip(_DOT_X, heights, strict=True))
-    parts = [element("polyline", {"points": line, "fill": "none", "stroke": COLOURS["common"],
-                                  "stroke-width": "2"})]
+    parts = [
+        element(
+            "polyline",
+            {"points": line, "fill": "none", "stroke": COLOURS["common"], "stroke-width": "2"},
+        )
+    ]
     for index, (x, y) in enumerate(zip(_DOT_X, heights, strict=True)):
         special = colour_last is not None and index >= 4
-        parts.append(element("circle", {
-            "cx": x, "cy": y, "r": "4" if special else "3.2",
-            "fill": colour_last if special else COLOURS["common"],
-        }))
+        parts.append(
+            element(
+                "circle",
+                {
+                    "cx": x,
+                    "cy": y,
+                    "r": "4" if special else "3.2",
+                    "fill": colour_last if special else COLOURS["common"],
+                },
+            )
+        )
     return "".join(parts)
 
 
@@ -87,33 +105,78 @@ def _mark(mark: str | None, colour: str) -> str:
         return ""
     if mark in ("up", "down"):
         tip, base, barb = (22.0, 50.0, 34.0) if mark == "up" else (50.0, 22.0, 38.0)
-        return element("path", {
-            "d": f"M50 {base:g}V{tip:g}M40 {barb:g}L50 {tip:g}L60 {barb:g}",
-            "fill": "none", "stroke": colour, "stroke-width": "6",
-            "stroke-linecap": "round", "stroke-linejoin": "round",
-        })
-    return element("text", {
-        "x": "50", "y": "47", "text-anchor": "middle", "font-family": FONT_FAMILY,
-        "font-size": "32", "font-weight": "bold", "fill": colour,
-    }, escape_text(mark))
+        return element(
+            "path",
+            {
+                "d": f"M50 {base:g}V{tip:g}M40 {barb:g}L50 {tip:g}L60 {barb:g}",
+                "fill": "none",
+                "stroke": colour,
+                "stroke-width": "6",
+                "stroke-linecap": "round",
+                "stroke-linejoin": "round",
+            },
+        )
+    return element(
+        "text",
+        {
+            "x": "50",
+            "y": "47",
+            "text-anchor": "middle",
+            "font-family": FONT_FAMILY,
+            "font-size": "32",
+            "font-weight": "bold",
+            "fill": colour,
+        },
+        escape_text(mark),
+    )
 
 
 def _body(name: str) -> str:
     if name == "empty":
-        return element("circle", {
-            "cx": "50", "cy": "50", "r": "44", "fill": COLOURS["background"],
-            "stroke": COLOURS["common"], "stroke-width": "5", "stroke-dasharray": "9 7",
-        })
+        return element(
+            "circle",
+            {
+                "cx": "50",
+                "cy": "50",
+                "r": "44",
+                "fill": COLOURS["background"],
+                "stroke": COLOURS["common"],
+                "stroke-width": "5",
+                "stroke-dasharray": "9 7",
+            },
+        )
     ring, mark_colour, mark = _STYLE[name]
-    parts = [element("circle", {"cx": "50", "cy": "50", "r": "44", "fill": COLOURS["background"],
-                                "stroke": ring, "stroke-width": "7"})]
+    parts = [
+        element(
+            "circle",
+            {
+                "cx": "50",
+                "cy": "50",
+                "r": "44",
+                "fill": COLOURS["background"],
+                "stroke": ring,
+                "stroke-width": "7",
+            },
+        )
+    ]
     if name in ASSURANCE_ICONS:
         # the target line: below the process (pass), above it (fail) or through it (?)
         target_y = {"pass": 80.0, "fail": 55.0, "inconsistent": 68.0}[name]
         parts.append(_dots(_FLAT, None))
-        parts.append(element("line", {"x1": "24", "x2": "76", "y1": target_y, "y2": target_y,
-                                      "stroke": COLOURS["target"], "stroke-width": "3",
-                                      "stroke-dasharray": "6 4"}))
+        parts.append(
+            element(
+                "line",
+                {
+                    "x1": "24",
+                    "x2": "76",
+                    "y1": target_y,
+                    "y2": target_y,
+                    "stroke": COLOURS["target"],
+                    "stroke-width": "3",
+                    "stroke-dasharray": "6 4",
+                },
+            )
+        )
     elif name in ("improvement_high", "concern_high", "neutral_high"):
         parts.append(_dots(_HIGH, ring))
     elif name in ("improvement_low", "concern_low", "neutral_low"):
@@ -124,8 +187,9 @@ def _body(name: str) -> str:
     return "".join(parts)
 
 
-def icon_svg(name: str, size: float = 40.0, *, x: float | None = None,
-             y: float | None = None) -> str:
+def icon_svg(
+    name: str, size: float = 40.0, *, x: float | None = None, y: float | None = None
+) -> str:
     """One icon as SVG, ``size`` units square, with a ``<title>`` giving its meaning.
 
     ``name`` is a variation icon (``common_cause``, ``improvement_high`` ...), an assurance
@@ -140,8 +204,13 @@ def icon_svg(name: str, size: float = 40.0, *, x: float | None = None,
         "xmlns": None if nested else "http://www.w3.org/2000/svg",
         "x": None if x is None else float(x),
         "y": None if y is None else float(y),
-        "width": float(size), "height": float(size), "viewBox": "0 0 100 100",
-        "role": "img", "aria-label": ICON_MEANINGS[name], "class": f"icon icon-{name}",
+        "width": float(size),
+        "height": float(size),
+        "viewBox": "0 0 100 100",
+        "role": "img",
+        "aria-label": ICON_MEANINGS[name],
+        "class": f"icon icon-{name}",
     }
-    return element("svg", attributes,
-                   element("title", None, escape_text(ICON_MEANINGS[name])) + _body(name))
+    return element(
+        "svg", attributes, element("title", None, escape_text(ICON_MEANINGS[name])) + _body(name)
+    )

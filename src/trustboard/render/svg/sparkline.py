@@ -15,8 +15,14 @@ __all__ = ["SPARKLINE_POINTS", "sparkline_svg"]
 SPARKLINE_POINTS = 24
 
 
-def sparkline_svg(points: pl.DataFrame, *, width: float = 120.0, height: float = 30.0,
-                  title: str | None = None, last: int = SPARKLINE_POINTS) -> str:
+def sparkline_svg(
+    points: pl.DataFrame,
+    *,
+    width: float = 120.0,
+    height: float = 30.0,
+    title: str | None = None,
+    last: int = SPARKLINE_POINTS,
+) -> str:
     """A small SVG of the last ``last`` points of one SPC series.
 
     The grey line shows the values, the dark line the mean, and the latest point is drawn
@@ -59,19 +65,42 @@ def sparkline_svg(points: pl.DataFrame, *, width: float = 120.0, height: float =
     if title is not None:
         body.append(element("title", None, escape_text(title)))
     if any(m is not None for m in means):
-        body.append(element("path", {"d": path(means), "fill": "none", "stroke": COLOURS["mean"],
-                                     "stroke-width": "1", "class": "mean"}))
-    body.append(element("path", {"d": path(values), "fill": "none", "stroke": COLOURS["common"],
-                                 "stroke-width": "1.5", "stroke-linejoin": "round",
-                                 "class": "series"}))
+        body.append(
+            element(
+                "path",
+                {
+                    "d": path(means),
+                    "fill": "none",
+                    "stroke": COLOURS["mean"],
+                    "stroke-width": "1",
+                    "class": "mean",
+                },
+            )
+        )
+    body.append(
+        element(
+            "path",
+            {
+                "d": path(values),
+                "fill": "none",
+                "stroke": COLOURS["common"],
+                "stroke-width": "1.5",
+                "stroke-linejoin": "round",
+                "class": "series",
+            },
+        )
+    )
     latest = next((i for i in range(len(values) - 1, -1, -1) if values[i] is not None), None)
     if latest is not None:
         value = values[latest]
         assert value is not None
         body.append(point_marker(kinds[latest], x(latest), y(value), scale=0.75))
     attributes: dict[str, str | float | None] = {
-        "xmlns": "http://www.w3.org/2000/svg", "width": float(width), "height": float(height),
-        "viewBox": f"0 0 {num(width)} {num(height)}", "class": "sparkline",
+        "xmlns": "http://www.w3.org/2000/svg",
+        "width": float(width),
+        "height": float(height),
+        "viewBox": f"0 0 {num(width)} {num(height)}",
+        "class": "sparkline",
     }
     if title is None:
         attributes["aria-hidden"] = "true"

@@ -47,8 +47,10 @@ __all__ = ["describe_spc_chart", "spc_chart_svg"]
 _SMALL = 13.0
 _TITLE = 17.0
 _ICON = 46.0
-_TRIAL_CAPTION = ("Trial limits: some limits are calculated from too few points to be settled; "
-                  "read signals with caution.")
+_TRIAL_CAPTION = (
+    "Trial limits: some limits are calculated from too few points to be settled; "
+    "read signals with caution."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +92,15 @@ def _fit_title(title: str, room: float) -> tuple[str, float]:
 def _check_icons(variation_icon: str | None, assurance_icon: str | None) -> None:
     errors = []
     if variation_icon is not None and variation_icon not in VARIATION_ICONS:
-        errors.append(f"variation_icon must be one of {', '.join(VARIATION_ICONS)} or None, "
-                      f"not {variation_icon!r}")
+        errors.append(
+            f"variation_icon must be one of {', '.join(VARIATION_ICONS)} or None, "
+            f"not {variation_icon!r}"
+        )
     if assurance_icon is not None and assurance_icon not in ASSURANCE_ICONS:
-        errors.append(f"assurance_icon must be one of {', '.join(ASSURANCE_ICONS)} or None, "
-                      f"not {assurance_icon!r}")
+        errors.append(
+            f"assurance_icon must be one of {', '.join(ASSURANCE_ICONS)} or None, "
+            f"not {assurance_icon!r}"
+        )
     if errors:
         raise OptionsError("; ".join(errors))
 
@@ -138,9 +144,16 @@ def _legend_items(series: SpcSeries) -> list[str]:
     if any(v is not None for v in series.trajectory):
         items.append("trajectory")
     present = set(series.point_type)
-    items.extend(t for t in ("special_cause_improvement", "special_cause_concern",
-                             "special_cause_neutral_high", "special_cause_neutral_low")
-                 if t in present)
+    items.extend(
+        t
+        for t in (
+            "special_cause_improvement",
+            "special_cause_concern",
+            "special_cause_neutral_high",
+            "special_cause_neutral_low",
+        )
+        if t in present
+    )
     return items
 
 
@@ -149,13 +162,22 @@ def _legend_swatch(item: str, x: float, y: float) -> str:
     if item == "mean":
         return element("line", {**line, "stroke": COLOURS["mean"], "stroke-width": "2"})
     if item == "limits":
-        return element("line", {**line, "stroke": COLOURS["limit"], "stroke-width": "1.5",
-                                "stroke-dasharray": "6 4"})
+        return element(
+            "line",
+            {**line, "stroke": COLOURS["limit"], "stroke-width": "1.5", "stroke-dasharray": "6 4"},
+        )
     if item == "target":
         return element("line", {**line, "stroke": COLOURS["target"], "stroke-width": "2.5"})
     if item == "trajectory":
-        return element("line", {**line, "stroke": COLOURS["trajectory"], "stroke-width": "2",
-                                "stroke-dasharray": "3 3"})
+        return element(
+            "line",
+            {
+                **line,
+                "stroke": COLOURS["trajectory"],
+                "stroke-width": "2",
+                "stroke-dasharray": "3 3",
+            },
+        )
     return point_marker(item, x + 11, y, css=f"legend-marker legend-{item}")
 
 
@@ -189,29 +211,47 @@ def describe_spc_chart(
     """
     series = read_series(points)
     direction = normalise_direction(improvement_direction)
-    return _describe(series, title=title, unit=unit, direction=direction,
-                     variation_icon=variation_icon, assurance_icon=assurance_icon,
-                     description=description)
+    return _describe(
+        series,
+        title=title,
+        unit=unit,
+        direction=direction,
+        variation_icon=variation_icon,
+        assurance_icon=assurance_icon,
+        description=description,
+    )
 
 
-def _describe(series: SpcSeries, *, title: str, unit: Unit | str, direction: str,
-              variation_icon: str | None, assurance_icon: str | None,
-              description: str | None) -> str:
-    sentences = [f"SPC chart of {title}, {long_date(series.dates[0], series.weekly)} to "
-                 f"{long_date(series.dates[-1], series.weekly)}."]
+def _describe(
+    series: SpcSeries,
+    *,
+    title: str,
+    unit: Unit | str,
+    direction: str,
+    variation_icon: str | None,
+    assurance_icon: str | None,
+    description: str | None,
+) -> str:
+    sentences = [
+        f"SPC chart of {title}, {long_date(series.dates[0], series.weekly)} to "
+        f"{long_date(series.dates[-1], series.weekly)}."
+    ]
     if description:
         sentences.append(description.strip().rstrip(".") + ".")
     latest = series.latest_index()
     if latest is not None:
         value = series.values[latest]
-        sentences.append(f"Latest value {format_value(value, unit)} in "
-                         f"{long_date(series.dates[latest], series.weekly)}.")
+        sentences.append(
+            f"Latest value {format_value(value, unit)} in "
+            f"{long_date(series.dates[latest], series.weekly)}."
+        )
         mean, lower, upper = series.mean[latest], series.lpl[latest], series.upl[latest]
         if mean is not None:
             text = f"Mean {format_value(mean, unit)}"
             if lower is not None and upper is not None:
-                text += (f"; process limits {format_value(lower, unit)} to "
-                         f"{format_value(upper, unit)}")
+                text += (
+                    f"; process limits {format_value(lower, unit)} to {format_value(upper, unit)}"
+                )
             sentences.append(text + ".")
         target = series.target[latest]
         if target is not None:
@@ -260,12 +300,24 @@ def spc_chart_svg(
     direction = normalise_direction(improvement_direction)
     series = read_series(points)
     ident = safe_id(chart_id)
-    desc = _describe(series, title=title, unit=kind, direction=direction,
-                     variation_icon=variation_icon, assurance_icon=assurance_icon,
-                     description=description)
+    desc = _describe(
+        series,
+        title=title,
+        unit=kind,
+        direction=direction,
+        variation_icon=variation_icon,
+        assurance_icon=assurance_icon,
+        description=description,
+    )
 
-    values = [*finite(series.values), *finite(series.mean), *finite(series.lpl),
-              *finite(series.upl), *finite(series.target), *finite(series.trajectory)]
+    values = [
+        *finite(series.values),
+        *finite(series.mean),
+        *finite(series.lpl),
+        *finite(series.upl),
+        *finite(series.target),
+        *finite(series.trajectory),
+    ]
     ticks = nice_ticks(min(values), max(values)) if values else [0.0, 1.0]
     tick_labels = [format_tick(t, kind, ticks) for t in ticks]
     label_room = max(_text_width(label, _SMALL) for label in tick_labels)
@@ -274,101 +326,250 @@ def spc_chart_svg(
     caption = any(series.short_group)
     bottom = height - 34 - 20 * len(legend) - (22 if caption else 0)
     ordinals = [d.toordinal() for d in series.dates]
-    frame = _Frame(left=30 + label_room + 8, right=width - 14, top=72, bottom=bottom,
-                   x0=min(ordinals), x1=max(ordinals), y0=ticks[0], y1=ticks[-1],
-                   pad=min(12.0, (width - label_room) * 0.02))
+    frame = _Frame(
+        left=30 + label_room + 8,
+        right=width - 14,
+        top=72,
+        bottom=bottom,
+        x0=min(ordinals),
+        x1=max(ordinals),
+        y0=ticks[0],
+        y1=ticks[-1],
+        pad=min(12.0, (width - label_room) * 0.02),
+    )
     xs = [frame.x(o) for o in ordinals]
 
     body: list[str] = [
         element("title", {"id": f"{ident}-title"}, escape_text(title)),
         element("desc", {"id": f"{ident}-desc"}, escape_text(desc)),
-        element("rect", {"width": float(width), "height": float(height),
-                         "fill": COLOURS["background"]}),
+        element(
+            "rect", {"width": float(width), "height": float(height), "fill": COLOURS["background"]}
+        ),
     ]
     icons = [name for name in (variation_icon, assurance_icon) if name is not None]
     icons_width = len(icons) * (_ICON + 6)
     fitted, size = _fit_title(title, width - 20 - icons_width)
-    body.append(element("text", {"x": "10", "y": "24", "font-size": size, "font-weight": "bold",
-                                 "fill": COLOURS["text"], "class": "chart-title"},
-                        escape_text(fitted)))
+    body.append(
+        element(
+            "text",
+            {
+                "x": "10",
+                "y": "24",
+                "font-size": size,
+                "font-weight": "bold",
+                "fill": COLOURS["text"],
+                "class": "chart-title",
+            },
+            escape_text(fitted),
+        )
+    )
     subtitle = direction_phrase(direction)
     latest = series.latest_index()
     if latest is not None:
-        subtitle += (f" · latest {short_date(series.dates[latest], series.weekly)}: "
-                     f"{format_value(series.values[latest], kind)}")
-    body.append(element("text", {"x": "10", "y": "46", "font-size": _SMALL,
-                                 "fill": COLOURS["muted_text"], "class": "chart-subtitle"},
-                        escape_text(subtitle)))
+        subtitle += (
+            f" · latest {short_date(series.dates[latest], series.weekly)}: "
+            f"{format_value(series.values[latest], kind)}"
+        )
+    body.append(
+        element(
+            "text",
+            {
+                "x": "10",
+                "y": "46",
+                "font-size": _SMALL,
+                "fill": COLOURS["muted_text"],
+                "class": "chart-subtitle",
+            },
+            escape_text(subtitle),
+        )
+    )
     for index, name in enumerate(icons):
-        body.append(icon_svg(name, _ICON, x=width - 8 - (len(icons) - index) * (_ICON + 6) + 6,
-                             y=6.0))
+        body.append(
+            icon_svg(name, _ICON, x=width - 8 - (len(icons) - index) * (_ICON + 6) + 6, y=6.0)
+        )
 
     body.append(_y_axis(frame, ticks, tick_labels, kind))
     body.append(_x_axis(series, xs, frame))
     body.append(_rebase_markers(series, xs, frame))
     body.append(_process_lines(series, xs, frame))
     if any(v is not None for v in series.target):
-        body.append(element("path", {"d": _step_path(xs, series.target, frame), "fill": "none",
-                                     "stroke": COLOURS["target"], "stroke-width": "2.5",
-                                     "class": "target"}))
+        body.append(
+            element(
+                "path",
+                {
+                    "d": _step_path(xs, series.target, frame),
+                    "fill": "none",
+                    "stroke": COLOURS["target"],
+                    "stroke-width": "2.5",
+                    "class": "target",
+                },
+            )
+        )
     if any(v is not None for v in series.trajectory):
-        body.append(element("path", {"d": _step_path(xs, series.trajectory, frame),
-                                     "fill": "none", "stroke": COLOURS["trajectory"],
-                                     "stroke-width": "2", "stroke-dasharray": "3 3",
-                                     "class": "trajectory"}))
+        body.append(
+            element(
+                "path",
+                {
+                    "d": _step_path(xs, series.trajectory, frame),
+                    "fill": "none",
+                    "stroke": COLOURS["trajectory"],
+                    "stroke-width": "2",
+                    "stroke-dasharray": "3 3",
+                    "class": "trajectory",
+                },
+            )
+        )
     line = [None if v is None else (x, frame.y(v)) for x, v in zip(xs, series.values, strict=True)]
-    body.append(element("path", {"d": _path(line), "fill": "none", "stroke": COLOURS["common"],
-                                 "stroke-width": "1.75", "stroke-linejoin": "round",
-                                 "class": "series"}))
-    body.append(element("g", {"class": "points"}, [
-        point_marker(kind_, x, frame.y(v))
-        for x, v, kind_ in zip(xs, series.values, series.point_type, strict=True) if v is not None
-    ]))
+    body.append(
+        element(
+            "path",
+            {
+                "d": _path(line),
+                "fill": "none",
+                "stroke": COLOURS["common"],
+                "stroke-width": "1.75",
+                "stroke-linejoin": "round",
+                "class": "series",
+            },
+        )
+    )
+    body.append(
+        element(
+            "g",
+            {"class": "points"},
+            [
+                point_marker(kind_, x, frame.y(v))
+                for x, v, kind_ in zip(xs, series.values, series.point_type, strict=True)
+                if v is not None
+            ],
+        )
+    )
     body.append(_legend(legend, frame.bottom + 40))
     if caption:
-        body.append(element("text", {"x": "10", "y": float(height - 10), "font-size": _SMALL,
-                                     "font-style": "italic", "fill": COLOURS["muted_text"],
-                                     "class": "trial-limits-caption"},
-                            escape_text(_TRIAL_CAPTION)))
-    return element("svg", {
-        "xmlns": "http://www.w3.org/2000/svg", "width": float(width), "height": float(height),
-        "viewBox": f"0 0 {num(width)} {num(height)}", "role": "img", "id": ident,
-        "aria-labelledby": f"{ident}-title {ident}-desc", "font-family": FONT_FAMILY,
-        "class": "spc-chart",
-    }, body)
+        body.append(
+            element(
+                "text",
+                {
+                    "x": "10",
+                    "y": float(height - 10),
+                    "font-size": _SMALL,
+                    "font-style": "italic",
+                    "fill": COLOURS["muted_text"],
+                    "class": "trial-limits-caption",
+                },
+                escape_text(_TRIAL_CAPTION),
+            )
+        )
+    return element(
+        "svg",
+        {
+            "xmlns": "http://www.w3.org/2000/svg",
+            "width": float(width),
+            "height": float(height),
+            "viewBox": f"0 0 {num(width)} {num(height)}",
+            "role": "img",
+            "id": ident,
+            "aria-labelledby": f"{ident}-title {ident}-desc",
+            "font-family": FONT_FAMILY,
+            "class": "spc-chart",
+        },
+        body,
+    )
 
 
 def _y_axis(frame: _Frame, ticks: Sequence[float], labels: Sequence[str], unit: Unit) -> str:
     parts: list[str] = []
     for tick, label in zip(ticks, labels, strict=True):
         y = frame.y(tick)
-        parts.append(element("line", {"x1": frame.left, "x2": frame.right, "y1": y, "y2": y,
-                                      "stroke": COLOURS["gridline"], "stroke-width": "1"}))
-        parts.append(element("text", {"x": frame.left - 6, "y": y + 4.5, "text-anchor": "end",
-                                      "font-size": _SMALL, "fill": COLOURS["text"]},
-                             escape_text(label)))
+        parts.append(
+            element(
+                "line",
+                {
+                    "x1": frame.left,
+                    "x2": frame.right,
+                    "y1": y,
+                    "y2": y,
+                    "stroke": COLOURS["gridline"],
+                    "stroke-width": "1",
+                },
+            )
+        )
+        parts.append(
+            element(
+                "text",
+                {
+                    "x": frame.left - 6,
+                    "y": y + 4.5,
+                    "text-anchor": "end",
+                    "font-size": _SMALL,
+                    "fill": COLOURS["text"],
+                },
+                escape_text(label),
+            )
+        )
     middle = (frame.top + frame.bottom) / 2
-    parts.append(element("text", {
-        "x": "16", "y": middle, "transform": f"rotate(-90 16 {num(middle)})",
-        "text-anchor": "middle", "font-size": _SMALL, "fill": COLOURS["muted_text"],
-    }, escape_text(axis_title(unit))))
+    parts.append(
+        element(
+            "text",
+            {
+                "x": "16",
+                "y": middle,
+                "transform": f"rotate(-90 16 {num(middle)})",
+                "text-anchor": "middle",
+                "font-size": _SMALL,
+                "fill": COLOURS["muted_text"],
+            },
+            escape_text(axis_title(unit)),
+        )
+    )
     return element("g", {"class": "y-axis"}, parts)
 
 
 def _x_axis(series: SpcSeries, xs: Sequence[float], frame: _Frame) -> str:
-    parts = [element("line", {"x1": frame.left, "x2": frame.right, "y1": frame.bottom,
-                              "y2": frame.bottom, "stroke": COLOURS["axis"], "stroke-width": "1"})]
+    parts = [
+        element(
+            "line",
+            {
+                "x1": frame.left,
+                "x2": frame.right,
+                "y1": frame.bottom,
+                "y2": frame.bottom,
+                "stroke": COLOURS["axis"],
+                "stroke-width": "1",
+            },
+        )
+    ]
     label_width = _text_width(short_date(series.dates[0], series.weekly), _SMALL) + 12
     room = max(int((frame.right - frame.left) // label_width), 1)
     every = max(math.ceil(len(xs) / room), 1)
     # count back from the latest point so the most recent period is always labelled
     for index in range(len(xs) - 1, -1, -every):
         x = xs[index]
-        parts.append(element("line", {"x1": x, "x2": x, "y1": frame.bottom,
-                                      "y2": frame.bottom + 4, "stroke": COLOURS["axis"]}))
-        parts.append(element("text", {"x": x, "y": frame.bottom + 18, "text-anchor": "middle",
-                                      "font-size": _SMALL, "fill": COLOURS["text"]},
-                             escape_text(short_date(series.dates[index], series.weekly))))
+        parts.append(
+            element(
+                "line",
+                {
+                    "x1": x,
+                    "x2": x,
+                    "y1": frame.bottom,
+                    "y2": frame.bottom + 4,
+                    "stroke": COLOURS["axis"],
+                },
+            )
+        )
+        parts.append(
+            element(
+                "text",
+                {
+                    "x": x,
+                    "y": frame.bottom + 18,
+                    "text-anchor": "middle",
+                    "font-size": _SMALL,
+                    "fill": COLOURS["text"],
+                },
+                escape_text(short_date(series.dates[index], series.weekly)),
+            )
+        )
     return element("g", {"class": "x-axis"}, parts)
 
 
@@ -376,9 +577,21 @@ def _rebase_markers(series: SpcSeries, xs: Sequence[float], frame: _Frame) -> st
     parts = []
     for group in series.groups()[1:]:
         x = (xs[group.start - 1] + xs[group.start]) / 2
-        parts.append(element("line", {"x1": x, "x2": x, "y1": frame.top, "y2": frame.bottom,
-                                      "stroke": COLOURS["axis"], "stroke-width": "1",
-                                      "stroke-dasharray": "2 3", "class": "rebase-marker"}))
+        parts.append(
+            element(
+                "line",
+                {
+                    "x1": x,
+                    "x2": x,
+                    "y1": frame.top,
+                    "y2": frame.bottom,
+                    "stroke": COLOURS["axis"],
+                    "stroke-width": "1",
+                    "stroke-dasharray": "2 3",
+                    "class": "rebase-marker",
+                },
+            )
+        )
     return element("g", {"class": "rebases"}, parts)
 
 
@@ -386,22 +599,40 @@ def _process_lines(series: SpcSeries, xs: Sequence[float], frame: _Frame) -> str
     parts = []
     styles = (
         ("mean", series.mean, {"stroke": COLOURS["mean"], "stroke-width": "2"}),
-        ("limit limit-upper", series.upl,
-         {"stroke": COLOURS["limit"], "stroke-width": "1.5", "stroke-dasharray": "6 4"}),
-        ("limit limit-lower", series.lpl,
-         {"stroke": COLOURS["limit"], "stroke-width": "1.5", "stroke-dasharray": "6 4"}),
+        (
+            "limit limit-upper",
+            series.upl,
+            {"stroke": COLOURS["limit"], "stroke-width": "1.5", "stroke-dasharray": "6 4"},
+        ),
+        (
+            "limit limit-lower",
+            series.lpl,
+            {"stroke": COLOURS["limit"], "stroke-width": "1.5", "stroke-dasharray": "6 4"},
+        ),
     )
     for group in series.groups():
         for css, column, style in styles:
-            line = [None if column[i] is None else (xs[i], frame.y(column[i]))  # type: ignore[arg-type]
-                    for i in group]
+            line = [
+                None if column[i] is None else (xs[i], frame.y(column[i]))  # type: ignore[arg-type]
+                for i in group
+            ]
             if sum(p is not None for p in line) == 1:
                 # a one-point group still shows its level as a short tick
                 x, y = next(p for p in line if p is not None)
                 line = [(x - 5, y), (x + 5, y)]
             if any(p is not None for p in line):
-                parts.append(element("path", {"d": _path(line), "fill": "none", **style,
-                                              "class": css, "data-group": str(series.rebase_group[group.start])}))
+                parts.append(
+                    element(
+                        "path",
+                        {
+                            "d": _path(line),
+                            "fill": "none",
+                            **style,
+                            "class": css,
+                            "data-group": str(series.rebase_group[group.start]),
+                        },
+                    )
+                )
     return element("g", {"class": "process"}, parts)
 
 
@@ -412,7 +643,11 @@ def _legend(rows: Sequence[Sequence[tuple[str, float]]], top: float) -> str:
         for item, offset in row:
             x = 10 + offset
             parts.append(_legend_swatch(item, x, y))
-            parts.append(element("text", {"x": x + 28, "y": y + 4.5, "font-size": _SMALL,
-                                          "fill": COLOURS["text"]},
-                                 escape_text(LEGEND_LABELS[item])))
+            parts.append(
+                element(
+                    "text",
+                    {"x": x + 28, "y": y + 4.5, "font-size": _SMALL, "fill": COLOURS["text"]},
+                    escape_text(LEGEND_LABELS[item]),
+                )
+            )
     return element("g", {"class": "legend"}, parts)

@@ -19,13 +19,15 @@ from trustboard.render.svg.formatting import format_value
 __all__ = ["SIGNAL_WORDS", "spc_data_table", "spc_table_rows"]
 
 #: How each point type reads in words.
-SIGNAL_WORDS: Mapping[str, str] = MappingProxyType({
-    "common_cause": "Common cause",
-    "special_cause_improvement": "Special cause: improvement",
-    "special_cause_concern": "Special cause: concern",
-    "special_cause_neutral_high": "Special cause: unusually high",
-    "special_cause_neutral_low": "Special cause: unusually low",
-})
+SIGNAL_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "common_cause": "Common cause",
+        "special_cause_improvement": "Special cause: improvement",
+        "special_cause_concern": "Special cause: concern",
+        "special_cause_neutral_high": "Special cause: unusually high",
+        "special_cause_neutral_low": "Special cause: unusually low",
+    }
+)
 
 
 def spc_table_rows(points: pl.DataFrame, *, unit: Unit | str) -> list[dict[str, str]]:
@@ -62,23 +64,39 @@ def spc_table_rows(points: pl.DataFrame, *, unit: Unit | str) -> list[dict[str, 
     return rows
 
 
-def spc_data_table(points: pl.DataFrame, *, unit: Unit | str, caption: str,
-                   chart_id: str | None = None) -> str:
+def spc_data_table(
+    points: pl.DataFrame, *, unit: Unit | str, caption: str, chart_id: str | None = None
+) -> str:
     """The points as an HTML ``<table>`` fragment with a ``<caption>`` and scoped headers."""
     rows = spc_table_rows(points, unit=unit)
     headers = list(rows[0]) if rows else []
-    head = element("thead", None, element("tr", None, [
-        element("th", {"scope": "col"}, escape_text(h)) for h in headers
-    ]))
-    body = element("tbody", None, [
-        element("tr", None, [
-            element("th", {"scope": "row"}, escape_text(row[h])) if h == "Period"
-            else element("td", None, escape_text(row[h]))
-            for h in headers
-        ])
-        for row in rows
-    ])
-    return element("table", {
-        "class": "spc-data-table",
-        "id": None if chart_id is None else f"{safe_id(chart_id)}-table",
-    }, element("caption", None, escape_text(caption)) + head + body)
+    head = element(
+        "thead",
+        None,
+        element("tr", None, [element("th", {"scope": "col"}, escape_text(h)) for h in headers]),
+    )
+    body = element(
+        "tbody",
+        None,
+        [
+            element(
+                "tr",
+                None,
+                [
+                    element("th", {"scope": "row"}, escape_text(row[h]))
+                    if h == "Period"
+                    else element("td", None, escape_text(row[h]))
+                    for h in headers
+                ],
+            )
+            for row in rows
+        ],
+    )
+    return element(
+        "table",
+        {
+            "class": "spc-data-table",
+            "id": None if chart_id is None else f"{safe_id(chart_id)}-table",
+        },
+        element("caption", None, escape_text(caption)) + head + body,
+    )

@@ -113,12 +113,16 @@ class KindTable:
         unique, inverse = np.unique(picked, axis=0, return_inverse=True)
         return inverse.reshape(-1).astype(np.int64), unique
 
-    def text_columns(self, columns: Sequence[str], rows: np.ndarray, combos: np.ndarray) -> dict[str, Any]:
+    def text_columns(
+        self, columns: Sequence[str], rows: np.ndarray, combos: np.ndarray
+    ) -> dict[str, Any]:
         """Arrow string columns for ``columns`` of the combinations ``combos[rows]``."""
         out = {}
         for i, column in enumerate(columns):
             labels = pa.array([*self.values[column], None], type=pa.string())
-            out[column] = labels.take(pa.array(combos[rows, i] if rows.size else np.zeros(0, np.int64)))
+            out[column] = labels.take(
+                pa.array(combos[rows, i] if rows.size else np.zeros(0, np.int64))
+            )
         return out
 
 
@@ -181,11 +185,15 @@ class HashIndex:
         if self.table is not None:
             found = self.table[(hashed >> self.shift) & self.mask]
         else:
-            found = np.minimum(np.searchsorted(self.hashes, hashed), len(self.hashes) - 1).astype(np.int32)
+            found = np.minimum(np.searchsorted(self.hashes, hashed), len(self.hashes) - 1).astype(
+                np.int32
+            )
         return found if bool((self.hashes[found] == hashed).all()) else None
 
 
-def kind_table(rows: Sequence[tuple[Any, ...]], columns: tuple[str, ...]) -> tuple[KindTable, np.ndarray] | None:
+def kind_table(
+    rows: Sequence[tuple[Any, ...]], columns: tuple[str, ...]
+) -> tuple[KindTable, np.ndarray] | None:
     """The kinds from distinct (hash, value of each column) rows, and their sorted hashes.
 
     Returns None when two kinds share a hash (then hashes cannot stand for kinds).
@@ -194,17 +202,28 @@ def kind_table(rows: Sequence[tuple[Any, ...]], columns: tuple[str, ...]) -> tup
     hashes = np.array([row[0] for row in ordered], dtype=np.uint64)
     if len(np.unique(hashes)) != len(hashes):
         return None
-    values = {c: sorted({row[1 + i] for row in ordered if row[1 + i] is not None}) for i, c in enumerate(columns)}
+    values = {
+        c: sorted({row[1 + i] for row in ordered if row[1 + i] is not None})
+        for i, c in enumerate(columns)
+    }
     position = {c: {v: j for j, v in enumerate(values[c])} for c in columns}
     codes = np.array(
-        [[position[c].get(row[1 + i], len(values[c])) for i, c in enumerate(columns)] for row in ordered],
+        [
+            [position[c].get(row[1 + i], len(values[c])) for i, c in enumerate(columns)]
+            for row in ordered
+        ],
         dtype=np.int64,
     ).reshape(len(ordered), len(columns))
     return KindTable(columns, values, codes), hashes
 
 
 def read_referrals(
-    batches: Iterable[Any], lowest: int, span: int, kinds: KindTable, hashes: np.ndarray, days: tuple[int, int]
+    batches: Iterable[Any],
+    lowest: int,
+    span: int,
+    kinds: KindTable,
+    hashes: np.ndarray,
+    days: tuple[int, int],
 ) -> ReferralSlots | None:
     """Fill the slots from batches of (id, received, closed, rejected as 0/1, kind hash).
 
@@ -242,7 +261,9 @@ class DatedStops:
     last_day: int
 
 
-def read_dated(batches: Iterable[Any], referrals: ReferralSlots, depths: Sequence[int]) -> DatedStops | None:
+def read_dated(
+    batches: Iterable[Any], referrals: ReferralSlots, depths: Sequence[int]
+) -> DatedStops | None:
     """Check dated rows (contacts or events) against the referrals and find their stops.
 
     Batches hold (referral id, date, one 0/1 column per filter).  ``depths[f]`` is how many
@@ -371,7 +392,9 @@ class _Counter:
             return keys, self.dense[keys]
         if not self.parts:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return _sum_by(np.concatenate([k for k, _ in self.parts]), np.concatenate([c for _, c in self.parts]))
+        return _sum_by(
+            np.concatenate([k for k, _ in self.parts]), np.concatenate([c for _, c in self.parts])
+        )
 
 
 class _Tally:
@@ -409,7 +432,7 @@ def _month_table(calendar: MonthCalendar) -> tuple[int, int, np.ndarray]:
     table[0] = -1
     for m, start in enumerate(starts):
         stop = starts[m + 1] if m + 1 < len(starts) else after
-        table[start - first:stop - first] = m
+        table[start - first : stop - first] = m
     table[-1] = calendar.months
     return first, last, table
 
@@ -433,8 +456,11 @@ def histogram_tables(
     shift_fits = first >= 0 and day0 >= -(1 << 30)
 
     def month(days: np.ndarray) -> np.ndarray:
-        found: np.ndarray = (np.take(table, days - first, mode="clip") if shift_fits
-                             else np.take(table, np.clip(days, first, last) - first))
+        found: np.ndarray = (
+            np.take(table, days - first, mode="clip")
+            if shift_fits
+            else np.take(table, np.clip(days, first, last) - first)
+        )
         return found
 
     kinds = referrals.kinds
@@ -517,43 +543,61 @@ def histogram_tables(
     keys, n = open_count.result()
     gp_row, start, close = np.unravel_index(keys, (n_gp, days, months + 1))
     start_day = start + day0
-    open_table = pa.table({
-        **kinds.text_columns(by, gp_row, gp_codes),
-        "_priority": kinds.text_columns(("priority",), gp_row, gp_codes[:, len(by):])["priority"],
-        "start_day": pa.array(start_day.astype(np.int32)),
-        "first_m": pa.array(np.maximum(month(start_day.astype(np.int32)), 0).astype(np.int64)),
-        "close_m": pa.array(close.astype(np.int64)),
-        "n": pa.array(n),
-    })
+    open_table = pa.table(
+        {
+            **kinds.text_columns(by, gp_row, gp_codes),
+            "_priority": kinds.text_columns(("priority",), gp_row, gp_codes[:, len(by) :])[
+                "priority"
+            ],
+            "start_day": pa.array(start_day.astype(np.int32)),
+            "first_m": pa.array(np.maximum(month(start_day.astype(np.int32)), 0).astype(np.int64)),
+            "close_m": pa.array(close.astype(np.int64)),
+            "n": pa.array(n),
+        }
+    )
     keys, n = done_count.result()
     gp_row, done_m, wait = np.unravel_index(keys, (n_gp, months, waits))
-    completed_table = pa.table({
-        **kinds.text_columns(by, gp_row, gp_codes),
-        "_priority": kinds.text_columns(("priority",), gp_row, gp_codes[:, len(by):])["priority"],
-        "m": pa.array(done_m.astype(np.int64)),
-        "wait_days": pa.array(wait.astype(np.int32)),
-        "n": pa.array(n),
-    })
+    completed_table = pa.table(
+        {
+            **kinds.text_columns(by, gp_row, gp_codes),
+            "_priority": kinds.text_columns(("priority",), gp_row, gp_codes[:, len(by) :])[
+                "priority"
+            ],
+            "m": pa.array(done_m.astype(np.int64)),
+            "wait_days": pa.array(wait.astype(np.int32)),
+            "n": pa.array(n),
+        }
+    )
     parts = []
     for kind_name, counter in (("received", received_count), ("clock_stop", stop_count)):
         keys, n = regroup(counter, kind_g)
         g_row, m = np.divmod(keys, months)
-        parts.append(pa.table({
-            **kinds.text_columns(by, g_row, g_codes),
-            "m": pa.array(m.astype(np.int64)),
-            "kind": pa.array([kind_name] * len(keys), type=pa.string()),
-            "reason": pa.nulls(len(keys), type=pa.string()),
-            "n": pa.array(n),
-        }))
+        parts.append(
+            pa.table(
+                {
+                    **kinds.text_columns(by, g_row, g_codes),
+                    "m": pa.array(m.astype(np.int64)),
+                    "kind": pa.array([kind_name] * len(keys), type=pa.string()),
+                    "reason": pa.nulls(len(keys), type=pa.string()),
+                    "n": pa.array(n),
+                }
+            )
+        )
     keys, n = regroup(removed_count, kind_gr)
     gr_row, m = np.divmod(keys, months)
-    parts.append(pa.table({
-        **kinds.text_columns(by, gr_row, gr_codes),
-        "m": pa.array(m.astype(np.int64)),
-        "kind": pa.array(["removed"] * len(keys), type=pa.string()),
-        "reason": kinds.text_columns(("closure_reason",), gr_row, gr_codes[:, len(by):])["closure_reason"],
-        "n": pa.array(n),
-    }))
+    parts.append(
+        pa.table(
+            {
+                **kinds.text_columns(by, gr_row, gr_codes),
+                "m": pa.array(m.astype(np.int64)),
+                "kind": pa.array(["removed"] * len(keys), type=pa.string()),
+                "reason": kinds.text_columns(("closure_reason",), gr_row, gr_codes[:, len(by) :])[
+                    "closure_reason"
+                ],
+                "n": pa.array(n),
+            }
+        )
+    )
     flows_table = pa.concat_tables(parts)
     groups_table = pa.table(kinds.text_columns(by, np.unique(kind_g[kind_seen]), g_codes))
     return open_table, completed_table, flows_table, groups_table

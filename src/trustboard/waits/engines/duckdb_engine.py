@@ -72,8 +72,20 @@ _CODE_FILTERED = ("attendance_code", "mechanism", "activity_type")
 _KIND_COLUMNS = frozenset((*BREAKDOWN_COLUMNS, "priority", "closure_reason", "service"))
 _TRUE = "('Y','YES','TRUE','T','1')"
 _FALSE = "('N','NO','FALSE','F','0','')"
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-            "UINTEGER", "UBIGINT", "DOUBLE", "FLOAT", "DECIMAL")
+_NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "DOUBLE",
+    "FLOAT",
+    "DECIMAL",
+)
 
 
 def sql_list(values: Sequence[str]) -> str:
@@ -98,7 +110,9 @@ def _is_numeric(sql_type: str) -> bool:
     return sql_type.upper().startswith(_NUMERIC)
 
 
-def open_source(con: duckdb.DuckDBPyConnection, source: Any, name: str) -> tuple[str, str | None, int]:
+def open_source(
+    con: duckdb.DuckDBPyConnection, source: Any, name: str
+) -> tuple[str, str | None, int]:
     """Make ``source`` queryable as ``name``; returns (SQL relation, file label, row offset).
 
     The row offset turns DuckDB's 0-based ``rowid`` into the row a person sees: 2 for CSV
@@ -245,20 +259,30 @@ class DuckDBEngine:
                 continue
             expr, raw = self._expression(column, _quote(source_name), types[source_name], id_type)
             recode = " ".join(
-                f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in mapping.values.get(column, {}).items()
+                f"WHEN {_literal(k)} THEN {_literal(v)}"
+                for k, v in mapping.values.get(column, {}).items()
             )
             expr = _recoded(expr, recode)
             selects.append(f"{expr} AS {column}")
-            if in_place and column in _CODE_FILTERED and column not in mapping.values and types[source_name].upper() == "VARCHAR":
+            if (
+                in_place
+                and column in _CODE_FILTERED
+                and column not in mapping.values
+                and types[source_name].upper() == "VARCHAR"
+            ):
                 # the untouched text lets a contact filter test clean values without
                 # normalising every row (see _code_test); free in a view that is not read
                 selects.append(f"{_quote(source_name)} AS _src_{column}")
-                table.plain_codes[column] = self._expression(column, f"_src_{column}", "VARCHAR", id_type)[0]
+                table.plain_codes[column] = self._expression(
+                    column, f"_src_{column}", "VARCHAR", id_type
+                )[0]
             elif in_place and kind == "referrals" and column in _KIND_COLUMNS:
                 # the array path reads kinds from the untouched values (see _referral_kinds)
                 selects.append(f"{_quote(source_name)} AS _src_{column}")
                 table.sources[column] = _recoded(
-                    self._expression(column, f"_src_{column}", types[source_name], id_type)[0], recode)
+                    self._expression(column, f"_src_{column}", types[source_name], id_type)[0],
+                    recode,
+                )
             if raw is not None:
                 selects.append(f"{raw} AS _raw_{column}")
                 table.raw[column] = source_name
@@ -272,11 +296,15 @@ class DuckDBEngine:
                 f"{in_place} AS _position FROM {relation}"
             )
         else:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table.table} AS SELECT {', '.join(selects)} FROM {relation}")
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table.table} AS SELECT {', '.join(selects)} FROM {relation}"
+            )
         return table
 
     @staticmethod
-    def _expression(column: str, ref: str, sql_type: str, id_type: str | None) -> tuple[str, str | None]:
+    def _expression(
+        column: str, ref: str, sql_type: str, id_type: str | None
+    ) -> tuple[str, str | None]:
         upper = sql_type.upper()
         if column in _DATE_COLUMNS:
             if upper == "DATE":
@@ -316,7 +344,10 @@ class DuckDBEngine:
             text = f"nullif(trim(CAST({ref} AS VARCHAR)), '')"
         if column == "mechanism":
             # one ASCII digit (one byte from '0' to '9'): cheaper than a regular expression
-            return f"CASE WHEN strlen({text}) = 1 AND {text} BETWEEN '0' AND '9' THEN '0' || {text} ELSE {text} END", None
+            return (
+                f"CASE WHEN strlen({text}) = 1 AND {text} BETWEEN '0' AND '9' THEN '0' || {text} ELSE {text} END",
+                None,
+            )
         if column == "priority":
             return f"lower({text})", None
         return text, None
@@ -345,11 +376,21 @@ class DuckDBEngine:
                 f"WHERE {cond} ORDER BY {table.position} LIMIT {MAX_LISTED}"
             ).fetchall()
             for rowid, shown in rows:
-                problems.add(code, message, file=table.file or table.name, row=table.row(rowid),
-                             column=column, value=shown)
+                problems.add(
+                    code,
+                    message,
+                    file=table.file or table.name,
+                    row=table.row(rowid),
+                    column=column,
+                    value=shown,
+                )
             if count > len(rows):
-                problems.add(code, f"{message}: {count - len(rows)} more row(s) not listed",
-                             file=table.file or table.name, column=column)
+                problems.add(
+                    code,
+                    f"{message}: {count - len(rows)} more row(s) not listed",
+                    file=table.file or table.name,
+                    column=column,
+                )
 
     def load(
         self, con: duckdb.DuckDBPyConnection, inputs: WaitsInputs, problems: ProblemCollector
@@ -360,6 +401,7 @@ class DuckDBEngine:
         referral ids are looked for afterwards (:meth:`_check_duplicates`, or by the array
         path as it fills its slots).
         """
+
         # in-memory inputs become Arrow once (the type probe and the load share the copy)
         def arrow_once(source: Any, kind: str) -> Any:
             if source is None or isinstance(source, (str, Path)):
@@ -374,42 +416,89 @@ class DuckDBEngine:
         )
         id_type = self._id_type(con, inputs)
         loaded = {
-            "referrals": self._normalise(con, "referrals", inputs.referrals, inputs.mapping, id_type, problems),
-            "contacts": self._normalise(con, "contacts", inputs.contacts, inputs.mapping, id_type, problems),
+            "referrals": self._normalise(
+                con, "referrals", inputs.referrals, inputs.mapping, id_type, problems
+            ),
+            "contacts": self._normalise(
+                con, "contacts", inputs.contacts, inputs.mapping, id_type, problems
+            ),
         }
         if inputs.events is not None:
-            loaded["events"] = self._normalise(con, "events", inputs.events, inputs.mapping, id_type, problems)
+            loaded["events"] = self._normalise(
+                con, "events", inputs.events, inputs.mapping, id_type, problems
+            )
         problems.raise_if_any("the waiting-time input is not valid")
         tables = {k: v for k, v in loaded.items() if v is not None}
         ref = tables["referrals"]
         checks = [
-            ("TB-WAITS-MISSING-VALUE", "referral id is empty", "referral_id", "t.referral_id IS NULL", "t.referral_id"),
-            ("TB-WAITS-MISSING-VALUE", "referral received date is empty", "received_date",
-             "t.received_date IS NULL AND " + ("(t._raw_received_date IS NULL OR trim(t._raw_received_date) = '')" if "received_date" in ref.raw else "true"),
-             "t.received_date"),
-            ("TB-WAITS-CLOSED-BEFORE-RECEIVED", "referral closed before it was received", "closed_date",
-             "t.closed_date < t.received_date", "t.closed_date"),
+            (
+                "TB-WAITS-MISSING-VALUE",
+                "referral id is empty",
+                "referral_id",
+                "t.referral_id IS NULL",
+                "t.referral_id",
+            ),
+            (
+                "TB-WAITS-MISSING-VALUE",
+                "referral received date is empty",
+                "received_date",
+                "t.received_date IS NULL AND "
+                + (
+                    "(t._raw_received_date IS NULL OR trim(t._raw_received_date) = '')"
+                    if "received_date" in ref.raw
+                    else "true"
+                ),
+                "t.received_date",
+            ),
+            (
+                "TB-WAITS-CLOSED-BEFORE-RECEIVED",
+                "referral closed before it was received",
+                "closed_date",
+                "t.closed_date < t.received_date",
+                "t.closed_date",
+            ),
         ]
         for column in ("received_date", "closed_date"):
             if column in ref.raw:
-                checks.append(("TB-WAITS-BAD-DATE", "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)", column,
-                               f"t.{column} IS NULL AND trim(t._raw_{column}) <> ''", f"t._raw_{column}"))
+                checks.append(
+                    (
+                        "TB-WAITS-BAD-DATE",
+                        "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
+                        column,
+                        f"t.{column} IS NULL AND trim(t._raw_{column}) <> ''",
+                        f"t._raw_{column}",
+                    )
+                )
         if "rejected" in ref.raw:
-            checks.append(("TB-WAITS-BAD-FLAG", "rejected flag not understood (expected Y/N, true/false, 1/0 or a date)",
-                           "rejected", "t.rejected IS NULL", "t._raw_rejected"))
+            checks.append(
+                (
+                    "TB-WAITS-BAD-FLAG",
+                    "rejected flag not understood (expected Y/N, true/false, 1/0 or a date)",
+                    "rejected",
+                    "t.rejected IS NULL",
+                    "t._raw_rejected",
+                )
+            )
         self._check_rows(con, ref, checks, problems)
         ref.id_type = id_type
         return tables
 
     @staticmethod
-    def _check_duplicates(con: duckdb.DuckDBPyConnection, ref: _Table, problems: ProblemCollector) -> None:
+    def _check_duplicates(
+        con: duckdb.DuckDBPyConnection, ref: _Table, problems: ProblemCollector
+    ) -> None:
         duplicates = con.execute(
             f"SELECT referral_id, count(*) FROM {ref.table} WHERE referral_id IS NOT NULL "
             f"GROUP BY referral_id HAVING count(*) > 1 ORDER BY referral_id LIMIT {MAX_LISTED}"
         ).fetchall()
         for referral_id, count in duplicates:
-            problems.add("TB-WAITS-DUPLICATE-REFERRAL", f"referral id appears {count} times",
-                         file=ref.file or "referrals", column="referral_id", value=str(referral_id))
+            problems.add(
+                "TB-WAITS-DUPLICATE-REFERRAL",
+                f"referral id appears {count} times",
+                file=ref.file or "referrals",
+                column="referral_id",
+                value=str(referral_id),
+            )
 
     def _check_links(
         self, con: duckdb.DuckDBPyConnection, tables: dict[str, _Table], problems: ProblemCollector
@@ -443,16 +532,38 @@ class DuckDBEngine:
             if date_column in table.raw:
                 empty += f" AND (t._raw_{date_column} IS NULL OR trim(t._raw_{date_column}) = '')"
             checks = [
-                ("TB-WAITS-UNKNOWN-REFERRAL", f"{kind[:-1]} for a referral that is not in the referrals table",
-                 "referral_id", "r.referral_id IS NULL", "t.referral_id"),
-                ("TB-WAITS-MISSING-VALUE", f"{kind[:-1]} date is empty", date_column, empty, f"t.{date_column}"),
-                ("TB-WAITS-BEFORE-REFERRAL", f"{kind[:-1]} dated before the referral was received", date_column,
-                 f"t.{date_column} < r.received_date", f"t.{date_column}"),
+                (
+                    "TB-WAITS-UNKNOWN-REFERRAL",
+                    f"{kind[:-1]} for a referral that is not in the referrals table",
+                    "referral_id",
+                    "r.referral_id IS NULL",
+                    "t.referral_id",
+                ),
+                (
+                    "TB-WAITS-MISSING-VALUE",
+                    f"{kind[:-1]} date is empty",
+                    date_column,
+                    empty,
+                    f"t.{date_column}",
+                ),
+                (
+                    "TB-WAITS-BEFORE-REFERRAL",
+                    f"{kind[:-1]} dated before the referral was received",
+                    date_column,
+                    f"t.{date_column} < r.received_date",
+                    f"t.{date_column}",
+                ),
             ]
             if date_column in table.raw:
-                checks.append(("TB-WAITS-BAD-DATE", "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
-                               date_column, f"t.{date_column} IS NULL AND trim(t._raw_{date_column}) <> ''",
-                               f"t._raw_{date_column}"))
+                checks.append(
+                    (
+                        "TB-WAITS-BAD-DATE",
+                        "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
+                        date_column,
+                        f"t.{date_column} IS NULL AND trim(t._raw_{date_column}) <> ''",
+                        f"t._raw_{date_column}",
+                    )
+                )
             self._check_rows(con, table, checks, problems, join)
 
     def _id_type(self, con: duckdb.DuckDBPyConnection, inputs: WaitsInputs) -> str:
@@ -465,7 +576,11 @@ class DuckDBEngine:
             described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
             types = {row[0]: str(row[1]) for row in described}
             name = inputs.mapping.source_for(kind, "referral_id", list(types))
-            if name is None or not _is_numeric(types[name]) or types[name].upper().startswith(("DOUBLE", "FLOAT")):
+            if (
+                name is None
+                or not _is_numeric(types[name])
+                or types[name].upper().startswith(("DOUBLE", "FLOAT"))
+            ):
                 return "VARCHAR"
         return "BIGINT"
 
@@ -485,8 +600,13 @@ class DuckDBEngine:
         test = f"{column} IN {sql_list(values)}"
         if column not in table.plain_codes:
             return test
-        plain = [v for v in values if v and v == v.strip()
-                 and not (column == "mechanism" and len(v) == 1 and v in "0123456789")]
+        plain = [
+            v
+            for v in values
+            if v
+            and v == v.strip()
+            and not (column == "mechanism" and len(v) == 1 and v in "0123456789")
+        ]
         if not plain:
             return test
         normalised = table.plain_codes[column]
@@ -501,16 +621,25 @@ class DuckDBEngine:
         return " AND ".join(parts)
 
     def _aggregate(
-        self, con: duckdb.DuckDBPyConnection, standards: Sequence[Standard], tables: dict[str, _Table]
+        self,
+        con: duckdb.DuckDBPyConnection,
+        standards: Sequence[Standard],
+        tables: dict[str, _Table],
     ) -> tuple[dict[tuple[Any, ...], str], dict[tuple[str, ...], str]]:
         """One pass over contacts (and events): per referral, the first k qualifying dates."""
         filters: dict[tuple[Any, ...], tuple[int, StopRule]] = {}
         for standard in standards:
             if standard.stop.uses_contacts:
                 key = standard.stop.contact_key()
-                filters[key] = (max(filters.get(key, (0, standard.stop))[0], _depth(standard)), standard.stop)
+                filters[key] = (
+                    max(filters.get(key, (0, standard.stop))[0], _depth(standard)),
+                    standard.stop,
+                )
         names = {key: f"c{i}" for i, key in enumerate(filters)}
-        aggs = ["min(contact_date) AS _first_date", "count(*) FILTER (WHERE contact_date IS NULL) AS _empty_dates"]
+        aggs = [
+            "min(contact_date) AS _first_date",
+            "count(*) FILTER (WHERE contact_date IS NULL) AS _empty_dates",
+        ]
         for key, (depth, rule) in filters.items():
             where = self._contact_filter(rule, tables["contacts"])
             if depth == 1:
@@ -526,16 +655,23 @@ class DuckDBEngine:
         event_sets = sorted({s.stop.event_types for s in standards if s.stop.uses_events})
         event_names = {types: f"e{i}" for i, types in enumerate(event_sets)}
         if "events" in tables:
-            aggs = ["min(event_date) AS _first_date", "count(*) FILTER (WHERE event_date IS NULL) AS _empty_dates"]
-            aggs += [f"min(event_date) FILTER (WHERE event_type IN {sql_list(types)}) AS {name}"
-                     for types, name in event_names.items()]
+            aggs = [
+                "min(event_date) AS _first_date",
+                "count(*) FILTER (WHERE event_date IS NULL) AS _empty_dates",
+            ]
+            aggs += [
+                f"min(event_date) FILTER (WHERE event_type IN {sql_list(types)}) AS {name}"
+                for types, name in event_names.items()
+            ]
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE tb_estops AS SELECT referral_id, {', '.join(aggs)} "
                 f"FROM {tables['events'].table} GROUP BY referral_id"
             )
         elif event_sets:
             nulls = ", ".join(f"NULL::DATE AS {name}" for name in event_names.values())
-            con.execute(f"CREATE OR REPLACE TEMP TABLE tb_estops AS SELECT NULL AS referral_id, {nulls} LIMIT 0")
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE tb_estops AS SELECT NULL AS referral_id, {nulls} LIMIT 0"
+            )
         return names, event_names
 
     def _stop_columns(
@@ -550,9 +686,24 @@ class DuckDBEngine:
         """Build ``tb_refx`` (accepted referrals with their dates) and each standard's stop SQL."""
         # One join of referrals with the per-referral contact dates serves both the checks
         # (a full outer join shows contacts of unknown referrals) and every standard.
-        kept = dict.fromkeys(("service", "priority", *by, "closure_reason", "received_date", "closed_date", "rejected"))
-        selects = [*(f"r.{c}" for c in kept), "r.referral_id IS NOT NULL AS _known", "c._first_date",
-                   "c._empty_dates", *(f"c.{n}" for n in names.values())]
+        kept = dict.fromkeys(
+            (
+                "service",
+                "priority",
+                *by,
+                "closure_reason",
+                "received_date",
+                "closed_date",
+                "rejected",
+            )
+        )
+        selects = [
+            *(f"r.{c}" for c in kept),
+            "r.referral_id IS NOT NULL AS _known",
+            "c._first_date",
+            "c._empty_dates",
+            *(f"c.{n}" for n in names.values()),
+        ]
         joins = ["FULL OUTER JOIN tb_cstops c ON c.referral_id = r.referral_id"]
         if event_names:
             joins.append("LEFT JOIN tb_estops e ON e.referral_id = r.referral_id")
@@ -568,13 +719,23 @@ class DuckDBEngine:
             if rule.uses_contacts:
                 column = names[rule.contact_key()]
                 # depth-1 filters keep a plain date (cheaper than a one-element list)
-                scalar = max(_depth(s) for s in standards if s.stop.uses_contacts and s.stop.contact_key() == rule.contact_key()) == 1
+                scalar = (
+                    max(
+                        _depth(s)
+                        for s in standards
+                        if s.stop.uses_contacts and s.stop.contact_key() == rule.contact_key()
+                    )
+                    == 1
+                )
                 contact = column if scalar else f"{column}[{rule.contact_number}]"
                 if standard.cohort is Cohort.FINISHED_COURSE:
                     course = column if scalar else f"{column}[{standard.course_min_contacts}]"
             event = event_names[rule.event_types] if rule.uses_events else None
             parts = [x for x in (contact, event) if x]
-            out[standard.id] = (f"least({', '.join(parts)})" if len(parts) > 1 else parts[0], course)
+            out[standard.id] = (
+                f"least({', '.join(parts)})" if len(parts) > 1 else parts[0],
+                course,
+            )
         return out
 
     # -- histograms -----------------------------------------------------------------------
@@ -596,7 +757,8 @@ class DuckDBEngine:
         course_m = (
             f"CASE WHEN stop_date IS NOT NULL AND course_date IS NOT NULL AND course_date <= closed_date "
             f"THEN year(closed_date) * 12 + month(closed_date) - 1 - {base} END"
-            if course_expr else "NULL::INTEGER"
+            if course_expr
+            else "NULL::INTEGER"
         )
         # One scan of the referrals feeds every histogram: each grouping set has a key that
         # is NULL for rows outside it (their groups are dropped below), so the open list,
@@ -606,7 +768,7 @@ class DuckDBEngine:
             CREATE OR REPLACE TEMP TABLE tb_h AS
             WITH s AS (
                 SELECT {by_cols}, priority AS _priority, closure_reason, received_date, closed_date,
-                       {stop_expr} AS raw_stop{', ' + course_expr + ' AS course_date' if course_expr else ''}
+                       {stop_expr} AS raw_stop{", " + course_expr + " AS course_date" if course_expr else ""}
                 FROM tb_refx WHERE _known AND NOT rejected AND {scope}
             ), t AS (
                 SELECT *, CASE WHEN raw_stop IS NOT NULL AND (closed_date IS NULL OR raw_stop <= closed_date)
@@ -707,16 +869,21 @@ class DuckDBEngine:
         hashed = f"hash({', '.join(untouched)})"
         normalised = ", ".join(ref.sources.get(c, f"_src_{c}") for c in columns)
         distinct = ", ".join(f"{u} AS _src_{c}" for u, c in zip(untouched, columns, strict=True))
-        found = arrays.kind_table(con.execute(
-            f"SELECT hash({', '.join(f'_src_{c}' for c in columns)}), {normalised} "
-            f"FROM (SELECT DISTINCT {distinct} FROM {ref.table})"
-        ).fetchall(), columns)
+        found = arrays.kind_table(
+            con.execute(
+                f"SELECT hash({', '.join(f'_src_{c}' for c in columns)}), {normalised} "
+                f"FROM (SELECT DISTINCT {distinct} FROM {ref.table})"
+            ).fetchall(),
+            columns,
+        )
         if found is None:
             return None
         reader = con.sql(
             f"SELECT referral_id, received_date, closed_date, CAST(rejected AS UTINYINT), {hashed} FROM {ref.table}"
         ).to_arrow_reader(arrays.BATCH)
-        return arrays.read_referrals(reader, int(lowest), span, *found, (int(first_day), int(last_day)))
+        return arrays.read_referrals(
+            reader, int(lowest), span, *found, (int(first_day), int(last_day))
+        )
 
     def _array_stops(
         self,
@@ -734,10 +901,15 @@ class DuckDBEngine:
         for standard in standards:
             if standard.stop.uses_contacts:
                 key = standard.stop.contact_key()
-                filters[key] = (max(filters.get(key, (0, standard.stop))[0], _depth(standard)), standard.stop)
+                filters[key] = (
+                    max(filters.get(key, (0, standard.stop))[0], _depth(standard)),
+                    standard.stop,
+                )
         contacts = tables["contacts"]
-        flags = [f", CAST(coalesce({self._contact_filter(rule, contacts)}, false) AS UTINYINT)"
-                 for _, rule in filters.values()]
+        flags = [
+            f", CAST(coalesce({self._contact_filter(rule, contacts)}, false) AS UTINYINT)"
+            for _, rule in filters.values()
+        ]
         reader = con.sql(
             f"SELECT referral_id, contact_date{''.join(flags)} FROM {contacts.table}"
         ).to_arrow_reader(arrays.BATCH)
@@ -748,7 +920,10 @@ class DuckDBEngine:
         event_sets = sorted({s.stop.event_types for s in standards if s.stop.uses_events})
         event_dates = None
         if "events" in tables:
-            flags = [f", CAST(coalesce(event_type IN {sql_list(types)}, false) AS UTINYINT)" for types in event_sets]
+            flags = [
+                f", CAST(coalesce(event_type IN {sql_list(types)}, false) AS UTINYINT)"
+                for types in event_sets
+            ]
             reader = con.sql(
                 f"SELECT referral_id, event_date{''.join(flags)} FROM {tables['events'].table}"
             ).to_arrow_reader(arrays.BATCH)
@@ -762,7 +937,9 @@ class DuckDBEngine:
         out = {}
         for standard in standards:
             rule = standard.stop
-            scope = np.array([not standard.services or value in standard.services for value in [*services, None]])
+            scope = np.array(
+                [not standard.services or value in standard.services for value in [*services, None]]
+            )
             contact = course = event = None
             if rule.uses_contacts:
                 dates = contact_dates.dates[filter_index[rule.contact_key()]]
@@ -771,7 +948,9 @@ class DuckDBEngine:
                     course = dates[standard.course_min_contacts - 1]
             if rule.uses_events and event_dates is not None:
                 event = event_dates.dates[event_sets.index(rule.event_types)][0]
-            out[standard.id] = arrays.StandardArrays(scope[kinds.code_of("service")], contact, event, course)
+            out[standard.id] = arrays.StandardArrays(
+                scope[kinds.code_of("service")], contact, event, course
+            )
         return out, last_day
 
     # -- the run --------------------------------------------------------------------------
@@ -812,7 +991,9 @@ class DuckDBEngine:
                 self.timings["clock_stops_and_checks"] = time.perf_counter() - clock
                 clock = time.perf_counter()
                 out = {
-                    s.id: self._standard_histograms(con, s, stops[s.id][0], stops[s.id][1], calendar, by)
+                    s.id: self._standard_histograms(
+                        con, s, stops[s.id][0], stops[s.id][1], calendar, by
+                    )
                     for s in standards
                 }
             else:
@@ -821,9 +1002,19 @@ class DuckDBEngine:
                 self.timings["clock_stops_and_checks"] = time.perf_counter() - clock
                 clock = time.perf_counter()
                 out = {
-                    s.id: Histograms(s, by, *arrays.histogram_tables(
-                        slots, per_standard[s.id], s.cohort is Cohort.FINISHED_COURSE, calendar, by, last_day,
-                        workers=self.threads or os.cpu_count() or 1))
+                    s.id: Histograms(
+                        s,
+                        by,
+                        *arrays.histogram_tables(
+                            slots,
+                            per_standard[s.id],
+                            s.cohort is Cohort.FINISHED_COURSE,
+                            calendar,
+                            by,
+                            last_day,
+                            workers=self.threads or os.cpu_count() or 1,
+                        ),
+                    )
                     for s in standards
                 }
             self.timings["histograms"] = time.perf_counter() - clock

@@ -99,7 +99,11 @@ class SparkEngine:
         return F.when(text == "", F.lit(None).cast("date")).otherwise(parsed), col.cast("string")
 
     def _normalise(
-        self, kind: str, given: tuple[Any, str | None], mapping: ColumnMapping, id_string: bool,
+        self,
+        kind: str,
+        given: tuple[Any, str | None],
+        mapping: ColumnMapping,
+        id_string: bool,
         problems: ProblemCollector,
     ) -> tuple[Any, str | None, set[str]] | None:
         _, _, F = _pyspark()
@@ -116,7 +120,9 @@ class SparkEngine:
                     problems.add(
                         "TB-WAITS-MISSING-COLUMN",
                         f"the {kind} table has no column {mapping.describe(kind, column)}",
-                        file=file, column=column, expected=f"a column named {mapping.describe(kind, column)}",
+                        file=file,
+                        column=column,
+                        expected=f"a column named {mapping.describe(kind, column)}",
                     )
                     missing = True
                     continue
@@ -139,11 +145,20 @@ class SparkEngine:
                     expr = F.coalesce(col, F.lit(False))
                 elif dtype == "date" or dtype.startswith("timestamp"):
                     expr = col.isNotNull()
-                elif dtype in ("int", "bigint", "smallint", "tinyint", "double", "float") or dtype.startswith("decimal"):
+                elif dtype in (
+                    "int",
+                    "bigint",
+                    "smallint",
+                    "tinyint",
+                    "double",
+                    "float",
+                ) or dtype.startswith("decimal"):
                     expr = F.coalesce(col != 0, F.lit(False))
                 else:
                     text = F.upper(F.trim(col.cast("string")))
-                    as_date = F.coalesce(*(F.try_to_date(F.trim(col), f) for f in _DATE_FORMATS[:2]))
+                    as_date = F.coalesce(
+                        *(F.try_to_date(F.trim(col), f) for f in _DATE_FORMATS[:2])
+                    )
                     expr = (
                         F.when(col.isNull() | text.isin(_FALSE), F.lit(False))
                         .when(text.isin(_TRUE), F.lit(True))
@@ -167,8 +182,11 @@ class SparkEngine:
             if column in mapping.values:
                 recoded = None
                 for key, value in mapping.values[column].items():
-                    recoded = (F.when(expr == key, F.lit(value)) if recoded is None
-                               else recoded.when(expr == key, F.lit(value)))
+                    recoded = (
+                        F.when(expr == key, F.lit(value))
+                        if recoded is None
+                        else recoded.when(expr == key, F.lit(value))
+                    )
                 if recoded is not None:
                     expr = recoded.otherwise(expr)
             columns.append(expr.alias(column))
@@ -176,21 +194,47 @@ class SparkEngine:
             return None
         return frame.select(*columns), file, raw
 
-    def _check(self, frame: Any, checks: list[tuple[str, str, str, Any, Any]], file: str,
-               problems: ProblemCollector) -> None:
+    def _check(
+        self,
+        frame: Any,
+        checks: list[tuple[str, str, str, Any, Any]],
+        file: str,
+        problems: ProblemCollector,
+    ) -> None:
         _, _, F = _pyspark()
-        counts = frame.agg(*(F.sum(F.when(cond, 1).otherwise(0)).alias(f"c{i}")
-                             for i, (_, _, _, cond, _) in enumerate(checks))).collect()[0]
+        counts = frame.agg(
+            *(
+                F.sum(F.when(cond, 1).otherwise(0)).alias(f"c{i}")
+                for i, (_, _, _, cond, _) in enumerate(checks)
+            )
+        ).collect()[0]
         for i, (code, message, column, cond, value) in enumerate(checks):
             count = counts[f"c{i}"] or 0
             if not count:
                 continue
-            rows = frame.where(cond).select(value.cast("string").alias("v"), F.col("referral_id").cast("string").alias("r")) \
-                .limit(MAX_LISTED).collect()
+            rows = (
+                frame.where(cond)
+                .select(
+                    value.cast("string").alias("v"), F.col("referral_id").cast("string").alias("r")
+                )
+                .limit(MAX_LISTED)
+                .collect()
+            )
             for item in rows:
-                problems.add(code, f"{message} (referral {item['r']})", file=file, column=column, value=item["v"])
+                problems.add(
+                    code,
+                    f"{message} (referral {item['r']})",
+                    file=file,
+                    column=column,
+                    value=item["v"],
+                )
             if count > len(rows):
-                problems.add(code, f"{message}: {count - len(rows)} more row(s) not listed", file=file, column=column)
+                problems.add(
+                    code,
+                    f"{message}: {count - len(rows)} more row(s) not listed",
+                    file=file,
+                    column=column,
+                )
 
     def load(self, inputs: WaitsInputs) -> tuple[Any, Any, Any]:
         """Normalise and validate; return (referrals, contacts, events or None)."""
@@ -202,34 +246,82 @@ class SparkEngine:
         given = {kind: self._frame(source, kind) for kind, source in sources.items()}
         id_string = self._id_is_string(given, inputs.mapping)
         loaded = {
-            kind: self._normalise(kind, frame, inputs.mapping, id_string, problems) for kind, frame in given.items()
+            kind: self._normalise(kind, frame, inputs.mapping, id_string, problems)
+            for kind, frame in given.items()
         }
         problems.raise_if_any("the waiting-time input is not valid")
         ref, ref_file, ref_raw = loaded["referrals"]  # type: ignore[misc]
         ref = ref.cache()
         empty_received = F.col("received_date").isNull()
         if "received_date" in ref_raw:
-            empty_received &= F.col("_raw_received_date").isNull() | (F.trim(F.col("_raw_received_date")) == "")
+            empty_received &= F.col("_raw_received_date").isNull() | (
+                F.trim(F.col("_raw_received_date")) == ""
+            )
         checks = [
-            ("TB-WAITS-MISSING-VALUE", "referral id is empty", "referral_id", F.col("referral_id").isNull(), F.col("referral_id")),
-            ("TB-WAITS-MISSING-VALUE", "referral received date is empty", "received_date", empty_received, F.col("received_date")),
-            ("TB-WAITS-CLOSED-BEFORE-RECEIVED", "referral closed before it was received", "closed_date",
-             F.col("closed_date") < F.col("received_date"), F.col("closed_date")),
+            (
+                "TB-WAITS-MISSING-VALUE",
+                "referral id is empty",
+                "referral_id",
+                F.col("referral_id").isNull(),
+                F.col("referral_id"),
+            ),
+            (
+                "TB-WAITS-MISSING-VALUE",
+                "referral received date is empty",
+                "received_date",
+                empty_received,
+                F.col("received_date"),
+            ),
+            (
+                "TB-WAITS-CLOSED-BEFORE-RECEIVED",
+                "referral closed before it was received",
+                "closed_date",
+                F.col("closed_date") < F.col("received_date"),
+                F.col("closed_date"),
+            ),
         ]
         for column in ("received_date", "closed_date"):
             if column in ref_raw:
-                checks.append(("TB-WAITS-BAD-DATE", "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)", column,
-                               F.col(column).isNull() & (F.trim(F.col(f"_raw_{column}")) != ""), F.col(f"_raw_{column}")))
+                checks.append(
+                    (
+                        "TB-WAITS-BAD-DATE",
+                        "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
+                        column,
+                        F.col(column).isNull() & (F.trim(F.col(f"_raw_{column}")) != ""),
+                        F.col(f"_raw_{column}"),
+                    )
+                )
         if "rejected" in ref_raw:
-            checks.append(("TB-WAITS-BAD-FLAG", "rejected flag not understood (expected Y/N, true/false, 1/0 or a date)",
-                           "rejected", F.col("rejected").isNull(), F.col("_raw_rejected")))
+            checks.append(
+                (
+                    "TB-WAITS-BAD-FLAG",
+                    "rejected flag not understood (expected Y/N, true/false, 1/0 or a date)",
+                    "rejected",
+                    F.col("rejected").isNull(),
+                    F.col("_raw_rejected"),
+                )
+            )
         label = ref_file or "referrals"
         self._check(ref, checks, label, problems)
-        for item in (ref.where(F.col("referral_id").isNotNull()).groupBy("referral_id").count()
-                     .where(F.col("count") > 1).orderBy("referral_id").limit(MAX_LISTED).collect()):
-            problems.add("TB-WAITS-DUPLICATE-REFERRAL", f"referral id appears {item['count']} times",
-                         file=label, column="referral_id", value=str(item["referral_id"]))
-        keys = ref.select(F.col("referral_id").alias("_rid"), F.col("received_date").alias("_received"))
+        for item in (
+            ref.where(F.col("referral_id").isNotNull())
+            .groupBy("referral_id")
+            .count()
+            .where(F.col("count") > 1)
+            .orderBy("referral_id")
+            .limit(MAX_LISTED)
+            .collect()
+        ):
+            problems.add(
+                "TB-WAITS-DUPLICATE-REFERRAL",
+                f"referral id appears {item['count']} times",
+                file=label,
+                column="referral_id",
+                value=str(item["referral_id"]),
+            )
+        keys = ref.select(
+            F.col("referral_id").alias("_rid"), F.col("received_date").alias("_received")
+        )
         out: dict[str, Any] = {"referrals": ref}
         for kind, date_column in (("contacts", "contact_date"), ("events", "event_date")):
             if kind not in loaded:
@@ -238,18 +330,42 @@ class SparkEngine:
             joined = frame.join(keys, frame["referral_id"] == keys["_rid"], "left")
             empty = F.col(date_column).isNull()
             if date_column in raw:
-                empty &= F.col(f"_raw_{date_column}").isNull() | (F.trim(F.col(f"_raw_{date_column}")) == "")
+                empty &= F.col(f"_raw_{date_column}").isNull() | (
+                    F.trim(F.col(f"_raw_{date_column}")) == ""
+                )
             checks = [
-                ("TB-WAITS-UNKNOWN-REFERRAL", f"{kind[:-1]} for a referral that is not in the referrals table",
-                 "referral_id", F.col("_rid").isNull(), F.col("referral_id")),
-                ("TB-WAITS-MISSING-VALUE", f"{kind[:-1]} date is empty", date_column, empty, F.col(date_column)),
-                ("TB-WAITS-BEFORE-REFERRAL", f"{kind[:-1]} dated before the referral was received", date_column,
-                 F.col(date_column) < F.col("_received"), F.col(date_column)),
+                (
+                    "TB-WAITS-UNKNOWN-REFERRAL",
+                    f"{kind[:-1]} for a referral that is not in the referrals table",
+                    "referral_id",
+                    F.col("_rid").isNull(),
+                    F.col("referral_id"),
+                ),
+                (
+                    "TB-WAITS-MISSING-VALUE",
+                    f"{kind[:-1]} date is empty",
+                    date_column,
+                    empty,
+                    F.col(date_column),
+                ),
+                (
+                    "TB-WAITS-BEFORE-REFERRAL",
+                    f"{kind[:-1]} dated before the referral was received",
+                    date_column,
+                    F.col(date_column) < F.col("_received"),
+                    F.col(date_column),
+                ),
             ]
             if date_column in raw:
-                checks.append(("TB-WAITS-BAD-DATE", "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
-                               date_column, F.col(date_column).isNull() & (F.trim(F.col(f"_raw_{date_column}")) != ""),
-                               F.col(f"_raw_{date_column}")))
+                checks.append(
+                    (
+                        "TB-WAITS-BAD-DATE",
+                        "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
+                        date_column,
+                        F.col(date_column).isNull() & (F.trim(F.col(f"_raw_{date_column}")) != ""),
+                        F.col(f"_raw_{date_column}"),
+                    )
+                )
             self._check(joined, checks, file or kind, problems)
             out[kind] = frame
         problems.raise_if_any("the waiting-time input is not valid")
@@ -276,7 +392,9 @@ class SparkEngine:
             cond &= F.col("activity_type").isin(list(rule.activity_types))
         return cond
 
-    def _with_stops(self, ref: Any, contacts: Any, events: Any, standards: Sequence[Standard]) -> tuple[Any, dict[str, tuple[Any, Any]]]:
+    def _with_stops(
+        self, ref: Any, contacts: Any, events: Any, standards: Sequence[Standard]
+    ) -> tuple[Any, dict[str, tuple[Any, Any]]]:
         _, _, F = _pyspark()
         filters: dict[tuple[Any, ...], tuple[int, StopRule]] = {}
         for standard in standards:
@@ -296,17 +414,29 @@ class SparkEngine:
                 if depth == 1:
                     aggs.append(F.array(F.min(picked)).alias(names[key]))
                 else:
-                    aggs.append(F.slice(F.array_sort(F.collect_list(picked)), 1, depth).alias(names[key]))
-            stops = contacts.groupBy("referral_id").agg(*aggs).withColumnRenamed("referral_id", "_cid")
+                    aggs.append(
+                        F.slice(F.array_sort(F.collect_list(picked)), 1, depth).alias(names[key])
+                    )
+            stops = (
+                contacts.groupBy("referral_id").agg(*aggs).withColumnRenamed("referral_id", "_cid")
+            )
             frame = frame.join(stops, frame["referral_id"] == stops["_cid"], "left").drop("_cid")
         event_sets = sorted({s.stop.event_types for s in standards if s.stop.uses_events})
         event_names = {types: f"e{i}" for i, types in enumerate(event_sets)}
         if event_sets:
             if events is not None:
-                aggs = [F.min(F.when(F.col("event_type").isin(list(t)), F.col("event_date"))).alias(n)
-                        for t, n in event_names.items()]
-                estops = events.groupBy("referral_id").agg(*aggs).withColumnRenamed("referral_id", "_eid")
-                frame = frame.join(estops, frame["referral_id"] == estops["_eid"], "left").drop("_eid")
+                aggs = [
+                    F.min(F.when(F.col("event_type").isin(list(t)), F.col("event_date"))).alias(n)
+                    for t, n in event_names.items()
+                ]
+                estops = (
+                    events.groupBy("referral_id")
+                    .agg(*aggs)
+                    .withColumnRenamed("referral_id", "_eid")
+                )
+                frame = frame.join(estops, frame["referral_id"] == estops["_eid"], "left").drop(
+                    "_eid"
+                )
             else:
                 for n in event_names.values():
                     frame = frame.withColumn(n, F.lit(None).cast("date"))
@@ -326,58 +456,120 @@ class SparkEngine:
             out[standard.id] = (stop, course)
         return frame, out
 
-    def _standard_histograms(self, frame: Any, standard: Standard, stop: Any, course: Any,
-                             calendar: MonthCalendar, by: tuple[str, ...]) -> Histograms:
+    def _standard_histograms(
+        self,
+        frame: Any,
+        standard: Standard,
+        stop: Any,
+        course: Any,
+        calendar: MonthCalendar,
+        by: tuple[str, ...],
+    ) -> Histograms:
         _, _, F = _pyspark()
         months, base = calendar.months, calendar.base_month
 
         def month(col: Any) -> Any:
             return F.year(col) * 12 + F.month(col) - 1 - base
 
-        scoped = frame.where(F.col("service").isin(list(standard.services))) if standard.services else frame
-        s = scoped.select(*by, F.col("priority").alias("_priority"), "closure_reason", "received_date",
-                          "closed_date", stop.alias("raw_stop"),
-                          (course if course is not None else F.lit(None).cast("date")).alias("course_date"))
-        s = s.withColumn("stop_date", F.when(
-            F.col("raw_stop").isNotNull() & (F.col("closed_date").isNull() | (F.col("raw_stop") <= F.col("closed_date"))),
-            F.col("raw_stop")))
+        scoped = (
+            frame.where(F.col("service").isin(list(standard.services)))
+            if standard.services
+            else frame
+        )
+        s = scoped.select(
+            *by,
+            F.col("priority").alias("_priority"),
+            "closure_reason",
+            "received_date",
+            "closed_date",
+            stop.alias("raw_stop"),
+            (course if course is not None else F.lit(None).cast("date")).alias("course_date"),
+        )
+        s = s.withColumn(
+            "stop_date",
+            F.when(
+                F.col("raw_stop").isNotNull()
+                & (F.col("closed_date").isNull() | (F.col("raw_stop") <= F.col("closed_date"))),
+                F.col("raw_stop"),
+            ),
+        )
         d = s.select(
-            *by, "_priority", "closure_reason",
+            *by,
+            "_priority",
+            "closure_reason",
             F.datediff(F.col("received_date"), F.lit("1970-01-01").cast("date")).alias("start_day"),
             F.datediff(F.col("stop_date"), F.col("received_date")).alias("wait_days"),
             month(F.col("received_date")).alias("start_m"),
             month(F.col("stop_date")).alias("stop_m"),
-            F.when(F.col("stop_date").isNull() & F.col("closed_date").isNotNull(), month(F.col("closed_date"))).alias("removed_m"),
-            F.when(F.col("stop_date").isNotNull() & F.col("course_date").isNotNull()
-                   & (F.col("course_date") <= F.col("closed_date")), month(F.col("closed_date"))).alias("course_m"),
+            F.when(
+                F.col("stop_date").isNull() & F.col("closed_date").isNotNull(),
+                month(F.col("closed_date")),
+            ).alias("removed_m"),
+            F.when(
+                F.col("stop_date").isNotNull()
+                & F.col("course_date").isNotNull()
+                & (F.col("course_date") <= F.col("closed_date")),
+                month(F.col("closed_date")),
+            ).alias("course_m"),
         ).cache()
         open_h = (
             d.where(F.col("start_m") < months)
-            .select(*by, "_priority", "start_day",
-                    F.greatest(F.col("start_m"), F.lit(0)).alias("first_m"),
-                    F.least(F.greatest(F.coalesce(F.col("stop_m"), F.col("removed_m"), F.lit(months)), F.lit(0)),
-                            F.lit(months)).alias("close_m"))
+            .select(
+                *by,
+                "_priority",
+                "start_day",
+                F.greatest(F.col("start_m"), F.lit(0)).alias("first_m"),
+                F.least(
+                    F.greatest(
+                        F.coalesce(F.col("stop_m"), F.col("removed_m"), F.lit(months)), F.lit(0)
+                    ),
+                    F.lit(months),
+                ).alias("close_m"),
+            )
             .where(F.col("first_m") < F.col("close_m"))
-            .groupBy(*by, "_priority", "start_day", "first_m", "close_m").agg(F.count(F.lit(1)).alias("n"))
+            .groupBy(*by, "_priority", "start_day", "first_m", "close_m")
+            .agg(F.count(F.lit(1)).alias("n"))
         )
         done = "course_m" if standard.cohort is Cohort.FINISHED_COURSE else "stop_m"
         completed_h = (
             d.where((F.col(done) >= 0) & (F.col(done) < months))
-            .groupBy(*by, "_priority", F.col(done).alias("m"), "wait_days").agg(F.count(F.lit(1)).alias("n"))
+            .groupBy(*by, "_priority", F.col(done).alias("m"), "wait_days")
+            .agg(F.count(F.lit(1)).alias("n"))
         )
         null = F.lit(None).cast("string")
         flows = (
-            d.select(*by, F.col("start_m").alias("m"), F.lit("received").alias("kind"), null.alias("reason"))
-            .unionByName(d.where(F.col("stop_m").isNotNull())
-                         .select(*by, F.col("stop_m").alias("m"), F.lit("clock_stop").alias("kind"), null.alias("reason")))
-            .unionByName(d.where(F.col("removed_m").isNotNull())
-                         .select(*by, F.col("removed_m").alias("m"), F.lit("removed").alias("kind"),
-                                 F.col("closure_reason").alias("reason")))
+            d.select(
+                *by,
+                F.col("start_m").alias("m"),
+                F.lit("received").alias("kind"),
+                null.alias("reason"),
+            )
+            .unionByName(
+                d.where(F.col("stop_m").isNotNull()).select(
+                    *by,
+                    F.col("stop_m").alias("m"),
+                    F.lit("clock_stop").alias("kind"),
+                    null.alias("reason"),
+                )
+            )
+            .unionByName(
+                d.where(F.col("removed_m").isNotNull()).select(
+                    *by,
+                    F.col("removed_m").alias("m"),
+                    F.lit("removed").alias("kind"),
+                    F.col("closure_reason").alias("reason"),
+                )
+            )
         )
-        flows_h = flows.where((F.col("m") >= 0) & (F.col("m") < months)) \
-            .groupBy(*by, "m", "kind", "reason").agg(F.count(F.lit(1)).alias("n"))
+        flows_h = (
+            flows.where((F.col("m") >= 0) & (F.col("m") < months))
+            .groupBy(*by, "m", "kind", "reason")
+            .agg(F.count(F.lit(1)).alias("n"))
+        )
         groups = d.select(*by).distinct()
-        result = Histograms(standard, by, _arrow(open_h), _arrow(completed_h), _arrow(flows_h), _arrow(groups))
+        result = Histograms(
+            standard, by, _arrow(open_h), _arrow(completed_h), _arrow(flows_h), _arrow(groups)
+        )
         d.unpersist()
         return result
 
@@ -393,7 +585,9 @@ class SparkEngine:
         frame, stops = self._with_stops(ref, contacts, events, standards)
         try:
             return {
-                s.id: self._standard_histograms(frame, s, stops[s.id][0], stops[s.id][1], calendar, by)
+                s.id: self._standard_histograms(
+                    frame, s, stops[s.id][0], stops[s.id][1], calendar, by
+                )
                 for s in standards
             }
         finally:
@@ -412,7 +606,9 @@ def _plain_arrow(table: pa.Table) -> pa.Table:
             kind = pa.string()
         fields.append(pa.field(field.name, kind))
     if not table.num_rows:
-        fields = [pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type) for f in fields]
+        fields = [
+            pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type) for f in fields
+        ]
     return table.cast(pa.schema(fields))
 
 

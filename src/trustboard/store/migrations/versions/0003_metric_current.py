@@ -12,30 +12,45 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003_metric_current'
-down_revision = '0002_baf'
+revision = "0003_metric_current"
+down_revision = "0002_baf"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('metric_current',
-    sa.Column('metric_id', sa.String(length=64), nullable=False),
-    sa.Column('row_count', sa.Integer(), nullable=False),
-    sa.Column('parquet', sa.LargeBinary(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('metric_id', name=op.f('pk_metric_current'))
+    op.create_table(
+        "metric_current",
+        sa.Column("metric_id", sa.String(length=64), nullable=False),
+        sa.Column("row_count", sa.Integer(), nullable=False),
+        sa.Column("parquet", sa.LargeBinary(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("metric_id", name=op.f("pk_metric_current")),
     )
-    with op.batch_alter_table('metric_value', schema=None) as batch_op:
-        batch_op.drop_index('ix_metric_value_history')
-        batch_op.create_index('ix_metric_value_closed', ['metric_id', 'org_unit', 'period_start'], unique=False, sqlite_where=sa.text('valid_to IS NOT NULL'), postgresql_where=sa.text('valid_to IS NOT NULL'))
+    with op.batch_alter_table("metric_value", schema=None) as batch_op:
+        batch_op.drop_index("ix_metric_value_history")
+        batch_op.create_index(
+            "ix_metric_value_closed",
+            ["metric_id", "org_unit", "period_start"],
+            unique=False,
+            sqlite_where=sa.text("valid_to IS NOT NULL"),
+            postgresql_where=sa.text("valid_to IS NOT NULL"),
+        )
     from trustboard.store.current import rebuild_current
 
     rebuild_current(op.get_bind(), now=datetime.now(UTC).replace(tzinfo=None))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('metric_value', schema=None) as batch_op:
-        batch_op.drop_index('ix_metric_value_closed', sqlite_where=sa.text('valid_to IS NOT NULL'), postgresql_where=sa.text('valid_to IS NOT NULL'))
-        batch_op.create_index('ix_metric_value_history', ['metric_id', 'org_unit', 'period_start', 'valid_from'], unique=False)
-    op.drop_table('metric_current')
+    with op.batch_alter_table("metric_value", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_metric_value_closed",
+            sqlite_where=sa.text("valid_to IS NOT NULL"),
+            postgresql_where=sa.text("valid_to IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "ix_metric_value_history",
+            ["metric_id", "org_unit", "period_start", "valid_from"],
+            unique=False,
+        )
+    op.drop_table("metric_current")
