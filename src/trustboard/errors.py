@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "DataValidationError",
+    "ErrorCode",
     "MissingExtraError",
     "NotFoundError",
     "OptionsError",
@@ -29,6 +31,175 @@ __all__ = [
     "exit_code_for",
     "http_status_for",
 ]
+
+
+class ErrorCode(StrEnum):
+    """Every stable code trustboard puts on an error or a problem, in one place.
+
+    Code and docs read this enumeration: ``docs/errors.md`` (and the page of the area it
+    names) documents each member, and a test fails when a code is used but not listed here,
+    listed but not documented, or listed but used nowhere.
+    """
+
+    BAF_ABOVE_APPETITE = "TB-BAF-ABOVE-APPETITE"
+    BAF_ACTION_CONFLICT = "TB-BAF-ACTION-CONFLICT"
+    BAF_APPETITE_CATEGORY = "TB-BAF-APPETITE-CATEGORY"
+    BAF_APPETITE_LEVEL = "TB-BAF-APPETITE-LEVEL"
+    BAF_DATE = "TB-BAF-DATE"
+    BAF_DUPLICATE = "TB-BAF-DUPLICATE"
+    BAF_EVIDENCE = "TB-BAF-EVIDENCE"
+    BAF_FILE = "TB-BAF-FILE"
+    BAF_MISSING = "TB-BAF-MISSING"
+    BAF_NO_INDEPENDENT_ASSURANCE = "TB-BAF-NO-INDEPENDENT-ASSURANCE"
+    BAF_NO_KEY_METRICS = "TB-BAF-NO-KEY-METRICS"
+    BAF_NO_SPC = "TB-BAF-NO-SPC"
+    BAF_NOT_FOUND = "TB-BAF-NOT-FOUND"
+    BAF_OBJECTIVE = "TB-BAF-OBJECTIVE"
+    BAF_OVERDUE = "TB-BAF-OVERDUE"
+    BAF_REVIEW = "TB-BAF-REVIEW"
+    BAF_REVIEW_ORDER = "TB-BAF-REVIEW-ORDER"
+    BAF_SCORE = "TB-BAF-SCORE"
+    BAF_SHEET = "TB-BAF-SHEET"
+    BAF_SUMMARY = "TB-BAF-SUMMARY"
+    BAF_TARGET_ABOVE_APPETITE = "TB-BAF-TARGET-ABOVE-APPETITE"
+    BAF_TARGET_UNREACHABLE = "TB-BAF-TARGET-UNREACHABLE"
+    BAF_UNKNOWN_ACTION = "TB-BAF-UNKNOWN-ACTION"
+    BAF_UNKNOWN_METRIC = "TB-BAF-UNKNOWN-METRIC"
+    BAF_UNKNOWN_RISK = "TB-BAF-UNKNOWN-RISK"
+    BAF_VALUE = "TB-BAF-VALUE"
+    C_CYCLE = "TB-C-CYCLE"
+    C_DUPLICATE_FORUM = "TB-C-DUPLICATE-FORUM"
+    C_DUPLICATE_METRIC = "TB-C-DUPLICATE-METRIC"
+    C_DUPLICATE_ORG = "TB-C-DUPLICATE-ORG"
+    C_FIELD = "TB-C-FIELD"
+    C_FILE = "TB-C-FILE"
+    C_REQUIRED = "TB-C-REQUIRED"
+    C_STRUCTURE = "TB-C-STRUCTURE"
+    C_UNKNOWN_COMMITTEE = "TB-C-UNKNOWN-COMMITTEE"
+    C_UNKNOWN_DIRECTORATE = "TB-C-UNKNOWN-DIRECTORATE"
+    C_UNKNOWN_FIELD = "TB-C-UNKNOWN-FIELD"
+    C_UNKNOWN_METRIC = "TB-C-UNKNOWN-METRIC"
+    C_UNKNOWN_PARENT = "TB-C-UNKNOWN-PARENT"
+    CATALOGUE_EMPTY = "TB-CATALOGUE-EMPTY"
+    CATALOGUE_FOLDER = "TB-CATALOGUE-FOLDER"
+    CHART_COLUMN = "TB-CHART-COLUMN"
+    CHART_DATE_TYPE = "TB-CHART-DATE-TYPE"
+    CHART_DUPLICATE_DATE = "TB-CHART-DUPLICATE-DATE"
+    CHART_EMPTY = "TB-CHART-EMPTY"
+    CHART_POINT_TYPE = "TB-CHART-POINT-TYPE"
+    CONFIG = "TB-CONFIG"
+    CONFLICT = "TB-CONFLICT"
+    DATA = "TB-DATA"
+    DEMO_EXTRA = "TB-DEMO-EXTRA"
+    DEMO_FORUM = "TB-DEMO-FORUM"
+    DEMO_OUTPUT = "TB-DEMO-OUTPUT"
+    ERROR = "TB-ERROR"
+    EXPORT_EMPTY = "TB-EXPORT-EMPTY"
+    EXPORT_FORMAT = "TB-EXPORT-FORMAT"
+    FUNNEL_COLUMN = "TB-FUNNEL-COLUMN"
+    FUNNEL_DEGENERATE_TARGET = "TB-FUNNEL-DEGENERATE-TARGET"
+    FUNNEL_DUPLICATE_UNIT = "TB-FUNNEL-DUPLICATE-UNIT"
+    FUNNEL_EMPTY = "TB-FUNNEL-EMPTY"
+    FUNNEL_MISSING = "TB-FUNNEL-MISSING"
+    FUNNEL_NEGATIVE = "TB-FUNNEL-NEGATIVE"
+    FUNNEL_NOT_NUMERIC = "TB-FUNNEL-NOT-NUMERIC"
+    FUNNEL_NOT_POSITIVE = "TB-FUNNEL-NOT-POSITIVE"
+    FUNNEL_NOT_WHOLE = "TB-FUNNEL-NOT-WHOLE"
+    FUNNEL_NUM_GT_DEN = "TB-FUNNEL-NUM-GT-DEN"
+    FUNNEL_TOO_FEW_UNITS = "TB-FUNNEL-TOO-FEW-UNITS"
+    IMPORT_NO_FILE = "TB-IMPORT-NO-FILE"
+    METRIC_UNKNOWN = "TB-METRIC-UNKNOWN"
+    MISSING_EXTRA = "TB-MISSING-EXTRA"
+    N_DATE = "TB-N-DATE"
+    N_DUPLICATE = "TB-N-DUPLICATE"
+    N_FIELD = "TB-N-FIELD"
+    N_FILE = "TB-N-FILE"
+    N_PERIOD = "TB-N-PERIOD"
+    N_REQUIRED = "TB-N-REQUIRED"
+    N_STATUS = "TB-N-STATUS"
+    N_TEXT_OUTSIDE_SECTION = "TB-N-TEXT-OUTSIDE-SECTION"
+    N_UNKNOWN_METRIC = "TB-N-UNKNOWN-METRIC"
+    N_UNKNOWN_ORG = "TB-N-UNKNOWN-ORG"
+    N_UNKNOWN_SECTION = "TB-N-UNKNOWN-SECTION"
+    NOT_FOUND = "TB-NOT-FOUND"
+    OPTIONS = "TB-OPTIONS"
+    OPTIONS_DATE = "TB-OPTIONS-DATE"
+    PAPER_BLANK = "TB-PAPER-BLANK"
+    PAPER_KEY = "TB-PAPER-KEY"
+    PERIOD = "TB-PERIOD"
+    PUBLISH_VERIFY = "TB-PUBLISH-VERIFY"
+    SPC_COLUMN_MISSING = "TB-SPC-COLUMN-MISSING"
+    SPC_COLUMN_NAME = "TB-SPC-COLUMN-NAME"
+    SPC_COLUMN_ROLE = "TB-SPC-COLUMN-ROLE"
+    SPC_COLUMN_TYPE = "TB-SPC-COLUMN-TYPE"
+    SPC_COUNT_NEGATIVE = "TB-SPC-COUNT-NEGATIVE"
+    SPC_COUNT_NOT_WHOLE = "TB-SPC-COUNT-NOT-WHOLE"
+    SPC_DATE_MISSING = "TB-SPC-DATE-MISSING"
+    SPC_DENOMINATOR_NEGATIVE = "TB-SPC-DENOMINATOR-NEGATIVE"
+    SPC_DENOMINATOR_ZERO = "TB-SPC-DENOMINATOR-ZERO"
+    SPC_DUPLICATE_DATE = "TB-SPC-DUPLICATE-DATE"
+    SPC_NUMERATOR_EXCEEDS = "TB-SPC-NUMERATOR-EXCEEDS"
+    SPC_OPTION = "TB-SPC-OPTION"
+    SPC_REBASE_KEY = "TB-SPC-REBASE-KEY"
+    SPC_REBASE_VALUE = "TB-SPC-REBASE-VALUE"
+    SPC_SERIES_MISSING = "TB-SPC-SERIES-MISSING"
+    SPC_TARGET_KEY = "TB-SPC-TARGET-KEY"
+    SPC_TARGET_TABLE = "TB-SPC-TARGET-TABLE"
+    SPC_TRAJECTORY_KEY = "TB-SPC-TRAJECTORY-KEY"
+    SPC_TRAJECTORY_TABLE = "TB-SPC-TRAJECTORY-TABLE"
+    SPC_VALUE_INFINITE = "TB-SPC-VALUE-INFINITE"
+    STORE = "TB-STORE"
+    STORE_COLUMNS = "TB-STORE-COLUMNS"
+    STORE_INTEGRITY = "TB-STORE-INTEGRITY"
+    STORE_MISSING = "TB-STORE-MISSING"
+    STORE_NULL = "TB-STORE-NULL"
+    STORE_ORG_PARENT = "TB-STORE-ORG-PARENT"
+    STORE_SCHEMA = "TB-STORE-SCHEMA"
+    STORE_URL = "TB-STORE-URL"
+    T_FIELD = "TB-T-FIELD"
+    T_FILE = "TB-T-FILE"
+    T_MISSING_COLUMN = "TB-T-MISSING-COLUMN"
+    T_OVERLAP = "TB-T-OVERLAP"
+    T_UNKNOWN_METRIC = "TB-T-UNKNOWN-METRIC"
+    V_BOOL = "TB-V-BOOL"
+    V_COLUMN = "TB-V-COLUMN"
+    V_DUPLICATE = "TB-V-DUPLICATE"
+    V_EMPTY = "TB-V-EMPTY"
+    V_FILE = "TB-V-FILE"
+    V_FUTURE = "TB-V-FUTURE"
+    V_MEASURE = "TB-V-MEASURE"
+    V_MISSING_COLUMN = "TB-V-MISSING-COLUMN"
+    V_NEGATIVE = "TB-V-NEGATIVE"
+    V_NOT_NUMBER = "TB-V-NOT-NUMBER"
+    V_NUM_GT_DEN = "TB-V-NUM-GT-DEN"
+    V_PERCENT_SCALE = "TB-V-PERCENT-SCALE"
+    V_PERIOD = "TB-V-PERIOD"
+    V_PERIOD_FREQUENCY = "TB-V-PERIOD-FREQUENCY"
+    V_UNKNOWN_METRIC = "TB-V-UNKNOWN-METRIC"
+    V_UNKNOWN_ORG = "TB-V-UNKNOWN-ORG"
+    V_VALUE_MISMATCH = "TB-V-VALUE-MISMATCH"
+    V_ZERO_DEN = "TB-V-ZERO-DEN"
+    WAITS_BAD_DATE = "TB-WAITS-BAD-DATE"
+    WAITS_BAD_FLAG = "TB-WAITS-BAD-FLAG"
+    WAITS_BAND = "TB-WAITS-BAND"
+    WAITS_BEFORE_REFERRAL = "TB-WAITS-BEFORE-REFERRAL"
+    WAITS_CLOSED_BEFORE_RECEIVED = "TB-WAITS-CLOSED-BEFORE-RECEIVED"
+    WAITS_COURSE = "TB-WAITS-COURSE"
+    WAITS_DUPLICATE_REFERRAL = "TB-WAITS-DUPLICATE-REFERRAL"
+    WAITS_KEY = "TB-WAITS-KEY"
+    WAITS_LABEL = "TB-WAITS-LABEL"
+    WAITS_MAPPING = "TB-WAITS-MAPPING"
+    WAITS_METRIC_MAP = "TB-WAITS-METRIC-MAP"
+    WAITS_MISSING_COLUMN = "TB-WAITS-MISSING-COLUMN"
+    WAITS_MISSING_VALUE = "TB-WAITS-MISSING-VALUE"
+    WAITS_PERCENTILE = "TB-WAITS-PERCENTILE"
+    WAITS_STANDARD_ID = "TB-WAITS-STANDARD-ID"
+    WAITS_STOP = "TB-WAITS-STOP"
+    WAITS_TARGET = "TB-WAITS-TARGET"
+    WAITS_THRESHOLD = "TB-WAITS-THRESHOLD"
+    WAITS_UNKNOWN_REFERRAL = "TB-WAITS-UNKNOWN-REFERRAL"
+    WAITS_VALUE = "TB-WAITS-VALUE"
+    WAITS_YAML = "TB-WAITS-YAML"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +256,7 @@ class Problem:
 class TrustboardError(Exception):
     """Base of every error trustboard raises on purpose."""
 
-    code: str = "TB-ERROR"
+    code: str = ErrorCode.ERROR
 
     def __init__(
         self,
@@ -128,13 +299,13 @@ class TrustboardError(Exception):
 class OptionsError(TrustboardError):
     """Options given to a verb are not valid (unknown name, wrong type, out of range)."""
 
-    code = "TB-OPTIONS"
+    code = ErrorCode.OPTIONS
 
 
 class DataValidationError(TrustboardError):
     """Input data failed validation; ``problems`` lists every problem found."""
 
-    code = "TB-DATA"
+    code = ErrorCode.DATA
 
     def __init__(
         self,
@@ -150,31 +321,31 @@ class DataValidationError(TrustboardError):
 class ConfigError(TrustboardError):
     """A configuration file (catalogue, paper config, standard) is not valid."""
 
-    code = "TB-CONFIG"
+    code = ErrorCode.CONFIG
 
 
 class NotFoundError(TrustboardError):
     """Something asked for does not exist (metric, forum, period, file, published pack)."""
 
-    code = "TB-NOT-FOUND"
+    code = ErrorCode.NOT_FOUND
 
 
 class ConflictError(TrustboardError):
     """The request conflicts with what is stored (e.g. re-publishing a frozen pack)."""
 
-    code = "TB-CONFLICT"
+    code = ErrorCode.CONFLICT
 
 
 class StoreError(TrustboardError):
     """The store cannot be opened, migrated or written."""
 
-    code = "TB-STORE"
+    code = ErrorCode.STORE
 
 
 class MissingExtraError(TrustboardError):
     """An optional engine is needed but its extra is not installed."""
 
-    code = "TB-MISSING-EXTRA"
+    code = ErrorCode.MISSING_EXTRA
 
     def __init__(self, feature: str, extra: str, module: str) -> None:
         super().__init__(

@@ -24,7 +24,9 @@ def test_every_code_used_is_documented() -> None:
     used: set[str] = set()
     for module in MODULES:
         text = (ROOT / "src" / "trustboard" / module).read_text(encoding="utf-8")
-        used |= set(re.findall(r"\"(TB-BAF-[A-Z-]+)\"", text))
+        used |= {
+            "TB-" + name.replace("_", "-") for name in re.findall(r"ErrorCode\.(BAF_[A-Z_]+)", text)
+        }
     assert len(used) > 20
     documented = set(re.findall(r"`(TB-BAF-[A-Z-]+)`", DOCS))
     assert used <= documented, sorted(used - documented)

@@ -46,7 +46,11 @@ def test_every_demo_error_code_is_documented() -> None:
         p.read_text(encoding="utf-8")
         for p in [*(source / "demo").glob("*.py"), source / "services" / "demo.py"]
     ]
-    codes = {code for text in texts for code in re.findall(r"TB-DEMO-[A-Z]+", text)}
+    codes = {
+        "TB-" + name.replace("_", "-")
+        for text in texts
+        for name in re.findall(r"ErrorCode\.(DEMO_[A-Z_]+)", text)
+    }
     assert codes == {"TB-DEMO-FORUM", "TB-DEMO-OUTPUT", "TB-DEMO-EXTRA"}
     for code in codes:
         assert f"`{code}`" in _text(), code

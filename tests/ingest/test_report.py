@@ -86,12 +86,13 @@ def test_every_code_is_documented_and_every_used_code_is_known():
         "values_layout",
     )
     for name in readers:
-        used |= set(
-            re.findall(
-                r"\"(TB-[VCTN]-[A-Z-]+)\"",
+        used |= {
+            "TB-" + found.replace("_", "-")
+            for found in re.findall(
+                r"ErrorCode\.([VCTN]_[A-Z_]+)",
                 (ROOT / "src" / "trustboard" / "ingest" / f"{name}.py").read_text(),
             )
-        )
+        }
     assert len(used) > 30
     assert used <= set(CODES), sorted(used - set(CODES))
     imports = (ROOT / "docs" / "imports.md").read_text()

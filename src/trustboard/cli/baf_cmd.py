@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trustboard.domain.baf import BafRegister, BafRisk, EvidenceFlag
-from trustboard.errors import OptionsError
+from trustboard.errors import ErrorCode, OptionsError
 
 __all__ = ["baf_app", "register"]
 
@@ -32,7 +32,7 @@ def _date(text: str | None) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise OptionsError(
-            f"'{text}' is not a date", code="TB-BAF-DATE", hint="write it as 2025-09-30"
+            f"'{text}' is not a date", code=ErrorCode.BAF_DATE, hint="write it as 2025-09-30"
         ) from None
 
 
@@ -144,7 +144,7 @@ def show(
     if risk is None:
         raise NotFoundError(
             f"no BAF risk '{risk_id}'",
-            code="TB-BAF-NOT-FOUND",
+            code=ErrorCode.BAF_NOT_FOUND,
             hint="risks: " + ", ".join(r.id for r in register.risks),
         )
     _show_risk(register, risk)
@@ -218,7 +218,7 @@ def review(
     if (target_likelihood is None) != (target_consequence is None):
         raise OptionsError(
             "give both --target-likelihood and --target-consequence, or neither",
-            code="TB-BAF-REVIEW",
+            code=ErrorCode.BAF_REVIEW,
         )
     target = (target_likelihood, target_consequence) if target_likelihood is not None else None
     risk = record_review(

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from trustboard.errors import DataValidationError, OptionsError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, OptionsError, Problem
 
 __all__ = ["register"]
 
@@ -53,7 +53,7 @@ def _day(text: str | None, name: str) -> date | None:
     except ValueError:
         raise OptionsError(
             f"{name} '{text}' is not a date",
-            code="TB-OPTIONS-DATE",
+            code=ErrorCode.OPTIONS_DATE,
             hint="write it as YYYY-MM-DD, e.g. 2025-04-30",
         ) from None
 

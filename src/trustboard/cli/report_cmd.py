@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from trustboard.domain import Period
-from trustboard.errors import ConflictError, OptionsError
+from trustboard.errors import ConflictError, ErrorCode, OptionsError
 
 __all__ = ["register"]
 
@@ -131,7 +131,7 @@ def publish(
                 raise ConflictError(
                     f"the published {forum} pack for {when.label()} does not reproduce: "
                     + "; ".join(outcome.problems()),
-                    code="TB-PUBLISH-VERIFY",
+                    code=ErrorCode.PUBLISH_VERIFY,
                 )
             typer.echo(
                 f"verified: the {forum} pack for {when.label()} reproduces byte for byte "

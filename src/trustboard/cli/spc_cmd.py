@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
-from trustboard.errors import OptionsError, Problem
+from trustboard.errors import ErrorCode, OptionsError, Problem
 from trustboard.render.svg.formatting import format_value
 from trustboard.services.spc_files import run_spc_file
 
@@ -59,7 +59,7 @@ def _parse_dates(text: str | None) -> list[date]:
         except ValueError:
             problems.append(
                 Problem(
-                    "TB-SPC-OPTION",
+                    ErrorCode.SPC_OPTION,
                     "rebase date is not a date",
                     column="--rebase",
                     value=part,
@@ -140,7 +140,7 @@ def run_command(
                 "--baseline needs two dates",
                 problems=[
                     Problem(
-                        "TB-SPC-OPTION",
+                        ErrorCode.SPC_OPTION,
                         "baseline is a start and an end date",
                         column="--baseline",
                         value=baseline,

@@ -21,7 +21,7 @@ from trustboard.demo.organisation import TRUST_NAME, build_org_units
 from trustboard.demo.paper import build_paper_config
 from trustboard.demo.values import LATEST_PERIOD, VALUE_COLUMNS, generate_values
 from trustboard.domain import Action, Commentary, Forum, MetricDefinition, OrgUnit, Period
-from trustboard.errors import DataValidationError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, Problem
 
 __all__ = ["DEFAULT_SEED", "DemoTrust", "build_demo_trust"]
 
@@ -77,10 +77,10 @@ def _check_extra(extra: pl.DataFrame, metrics: tuple[DemoMetric, ...]) -> pl.Dat
     missing = [c for c in VALUE_COLUMNS if c not in extra.columns]
     known = {m.id for m in metrics if m.profile.kind == "waits"}
     unknown = sorted(set(extra["metric_id"].unique().to_list()) - known) if not missing else []
-    problems = [Problem("TB-DEMO-EXTRA", "column missing", column=c) for c in missing]
+    problems = [Problem(ErrorCode.DEMO_EXTRA, "column missing", column=c) for c in missing]
     problems += [
         Problem(
-            "TB-DEMO-EXTRA",
+            ErrorCode.DEMO_EXTRA,
             "not a waiting-time metric of the demo catalogue",
             column="metric_id",
             value=m,

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from trustboard.domain._base import CODE_PATTERN, Frozen, split_list
 from trustboard.domain.narrative import Action
+from trustboard.errors import ErrorCode
 
 __all__ = [
     "CHECK_RULES",
@@ -640,45 +641,45 @@ CHECK_RULES: dict[str, CheckRule] = {
     rule.code: rule
     for rule in (
         CheckRule(
-            code="TB-BAF-EVIDENCE",
+            code=ErrorCode.BAF_EVIDENCE,
             label="Score not supported by metrics",
             meaning="the score fell or held at the last review while a key metric shows special "
             "cause concern at its latest point or consistently fails its target",
             reads=(FieldGroup.SCORES, FieldGroup.HISTORY, FieldGroup.KEY_METRICS),
         ),
         CheckRule(
-            code="TB-BAF-ABOVE-APPETITE",
+            code=ErrorCode.BAF_ABOVE_APPETITE,
             label="Above appetite, no action due",
             meaning="the current score is above the appetite tolerance and no open action is due",
             reads=(FieldGroup.SCORES, FieldGroup.APPETITE, FieldGroup.ACTIONS),
         ),
         CheckRule(
-            code="TB-BAF-OVERDUE",
+            code=ErrorCode.BAF_OVERDUE,
             label="Actions overdue",
             meaning="open actions are past their due date",
             reads=(FieldGroup.ACTIONS,),
         ),
         CheckRule(
-            code="TB-BAF-NO-INDEPENDENT-ASSURANCE",
+            code=ErrorCode.BAF_NO_INDEPENDENT_ASSURANCE,
             label="No independent assurance",
             meaning="no second- or third-line assurance in the last 12 months",
             reads=(FieldGroup.ASSURANCES,),
         ),
         CheckRule(
-            code="TB-BAF-TARGET-UNREACHABLE",
+            code=ErrorCode.BAF_TARGET_UNREACHABLE,
             label="Target not reachable",
             meaning="the target score cannot be reached by the dates of the open actions, or "
             "no open actions while the current score is above target",
             reads=(FieldGroup.SCORES, FieldGroup.ACTIONS),
         ),
         CheckRule(
-            code="TB-BAF-NO-KEY-METRICS",
+            code=ErrorCode.BAF_NO_KEY_METRICS,
             label="No key metrics",
             meaning="the risk has no key metrics linked",
             reads=(FieldGroup.KEY_METRICS,),
         ),
         CheckRule(
-            code="TB-BAF-TARGET-ABOVE-APPETITE",
+            code=ErrorCode.BAF_TARGET_ABOVE_APPETITE,
             label="Target above appetite",
             meaning="the target score is above the appetite tolerance",
             severity=FlagSeverity.WARNING,

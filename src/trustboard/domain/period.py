@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from trustboard.errors import OptionsError
+from trustboard.errors import ErrorCode, OptionsError
 
 __all__ = ["Frequency", "Period", "financial_year_start", "month_end"]
 
@@ -160,7 +160,7 @@ class Period:
             except ValueError:
                 raise OptionsError(
                     f"'{raw}' is not a week: {m.group(1)} has no week {m.group(2)}",
-                    code="TB-PERIOD",
+                    code=ErrorCode.PERIOD,
                     hint="ISO weeks run from W01 to W52 (W53 in some years)",
                 ) from None
             return cls(start, Frequency.WEEKLY)
@@ -178,7 +178,7 @@ class Period:
         except ValueError:
             raise OptionsError(
                 f"'{raw}' is not a reporting period",
-                code="TB-PERIOD",
+                code=ErrorCode.PERIOD,
                 hint="use 2025-03 (month), 2025-W09 (week), 2024-25 Q4 (quarter) or 2024-25 (year)",
             ) from None
         return cls.containing(day, freq or Frequency.MONTHLY)

@@ -38,7 +38,7 @@ from trustboard.domain.baf import (
     StrategicObjective,
 )
 from trustboard.domain.narrative import Action
-from trustboard.errors import DataValidationError, ProblemCollector
+from trustboard.errors import DataValidationError, ErrorCode, ProblemCollector
 
 __all__ = [
     "SHEET_COLUMNS",
@@ -140,10 +140,10 @@ _CHILD_FIELD = {
 def _code_for(error: Any) -> tuple[str, str | None]:
     loc = [str(part) for part in error["loc"]]
     if loc and loc[-1] in ("likelihood", "consequence"):
-        return "TB-BAF-SCORE", _SCORE
+        return ErrorCode.BAF_SCORE, _SCORE
     if error["type"] == "missing":
-        return "TB-BAF-MISSING", "a value"
-    return "TB-BAF-VALUE", None
+        return ErrorCode.BAF_MISSING, "a value"
+    return ErrorCode.BAF_VALUE, None
 
 
 def _report(
@@ -157,8 +157,8 @@ def _report(
         value = item.get("input") if item["type"] != "missing" else None
         if isinstance(value, dict):
             value = None
-        message = "value missing" if code == "TB-BAF-MISSING" else item["msg"]
-        if code == "TB-BAF-SCORE":
+        message = "value missing" if code == ErrorCode.BAF_MISSING else item["msg"]
+        if code == ErrorCode.BAF_SCORE:
             message = "score outside the 5×5 matrix"
         problems.add(code, message, value=value, expected=expected, **where)
 
@@ -191,7 +191,7 @@ def _cross_check(
         for action in risk.actions:
             if action.id in action_owner and action_owner[action.id] != risk.id:
                 problems.add(
-                    "TB-BAF-DUPLICATE",
+                    ErrorCode.BAF_DUPLICATE,
                     f"action {action.id} is listed under both "
                     f"{action_owner[action.id]} and {risk.id}",
                     value=action.id,
@@ -201,7 +201,7 @@ def _cross_check(
             action_owner.setdefault(action.id, risk.id)
         if risk.id in seen:
             problems.add(
-                "TB-BAF-DUPLICATE",
+                ErrorCode.BAF_DUPLICATE,
                 f"risk {risk.id} appears more than once",
                 value=risk.id,
                 expected="unique risk ids",
@@ -211,7 +211,7 @@ def _cross_check(
         for objective in risk.objectives:
             if objectives and objective not in objectives:
                 problems.add(
-                    "TB-BAF-OBJECTIVE",
+                    ErrorCode.BAF_OBJECTIVE,
                     f"risk {risk.id} names an unknown strategic objective",
                     value=objective,
                     expected="one of " + ", ".join(sorted(objectives)),
@@ -219,7 +219,7 @@ def _cross_check(
                 )
         if scale.level(risk.appetite_level) is None:
             problems.add(
-                "TB-BAF-APPETITE-LEVEL",
+                ErrorCode.BAF_APPETITE_LEVEL,
                 f"risk {risk.id}: appetite level is not on the trust's scale",
                 value=risk.appetite_level,
                 expected="one of " + ", ".join(scale.names),
@@ -227,7 +227,7 @@ def _cross_check(
             )
         if scale.categories and risk.appetite_category not in scale.categories:
             problems.add(
-                "TB-BAF-APPETITE-CATEGORY",
+                ErrorCode.BAF_APPETITE_CATEGORY,
                 f"risk {risk.id}: appetite category is not one the trust states",
                 value=risk.appetite_category,
                 expected="one of " + ", ".join(scale.categories),
@@ -237,7 +237,7 @@ def _cross_check(
             for index, metric in enumerate(risk.key_metrics):
                 if metric not in catalogue_ids:
                     problems.add(
-                        "TB-BAF-UNKNOWN-METRIC",
+                        ErrorCode.BAF_UNKNOWN_METRIC,
                         f"risk {risk.id}: key metric is not in the catalogue",
                         value=metric,
                         expected="a metric id from the catalogue",
@@ -248,7 +248,7 @@ def _cross_check(
             for action_id in gap.action_ids:
                 if action_id not in action_ids:
                     problems.add(
-                        "TB-BAF-UNKNOWN-ACTION",
+                        ErrorCode.BAF_UNKNOWN_ACTION,
                         f"risk {risk.id}: gap {gap.id} names an action the risk does not have",
                         value=action_id,
                         expected="an action id of the same risk",
@@ -318,7 +318,7 @@ def register_from_mapping(
     problems = ProblemCollector()
     if not isinstance(data, dict):
         problems.add(
-            "TB-BAF-FILE",
+            ErrorCode.BAF_FILE,
             "the register must be a mapping with a 'risks' list",
             file=file,
             expected="keys such as objectives, appetite, risks",
@@ -328,7 +328,7 @@ def register_from_mapping(
     for key in data:
         if key not in known:
             problems.add(
-                "TB-BAF-VALUE",
+                ErrorCode.BAF_VALUE,
                 "unknown key at the top of the register",
                 file=file,
                 column=str(key),
@@ -352,7 +352,7 @@ def register_from_mapping(
                 groups.append(FieldGroup(value))
             except ValueError:
                 problems.add(
-                    "TB-BAF-VALUE",
+                    ErrorCode.BAF_VALUE,
                     "unknown field group",
                     file=file,
                     column="public_groups",
@@ -375,7 +375,9 @@ def register_from_mapping(
         if isinstance(item, dict) and item.get("id"):
             label = f"risks[{index}:{item['id']}]"
         if not isinstance(item, dict):
-            problems.add("TB-BAF-VALUE", "each risk must be a mapping", file=file, column=label)
+            problems.add(
+                ErrorCode.BAF_VALUE, "each risk must be a mapping", file=file, column=label
+            )
             continue
         risk = _validate(BafRisk, item, problems, _yaml_locator(file, label))
         if risk is not None:
@@ -424,7 +426,10 @@ def write_register_yaml(register: BafRegister, path: str | Path) -> Path:
 def _file_error(path: Path, message: str) -> DataValidationError:
     problems = ProblemCollector()
     problems.add(
-        "TB-BAF-FILE", message, file=str(path), expected="a readable BAF register (.yaml or .xlsx)"
+        ErrorCode.BAF_FILE,
+        message,
+        file=str(path),
+        expected="a readable BAF register (.yaml or .xlsx)",
     )
     return DataValidationError(f"cannot read {path}", problems.problems)
 
@@ -534,7 +539,7 @@ def read_register_excel(
     for name in _REQUIRED_SHEETS:
         if name not in sheets:
             problems.add(
-                "TB-BAF-SHEET",
+                ErrorCode.BAF_SHEET,
                 f"the workbook has no '{name}' sheet",
                 file=file,
                 sheet=name,
@@ -550,7 +555,7 @@ def read_register_excel(
             )
             if required and column not in present:
                 problems.add(
-                    "TB-BAF-SHEET",
+                    ErrorCode.BAF_SHEET,
                     f"sheet '{name}' has no '{column}' column",
                     file=file,
                     sheet=name,
@@ -627,7 +632,7 @@ def read_register_excel(
             risk_id = row.get("risk_id")
             if risk_id is None or str(risk_id) not in children:
                 problems.add(
-                    "TB-BAF-UNKNOWN-RISK",
+                    ErrorCode.BAF_UNKNOWN_RISK,
                     "row names a risk that is not on the 'risks' sheet",
                     file=file,
                     sheet=sheet,
@@ -642,7 +647,7 @@ def read_register_excel(
             if sheet == "key_metrics":
                 if row.get("metric_id") is None:
                     problems.add(
-                        "TB-BAF-MISSING",
+                        ErrorCode.BAF_MISSING,
                         "value missing",
                         file=file,
                         sheet=sheet,
@@ -704,7 +709,7 @@ def _field_groups(value: Any, problems: ProblemCollector, file: str) -> tuple[Fi
                 groups.append(FieldGroup(part.strip()))
             except ValueError:
                 problems.add(
-                    "TB-BAF-VALUE",
+                    ErrorCode.BAF_VALUE,
                     "unknown field group",
                     file=file,
                     sheet="settings",

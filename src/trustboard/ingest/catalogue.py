@@ -16,7 +16,7 @@ from typing import Any, cast
 import yaml
 
 from trustboard.domain import Forum, MetricDefinition, OrgUnit
-from trustboard.errors import DataValidationError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.ingest.entries import (
     EntryPlace,
     YamlDocument,
@@ -30,7 +30,11 @@ from trustboard.ingest.targets import overlap_problems, sheet_rows
 
 __all__ = ["CatalogueRead", "read_catalogue"]
 
-_CODES = {"required": "TB-C-REQUIRED", "unknown": "TB-C-UNKNOWN-FIELD", "field": "TB-C-FIELD"}
+_CODES = {
+    "required": ErrorCode.C_REQUIRED,
+    "unknown": ErrorCode.C_UNKNOWN_FIELD,
+    "field": ErrorCode.C_FIELD,
+}
 
 #: Sheet columns that carry one target on a metric row, and the target field each fills.
 TARGET_COLUMNS: dict[str, str] = {
@@ -74,10 +78,10 @@ def _load(path: Path, problems: list[Problem]) -> YamlDocument | None:
         return load_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(
-            Problem("TB-C-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path))
+            Problem(ErrorCode.C_FILE, f"the file cannot be read: {os_reason(exc)}", file=str(path))
         )
     except yaml.YAMLError as exc:
-        problems.append(Problem("TB-C-FILE", yaml_error_text(exc), file=str(path)))
+        problems.append(Problem(ErrorCode.C_FILE, yaml_error_text(exc), file=str(path)))
     return None
 
 
@@ -93,7 +97,7 @@ def _yaml_list(path: Path, key: str, problems: list[Problem]) -> list[_Entry]:
     if not isinstance(data, list):
         problems.append(
             Problem(
-                "TB-C-STRUCTURE",
+                ErrorCode.C_STRUCTURE,
                 f"the file must hold a list under '{key}:'",
                 file=str(path),
                 expected=f"'{key}:' followed by a list of entries",
@@ -106,7 +110,7 @@ def _yaml_list(path: Path, key: str, problems: list[Problem]) -> list[_Entry]:
         if not isinstance(item, dict):
             problems.append(
                 place.problem(
-                    "TB-C-STRUCTURE",
+                    ErrorCode.C_STRUCTURE,
                     "each entry must be a set of named fields",
                     value=item if isinstance(item, (str, int, float)) else None,
                 )
@@ -123,7 +127,7 @@ def _sheet_metrics(
     if "id" not in headers:
         problems.append(
             Problem(
-                "TB-C-REQUIRED",
+                ErrorCode.C_REQUIRED,
                 "the metrics sheet has no 'id' column",
                 file=metrics.label,
                 sheet=metrics.sheet,
@@ -152,7 +156,7 @@ def _sheet_metrics(
         if "metric_id" not in sub_headers:
             problems.append(
                 Problem(
-                    "TB-C-REQUIRED",
+                    ErrorCode.C_REQUIRED,
                     f"the {kind} sheet has no 'metric_id' column",
                     file=table.label,
                     sheet=table.sheet,
@@ -168,7 +172,7 @@ def _sheet_metrics(
             if owner is None:
                 problems.append(
                     place.problem(
-                        "TB-C-UNKNOWN-METRIC",
+                        ErrorCode.C_UNKNOWN_METRIC,
                         f"the {kind} row names metric '{metric_id}', which is not in the "
                         "metrics sheet",
                         ("metric_id",),
@@ -210,7 +214,7 @@ def _metric_entries(folder: Path, problems: list[Problem]) -> list[_Entry]:
             tables = read_tables(path)
         except DataValidationError as exc:
             problems.append(
-                Problem("TB-C-FILE", f"the file cannot be read: {exc.message}", file=str(path))
+                Problem(ErrorCode.C_FILE, f"the file cannot be read: {exc.message}", file=str(path))
             )
             continue
         if name.endswith(".csv"):
@@ -223,7 +227,7 @@ def _metric_entries(folder: Path, problems: list[Problem]) -> list[_Entry]:
                     except DataValidationError as exc:
                         problems.append(
                             Problem(
-                                "TB-C-FILE",
+                                ErrorCode.C_FILE,
                                 f"the file cannot be read: {exc.message}",
                                 file=str(side),
                             )
@@ -241,7 +245,7 @@ def _metric_entries(folder: Path, problems: list[Problem]) -> list[_Entry]:
     if not found:
         problems.append(
             Problem(
-                "TB-C-FILE",
+                ErrorCode.C_FILE,
                 "no metrics file: expected metrics.yaml, metrics/*.yaml, "
                 "metrics.csv or metrics.xlsx",
                 file=str(folder),
@@ -269,7 +273,7 @@ def _check_org_units(
         if unit.code in codes:
             problems.append(
                 place.problem(
-                    "TB-C-DUPLICATE-ORG",
+                    ErrorCode.C_DUPLICATE_ORG,
                     f"org unit '{unit.code}' is defined twice",
                     ("code",),
                     value=unit.code,
@@ -282,7 +286,7 @@ def _check_org_units(
         if unit.parent is not None and unit.parent not in codes:
             problems.append(
                 places[code].problem(
-                    "TB-C-UNKNOWN-PARENT",
+                    ErrorCode.C_UNKNOWN_PARENT,
                     f"org unit '{code}' names parent '{unit.parent}', which does not exist",
                     ("parent",),
                     value=unit.parent,
@@ -303,7 +307,7 @@ def _check_org_units(
                 chain = " → ".join([*loop, current])
                 problems.append(
                     places[current].problem(
-                        "TB-C-CYCLE",
+                        ErrorCode.C_CYCLE,
                         f"org units form a loop through their parents: {chain}",
                         ("parent",),
                         value=codes[current].parent,
@@ -325,7 +329,7 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
     problems = result.problems
     if not folder.is_dir():
         problems.append(
-            Problem("TB-C-FILE", "the catalogue folder does not exist", file=str(folder))
+            Problem(ErrorCode.C_FILE, "the catalogue folder does not exist", file=str(folder))
         )
         return result
     units: list[tuple[OrgUnit, EntryPlace]] = []
@@ -337,7 +341,9 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
         file = folder / name
         if not file.is_file():
             problems.append(
-                Problem("TB-C-FILE", f"{name} is missing from the catalogue folder", file=str(file))
+                Problem(
+                    ErrorCode.C_FILE, f"{name} is missing from the catalogue folder", file=str(file)
+                )
             )
             continue
         for entry in _yaml_list(file, key, problems):
@@ -352,7 +358,7 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
         if forum.id in forum_ids:
             problems.append(
                 place.problem(
-                    "TB-C-DUPLICATE-FORUM",
+                    ErrorCode.C_DUPLICATE_FORUM,
                     f"forum '{forum.id}' is defined twice",
                     ("id",),
                     value=forum.id,
@@ -379,7 +385,7 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
             )
             problems.append(
                 entry.place.problem(
-                    "TB-C-DUPLICATE-METRIC",
+                    ErrorCode.C_DUPLICATE_METRIC,
                     f"metric '{metric.id}' is defined twice (first in {where})",
                     ("id",),
                     value=metric.id,
@@ -394,7 +400,7 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
         if org_codes and metric.directorate not in org_codes:
             problems.append(
                 place.problem(
-                    "TB-C-UNKNOWN-DIRECTORATE",
+                    ErrorCode.C_UNKNOWN_DIRECTORATE,
                     f"metric '{metric.id}' names directorate '{metric.directorate}', "
                     "which is not an org unit",
                     ("directorate",),
@@ -406,7 +412,7 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
             if forum_ids and committee not in committees:
                 problems.append(
                     place.problem(
-                        "TB-C-UNKNOWN-COMMITTEE",
+                        ErrorCode.C_UNKNOWN_COMMITTEE,
                         f"metric '{metric.id}' names lead committee '{committee}', "
                         "which is neither a forum nor a committee of one",
                         ("lead_committees", index),
@@ -418,7 +424,7 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
             if other not in declared:
                 problems.append(
                     place.problem(
-                        "TB-C-UNKNOWN-METRIC",
+                        ErrorCode.C_UNKNOWN_METRIC,
                         f"metric '{metric.id}' is to be read with '{other}', which is not "
                         "in the catalogue",
                         ("triangulate_with", index),
@@ -442,7 +448,7 @@ def read_catalogue(path: str | Path) -> CatalogueRead:
                 if metric_id not in declared:
                     problems.append(
                         place.problem(
-                            "TB-C-UNKNOWN-METRIC",
+                            ErrorCode.C_UNKNOWN_METRIC,
                             f"forum '{forum.id}' names metric '{metric_id}', which is not "
                             "in the catalogue",
                             (field_name, index),

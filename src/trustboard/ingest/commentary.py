@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from trustboard.domain import COMMENTARY_SECTIONS, Action, Commentary, MetricDefinition
-from trustboard.errors import Problem
+from trustboard.errors import ErrorCode, Problem
 from trustboard.ingest.cells import fit_period, parse_period_text
 from trustboard.ingest.entries import (
     EntryPlace,
@@ -41,13 +41,17 @@ __all__ = ["COMMENTARY_SUFFIXES", "CommentaryRead", "read_commentary", "section_
 
 COMMENTARY_SUFFIXES = frozenset({".yaml", ".yml", ".md", ".markdown"})
 
-_CODES = {"required": "TB-N-REQUIRED", "unknown": "TB-N-FIELD", "field": "TB-N-FIELD"}
+_CODES = {
+    "required": ErrorCode.N_REQUIRED,
+    "unknown": ErrorCode.N_FIELD,
+    "field": ErrorCode.N_FIELD,
+}
 _ACTION_FIELD_CODES = {
-    "due": "TB-N-DATE",
-    "original_due": "TB-N-DATE",
-    "opened": "TB-N-DATE",
-    "completed": "TB-N-DATE",
-    "status": "TB-N-STATUS",
+    "due": ErrorCode.N_DATE,
+    "original_due": ErrorCode.N_DATE,
+    "opened": ErrorCode.N_DATE,
+    "completed": ErrorCode.N_DATE,
+    "status": ErrorCode.N_STATUS,
 }
 _ENTRY_FIELDS = (
     "metric",
@@ -129,7 +133,7 @@ class _Reader:
             if key not in _ENTRY_FIELDS:
                 self.problems.append(
                     place.problem(
-                        "TB-N-FIELD",
+                        ErrorCode.N_FIELD,
                         f"'{key}' is not a commentary field",
                         (key,),
                         expected="one of: " + ", ".join(_ENTRY_FIELDS),
@@ -141,7 +145,7 @@ class _Reader:
         if not metric_id:
             self.problems.append(
                 place.problem(
-                    "TB-N-REQUIRED",
+                    ErrorCode.N_REQUIRED,
                     "the commentary does not say which metric it is about",
                     ("metric",),
                     expected="metric: <metric id>",
@@ -151,7 +155,7 @@ class _Reader:
         elif metric_id not in self.catalogue:
             self.problems.append(
                 place.problem(
-                    "TB-N-UNKNOWN-METRIC",
+                    ErrorCode.N_UNKNOWN_METRIC,
                     f"metric '{metric_id}' is not in the catalogue",
                     ("metric",),
                     value=metric_id,
@@ -165,7 +169,7 @@ class _Reader:
         if org and org not in self.org_units:
             self.problems.append(
                 place.problem(
-                    "TB-N-UNKNOWN-ORG",
+                    ErrorCode.N_UNKNOWN_ORG,
                     f"org unit '{org}' is not in the catalogue",
                     ("org_unit",),
                     value=org,
@@ -195,7 +199,7 @@ class _Reader:
             if seen_key in self.seen:
                 self.problems.append(
                     place.problem(
-                        "TB-N-DUPLICATE",
+                        ErrorCode.N_DUPLICATE,
                         f"commentary for metric '{seen_key[0]}', period {seen_key[1]}"
                         f"{', org unit ' + repr(seen_key[2]) if seen_key[2] else ''} is given twice "
                         f"(first in {self.seen[seen_key]})",
@@ -214,7 +218,7 @@ class _Reader:
         if raw is None or str(raw).strip() == "":
             self.problems.append(
                 place.problem(
-                    "TB-N-REQUIRED",
+                    ErrorCode.N_REQUIRED,
                     "the commentary has no period",
                     ("period",),
                     expected="period: 2025-03",
@@ -225,7 +229,7 @@ class _Reader:
         if parsed is None:
             self.problems.append(
                 place.problem(
-                    "TB-N-PERIOD",
+                    ErrorCode.N_PERIOD,
                     f"'{raw}' is not a reporting period",
                     ("period",),
                     value=str(raw),
@@ -239,7 +243,7 @@ class _Reader:
         if isinstance(fitted, str):
             self.problems.append(
                 place.problem(
-                    "TB-N-PERIOD",
+                    ErrorCode.N_PERIOD,
                     fitted,
                     ("period",),
                     value=str(raw),
@@ -255,7 +259,7 @@ class _Reader:
         if not isinstance(raw, dict):
             self.problems.append(
                 place.problem(
-                    "TB-N-FIELD", "'sections' must map section names to text", ("sections",)
+                    ErrorCode.N_FIELD, "'sections' must map section names to text", ("sections",)
                 )
             )
             return {}
@@ -265,7 +269,7 @@ class _Reader:
             if key is None:
                 self.problems.append(
                     place.problem(
-                        "TB-N-UNKNOWN-SECTION",
+                        ErrorCode.N_UNKNOWN_SECTION,
                         f"'{name}' is not a narrative section",
                         ("sections", str(name)),
                         value=str(name),
@@ -282,7 +286,7 @@ class _Reader:
     ) -> None:
         """Check and keep a list of actions."""
         if not isinstance(raw, list):
-            self.problems.append(place.problem("TB-N-FIELD", "'actions' must be a list", loc))
+            self.problems.append(place.problem(ErrorCode.N_FIELD, "'actions' must be a list", loc))
             return
         for index, item in enumerate(raw):
             child = EntryPlace(
@@ -290,7 +294,7 @@ class _Reader:
             )
             if not isinstance(item, dict):
                 self.problems.append(
-                    child.problem("TB-N-FIELD", "each action must be a set of named fields")
+                    child.problem(ErrorCode.N_FIELD, "each action must be a set of named fields")
                 )
                 continue
             data = {str(k): v for k, v in item.items()}
@@ -300,7 +304,7 @@ class _Reader:
             if named is not None and str(named) not in self.catalogue:
                 self.problems.append(
                     child.problem(
-                        "TB-N-UNKNOWN-METRIC",
+                        ErrorCode.N_UNKNOWN_METRIC,
                         f"action names metric '{named}', which is not in the catalogue",
                         ("metric_id",),
                         value=str(named),
@@ -315,7 +319,7 @@ class _Reader:
             if action.id in self.action_ids:
                 self.problems.append(
                     child.problem(
-                        "TB-N-DUPLICATE",
+                        ErrorCode.N_DUPLICATE,
                         f"action id '{action.id}' is used twice (first in "
                         f"{self.action_ids[action.id]})",
                         ("id",),
@@ -341,7 +345,7 @@ def _markdown_body(body: str, first_line: int, file: str) -> tuple[dict[str, str
             if key is None:
                 problems.append(
                     Problem(
-                        "TB-N-UNKNOWN-SECTION",
+                        ErrorCode.N_UNKNOWN_SECTION,
                         f"heading '{heading.group(2)}' is not a narrative "
                         f"section (line {number}); its text is not read",
                         file=file,
@@ -365,7 +369,7 @@ def _markdown_body(body: str, first_line: int, file: str) -> tuple[dict[str, str
     if stray is not None:
         problems.append(
             Problem(
-                "TB-N-TEXT-OUTSIDE-SECTION",
+                ErrorCode.N_TEXT_OUTSIDE_SECTION,
                 f"text before the first section heading (line {stray}) belongs to no section",
                 file=file,
                 row=stray,
@@ -381,14 +385,14 @@ def _read_markdown(path: Path, reader: _Reader) -> None:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reader.problems.append(
-            Problem("TB-N-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path))
+            Problem(ErrorCode.N_FILE, f"the file cannot be read: {os_reason(exc)}", file=str(path))
         )
         return
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         reader.problems.append(
             Problem(
-                "TB-N-FILE",
+                ErrorCode.N_FILE,
                 "the file does not start with front matter ('---' on the first line)",
                 file=str(path),
                 row=1,
@@ -400,18 +404,20 @@ def _read_markdown(path: Path, reader: _Reader) -> None:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
     except StopIteration:
         reader.problems.append(
-            Problem("TB-N-FILE", "the front matter is not closed with '---'", file=str(path))
+            Problem(ErrorCode.N_FILE, "the front matter is not closed with '---'", file=str(path))
         )
         return
     front = "\n" * 1 + "\n".join(lines[1:end])  # keep YAML line numbers equal to file lines
     try:
         doc = load_yaml(path, front)
     except yaml.YAMLError as exc:
-        reader.problems.append(Problem("TB-N-FILE", yaml_error_text(exc), file=str(path)))
+        reader.problems.append(Problem(ErrorCode.N_FILE, yaml_error_text(exc), file=str(path)))
         return
     if not isinstance(doc.data, dict):
         reader.problems.append(
-            Problem("TB-N-FILE", "the front matter must be a set of named fields", file=str(path))
+            Problem(
+                ErrorCode.N_FILE, "the front matter must be a set of named fields", file=str(path)
+            )
         )
         return
     body = "\n".join(lines[end + 1 :])
@@ -426,11 +432,11 @@ def _read_yaml(path: Path, reader: _Reader) -> None:
         doc: YamlDocument = load_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
         reader.problems.append(
-            Problem("TB-N-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path))
+            Problem(ErrorCode.N_FILE, f"the file cannot be read: {os_reason(exc)}", file=str(path))
         )
         return
     except yaml.YAMLError as exc:
-        reader.problems.append(Problem("TB-N-FILE", yaml_error_text(exc), file=str(path)))
+        reader.problems.append(Problem(ErrorCode.N_FILE, yaml_error_text(exc), file=str(path)))
         return
     data = doc.data
     if data is None:
@@ -450,7 +456,7 @@ def _read_yaml(path: Path, reader: _Reader) -> None:
     if not isinstance(entries, list):
         reader.problems.append(
             Problem(
-                "TB-N-FILE",
+                ErrorCode.N_FILE,
                 "the file must hold a commentary entry or a list of them",
                 file=str(path),
             )
@@ -461,7 +467,9 @@ def _read_yaml(path: Path, reader: _Reader) -> None:
         place = EntryPlace(str(path), yaml=doc, path=path_key)
         if not isinstance(item, dict):
             reader.problems.append(
-                place.problem("TB-N-FILE", "each commentary entry must be a set of named fields")
+                place.problem(
+                    ErrorCode.N_FILE, "each commentary entry must be a set of named fields"
+                )
             )
             continue
         reader.entry({str(k): v for k, v in item.items()}, place)
@@ -495,7 +503,9 @@ def read_commentary(
     for path in _expand([paths] if isinstance(paths, (str, Path)) else paths):
         suffix = path.suffix.lower()
         if not path.is_file():
-            reader.problems.append(Problem("TB-N-FILE", "the file does not exist", file=str(path)))
+            reader.problems.append(
+                Problem(ErrorCode.N_FILE, "the file does not exist", file=str(path))
+            )
         elif suffix in (".md", ".markdown"):
             _read_markdown(path, reader)
         elif suffix in (".yaml", ".yml"):
@@ -503,7 +513,7 @@ def read_commentary(
         else:
             reader.problems.append(
                 Problem(
-                    "TB-N-FILE",
+                    ErrorCode.N_FILE,
                     f"'{path.suffix}' files are not read; use .yaml or .md",
                     file=str(path),
                 )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from trustboard.errors import DataValidationError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, Problem
 
 __all__ = ["TABLE_SUFFIXES", "read_table", "write_table"]
 
@@ -21,7 +21,7 @@ TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xlsm", ".xls", ".json")
 def _fail(
     path: Path, message: str, *, sheet: str | None = None, expected: str | None = None
 ) -> DataValidationError:
-    problem = Problem("TB-V-FILE", message, file=str(path), sheet=sheet, expected=expected)
+    problem = Problem(ErrorCode.V_FILE, message, file=str(path), sheet=sheet, expected=expected)
     return DataValidationError(f"cannot read {path}", [problem])
 
 

@@ -17,7 +17,7 @@ from typing import Any, cast
 import yaml
 
 from trustboard.domain import MetricDefinition, Target
-from trustboard.errors import DataValidationError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.ingest.entries import (
     EntryPlace,
     load_yaml,
@@ -32,7 +32,11 @@ __all__ = ["TARGET_FIELDS", "TargetsRead", "overlapping_targets", "read_targets"
 #: Fields of a target row, as column headers.
 TARGET_FIELDS: tuple[str, ...] = ("value", "comparator", "type", "source", "valid_from", "valid_to")
 
-_TARGET_CODES = {"required": "TB-T-FIELD", "unknown": "TB-T-FIELD", "field": "TB-T-FIELD"}
+_TARGET_CODES = {
+    "required": ErrorCode.T_FIELD,
+    "unknown": ErrorCode.T_FIELD,
+    "field": ErrorCode.T_FIELD,
+}
 
 
 @dataclass
@@ -78,7 +82,7 @@ def overlap_problems(
         a, b = targets[i], targets[j]
         out.append(
             places[j].problem(
-                "TB-T-OVERLAP",
+                ErrorCode.T_OVERLAP,
                 f"metric '{metric_id}' has two {b.type.value} targets in force at once: "
                 f"{_describe(a)} and {_describe(b)}",
                 locs[j],
@@ -117,11 +121,11 @@ def _yaml_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, A
         doc = load_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(
-            Problem("TB-T-FILE", f"the file cannot be read: {os_reason(exc)}", file=str(path))
+            Problem(ErrorCode.T_FILE, f"the file cannot be read: {os_reason(exc)}", file=str(path))
         )
         return []
     except yaml.YAMLError as exc:
-        problems.append(Problem("TB-T-FILE", yaml_error_text(exc), file=str(path)))
+        problems.append(Problem(ErrorCode.T_FILE, yaml_error_text(exc), file=str(path)))
         return []
     data, key = doc.data, cast(tuple[str, ...], ())
     if isinstance(data, dict) and "targets" in data:
@@ -129,7 +133,7 @@ def _yaml_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, A
     if not isinstance(data, list):
         problems.append(
             Problem(
-                "TB-T-FILE",
+                ErrorCode.T_FILE,
                 "the file must hold a list of targets (under 'targets:')",
                 file=str(path),
             )
@@ -140,7 +144,7 @@ def _yaml_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, A
         place = EntryPlace(str(path), yaml=doc, path=(*key, index))
         if not isinstance(entry, dict):
             problems.append(
-                place.problem("TB-T-FIELD", "each target must be a set of named fields")
+                place.problem(ErrorCode.T_FIELD, "each target must be a set of named fields")
             )
             continue
         out.append(({str(k): v for k, v in entry.items()}, place))
@@ -152,7 +156,7 @@ def _table_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, 
         tables = read_tables(path)
     except DataValidationError as exc:
         problems.append(
-            Problem("TB-T-FILE", f"the file cannot be read: {exc.message}", file=str(path))
+            Problem(ErrorCode.T_FILE, f"the file cannot be read: {exc.message}", file=str(path))
         )
         return []
     out = []
@@ -163,7 +167,7 @@ def _table_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, 
             for name in missing:
                 problems.append(
                     Problem(
-                        "TB-T-MISSING-COLUMN",
+                        ErrorCode.T_MISSING_COLUMN,
                         f"the header has no '{name}' column",
                         file=str(path),
                         sheet=table.sheet,
@@ -202,13 +206,13 @@ def read_targets(
             metric_id = str(cells.pop("metric_id", "") or "").strip()
             if not metric_id:
                 result.problems.append(
-                    place.problem("TB-T-FIELD", "the metric id is blank", ("metric_id",))
+                    place.problem(ErrorCode.T_FIELD, "the metric id is blank", ("metric_id",))
                 )
                 continue
             if metric_id not in catalogue:
                 result.problems.append(
                     place.problem(
-                        "TB-T-UNKNOWN-METRIC",
+                        ErrorCode.T_UNKNOWN_METRIC,
                         f"metric '{metric_id}' is not in the catalogue",
                         ("metric_id",),
                         value=metric_id,

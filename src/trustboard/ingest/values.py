@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from trustboard.domain import Frequency, MetricDefinition, Unit
-from trustboard.errors import DataValidationError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.ingest.cells import fit_period, parse_period_text
 from trustboard.ingest.report import CappedProblems
 from trustboard.ingest.tables import Table, normalise_header, read_tables
@@ -238,31 +238,31 @@ def _checks(org_units: Collection[str], today: date) -> dict[str, pl.Expr]:
 
 #: check name -> (code, field whose cell is reported)
 _CHECK_CODES: dict[str, tuple[str, str]] = {
-    "empty_metric": ("TB-V-EMPTY", "metric_id"),
-    "empty_org": ("TB-V-EMPTY", "org_unit"),
-    "empty_period": ("TB-V-EMPTY", "period"),
-    "empty_figures": ("TB-V-EMPTY", "value"),
-    "empty_numerator": ("TB-V-EMPTY", "numerator"),
-    "empty_denominator": ("TB-V-EMPTY", "denominator"),
-    "unknown_metric": ("TB-V-UNKNOWN-METRIC", "metric_id"),
-    "unknown_org": ("TB-V-UNKNOWN-ORG", "org_unit"),
-    "period": ("TB-V-PERIOD", "period"),
-    "frequency": ("TB-V-PERIOD-FREQUENCY", "period"),
-    "future": ("TB-V-FUTURE", "period"),
-    "not_number_num": ("TB-V-NOT-NUMBER", "numerator"),
-    "not_number_den": ("TB-V-NOT-NUMBER", "denominator"),
-    "not_number_val": ("TB-V-NOT-NUMBER", "value"),
-    "bool": ("TB-V-BOOL", "provisional"),
-    "negative_num": ("TB-V-NEGATIVE", "numerator"),
-    "negative_den": ("TB-V-NEGATIVE", "denominator"),
-    "negative_val": ("TB-V-NEGATIVE", "value"),
-    "zero_den": ("TB-V-ZERO-DEN", "denominator"),
-    "num_gt_den": ("TB-V-NUM-GT-DEN", "numerator"),
-    "percent_scale_num": ("TB-V-PERCENT-SCALE", "numerator"),
-    "percent_scale_den": ("TB-V-PERCENT-SCALE", "denominator"),
-    "percent_scale_val": ("TB-V-PERCENT-SCALE", "value"),
-    "mismatch": ("TB-V-VALUE-MISMATCH", "value"),
-    "duplicate": ("TB-V-DUPLICATE", "metric_id"),
+    "empty_metric": (ErrorCode.V_EMPTY, "metric_id"),
+    "empty_org": (ErrorCode.V_EMPTY, "org_unit"),
+    "empty_period": (ErrorCode.V_EMPTY, "period"),
+    "empty_figures": (ErrorCode.V_EMPTY, "value"),
+    "empty_numerator": (ErrorCode.V_EMPTY, "numerator"),
+    "empty_denominator": (ErrorCode.V_EMPTY, "denominator"),
+    "unknown_metric": (ErrorCode.V_UNKNOWN_METRIC, "metric_id"),
+    "unknown_org": (ErrorCode.V_UNKNOWN_ORG, "org_unit"),
+    "period": (ErrorCode.V_PERIOD, "period"),
+    "frequency": (ErrorCode.V_PERIOD_FREQUENCY, "period"),
+    "future": (ErrorCode.V_FUTURE, "period"),
+    "not_number_num": (ErrorCode.V_NOT_NUMBER, "numerator"),
+    "not_number_den": (ErrorCode.V_NOT_NUMBER, "denominator"),
+    "not_number_val": (ErrorCode.V_NOT_NUMBER, "value"),
+    "bool": (ErrorCode.V_BOOL, "provisional"),
+    "negative_num": (ErrorCode.V_NEGATIVE, "numerator"),
+    "negative_den": (ErrorCode.V_NEGATIVE, "denominator"),
+    "negative_val": (ErrorCode.V_NEGATIVE, "value"),
+    "zero_den": (ErrorCode.V_ZERO_DEN, "denominator"),
+    "num_gt_den": (ErrorCode.V_NUM_GT_DEN, "numerator"),
+    "percent_scale_num": (ErrorCode.V_PERCENT_SCALE, "numerator"),
+    "percent_scale_den": (ErrorCode.V_PERCENT_SCALE, "denominator"),
+    "percent_scale_val": (ErrorCode.V_PERCENT_SCALE, "value"),
+    "mismatch": (ErrorCode.V_VALUE_MISMATCH, "value"),
+    "duplicate": (ErrorCode.V_DUPLICATE, "metric_id"),
 }
 
 
@@ -447,7 +447,7 @@ def read_values(
         except DataValidationError as exc:
             sink.add(
                 Problem(
-                    "TB-V-FILE",
+                    ErrorCode.V_FILE,
                     f"the file cannot be read: {exc.message}",
                     file=str(path),
                     value=str(path),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from trustboard.errors import Problem
+from trustboard.errors import ErrorCode, Problem
 from trustboard.ingest.cells import parse_bool_column, parse_number_column, parse_period_text
 from trustboard.ingest.tables import Table, normalise_header
 
@@ -156,7 +156,7 @@ def _locate_columns(layout: TableLayout, problems: list[Problem]) -> dict[str, i
             problems.append(
                 _problem(
                     layout,
-                    "TB-V-COLUMN",
+                    ErrorCode.V_COLUMN,
                     f"column '{header}' repeats column "
                     f"'{t.columns[found[key]]}'; only the first is read",
                     row=t.first_row - 1,
@@ -290,7 +290,7 @@ def _wide_cells(
         problems.append(
             _problem(
                 layout,
-                "TB-V-COLUMN",
+                ErrorCode.V_COLUMN,
                 f"column '{label}' is neither a known column nor a period, so it is not read",
                 row=t.first_row - 1,
                 column=label or None,
@@ -325,7 +325,7 @@ def _wide_cells(
         problems.append(
             _problem(
                 layout,
-                "TB-V-MEASURE",
+                ErrorCode.V_MEASURE,
                 f"measure '{r[1]}' is not known; the row is not read",
                 row=r[0],
                 column=measure_header,
@@ -346,7 +346,7 @@ def _wide_cells(
         problems.append(
             _problem(
                 layout,
-                "TB-V-MEASURE",
+                ErrorCode.V_MEASURE,
                 f"a second '{r[1]}' row for metric '{r[2]}' and org unit '{r[3]}'; the row is not read",
                 row=r[0],
                 column=measure_header,
@@ -454,7 +454,7 @@ def cells_from_table(
         problems.append(
             _problem(
                 layout,
-                "TB-V-MISSING-COLUMN",
+                ErrorCode.V_MISSING_COLUMN,
                 f"the header has no '{name}' column, so the "
                 f"{'sheet' if table.sheet else 'file'} is not read",
                 row=table.first_row - 1,

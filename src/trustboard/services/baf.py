@@ -26,7 +26,7 @@ from trustboard.domain.baf import (
     RiskScore,
 )
 from trustboard.domain.metric import MetricDefinition, Unit
-from trustboard.errors import NotFoundError, OptionsError
+from trustboard.errors import ErrorCode, NotFoundError, OptionsError
 from trustboard.ingest.baf_register import read_register, write_register
 from trustboard.ingest.generic_table import read_table
 from trustboard.render.baf import KeyMetricView, baf_section_html
@@ -98,7 +98,7 @@ def evidence_from_frame(
     if missing:
         raise OptionsError(
             f"the SPC summary has no column(s) {', '.join(missing)}",
-            code="TB-BAF-SUMMARY",
+            code=ErrorCode.BAF_SUMMARY,
             hint="columns: " + ", ".join(_SUMMARY_COLUMNS),
         )
     frame = summary
@@ -108,7 +108,7 @@ def evidence_from_frame(
     if ids.n_unique() != frame.height:
         raise OptionsError(
             "the SPC summary has more than one row for a metric",
-            code="TB-BAF-SUMMARY",
+            code=ErrorCode.BAF_SUMMARY,
             hint="give the org unit the BAF reads (e.g. the trust)",
         )
     out: dict[str, MetricEvidence] = {}
@@ -118,7 +118,7 @@ def evidence_from_frame(
             day = date.fromisoformat(day[:10])
         elif day is not None and not isinstance(day, date):
             raise OptionsError(
-                "the SPC summary's 'date' column must hold dates", code="TB-BAF-SUMMARY"
+                "the SPC summary's 'date' column must hold dates", code=ErrorCode.BAF_SUMMARY
             )
         if hasattr(day, "date") and callable(day.date):
             day = day.date()
@@ -217,7 +217,7 @@ def _rule_score_against_evidence(
         moved = f"fell from {before.current.score} to {last.current.score}"
     shows = "; ".join(_what_metric_shows(e, catalogue) for e in concerning)
     return _flag(
-        "TB-BAF-EVIDENCE",
+        ErrorCode.BAF_EVIDENCE,
         risk,
         message=f"{_name(risk)} {moved} at the {_day(last.date)} review, but {shows}. "
         "Does the evidence support the score?",
@@ -232,7 +232,7 @@ def _rule_above_appetite(risk: BafRisk, register: BafRegister, on: date) -> Evid
     if any(a.due >= on for a in risk.open_actions):
         return None
     return _flag(
-        "TB-BAF-ABOVE-APPETITE",
+        ErrorCode.BAF_ABOVE_APPETITE,
         risk,
         message=f"{_name(risk)} is at {risk.current.score}, above the {level.range_text} tolerated "
         f"by its '{level.name}' appetite for {risk.appetite_category}, and no open action "
@@ -256,7 +256,7 @@ def _rule_overdue(risk: BafRisk, on: date) -> EvidenceFlag | None:
         parts.append(text + ")")
     count = f"{len(overdue)} overdue action" + ("s" if len(overdue) > 1 else "")
     return _flag(
-        "TB-BAF-OVERDUE",
+        ErrorCode.BAF_OVERDUE,
         risk,
         message=f"{_name(risk)} has {count} at {_day(on)}: " + "; ".join(parts) + ".",
         evidence=tuple(a.id for a in overdue),
@@ -278,7 +278,7 @@ def _rule_independent_assurance(risk: BafRisk, on: date) -> EvidenceFlag | None:
     else:
         last = "none is recorded"
     return _flag(
-        "TB-BAF-NO-INDEPENDENT-ASSURANCE",
+        ErrorCode.BAF_NO_INDEPENDENT_ASSURANCE,
         risk,
         message=f"{_name(risk)} has no second- or third-line assurance in the "
         f"{INDEPENDENT_ASSURANCE_MONTHS} months to {_day(on)} ({last}): the Board relies "
@@ -293,7 +293,7 @@ def _rule_target_unreachable(risk: BafRisk) -> EvidenceFlag | None:
     open_actions = risk.open_actions
     if not open_actions:
         return _flag(
-            "TB-BAF-TARGET-UNREACHABLE",
+            ErrorCode.BAF_TARGET_UNREACHABLE,
             risk,
             message=f"{_name(risk)} is at {risk.current.score} against a target of "
             f"{risk.target.score} but has no open actions to close the gap.",
@@ -302,7 +302,7 @@ def _rule_target_unreachable(risk: BafRisk) -> EvidenceFlag | None:
     if risk.target_date is None or risk.target_date >= last.due:
         return None
     return _flag(
-        "TB-BAF-TARGET-UNREACHABLE",
+        ErrorCode.BAF_TARGET_UNREACHABLE,
         risk,
         message=f"{_name(risk)} aims to reach {risk.target.score} by {_day(risk.target_date)}, "
         f"but its last open action ({last.id} '{last.description}') is not due until "
@@ -315,7 +315,7 @@ def _rule_no_key_metrics(risk: BafRisk) -> EvidenceFlag | None:
     if risk.key_metrics:
         return None
     return _flag(
-        "TB-BAF-NO-KEY-METRICS",
+        ErrorCode.BAF_NO_KEY_METRICS,
         risk,
         message=f"{_name(risk)} has no key metrics, so no performance evidence tests its score: "
         "link the leading and lagging indicators that would show the risk materialising.",
@@ -327,7 +327,7 @@ def _rule_target_above_appetite(risk: BafRisk, register: BafRegister) -> Evidenc
     if level is None or level.tolerates(risk.target.score):
         return None
     return _flag(
-        "TB-BAF-TARGET-ABOVE-APPETITE",
+        ErrorCode.BAF_TARGET_ABOVE_APPETITE,
         risk,
         message=f"{_name(risk)} has a target score of {risk.target.score}, above the "
         f"{level.range_text} tolerated by its '{level.name}' appetite for "
@@ -460,7 +460,7 @@ def record_review(
     except ValueError as error:
         raise OptionsError(
             f"the review is not valid: {error}",
-            code="TB-BAF-REVIEW",
+            code=ErrorCode.BAF_REVIEW,
             hint="scores are whole numbers from 1 to 5; a rationale is required",
         ) from None
     with store_session(database, actor=actor) as store, store.transaction() as conn:
@@ -485,7 +485,7 @@ def spc_summary_from_store(
     if stored is None:
         raise NotFoundError(
             "the store holds no SPC results yet",
-            code="TB-BAF-NO-SPC",
+            code=ErrorCode.BAF_NO_SPC,
             hint="run: trustboard spc refresh (or pass --summary FILE)",
         )
     return _summary_of(stored)
@@ -587,7 +587,7 @@ def gather_evidence(
     if stored is None:
         raise NotFoundError(
             "the store holds no SPC results yet",
-            code="TB-BAF-NO-SPC",
+            code=ErrorCode.BAF_NO_SPC,
             hint="run: trustboard spc refresh (or pass --summary FILE)",
         )
     return BafEvidence(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trustboard.domain import Forum, MetricDefinition, OrgUnit
-from trustboard.errors import DataValidationError, NotFoundError
+from trustboard.errors import DataValidationError, ErrorCode, NotFoundError
 from trustboard.services._store import store_session
 from trustboard.store import CatalogueSummary, CatalogueVersion, MetricVersion
 
@@ -46,7 +46,7 @@ def read_catalogue_folder(directory: str | Path) -> CatalogueFolder:
     if not path.is_dir():
         raise NotFoundError(
             f"'{path}' is not a folder",
-            code="TB-CATALOGUE-FOLDER",
+            code=ErrorCode.CATALOGUE_FOLDER,
             hint="give the folder that holds metrics.yaml, org_units.yaml and forums.yaml",
         )
     read = read_catalogue(path)
@@ -109,7 +109,7 @@ def show_catalogue(
             metrics = [m for m in metrics if m.id == metric_id]
             if not metrics:
                 raise NotFoundError(
-                    f"metric '{metric_id}' is not in the catalogue", code="TB-METRIC-UNKNOWN"
+                    f"metric '{metric_id}' is not in the catalogue", code=ErrorCode.METRIC_UNKNOWN
                 )
         versions: dict[str, list[MetricVersion]] = {}
         for version in store.metric_versions(metric_id):

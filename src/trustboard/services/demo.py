@@ -44,7 +44,7 @@ from trustboard.demo import (
     values_from_waits,
 )
 from trustboard.demo.waiting import WAITS_STANDARDS
-from trustboard.errors import OptionsError
+from trustboard.errors import ErrorCode, OptionsError
 
 __all__ = [
     "DEMO_DATABASE_FILE",
@@ -159,7 +159,7 @@ def write_demo_config(directory: str | Path) -> tuple[Path, ...]:
     """
     out = Path(directory)
     if out.exists() and not out.is_dir():
-        raise OptionsError(f"'{out}' exists and is not a folder", code="TB-DEMO-OUTPUT")
+        raise OptionsError(f"'{out}' exists and is not a folder", code=ErrorCode.DEMO_OUTPUT)
     out.mkdir(parents=True, exist_ok=True)
     metrics = [
         m.definition.model_dump(mode="json", exclude_defaults=True) for m in build_catalogue()
@@ -230,7 +230,7 @@ def run_demo(
     if unknown:
         raise OptionsError(
             f"unknown demo forum(s): {', '.join(unknown)}",
-            code="TB-DEMO-FORUM",
+            code=ErrorCode.DEMO_FORUM,
             hint="demo forums: " + ", ".join(FORUM_IDS),
         )
     say = progress or (lambda _line: None)

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from trustboard.domain import Period
-from trustboard.errors import NotFoundError, OptionsError
+from trustboard.errors import ErrorCode, NotFoundError, OptionsError
 from trustboard.services._store import rollup, store_session
 
 __all__ = ["EXPORT_FORMATS", "ExportResult", "export_period", "period_frame"]
@@ -58,7 +58,7 @@ def period_frame(
     if values.height == 0:
         raise NotFoundError(
             f"no values are stored for {wanted.label()}",
-            code="TB-EXPORT-EMPTY",
+            code=ErrorCode.EXPORT_EMPTY,
             hint="check the period, or import values for it first",
         )
     rolled = rollup(values, units, metrics).frame
@@ -135,7 +135,7 @@ def export_period(
     if target.suffix.lower() not in EXPORT_FORMATS:
         raise OptionsError(
             f"cannot export to '{target.name}'",
-            code="TB-EXPORT-FORMAT",
+            code=ErrorCode.EXPORT_FORMAT,
             hint="end the file name in .csv, .parquet or .xlsx",
         )
     frame, run_id = period_frame(period, database=database)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from trustboard.domain import MetricDefinition, Target
-from trustboard.errors import DataValidationError, NotFoundError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, NotFoundError, Problem
 from trustboard.services._store import store_session
 from trustboard.store import CatalogueVersion, Store, WriteSummary
 
@@ -51,7 +51,7 @@ class ImportOutcome:
 def _paths(paths: Sequence[str | Path]) -> list[Path]:
     out = [Path(p) for p in paths]
     if not out:
-        raise NotFoundError("no file was given to import", code="TB-IMPORT-NO-FILE")
+        raise NotFoundError("no file was given to import", code=ErrorCode.IMPORT_NO_FILE)
     return out
 
 
@@ -73,7 +73,7 @@ def _catalogue(store: Store) -> tuple[dict[str, MetricDefinition], list[str]]:
     if not metrics:
         raise NotFoundError(
             "the store has no metric catalogue yet",
-            code="TB-CATALOGUE-EMPTY",
+            code=ErrorCode.CATALOGUE_EMPTY,
             hint="load one first: trustboard catalogue load CONFIG_FOLDER",
         )
     return metrics, [u.code for u in store.org_units()]

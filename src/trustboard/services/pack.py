@@ -19,7 +19,7 @@ import polars as pl
 import yaml
 
 from trustboard.domain import Action, AssuranceLevel, MetricDefinition, OrgLevel, Period
-from trustboard.errors import ConfigError, NotFoundError, OptionsError, Problem
+from trustboard.errors import ConfigError, ErrorCode, NotFoundError, OptionsError, Problem
 from trustboard.render.pack import (
     ExceptionRules,
     PackInputs,
@@ -112,7 +112,7 @@ def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperCon
     for key in sorted(set(raw) - known_top):
         problems.append(
             Problem(
-                "TB-PAPER-KEY",
+                ErrorCode.PAPER_KEY,
                 f"unknown setting '{key}'",
                 file=where,
                 column=key,
@@ -125,14 +125,16 @@ def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperCon
         if not isinstance(block, Mapping):
             problems.append(
                 Problem(
-                    "TB-PAPER-KEY", f"'{name}' must be a mapping of cover-sheet fields", file=where
+                    ErrorCode.PAPER_KEY,
+                    f"'{name}' must be a mapping of cover-sheet fields",
+                    file=where,
                 )
             )
             continue
         for key in sorted(set(block) - _PAPER_KEYS):
             problems.append(
                 Problem(
-                    "TB-PAPER-KEY",
+                    ErrorCode.PAPER_KEY,
                     f"unknown cover-sheet field '{key}' in '{name}'",
                     file=where,
                     column=key,

@@ -27,6 +27,7 @@ from trustboard.errors import (
     ConfigError,
     ConflictError,
     DataValidationError,
+    ErrorCode,
     NotFoundError,
     OptionsError,
     Problem,
@@ -303,7 +304,7 @@ def publish_pack(
         raise DataValidationError(
             "the cover sheet has blank mandatory fields; a pack cannot be published without them",
             [
-                Problem("TB-PAPER-BLANK", f"cover-sheet field '{name}' is blank", column=name)
+                Problem(ErrorCode.PAPER_BLANK, f"cover-sheet field '{name}' is blank", column=name)
                 for name in missing
             ],
             hint="fill them in the paper configuration (--paper FILE); see docs/board-pack.md",

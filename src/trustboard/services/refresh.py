@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from trustboard.domain import MetricDefinition, Period, TargetType
-from trustboard.errors import NotFoundError
+from trustboard.errors import ErrorCode, NotFoundError
 from trustboard.services._store import rollup, store_session
 from trustboard.store import utc_now
 
@@ -195,7 +195,7 @@ def refresh_spc(
             unknown = sorted(set(metric_ids) - {m.id for m in metrics})
             if unknown:
                 raise NotFoundError(
-                    f"not in the catalogue: {', '.join(unknown)}", code="TB-METRIC-UNKNOWN"
+                    f"not in the catalogue: {', '.join(unknown)}", code=ErrorCode.METRIC_UNKNOWN
                 )
             metrics = [m for m in metrics if m.id in set(metric_ids)]
         as_of = utc_now()

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from trustboard.errors import DataValidationError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.ingest.generic_table import read_table, write_table
 from trustboard.render.svg import spc_chart_svg
 from trustboard.spc import SpcResult, compute
@@ -42,7 +42,7 @@ def _target_table(
             "the target column is not in the data",
             [
                 Problem(
-                    "TB-SPC-COLUMN-MISSING",
+                    ErrorCode.SPC_COLUMN_MISSING,
                     f"target column '{column}' not found",
                     column=column,
                     expected="one of " + ", ".join(frame.columns),

@@ -29,7 +29,7 @@ import polars as pl
 import yaml
 
 from trustboard.domain import SuppressionRule
-from trustboard.errors import ConfigError, OptionsError, Problem
+from trustboard.errors import ConfigError, ErrorCode, OptionsError, Problem
 from trustboard.services._store import store_session
 from trustboard.store import WriteSummary
 from trustboard.waits import (
@@ -88,14 +88,14 @@ def metric_map_from_dict(
     if not isinstance(entries, list):
         raise ConfigError(
             "a metric map holds 'metrics:' followed by a list",
-            problems=[Problem("TB-WAITS-METRIC-MAP", "no 'metrics' list", file=file)],
+            problems=[Problem(ErrorCode.WAITS_METRIC_MAP, "no 'metrics' list", file=file)],
         )
     out, problems = [], []
     allowed = {"standard", "output", "metric", "by", "org_unit", "numerator", "denominator"}
     for index, item in enumerate(entries, start=1):
         if not isinstance(item, Mapping):
             problems.append(
-                Problem("TB-WAITS-METRIC-MAP", f"entry {index} is not a mapping", file=file)
+                Problem(ErrorCode.WAITS_METRIC_MAP, f"entry {index} is not a mapping", file=file)
             )
             continue
         missing = [k for k in ("standard", "output", "metric") if not item.get(k)]
@@ -104,7 +104,7 @@ def metric_map_from_dict(
         if missing or unknown or not isinstance(by, Mapping) or len(by) > 1:
             problems.append(
                 Problem(
-                    "TB-WAITS-METRIC-MAP",
+                    ErrorCode.WAITS_METRIC_MAP,
                     f"entry {index} needs standard, output and metric, at most one 'by' column, and no other keys",
                     file=file,
                     value={"missing": missing, "unknown": unknown},
@@ -113,7 +113,9 @@ def metric_map_from_dict(
             continue
         if not by and not item.get("org_unit"):
             problems.append(
-                Problem("TB-WAITS-METRIC-MAP", f"entry {index} needs 'by' or 'org_unit'", file=file)
+                Problem(
+                    ErrorCode.WAITS_METRIC_MAP, f"entry {index} needs 'by' or 'org_unit'", file=file
+                )
             )
             continue
         out.append(
@@ -144,7 +146,7 @@ def load_metric_map(path: str | Path) -> list[MetricMapEntry]:
     except yaml.YAMLError as exc:
         raise ConfigError(
             "the metric map is not valid YAML",
-            problems=[Problem("TB-WAITS-YAML", str(exc), file=str(file))],
+            problems=[Problem(ErrorCode.WAITS_YAML, str(exc), file=str(file))],
         ) from None
     return metric_map_from_dict(data, file=str(file))
 
@@ -181,7 +183,7 @@ def to_metric_values(
         if result is None:
             problems.append(
                 Problem(
-                    "TB-WAITS-METRIC-MAP",
+                    ErrorCode.WAITS_METRIC_MAP,
                     f"standard {entry.standard!r} was not computed",
                     value=entry.metric,
                 )
@@ -191,7 +193,7 @@ def to_metric_values(
         if entry.output not in measures.columns:
             problems.append(
                 Problem(
-                    "TB-WAITS-METRIC-MAP",
+                    ErrorCode.WAITS_METRIC_MAP,
                     f"{entry.standard} has no output {entry.output!r}",
                     value=entry.metric,
                     expected=", ".join(measures.columns),
@@ -206,7 +208,7 @@ def to_metric_values(
             if column not in measures.columns:
                 problems.append(
                     Problem(
-                        "TB-WAITS-METRIC-MAP",
+                        ErrorCode.WAITS_METRIC_MAP,
                         f"results are not broken down by {column!r}",
                         value=entry.metric,
                     )
@@ -220,7 +222,7 @@ def to_metric_values(
             if per_month["len"].max() not in (None, 1):
                 problems.append(
                     Problem(
-                        "TB-WAITS-METRIC-MAP",
+                        ErrorCode.WAITS_METRIC_MAP,
                         f"{entry.metric}: results have several groups a month; map them with 'by'",
                         value=entry.org_unit,
                     )

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from trustboard.errors import ProblemCollector
+from trustboard.errors import ErrorCode, ProblemCollector
 from trustboard.spc.options import SpcOptions
 
 __all__ = [
@@ -114,7 +114,7 @@ def prepare_frame(
     for role, name in roles:
         if name not in schema:
             collector.add(
-                "TB-SPC-COLUMN-MISSING",
+                ErrorCode.SPC_COLUMN_MISSING,
                 f"the {role} column '{name}' is not in the data",
                 column=name,
                 expected="one of: " + ", ".join(frame.columns),
@@ -122,14 +122,14 @@ def prepare_frame(
     for name in by:
         if name in OUTPUT_COLUMNS or name.startswith("_"):
             collector.add(
-                "TB-SPC-COLUMN-NAME",
+                ErrorCode.SPC_COLUMN_NAME,
                 f"series column '{name}' clashes with an output column",
                 column=name,
                 expected="a name other than " + ", ".join(OUTPUT_COLUMNS),
             )
         elif name in schema and isinstance(schema[name], _NESTED):
             collector.add(
-                "TB-SPC-COLUMN-TYPE",
+                ErrorCode.SPC_COLUMN_TYPE,
                 f"series column '{name}' holds nested values",
                 column=name,
                 value=str(schema[name]),
@@ -137,7 +137,7 @@ def prepare_frame(
             )
     if len(set(by)) != len(by) or date in by:
         collector.add(
-            "TB-SPC-COLUMN-NAME",
+            ErrorCode.SPC_COLUMN_NAME,
             "a column is used twice in by= or as the date",
             column=", ".join(by),
         )
@@ -147,7 +147,7 @@ def prepare_frame(
         dtype = schema[name]
         if role in ("value", "numerator", "denominator", "trajectory") and not dtype.is_numeric():
             collector.add(
-                "TB-SPC-COLUMN-TYPE",
+                ErrorCode.SPC_COLUMN_TYPE,
                 f"the {role} column '{name}' is not numeric",
                 column=name,
                 value=str(dtype),
@@ -155,7 +155,7 @@ def prepare_frame(
             )
         if role == "date" and not (dtype in (pl.Date, pl.String) or isinstance(dtype, pl.Datetime)):
             collector.add(
-                "TB-SPC-COLUMN-TYPE",
+                ErrorCode.SPC_COLUMN_TYPE,
                 f"the date column '{name}' does not hold dates",
                 column=name,
                 value=str(dtype),
@@ -163,7 +163,7 @@ def prepare_frame(
             )
         if role == "rebase" and not (dtype == pl.Boolean or dtype.is_integer()):
             collector.add(
-                "TB-SPC-COLUMN-TYPE",
+                ErrorCode.SPC_COLUMN_TYPE,
                 f"the rebase column '{name}' is not 0/1",
                 column=name,
                 value=str(dtype),
@@ -204,7 +204,7 @@ def prepare_frame(
         involved = np.unique(np.concatenate([rows, rows - 1]))
         _add(
             collector,
-            "TB-SPC-DUPLICATE-DATE",
+            ErrorCode.SPC_DUPLICATE_DATE,
             "the date appears more than once in the same series",
             work[involved].with_columns(pl.col("date").cast(pl.String)),
             "date",
@@ -299,7 +299,7 @@ def _row_checks(
         _RowCheck(
             pl.col("date").is_null(),
             rows(
-                "TB-SPC-DATE-MISSING",
+                ErrorCode.SPC_DATE_MISSING,
                 "the date is missing or not a date (yyyy-mm-dd)",
                 "_date_in",
                 date,
@@ -312,7 +312,7 @@ def _row_checks(
         _RowCheck(
             pl.col(name).is_null(),
             rows(
-                "TB-SPC-SERIES-MISSING",
+                ErrorCode.SPC_SERIES_MISSING,
                 f"the series column '{name}' is empty",
                 name,
                 name,
@@ -331,7 +331,11 @@ def _row_checks(
         _RowCheck(
             pl.col(alias).abs() == float("inf"),
             rows(
-                "TB-SPC-VALUE-INFINITE", "the value is infinite", alias, source, "a finite number"
+                ErrorCode.SPC_VALUE_INFINITE,
+                "the value is infinite",
+                alias,
+                source,
+                "a finite number",
             ),
         )
         for alias, source in sources
@@ -351,7 +355,7 @@ def _row_checks(
             _RowCheck(
                 col < 0,
                 rows(
-                    "TB-SPC-COUNT-NEGATIVE",
+                    ErrorCode.SPC_COUNT_NEGATIVE,
                     f"a {chart} chart needs counts of zero or more",
                     alias,
                     str(count_name),
@@ -364,7 +368,7 @@ def _row_checks(
                 _RowCheck(
                     col.is_finite() & (col != col.round(0)),
                     rows(
-                        "TB-SPC-COUNT-NOT-WHOLE",
+                        ErrorCode.SPC_COUNT_NOT_WHOLE,
                         f"a {chart} chart needs whole-number counts",
                         alias,
                         str(count_name),
@@ -378,7 +382,7 @@ def _row_checks(
             _RowCheck(
                 den == 0,
                 rows(
-                    "TB-SPC-DENOMINATOR-ZERO",
+                    ErrorCode.SPC_DENOMINATOR_ZERO,
                     "the denominator is zero",
                     "_den",
                     denominator,
@@ -391,7 +395,7 @@ def _row_checks(
                 _RowCheck(
                     den < 0,
                     rows(
-                        "TB-SPC-DENOMINATOR-NEGATIVE",
+                        ErrorCode.SPC_DENOMINATOR_NEGATIVE,
                         "the denominator is negative",
                         "_den",
                         denominator,
@@ -404,7 +408,7 @@ def _row_checks(
         def exceeds(over: pl.DataFrame) -> None:
             for row, num, den in over.select("_row", "_num", "_den").iter_rows():
                 collector.add(
-                    "TB-SPC-NUMERATOR-EXCEEDS",
+                    ErrorCode.SPC_NUMERATOR_EXCEEDS,
                     "the numerator is larger than the denominator",
                     row=row,
                     column=numerator,
@@ -418,7 +422,7 @@ def _row_checks(
             _RowCheck(
                 ~pl.col("_rebase").is_in([0, 1]) & pl.col("_rebase").is_not_null(),
                 rows(
-                    "TB-SPC-REBASE-VALUE",
+                    ErrorCode.SPC_REBASE_VALUE,
                     "the rebase flag is not 0 or 1",
                     "_rebase",
                     rebase_name,
@@ -524,7 +528,7 @@ def mapping_lookup(
         single = parts[0] if parts is not None and len(by) == 1 else parts
         if parts is None or single not in keys:
             collector.add(
-                f"TB-SPC-{option.upper()}-KEY",
+                ErrorCode[f"SPC_{option.upper()}_KEY"],
                 f"{option} names a series that is not in the data",
                 column=option,
                 value=str(key),
@@ -572,21 +576,21 @@ def dated_lookup(
     )
     if day is None:
         collector.add(
-            f"TB-SPC-{column.upper()}-TABLE",
+            ErrorCode[f"SPC_{column.upper()}_TABLE"],
             f"{label} has no date or valid_from column",
             column=column,
             expected="a date or valid_from column",
         )
     if column not in table.columns:
         collector.add(
-            f"TB-SPC-{column.upper()}-TABLE",
+            ErrorCode[f"SPC_{column.upper()}_TABLE"],
             f"{label} has no '{column}' column",
             column=column,
             expected=f"a numeric '{column}' column",
         )
     elif not table.schema[column].is_numeric():
         collector.add(
-            f"TB-SPC-{column.upper()}-TABLE",
+            ErrorCode[f"SPC_{column.upper()}_TABLE"],
             f"{label} column '{column}' is not numeric",
             column=column,
             value=str(table.schema[column]),
@@ -595,7 +599,7 @@ def dated_lookup(
     present = [name for name in by if name in table.columns]
     if present and len(present) != len(by):
         collector.add(
-            f"TB-SPC-{column.upper()}-TABLE",
+            ErrorCode[f"SPC_{column.upper()}_TABLE"],
             f"{label} has some series columns but not all",
             column=column,
             value=", ".join(present),
@@ -617,7 +621,7 @@ def dated_lookup(
         .iter_rows()
     ):
         collector.add(
-            f"TB-SPC-{column.upper()}-TABLE",
+            ErrorCode[f"SPC_{column.upper()}_TABLE"],
             f"{label} has a row without a valid date",
             row=row,
             column=day,
@@ -629,7 +633,7 @@ def dated_lookup(
             key = key_row[0] if len(on_by) == 1 else key_row
             if key not in keys:
                 collector.add(
-                    f"TB-SPC-{column.upper()}-KEY",
+                    ErrorCode[f"SPC_{column.upper()}_KEY"],
                     f"{label} names a series that is not in the data",
                     column=column,
                     value=str(key),
@@ -637,7 +641,7 @@ def dated_lookup(
                 )
     if right.select(pl.struct([*on_by, "date"]).is_duplicated().any()).item():
         collector.add(
-            f"TB-SPC-{column.upper()}-TABLE",
+            ErrorCode[f"SPC_{column.upper()}_TABLE"],
             f"{label} has two rows for the same series and date",
             column=column,
             expected="one row per series and date",

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from trustboard.errors import OptionsError, Problem, ProblemCollector
+from trustboard.errors import ErrorCode, OptionsError, Problem, ProblemCollector
 from trustboard.spc._core import (
     ASSURANCE_CODES,
     VARIATION_CODES,
@@ -215,7 +215,7 @@ def _check_roles(
 
 
 def _role_problem(name: str, message: str) -> Problem:
-    return Problem("TB-SPC-COLUMN-ROLE", message, column=name)
+    return Problem(ErrorCode.SPC_COLUMN_ROLE, message, column=name)
 
 
 def _cumsum_within(
@@ -249,7 +249,7 @@ def _rebase_flags(
         return work.get_column("date").is_in(wanted.implode()).to_numpy()
     if not prepared.by:
         collector.add(
-            "TB-SPC-REBASE-KEY",
+            ErrorCode.SPC_REBASE_KEY,
             "a rebase mapping needs series columns (by=); give a list of dates instead",
             column="rebase",
         )
@@ -275,7 +275,7 @@ def _target_per_row(
         return found if found is not None else np.full(height, np.nan)
     if not prepared.by:
         collector.add(
-            "TB-SPC-TARGET-KEY",
+            ErrorCode.SPC_TARGET_KEY,
             "a target per series needs series columns (by=); give one number instead",
             column="target",
         )

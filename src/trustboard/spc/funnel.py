@@ -48,7 +48,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from trustboard.errors import OptionsError, ProblemCollector
+from trustboard.errors import ErrorCode, OptionsError, ProblemCollector
 
 __all__ = ["FunnelOptions", "FunnelResult", "funnel", "limit_name"]
 
@@ -193,7 +193,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
     missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
     for column in missing:
         problems.add(
-            "TB-FUNNEL-COLUMN",
+            ErrorCode.FUNNEL_COLUMN,
             "column not found",
             column=column,
             expected=f"one of {', '.join(data.columns) or 'no columns'}",
@@ -201,7 +201,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
     for column in (options.numerator, options.denominator):
         if column in data.columns and not data.schema[column].is_numeric():
             problems.add(
-                "TB-FUNNEL-NOT-NUMERIC",
+                ErrorCode.FUNNEL_NOT_NUMERIC,
                 "column is not numeric",
                 column=column,
                 value=str(data.schema[column]),
@@ -209,7 +209,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
             )
     problems.raise_if_any("funnel plot input is not valid")
     if data.height == 0:
-        problems.add("TB-FUNNEL-EMPTY", "the table has no rows", expected="one row per unit")
+        problems.add(ErrorCode.FUNNEL_EMPTY, "the table has no rows", expected="one row per unit")
         problems.raise_if_any("funnel plot input is not valid")
 
     num = data.get_column(options.numerator).cast(pl.Float64).fill_null(float("nan")).to_numpy()
@@ -219,7 +219,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
         row = i + 2  # header is row 1, as a person counts rows
         if not math.isfinite(num[i]):
             problems.add(
-                "TB-FUNNEL-MISSING",
+                ErrorCode.FUNNEL_MISSING,
                 "numerator is missing or not finite",
                 row=row,
                 column=options.numerator,
@@ -228,7 +228,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
             )
         elif num[i] < 0:
             problems.add(
-                "TB-FUNNEL-NEGATIVE",
+                ErrorCode.FUNNEL_NEGATIVE,
                 "numerator is negative",
                 row=row,
                 column=options.numerator,
@@ -237,7 +237,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
             )
         if not math.isfinite(den[i]):
             problems.add(
-                "TB-FUNNEL-MISSING",
+                ErrorCode.FUNNEL_MISSING,
                 f"{precision_word} is missing or not finite",
                 row=row,
                 column=options.denominator,
@@ -246,7 +246,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
             )
         elif den[i] <= 0:
             problems.add(
-                "TB-FUNNEL-NOT-POSITIVE",
+                ErrorCode.FUNNEL_NOT_POSITIVE,
                 f"{precision_word} is not positive",
                 row=row,
                 column=options.denominator,
@@ -255,7 +255,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
             )
         elif options.kind == "proportion" and math.isfinite(num[i]) and num[i] > den[i]:
             problems.add(
-                "TB-FUNNEL-NUM-GT-DEN",
+                ErrorCode.FUNNEL_NUM_GT_DEN,
                 "numerator is larger than the denominator",
                 row=row,
                 column=options.numerator,
@@ -269,7 +269,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
             and den[i] != round(den[i])
         ):
             problems.add(
-                "TB-FUNNEL-NOT-WHOLE",
+                ErrorCode.FUNNEL_NOT_WHOLE,
                 "exact binomial limits need whole denominators",
                 row=row,
                 column=options.denominator,
@@ -281,7 +281,7 @@ def _validate(data: pl.DataFrame, options: FunnelOptions) -> tuple[FloatArray, F
         for index in np.flatnonzero(duplicated).tolist():
             key = ", ".join(str(data.get_column(b)[index]) for b in options.by)
             problems.add(
-                "TB-FUNNEL-DUPLICATE-UNIT",
+                ErrorCode.FUNNEL_DUPLICATE_UNIT,
                 "unit appears more than once",
                 row=index + 2,
                 column=", ".join(options.by),
@@ -446,7 +446,7 @@ def funnel(
     if not (0 < theta < 1 if kind == "proportion" else theta > 0):
         problems = ProblemCollector()
         problems.add(
-            "TB-FUNNEL-DEGENERATE-TARGET",
+            ErrorCode.FUNNEL_DEGENERATE_TARGET,
             "the overall rate leaves no room for variation",
             column=numerator,
             value=theta,
@@ -460,7 +460,7 @@ def funnel(
     if overdispersion is not None and used < 2:
         problems = ProblemCollector()
         problems.add(
-            "TB-FUNNEL-TOO-FEW-UNITS",
+            ErrorCode.FUNNEL_TOO_FEW_UNITS,
             "too few units to estimate over-dispersion",
             value=used,
             expected="at least 2 units after trimming",

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from trustboard.errors import OptionsError, Problem
+from trustboard.errors import ErrorCode, OptionsError, Problem
 from trustboard.spc.constants import (
     FIX_AFTER_MINIMUM,
     MDC_MIN_POINTS,
@@ -313,7 +313,7 @@ OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SpcOptions) if f.na
 def _bad(name: str, value: object, expected: str) -> Problem:
     shown = value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
     return Problem(
-        "TB-SPC-OPTION",
+        ErrorCode.SPC_OPTION,
         f"option '{name}' is not valid",
         column=name,
         value=shown,

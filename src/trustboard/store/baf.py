@@ -40,7 +40,7 @@ from trustboard.domain.baf import (
     StrategicObjective,
 )
 from trustboard.domain.narrative import Action
-from trustboard.errors import ConflictError, NotFoundError
+from trustboard.errors import ConflictError, ErrorCode, NotFoundError
 from trustboard.store.audit import record
 from trustboard.store.engine import default_actor
 from trustboard.store.models import Base, Flag, Stamp
@@ -377,7 +377,7 @@ def _check_action_owners(conn: Connection, register: BafRegister) -> None:
             if action.id in seen:
                 raise ConflictError(
                     f"action {action.id} is listed under both {seen[action.id]} and {risk.id}",
-                    code="TB-BAF-ACTION-CONFLICT",
+                    code=ErrorCode.BAF_ACTION_CONFLICT,
                     hint="action ids are unique across the store",
                 )
             seen[action.id] = risk.id
@@ -392,7 +392,7 @@ def _check_action_owners(conn: Connection, register: BafRegister) -> None:
             )
             raise ConflictError(
                 f"action {stored.id} already exists in the store for {owner}",
-                code="TB-BAF-ACTION-CONFLICT",
+                code=ErrorCode.BAF_ACTION_CONFLICT,
                 hint="give the BAF action an id of its own (e.g. prefix it with the risk id)",
             )
 
@@ -655,13 +655,13 @@ def record_review(
     register = load_register(conn)
     risk = register.risk(risk_id)
     if risk is None:
-        raise NotFoundError(f"no BAF risk '{risk_id}' in the store", code="TB-BAF-NOT-FOUND")
+        raise NotFoundError(f"no BAF risk '{risk_id}' in the store", code=ErrorCode.BAF_NOT_FOUND)
     try:
         updated = risk.with_review(entry)
     except ValueError as error:
         raise ConflictError(
             str(error),
-            code="TB-BAF-REVIEW-ORDER",
+            code=ErrorCode.BAF_REVIEW_ORDER,
             hint="record reviews in date order; correct an old one by re-importing the register",
         ) from None
     risk_table = _t(BafRiskRow)

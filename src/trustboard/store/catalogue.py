@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from trustboard.domain import Forum, MetricDefinition, OrgLevel, OrgUnit
-from trustboard.errors import DataValidationError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.store.audit import record
 from trustboard.store.models import (
     CatalogueVersionRow,
@@ -304,7 +304,7 @@ def _check_org_tree(org_units: Sequence[OrgUnit]) -> None:
     codes = {u.code for u in org_units}
     problems = [
         Problem(
-            "TB-STORE-ORG-PARENT",
+            ErrorCode.STORE_ORG_PARENT,
             f"org unit '{u.code}' names a parent that is not listed",
             column="parent",
             value=u.parent,

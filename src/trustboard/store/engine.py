@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from trustboard.errors import MissingExtraError, OptionsError, StoreError
+from trustboard.errors import ErrorCode, MissingExtraError, OptionsError, StoreError
 
 __all__ = [
     "DEFAULT_DATABASE_FILE",
@@ -46,7 +46,7 @@ def normalise_url(url: str | Path | None) -> str:
         return f"sqlite:///{DEFAULT_DATABASE_FILE}"
     text = str(url).strip()
     if not text:
-        raise OptionsError("the database URL is empty", code="TB-STORE-URL")
+        raise OptionsError("the database URL is empty", code=ErrorCode.STORE_URL)
     if "://" not in text:
         return f"sqlite:///{text}"
     scheme, rest = text.split("://", 1)
@@ -57,7 +57,7 @@ def normalise_url(url: str | Path | None) -> str:
         return f"sqlite://{rest}"
     raise OptionsError(
         f"database URL scheme '{scheme}' is not supported",
-        code="TB-STORE-URL",
+        code=ErrorCode.STORE_URL,
         hint="use sqlite:///path/to/trustboard.db or postgresql://user@host:port/database",
     )
 
@@ -110,7 +110,7 @@ def create_store_engine(url: str | Path | None, *, must_exist: bool = False) -> 
         parsed: URL = make_url(text)
     except ArgumentError as error:
         raise OptionsError(
-            f"'{redact_url(text)}' is not a database URL: {error}", code="TB-STORE-URL"
+            f"'{redact_url(text)}' is not a database URL: {error}", code=ErrorCode.STORE_URL
         ) from None
     if parsed.get_backend_name() == "postgresql":
         _require_psycopg()
@@ -119,13 +119,13 @@ def create_store_engine(url: str | Path | None, *, must_exist: bool = False) -> 
     if database in ("", ":memory:"):
         raise OptionsError(
             "an in-memory SQLite store would vanish when the command ends",
-            code="TB-STORE-URL",
+            code=ErrorCode.STORE_URL,
             hint="give a file: sqlite:///trustboard.db",
         )
     if must_exist and not Path(database).exists():
         raise StoreError(
             f"no store at '{database}'",
-            code="TB-STORE-MISSING",
+            code=ErrorCode.STORE_MISSING,
             hint="create it with: trustboard init (or pass --database)",
         )
     engine = create_engine(parsed, connect_args={"isolation_level": None, "timeout": 30})
@@ -155,7 +155,7 @@ def head_revision() -> str:
     if len(heads) != 1:
         raise StoreError(
             f"the store migrations have {len(heads)} heads; they must form one chain",
-            code="TB-STORE-SCHEMA",
+            code=ErrorCode.STORE_SCHEMA,
         )
     return str(heads[0])
 

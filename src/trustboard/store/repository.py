@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from trustboard.domain import Action, Commentary, Forum, MetricDefinition, OrgUnit
-from trustboard.errors import StoreError
+from trustboard.errors import ErrorCode, StoreError
 from trustboard.store import catalogue as cat
 from trustboard.store.audit import AuditEntry, read_audit, record
 from trustboard.store.engine import (
@@ -99,7 +99,7 @@ class Store:
             state = "not initialised" if revision is None else f"at schema {revision}"
             raise StoreError(
                 f"the store at {redact_url(normalise_url(url))} is {state}",
-                code="TB-STORE-SCHEMA",
+                code=ErrorCode.STORE_SCHEMA,
                 hint="run: trustboard init (it creates or upgrades the store)",
             )
         return cls(engine, actor=actor)
@@ -168,7 +168,7 @@ class Store:
                     conn.info.pop("tb_write", None)
         except IntegrityError as error:
             raise StoreError(
-                f"the store refused the change: {error.orig}", code="TB-STORE-INTEGRITY"
+                f"the store refused the change: {error.orig}", code=ErrorCode.STORE_INTEGRITY
             ) from None
         except OperationalError as error:
             raise StoreError(f"the store could not be written: {error.orig}") from None

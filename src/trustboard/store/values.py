@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection
 
-from trustboard.errors import DataValidationError, Problem
+from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.store.current import (
     CURRENT_COLUMNS,
     DOCUMENT_SCHEMA,
@@ -125,7 +125,10 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise DataValidationError(
             "the values frame lacks columns the store needs",
-            [Problem("TB-STORE-COLUMNS", f"column '{c}' is missing", column=c) for c in missing],
+            [
+                Problem(ErrorCode.STORE_COLUMNS, f"column '{c}' is missing", column=c)
+                for c in missing
+            ],
         )
     out = frame.select(
         pl.col("metric_id").cast(pl.String),
@@ -144,14 +147,14 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
         nulls = out.get_column(column).null_count()
         if nulls:
             problems.append(
-                Problem("TB-STORE-NULL", f"{nulls} row(s) have no {column}", column=column)
+                Problem(ErrorCode.STORE_NULL, f"{nulls} row(s) have no {column}", column=column)
             )
     dupes = out.filter(pl.struct("metric_id", "org_unit", "period_start").is_duplicated())
     if dupes.height:
         first = dupes.row(0, named=True)
         problems.append(
             Problem(
-                "TB-V-DUPLICATE",
+                ErrorCode.V_DUPLICATE,
                 f"{dupes.height} rows share a metric, org unit and period with another row",
                 value=f"{first['metric_id']} / {first['org_unit']} / {first['period_start']}",
                 expected="one row per metric, org unit and period",
@@ -171,8 +174,8 @@ def _check_references(conn: Connection, data: pl.DataFrame) -> None:
     # guarantee is given here, set-based, before anything is written.
     problems: list[Problem] = []
     for column, table, key, code in (
-        ("metric_id", "metric", "id", "TB-V-UNKNOWN-METRIC"),
-        ("org_unit", "org_unit", "code", "TB-V-UNKNOWN-ORG"),
+        ("metric_id", "metric", "id", ErrorCode.V_UNKNOWN_METRIC),
+        ("org_unit", "org_unit", "code", ErrorCode.V_UNKNOWN_ORG),
     ):
         known = pl.Series(
             [r[0] for r in conn.exec_driver_sql(f"SELECT {key} FROM {table}")], dtype=pl.String

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from trustboard.errors import ConfigError, Problem
+from trustboard.errors import ConfigError, ErrorCode, Problem
 from trustboard.waits.spec import CONTACT_COLUMNS, EVENT_COLUMNS, REFERRAL_COLUMNS
 
 __all__ = [
@@ -85,7 +85,7 @@ def mapping_from_dict(data: Mapping[str, Any], *, name: str = "custom") -> Colum
         if table not in CANONICAL:
             problems.append(
                 Problem(
-                    "TB-WAITS-MAPPING",
+                    ErrorCode.WAITS_MAPPING,
                     "unknown table in the mapping",
                     value=table,
                     expected="referrals, contacts, events or values",
@@ -93,14 +93,14 @@ def mapping_from_dict(data: Mapping[str, Any], *, name: str = "custom") -> Colum
             )
             continue
         if not isinstance(entries, Mapping):
-            problems.append(Problem("TB-WAITS-MAPPING", f"'{table}' is not a mapping"))
+            problems.append(Problem(ErrorCode.WAITS_MAPPING, f"'{table}' is not a mapping"))
             continue
         columns[table] = {}
         for canonical, source in entries.items():
             if canonical not in CANONICAL[table]:
                 problems.append(
                     Problem(
-                        "TB-WAITS-MAPPING",
+                        ErrorCode.WAITS_MAPPING,
                         f"unknown canonical column in '{table}'",
                         value=canonical,
                         expected=", ".join(CANONICAL[table]),
@@ -112,13 +112,13 @@ def mapping_from_dict(data: Mapping[str, Any], *, name: str = "custom") -> Colum
     values: dict[str, dict[str, str]] = {}
     raw_values = data.get("values") or {}
     if not isinstance(raw_values, Mapping):
-        problems.append(Problem("TB-WAITS-MAPPING", "'values' is not a mapping"))
+        problems.append(Problem(ErrorCode.WAITS_MAPPING, "'values' is not a mapping"))
     else:
         for column, recode in raw_values.items():
             if column not in REFERRAL_COLUMNS or not isinstance(recode, Mapping):
                 problems.append(
                     Problem(
-                        "TB-WAITS-MAPPING",
+                        ErrorCode.WAITS_MAPPING,
                         "value recodes apply to referral columns and are mappings",
                         value=column,
                     )
@@ -204,7 +204,7 @@ def load_mapping(path: str | Path) -> ColumnMapping:
     except yaml.YAMLError as exc:
         raise ConfigError(
             "the column mapping file is not valid YAML",
-            problems=[Problem("TB-WAITS-YAML", str(exc), file=str(file))],
+            problems=[Problem(ErrorCode.WAITS_YAML, str(exc), file=str(file))],
         ) from None
     if not isinstance(data, Mapping):
         raise ConfigError("a column mapping file is a mapping of tables to columns")

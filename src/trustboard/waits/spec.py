@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from trustboard.errors import ConfigError, Problem
+from trustboard.errors import ConfigError, ErrorCode, Problem
 
 __all__ = [
     "ATTENDED_CODES",
@@ -179,7 +179,7 @@ class StopRule:
         if problems:
             raise ConfigError(
                 "the clock-stop rule is not valid",
-                problems=[Problem("TB-WAITS-STOP", text) for text in problems],
+                problems=[Problem(ErrorCode.WAITS_STOP, text) for text in problems],
             )
 
     @property
@@ -212,7 +212,7 @@ class Threshold:
                 f"threshold {self.label!r} is not valid",
                 problems=[
                     Problem(
-                        "TB-WAITS-THRESHOLD",
+                        ErrorCode.WAITS_THRESHOLD,
                         "a threshold needs a label of letters, digits, '_', '-' or '+' "
                         "and a non-negative number of days",
                         value=f"{self.label}: {self.days}",
@@ -243,7 +243,7 @@ class WaitBand:
                 f"wait band {self.label!r} is not valid",
                 problems=[
                     Problem(
-                        "TB-WAITS-BAND",
+                        ErrorCode.WAITS_BAND,
                         "a band needs a label and 0 <= min_days <= max_days",
                         value=f"{self.label}: {self.min_days}-{self.max_days}",
                     )
@@ -301,19 +301,19 @@ class Standard:
         if not _ID.match(self.id):
             problems.append(
                 Problem(
-                    "TB-WAITS-STANDARD-ID",
+                    ErrorCode.WAITS_STANDARD_ID,
                     "a standard id is lower case letters, digits and '_', starting with a letter",
                     value=self.id,
                 )
             )
         if not self.thresholds:
             problems.append(
-                Problem("TB-WAITS-THRESHOLD", "a standard needs at least one threshold")
+                Problem(ErrorCode.WAITS_THRESHOLD, "a standard needs at least one threshold")
             )
         for p in merged:
             if not 0 < p <= 100:
                 problems.append(
-                    Problem("TB-WAITS-PERCENTILE", "percentiles lie in (0, 100]", value=p)
+                    Problem(ErrorCode.WAITS_PERCENTILE, "percentiles lie in (0, 100]", value=p)
                 )
         for kind, labels in (
             ("threshold", [t.label for t in self.thresholds]),
@@ -321,16 +321,18 @@ class Standard:
         ):
             if len(set(labels)) != len(labels):
                 problems.append(
-                    Problem("TB-WAITS-LABEL", f"{kind} labels must be unique", value=labels)
+                    Problem(ErrorCode.WAITS_LABEL, f"{kind} labels must be unique", value=labels)
                 )
         if self.target_pct is not None and not 0 <= self.target_pct <= 100:
             problems.append(
-                Problem("TB-WAITS-TARGET", "target_pct lies in [0, 100]", value=self.target_pct)
+                Problem(
+                    ErrorCode.WAITS_TARGET, "target_pct lies in [0, 100]", value=self.target_pct
+                )
             )
         if self.course_min_contacts < 1:
             problems.append(
                 Problem(
-                    "TB-WAITS-COURSE",
+                    ErrorCode.WAITS_COURSE,
                     "course_min_contacts must be at least 1",
                     value=self.course_min_contacts,
                 )

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from trustboard.errors import ConfigError, Problem, TrustboardError
+from trustboard.errors import ConfigError, ErrorCode, Problem, TrustboardError
 from trustboard.waits.spec import (
     MH_CONTACT_MECHANISMS,
     Cohort,
@@ -195,7 +195,7 @@ def _threshold(item: Any) -> Threshold:
     if not isinstance(item, Mapping) or "label" not in item or "days" not in item:
         raise ConfigError(
             "a threshold is a mapping with 'label' and 'days'",
-            problems=[Problem("TB-WAITS-THRESHOLD", "expected {label, days}", value=item)],
+            problems=[Problem(ErrorCode.WAITS_THRESHOLD, "expected {label, days}", value=item)],
         )
     return Threshold(str(item["label"]), int(item["days"]), _as_tuple(item.get("priorities")))
 
@@ -204,7 +204,7 @@ def _band(item: Any) -> WaitBand:
     if not isinstance(item, Mapping) or "label" not in item or "min_days" not in item:
         raise ConfigError(
             "a band is a mapping with 'label', 'min_days' and optional 'max_days'",
-            problems=[Problem("TB-WAITS-BAND", "expected {label, min_days}", value=item)],
+            problems=[Problem(ErrorCode.WAITS_BAND, "expected {label, min_days}", value=item)],
         )
     high = item.get("max_days")
     return WaitBand(str(item["label"]), int(item["min_days"]), None if high is None else int(high))
@@ -214,7 +214,7 @@ def _stop(data: Any, base: StopRule | None) -> StopRule:
     if not isinstance(data, Mapping):
         raise ConfigError(
             "'stop' is a mapping",
-            problems=[Problem("TB-WAITS-STOP", "expected a mapping", value=data)],
+            problems=[Problem(ErrorCode.WAITS_STOP, "expected a mapping", value=data)],
         )
     unknown = sorted(set(data) - _STOP_KEYS)
     if unknown:
@@ -222,7 +222,10 @@ def _stop(data: Any, base: StopRule | None) -> StopRule:
             "unknown keys in 'stop'",
             problems=[
                 Problem(
-                    "TB-WAITS-KEY", "unknown key", value=k, expected=", ".join(sorted(_STOP_KEYS))
+                    ErrorCode.WAITS_KEY,
+                    "unknown key",
+                    value=k,
+                    expected=", ".join(sorted(_STOP_KEYS)),
                 )
                 for k in unknown
             ],
@@ -249,7 +252,7 @@ def standard_from_dict(
             f"unknown keys in standard {data.get('id')!r}",
             problems=[
                 Problem(
-                    "TB-WAITS-KEY",
+                    ErrorCode.WAITS_KEY,
                     "unknown key in a standard",
                     value=k,
                     expected=", ".join(sorted(_STANDARD_KEYS)),
@@ -284,7 +287,7 @@ def standard_from_dict(
     if missing:
         raise ConfigError(
             "a standard needs 'id', 'title' and 'stop' (or 'extends')",
-            problems=[Problem("TB-WAITS-KEY", "missing key", value=k) for k in missing],
+            problems=[Problem(ErrorCode.WAITS_KEY, "missing key", value=k) for k in missing],
         )
     return Standard(**values)
 
@@ -296,7 +299,7 @@ def standards_from_yaml(text: str, *, file: str | None = None) -> dict[str, Stan
     except yaml.YAMLError as exc:
         raise ConfigError(
             "the standard file is not valid YAML",
-            problems=[Problem("TB-WAITS-YAML", str(exc), file=file)],
+            problems=[Problem(ErrorCode.WAITS_YAML, str(exc), file=file)],
         ) from None
     if isinstance(document, Mapping) and "standards" in document:
         entries = _as_tuple(document["standards"])
@@ -305,14 +308,14 @@ def standards_from_yaml(text: str, *, file: str | None = None) -> dict[str, Stan
     else:
         raise ConfigError(
             "a standard file holds 'standards:' followed by a list of standards",
-            problems=[Problem("TB-WAITS-YAML", "unexpected document", file=file)],
+            problems=[Problem(ErrorCode.WAITS_YAML, "unexpected document", file=file)],
         )
     found: dict[str, Standard] = {}
     problems: list[Problem] = []
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, Mapping):
             problems.append(
-                Problem("TB-WAITS-YAML", f"standard {index} is not a mapping", file=file)
+                Problem(ErrorCode.WAITS_YAML, f"standard {index} is not a mapping", file=file)
             )
             continue
         try:
@@ -324,7 +327,7 @@ def standards_from_yaml(text: str, *, file: str | None = None) -> dict[str, Stan
             )
             continue
         except (TypeError, ValueError) as error:
-            problems.append(Problem("TB-WAITS-VALUE", f"standard {index}: {error}", file=file))
+            problems.append(Problem(ErrorCode.WAITS_VALUE, f"standard {index}: {error}", file=file))
             continue
         found[standard.id] = standard
     if problems:

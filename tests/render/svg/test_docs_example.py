@@ -39,9 +39,11 @@ def test_charts_doc_lists_every_problem_code() -> None:
         for p in ("spc/funnel.py", "render/svg/_series.py")
     ]
     codes = {
-        code
+        "TB-" + name.replace("_", "-")
         for path in sources
-        for code in re.findall(r'"(TB-(?:FUNNEL|CHART)-[A-Z-]+)"', path.read_text(encoding="utf-8"))
+        for name in re.findall(
+            r"ErrorCode\.((?:FUNNEL|CHART)_[A-Z_]+)", path.read_text(encoding="utf-8")
+        )
     }
     assert len(codes) == 16
     text = DOC.read_text(encoding="utf-8")

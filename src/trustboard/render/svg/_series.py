@@ -10,7 +10,7 @@ from datetime import date, datetime
 import polars as pl
 
 from trustboard.domain import Polarity
-from trustboard.errors import OptionsError, ProblemCollector
+from trustboard.errors import ErrorCode, OptionsError, ProblemCollector
 
 __all__ = [
     "POINT_TYPES",
@@ -94,14 +94,14 @@ def read_series(points: pl.DataFrame, *, chart: str = "SPC chart") -> SpcSeries:
     for column in ("date", "value"):
         if column not in points.columns:
             problems.add(
-                "TB-CHART-COLUMN",
+                ErrorCode.CHART_COLUMN,
                 f"the {chart} needs a '{column}' column",
                 column=column,
                 expected="the SPC engine's output columns",
             )
     if "date" in points.columns and points.schema["date"] not in (pl.Date, pl.Datetime):
         problems.add(
-            "TB-CHART-DATE-TYPE",
+            ErrorCode.CHART_DATE_TYPE,
             "the date column is not a date",
             column="date",
             value=str(points.schema["date"]),
@@ -109,7 +109,7 @@ def read_series(points: pl.DataFrame, *, chart: str = "SPC chart") -> SpcSeries:
         )
     if points.height == 0:
         problems.add(
-            "TB-CHART-EMPTY",
+            ErrorCode.CHART_EMPTY,
             f"there are no points to draw in the {chart}",
             expected="at least one row",
         )
@@ -119,7 +119,7 @@ def read_series(points: pl.DataFrame, *, chart: str = "SPC chart") -> SpcSeries:
         )
         for value in unknown:
             problems.add(
-                "TB-CHART-POINT-TYPE",
+                ErrorCode.CHART_POINT_TYPE,
                 "unknown point type",
                 column="point_type",
                 value=value,
@@ -132,7 +132,7 @@ def read_series(points: pl.DataFrame, *, chart: str = "SPC chart") -> SpcSeries:
     )
     if len(set(dates)) != len(dates):
         problems.add(
-            "TB-CHART-DUPLICATE-DATE",
+            ErrorCode.CHART_DUPLICATE_DATE,
             "the same date appears more than once",
             column="date",
             expected="one series: one row per date",

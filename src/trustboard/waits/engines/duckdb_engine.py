@@ -43,7 +43,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from trustboard.errors import OptionsError, ProblemCollector
+from trustboard.errors import ErrorCode, OptionsError, ProblemCollector
 from trustboard.waits.engines import arrays
 from trustboard.waits.engines.base import (
     Histograms,
@@ -244,7 +244,7 @@ class DuckDBEngine:
             if source_name is None:
                 if column in _REQUIRED[kind]:
                     problems.add(
-                        "TB-WAITS-MISSING-COLUMN",
+                        ErrorCode.WAITS_MISSING_COLUMN,
                         f"the {kind} table has no column {mapping.describe(kind, column)}",
                         file=file,
                         column=column,
@@ -432,14 +432,14 @@ class DuckDBEngine:
         ref = tables["referrals"]
         checks = [
             (
-                "TB-WAITS-MISSING-VALUE",
+                ErrorCode.WAITS_MISSING_VALUE,
                 "referral id is empty",
                 "referral_id",
                 "t.referral_id IS NULL",
                 "t.referral_id",
             ),
             (
-                "TB-WAITS-MISSING-VALUE",
+                ErrorCode.WAITS_MISSING_VALUE,
                 "referral received date is empty",
                 "received_date",
                 "t.received_date IS NULL AND "
@@ -451,7 +451,7 @@ class DuckDBEngine:
                 "t.received_date",
             ),
             (
-                "TB-WAITS-CLOSED-BEFORE-RECEIVED",
+                ErrorCode.WAITS_CLOSED_BEFORE_RECEIVED,
                 "referral closed before it was received",
                 "closed_date",
                 "t.closed_date < t.received_date",
@@ -462,7 +462,7 @@ class DuckDBEngine:
             if column in ref.raw:
                 checks.append(
                     (
-                        "TB-WAITS-BAD-DATE",
+                        ErrorCode.WAITS_BAD_DATE,
                         "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
                         column,
                         f"t.{column} IS NULL AND trim(t._raw_{column}) <> ''",
@@ -472,7 +472,7 @@ class DuckDBEngine:
         if "rejected" in ref.raw:
             checks.append(
                 (
-                    "TB-WAITS-BAD-FLAG",
+                    ErrorCode.WAITS_BAD_FLAG,
                     "rejected flag not understood (expected Y/N, true/false, 1/0 or a date)",
                     "rejected",
                     "t.rejected IS NULL",
@@ -493,7 +493,7 @@ class DuckDBEngine:
         ).fetchall()
         for referral_id, count in duplicates:
             problems.add(
-                "TB-WAITS-DUPLICATE-REFERRAL",
+                ErrorCode.WAITS_DUPLICATE_REFERRAL,
                 f"referral id appears {count} times",
                 file=ref.file or "referrals",
                 column="referral_id",
@@ -533,21 +533,21 @@ class DuckDBEngine:
                 empty += f" AND (t._raw_{date_column} IS NULL OR trim(t._raw_{date_column}) = '')"
             checks = [
                 (
-                    "TB-WAITS-UNKNOWN-REFERRAL",
+                    ErrorCode.WAITS_UNKNOWN_REFERRAL,
                     f"{kind[:-1]} for a referral that is not in the referrals table",
                     "referral_id",
                     "r.referral_id IS NULL",
                     "t.referral_id",
                 ),
                 (
-                    "TB-WAITS-MISSING-VALUE",
+                    ErrorCode.WAITS_MISSING_VALUE,
                     f"{kind[:-1]} date is empty",
                     date_column,
                     empty,
                     f"t.{date_column}",
                 ),
                 (
-                    "TB-WAITS-BEFORE-REFERRAL",
+                    ErrorCode.WAITS_BEFORE_REFERRAL,
                     f"{kind[:-1]} dated before the referral was received",
                     date_column,
                     f"t.{date_column} < r.received_date",
@@ -557,7 +557,7 @@ class DuckDBEngine:
             if date_column in table.raw:
                 checks.append(
                     (
-                        "TB-WAITS-BAD-DATE",
+                        ErrorCode.WAITS_BAD_DATE,
                         "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
                         date_column,
                         f"t.{date_column} IS NULL AND trim(t._raw_{date_column}) <> ''",

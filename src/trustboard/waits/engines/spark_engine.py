@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from trustboard.errors import MissingExtraError, OptionsError, ProblemCollector
+from trustboard.errors import ErrorCode, MissingExtraError, OptionsError, ProblemCollector
 from trustboard.waits.engines.base import Histograms, MonthCalendar, WaitsInputs
 from trustboard.waits.mapping import CANONICAL, ColumnMapping
 from trustboard.waits.spec import Cohort, Standard, StopRule
@@ -118,7 +118,7 @@ class SparkEngine:
             if name is None:
                 if column in _REQUIRED[kind]:
                     problems.add(
-                        "TB-WAITS-MISSING-COLUMN",
+                        ErrorCode.WAITS_MISSING_COLUMN,
                         f"the {kind} table has no column {mapping.describe(kind, column)}",
                         file=file,
                         column=column,
@@ -259,21 +259,21 @@ class SparkEngine:
             )
         checks = [
             (
-                "TB-WAITS-MISSING-VALUE",
+                ErrorCode.WAITS_MISSING_VALUE,
                 "referral id is empty",
                 "referral_id",
                 F.col("referral_id").isNull(),
                 F.col("referral_id"),
             ),
             (
-                "TB-WAITS-MISSING-VALUE",
+                ErrorCode.WAITS_MISSING_VALUE,
                 "referral received date is empty",
                 "received_date",
                 empty_received,
                 F.col("received_date"),
             ),
             (
-                "TB-WAITS-CLOSED-BEFORE-RECEIVED",
+                ErrorCode.WAITS_CLOSED_BEFORE_RECEIVED,
                 "referral closed before it was received",
                 "closed_date",
                 F.col("closed_date") < F.col("received_date"),
@@ -284,7 +284,7 @@ class SparkEngine:
             if column in ref_raw:
                 checks.append(
                     (
-                        "TB-WAITS-BAD-DATE",
+                        ErrorCode.WAITS_BAD_DATE,
                         "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
                         column,
                         F.col(column).isNull() & (F.trim(F.col(f"_raw_{column}")) != ""),
@@ -294,7 +294,7 @@ class SparkEngine:
         if "rejected" in ref_raw:
             checks.append(
                 (
-                    "TB-WAITS-BAD-FLAG",
+                    ErrorCode.WAITS_BAD_FLAG,
                     "rejected flag not understood (expected Y/N, true/false, 1/0 or a date)",
                     "rejected",
                     F.col("rejected").isNull(),
@@ -313,7 +313,7 @@ class SparkEngine:
             .collect()
         ):
             problems.add(
-                "TB-WAITS-DUPLICATE-REFERRAL",
+                ErrorCode.WAITS_DUPLICATE_REFERRAL,
                 f"referral id appears {item['count']} times",
                 file=label,
                 column="referral_id",
@@ -335,21 +335,21 @@ class SparkEngine:
                 )
             checks = [
                 (
-                    "TB-WAITS-UNKNOWN-REFERRAL",
+                    ErrorCode.WAITS_UNKNOWN_REFERRAL,
                     f"{kind[:-1]} for a referral that is not in the referrals table",
                     "referral_id",
                     F.col("_rid").isNull(),
                     F.col("referral_id"),
                 ),
                 (
-                    "TB-WAITS-MISSING-VALUE",
+                    ErrorCode.WAITS_MISSING_VALUE,
                     f"{kind[:-1]} date is empty",
                     date_column,
                     empty,
                     F.col(date_column),
                 ),
                 (
-                    "TB-WAITS-BEFORE-REFERRAL",
+                    ErrorCode.WAITS_BEFORE_REFERRAL,
                     f"{kind[:-1]} dated before the referral was received",
                     date_column,
                     F.col(date_column) < F.col("_received"),
@@ -359,7 +359,7 @@ class SparkEngine:
             if date_column in raw:
                 checks.append(
                     (
-                        "TB-WAITS-BAD-DATE",
+                        ErrorCode.WAITS_BAD_DATE,
                         "date does not parse (expected YYYY-MM-DD or DD/MM/YYYY)",
                         date_column,
                         F.col(date_column).isNull() & (F.trim(F.col(f"_raw_{date_column}")) != ""),
