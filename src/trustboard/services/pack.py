@@ -31,7 +31,7 @@ from trustboard.render.pack import (
     render_pdf,
 )
 from trustboard.services._store import rollup
-from trustboard.store import Store
+from trustboard.store import Store, to_utc_naive
 
 __all__ = [
     "MANDATORY_PAPER_FIELDS",
@@ -305,7 +305,7 @@ def _definitions(
     for version in versions:
         if version.metric_id not in current:
             continue
-        if as_of is not None and version.recorded_at > as_of.replace(tzinfo=None):
+        if as_of is not None and version.recorded_at > to_utc_naive(as_of):
             continue
         if version.effective_from > period.end and version.metric_id in chosen:
             continue
