@@ -1,0 +1,118 @@
+"""Stale limits and over-dispersion: expected values worked by hand from the rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from trustboard.spc import compute
+from trustboard.spc.review import (
+    OVERDISPERSION_RATIO,
+    dispersion_ratios,
+    propose_rebases,
+    trailing_side_run,
+)
+
+
+def _months(n: int, start: date = date(2021, 4, 1)) -> list[date]:
+    return pl.date_range(start, date(2100, 1, 1), "1mo", eager=True).head(n).to_list()
+
+
+def test_trailing_run_counts_points_on_one_side_and_stops_at_the_mean() -> None:
+    # means 10; values 9, 11, 12, 13 -> the last three are above: (3, +1)
+    assert trailing_side_run([9.0, 11, 12, 13], [10.0] * 4) == (3, 1)
+    assert trailing_side_run([11.0, 10, 8, 7], [10.0] * 4) == (2, -1)
+    assert trailing_side_run([11.0, 12, 10], [10.0] * 3) == (0, 0)
+    assert trailing_side_run([11.0, None, 12], [10.0] * 3) == (1, 1)
+
+
+def test_a_sustained_fall_at_the_end_is_proposed_from_its_first_point() -> None:
+    # FIN04-like: 36 months near 1,000 then 12 months near 760 (Apr 2024 - Mar 2025).
+    # Mean of all 48 = (18*990 + 18*1010 + 6*750 + 6*770)/48 = 940; the last 12 are below it,
+    # and the 36 before alternate 990/1010, all above it: the trailing run is 12 points long.
+    values = [990.0, 1010.0] * 18 + [750.0, 770.0] * 6
+    data = pl.DataFrame({"month": _months(48), "spend": values})
+    result = compute(data, date="month", value="spend", improvement="decrease")
+    assert result.summary["mean"][0] == pytest.approx(940.0)
+    proposals = propose_rebases(result.points, shift_length=7)
+    assert proposals.to_dicts() == [
+        {
+            "proposed_at": date(2024, 4, 1),
+            "side": "below",
+            "run_length": 12,
+            "enough_points": True,
+        }
+    ]
+
+
+def test_a_short_run_is_proposed_but_not_yet_enough_points() -> None:
+    # 20 points at 10/12 (mean of all 28 = (10*10 + 10*12 + 8*20)/28 = 380/28 = 13.57),
+    # then 8 points at 20: a run of 8 >= 7 but < 12 points to recalculate from.
+    values = [10.0, 12.0] * 10 + [20.0] * 8
+    data = pl.DataFrame({"month": _months(28), "falls": values})
+    result = compute(data, date="month", value="falls", improvement="decrease")
+    found = propose_rebases(result.points, shift_length=7).row(0, named=True)
+    assert found["proposed_at"] == _months(28)[20]
+    assert (found["side"], found["run_length"], found["enough_points"]) == ("above", 8, False)
+
+
+def test_no_proposal_for_a_run_shorter_than_the_rule_or_already_rebased() -> None:
+    values = [10.0, 12.0] * 10 + [20.0] * 6
+    data = pl.DataFrame({"month": _months(26), "falls": values})
+    result = compute(data, date="month", value="falls")
+    assert propose_rebases(result.points, shift_length=7).height == 0
+    # rebased at the start of the shift: the latest group is the shift itself, no proposal
+    values = [10.0, 12.0] * 10 + [20.0, 21.0] * 6
+    data = pl.DataFrame({"month": _months(32), "falls": values})
+    rebased = compute(data, date="month", value="falls", rebase=[_months(32)[20]])
+    assert propose_rebases(rebased.points, shift_length=7).height == 0
+
+
+def test_proposals_are_per_series() -> None:
+    months = _months(24)
+    data = pl.DataFrame(
+        {
+            "org": ["A"] * 24 + ["B"] * 24,
+            "month": months * 2,
+            "v": [5.0, 7.0] * 12 + [5.0, 7.0] * 8 + [1.0] * 8,
+        }
+    )
+    result = compute(data, date="month", value="v", by="org")
+    proposals = propose_rebases(result.points, by=["org"], shift_length=7)
+    assert proposals.select("org", "proposed_at", "run_length").rows() == [("B", months[16], 8)]
+
+
+def test_sigma_z_ratio_by_hand() -> None:
+    # p-bar = 200/400 = 0.5; sigma_i = sqrt(0.25/100) = 0.05; z = 0, 2, -2, 0;
+    # moving ranges 2, 4, 2 (none >= 3.267 x 8/3), mean 8/3; ratio = (8/3)/1.128 = 2.3641
+    data = pl.DataFrame(
+        {
+            "month": _months(4),
+            "num": [50, 60, 40, 50],
+            "den": [100, 100, 100, 100],
+        }
+    )
+    result = compute(data, date="month", numerator="num", denominator="den", chart="p")
+    ratios = dispersion_ratios(result.points)
+    assert ratios["ratio"][0] == pytest.approx((8 / 3) / 1.128)
+    assert ratios["points"][0] == 4
+    assert ratios["ratio"][0] > OVERDISPERSION_RATIO
+
+
+def test_huge_denominators_give_a_large_ratio_and_small_ones_near_one() -> None:
+    # the same proportions on 1,000,000 instead of 100: sigma_i is 100 times smaller, z and
+    # the ratio 100 times larger
+    big = pl.DataFrame(
+        {"month": _months(4), "num": [500_000, 600_000, 400_000, 500_000], "den": [1_000_000] * 4}
+    )
+    result = compute(big, date="month", numerator="num", denominator="den", chart="p")
+    assert dispersion_ratios(result.points)["ratio"][0] == pytest.approx(100 * (8 / 3) / 1.128)
+    # p = 0.5 +- 0.05 on n = 100 is exactly one sigma each step: z = 1, -1, 1, -1;
+    # MR 2, 2, 2; ratio 2/1.128 = 1.773
+    fits = pl.DataFrame({"month": _months(4), "num": [55, 45, 55, 45], "den": [100] * 4})
+    result = compute(fits, date="month", numerator="num", denominator="den", chart="p")
+    ratio = dispersion_ratios(result.points)["ratio"][0]
+    assert ratio == pytest.approx(2 / 1.128)
+    assert ratio < OVERDISPERSION_RATIO
