@@ -643,14 +643,16 @@ CHECK_RULES: dict[str, CheckRule] = {
         CheckRule(
             code=ErrorCode.BAF_EVIDENCE,
             label="Score not supported by metrics",
-            meaning="the score fell or held at the last review while a key metric shows special "
-            "cause concern at its latest point or consistently fails its target",
+            meaning="a key metric shows special cause concern at its latest point or "
+            "consistently fails its target, and the score did not rise at the last review "
+            "(a risk with one review or none included)",
             reads=(FieldGroup.SCORES, FieldGroup.HISTORY, FieldGroup.KEY_METRICS),
         ),
         CheckRule(
             code=ErrorCode.BAF_ABOVE_APPETITE,
-            label="Above appetite, no action due",
-            meaning="the current score is above the appetite tolerance and no open action is due",
+            label="Above appetite",
+            meaning="the current score is above the appetite tolerance (whether or not an "
+            "open action is due later)",
             reads=(FieldGroup.SCORES, FieldGroup.APPETITE, FieldGroup.ACTIONS),
         ),
         CheckRule(

@@ -200,8 +200,10 @@ def _flag(code: str, risk: BafRisk, message: str, evidence: tuple[str, ...] = ()
 def _rule_score_against_evidence(
     risk: BafRisk, evidence: Mapping[str, MetricEvidence], catalogue: Mapping[str, MetricDefinition]
 ) -> EvidenceFlag | None:
+    # A risk is presented as controlled unless its last review raised the score: a new risk
+    # (one review or none) is tested as much as one whose score held or fell.
     last, before = risk.last_review, risk.previous_review
-    if last is None or before is None or last.current.score > before.current.score:
+    if last is not None and before is not None and last.current.score > before.current.score:
         return None
     concerning = [
         evidence[m]
@@ -211,16 +213,22 @@ def _rule_score_against_evidence(
     ]
     if not concerning:
         return None
-    if last.current.score == before.current.score:
-        moved = f"held at {last.current.score}"
+    if last is None:
+        moved = f"is scored {risk.current.score} with no review on record"
+    elif before is None:
+        moved = f"was scored {last.current.score} at its first review ({_day(last.date)})"
+    elif last.current.score == before.current.score:
+        moved = f"held at {last.current.score} at the {_day(last.date)} review"
     else:
-        moved = f"fell from {before.current.score} to {last.current.score}"
+        moved = (
+            f"fell from {before.current.score} to {last.current.score} at the "
+            f"{_day(last.date)} review"
+        )
     shows = "; ".join(_what_metric_shows(e, catalogue) for e in concerning)
     return _flag(
         ErrorCode.BAF_EVIDENCE,
         risk,
-        message=f"{_name(risk)} {moved} at the {_day(last.date)} review, but {shows}. "
-        "Does the evidence support the score?",
+        message=f"{_name(risk)} {moved}, but {shows}. Does the evidence support the score?",
         evidence=tuple(e.metric_id for e in concerning),
     )
 
@@ -229,15 +237,29 @@ def _rule_above_appetite(risk: BafRisk, register: BafRegister, on: date) -> Evid
     level = register.tolerance_for(risk)
     if level is None or level.tolerates(risk.current.score):
         return None
-    if any(a.due >= on for a in risk.open_actions):
-        return None
+    above = (
+        f"{_name(risk)} is at {risk.current.score}, above the {level.range_text} tolerated by "
+        f"its '{level.name}' appetite for {risk.appetite_category}"
+    )
+    due = sorted((a for a in risk.open_actions if a.due >= on), key=lambda a: (a.due, a.id))
+    if not due:
+        return _flag(
+            ErrorCode.BAF_ABOVE_APPETITE,
+            risk,
+            message=f"{above}, and no open action is due on or after {_day(on)}: there is no "
+            "plan on record to bring it within appetite.",
+            evidence=tuple(a.id for a in risk.open_actions),
+        )
+    # Actions due later do not bring the risk within appetite today; the Board is told when
+    # the plan says it will be (action ids and dates only: descriptions may be withheld).
+    last = due[-1]
+    count = f"{len(due)} open action" + ("s" if len(due) > 1 else "")
     return _flag(
         ErrorCode.BAF_ABOVE_APPETITE,
         risk,
-        message=f"{_name(risk)} is at {risk.current.score}, above the {level.range_text} tolerated "
-        f"by its '{level.name}' appetite for {risk.appetite_category}, and no open action "
-        f"is due on or after {_day(on)}: there is no plan on record to bring it within appetite.",
-        evidence=tuple(a.id for a in risk.open_actions),
+        message=f"{above} at {_day(on)}; {count} to reduce it fall due by {_day(last.due)} "
+        f"({', '.join(a.id for a in due)}): the risk stays outside appetite until then.",
+        evidence=tuple(a.id for a in due),
     )
 
 
@@ -345,11 +367,12 @@ def check_register(
 ) -> tuple[EvidenceFlag, ...]:
     """Every finding of the evidence check, risk by risk, in register order.
 
-    Rules (each a sentence naming its evidence): the score fell or held while a key metric
-    shows special cause concern or consistently fails its target; the score is above appetite
-    with no open action due; actions overdue; no second- or third-line assurance in 12 months;
-    the target cannot be reached by the open actions' dates; no key metrics; and, as a warning,
-    a target score above appetite tolerance.
+    Rules (each a sentence naming its evidence): a key metric shows special cause concern or
+    consistently fails its target while the score did not rise at the last review (a new risk
+    is tested too); the score is above appetite (with or without actions due later); actions
+    overdue; no second- or third-line assurance in 12 months; the target cannot be reached by
+    the open actions' dates; no key metrics; and, as a warning, a target score above appetite
+    tolerance.
     """
     if isinstance(summary, pl.DataFrame):
         evidence: Mapping[str, MetricEvidence] = evidence_from_frame(summary, org_unit=org_unit)
