@@ -126,7 +126,11 @@ def _series_rows(frame: pl.DataFrame, metric: MetricDefinition, public: bool) ->
         suppressed = False
         if public and metric.suppression.value != "none":
             shown = suppress_value(
-                value, metric.suppression, numerator=num if metric.has_ratio else None
+                value,
+                metric.suppression,
+                numerator=num if metric.has_ratio else None,
+                ratio=metric.has_ratio,
+                label=f"metric {metric.id}, period starting {rec['period_start']}",
             )
             suppressed, value = shown.suppressed, shown.value
             if suppressed or metric.has_ratio:
@@ -499,6 +503,7 @@ def _quality_notes(sections: Sequence[MetricSection], period: Period) -> list[Da
 def assemble_pack(inputs: PackInputs) -> PackModel:
     """Build the pack model: suppression, SPC, statements, exceptions, changes, revisions."""
     forum, period = inputs.forum, inputs.period
+    rules = inputs.rules.for_forum(forum.kind)
     metrics = select_metrics(forum, inputs.metrics)
     first = (
         period.shift(-(inputs.history_periods - 1)).start
@@ -524,7 +529,7 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
     rows = {m.id: _series_rows(per_metric.get(m.id, empty), m, forum.public) for m in metrics}
     point_frames, summary_frames = _spc_frames(metrics, rows, period)
     commentary = {
-        c.metric_id: c
+        c.metric_id: c.public() if forum.public else c
         for c in inputs.commentary
         if c.period == period.label() and (c.org_unit in (None, "", inputs.org_unit))
     }
@@ -553,9 +558,9 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
             pts, summary, prev_summary = _without_spc(pts), _without_spc_summary(summary), None
             prev_pts = pts[:-1]
         note = commentary.get(metric.id)
-        reasons = exception_reasons(metric, pts, summary, note, inputs.rules) if pts else ()
+        reasons = exception_reasons(metric, pts, summary, note, rules) if pts else ()
         previous_reasons = (
-            exception_reasons(metric, prev_pts, prev_summary, None, inputs.rules)
+            exception_reasons(metric, prev_pts, prev_summary, None, rules)
             if prev_summary is not None and prev_pts
             else ()
         )
@@ -620,4 +625,5 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
         data_as_of=inputs.data_as_of,
         previous_publication=inputs.previous_publication,
         sparkline_points=min(24, max(1, inputs.history_periods)),
+        exception_rules=tuple(rules.as_dict().items()),
     )
