@@ -82,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as usage:
         # Typer carries its own copy of click, so usage errors may come from either.
-        if hasattr(usage, "show") and isinstance(getattr(usage, "exit_code", None), int):
+        exit_code = getattr(usage, "exit_code", None)
+        if hasattr(usage, "show") and isinstance(exit_code, int):
             usage.show(file=sys.stderr)
-            return int(usage.exit_code)
+            return exit_code
         raise
     return 0
 

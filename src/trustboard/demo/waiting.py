@@ -161,8 +161,6 @@ def values_from_waits(
             provisional=pl.col("period_start") == latest.start,
         )
         .select(list(VALUE_COLUMNS))
-        .cast(VALUE_COLUMNS)
-        .sort(  # type: ignore[arg-type]
-            "metric_id", "org_unit", "period_start"
-        )
+        .cast(VALUE_COLUMNS)  # type: ignore[arg-type]
+        .sort("metric_id", "org_unit", "period_start")
     )

@@ -80,7 +80,9 @@ def _catalogue(store: Store) -> tuple[dict[str, MetricDefinition], list[str]]:
 
 
 def _file_records(files: dict[str, str], rows: int | None = None) -> tuple[dict[str, Any], ...]:
-    out = tuple({"file": name, "sha256": digest} for name, digest in files.items())
+    out: tuple[dict[str, Any], ...] = tuple(
+        {"file": name, "sha256": digest} for name, digest in files.items()
+    )
     if rows is not None and len(out) == 1:
         out[0]["rows"] = rows
     return out

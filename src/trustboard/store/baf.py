@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -237,7 +237,7 @@ _CHILDREN = (
 
 
 def _t(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
+    return model.__table__
 
 
 def _now() -> datetime:

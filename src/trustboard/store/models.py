@@ -12,7 +12,7 @@ Values and commentary are never updated in place: a changed row closes the curre
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     text,
 )
@@ -71,6 +72,11 @@ class Base(DeclarativeBase):
     """Declarative base holding the store's metadata."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+    if TYPE_CHECKING:
+        # Every model here is mapped to a plain Table (SQLAlchemy types it as the wider
+        # FromClause, which insert/update/delete do not accept).
+        __table__: ClassVar[Table]
 
 
 class CatalogueVersionRow(Base):

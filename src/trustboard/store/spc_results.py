@@ -57,7 +57,8 @@ def _to_parquet(frame: pl.DataFrame) -> bytes:
 
 
 def _bulk_insert(conn: Connection, table: str, frame: pl.DataFrame) -> None:
-    raw = conn.connection.driver_connection
+    # The DB-API connection of the driver (sqlite3 or psycopg), untyped in SQLAlchemy.
+    raw: Any = conn.connection.driver_connection
     columns = ", ".join(frame.columns)
     if conn.dialect.name == "sqlite":
         rows = frame.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d")).iter_rows()

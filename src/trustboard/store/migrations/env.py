@@ -7,7 +7,7 @@ is read.  SQLite uses batch mode so that later migrations can alter tables.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 import trustboard.store.baf  # noqa: F401  (the BAF tables belong to the same metadata)
 from trustboard.store.models import Base
@@ -16,7 +16,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
