@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from trustboard.domain import Period
-from trustboard.errors import ConflictError, ErrorCode, OptionsError
+from trustboard.errors import ConflictError, ErrorCode, OptionsError, Problem
 
 __all__ = ["register"]
 
@@ -115,7 +115,8 @@ def publish(
     verify: bool = typer.Option(
         False,
         "--verify",
-        help="Re-render the published pack and check it reproduces byte for byte.",
+        help="Check every published file against the manifest, the manifest's signature, and "
+        "the manifest against the store (re-rendering the HTML).",
     ),
 ) -> None:
     """Freeze a forum's pack for a period (HTML, PDF and a manifest), or verify a frozen one."""
@@ -129,14 +130,20 @@ def publish(
             outcome = verify_publication(store, forum, when, output, baf_html=baf_html)
             if not outcome.ok:
                 raise ConflictError(
-                    f"the published {forum} pack for {when.label()} does not reproduce: "
-                    + "; ".join(outcome.problems()),
+                    f"the published {forum} pack for {when.label()} does not verify "
+                    f"({len(outcome.problems())} difference(s))",
                     code=ErrorCode.PUBLISH_VERIFY,
+                    problems=[
+                        Problem(ErrorCode.PUBLISH_VERIFY, text) for text in outcome.problems()
+                    ],
                 )
             typer.echo(
-                f"verified: the {forum} pack for {when.label()} reproduces byte for byte "
-                f"(HTML sha256 {outcome.html_sha256})"
+                f"verified: the {forum} pack for {when.label()}: "
+                f"{len(outcome.files_checked)} file(s) match the manifest, and the HTML "
+                f"re-rendered from the store reproduces byte for byte "
+                f"(sha256 {outcome.html_sha256})"
             )
+            typer.echo(f"signature: {outcome.signature.detail}")
             return
         done = publish_pack(
             store,
@@ -153,7 +160,34 @@ def publish(
         typer.echo(f"  {name}  sha256 {digest}")
 
 
+def keys_init(
+    path: Path | None = typer.Argument(
+        None,
+        help="Where to write the key (default: the configured signing_key, "
+        "$TRUSTBOARD_SIGNING_KEY).",
+    ),
+) -> None:
+    """Create the trust's Ed25519 signing key (readable by its owner only)."""
+    from trustboard.services.settings import load_settings
+    from trustboard.services.signing import create_key
+
+    target = path or load_settings().signing_key
+    if target is None:
+        raise OptionsError(
+            "no path for the signing key",
+            hint="give one (trustboard keys init /secure/place/trustboard.key) and name it in "
+            "the configuration as signing_key, or set $TRUSTBOARD_SIGNING_KEY",
+        )
+    fingerprint = create_key(target)
+    typer.echo(f"created the signing key {target} (mode 600), public key sha256 {fingerprint}")
+    if path is not None:
+        typer.echo("name it in the configuration (signing_key) or in $TRUSTBOARD_SIGNING_KEY")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``report`` and ``publish`` to the ``trustboard`` command."""
+    """Add ``report``, ``publish`` and ``keys`` to the ``trustboard`` command."""
     app.command("report")(report)
     app.command("publish")(publish)
+    keys = typer.Typer(help="The signing key for published packs.", no_args_is_help=True)
+    keys.command("init")(keys_init)
+    app.add_typer(keys, name="keys")

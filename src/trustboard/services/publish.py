@@ -11,8 +11,13 @@ revised since (``Revisions since last publication``).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from trustboard import __version__
-from trustboard.domain import Action, AssuranceLevel, Period
+from trustboard.domain import Action, AssuranceLevel, DetailLevel, Period
 from trustboard.errors import (
     ConfigError,
     ConflictError,
@@ -31,7 +36,9 @@ from trustboard.errors import (
     NotFoundError,
     OptionsError,
     Problem,
+    TrustboardError,
 )
+from trustboard.ingest.files import write_atomic, write_error
 from trustboard.render.pack import (
     PackModel,
     PaperDetails,
@@ -46,6 +53,13 @@ from trustboard.services.pack import (
     load_paper_config,
     missing_paper_fields,
     read_pack_inputs,
+)
+from trustboard.services.signing import (
+    SIGNATURE_NAME,
+    SignatureCheck,
+    SignatureStatus,
+    check_signature,
+    sign_manifest,
 )
 from trustboard.store import Store
 
@@ -156,35 +170,104 @@ class Publication:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The outcome of re-rendering a published pack."""
+    """The outcome of checking a published pack: every difference found, and the signature."""
 
-    ok: bool
-    html_sha256: str
-    expected_html_sha256: str
-    data_sha256: str
-    expected_data_sha256: str
+    differences: tuple[str, ...]
+    signature: SignatureCheck
+    html_sha256: str | None
+    files_checked: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing differs and the signature (when checked) holds."""
+        return not self.differences and self.signature.status is not SignatureStatus.INVALID
 
     def problems(self) -> list[str]:
-        """What differs, in words (empty when the pack reproduces)."""
-        out = []
-        if self.data_sha256 != self.expected_data_sha256:
-            out.append("the value revisions read differ from those the pack was published with")
-        if self.html_sha256 != self.expected_html_sha256:
-            out.append("the re-rendered HTML differs from the published HTML")
+        """What differs, in words (empty when the pack verifies)."""
+        out = list(self.differences)
+        if self.signature.status is SignatureStatus.INVALID:
+            out.append(self.signature.detail)
         return out
 
 
+def _bad_manifest(path: Path, why: str) -> ConfigError:
+    return ConfigError(
+        f"'{path}' {why}",
+        code=ErrorCode.PUBLISH_MANIFEST,
+        hint="a publication folder must hold the manifest.json and inputs.json that publish "
+        "wrote; restore them from a backup",
+    )
+
+
+def _read_json(path: Path) -> tuple[bytes, dict[str, Any]]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise _bad_manifest(path, "is missing") from None
+    except OSError as bad:
+        raise _bad_manifest(path, f"cannot be read: {bad.strerror}") from None
+    if not raw.strip():
+        raise _bad_manifest(path, "is empty")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as bad:
+        raise _bad_manifest(path, f"is not valid JSON ({bad})") from None
+    if not isinstance(data, dict):
+        raise _bad_manifest(path, "does not hold a JSON object")
+    return raw, data
+
+
+#: The manifest's fields and their JSON types (checked before anything reads them).
+_MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "format": int,
+    "forum": str,
+    "forum_name": str,
+    "period": str,
+    "published_at": str,
+    "data_sha256": str,
+    "value_rows": int,
+    "options": dict,
+    "figures": list,
+    "files": dict,
+}
+
+
+def _check_manifest(path: Path, manifest: Mapping[str, Any]) -> None:
+    wrong = [
+        name
+        for name, kind in _MANIFEST_FIELDS.items()
+        if not isinstance(manifest.get(name), kind) or isinstance(manifest.get(name), bool)
+    ]
+    files = manifest.get("files")
+    if isinstance(files, dict) and not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        wrong.append("files")
+    figures = manifest.get("figures")
+    if isinstance(figures, list) and not all(
+        isinstance(f, dict) and {"metric_id", "period", "value"} <= set(f) for f in figures
+    ):
+        wrong.append("figures")
+    if wrong:
+        raise _bad_manifest(path, "lacks or mistypes the field(s) " + ", ".join(sorted(set(wrong))))
+    try:
+        Period.parse(manifest["period"])
+        datetime.fromisoformat(manifest["published_at"].rstrip("Z"))
+    except (ValueError, TrustboardError):
+        raise _bad_manifest(path, "holds an unreadable period or publication time") from None
+
+
 def load_manifest(folder: str | Path) -> dict[str, Any]:
-    """The manifest of a publication folder."""
-    path = Path(folder) / MANIFEST_NAME
-    if not path.is_file():
+    """The manifest of a publication folder (``TB-PUBLISH-MANIFEST`` when it is missing, empty
+    or malformed)."""
+    base = Path(folder)
+    if not base.is_dir():
         raise NotFoundError(
             f"no published pack at '{folder}'", hint="publish it first with trustboard publish"
         )
-    try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as bad:
-        raise ConfigError(f"the manifest '{path}' is not valid JSON: {bad}") from None
+    path = base / MANIFEST_NAME
+    _raw, manifest = _read_json(path)
+    _check_manifest(path, manifest)
     return manifest
 
 
@@ -217,7 +300,8 @@ def _latest_before(root: Path, forum_id: str, period: Period) -> _Previous | Non
         return None
     found: list[tuple[Period, dict[str, Any]]] = []
     for folder in sorted(base.iterdir()):
-        if not (folder / MANIFEST_NAME).is_file():
+        # dot-folders are publications being written (see publish_pack)
+        if folder.name.startswith(".") or not (folder / MANIFEST_NAME).is_file():
             continue
         manifest = load_manifest(folder)
         published_period = Period.parse(manifest["period"])
@@ -241,6 +325,7 @@ def _render(
     actions: list[Action] | None = None,
     paper: PaperDetails | None = None,
     previous: _Previous | None = None,
+    published_options: Mapping[str, Any] | None = None,
 ) -> tuple[PackModel, str, pl.DataFrame]:
     inputs, read = read_pack_inputs(
         store,
@@ -255,6 +340,16 @@ def _render(
         published=previous.figures if previous else None,
         previous_publication=previous.label if previous else None,
     )
+    if published_options is not None:
+        # a published pack re-renders as it was published: a forum made private (or given
+        # another level of detail) later must not turn a public pack into an unsuppressed one
+        forum = inputs.forum.model_copy(
+            update={
+                "public": bool(published_options.get("public", inputs.forum.public)),
+                "detail": DetailLevel(published_options.get("detail", inputs.forum.detail)),
+            }
+        )
+        inputs = dataclasses.replace(inputs, forum=forum)
     model = assemble_pack(inputs)
     return model, render_html(model), read
 
@@ -280,7 +375,7 @@ def publish_pack(
     when = Period.parse(period) if isinstance(period, str) else period
     root = Path(output_root)
     folder = publication_dir(root, forum_id, when)
-    if (folder / MANIFEST_NAME).exists():
+    if folder.exists():
         raise ConflictError(
             f"the {forum_id} pack for {when.label()} is already published at '{folder}'",
             hint="use trustboard publish --verify to check it; a published pack is never replaced",
@@ -309,26 +404,18 @@ def publish_pack(
             ],
             hint="fill them in the paper configuration (--paper FILE); see docs/board-pack.md",
         )
-    folder.mkdir(parents=True, exist_ok=True)
     stem = f"{forum_id}-{when.label().replace(' ', '-')}"
     html_bytes = html.encode("utf-8")
-    html_path = folder / f"{stem}.html"
-    html_path.write_bytes(html_bytes)
-    files = {html_path.name: _sha(html_bytes)}
-    pdf_path = None
+    outputs: dict[str, bytes] = {f"{stem}.html": html_bytes}
     if pdf:
-        pdf_bytes = render_pdf(html)
-        pdf_path = folder / f"{stem}.pdf"
-        pdf_path.write_bytes(pdf_bytes)
-        files[pdf_path.name] = _sha(pdf_bytes)
+        outputs[f"{stem}.pdf"] = render_pdf(html)
     actions = [a for s in model.sections for a in s.actions]
     snapshot = {
         "paper": _paper_json(model.paper),
         "actions": [a.model_dump(mode="json") for a in sorted(actions, key=lambda a: a.id)],
     }
-    inputs_bytes = (json.dumps(snapshot, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    (folder / INPUTS_NAME).write_bytes(inputs_bytes)
-    files[INPUTS_NAME] = _sha(inputs_bytes)
+    outputs[INPUTS_NAME] = (json.dumps(snapshot, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    files = {name: _sha(data) for name, data in outputs.items()}
     catalogue = store.catalogue_version()
     manifest = {
         "format": _FORMAT,
@@ -360,10 +447,43 @@ def publish_pack(
         ],
         "files": dict(sorted(files.items())),
     }
-    (folder / MANIFEST_NAME).write_text(
-        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    outputs[MANIFEST_NAME] = manifest_bytes
+    signature = sign_manifest(manifest_bytes)
+    if signature is not None:
+        outputs[SIGNATURE_NAME] = signature
+    _write_publication(folder, outputs)
+    html_path = folder / f"{stem}.html"
+    pdf_path = folder / f"{stem}.pdf" if pdf else None
     return Publication(folder, html_path, pdf_path, manifest, model)
+
+
+def _write_publication(folder: Path, outputs: Mapping[str, bytes]) -> None:
+    """Write every file of a publication into a hidden folder beside ``folder`` and rename it
+    into place: a publication appears whole or not at all, a failure leaves nothing behind
+    (so the publication can be retried), and an existing publication is never replaced."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    except OSError as bad:
+        raise write_error(folder, bad) from None
+    try:
+        for name, data in outputs.items():
+            write_atomic(staging / name, data)
+        try:
+            # rename(2) refuses to replace a folder that holds files
+            os.rename(staging, folder)
+        except OSError as bad:
+            if folder.exists():
+                raise ConflictError(
+                    f"'{folder}' appeared while the pack was being published; it is kept as it is",
+                    hint="use trustboard publish --verify to check it",
+                ) from None
+            raise write_error(folder, bad) from None
+    finally:
+        if staging.exists():
+            with contextlib.suppress(OSError):
+                shutil.rmtree(staging)
 
 
 def render_as_published(
@@ -380,7 +500,7 @@ def render_as_published(
     root = Path(output_root)
     folder = publication_dir(root, forum_id, when)
     manifest = load_manifest(folder)
-    snapshot = json.loads((folder / INPUTS_NAME).read_text(encoding="utf-8"))
+    snapshot = _read_inputs(folder)
     options = manifest.get("options", {})
     if options.get("baf_html_sha256") and (
         baf_html is None or _sha(baf_html.encode("utf-8")) != options["baf_html_sha256"]
@@ -411,8 +531,105 @@ def render_as_published(
         actions=[Action.model_validate(a) for a in snapshot.get("actions", ())],
         paper=_paper_from_json(snapshot["paper"]),
         previous=previous,
+        published_options=options,
     )
     return model, html, values, manifest
+
+
+def _read_inputs(folder: Path) -> dict[str, Any]:
+    path = folder / INPUTS_NAME
+    _raw, snapshot = _read_json(path)
+    paper = snapshot.get("paper")
+    actions = snapshot.get("actions", [])
+    if not isinstance(paper, dict) or not isinstance(actions, list):
+        raise _bad_manifest(path, "lacks the cover sheet ('paper') or the actions")
+    try:
+        _paper_from_json(paper)
+        for action in actions:
+            Action.model_validate(action)
+    except (TypeError, ValueError, KeyError, TrustboardError) as bad:
+        raise _bad_manifest(path, f"holds an unreadable cover sheet or action ({bad})") from None
+    return snapshot
+
+
+def _published_files(folder: Path) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if name in (MANIFEST_NAME, SIGNATURE_NAME):
+            continue
+        if path.is_file() or path.is_symlink():
+            out[name] = path
+    return out
+
+
+def _file_differences(folder: Path, listed: Mapping[str, str]) -> list[str]:
+    present = _published_files(folder)
+    out = [
+        f"{name} is listed in the manifest but missing" for name in listed if name not in present
+    ]
+    out += [
+        f"{name} is not listed in the manifest (added)" for name in present if name not in listed
+    ]
+    for name, expected in listed.items():
+        path = present.get(name)
+        if path is None:
+            continue
+        try:
+            actual = _sha(path.read_bytes()) if path.is_file() else "not a file"
+        except OSError as bad:
+            out.append(f"{name} cannot be read ({bad.strerror})")
+            continue
+        if actual != expected:
+            out.append(f"{name} was changed (sha256 {actual}, manifest {expected})")
+    return out
+
+
+#: figure differences listed one by one before the rest are counted
+_SHOWN_FIGURES = 10
+
+
+def _figure_differences(
+    manifest: Mapping[str, Any], figures: Mapping[tuple[str, str], float | None]
+) -> list[str]:
+    listed = {(f["metric_id"], f["period"]): f["value"] for f in manifest["figures"]}
+    out: list[str] = []
+    for key in sorted(set(listed) | set(figures), key=str):
+        if key not in figures:
+            out.append(f"the manifest lists a figure for {key[0]} {key[1]} the pack does not show")
+        elif key not in listed:
+            out.append(f"the pack shows {key[0]} {key[1]} but the manifest does not list it")
+        elif listed[key] != figures[key]:
+            out.append(
+                f"figure {key[0]} {key[1]}: manifest {listed[key]!r}, re-rendered {figures[key]!r}"
+            )
+    if len(out) > _SHOWN_FIGURES:
+        out = [*out[:_SHOWN_FIGURES], f"and {len(out) - _SHOWN_FIGURES} more figure(s) differ"]
+    return out
+
+
+def _store_differences(
+    store: Store, manifest: Mapping[str, Any], values: pl.DataFrame
+) -> list[str]:
+    out: list[str] = []
+    if values_digest(values) != manifest["data_sha256"]:
+        out.append("the value revisions read differ from those the pack was published with")
+    if values.height != manifest["value_rows"]:
+        out.append(
+            f"the store holds {values.height} value revision(s) for the pack as at its "
+            f"publication; the manifest says {manifest['value_rows']}"
+        )
+    listed = manifest.get("catalogue_version")
+    current = store.catalogue_version()
+    if isinstance(listed, dict) and current is not None:
+        seq = listed.get("seq")
+        if not isinstance(seq, int) or seq > current.seq:
+            out.append(f"the manifest names catalogue version {seq!r}, which the store never had")
+        elif seq == current.seq and listed.get("content_hash") != current.content_hash:
+            out.append(
+                f"catalogue version {seq}: the manifest's content hash differs from the store's"
+            )
+    return out
 
 
 def verify_publication(
@@ -423,19 +640,49 @@ def verify_publication(
     *,
     baf_html: str | None = None,
 ) -> VerifyResult:
-    """Re-render a published pack and compare it with what was published (HTML and data)."""
-    _model, html, values, manifest = render_as_published(
-        store, forum_id, period, output_root, baf_html=baf_html
+    """Check a published pack: every published file against the manifest's hashes (missing,
+    added and changed files), the manifest's signature, and the manifest against the store (the
+    value revisions read as at publication, their count, the catalogue version, the figures
+    shown and the HTML, re-rendered).  Every difference is listed; see ``docs/security.md`` for
+    what this proves and what it cannot."""
+    when = Period.parse(period) if isinstance(period, str) else period
+    folder = publication_dir(Path(output_root), forum_id, when)
+    manifest = load_manifest(folder)
+    manifest_bytes = (folder / MANIFEST_NAME).read_bytes()
+    signature_path = folder / SIGNATURE_NAME
+    signature = check_signature(
+        manifest_bytes, signature_path.read_bytes() if signature_path.is_file() else None
     )
-    stem_html = next((name for name in manifest["files"] if name.endswith(".html")), None)
-    if stem_html is None:
-        raise ConfigError("the manifest lists no HTML file")
-    html_sha = _sha(html.encode("utf-8"))
-    data_sha = values_digest(values)
+    differences: list[str] = []
+    if manifest["forum"] != forum_id or manifest["period"] != when.label():
+        differences.append(
+            f"the manifest is for {manifest['forum']} {manifest['period']}, "
+            f"not {forum_id} {when.label()}"
+        )
+    differences += _file_differences(folder, manifest["files"])
+    html_name = next((name for name in manifest["files"] if name.endswith(".html")), None)
+    if html_name is None:
+        differences.append("the manifest lists no HTML file")
+    html_sha: str | None = None
+    try:
+        model, html, values, _ = render_as_published(
+            store, forum_id, when, output_root, baf_html=baf_html
+        )
+    except ConfigError as unreadable:
+        if unreadable.code != ErrorCode.PUBLISH_MANIFEST:
+            raise
+        differences.append(f"the pack cannot be re-rendered: {unreadable.message}")
+    else:
+        html_sha = _sha(html.encode("utf-8"))
+        differences += _store_differences(store, manifest, values)
+        differences += _figure_differences(manifest, published_figures(model))
+        if html_name is not None and html_sha != manifest["files"][html_name]:
+            differences.append(
+                "the HTML re-rendered from the store differs from the HTML the manifest lists"
+            )
     return VerifyResult(
-        ok=html_sha == manifest["files"][stem_html] and data_sha == manifest["data_sha256"],
+        differences=tuple(differences),
+        signature=signature,
         html_sha256=html_sha,
-        expected_html_sha256=manifest["files"][stem_html],
-        data_sha256=data_sha,
-        expected_data_sha256=manifest["data_sha256"],
+        files_checked=tuple(manifest["files"]),
     )

@@ -1,0 +1,92 @@
+"""Writing output files safely: whole or not at all, and never over one of the command's inputs.
+
+Every output is written to a temporary file beside its destination and renamed into place, so
+a reader (or a crash, or a full disk) never sees half a file; a failure to write becomes a
+``TB-FILE-WRITE`` error naming the file and the reason (a read-only folder, a full disk)
+instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from trustboard.errors import ErrorCode, OptionsError, TrustboardError
+
+__all__ = ["FileWriteError", "refuse_input_as_output", "write_atomic", "write_error"]
+
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied (the folder is read-only for this user)",
+    errno.EPERM: "permission denied",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "the path is a folder",
+}
+
+
+class FileWriteError(TrustboardError):
+    """An output file could not be written; nothing was left half-written."""
+
+    code = ErrorCode.FILE_WRITE
+
+
+def write_error(path: str | Path, error: OSError) -> FileWriteError:
+    """A :class:`FileWriteError` for ``error`` raised while writing ``path``."""
+    reason = _REASONS.get(error.errno or 0, error.strerror or str(error))
+    return FileWriteError(
+        f"cannot write '{path}': {reason}",
+        hint="choose a folder you can write to, or free some space, then run the command again",
+    )
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` through a temporary file renamed into place."""
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    temp: str | None = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+        temp = None
+    except OSError as bad:
+        raise write_error(target, bad) from None
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+    return target
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def refuse_input_as_output(output: str | Path, inputs: Iterable[str | Path]) -> None:
+    """Refuse (``TB-OUTPUT-IS-INPUT``) when ``output`` is one of ``inputs``.
+
+    A shell glob such as ``--report d/*.csv`` can name an input file as the output; writing it
+    would destroy the input before (or while) it is read.
+    """
+    out = Path(output)
+    for candidate in inputs:
+        given = Path(candidate)
+        if _same(out, given) or out.resolve() == given.resolve():
+            raise OptionsError(
+                f"the output '{out}' is also one of the input files; it would be overwritten",
+                code=ErrorCode.OUTPUT_IS_INPUT,
+                hint="write the output somewhere else (put each option's value right after it)",
+            )
