@@ -112,9 +112,11 @@ def main() -> None:
             started, cpu = time.perf_counter(), time.process_time()
             result = read_values(path, catalogue=catalogue, org_units=orgs, today=date(2025, 6, 15))
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-            # CPU time (all threads) is printed too: on a shared machine it varies less than wall time
+            # CPU time (all threads) is printed too: on a shared machine it varies less than wall
+            # time
             print(
-                f"{label:9s} {seconds:6.2f} s wall  {cpu:6.2f} s CPU  {args.rows / seconds:12,.0f} rows/s  "
+                f"{label:9s} {seconds:6.2f} s wall  {cpu:6.2f} s CPU  "
+                f"{args.rows / seconds:12,.0f} rows/s  "
                 f"valid {result.frame.height:,}  problems {sum(result.counts.values()):,}"
             )
 

@@ -174,15 +174,18 @@ def main() -> None:
     print(f"SPC engine benchmark (best of {repeats}; limits + all rules + point types + icons)")
     print(f"  10,000 series x 60 points ({n:,} points)")
     print(
-        f"    numpy core, all series at once : {core * 1e3:8.1f} ms  ({n / core / 1e6:6.1f} M points/s);"
+        f"    numpy core, all series at once : {core * 1e3:8.1f} ms  "
+        f"({n / core / 1e6:6.1f} M points/s);"
         f" CPU {core_cpu * 1e3:.1f} ms"
     )
     print(
-        f"    numpy core, one call per series: {loop * 1e3:8.1f} ms  (vectorised is {loop / core:5.1f}x faster;"
+        f"    numpy core, one call per series: {loop * 1e3:8.1f} ms  "
+        f"(vectorised is {loop / core:5.1f}x faster;"
         f" loop timed on {LOOP_SERIES:,} series, scaled)"
     )
     print(
-        f"    compute() on a Polars frame    : {end_to_end * 1e3:8.1f} ms  ({n / end_to_end / 1e6:6.1f} M points/s);"
+        f"    compute() on a Polars frame    : {end_to_end * 1e3:8.1f} ms  "
+        f"({n / end_to_end / 1e6:6.1f} M points/s);"
         f" CPU {end_to_end_cpu * 1e3:.1f} ms"
     )
     print(
@@ -192,7 +195,8 @@ def main() -> None:
     print(f"    peak memory of the core        : {memory:8.1f} x the input arrays")
     print("  1 series x 1,000,000 points")
     print(
-        f"    numpy core                     : {big_core * 1e3:8.1f} ms  ({big.size / big_core / 1e6:6.1f} M points/s);"
+        f"    numpy core                     : {big_core * 1e3:8.1f} ms  "
+        f"({big.size / big_core / 1e6:6.1f} M points/s);"
         f" CPU {big_core_cpu * 1e3:.1f} ms"
     )
     print(f"    compute() on a Polars frame    : {big_e2e * 1e3:8.1f} ms")

@@ -223,7 +223,8 @@ def run(engine_name: str, scale: float, folder: Path) -> None:
         started = time.perf_counter()
         again = import_values([source], database=url, today=date(2025, 6, 30))
         print(
-            f"  re-import of the same file (nothing changes):  {time.perf_counter() - started:6.1f} s "
+            f"  re-import of the same file (nothing changes):  "
+            f"{time.perf_counter() - started:6.1f} s "
             f"({again.summary.unchanged:,} unchanged)"
         )
 

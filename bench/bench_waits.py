@@ -133,8 +133,10 @@ def _phase_duckdb(args: argparse.Namespace, out: Any, which: str) -> None:
 
 def _describe(r: dict[str, Any]) -> str:
     return (
-        f"{r['total_s']:.2f} s, {r['path']} path (load + referral checks {r['load_and_check_referrals']:.2f}, "
-        f"clock stops + contact checks {r['clock_stops_and_checks']:.2f}, histograms {r['histograms']:.2f}, "
+        f"{r['total_s']:.2f} s, {r['path']} path "
+        f"(load + referral checks {r['load_and_check_referrals']:.2f}, "
+        f"clock stops + contact checks {r['clock_stops_and_checks']:.2f}, "
+        f"histograms {r['histograms']:.2f}, "
         f"finalise {r['finalise_s']:.2f}), CPU {r['cpu_s']:.1f} s, load average {r['load']:.1f}"
     )
 
@@ -321,8 +323,9 @@ def main() -> None:
     if "generate" not in args.skip:
         g = _run(_phase_generate, args)
         print(
-            f"generate: {g['referrals']:,} referrals, {g['contacts']:,} contacts, {g['events']:,} events "
-            f"in {g['generate_s']:.1f} s (+{g['write_s']:.1f} s Parquet), peak {g['peak_gb']:.2f} GB"
+            f"generate: {g['referrals']:,} referrals, {g['contacts']:,} contacts, "
+            f"{g['events']:,} events in {g['generate_s']:.1f} s "
+            f"(+{g['write_s']:.1f} s Parquet), peak {g['peak_gb']:.2f} GB"
         )
     for which, title in (
         ("open", f"open-list measures, {args.months} month ends x all services"),
@@ -334,20 +337,21 @@ def main() -> None:
         print(f"duckdb {title}: {_describe(r)}, {r['rows']} rows, peak {r['peak_gb']:.2f} GB")
         if "other" in r:
             print(
-                f"  same process, {_describe(r['other'])}; ratio {r['other']['total_s'] / r['total_s']:.2f} "
+                f"  same process, {_describe(r['other'])}; "
+                f"ratio {r['other']['total_s'] / r['total_s']:.2f} "
                 f"(CPU {r['other']['cpu_s'] / r['cpu_s']:.2f}); identical: {r['identical']}"
             )
     if "pandas" not in args.skip and args.pandas_referrals:
         p = _run(_phase_pandas, args)
         print(
-            f"pandas open-list on {p['referrals']:,} referrals: {p['pandas_s']:.2f} s; duckdb same data "
-            f"{p['duckdb_s']:.2f} s; equal: {p['equal']}"
+            f"pandas open-list on {p['referrals']:,} referrals: {p['pandas_s']:.2f} s; "
+            f"duckdb same data {p['duckdb_s']:.2f} s; equal: {p['equal']}"
         )
     if "spark" not in args.skip and args.spark_referrals:
         s = _run(_phase_spark, args)
         print(
-            f"spark local[2] all standards on {s['referrals']:,} referrals: {s['spark_s']:.1f} s; duckdb "
-            f"{s['duckdb_s']:.1f} s; identical: {s['identical']}"
+            f"spark local[2] all standards on {s['referrals']:,} referrals: "
+            f"{s['spark_s']:.1f} s; duckdb {s['duckdb_s']:.1f} s; identical: {s['identical']}"
         )
     print(f"load average now {os.getloadavg()[0]:.1f}")
 

@@ -31,7 +31,8 @@ def golden() -> Callable[[str, str], None]:
         if not path.exists():
             pytest.fail(f"golden file {path} is missing; run with TRUSTBOARD_UPDATE_GOLDEN=1")
         assert text == path.read_text(encoding="utf-8"), (
-            f"rendered output differs from {path}; if intended, rerun with TRUSTBOARD_UPDATE_GOLDEN=1"
+            f"rendered output differs from {path}; "
+            "if intended, rerun with TRUSTBOARD_UPDATE_GOLDEN=1"
         )
 
     return check

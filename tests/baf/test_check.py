@@ -84,7 +84,8 @@ def test_held_score_with_concerning_metric_is_flagged_with_the_evidence() -> Non
     assert len(evidence) == 1
     assert evidence[0].message.startswith(
         "BAF-03 'Access to services' held at 16 at the 30 Sep 2025 review, but RES06-LIST "
-        "(open CMH waiting list) shows special cause concern: 7 months above the mean since March 2025"
+        "(open CMH waiting list) shows special cause concern: "
+        "7 months above the mean since March 2025"
     )
     assert evidence[0].evidence == ("RES06-LIST",)
 

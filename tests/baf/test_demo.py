@@ -1,4 +1,5 @@
-"""The demo register: shipped with the package, equal to the fixture, and honest against the data."""
+"""The demo register: shipped with the package, equal to the fixture, and honest against the
+data."""
 
 from __future__ import annotations
 

@@ -138,8 +138,8 @@ def test_heat_map_has_a_data_table_and_an_image_form() -> None:
         "<svg" in html and "<caption>Heat map data: current position of each risk</caption>" in html
     )
     assert (
-        '<th scope="row">BAF-09 Access to services</th><td>4</td><td>4</td><td>16</td><td>Extreme</td><td>12 (High)</td>'
-        in html
+        '<th scope="row">BAF-09 Access to services</th>'
+        "<td>4</td><td>4</td><td>16</td><td>Extreme</td><td>12 (High)</td>" in html
     )
     image = heat_map_html(register, as_image=True)
     assert (

@@ -1,4 +1,5 @@
-"""Commentary and actions: written for what the SPC engine flags, with numbers that match the data."""
+"""Commentary and actions: written for what the SPC engine flags, with numbers that match the
+data."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``trustboard demo`` end to end: waits engine, store, SPC refresh and the synthetic-labelled pack."""
+"""``trustboard demo`` end to end: waits engine, store, SPC refresh and the synthetic-labelled
+pack."""
 
 from __future__ import annotations
 

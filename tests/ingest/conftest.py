@@ -1,4 +1,5 @@
-"""Fixtures for the ingest tests: the catalogue folder under tests/fixtures/ingest and its lookups."""
+"""Fixtures for the ingest tests: the catalogue folder under tests/fixtures/ingest and its
+lookups."""
 
 from __future__ import annotations
 

@@ -27,11 +27,12 @@ def test_csv_excel_and_yaml_targets_read_the_same(tmp_path: Path, catalogue):
     book.close()
     (tmp_path / "t.yaml").write_text(
         "targets:\n"
-        "  - {metric_id: EFF01, value: 0.8, comparator: '>=', type: national_standard, source: Schedule 4A,"
-        " valid_from: 2020-04-01}\n"
-        "  - {metric_id: SAF11, value: 6, comparator: '<=', type: trajectory, valid_from: 2024-04-01,"
-        " valid_to: 2024-09-30}\n"
-        "  - {metric_id: SAF11, value: 5, comparator: '<=', type: trajectory, valid_from: 2024-10-01}\n"
+        "  - {metric_id: EFF01, value: 0.8, comparator: '>=', type: national_standard,"
+        " source: Schedule 4A, valid_from: 2020-04-01}\n"
+        "  - {metric_id: SAF11, value: 6, comparator: '<=', type: trajectory,"
+        " valid_from: 2024-04-01, valid_to: 2024-09-30}\n"
+        "  - {metric_id: SAF11, value: 5, comparator: '<=', type: trajectory,"
+        " valid_from: 2024-10-01}\n"
     )
     expected = {
         "EFF01": [

@@ -296,7 +296,8 @@ def test_percentage_declarations(tmp_path: Path, catalogue, org_units):
 
 
 def test_dates_must_start_or_end_a_period_of_the_metric(tmp_path: Path, catalogue, org_units):
-    # 2025-03-03 is a Monday and 2025-03-09 the Sunday that ends its ISO week; 2025-03-05 is mid-week
+    # 2025-03-03 is a Monday and 2025-03-09 the Sunday that ends its ISO week; 2025-03-05 is
+    # mid-week
     (tmp_path / "weeks.csv").write_text(
         "metric_id,period,org_unit,value\nEFF10,2025-03-03,CHS,4\nEFF10,2025-03-16,CHS,5\n"
         "EFF10,2025-03-05,CHS,6\nSAF06,2024-06-30,TRUST,0.9\nSAF06,2025-Q1,TRUST,0.8\n"

@@ -36,7 +36,8 @@ SMALL_COUNTS = (1.0, 2.0, 3.0, 4.0)
 
 
 def catalogue() -> list[MetricDefinition]:
-    """Six metrics: a national standard, a rate, a small count, a private one and a triangulation."""
+    """Six metrics: a national standard, a rate, a small count, a private one and a
+    triangulation."""
     return [
         MetricDefinition(
             id="RES01",
@@ -230,7 +231,9 @@ COMPLETE_PAPER = {
         "assurance_offered": "partially assured",
         "equality": "No adverse impact identified.",
         "patient_safety_confirmed": True,
-        "decision_required": "Take assurance on performance and the actions in the exception reports.",
+        "decision_required": (
+            "Take assurance on performance and the actions in the exception reports."
+        ),
         "previous_forums": [
             {
                 "name": "Executive Management Team",

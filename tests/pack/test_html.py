@@ -85,7 +85,8 @@ def test_golden_file() -> None:
     if os.environ.get("TRUSTBOARD_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(html, encoding="utf-8", newline="\n")
     assert html == GOLDEN.read_text(encoding="utf-8"), (
-        "the pack HTML changed; if on purpose, run with TRUSTBOARD_UPDATE_GOLDEN=1 and review the diff"
+        "the pack HTML changed; "
+        "if on purpose, run with TRUSTBOARD_UPDATE_GOLDEN=1 and review the diff"
     )
 
 

@@ -149,7 +149,8 @@ def test_common_cause_names_the_limits_and_mean() -> None:
     pts = _points([10.0, 12.0, 11.0], mean=11.0, lpl=6.0, upl=16.0)
     defn = definition(unit=Unit.COUNT, targets=())
     assert describe_variation(pts, _summary(pts, "common_cause", None, None), defn) == (
-        "Common cause variation: no significant change; values vary between 6.0 and 16.0 around a mean of 11.0"
+        "Common cause variation: no significant change; "
+        "values vary between 6.0 and 16.0 around a mean of 11.0"
     )
 
 
@@ -181,9 +182,9 @@ def test_two_in_three_is_named() -> None:
     text = describe_variation(
         pts, _summary(pts, "improvement_high", None, None), definition(unit=Unit.COUNT)
     )
-    assert (
-        text
-        == "Special cause improvement: two of the last three points are close to the upper process limit"
+    assert text == (
+        "Special cause improvement: "
+        "two of the last three points are close to the upper process limit"
     )
 
 

@@ -293,7 +293,9 @@ def test_kill_minus_nine_during_import_leaves_the_store_as_it_was(
 
 
 BAD_TARGETS = {
-    "TB-T-UNKNOWN-METRIC": "metric_id,value,comparator,type,valid_from\nSAF99,5,<=,local,2024-04-01\n",
+    "TB-T-UNKNOWN-METRIC": (
+        "metric_id,value,comparator,type,valid_from\nSAF99,5,<=,local,2024-04-01\n"
+    ),
     "TB-T-OVERLAP": (
         "metric_id,value,comparator,type,valid_from,valid_to\n"
         "SAF11,5,<=,local,2024-04-01,2024-12-31\nSAF11,4,<=,local,2024-06-01,\n"

@@ -58,8 +58,10 @@ def test_synth_then_compute(tmp_path: Path, app: typer.Typer) -> None:
     metric_map = tmp_path / "map.yaml"
     metric_map.write_text(
         "metrics:\n"
-        "  - {standard: cmh_adult_4w, output: open_count, metric: RES06-LIST, by: {service: {cmh_adult: MH-CMH}}}\n"
-        "  - {standard: cmh_adult_4w, output: completed_within_threshold_pct, metric: RES05, by: {service: {cmh_adult: MH-CMH}}}\n"
+        "  - {standard: cmh_adult_4w, output: open_count, metric: RES06-LIST,"
+        " by: {service: {cmh_adult: MH-CMH}}}\n"
+        "  - {standard: cmh_adult_4w, output: completed_within_threshold_pct, metric: RES05,"
+        " by: {service: {cmh_adult: MH-CMH}}}\n"
     )
     out = tmp_path / "out"
     result = runner.invoke(

@@ -90,8 +90,10 @@ def test_standard_file_extends_a_builtin(tmp_path: Path) -> None:
 def test_bad_standard_file_lists_every_problem() -> None:
     text = (
         "standards:\n"
-        "  - id: Bad-Id\n    title: x\n    stop: {kind: contact}\n    thresholds: [{label: 4w, days: 28}]\n"
-        "  - id: ok_id\n    title: y\n    stop: {kind: event}\n    thresholds: [{label: 4w, days: 28}]\n"
+        "  - id: Bad-Id\n    title: x\n    stop: {kind: contact}\n"
+        "    thresholds: [{label: 4w, days: 28}]\n"
+        "  - id: ok_id\n    title: y\n    stop: {kind: event}\n"
+        "    thresholds: [{label: 4w, days: 28}]\n"
         "  - id: z\n    title: z\n    colour: red\n"
     )
     with pytest.raises(ConfigError) as caught:

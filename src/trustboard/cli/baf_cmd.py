@@ -1,4 +1,5 @@
-"""``trustboard baf``: the Board Assurance Framework register, its reviews and the evidence check."""
+"""``trustboard baf``: the Board Assurance Framework register, its reviews and the evidence
+check."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ __all__ = ["baf_app", "register"]
 
 baf_app = typer.Typer(
     name="baf",
-    help="Board Assurance Framework: show, import, export and review the register; check it against the metrics.",
+    help=(
+        "Board Assurance Framework: show, import, export and review the register; "
+        "check it against the metrics."
+    ),
     no_args_is_help=True,
 )
 
@@ -42,7 +46,8 @@ def _score_text(register: BafRegister, score: int) -> str:
 
 def _show_table(register: BafRegister) -> None:
     table = Table(
-        title=f"Board Assurance Framework{': ' + register.trust_name if register.trust_name else ''}"
+        title="Board Assurance Framework"
+        f"{': ' + register.trust_name if register.trust_name else ''}"
     )
     for column in (
         "Risk",
@@ -61,7 +66,8 @@ def _show_table(register: BafRegister) -> None:
             risk.appetite_level
             if level is None
             else (
-                f"{level.name} {level.range_text} ({'within' if level.tolerates(risk.current.score) else 'ABOVE'})"
+                f"{level.name} {level.range_text} "
+                f"({'within' if level.tolerates(risk.current.score) else 'ABOVE'})"
             )
         )
         table.add_row(
@@ -163,7 +169,8 @@ def import_(
         help="Check key metrics against the store's catalogue.",
     ),
 ) -> None:
-    """Validate a register file and make the stored register equal to it (all or nothing, audited)."""
+    """Validate a register file and make the stored register equal to it (all or nothing,
+    audited)."""
     from trustboard.services.baf import import_register
 
     register, counts = import_register(
@@ -262,7 +269,10 @@ def check(
     summary: Path | None = typer.Option(
         None,
         "--summary",
-        help="SPC summary table (CSV/Parquet/Excel: metric_id, variation_icon, assurance_icon, date, value[, statement]); default: the store's latest SPC run.",
+        help=(
+            "SPC summary table (CSV/Parquet/Excel: metric_id, variation_icon, assurance_icon, "
+            "date, value[, statement]); default: the store's latest SPC run."
+        ),
     ),
     org_unit: str | None = typer.Option(
         None, "--org-unit", help="Org unit whose SPC the BAF reads (e.g. TRUST)."

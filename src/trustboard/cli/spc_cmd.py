@@ -39,7 +39,9 @@ class _DefaultToRun(TyperGroup):
 
 spc_app = typer.Typer(
     cls=_DefaultToRun,
-    help="Statistical process control: `trustboard spc INPUT -o OUTPUT` or `trustboard spc refresh`.",
+    help=(
+        "Statistical process control: `trustboard spc INPUT -o OUTPUT` or `trustboard spc refresh`."
+    ),
     no_args_is_help=True,
 )
 

@@ -272,7 +272,9 @@ def _sickness(f: StoryFacts, other: Lookup) -> dict[str, str]:
             "Absence should fall to 5.5% by September 2025 and to the 4.5% ceiling during "
             "2025-26, with the usual winter rise."
         ),
-        "risks": "BAF-05 (staff wellbeing, culture and inclusion); absence cover drives agency use.",
+        "risks": (
+            "BAF-05 (staff wellbeing, culture and inclusion); absence cover drives agency use."
+        ),
         "assurance": (
             "Partially assured: the wellbeing offer is in place, but absence management "
             "practice is inconsistent across teams."
@@ -306,7 +308,9 @@ def _bppc(f: StoryFacts, other: Lookup) -> dict[str, str]:
             "Back above 95% by June 2025; the NHS invoices series (FIN08-NHS, "
             f"{other('FIN08-NHS')}) should recover at the same time."
         ),
-        "risks": "Supplier relationships and late-payment interest; no supplier has stopped supply.",
+        "risks": (
+            "Supplier relationships and late-payment interest; no supplier has stopped supply."
+        ),
         "assurance": (
             "Partially assured: the cause is well understood and within the trust's control."
         ),
@@ -339,7 +343,9 @@ def _crfd(f: StoryFacts, other: Lookup) -> dict[str, str]:
             "A fall to around 12% by July 2025; the system discharge plan is reviewed at the "
             "urgent and emergency care board each month."
         ),
-        "risks": "Flow from acute hospitals slows, raising acute occupancy; tracked at system level.",
+        "risks": (
+            "Flow from acute hospitals slows, raising acute occupancy; tracked at system level."
+        ),
         "assurance": "Not assured: the main levers sit with system partners.",
         "data_quality": "Recorded daily on the EPR discharge tracker and checked weekly.",
     }
@@ -362,11 +368,23 @@ def _cyp_ed(f: StoryFacts, other: Lookup) -> dict[str, str]:
             "Dietetic and family-therapy capacity: two posts were vacant for most of 2024-25. "
             "Routine assessments are booked by clinician availability, not by referral date."
         ),
-        "assumptions": "Dietitian recruitment completes by June 2025; referral growth continues at the same rate.",
-        "expected_impact": "Routine performance above 85% by September 2025 and at 95% in 2025-26 quarter 4.",
-        "risks": "Deterioration while waiting: every routine referral is reviewed weekly by a consultant.",
-        "assurance": "Partially assured: the service is safe, but the standard will not be met this year.",
-        "data_quality": "Small numbers: one referral changes the rate by several percentage points.",
+        "assumptions": (
+            "Dietitian recruitment completes by June 2025; "
+            "referral growth continues at the same rate."
+        ),
+        "expected_impact": (
+            "Routine performance above 85% by September 2025 and at 95% in 2025-26 quarter 4."
+        ),
+        "risks": (
+            "Deterioration while waiting: "
+            "every routine referral is reviewed weekly by a consultant."
+        ),
+        "assurance": (
+            "Partially assured: the service is safe, but the standard will not be met this year."
+        ),
+        "data_quality": (
+            "Small numbers: one referral changes the rate by several percentage points."
+        ),
     }
 
 
@@ -386,8 +404,12 @@ def _cmh_waits(f: StoryFacts, other: Lookup) -> dict[str, str]:
             "Psychology and care-coordination capacity in the community teams is below "
             "demand; referrals have grown faster than the workforce since 2022."
         ),
-        "assumptions": "Validation removes referrals that should have been closed; new posts are filled.",
-        "expected_impact": "Long waits to fall through 2025-26 as the community transformation posts start.",
+        "assumptions": (
+            "Validation removes referrals that should have been closed; new posts are filled."
+        ),
+        "expected_impact": (
+            "Long waits to fall through 2025-26 as the community transformation posts start."
+        ),
         "risks": "BAF-03 (access to services) and CRR-104 (community team caseloads).",
         "assurance": "Not assured: waits are long and the recovery plan is at an early stage.",
         "data_quality": "Includes referrals awaiting validation; a validation sprint is under way.",

@@ -33,17 +33,21 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     (
         ErrorCode.V_MISSING_COLUMN,
         "A column the layout needs is not in the header row.",
-        "Add the column (long layout: metric_id, period, org_unit and value or numerator and denominator; "
+        "Add the column (long layout: metric_id, period, "
+        "org_unit and value or numerator and denominator; "
         "wide layout: metric_id, org_unit and at least one period column).",
     ),
     (
         ErrorCode.V_COLUMN,
-        "A header cell is repeated, or a wide-layout header is neither a known column nor a period.",
-        "Rename or remove the column; period headers look like 2024-04, Apr-24, Apr 2024 or an Excel date.",
+        "A header cell is repeated, or a wide-layout "
+        "header is neither a known column nor a period.",
+        "Rename or remove the column; period headers look "
+        "like 2024-04, Apr-24, Apr 2024 or an Excel date.",
     ),
     (
         ErrorCode.V_EMPTY,
-        "A required cell is blank (metric id, period, org unit, or all of value, numerator and denominator).",
+        "A required cell is blank (metric id, period, org "
+        "unit, or all of value, numerator and denominator).",
         "Fill in the cell, or delete the row.",
     ),
     (
@@ -65,7 +69,8 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
         ErrorCode.V_PERIOD_FREQUENCY,
         "The period does not fit the metric's frequency (a month for a quarterly metric, "
         "or a date that is neither the first nor the last day of a period).",
-        "Give the period in the metric's frequency, or correct the metric's frequency in the catalogue.",
+        "Give the period in the metric's frequency, or "
+        "correct the metric's frequency in the catalogue.",
     ),
     (
         ErrorCode.V_FUTURE,
@@ -80,7 +85,8 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     (
         ErrorCode.V_NOT_NUMBER,
         "A value, numerator or denominator is not a number.",
-        "Write a plain number (1234, 1,234, 0.85 or 85%); leave the cell blank when there is no figure.",
+        "Write a plain number (1234, 1,234, 0.85 or 85%); "
+        "leave the cell blank when there is no figure.",
     ),
     (
         ErrorCode.V_NEGATIVE,
@@ -100,13 +106,15 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     (
         ErrorCode.V_VALUE_MISMATCH,
         "The value disagrees with numerator ÷ denominator × the metric's multiplier.",
-        "Correct the value, or leave it blank so it is worked out from the numerator and denominator.",
+        "Correct the value, or leave it blank so it is "
+        "worked out from the numerator and denominator.",
     ),
     (
         ErrorCode.V_PERCENT_SCALE,
         "A percentage looks like it is on the wrong scale: 85 where 0.85 is expected, "
         "or a % figure given for a metric that is not a percentage.",
-        "Write 0.85 or 85% (or head the column 'value (%)'); use plain numbers for non-percentage metrics.",
+        "Write 0.85 or 85% (or head the column 'value (%)'); "
+        "use plain numbers for non-percentage metrics.",
     ),
     (
         ErrorCode.V_BOOL,
@@ -122,13 +130,15 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     (
         ErrorCode.C_FILE,
         "A catalogue file is missing or cannot be read (bad YAML, CSV or Excel).",
-        "metrics.yaml (or metrics.csv / metrics.xlsx), org_units.yaml and forums.yaml must be in the folder; "
+        "metrics.yaml (or metrics.csv / metrics.xlsx), "
+        "org_units.yaml and forums.yaml must be in the folder; "
         "fix the syntax error named in the message.",
     ),
     (
         ErrorCode.C_STRUCTURE,
         "A catalogue file does not have the expected shape (e.g. not a list of metrics).",
-        "Start the file with 'metrics:' (or 'org_units:', 'forums:') followed by a list of entries.",
+        "Start the file with 'metrics:' (or 'org_units:', "
+        "'forums:') followed by a list of entries.",
     ),
     (ErrorCode.C_REQUIRED, "A required field is missing.", "Add the field."),
     (
@@ -161,7 +171,8 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     (
         ErrorCode.C_CYCLE,
         "Org units are each other's parents, directly or through others.",
-        "Make the hierarchy a tree: the trust at the top, with no way back up to a unit from below.",
+        "Make the hierarchy a tree: the trust at the "
+        "top, with no way back up to a unit from below.",
     ),
     (
         ErrorCode.C_UNKNOWN_METRIC,
@@ -188,7 +199,8 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     (
         ErrorCode.T_FIELD,
         "A target field has a value it cannot take (comparator, type, number or date).",
-        "Use >=, <= or = for comparator; national_standard, national_ambition, contractual, local or "
+        "Use >=, <= or = for comparator; national_standard, "
+        "national_ambition, contractual, local or "
         "trajectory for type; dates as 2025-04-01.",
     ),
     (
@@ -200,17 +212,21 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     (
         ErrorCode.N_FILE,
         "A commentary file cannot be read (bad YAML or front matter, or not .yaml/.yml/.md).",
-        "Fix the syntax error named in the message; Markdown files start with front matter between '---' lines.",
+        "Fix the syntax error named in the message; Markdown "
+        "files start with front matter between '---' lines.",
     ),
     (
         ErrorCode.N_REQUIRED,
-        "A commentary or action lacks a required field (metric, period; id, description, owner, due).",
+        "A commentary or action lacks a required field "
+        "(metric, period; id, description, owner, due).",
         "Add the field.",
     ),
     (
         ErrorCode.N_FIELD,
-        "A commentary or action field has a value it cannot take (an unknown field or assurance level).",
-        "Use assured, partially_assured or not_assured for assurance_level; correct the field name.",
+        "A commentary or action field has a value it "
+        "cannot take (an unknown field or assurance level).",
+        "Use assured, partially_assured or not_assured "
+        "for assurance_level; correct the field name.",
     ),
     (
         ErrorCode.N_UNKNOWN_SECTION,

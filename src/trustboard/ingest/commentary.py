@@ -201,7 +201,8 @@ class _Reader:
                     place.problem(
                         ErrorCode.N_DUPLICATE,
                         f"commentary for metric '{seen_key[0]}', period {seen_key[1]}"
-                        f"{', org unit ' + repr(seen_key[2]) if seen_key[2] else ''} is given twice "
+                        f"{', org unit ' + repr(seen_key[2]) if seen_key[2] else ''}"
+                        " is given twice "
                         f"(first in {self.seen[seen_key]})",
                         ("metric",),
                         value=seen_key[0],

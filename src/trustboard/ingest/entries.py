@@ -190,7 +190,8 @@ def _label(loc: PathKey) -> str:
 
 
 def _plain(error: Mapping[str, Any], known_fields: Collection[str]) -> tuple[str, str, str | None]:
-    """(kind, sentence, expected) for one pydantic error; kind is 'required', 'unknown' or 'field'."""
+    """(kind, sentence, expected) for one pydantic error; kind is 'required', 'unknown' or
+    'field'."""
     loc = tuple(error.get("loc", ()))
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
@@ -208,7 +209,8 @@ def _plain(error: Mapping[str, Any], known_fields: Collection[str]) -> tuple[str
     if kind == "string_pattern_mismatch":
         return (
             "field",
-            f"'{name}' may hold only letters, digits, '_', '.' and '-' (starting with a letter or digit)",
+            f"'{name}' may hold only letters, digits, '_', '.' and '-' "
+            "(starting with a letter or digit)",
             "an id such as MH-EFF-01",
         )
     if kind == "string_too_short":

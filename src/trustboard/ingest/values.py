@@ -3,7 +3,8 @@
 Every file is read into one cells frame (see :mod:`trustboard.ingest.values_layout`), then
 every check runs over the whole frame at once as Polars expressions.  A :class:`Problem` is
 built only for a failing row, and only for the first
-:data:`~trustboard.ingest.report.MAX_PROBLEMS_PER_CODE` of each code; the rest are counted.  Six million rows validate in seconds.
+:data:`~trustboard.ingest.report.MAX_PROBLEMS_PER_CODE` of each code; the rest are counted.
+Six million rows validate in seconds.
 
 The frame returned holds the rows that passed every check; an import goes ahead only when
 ``problems`` is empty (all or nothing).
@@ -144,7 +145,8 @@ def _catalogue_frame(catalogue: Mapping[str, MetricDefinition]) -> pl.DataFrame:
 
 
 def _period_frame(cells: pl.LazyFrame) -> pl.DataFrame:
-    """Read each distinct period text once per frequency: text and frequency -> start, end, why not."""
+    """Read each distinct period text once per frequency: text and frequency -> start, end,
+    why not."""
     pairs = cells.select("_period_text", "_freq").unique().collect()
     parsed_cache: dict[str, Any] = {}
     rows: list[tuple[str, str | None, date | None, date | None, str | None, bool]] = []
@@ -398,7 +400,8 @@ def _message(check: str, r: dict[str, Any], suggest: _Suggestions) -> tuple[str,
                 f"{_fmt(computed)}"
             ),
             r["_val_text"] if r["_val_text"] is not None else r["_val_n"],
-            f"{computed:.6g} (within {_fmt(VALUE_TOLERANCE_ABS + VALUE_TOLERANCE_REL * abs(computed))})",
+            f"{computed:.6g} "
+            f"(within {_fmt(VALUE_TOLERANCE_ABS + VALUE_TOLERANCE_REL * abs(computed))})",
         )
     raise KeyError(check)
 

@@ -347,7 +347,8 @@ def _wide_cells(
             _problem(
                 layout,
                 ErrorCode.V_MEASURE,
-                f"a second '{r[1]}' row for metric '{r[2]}' and org unit '{r[3]}'; the row is not read",
+                f"a second '{r[1]}' row for metric '{r[2]}' and org unit '{r[3]}'; "
+                "the row is not read",
                 row=r[0],
                 column=measure_header,
                 value=r[1],
@@ -448,7 +449,10 @@ def cells_from_table(
             missing.append("period")
     for name in missing:
         expected = {
-            "period": "a 'period' column (long layout) or one column per period such as 2024-04 (wide layout)",
+            "period": (
+                "a 'period' column (long layout) "
+                "or one column per period such as 2024-04 (wide layout)"
+            ),
             "value": "a 'value' column, or 'numerator' and 'denominator' columns",
         }.get(name, f"a '{name}' column")
         problems.append(

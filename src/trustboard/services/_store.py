@@ -35,7 +35,8 @@ DATABASE_ENV = "TRUSTBOARD_DATABASE_URL"
 
 
 def database_url(url: str | Path | None) -> str | Path | None:
-    """The store to use: ``url``, else ``$TRUSTBOARD_DATABASE_URL``, else ``None`` (the default file)."""
+    """The store to use: ``url``, else ``$TRUSTBOARD_DATABASE_URL``, else ``None`` (the default
+    file)."""
     if url:
         return url
     return os.environ.get(DATABASE_ENV) or None

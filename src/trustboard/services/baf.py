@@ -626,7 +626,8 @@ def run_check(
     database: str | Path | None = None,
     org_unit: str | None = None,
 ) -> tuple[BafRegister, tuple[EvidenceFlag, ...]]:
-    """The evidence check over the register and SPC evidence found as :func:`gather_evidence` says."""
+    """The evidence check over the register and SPC evidence found as :func:`gather_evidence`
+    says."""
     found = gather_evidence(
         register_path=register_path,
         summary_path=summary_path,

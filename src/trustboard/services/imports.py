@@ -97,7 +97,8 @@ def import_values(
     report: str | Path | None = None,
     progress: Progress | None = None,
 ) -> ImportOutcome:
-    """Validate value files (CSV, Excel, Parquet; long or wide) and store them in one transaction."""
+    """Validate value files (CSV, Excel, Parquet; long or wide) and store them in one
+    transaction."""
     from trustboard.ingest import read_values
 
     files = _paths(paths)

@@ -68,7 +68,8 @@ _PURPOSES = ("approve", "assure", "discuss", "note", "information")
 
 @dataclass(frozen=True)
 class PaperConfig:
-    """The paper configuration: cover-sheet fields (defaults, then per forum) and exception rules."""
+    """The paper configuration: cover-sheet fields (defaults, then per forum) and exception
+    rules."""
 
     trust_name: str | None = None
     paper: Mapping[str, Any] = field(default_factory=dict)

@@ -105,7 +105,8 @@ def metric_map_from_dict(
             problems.append(
                 Problem(
                     ErrorCode.WAITS_METRIC_MAP,
-                    f"entry {index} needs standard, output and metric, at most one 'by' column, and no other keys",
+                    f"entry {index} needs standard, output and metric, "
+                    "at most one 'by' column, and no other keys",
                     file=file,
                     value={"missing": missing, "unknown": unknown},
                 )
@@ -344,7 +345,10 @@ def load_waits_values(
     if run.metric_values is None:
         raise OptionsError(
             "this run has no metric values to load",
-            hint="give a metric map (--metric-map) that says which catalogue metric each output feeds",
+            hint=(
+                "give a metric map (--metric-map) that says which catalogue metric "
+                "each output feeds"
+            ),
         )
     frame = run.metric_values
     digest = hashlib.sha256(frame.write_csv().encode("utf-8")).hexdigest()

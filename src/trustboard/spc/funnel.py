@@ -104,7 +104,8 @@ class FunnelOptions:
             errors.append(f"kind must be one of {', '.join(_KINDS)}, not {self.kind!r}")
         if self.overdispersion is not None and self.overdispersion not in _OVERDISPERSION:
             errors.append(
-                f"overdispersion must be None, 'multiplicative' or 'additive', not {self.overdispersion!r}"
+                "overdispersion must be None, 'multiplicative' or 'additive', "
+                f"not {self.overdispersion!r}"
             )
         if self.trim not in _TRIMS:
             errors.append(f"trim must be 'winsorise' or 'truncate', not {self.trim!r}")

@@ -405,9 +405,11 @@ def save_register(
     source: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, int]:
-    """Make the stored register equal to ``register``, auditing every risk added, changed or removed.
+    """Make the stored register equal to ``register``, auditing every risk added, changed or
+    removed.
 
-    Runs in the caller's transaction; returns counts ``added``, ``changed``, ``removed``, ``unchanged``.
+    Runs in the caller's transaction; returns counts ``added``, ``changed``, ``removed``,
+    ``unchanged``.
     """
     who = actor or default_actor()
     moment = now or _now()

@@ -394,7 +394,8 @@ class Store:
             )
 
     def latest_periods(self) -> pl.DataFrame:
-        """Per metric: ``latest`` period start loaded, ``units`` with it, how many ``provisional``."""
+        """Per metric: ``latest`` period start loaded, ``units`` with it, how many
+        ``provisional``."""
         with self._reading() as conn:
             return latest_periods(conn)
 

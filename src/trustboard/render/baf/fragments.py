@@ -106,7 +106,8 @@ def baf_stylesheet() -> str:
 def visible_flags(
     risk: BafRisk, flags: Iterable[EvidenceFlag], register: BafRegister, *, public: bool
 ) -> list[EvidenceFlag]:
-    """The flags of ``risk`` a reader may see: in a public pack, only those whose evidence is published."""
+    """The flags of ``risk`` a reader may see: in a public pack, only those whose evidence is
+    published."""
     own = [f for f in flags if f.risk_id == risk.id]
     if not public:
         return own

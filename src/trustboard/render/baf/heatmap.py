@@ -209,7 +209,8 @@ def _legend(scheme: ScoringScheme, marker: str) -> list[str]:
     y = _TOP + 16
     for band in sorted(scheme.bands, key=lambda b: -b.low):
         out.append(
-            f'<rect x="{_num(_LEGEND_X)}" y="{_num(y)}" width="18" height="14" fill="{band.colour}" '
+            f'<rect x="{_num(_LEGEND_X)}" y="{_num(y)}" width="18" height="14" '
+            f'fill="{band.colour}" '
             f'fill-opacity="0.45" stroke="{_TEXT}" stroke-width="0.5"/>'
         )
         out.append(
@@ -219,7 +220,8 @@ def _legend(scheme: ScoringScheme, marker: str) -> list[str]:
         y += 22
     y += 8
     out.append(
-        f'<line x1="{_num(_LEGEND_X)}" y1="{_num(y + 7)}" x2="{_num(_LEGEND_X + 20)}" y2="{_num(y + 7)}" '
+        f'<line x1="{_num(_LEGEND_X)}" y1="{_num(y + 7)}" '
+        f'x2="{_num(_LEGEND_X + 20)}" y2="{_num(y + 7)}" '
         f'stroke="{_ARROW}" stroke-width="1.5" stroke-dasharray="4 2" marker-end="url(#{marker})"/>'
     )
     out.append(
@@ -248,12 +250,15 @@ def heat_map_svg(
     description = heat_map_description(register, placements)
     body = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="baf-heat-map" role="img" '
-        f'width="{_num(_WIDTH)}" height="{_num(_HEIGHT)}" viewBox="0 0 {_num(_WIDTH)} {_num(_HEIGHT)}" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" font-family="Arial, Helvetica, sans-serif">',
+        f'width="{_num(_WIDTH)}" height="{_num(_HEIGHT)}" '
+        f'viewBox="0 0 {_num(_WIDTH)} {_num(_HEIGHT)}" '
+        f'aria-labelledby="{prefix}-title {prefix}-desc" '
+        'font-family="Arial, Helvetica, sans-serif">',
         f'<title id="{prefix}-title">{escape(title)}</title>',
         f'<desc id="{prefix}-desc">{escape(description)}</desc>',
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        f'markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="{_ARROW}"/>'
+        'markerHeight="7" orient="auto-start-reverse">'
+        f'<path d="M0 0 L10 5 L0 10 z" fill="{_ARROW}"/>'
         "</marker></defs>",
         *_cells(register.scoring),
         *_axes(register.scoring),

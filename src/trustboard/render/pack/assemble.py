@@ -464,9 +464,8 @@ def _quality_notes(sections: Sequence[MetricSection], period: Period) -> list[Da
     if provisional:
         notes.append(
             DataQualityNote(
-                f"The {period.display()} values of these metrics are provisional and may be revised: "
-                + "; ".join(provisional)
-                + "."
+                f"The {period.display()} values of these metrics are provisional "
+                "and may be revised: " + "; ".join(provisional) + "."
             )
         )
     for s in sections:
@@ -482,7 +481,8 @@ def _quality_notes(sections: Sequence[MetricSection], period: Period) -> list[Da
             latest = f"{s.points[-1].date:%b %Y}" if s.points else "none"
             notes.append(
                 DataQualityNote(
-                    f"No value for {period.display()} (latest: {latest}); data expected within {d.expected_lag_days} days of period end.",
+                    f"No value for {period.display()} (latest: {latest}); "
+                    f"data expected within {d.expected_lag_days} days of period end.",
                     d.id,
                     d.name,
                 )
@@ -490,7 +490,8 @@ def _quality_notes(sections: Sequence[MetricSection], period: Period) -> list[Da
         if s.summary.short_group_warning:
             notes.append(
                 DataQualityNote(
-                    "Fewer than 13 points since the limits were last calculated: the limits are provisional.",
+                    "Fewer than 13 points since the limits were last calculated: "
+                    "the limits are provisional.",
                     d.id,
                     d.name,
                 )

@@ -223,7 +223,8 @@ def _groups(views: Sequence[_SectionView], by_directorate: bool) -> list[dict[st
             for directorate in directorates:
                 groups.append(
                     {
-                        "title": f"{DOMAIN_TITLES[domain]}: {'trust-wide' if directorate == 'TRUST' else directorate}",
+                        "title": f"{DOMAIN_TITLES[domain]}: "
+                        f"{'trust-wide' if directorate == 'TRUST' else directorate}",
                         "members": [
                             v for v in members if v.section.definition.directorate == directorate
                         ],

@@ -71,7 +71,8 @@ _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def anchor_for(metric_id: str, kind: str = "metric") -> str:
-    """The HTML id of a metric's section (``metric-SAF01``) or exception page (``exception-SAF01``)."""
+    """The HTML id of a metric's section (``metric-SAF01``) or exception page
+    (``exception-SAF01``)."""
     return f"{kind}-{_ANCHOR_UNSAFE.sub('-', metric_id)}"
 
 

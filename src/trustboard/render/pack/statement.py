@@ -200,7 +200,10 @@ def statement_for(
     """
     if target is None and summary.latest_date is not None:
         target = definition.target_on(summary.latest_date)
-    text = f"{describe_variation(points, summary, definition)}; {describe_assurance(summary, definition, target)}."
+    text = (
+        f"{describe_variation(points, summary, definition)}; "
+        f"{describe_assurance(summary, definition, target)}."
+    )
     if summary.n and summary.short_group_warning:
         text += (
             " The limits are provisional: fewer than 13 points since the limits were "

@@ -32,7 +32,9 @@ class ExceptionRules:
         if self.national_standard_missed_periods < 0:
             raise OptionsError(
                 "national_standard_missed_periods must be 0 (off) or a positive number",
-                hint="set it to the number of consecutive missed periods that triggers an exception",
+                hint=(
+                    "set it to the number of consecutive missed periods that triggers an exception"
+                ),
             )
 
     @classmethod
