@@ -51,7 +51,8 @@ def test_section_headings_match_loosely():
         assert section_key(key) == key
     assert section_key("Risks & mitigations") == "risks"
     assert section_key("Root causes") == "root_causes"
-    assert section_key("Summary") is None
+    assert section_key("Summary") == "summary"
+    assert section_key("Conclusion") is None
 
 
 def test_every_commentary_problem(catalogue, org_units):
@@ -74,7 +75,7 @@ def test_every_commentary_problem(catalogue, org_units):
         ("TB-N-UNKNOWN-METRIC", "bad.yaml", None, "[0].metric", "NOPE01"),
         ("TB-N-PERIOD", "bad.yaml", None, "[1].period", "Smarch"),
         ("TB-N-FIELD", "bad.yaml", None, "[2].assurance_level", "fully_assured"),
-        ("TB-N-UNKNOWN-SECTION", "bad.yaml", None, "[2].sections.Summary", "Summary"),
+        ("TB-N-UNKNOWN-SECTION", "bad.yaml", None, "[2].sections.Conclusion", "Conclusion"),
         ("TB-N-FIELD", "bad.yaml", None, "[3].colour", None),
     }
     assert all(p.code in CODES for p in result.problems)

@@ -21,6 +21,7 @@ __all__ = [
 #: Sections of an exception narrative (domain.md §4.3), in the order a page shows them,
 #: with the heading a reader sees.
 COMMENTARY_SECTIONS: dict[str, str] = {
+    "summary": "Summary",
     "chart_shows": "What the chart shows",
     "background": "Background and context",
     "root_causes": "Root causes and underlying issues",
@@ -72,11 +73,20 @@ class Commentary(Frozen):
     author: str | None = None
     #: a committee asked for an exception page (a "deep dive") on this metric
     deep_dive_requested_by: str | None = None
+    #: sections withheld from public packs (and from everything derived from them)
+    private_sections: tuple[str, ...] = ()
 
     def section(self, key: str) -> str | None:
         """The text of one section, or None when it was not written."""
         text = self.sections.get(key)
         return text if text else None
+
+    def public(self) -> Commentary:
+        """This commentary without its private sections (what a public pack may show)."""
+        if not self.private_sections:
+            return self
+        kept = {k: v for k, v in self.sections.items() if k not in self.private_sections}
+        return self.model_copy(update={"sections": kept, "private_sections": ()})
 
 
 class Action(Frozen):

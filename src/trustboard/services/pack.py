@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from trustboard.domain import Action, AssuranceLevel, MetricDefinition, OrgLevel, Period
+from trustboard.domain import Action, AssuranceLevel, Forum, MetricDefinition, OrgLevel, Period
 from trustboard.errors import ConfigError, ErrorCode, NotFoundError, OptionsError, Problem
 from trustboard.render.pack import (
     ExceptionRules,
@@ -76,12 +76,19 @@ class PaperConfig:
     forums: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     exception_rules: ExceptionRules = field(default_factory=ExceptionRules)
     history_periods: int = 24
+    #: per-forum exception rules (``exception_rules.forums.<id>``), over the shared ones
+    forum_rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def for_forum(self, forum_id: str) -> dict[str, Any]:
         """Cover-sheet fields for one forum (its own entries override the defaults)."""
         merged = dict(self.paper)
         merged.update(self.forums.get(forum_id, {}))
         return merged
+
+    def rules_for(self, forum: Forum) -> ExceptionRules:
+        """The exception rules of one forum: the shared settings, then the forum's own, then
+        the defaults that depend on the kind of forum (board-pack.md, exception rules)."""
+        return self.exception_rules.merged(self.forum_rules.get(forum.id)).for_forum(forum.kind)
 
 
 _PAPER_KEYS = {f.name for f in fields(PaperDetails)}
@@ -149,12 +156,24 @@ def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperCon
         raise ConfigError(
             "history_periods must be a whole number from 2 to 120", hint=f"got {history!r}"
         )
+    rules = dict(raw.get("exception_rules") or {})
+    per_forum = rules.pop("forums", None) or {}
+    if not isinstance(per_forum, Mapping) or not all(
+        isinstance(v, Mapping) for v in per_forum.values()
+    ):
+        raise ConfigError(
+            "exception_rules.forums must map forum ids to exception rules",
+            hint="for example: forums: {BOARD: {hit_and_miss_national_standard: false}}",
+        )
+    for forum_raw in per_forum.values():
+        ExceptionRules.from_mapping(forum_raw)  # reject a misspelt rule now, not at render
     return PaperConfig(
         trust_name=raw.get("trust_name"),
         paper=dict(raw.get("paper") or {}),
         forums={str(k): dict(v or {}) for k, v in (raw.get("forums") or {}).items()},
-        exception_rules=ExceptionRules.from_mapping(raw.get("exception_rules")),
+        exception_rules=ExceptionRules.from_mapping(rules),
         history_periods=history,
+        forum_rules={str(k): dict(v) for k, v in per_forum.items()},
     )
 
 
@@ -410,7 +429,7 @@ def read_pack_inputs(
         baf_html=baf_html,
         synthetic=synthetic,
         data_as_of=as_of,
-        rules=config.exception_rules,
+        rules=config.rules_for(forum),
         history_periods=config.history_periods,
         org_unit=org_unit,
     ), read

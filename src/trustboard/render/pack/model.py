@@ -272,6 +272,8 @@ class PackModel:
     data_as_of: datetime | None = None
     previous_publication: str | None = None
     sparkline_points: int = 24
+    #: the exception rules applied, by name, as decided for this forum
+    exception_rules: tuple[tuple[str, object], ...] = ()
 
     def section(self, metric_id: str) -> MetricSection:
         """The section of one metric (``KeyError`` when the forum does not receive it)."""
