@@ -15,7 +15,7 @@ from datetime import date
 from functools import cache
 from importlib.resources import files
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from trustboard.domain.baf import (
@@ -36,6 +36,7 @@ from trustboard.render.baf.heatmap import (
     svg_data_uri,
 )
 from trustboard.render.svg.icons import ICON_MEANINGS
+from trustboard.render.templating import template_environment
 
 __all__ = [
     "KeyMetricView",
@@ -84,18 +85,14 @@ def _meaning(icon: str | None) -> str:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("trustboard.render.baf", "templates"),
-        autoescape=select_autoescape(["j2", "html"], default_for_string=True, default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    return template_environment(
+        "trustboard.render.baf",
+        filters={
+            "day": _day,
+            "meaning": _meaning,
+            "trusted": lambda text: Markup(text) if text else "",
+        },
     )
-    env.filters["day"] = _day
-    env.filters["meaning"] = _meaning
-    env.filters["trusted"] = lambda text: Markup(text) if text else ""
-    return env
 
 
 def baf_stylesheet() -> str:
