@@ -5,27 +5,38 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-EXTRAS ?= dev,pdf,postgres
-comma  := ,
-# The stamp names the extras, so asking for other extras installs them.
-STAMP  := $(VENV)/.trustboard-installed-$(subst $(comma),-,$(EXTRAS))
+# requirements.lock pins every package of the dev,pdf,postgres,spark extras (what CI tests);
+# `make lock` rewrites it after a change to the dependencies in pyproject.toml.
+LOCK   := requirements.lock
+STAMP  := $(VENV)/.trustboard-installed
 DEMO_OUT ?= out/demo
 PYTEST_ARGS ?=
+# One pytest worker per CPU; `make unit PYTEST_WORKERS=0` runs in a single process.
+PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint unit bench install clean help
+.PHONY: demo test lint unit bench install lock clean help
 
 help:
 	@echo "make demo   - install into $(VENV) and build the demo output"
 	@echo "make test   - install into $(VENV), lint, and run the tests"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make lock   - rewrite $(LOCK) after changing dependencies in pyproject.toml"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve the lock with uv, keeping today's pins where they still fit;
+# `make lock UPGRADE=1` moves every pin to the newest release the ranges allow.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet 'uv>=0.9,<1'
+	$(PY) .ci/lock.py write $(if $(UPGRADE),--upgrade)
 
 AE_DATA := src/trustboard/demo/data/ae_attendances_2016_2019.csv
 
@@ -38,12 +49,14 @@ demo: $(STAMP)
 	@echo "Demo board pack and A&E charts are in $(DEMO_OUT)/ (open $(DEMO_OUT)/BOARD-2025-03.html)"
 
 lint: $(STAMP)
+	$(PY) .ci/lock.py check
 	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/mypy src/trustboard/spc src/trustboard/errors.py src/trustboard/waits/spec.py src/trustboard/waits/standards.py
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src/trustboard tests bench
 	$(VENV)/bin/lint-imports
 
 unit: $(STAMP)
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint unit
 
