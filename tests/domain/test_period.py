@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trustboard.domain import Frequency, Period, financial_year_start, month_end
+from trustboard.domain.period import add_months, months_between
 from trustboard.errors import OptionsError
 
 
@@ -52,3 +53,48 @@ def test_shift_round_trips_and_periods_tile(day: date, frequency: Frequency, ste
     assert period.start <= day <= period.end
     assert period.shift(steps).shift(-steps) == period
     assert (period.next().start - period.end).days == 1
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2025, 1, 31), 1, date(2025, 2, 28)),  # February is shorter: its last day
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),  # leap year
+        (date(2025, 3, 31), -1, date(2025, 2, 28)),
+        (date(2025, 9, 30), -12, date(2024, 9, 30)),  # a year before the BAF review date
+        (date(2025, 12, 15), 1, date(2026, 1, 15)),  # across the year end
+        (date(2025, 1, 15), -1, date(2024, 12, 15)),
+        (date(2025, 5, 31), -3, date(2025, 2, 28)),
+        (date(2025, 4, 1), 0, date(2025, 4, 1)),
+        (date(2025, 4, 1), 120, date(2035, 4, 1)),
+    ],
+)
+def test_add_months_by_hand(day: date, months: int, expected: date) -> None:
+    assert add_months(day, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "expected"),
+    [
+        (date(2025, 1, 31), date(2025, 2, 1), 1),  # days do not count, months do
+        (date(2025, 1, 1), date(2025, 1, 31), 0),
+        (date(2024, 4, 1), date(2025, 3, 1), 11),  # April to March: a financial year's months
+        (date(2024, 12, 1), date(2025, 1, 1), 1),
+        (date(2025, 3, 1), date(2024, 3, 1), -12),
+    ],
+)
+def test_months_between_by_hand(earlier: date, later: date, expected: int) -> None:
+    assert months_between(earlier, later) == expected
+
+
+@given(
+    st.dates(min_value=date(1950, 1, 1), max_value=date(2150, 12, 31)),
+    st.integers(min_value=-600, max_value=600),
+)
+def test_add_months_and_months_between_agree(day: date, months: int) -> None:
+    moved = add_months(day, months)
+    assert months_between(day, moved) == months
+    assert moved.day == min(day.day, month_end(moved).day)
+    # monthly periods step by the same arithmetic
+    start = Period.containing(day)
+    assert start.shift(months).start == add_months(start.start, months)

@@ -32,6 +32,7 @@ from trustboard.domain import (
     OrgUnit,
     Period,
 )
+from trustboard.domain.period import months_between
 
 __all__ = ["REPORTING_MONTHS", "Narrative", "build_narrative", "reporting_periods"]
 
@@ -301,9 +302,7 @@ def _generic_action(
     d = metric.definition
     opened = first_seen.end + timedelta(days=12)
     original_due = opened + timedelta(days=61)
-    months_open = (period.start.year - first_seen.start.year) * 12 + (
-        period.start.month - first_seen.start.month
-    )
+    months_open = months_between(first_seen.start, period.start)
     due, status, note = original_due, ActionStatus.ON_TRACK, None
     if months_open >= 2 and still_exception:
         due = original_due + timedelta(days=30)

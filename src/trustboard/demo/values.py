@@ -24,6 +24,7 @@ import polars as pl
 from trustboard.demo._spec import DemoMetric, SeriesProfile
 from trustboard.demo.organisation import TRUST_CODE, leaf_units
 from trustboard.domain import OrgUnit, Period, financial_year_start
+from trustboard.domain.period import months_between
 
 __all__ = [
     "HISTORY_MONTHS",
@@ -80,9 +81,7 @@ class _Calendar:
         self.winter = _WINTER[months - 1]
         self.summer = _SUMMER[months - 1]
         first = self.starts[0]
-        self.years = np.array(
-            [((s.year - first.year) * 12 + s.month - first.month) / 12 for s in self.starts]
-        )
+        self.years = np.array([months_between(first, s) / 12 for s in self.starts])
         self.fy_index = np.array([financial_year_start(s).year for s in self.starts])
 
     def steps(self, profile: SeriesProfile, *, relative: bool) -> np.ndarray:

@@ -15,7 +15,14 @@ from enum import StrEnum
 
 from trustboard.errors import ErrorCode, OptionsError
 
-__all__ = ["Frequency", "Period", "financial_year_start", "month_end"]
+__all__ = [
+    "Frequency",
+    "Period",
+    "add_months",
+    "financial_year_start",
+    "month_end",
+    "months_between",
+]
 
 
 class Frequency(StrEnum):
@@ -38,9 +45,25 @@ def financial_year_start(day: date) -> date:
     return date(year, 4, 1)
 
 
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + (day.month - 1) + months
-    return date(index // 12, index % 12 + 1, 1)
+def months_between(earlier: date, later: date) -> int:
+    """Whole calendar months from the month of ``earlier`` to the month of ``later``.
+
+    Days are ignored: 31 Jan to 1 Feb is 1; 1 Jan to 31 Jan is 0; negative when ``later`` is
+    in an earlier month.  This and :func:`add_months` are the only month arithmetic in
+    trustboard (waiting-time engines aside), so every caller counts months alike.
+    """
+    return (later.year - earlier.year) * 12 + (later.month - earlier.month)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by ``months`` calendar months (back when negative).
+
+    The day of the month is kept, or is the month's last day when the month is shorter:
+    31 Jan + 1 month is 28 Feb (29 in a leap year), as people count "a month later".
+    """
+    year, month0 = divmod(day.year * 12 + (day.month - 1) + months, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
@@ -69,8 +92,8 @@ class Period:
         if self.frequency is Frequency.MONTHLY:
             return month_end(self.start)
         if self.frequency is Frequency.QUARTERLY:
-            return _add_months(self.start, 3) - timedelta(days=1)
-        return _add_months(self.start, 12) - timedelta(days=1)
+            return add_months(self.start, 3) - timedelta(days=1)
+        return add_months(self.start, 12) - timedelta(days=1)
 
     def next(self) -> Period:
         """The period after this one."""
@@ -87,7 +110,7 @@ class Period:
         months = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.ANNUAL: 12}[
             self.frequency
         ]
-        return Period(_add_months(self.start, steps * months), self.frequency)
+        return Period(add_months(self.start, steps * months), self.frequency)
 
     def label(self) -> str:
         """The canonical text form (``2025-03``, ``2025-W09``, ``2024-25 Q4``, ``2024-25``)."""
@@ -100,7 +123,7 @@ class Period:
         fy = financial_year_start(s)
         fy_label = f"{fy.year}-{(fy.year + 1) % 100:02d}"
         if self.frequency is Frequency.QUARTERLY:
-            quarter = ((s.year * 12 + s.month - 1) - (fy.year * 12 + 3)) // 3 + 1
+            quarter = months_between(fy, s) // 3 + 1
             return f"{fy_label} Q{quarter}"
         return fy_label
 
@@ -131,8 +154,8 @@ class Period:
         fy = financial_year_start(day)
         if freq is Frequency.ANNUAL:
             return cls(fy, freq)
-        months = (day.year * 12 + day.month - 1) - (fy.year * 12 + 3)
-        return cls(_add_months(fy, months - months % 3), freq)
+        months = months_between(fy, day)
+        return cls(add_months(fy, months - months % 3), freq)
 
     @classmethod
     def parse(cls, text: str | date, frequency: Frequency | str | None = None) -> Period:
@@ -167,7 +190,7 @@ class Period:
         if m := _FY_QUARTER.match(raw):
             fy_year, quarter = int(m.group(1)), int(m.group(3))
             if (fy_year + 1) % 100 == int(m.group(2)):
-                return cls(_add_months(date(fy_year, 4, 1), 3 * (quarter - 1)), Frequency.QUARTERLY)
+                return cls(add_months(date(fy_year, 4, 1), 3 * (quarter - 1)), Frequency.QUARTERLY)
         if m := _CAL_QUARTER.match(raw):
             year, quarter = int(m.group(1)), int(m.group(2))
             return cls(date(year, 3 * (quarter - 1) + 1, 1), Frequency.QUARTERLY)

@@ -7,7 +7,6 @@ Board — "does the evidence support the score?" — and answers in sentences th
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +25,7 @@ from trustboard.domain.baf import (
     RiskScore,
 )
 from trustboard.domain.metric import MetricDefinition, Unit
+from trustboard.domain.period import add_months
 from trustboard.errors import ErrorCode, NotFoundError, OptionsError
 from trustboard.ingest.baf_register import read_register, write_register
 from trustboard.ingest.generic_table import read_table
@@ -140,12 +140,6 @@ def evidence_from_frame(
 
 def _day(value: date) -> str:
     return f"{value.day} {value.strftime('%b %Y')}"
-
-
-def _months_before(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _name(risk: BafRisk) -> str:
@@ -286,7 +280,7 @@ def _rule_overdue(risk: BafRisk, on: date) -> EvidenceFlag | None:
 
 
 def _rule_independent_assurance(risk: BafRisk, on: date) -> EvidenceFlag | None:
-    since = _months_before(on, INDEPENDENT_ASSURANCE_MONTHS)
+    since = add_months(on, -INDEPENDENT_ASSURANCE_MONTHS)
     independent = [
         a
         for a in risk.assurances
