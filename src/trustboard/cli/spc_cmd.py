@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
-from trustboard.errors import ErrorCode, OptionsError, Problem
+from trustboard.errors import ErrorCode, OptionsError, Problem, TrustboardError
 from trustboard.render.svg.formatting import format_value
 from trustboard.services.spc_files import run_spc_file
 
@@ -266,6 +266,85 @@ def _print_summary(summary: pl.DataFrame, by: list[str], unit: str, limit: int =
     )
     more = f"{summary.height - limit} more series not shown. " if summary.height > limit else ""
     console.print(f"{more}Variation icons: {text}")
+
+
+@spc_app.command("rebase")
+def rebase_command(
+    metric: str = typer.Argument(..., help="The metric whose limits are recalculated."),
+    at: str | None = typer.Option(
+        None, "--at", help="Recalculate from this date (yyyy-mm-dd); leave out to list."
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why the process changed (required with --at)."
+    ),
+    org_unit: str | None = typer.Option(
+        None, "--org-unit", help="Only this org unit's chart (default: every org unit)."
+    ),
+    database: str | None = typer.Option(
+        None,
+        "--database",
+        "-d",
+        envvar="TRUSTBOARD_DATABASE_URL",
+        show_envvar=True,
+        help="Store URL: sqlite:///file.db, a file path, or postgresql://user@host/db.",
+    ),
+    actor: str | None = typer.Option(
+        None,
+        "--actor",
+        envvar="TRUSTBOARD_ACTOR",
+        show_envvar=True,
+        help="Who is accepting the rebase (for the audit log).",
+    ),
+) -> None:
+    """Accept a recalculation of a metric's limits (--at, --reason), or list accepted and
+    proposed ones.  Takes effect at the next `trustboard spc refresh`."""
+    from trustboard.services.spc_review import accept_rebase, accepted_rebases, rebase_proposals
+
+    if at is None:
+        if reason is not None:
+            raise OptionsError(
+                "--reason needs --at (the date the new limits start from)",
+                code=ErrorCode.SPC_REBASE_REASON,
+            )
+        stored, conflicts = accepted_rebases(metric, database=database)
+        for item in stored:
+            where = item.org_unit or "every org unit"
+            console.print(
+                f"accepted: {item.metric_id} {where} from {item.at.isoformat()}: {item.reason} "
+                f"({item.actor}, {item.accepted_at:%Y-%m-%d})"
+            )
+        for conflict in conflicts:
+            console.print(f"conflict: {conflict}")
+        try:
+            proposals = rebase_proposals(metric, database=database)
+        except TrustboardError as error:
+            console.print(f"no proposals: {error}")
+            return
+        for proposal in proposals:
+            console.print(f"proposed: {proposal.sentence()}")
+        if not stored and not proposals:
+            console.print(f"{metric}: no rebase accepted or proposed")
+        return
+    try:
+        day = date.fromisoformat(at)
+    except ValueError:
+        raise OptionsError(
+            f"--at '{at}' is not a date",
+            code=ErrorCode.OPTIONS_DATE,
+            hint="give the first day the new limits start from, yyyy-mm-dd",
+        ) from None
+    if reason is None:
+        raise OptionsError(
+            "a rebase needs a reason (--reason): recalculate only for an explained change",
+            code=ErrorCode.SPC_REBASE_REASON,
+        )
+    done = accept_rebase(metric, day, reason, org_unit=org_unit, database=database, actor=actor)
+    where = org_unit or "every org unit"
+    state = "accepted" if done.new else "already accepted"
+    console.print(
+        f"{state}: {metric} ({where}) limits recalculated from {done.starts.isoformat()}: "
+        f"{done.rebase.reason}. Run trustboard spc refresh to apply it."
+    )
 
 
 def register(app: typer.Typer) -> None:

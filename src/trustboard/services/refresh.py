@@ -6,6 +6,14 @@ level has a chart.  Metrics that share the SPC settings that apply to a whole co
 in one vectorised call of :func:`trustboard.spc.compute` over all their series; targets (by
 date), trajectories and rebase dates go in per series.  The results are stored with the
 options used for each metric, the definition version and the catalogue version.
+
+Limits are recalculated from every rebase in force: the catalogue's ``rebase:`` entries and
+the rebases accepted with ``trustboard spc rebase`` (held in the store), merged; a point that
+starts a rebased group carries the reason in ``rebase_reason`` for the chart.  Year-to-date
+metrics (``period_type: ytd``) are charted as in-month values: the difference from the
+period before within the financial year, the first period of each year (April) as it is, so
+no chart runs a cumulative figure across a year end; their targets apply to the cumulative
+figure, so they are compared with the plan on the page, never by an assurance icon.
 """
 
 from __future__ import annotations
@@ -19,12 +27,21 @@ from typing import Any
 
 import polars as pl
 
-from trustboard.domain import MetricDefinition, Period, TargetType
+from trustboard.domain import Frequency, MetricDefinition, PeriodType, TargetType
 from trustboard.errors import ErrorCode, NotFoundError
 from trustboard.services._store import rollup, store_session
 from trustboard.store import utc_now
+from trustboard.store.catalogue import RebaseEntry, merge_rebases
+from trustboard.store.spc_results import read_rebases
 
-__all__ = ["RATIO_CHARTS", "RefreshResult", "options_group_key", "refresh_spc", "spc_options_for"]
+__all__ = [
+    "RATIO_CHARTS",
+    "RefreshResult",
+    "in_month_values",
+    "options_group_key",
+    "refresh_spc",
+    "spc_options_for",
+]
 
 #: Chart types computed from numerator and denominator (spc.md Part B).
 RATIO_CHARTS = frozenset({"p", "u", "pp", "up"})
@@ -48,10 +65,34 @@ class RefreshResult:
     no_values: tuple[str, ...]
     #: rows dropped because a ratio chart needs a numerator and denominator they lack
     rows_without_counts: int
+    #: catalogue rebase entries that disagree with a rebase accepted in the store
+    rebase_conflicts: tuple[str, ...] = ()
+    #: series whose latest limits predate a sustained shift (see ``spc rebase``)
+    rebase_proposals: int = 0
 
 
-def spc_options_for(metric: MetricDefinition) -> dict[str, Any]:
-    """The SPC options a metric's definition asks for (stored with its results)."""
+def spc_options_for(
+    metric: MetricDefinition, rebases: Sequence[RebaseEntry] | None = None
+) -> dict[str, Any]:
+    """The SPC options a metric's definition asks for (stored with its results).
+
+    ``rebases`` are the merged rebases in force (catalogue and store); by default the
+    catalogue's own.
+    """
+    rebase: list[dict[str, str | None]]
+    if rebases is None:
+        rebase = [{"date": r.date.isoformat(), "reason": r.reason} for r in metric.rebase]
+    else:
+        rebase = [
+            {
+                "date": r.starts.isoformat(),
+                "reason": r.reason,
+                "org_unit": r.org_unit,
+                "source": r.source,
+            }
+            for r in rebases
+            if r.metric_id == metric.id
+        ]
     return {
         "preset": metric.rule_preset.value,
         "chart": metric.chart_type.value,
@@ -61,9 +102,11 @@ def spc_options_for(metric: MetricDefinition) -> dict[str, Any]:
             if metric.baseline_start and metric.baseline_end
             else None
         ),
-        "rebase": [{"date": r.date.isoformat(), "reason": r.reason} for r in metric.rebase],
+        "rebase": rebase,
         "targets": [t.model_dump(mode="json") for t in metric.targets],
         "multiplier": metric.multiplier,
+        "period_type": metric.period_type.value,
+        "charted": "in_month" if metric.period_type is PeriodType.YTD else "as_loaded",
     }
 
 
@@ -94,10 +137,57 @@ def _change_days(metric: MetricDefinition, trajectory: bool, first: date) -> lis
     return sorted(days)
 
 
-def _first_period_from(day: date, metric: MetricDefinition) -> date:
-    # A recalculation dated inside a period takes effect from the next whole period.
-    period = Period.containing(day, metric.frequency)
-    return period.start if period.start == day else period.next().start
+#: Months between consecutive periods, for the year-to-date differences.
+_STEP_MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
+
+
+def in_month_values(frame: pl.DataFrame, metrics: Sequence[MetricDefinition]) -> pl.DataFrame:
+    """Year-to-date figures of ``metrics`` turned into in-period figures, with the April reset.
+
+    For each series the value (and numerator, denominator) of a period is the year-to-date
+    figure less that of the period before in the same financial year (April to March); the
+    first period of a year is its own figure.  When the period before is missing the in-period
+    figure is unknown (null), not the cumulative one.  Weekly and annual year-to-date metrics
+    have no such difference and are left as loaded.
+    """
+    steps = {
+        m.id: _STEP_MONTHS[m.frequency]
+        for m in metrics
+        if m.period_type is PeriodType.YTD and m.frequency in _STEP_MONTHS
+    }
+    if not steps or frame.height == 0:
+        return frame
+    month = pl.col("period_start").dt.year() * 12 + pl.col("period_start").dt.month() - 1
+    year = pl.col("period_start").dt.year() - (pl.col("period_start").dt.month() < 4).cast(pl.Int32)
+    over = ["metric_id", "org_unit", "_fy"]
+    chosen = pl.col("metric_id").is_in(list(steps))
+    step = pl.col("metric_id").replace_strict(steps, default=None, return_dtype=pl.Int32)
+    work = (
+        frame.with_row_index("_row")
+        .with_columns(month.alias("_m"), year.alias("_fy"))
+        .sort("metric_id", "org_unit", "period_start")
+        .with_columns(
+            ((pl.col("_m") - pl.col("_m").shift(1).over(over)) == step).alias("_follows"),
+            (pl.col("period_start").dt.month() == 4).alias("_april"),
+        )
+    )
+    # for quarterly series the year's first quarter starts in April too
+    changed = []
+    for column in ("value", "numerator", "denominator"):
+        if column not in frame.columns:
+            continue
+        previous = pl.col(column).shift(1).over(over)
+        changed.append(
+            pl.when(~chosen)
+            .then(pl.col(column))
+            .when(pl.col("_april"))
+            .then(pl.col(column))
+            .when(pl.col("_follows").fill_null(False))
+            .then(pl.col(column) - previous)
+            .otherwise(None)
+            .alias(column)
+        )
+    return work.with_columns(changed).sort("_row").drop("_row", "_m", "_fy", "_follows", "_april")
 
 
 def _dated_table(
@@ -133,10 +223,35 @@ def _dated_table(
     )
 
 
+def _rebase_marks(data: pl.DataFrame, rebases: Sequence[RebaseEntry]) -> pl.DataFrame | None:
+    """Per (metric, org unit, date) the reason a new group of limits starts there, or None."""
+    if not rebases:
+        return None
+    table = pl.DataFrame(
+        [(r.metric_id, r.org_unit, r.starts, r.reason) for r in rebases],
+        schema={
+            "metric_id": pl.String,
+            "org_unit": pl.String,
+            "date": pl.Date,
+            "rebase_reason": pl.String,
+        },
+        orient="row",
+    )
+    series = data.select("metric_id", "org_unit").unique()
+    every = table.filter(pl.col("org_unit").is_null()).drop("org_unit").join(series, on="metric_id")
+    own = table.filter(pl.col("org_unit").is_not_null())
+    # an org unit's own rebase wins over a metric-wide one on the same date
+    marks = pl.concat([own, every.select(own.columns)]).unique(
+        ["metric_id", "org_unit", "date"], keep="first", maintain_order=True
+    )
+    return marks
+
+
 def _compute_group(
     frame: pl.DataFrame,
     metrics: Sequence[MetricDefinition],
     key: tuple[str, str, str, date | None, date | None],
+    rebases: Sequence[RebaseEntry] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     from trustboard.spc import compute
 
@@ -144,27 +259,30 @@ def _compute_group(
     ratio = chart in RATIO_CHARTS
     ids = [m.id for m in metrics]
     data = frame.filter(pl.col("metric_id").is_in(ids)).rename({"period_start": "date"})
-    rebase_days = [(m.id, _first_period_from(r.date, m)) for m in metrics for r in m.rebase]
     options: dict[str, Any] = {"preset": preset, "chart": chart, "improvement": improvement}
     if base_start and base_end:
         options["baseline"] = (base_start, base_end)
-    if rebase_days:
-        marks = pl.DataFrame(
-            rebase_days, schema={"metric_id": pl.String, "date": pl.Date}, orient="row"
-        ).with_columns(pl.lit(True).alias("rebase"))
-        data = data.join(marks.unique(), on=["metric_id", "date"], how="left").with_columns(
-            pl.col("rebase").fill_null(False)
+    marks = _rebase_marks(data, [r for r in rebases if r.metric_id in set(ids)])
+    if marks is not None and marks.height:
+        data = data.join(marks, on=["metric_id", "org_unit", "date"], how="left").with_columns(
+            pl.col("rebase_reason").is_not_null().alias("rebase")
         )
         options["rebase"] = "rebase"
     series = data.select(_BY).unique()
     first = data.get_column("date").min()
     assert isinstance(first, date)
-    target = _dated_table(metrics, series, trajectory=False, column="target", first=first)
+    # a year-to-date target is a cumulative plan: it does not apply to in-month values
+    charted = [m for m in metrics if m.period_type is not PeriodType.YTD]
+    target = _dated_table(charted, series, trajectory=False, column="target", first=first)
     if target is not None:
         options["target"] = target
-    trajectory = _dated_table(metrics, series, trajectory=True, column="trajectory", first=first)
+    trajectory = _dated_table(charted, series, trajectory=True, column="trajectory", first=first)
     if trajectory is not None:
         options["trajectory"] = trajectory
+    reasons = None
+    if "rebase_reason" in data.columns:
+        reasons = data.select(*_BY, "date", "rebase_reason")
+        data = data.drop("rebase_reason")
     if ratio:
         result = compute(
             data, date="date", numerator="numerator", denominator="denominator", by=_BY, **options
@@ -172,6 +290,17 @@ def _compute_group(
     else:
         result = compute(data, date="date", value="value", by=_BY, **options)
     points, summary = result.points, result.summary
+    # No assurance icon without its basis: a series with no target in force at its latest
+    # point has nothing to assure against (NHSRplotthedots shows "inconsistent" for a series
+    # left out of a target mapping; the Board would read that as hit and miss).
+    summary = summary.with_columns(
+        pl.when(pl.col("target").is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.col("assurance_icon"))
+        .alias("assurance_icon")
+    )
+    if reasons is not None:
+        points = points.join(reasons, on=[*_BY, "date"], how="left")
     if ratio:
         multipliers = {m.id: float(m.multiplier) for m in metrics}
         scale = pl.col("metric_id").replace_strict(multipliers, return_dtype=pl.Float64)
@@ -188,6 +317,9 @@ def refresh_spc(
     metric_ids: Sequence[str] | None = None,
 ) -> RefreshResult:
     """Compute SPC for every series of every metric (or of ``metric_ids``) and store it."""
+    from trustboard.spc import PRESETS
+    from trustboard.spc.review import propose_rebases
+
     started = time.perf_counter()
     with store_session(database, actor=actor) as store:
         metrics = store.metrics()
@@ -207,7 +339,11 @@ def refresh_spc(
         catalogue = store.catalogue_version()
         versions = {v.metric_id: v.version for v in store.metric_versions()}
         rolled = rollup(values, units, metrics)
-        frame = rolled.frame
+        frame = in_month_values(rolled.frame, metrics)
+        with store.engine.connect() as conn:
+            accepted = read_rebases(conn, [m.id for m in metrics])
+        rebases, conflicts = merge_rebases(metrics, accepted)
+        proposals = 0
         present = set(frame.get_column("metric_id").unique().to_list())
         groups: dict[tuple[str, str, str, date | None, date | None], list[MetricDefinition]] = {}
         for metric in metrics:
@@ -237,7 +373,10 @@ def refresh_spc(
                 part = frame.filter(~(lacks & keyed).fill_null(False))
             if part.filter(pl.col("metric_id").is_in([m.id for m in members])).height == 0:
                 continue
-            points, summary = _compute_group(part, members, key)
+            points, summary = _compute_group(part, members, key, rebases)
+            proposals += propose_rebases(
+                points, by=_BY, shift_length=int(PRESETS[key[0]]["shift_length"])
+            ).height
             points_parts.append(points)
             summary_parts.append(summary)
             group_records.append(
@@ -276,7 +415,7 @@ def refresh_spc(
         run_id = store.save_spc_run(
             points=points,
             summary=summary,
-            options={m.id: spc_options_for(m) for m in metrics},
+            options={m.id: spc_options_for(m, rebases) for m in metrics},
             metric_versions={m.id: versions.get(m.id, 0) for m in metrics},
             option_groups=group_records,
             values_as_of=as_of,
@@ -291,4 +430,6 @@ def refresh_spc(
         not_rolled_up=rolled.not_rolled_up,
         no_values=tuple(sorted(m.id for m in metrics if m.id not in present)),
         rows_without_counts=dropped,
+        rebase_conflicts=tuple(conflicts),
+        rebase_proposals=proposals,
     )

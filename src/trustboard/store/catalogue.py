@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from trustboard.domain import Forum, MetricDefinition, OrgLevel, OrgUnit
+from trustboard.domain import Forum, MetricDefinition, OrgLevel, OrgUnit, Period
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.store.audit import record
 from trustboard.store.models import (
@@ -27,19 +27,23 @@ from trustboard.store.models import (
     MetricVersionRow,
     OrgUnitRow,
 )
+from trustboard.store.spc_results import StoredRebase, read_rebases
 
 __all__ = [
     "CatalogueSummary",
     "CatalogueVersion",
     "MetricVersion",
+    "RebaseEntry",
     "catalogue_hash",
     "count_metric_versions",
     "definition_hash",
     "latest_catalogue_version",
+    "merge_rebases",
     "read_forums",
     "read_metric_versions",
     "read_metrics",
     "read_org_units",
+    "rebase_start",
     "stamp_catalogue_version",
     "upsert_catalogue",
     "write_metric_versions",
@@ -91,6 +95,8 @@ class CatalogueSummary:
     retired: tuple[str, ...]
     org_units_changed: int
     forums_changed: int
+    #: catalogue ``rebase:`` entries that disagree with a rebase accepted in the store
+    rebase_conflicts: tuple[str, ...] = ()
 
 
 def _canonical(data: Any) -> str:
@@ -520,6 +526,9 @@ def upsert_catalogue(
         source=source,
         changed_count=len(added) + len(changed) + len(retired),
     )
+    # accepted rebases live in their own table, so a folder without them keeps them; a
+    # catalogue entry that disagrees with one is reported, not silently dropped
+    _, conflicts = merge_rebases(metrics, read_rebases(conn))
     return CatalogueSummary(
         version,
         is_new,
@@ -529,6 +538,7 @@ def upsert_catalogue(
         tuple(retired),
         units,
         forums_changed,
+        tuple(conflicts),
     )
 
 
@@ -542,3 +552,61 @@ def stamp_catalogue_version(
 def count_metric_versions(conn: Connection) -> int:
     """How many definition versions are stored."""
     return int(conn.execute(select(func.count()).select_from(_v)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class RebaseEntry:
+    """One rebase in force for a refresh: from the catalogue folder, the store, or both."""
+
+    metric_id: str
+    #: None: every org unit of the metric
+    org_unit: str | None
+    #: the first whole period the new limits start at
+    starts: date
+    reason: str
+    source: str
+
+
+def rebase_start(day: date, metric: MetricDefinition) -> date:
+    """The first whole period from ``day``: a recalculation dated inside a period takes effect
+    from the next one."""
+    period = Period.containing(day, metric.frequency)
+    return period.start if period.start == day else period.next().start
+
+
+def merge_rebases(
+    metrics: Sequence[MetricDefinition], stored: Sequence[StoredRebase]
+) -> tuple[list[RebaseEntry], list[str]]:
+    """The union of the catalogue's ``rebase:`` entries and the accepted rebases in the store.
+
+    Entries for the same metric and org unit that start in the same period are one rebase;
+    when their reasons differ, the store's (audited) reason is kept and a conflict is returned
+    as a sentence.  Stored rebases of metrics not in ``metrics`` are left out.
+    """
+    by_id = {m.id: m for m in metrics}
+    merged: dict[tuple[str, str | None, date], RebaseEntry] = {}
+    for metric in metrics:
+        for point in metric.rebase:
+            start = rebase_start(point.date, metric)
+            merged[(metric.id, None, start)] = RebaseEntry(
+                metric.id, None, start, point.reason, "catalogue"
+            )
+    conflicts: list[str] = []
+    for rebase in stored:
+        owner = by_id.get(rebase.metric_id)
+        if owner is None:
+            continue
+        start = rebase_start(rebase.at, owner)
+        key = (rebase.metric_id, rebase.org_unit, start)
+        found = merged.get(key)
+        if found is not None and found.reason != rebase.reason:
+            where = f" ({rebase.org_unit})" if rebase.org_unit else ""
+            conflicts.append(
+                f"{rebase.metric_id}{where} rebase from {start.isoformat()}: the catalogue "
+                f"says '{found.reason}', the store says '{rebase.reason}' (accepted by "
+                f"{rebase.actor}); the store's reason is used"
+            )
+        source = "catalogue and store" if found is not None else "store"
+        merged[key] = RebaseEntry(rebase.metric_id, rebase.org_unit, start, rebase.reason, source)
+    entries = sorted(merged.values(), key=lambda e: (e.metric_id, e.org_unit or "", e.starts))
+    return entries, conflicts

@@ -1,4 +1,5 @@
-"""SPC results stored by ``spc refresh``: one run, a summary row per series, points per metric."""
+"""SPC results stored by ``spc refresh``: one run, a summary row per series, points per metric;
+and the accepted rebases (``spc_rebase``) that the refresh recalculates limits from."""
 
 from __future__ import annotations
 
@@ -6,17 +7,48 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Date, Index, String, Text, insert, select
+from sqlalchemy.orm import Mapped, mapped_column
 
+from trustboard.errors import ConflictError, ErrorCode, OptionsError
 from trustboard.store._frames import blocks
 from trustboard.store.audit import jsonable, record
-from trustboard.store.models import SpcPointsRow, SpcRunRow, SpcSummaryRow
+from trustboard.store.models import Base, BigId, SpcPointsRow, SpcRunRow, SpcSummaryRow, Stamp
 
-__all__ = ["SUMMARY_COLUMNS", "SpcRun", "StoredSpc", "read_spc_results", "write_spc_run"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "SpcRebaseRow",
+    "SpcRun",
+    "StoredRebase",
+    "StoredSpc",
+    "read_rebases",
+    "read_spc_results",
+    "write_rebase",
+    "write_spc_run",
+]
+
+
+class SpcRebaseRow(Base):
+    """An accepted recalculation of a metric's limits: from when, why, who accepted it and when.
+
+    ``org_unit`` is empty (null) for a rebase of every org unit's series of the metric.
+    Migration ``0005_spc_rebase`` creates the table.
+    """
+
+    __tablename__ = "spc_rebase"
+    __table_args__ = (Index("ix_spc_rebase_metric", "metric_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    metric_id: Mapped[str] = mapped_column(String(64))
+    org_unit: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    accepted_at: Mapped[datetime] = mapped_column(Stamp)
+
 
 _r = SpcRunRow.__table__
 _s = SpcSummaryRow.__table__
@@ -37,6 +69,18 @@ class SpcRun:
     values_as_of: datetime
     series_count: int
     option_groups: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRebase:
+    """One accepted rebase as stored (``org_unit`` None: every org unit of the metric)."""
+
+    metric_id: str
+    org_unit: str | None
+    at: date
+    reason: str
+    actor: str
+    accepted_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +154,14 @@ def write_spc_run(
     # Summary rows go in through the driver in bulk (100,000 series in a full refresh); the
     # options are serialised once per metric, not once per series.
     option_text = {k: json.dumps(jsonable(dict(v)), sort_keys=True) for k, v in options.items()}
+    if "target" in summary.columns:
+        # an assurance icon is stored only beside the target it was judged against
+        summary = summary.with_columns(
+            pl.when(pl.col("target").is_null())
+            .then(pl.lit(None, dtype=pl.String))
+            .otherwise(pl.col("assurance_icon").cast(pl.String))
+            .alias("assurance_icon")
+        )
     frame = summary.select(
         pl.lit(run_id, dtype=pl.Int64).alias("run_id"),
         "metric_id",
@@ -217,3 +269,78 @@ def read_spc_results(
             if org_units is not None:
                 points = points.filter(pl.col("org_unit").is_in(list(org_units)))
     return StoredSpc(run, summary, points)
+
+
+_rb = SpcRebaseRow.__table__
+
+
+def read_rebases(conn: Connection, metric_ids: Sequence[str] | None = None) -> list[StoredRebase]:
+    """The accepted rebases (of ``metric_ids``, or all), by metric, org unit and date."""
+    query = select(_rb)
+    if metric_ids is not None:
+        query = query.where(_rb.c.metric_id.in_(list(metric_ids)))
+    rows = conn.execute(query).mappings().all()
+    found = [
+        StoredRebase(
+            metric_id=r["metric_id"],
+            org_unit=r["org_unit"],
+            at=r["at"],
+            reason=r["reason"],
+            actor=r["actor"],
+            accepted_at=r["accepted_at"],
+        )
+        for r in rows
+    ]
+    return sorted(found, key=lambda r: (r.metric_id, r.org_unit or "", r.at))
+
+
+def write_rebase(
+    conn: Connection,
+    *,
+    metric_id: str,
+    org_unit: str | None,
+    at: date,
+    reason: str,
+    now: datetime,
+    actor: str,
+) -> tuple[StoredRebase, bool]:
+    """Store an accepted rebase (audited); returns it and whether it was new.
+
+    The same metric, org unit and date accepted again with the same reason changes nothing; a
+    different reason is a :class:`ConflictError` (the first reason stands until it is removed).
+    """
+    text = reason.strip()
+    if not text:
+        raise OptionsError(
+            "a rebase needs a reason",
+            code=ErrorCode.SPC_REBASE_REASON,
+            hint='say what changed, e.g. --reason "agency cap introduced April 2024"',
+        )
+    existing = [r for r in read_rebases(conn, [metric_id]) if r.org_unit == org_unit and r.at == at]
+    if existing:
+        if existing[0].reason == text:
+            return existing[0], False
+        where = f" for {org_unit}" if org_unit else ""
+        raise ConflictError(
+            f"{metric_id}{where} already has a rebase at {at.isoformat()} with another reason: "
+            f"'{existing[0].reason}' (accepted by {existing[0].actor})",
+            code=ErrorCode.SPC_REBASE_CONFLICT,
+            hint="keep the stored reason, or give the same reason to confirm it",
+        )
+    stored = StoredRebase(metric_id, org_unit, at, text, actor, now)
+    conn.execute(
+        insert(_rb).values(
+            metric_id=metric_id, org_unit=org_unit, at=at, reason=text, actor=actor, accepted_at=now
+        )
+    )
+    record(
+        conn,
+        now=now,
+        actor=actor,
+        action="spc.rebase",
+        entity="spc_rebase",
+        entity_id=f"{metric_id}/{org_unit or '*'}/{at.isoformat()}",
+        before=None,
+        after={"metric_id": metric_id, "org_unit": org_unit, "at": at, "reason": text},
+    )
+    return stored, True

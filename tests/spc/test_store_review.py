@@ -1,0 +1,258 @@
+"""Accepted rebases in the store, limits that follow them, charts that fit: worked by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from trustboard.cli.app import app
+from trustboard.errors import ConflictError, NotFoundError, OptionsError
+from trustboard.services.catalogue import load_catalogue
+from trustboard.services.imports import import_values
+from trustboard.services.refresh import refresh_spc
+from trustboard.services.spc_review import (
+    accept_rebase,
+    accepted_rebases,
+    overdispersion_findings,
+    rebase_proposals,
+)
+from trustboard.store import Store
+
+ORG_UNITS = """org_units:
+  - code: TRUST
+    name: Whole trust
+    level: trust
+"""
+FORUMS = """forums:
+  - id: BOARD
+    name: Trust Board
+    kind: board
+    order: 1
+"""
+METRICS = """metrics:
+  - id: FIN04
+    name: Agency spend
+    domain: FINANCE
+    unit: gbp_000
+    polarity: lower_is_better
+    targets:
+      - value: 800
+        comparator: "<="
+{fin04_rebase}
+  - id: SAF99
+    name: Incidents without a target
+    domain: SAFE
+    unit: count
+    polarity: lower_is_better
+  - id: FINYTD
+    name: Year-to-date surplus
+    domain: FINANCE
+    unit: gbp_000
+    polarity: higher_is_better
+    period_type: ytd
+    targets:
+      - value: 100
+  - id: PBIG
+    name: Share of contacts on time
+    domain: RESPONSIVE
+    unit: percent
+    polarity: higher_is_better
+    numerator: On time
+    denominator: Contacts
+    chart_type: p
+"""
+#: 48 months, April 2021 to March 2025
+MONTHS = pl.date_range(date(2021, 4, 1), date(2025, 3, 1), "1mo", eager=True).to_list()
+#: FIN04: 36 months at 990/1010 then 12 at 750/770 (mean 940: the last 12 are all below it)
+FIN04 = [990.0, 1010.0] * 18 + [750.0, 770.0] * 6
+#: cumulative year-to-date: 10 a month in 2023/24, 12 a month in 2024/25 (April resets)
+YTD_MONTHS = MONTHS[24:]
+FINYTD = [10.0 * (i + 1) for i in range(12)] + [12.0 * (i + 1) for i in range(12)]
+
+
+def _folder(root: Path, rebase: str = "") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "org_units.yaml").write_text(ORG_UNITS)
+    (root / "forums.yaml").write_text(FORUMS)
+    (root / "metrics.yaml").write_text(METRICS.format(fin04_rebase=rebase))
+    return root
+
+
+def _values(path: Path) -> Path:
+    rows = ["metric_id,period,org_unit,numerator,denominator,value,provisional"]
+    rows += [f"FIN04,{d:%Y-%m},TRUST,,,{v},no" for d, v in zip(MONTHS, FIN04, strict=True)]
+    rows += [f"SAF99,{d:%Y-%m},TRUST,,,{3 + i % 3},no" for i, d in enumerate(MONTHS)]
+    rows += [f"FINYTD,{d:%Y-%m},TRUST,,,{v},no" for d, v in zip(YTD_MONTHS, FINYTD, strict=True)]
+    nums = [500_000, 600_000, 400_000, 500_000]
+    rows += [
+        f"PBIG,{d:%Y-%m},TRUST,{n},1000000,,no" for d, n in zip(MONTHS[-4:], nums, strict=True)
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def trust(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'tb.db'}"
+    Store.init(url)[0].close()
+    load_catalogue(_folder(tmp_path / "cat"), database=url, effective=date(2021, 4, 1))
+    import_values([_values(tmp_path / "values.csv")], database=url, today=date(2025, 4, 30))
+    return url
+
+
+def _points(url: str, metric: str) -> pl.DataFrame:
+    with Store.open(url) as store:
+        stored = store.spc_results([metric])
+    assert stored is not None
+    return stored.points.sort("date")
+
+
+def _summary(url: str, metric: str) -> dict[str, object]:
+    with Store.open(url) as store:
+        stored = store.spc_results([metric], with_points=False)
+    assert stored is not None
+    return stored.summary.row(0, named=True)
+
+
+def test_no_assurance_icon_is_stored_for_a_metric_without_a_target(trust: str) -> None:
+    # SAF99 shares its options group (ptd, xmr, decrease) with FIN04, which has a target; the
+    # SPC engine marks a series left out of a target table "inconsistent" (as NHSRplotthedots)
+    refresh_spc(database=trust)
+    assert _summary(trust, "SAF99")["assurance_icon"] is None
+    assert _summary(trust, "FIN04")["assurance_icon"] is not None
+
+
+def test_a_sustained_shift_is_proposed_until_a_rebase_is_accepted(trust: str) -> None:
+    result = refresh_spc(database=trust)
+    # FIN04, and FINYTD whose in-month values went from 10 to 12 in April 2024 (mean 11: the
+    # last 12 months are all above it)
+    assert result.rebase_proposals == 2
+    assert [(p.metric_id, p.proposed_at) for p in rebase_proposals(database=trust)] == [
+        ("FIN04", date(2024, 4, 1)),
+        ("FINYTD", date(2024, 4, 1)),
+    ]
+    proposals = rebase_proposals("FIN04", database=trust)
+    assert [
+        (p.org_unit, p.proposed_at, p.side, p.run_length, p.enough_points) for p in proposals
+    ] == [("TRUST", date(2024, 4, 1), "below", 12, True)]
+    assert "--at 2024-04-01" in proposals[0].sentence()
+
+    done = accept_rebase(
+        "FIN04", date(2024, 4, 1), "Agency price cap from April 2024", database=trust, actor="ana"
+    )
+    assert (done.new, done.starts) == (True, date(2024, 4, 1))
+    again = accept_rebase(
+        "FIN04", date(2024, 4, 1), "Agency price cap from April 2024", database=trust
+    )
+    assert again.new is False
+    after = refresh_spc(database=trust)
+    assert after.rebase_proposals == 1
+    points = _points(trust, "FIN04")
+    # two groups: Apr 2021 - Mar 2024 (mean 1,000) and Apr 2024 - Mar 2025 (mean 760)
+    assert points.filter(pl.col("rebase_group") == 0)["mean"][0] == pytest.approx(1000.0)
+    assert points.filter(pl.col("rebase_group") == 1)["mean"][0] == pytest.approx(760.0)
+    reasons = points.filter(pl.col("rebase_reason").is_not_null())
+    assert reasons.select("date", "rebase_reason").rows() == [
+        (date(2024, 4, 1), "Agency price cap from April 2024")
+    ]
+    with Store.open(trust) as store:
+        audit = [a for a in store.audit() if a.action == "spc.rebase"]
+    assert len(audit) == 1 and audit[0].actor == "ana"
+    assert audit[0].entity_id == "FIN04/*/2024-04-01"
+
+
+def test_a_rebase_needs_a_reason_a_known_metric_and_one_reason(trust: str) -> None:
+    with pytest.raises(OptionsError):
+        accept_rebase("FIN04", date(2024, 4, 1), "  ", database=trust)
+    with pytest.raises(NotFoundError):
+        accept_rebase("NOPE", date(2024, 4, 1), "x", database=trust)
+    with pytest.raises(NotFoundError):
+        accept_rebase("FIN04", date(2024, 4, 1), "x", org_unit="ZZ", database=trust)
+    accept_rebase("FIN04", date(2024, 4, 1), "Agency cap", database=trust)
+    with pytest.raises(ConflictError) as caught:
+        accept_rebase("FIN04", date(2024, 4, 1), "Something else", database=trust)
+    assert caught.value.code == "TB-SPC-REBASE-CONFLICT"
+    with Store.open(trust) as store:
+        assert [a.action for a in store.audit()].count("spc.rebase") == 1
+
+
+def test_catalogue_rebases_merge_with_stored_ones_and_conflicts_are_reported(
+    trust: str, tmp_path: Path
+) -> None:
+    accept_rebase("FIN04", date(2024, 4, 1), "Agency price cap", database=trust)
+    # a folder that lacks the rebase keeps it
+    summary = load_catalogue(_folder(tmp_path / "again"), database=trust)
+    assert summary.rebase_conflicts == ()
+    stored, conflicts = accepted_rebases("FIN04", database=trust)
+    assert [(r.at, r.reason) for r in stored] == [(date(2024, 4, 1), "Agency price cap")]
+    assert conflicts == []
+    # 10 April takes effect from May (the next whole period): not the same start as 1 April,
+    # so the two are separate rebases, no conflict, and both apply
+    other = '    rebase:\n      - date: 2024-04-10\n        reason: "New supplier"\n'
+    summary = load_catalogue(_folder(tmp_path / "other", other), database=trust)
+    assert summary.rebase_conflicts == ()
+    refresh_spc(database=trust)
+    groups = _points(trust, "FIN04").group_by("rebase_group").agg(pl.col("date").min())
+    assert sorted(groups["date"].to_list()) == [
+        date(2021, 4, 1),
+        date(2024, 4, 1),
+        date(2024, 5, 1),
+    ]
+    same = '    rebase:\n      - date: 2024-04-01\n        reason: "New supplier"\n'
+    summary = load_catalogue(_folder(tmp_path / "same", same), database=trust)
+    assert summary.rebase_conflicts == (
+        "FIN04 rebase from 2024-04-01: the catalogue says 'New supplier', the store says "
+        f"'Agency price cap' (accepted by {stored[0].actor}); the store's reason is used",
+    )
+    result = refresh_spc(database=trust)
+    assert result.rebase_conflicts == summary.rebase_conflicts
+    reasons = _points(trust, "FIN04").filter(pl.col("rebase_reason").is_not_null())
+    assert reasons["rebase_reason"].to_list() == ["Agency price cap"]
+
+
+def test_year_to_date_figures_are_charted_in_month_with_the_april_reset(trust: str) -> None:
+    refresh_spc(database=trust)
+    points = _points(trust, "FINYTD")
+    # 10, 20, ..., 120 then 12, 24, ..., 144: differences 10 a month, then 12 from April 2024
+    assert points["value"].to_list() == [10.0] * 12 + [12.0] * 12
+    assert points["rebase_group"].to_list() == [0] * 24
+    # the 100 target is a cumulative plan: no assurance icon on in-month values
+    assert _summary(trust, "FINYTD")["assurance_icon"] is None
+
+
+def test_overdispersion_is_found_with_its_ratio_and_a_suggestion(trust: str) -> None:
+    refresh_spc(database=trust)
+    findings = overdispersion_findings(database=trust)
+    # p-bar 0.5, sigma_i = sqrt(0.25/1e6) = 0.0005; z = 0, 200, -200, 0; MR 200, 400, 200;
+    # ratio = (800/3)/1.128 = 236.4
+    assert [(f.metric_id, f.org_unit, f.chart) for f in findings] == [("PBIG", "TRUST", "p")]
+    assert findings[0].ratio == pytest.approx((800 / 3) / 1.128)
+    assert "chart_type: pp" in findings[0].suggestion and "xmr" in findings[0].suggestion
+
+
+def test_rebase_command_accepts_and_lists(trust: str) -> None:
+    runner = CliRunner()
+    refresh_spc(database=trust)
+    listed = runner.invoke(app, ["spc", "rebase", "FIN04", "-d", trust])
+    assert listed.exit_code == 0, listed.output
+    assert "proposed: FIN04 TRUST: 12 consecutive points below the mean since 2024-04-01" in (
+        " ".join(listed.output.split())
+    )
+    missing = runner.invoke(app, ["spc", "rebase", "FIN04", "--at", "2024-04-01", "-d", trust])
+    assert missing.exit_code != 0
+    done = runner.invoke(
+        app,
+        ["spc", "rebase", "FIN04", "--at", "2024-04-01", "--reason", "Agency cap", "-d", trust],
+    )
+    assert done.exit_code == 0, done.output
+    assert "accepted: FIN04 (every org unit) limits recalculated from 2024-04-01" in " ".join(
+        done.output.split()
+    )
+    listed = runner.invoke(app, ["spc", "rebase", "FIN04", "-d", trust])
+    assert "accepted: FIN04 every org unit from 2024-04-01: Agency cap" in " ".join(
+        listed.output.split()
+    )
