@@ -10,7 +10,7 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
-from trustboard.domain import DetailLevel
+from trustboard.domain import DetailLevel, ForumKind
 from trustboard.render.pack import render_html
 from trustboard.render.pack.model import Revision
 
@@ -162,19 +162,46 @@ def test_icons_carry_letters_so_colour_is_not_the_only_signal() -> None:
 
 
 def test_exception_page_has_the_narrative_structure_and_slipped_actions() -> None:
-    html = render_html(small_model())
+    # a committee reads the full narrative
+    html = render_html(small_model(forum=forum(id="fpc", name="FPC", kind=ForumKind.COMMITTEE)))
     for heading in (
         "What the chart shows",
         "Root causes and underlying issues",
         "Actions",
-        "Assumptions",
         "Level of assurance",
-        "Data quality note",
     ):
         assert f">{heading}</h4>" in html
+    # a section nobody wrote takes no space (no "Not provided" headings)
+    for unwritten in ("Assumptions", "Data quality note", "Background and context"):
+        assert f">{unwritten}</h4>" not in html
     assert "Two vacancies in step 2 services." in html
     assert "30 days later" in html  # 31 May → 30 June
     assert "Partially assured." in html
+
+
+def test_the_board_reads_an_exception_as_summary_chart_statement_and_open_actions() -> None:
+    model = small_model()
+    section = model.exceptions[0]
+    assert section.commentary is not None
+    note = section.commentary.model_copy(
+        update={"sections": {**section.commentary.sections, "summary": "Waits fell short."}}
+    )
+    model = replace(
+        model,
+        sections=tuple(
+            replace(s, commentary=note) if s.metric_id == section.metric_id else s
+            for s in model.sections
+        ),
+    )
+    html = render_html(model)
+    page = html[html.index('class="exception-page"') :]
+    assert ">Summary</h4>" in page and "Waits fell short." in page
+    assert ">Open actions</h4>" in page and "30 days later" in page
+    assert section.statement in page and 'class="chart"' in page
+    assert "Data table for" in page
+    # the full narrative is for the committee, not the Board
+    assert "Root causes and underlying issues" not in page
+    assert "Two vacancies in step 2 services." not in page
 
 
 def test_summary_forum_shows_no_metric_sections_but_keeps_exceptions() -> None:
@@ -205,4 +232,4 @@ def test_revisions_table_lists_each_revised_figure() -> None:
 def test_baf_fragment_is_included_as_given() -> None:
     html = render_html(small_model(baf_html="<p>SR2: score 16, target 8.</p>"))
     assert "<p>SR2: score 16, target 8.</p>" in html
-    assert ">Board Assurance Framework summary</h2>" in html
+    assert ">Board Assurance Framework</h2>" in html

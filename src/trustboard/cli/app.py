@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trustboard.cli.data_cmd",
     "trustboard.cli.waits_cmd",
     "trustboard.cli.report_cmd",
+    "trustboard.cli.check_cmd",
     "trustboard.cli.baf_cmd",
     "trustboard.cli.demo_cmd",
 )

@@ -5,8 +5,9 @@ sections of :data:`~trustboard.domain.COMMENTARY_SECTIONS` (domain.md §4.3).  I
 written as
 
 * YAML: one entry, or a list of entries (``commentary:``), each with ``metric``, ``period``,
-  ``org_unit``, ``assurance_level``, ``author``, ``sections`` (section key or heading -> text)
-  and ``actions``; a file may also hold a top-level ``actions:`` list;
+  ``org_unit``, ``assurance_level``, ``author``, ``sections`` (section key or heading -> text),
+  ``private`` (the sections withheld from public packs) and ``actions``; a file may also hold
+  a top-level ``actions:`` list;
 * Markdown with YAML front matter (the same fields), whose ``## Heading`` sections become the
   narrative sections.
 
@@ -61,6 +62,7 @@ _ENTRY_FIELDS = (
     "author",
     "deep_dive_requested_by",
     "sections",
+    "private",
     "actions",
 )
 
@@ -191,6 +193,9 @@ class _Reader:
         for name in ("assurance_level", "author", "deep_dive_requested_by"):
             if data.get(name) is not None:
                 fields[name] = data[name]
+        private = self._private(data.get("private"), place)
+        if private:
+            fields["private_sections"] = private
         commentary = (
             validate_entry(Commentary, fields, place, _CODES, self.problems) if ok else None
         )
@@ -253,6 +258,34 @@ class _Reader:
             )
             return None
         return fitted.label()
+
+    def _private(self, raw: Any, place: EntryPlace) -> tuple[str, ...]:
+        """The sections an entry marks private (``private: [root causes, risks]``)."""
+        if raw is None:
+            return ()
+        names = [raw] if isinstance(raw, str) else raw
+        if not isinstance(names, list):
+            self.problems.append(
+                place.problem(ErrorCode.N_FIELD, "'private' must list section names", ("private",))
+            )
+            return ()
+        keys: list[str] = []
+        for name in names:
+            key = section_key(str(name))
+            if key is None:
+                self.problems.append(
+                    place.problem(
+                        ErrorCode.N_UNKNOWN_SECTION,
+                        f"'{name}' is not a narrative section",
+                        ("private", str(name)),
+                        value=str(name),
+                        expected=f"one of {_SECTION_LIST}",
+                    )
+                )
+                continue
+            if key not in keys:
+                keys.append(key)
+        return tuple(sorted(keys))
 
     def _sections(self, raw: Any, place: EntryPlace) -> dict[str, str]:
         if raw is None:

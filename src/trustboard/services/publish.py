@@ -48,6 +48,7 @@ from trustboard.render.pack import (
     render_html,
     render_pdf,
 )
+from trustboard.services.check import publication_check
 from trustboard.services.pack import (
     PaperConfig,
     load_paper_config,
@@ -404,6 +405,7 @@ def publish_pack(
             ],
             hint="fill them in the paper configuration (--paper FILE); see docs/board-pack.md",
         )
+    checked = publication_check(store, model)  # refuses while a check finding is open
     stem = f"{forum_id}-{when.label().replace(' ', '-')}"
     html_bytes = html.encode("utf-8")
     outputs: dict[str, bytes] = {f"{stem}.html": html_bytes}
@@ -446,6 +448,7 @@ def publish_pack(
             for (m, p), v in sorted(published_figures(model).items())
         ],
         "files": dict(sorted(files.items())),
+        "check": checked,
     }
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     outputs[MANIFEST_NAME] = manifest_bytes

@@ -13,6 +13,7 @@ from trustboard.store.catalogue import (
     catalogue_hash,
     definition_hash,
 )
+from trustboard.store.current import DocumentProblem
 from trustboard.store.engine import (
     DEFAULT_DATABASE_FILE,
     create_store_engine,
@@ -24,6 +25,7 @@ from trustboard.store.engine import (
     redact_url,
 )
 from trustboard.store.narrative import ActionChange
+from trustboard.store.overrides import CheckOverride
 from trustboard.store.repository import ImportBatch, Store, utc_now
 from trustboard.store.spc_results import SpcRun, StoredSpc
 from trustboard.store.values import (
@@ -41,6 +43,8 @@ __all__ = [
     "AuditEntry",
     "CatalogueSummary",
     "CatalogueVersion",
+    "CheckOverride",
+    "DocumentProblem",
     "ImportBatch",
     "MetricVersion",
     "SpcRun",

@@ -241,6 +241,8 @@ class CommentaryRow(Base):
     assurance_level: Mapped[str | None] = mapped_column(String(30))
     author: Mapped[str | None] = mapped_column(String(200))
     deep_dive_requested_by: Mapped[str | None] = mapped_column(String(200))
+    #: section keys withheld from public packs (added by ``0006_check_overrides``)
+    private_sections: Mapped[list[str] | None] = mapped_column(JSON)
     revision: Mapped[int] = mapped_column(Integer)
     valid_from: Mapped[datetime] = mapped_column(Stamp)
     valid_to: Mapped[datetime | None] = mapped_column(Stamp)

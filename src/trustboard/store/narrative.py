@@ -45,6 +45,7 @@ def _commentary_body(item: Commentary) -> dict[str, Any]:
         "assurance_level": item.assurance_level.value if item.assurance_level else None,
         "author": item.author,
         "deep_dive_requested_by": item.deep_dive_requested_by,
+        "private_sections": sorted(item.private_sections) or None,
     }
 
 
@@ -79,6 +80,7 @@ def write_commentary(
                 "assurance_level": current["assurance_level"],
                 "author": current["author"],
                 "deep_dive_requested_by": current["deep_dive_requested_by"],
+                "private_sections": current["private_sections"] or None,
             }
             if before == body:
                 unchanged += 1
@@ -153,6 +155,7 @@ def read_commentary(
                 else None,
                 author=row["author"],
                 deep_dive_requested_by=row["deep_dive_requested_by"],
+                private_sections=tuple(row["private_sections"] or ()),
             )
         )
     return out

@@ -627,4 +627,5 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
         previous_publication=inputs.previous_publication,
         sparkline_points=min(24, max(1, inputs.history_periods)),
         exception_rules=tuple(rules.as_dict().items()),
+        org_unit=inputs.org_unit,
     )

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
-from trustboard.domain import COMMENTARY_SECTIONS, Domain
+from trustboard.domain import COMMENTARY_SECTIONS, Domain, ForumKind
 from trustboard.render.pack.charts import chart_uri, icon_uri, sparkline_uri
 from trustboard.render.pack.formatting import (
     ASSURANCE_LABELS,
@@ -25,6 +25,7 @@ from trustboard.render.pack.formatting import (
     format_month,
     format_value,
 )
+from trustboard.render.pack.matrix import matrix_sentence
 from trustboard.render.pack.model import (
     DOMAIN_ORDER,
     VARIATION_ICONS,
@@ -33,6 +34,7 @@ from trustboard.render.pack.model import (
     SeriesPoint,
     anchor_for,
 )
+from trustboard.render.templating import template_environment
 
 __all__ = ["DOMAIN_TITLES", "MATRIX_ROWS", "chart_alt_text", "render_html"]
 
@@ -92,22 +94,18 @@ def _stylesheet() -> str:
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("trustboard.render.pack", "templates"),
-        autoescape=select_autoescape(["j2", "html"], default_for_string=True, default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    return template_environment(
+        "trustboard.render.pack",
+        filters={
+            "value": format_value,
+            "month": format_month,
+            "longdate": format_date,
+            "comparator": lambda c: {">=": "≥", "<=": "≤"}.get(
+                str(c.value if hasattr(c, "value") else c), "="
+            ),
+        },
+        globals={"anchor_for": anchor_for},
     )
-    env.filters["value"] = format_value
-    env.filters["month"] = format_month
-    env.filters["longdate"] = format_date
-    env.filters["comparator"] = lambda c: {">=": "≥", "<=": "≤"}.get(
-        str(c.value if hasattr(c, "value") else c), "="
-    )
-    env.globals["anchor_for"] = anchor_for
-    return env
 
 
 def variation_label(name: str | None) -> str:
@@ -268,4 +266,7 @@ def render_html(model: PackModel, *, stylesheet: str | None = None) -> str:
         action_status=_ACTION_STATUS_LABELS,
         chart_names=CHART_NAMES,
         show_sections=model.forum.detail.value == "full",
+        # the Board reads an exception's summary and actions; committees the full narrative
+        brief_exceptions=model.forum.kind is ForumKind.BOARD,
+        matrix_sentence=matrix_sentence(model.sections),
     )

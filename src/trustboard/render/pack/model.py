@@ -274,6 +274,8 @@ class PackModel:
     sparkline_points: int = 24
     #: the exception rules applied, by name, as decided for this forum
     exception_rules: tuple[tuple[str, object], ...] = ()
+    #: the org unit whose figures the pack shows (the trust's code; None: trust level)
+    org_unit: str | None = None
 
     def section(self, metric_id: str) -> MetricSection:
         """The section of one metric (``KeyError`` when the forum does not receive it)."""

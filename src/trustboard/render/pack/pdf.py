@@ -12,7 +12,7 @@ import re
 
 from trustboard.errors import MissingExtraError
 
-__all__ = ["PDF_VARIANT", "render_pdf"]
+__all__ = ["PDF_VARIANT", "anchor_pages", "render_pdf"]
 
 #: Tagged PDF with document language, structure and figure alt text (WeasyPrint ≥ 62).
 PDF_VARIANT = "pdf/ua-1"
@@ -36,3 +36,20 @@ def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
     result = document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
     assert result is not None
     return bytes(result)
+
+
+def anchor_pages(html: str) -> dict[str, int]:
+    """The PDF page (from 1) on which each element with an ``id`` starts, by laying the
+    document out as :func:`render_pdf` would (findings and indexes cite these pages)."""
+    try:
+        from weasyprint import HTML
+    except ImportError as missing:
+        raise MissingExtraError(
+            "Numbering the board pack's pages", "pdf", "weasyprint"
+        ) from missing
+    document = HTML(string=_SCREEN_ONLY.sub("", html)).render()
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, number)
+    return pages
