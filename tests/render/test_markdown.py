@@ -10,7 +10,12 @@ import pytest
 from baf.builders import make_register, make_risk
 from pack.builders import small_model
 from trustboard.render.baf import risk_page_html
-from trustboard.render.markdown import markdown_html, markdown_inline, sanitise_html
+from trustboard.render.markdown import (
+    markdown_html,
+    markdown_inline,
+    markdown_text,
+    sanitise_html,
+)
 from trustboard.render.pack import render_html
 from trustboard.render.templating import template_environment
 
@@ -146,3 +151,11 @@ def test_baf_narrative_renders_inline_markdown_and_stays_safe() -> None:
     assert "If demand <em>exceeds</em> capacity &lt;img src=x onerror=alert(1)&gt;," in html
     assert "<li><strong>Weekly</strong> harm review [policy](javascript:x)</li>" in html
     assert "<img src=x" not in html
+
+
+def test_the_text_a_reader_sees_has_no_markup() -> None:
+    text = "**9 months** below the mean since *July 2024*.\n\n- see [the plan](https://x.example)"
+    assert markdown_text(text) == "9 months below the mean since July 2024.\nsee the plan"
+    assert markdown_text("<b>typed</b> ![a chart](https://e.example/c.png)") == (
+        "<b>typed</b> a chart"
+    )

@@ -25,6 +25,7 @@ from typing import Any
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markupsafe import Markup
 
@@ -34,6 +35,7 @@ __all__ = [
     "LINK_SCHEMES",
     "markdown_html",
     "markdown_inline",
+    "markdown_text",
     "sanitise_html",
 ]
 
@@ -97,3 +99,21 @@ def markdown_inline(text: str | None) -> Markup:
     if text is None or not text.strip():
         return Markup("")
     return sanitise_html(_parser().renderInline(text))
+
+
+def markdown_text(text: str | None) -> str:
+    """The words a reader sees of ``text`` (Markdown), without markup, blocks on separate lines.
+
+    For checks that compare what the narrative says with the data: ``**9 months** since
+    July`` reads as ``9 months since July``, as it does on the page.
+    """
+    if text is None or not text.strip():
+        return ""
+    md = _parser()
+    renderer = RendererHTML(md)
+    lines = [
+        renderer.renderInlineAsText(token.children or [], md.options, {})
+        for token in md.parse(text)
+        if token.type == "inline"
+    ]
+    return "\n".join(line for line in lines if line)
