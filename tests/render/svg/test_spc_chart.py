@@ -119,6 +119,28 @@ def test_mean_and_limit_lines_break_at_a_rebase() -> None:
     assert len(with_class(root, "rebase-marker")) == 1
 
 
+def test_a_rebase_shows_its_reason_on_the_chart_and_in_the_description() -> None:
+    frame = spc_frame(AE_VALUES, rebase_at=16)
+    reason = [None] * 16 + ["New streaming model in ED"] + [None] * 3
+    frame = frame.with_columns(pl.Series("rebase_reason", reason, dtype=pl.String))
+    svg = _ae_chart(frame=frame)
+    root = parse(svg)
+    (marker,) = with_class(root, "rebase-marker")
+    title = marker.find(f"{SVG}title")
+    assert title is not None and title.text == "Limits recalculated: New streaming model in ED"
+    (label,) = with_class(root, "rebase-reason")
+    # the rebase is in the right half of the plot (point 17 of 20): the label reads leftwards
+    assert label.get("text-anchor") == "end"
+    assert label.text == "Limits recalculated: New streaming model in ED"
+    desc = root.find(f"{SVG}desc")
+    assert desc is not None and "Limits recalculated from Aug 2024: New streaming model in ED." in (
+        desc.text or ""
+    )
+    # without a reason the line is drawn alone, as before
+    plain = parse(_ae_chart(frame=spc_frame(AE_VALUES, rebase_at=16)))
+    assert with_class(plain, "rebase-reason") == []
+
+
 def test_target_is_a_stepped_line_that_steps_where_the_target_changes() -> None:
     root = parse(_ae_chart())
     (target,) = with_class(root, "target")

@@ -49,6 +49,8 @@ class SpcSeries:
     target: tuple[float | None, ...]
     trajectory: tuple[float | None, ...]
     short_group: tuple[bool, ...]
+    #: why the limits were recalculated, on the first point of each rebased group (else None)
+    rebase_reason: tuple[str | None, ...] = ()
 
     def __len__(self) -> int:
         return len(self.dates)
@@ -153,7 +155,16 @@ def read_series(points: pl.DataFrame, *, chart: str = "SPC chart") -> SpcSeries:
         if "short_group_warning" in frame.columns
         else (False,) * frame.height
     )
+    reasons = (
+        tuple(
+            None if r is None or not str(r).strip() else str(r).strip()
+            for r in frame.get_column("rebase_reason").cast(pl.String).to_list()
+        )
+        if "rebase_reason" in frame.columns
+        else (None,) * frame.height
+    )
     return SpcSeries(
+        rebase_reason=reasons,
         dates=dates,
         values=_floats(frame, "value"),
         mean=_floats(frame, "mean"),

@@ -267,6 +267,11 @@ def _describe(
     groups = len(series.groups())
     if groups > 1:
         sentences.append(f"Limits were recalculated {groups - 1} time{'s' if groups > 2 else ''}.")
+    for group in series.groups()[1:]:
+        reason = _reason_at(series, group.start)
+        if reason:
+            when = long_date(series.dates[group.start], series.weekly)
+            sentences.append(f"Limits recalculated from {when}: {reason.rstrip('.')}.")
     if any(series.short_group):
         sentences.append(_TRIAL_CAPTION)
     return " ".join(sentences)
@@ -573,26 +578,66 @@ def _x_axis(series: SpcSeries, xs: Sequence[float], frame: _Frame) -> str:
     return element("g", {"class": "x-axis"}, parts)
 
 
+def _reason_at(series: SpcSeries, index: int) -> str | None:
+    return series.rebase_reason[index] if index < len(series.rebase_reason) else None
+
+
 def _rebase_markers(series: SpcSeries, xs: Sequence[float], frame: _Frame) -> str:
     parts = []
-    for group in series.groups()[1:]:
+    groups = series.groups()[1:]
+    for number, group in enumerate(groups):
         x = (xs[group.start - 1] + xs[group.start]) / 2
+        reason = _reason_at(series, group.start)
+        line: dict[str, str | float | None] = {
+            "x1": x,
+            "x2": x,
+            "y1": frame.top,
+            "y2": frame.bottom,
+            "stroke": COLOURS["axis"],
+            "stroke-width": "1",
+            "stroke-dasharray": "2 3",
+            "class": "rebase-marker",
+        }
+        if not reason:
+            parts.append(element("line", line))
+            continue
+        label = f"Limits recalculated: {reason}"
+        parts.append(element("line", line, element("title", {}, escape_text(label))))
+        # the label sits just above the plot, on the side of the line with more room, and is
+        # shortened to that room; the full reason is in the line's title and the chart's desc
+        right = x < (frame.left + frame.right) / 2
+        room = (frame.right - x - 4) if right else (x - frame.left - 4)
+        if len(groups) > 1:
+            following = groups[number + 1] if number + 1 < len(groups) else None
+            if right and following is not None:
+                room = min(room, (xs[following.start - 1] + xs[following.start]) / 2 - x - 8)
+        text, _ = _fit_label(label, room)
+        if not text:
+            continue
         parts.append(
             element(
-                "line",
+                "text",
                 {
-                    "x1": x,
-                    "x2": x,
-                    "y1": frame.top,
-                    "y2": frame.bottom,
-                    "stroke": COLOURS["axis"],
-                    "stroke-width": "1",
-                    "stroke-dasharray": "2 3",
-                    "class": "rebase-marker",
+                    "x": x + 3 if right else x - 3,
+                    "y": frame.top - 4,
+                    "font-size": _SMALL,
+                    "fill": COLOURS["muted_text"],
+                    "text-anchor": "start" if right else "end",
+                    "class": "rebase-reason",
                 },
+                escape_text(text),
             )
         )
     return element("g", {"class": "rebases"}, parts)
+
+
+def _fit_label(text: str, room: float) -> tuple[str, float]:
+    if _text_width(text, _SMALL) <= room:
+        return text, _SMALL
+    keep = int(room / (_SMALL * 0.56)) - 1
+    if keep < 8:
+        return "", _SMALL
+    return text[:keep].rstrip() + "…", _SMALL
 
 
 def _process_lines(series: SpcSeries, xs: Sequence[float], frame: _Frame) -> str:
