@@ -144,6 +144,8 @@ def catalogue_load(
     ):
         if ids:
             out.print(f"  {label}: {', '.join(ids)}")
+    for conflict in summary.rebase_conflicts:
+        out.print(f"rebase conflict: {conflict}")
 
 
 @catalogue_app.command("show")
@@ -419,6 +421,13 @@ def spc_refresh(
         out.print(
             f"{result.rows_without_counts:,} value(s) left out: their chart needs a "
             "numerator and a denominator"
+        )
+    for conflict in result.rebase_conflicts:
+        out.print(f"rebase conflict: {conflict}")
+    if result.rebase_proposals:
+        out.print(
+            f"{result.rebase_proposals} series have limits that predate a sustained shift: "
+            "trustboard spc rebase METRIC lists them"
         )
 
 
