@@ -70,7 +70,11 @@ def print_error(error: TrustboardError) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``trustboard`` command; returns the exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        from trustboard.services.settings import reader_limits
+
+        # the readers' limits from the configuration hold for the whole command
+        with reader_limits():
+            app(args=argv, standalone_mode=False)
     except TrustboardError as error:
         if os.environ.get("TRUSTBOARD_DEBUG") == "1":
             raise

@@ -36,7 +36,7 @@ class ReaderLimits:
     #: cells of one worksheet's declared area (rows x columns), before it is read
     max_sheet_cells: int = 30_000_000
     #: decompressed bytes of all the parts of one .xlsx workbook
-    max_xlsx_bytes: int = 2 * 1024**3
+    max_xlsx_bytes: int = 1024**3
     #: data rows of one table (CSV, Excel sheet or Parquet file)
     max_rows: int = 50_000_000
     #: characters of an input value echoed back in an error message

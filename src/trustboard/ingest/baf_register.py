@@ -39,6 +39,7 @@ from trustboard.domain.baf import (
 )
 from trustboard.domain.narrative import Action
 from trustboard.errors import DataValidationError, ErrorCode, ProblemCollector
+from trustboard.ingest.entries import parse_bounded_yaml
 
 __all__ = [
     "SHEET_COLUMNS",
@@ -54,7 +55,6 @@ __all__ = [
 
 _SCORE = "a whole number from 1 to 5"
 # libyaml's loader is ten times faster than the pure-Python one; both read the same documents
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _LIST_FIELDS = {"objectives", "withhold", "action_ids"}
 
@@ -400,7 +400,7 @@ def read_register_yaml(
     """Read a register from a YAML file (see ``docs/baf.md`` for the layout)."""
     source = Path(path)
     try:
-        data = yaml.load(source.read_text(encoding="utf-8"), Loader=_LOADER)
+        data, _node = parse_bounded_yaml(source.read_text(encoding="utf-8"), str(source))
     except FileNotFoundError:
         raise _file_error(source, "file not found") from None
     except yaml.YAMLError as exc:

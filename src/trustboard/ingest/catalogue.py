@@ -25,7 +25,7 @@ from trustboard.ingest.entries import (
     validate_entry,
     yaml_error_text,
 )
-from trustboard.ingest.tables import Table, normalise_header, read_tables
+from trustboard.ingest.tables import Table, file_problems, normalise_header, read_tables
 from trustboard.ingest.targets import overlap_problems, sheet_rows
 
 __all__ = ["CatalogueRead", "read_catalogue"]
@@ -213,9 +213,7 @@ def _metric_entries(folder: Path, problems: list[Problem]) -> list[_Entry]:
         try:
             tables = read_tables(path)
         except DataValidationError as exc:
-            problems.append(
-                Problem(ErrorCode.C_FILE, f"the file cannot be read: {exc.message}", file=str(path))
-            )
+            problems.extend(file_problems(exc, ErrorCode.C_FILE, path))
             continue
         if name.endswith(".csv"):
             extra = {}
@@ -225,13 +223,7 @@ def _metric_entries(folder: Path, problems: list[Problem]) -> list[_Entry]:
                     try:
                         extra[kind] = read_tables(side)[0]
                     except DataValidationError as exc:
-                        problems.append(
-                            Problem(
-                                ErrorCode.C_FILE,
-                                f"the file cannot be read: {exc.message}",
-                                file=str(side),
-                            )
-                        )
+                        problems.extend(file_problems(exc, ErrorCode.C_FILE, side))
             entries.extend(
                 _sheet_metrics(tables[0], extra.get("targets"), extra.get("rebase"), problems)
             )

@@ -38,10 +38,14 @@ def _is_numeric(dtype: pl.DataType) -> bool:
 def parse_number_column(series: pl.Series) -> pl.DataFrame:
     """Read a column of numbers: returns ``number`` (f64), ``bad`` (bool), ``percent`` (bool).
 
-    Text cells may carry thousands separators (``1,234``), a pound sign, spaces, accounting
-    brackets for negatives (``(1,234)``) and a ``%`` suffix; ``percent`` marks cells with
-    the suffix, whose number is divided by 100 (``85%`` is 0.85).  Blank cells are null and
-    not bad; ``bad`` marks cells that hold something other than a finite number.
+    Text cells are read by one set of conventions (UK), and anything else is refused rather
+    than guessed (documented in ``docs/imports.md``): a decimal point, never a decimal comma;
+    commas only as thousands separators between groups of exactly three digits (``1,234`` and
+    ``1,234,567.5``; ``1,5``, ``12,34`` and ``1.234,5`` are refused); no space or line break
+    inside the digits (``1 2`` is refused); a leading sign, a pound sign, accounting brackets
+    for negatives (``(1,234)``) and a ``%`` suffix; ``percent`` marks cells with the suffix,
+    whose number is divided by 100 (``85%`` is 0.85).  Blank cells are null and not bad;
+    ``bad`` marks cells that hold something other than a finite number.
     """
     if _is_numeric(series.dtype) or series.dtype == pl.Null:
         return pl.DataFrame({"n": series.cast(pl.Float64)}).select(
@@ -53,7 +57,7 @@ def parse_number_column(series: pl.Series) -> pl.DataFrame:
     number = text.cast(pl.Float64, strict=False)
     percent = pl.repeat(False, len(text), eager=True)
     # most cells are plain numbers and cast directly; only the rest go through the slower
-    # clean-up of separators, signs and brackets
+    # reading of separators, signs and brackets
     failed = number.is_null() & text.is_not_null()
     if failed.any():
         where = failed.arg_true()
@@ -70,36 +74,56 @@ def parse_number_column(series: pl.Series) -> pl.DataFrame:
     return pl.DataFrame({"number": number, "bad": bad, "percent": percent})
 
 
+#: A number as typed (after the surrounding spaces are stripped): brackets or a sign, a pound
+#: sign, digits with commas only between groups of three, a decimal point, a % suffix.
+_TYPED_NUMBER = (
+    r"^(?<open>\()?(?<sign>[-+])?\s*£?\s*"
+    r"(?<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+)"
+    r"(?<pct>\s?%)?(?<close>\))?$"
+)
+
+
 def _clean_numbers(text: pl.Series) -> pl.DataFrame:
     return (
         pl.DataFrame({"t": text})
         .lazy()
         .with_columns(pl.col("t").str.strip_chars().replace("", None).alias("s"))
+        .with_columns(pl.col("s").str.extract_groups(_TYPED_NUMBER).alias("g"))
         .with_columns(
-            pl.col("s").str.ends_with("%").fill_null(False).alias("percent"),
-            (pl.col("s").str.starts_with("(") & pl.col("s").str.ends_with(")"))
-            .fill_null(False)
-            .alias("paren"),
+            pl.col("g").struct.field("digits").alias("digits"),
+            pl.col("g").struct.field("pct").is_not_null().alias("percent"),
+            pl.col("g").struct.field("open").is_not_null().alias("open"),
+            pl.col("g").struct.field("close").is_not_null().alias("close"),
+            (pl.col("g").struct.field("sign") == "-").fill_null(False).alias("minus"),
+            pl.col("g").struct.field("sign").is_not_null().alias("signed"),
         )
         .with_columns(
-            pl.col("s").str.replace_all(r"[,£%()\s]", "").cast(pl.Float64, strict=False).alias("n"),
+            pl.col("digits").str.replace_all(",", "").cast(pl.Float64, strict=False).alias("n"),
+            # brackets come in pairs and stand for the sign; both together are ambiguous
+            ((pl.col("open") != pl.col("close")) | (pl.col("open") & pl.col("signed"))).alias(
+                "misformed"
+            ),
         )
         .with_columns(
             (
                 pl.col("s").is_not_null()
-                & (pl.col("n").is_null() | ~pl.col("n").is_finite().fill_null(False))
+                & (
+                    pl.col("n").is_null()
+                    | ~pl.col("n").is_finite().fill_null(False)
+                    | pl.col("misformed").fill_null(True)
+                )
             ).alias("bad"),
         )
         .select(
             pl.when(pl.col("bad"))
             .then(None)
-            .when(pl.col("paren"))
+            .when(pl.col("open") | pl.col("minus"))
             .then(-pl.col("n"))
             .otherwise(pl.col("n"))
             .truediv(pl.when(pl.col("percent")).then(100.0).otherwise(1.0))
             .alias("number"),
             "bad",
-            "percent",
+            pl.col("percent").fill_null(False) & ~pl.col("bad"),
         )
         .collect()
     )

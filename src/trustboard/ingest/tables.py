@@ -12,22 +12,26 @@ fastexcel (compiled code, many times faster than a pure-Python reader).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.etree import ElementTree
 
 import polars as pl
 
-from trustboard.errors import DataValidationError
+from trustboard.domain.limits import current_limits
+from trustboard.errors import DataValidationError, ErrorCode, Problem
+from trustboard.ingest.xlsx_scan import scan_xlsx
 
 __all__ = [
     "EXCEL_SUFFIXES",
     "TABLE_SUFFIXES",
     "Table",
+    "file_problems",
     "file_sha256",
     "normalise_header",
     "read_tables",
@@ -40,9 +44,27 @@ TABLE_SUFFIXES = frozenset({".csv", ".txt", ".parquet", ".pq"}) | EXCEL_SUFFIXES
 def _unreadable(reason: str) -> DataValidationError:
     """The error for a file that cannot be read as a table; ``message`` says why in plain words.
 
-    Callers turn it into a problem of their own area (TB-V-FILE, TB-C-FILE, TB-T-FILE).
+    Callers turn it into a problem of their own area (TB-V-FILE, TB-C-FILE, TB-T-FILE) with
+    :func:`file_problems`.
     """
     return DataValidationError(reason, [])
+
+
+def file_problems(error: DataValidationError, code: str, path: str | Path) -> list[Problem]:
+    """The problems to report for a file :func:`read_tables` refused: the coded problems it
+    found (limits, cells that cannot be read), or one ``code`` problem saying why."""
+    if error.problems:
+        return [p if p.file else replace(p, file=str(path)) for p in error.problems]
+    message = f"the file cannot be read: {error.message}"
+    return [Problem(code, message, file=str(path), value=str(path))]
+
+
+def _limit(path: str, what: str, name: str, limit: int) -> DataValidationError:
+    return DataValidationError(
+        f"{what}; the limit is {limit:,} ({name} in the configuration, see docs/security.md)",
+        [Problem(ErrorCode.FILE_LIMIT, what, file=path, expected=f"at most {limit:,}")],
+        code=ErrorCode.FILE_LIMIT,
+    )
 
 
 @dataclass
@@ -99,17 +121,53 @@ def _named(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _read_csv_bytes(data: bytes) -> pl.DataFrame:
+    # ragged lines are an error, not truncated: an unquoted 1,250 is two fields, and dropping
+    # the second would store 1 (see _ragged_rows)
     return pl.read_csv(
         io.BytesIO(data),
         has_header=False,
         infer_schema=False,
         encoding="utf8",
-        truncate_ragged_lines=True,
+        truncate_ragged_lines=False,
         raise_if_empty=False,
     )
 
 
+def _ragged_rows(label: str, text: str) -> DataValidationError:
+    """Name the rows that have more fields than the header (the first twenty)."""
+    problems: list[Problem] = []
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    count = 0
+    for number, row in enumerate(rows, start=2):
+        if len(row) > len(header):
+            count += 1
+            if len(problems) < 20:
+                problems.append(
+                    Problem(
+                        ErrorCode.CSV_RAGGED,
+                        f"the row has {len(row)} fields but the header has {len(header)}",
+                        file=label,
+                        row=number,
+                        value=_echo(",".join(row)),
+                        expected="as many fields as the header; a value with a comma "
+                        '(1,250) must be in quotes ("1,250") or written without it',
+                    )
+                )
+    if not problems:
+        return _unreadable("the rows do not have as many fields as the header")
+    return DataValidationError(
+        f"{count} row(s) have more fields than the header", problems, code=ErrorCode.CSV_RAGGED
+    )
+
+
+def _echo(text: str) -> str:
+    limit = current_limits().max_echo_chars
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
 def _csv_tables(path: Path, label: str, data: bytes, digest: str) -> list[Table]:
+    text: str | None = None
     try:
         try:
             raw = _read_csv_bytes(data)
@@ -117,11 +175,19 @@ def _csv_tables(path: Path, label: str, data: bytes, digest: str) -> list[Table]
             if "utf-8" not in str(exc).lower():
                 raise
             # Excel on Windows saves "CSV" in Windows-1252 (a £ sign is byte 0xA3), not UTF-8
-            raw = _read_csv_bytes(data.decode("cp1252", errors="replace").encode("utf-8"))
+            text = data.decode("cp1252", errors="replace")
+            raw = _read_csv_bytes(text.encode("utf-8"))
     except pl.exceptions.PolarsError as exc:
+        if "more fields" in str(exc).lower() or "ragged" in str(exc).lower():
+            if text is None:
+                text = data.decode("utf-8", errors="replace")
+            raise _ragged_rows(label, text) from None
         raise _unreadable(f"not a readable CSV file ({_first_line(exc)})") from exc
     if raw.height == 0:
         raise _unreadable("the file is empty")
+    limits = current_limits()
+    if raw.height - 1 > limits.max_rows:
+        raise _limit(label, f"the file has {raw.height - 1:,} rows", "max_rows", limits.max_rows)
     header = [_header_text(v) for v in raw.row(0)]
     return [Table(path, label, None, header, _named(raw.slice(1)), 2, digest)]
 
@@ -179,6 +245,9 @@ def _first_value_row(package: zipfile.ZipFile, member: str) -> int:
 def _excel_tables(path: Path, label: str, data: bytes, digest: str) -> list[Table]:
     import fastexcel
 
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        # bounds and unreadable cells are checked before calamine allocates anything
+        scan_xlsx(data, label)
     try:
         reader = fastexcel.read_excel(data)
     except Exception as exc:  # calamine raises its own error types for damaged workbooks
@@ -224,6 +293,21 @@ def _calamine_first_row(data: bytes, name: str) -> int:
 
 
 def _parquet_tables(path: Path, label: str, data: bytes, digest: str) -> list[Table]:
+    limits = current_limits()
+    try:
+        schema = pl.read_parquet_schema(io.BytesIO(data))
+        rows = pl.scan_parquet(io.BytesIO(data)).select(pl.len()).collect().item()
+    except Exception as exc:  # pyarrow and polars raise several types for a damaged file
+        raise _unreadable(f"not a readable Parquet file ({_first_line(exc)})") from exc
+    if rows > limits.max_rows:
+        raise _limit(label, f"the file has {rows:,} rows", "max_rows", limits.max_rows)
+    nested = [name for name, dtype in schema.items() if dtype.is_nested()]
+    if nested:
+        raise _unreadable(
+            "the column(s) "
+            + ", ".join(f"'{_echo(n)}'" for n in nested)
+            + " hold lists or records; every column must hold plain values (text, numbers, dates)"
+        )
     try:
         frame = pl.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow and polars raise several types for a damaged file
@@ -247,7 +331,13 @@ def read_tables(path: str | Path) -> list[Table]:
         raise _unreadable(
             f"'{file.suffix or file.name}' files are not read; use .csv, .xlsx or .parquet"
         )
+    limits = current_limits()
     try:
+        size = file.stat().st_size
+        if size > limits.max_file_bytes:
+            raise _limit(
+                label, f"the file is {size:,} bytes", "max_file_bytes", limits.max_file_bytes
+            )
         data = file.read_bytes()
     except FileNotFoundError as exc:
         raise _unreadable("the file does not exist") from exc

@@ -25,7 +25,7 @@ from trustboard.ingest.entries import (
     validate_entry,
     yaml_error_text,
 )
-from trustboard.ingest.tables import normalise_header, read_tables
+from trustboard.ingest.tables import file_problems, normalise_header, read_tables
 
 __all__ = ["TARGET_FIELDS", "TargetsRead", "overlapping_targets", "read_targets", "sheet_rows"]
 
@@ -155,9 +155,7 @@ def _table_entries(path: Path, problems: list[Problem]) -> list[tuple[dict[str, 
     try:
         tables = read_tables(path)
     except DataValidationError as exc:
-        problems.append(
-            Problem(ErrorCode.T_FILE, f"the file cannot be read: {exc.message}", file=str(path))
-        )
+        problems.extend(file_problems(exc, ErrorCode.T_FILE, path))
         return []
     out = []
     for table in tables:

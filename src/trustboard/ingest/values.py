@@ -13,6 +13,7 @@ The frame returned holds the rows that passed every check; an import goes ahead 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +26,7 @@ from trustboard.domain import Frequency, MetricDefinition, Unit
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.ingest.cells import fit_period, parse_period_text
 from trustboard.ingest.report import CappedProblems
-from trustboard.ingest.tables import Table, normalise_header, read_tables
+from trustboard.ingest.tables import Table, file_problems, normalise_header, read_tables
 from trustboard.ingest.values_layout import CELLS_SCHEMA, FIELDS, TableLayout, cells_from_table
 
 __all__ = [
@@ -338,10 +339,19 @@ def _message(check: str, r: dict[str, Any], suggest: _Suggestions) -> tuple[str,
             check
         ]
         name = {"_num": "numerator", "_den": "denominator", "_val": "value"}[prefix]
+        text = r[f"{prefix}_text"]
+        if isinstance(text, str) and re.search(r"\d[\s,]+\d", text.strip()):
+            # 1,5 (a decimal comma?) or 1 2 (two numbers?): refused rather than guessed
+            return (
+                f"the {name} has a comma or a space that is not a thousands separator, "
+                "so it cannot be read without guessing",
+                text,
+                "a decimal point (1.5) and commas only between groups of three digits (1,250)",
+            )
         return (
             f"the {name} is not a number",
-            r[f"{prefix}_text"],
-            "a number such as 1234, 0.85 or 85%",
+            text,
+            "a number such as 1234, 1,234, 0.85 or 85%",
         )
     if check == "bool":
         return "provisional must be yes or no", r["_prov_text"], "yes/no, y/n, true/false or 1/0"
@@ -448,14 +458,7 @@ def read_values(
         try:
             tables = read_tables(path)
         except DataValidationError as exc:
-            sink.add(
-                Problem(
-                    ErrorCode.V_FILE,
-                    f"the file cannot be read: {exc.message}",
-                    file=str(path),
-                    value=str(path),
-                )
-            )
+            sink.extend(file_problems(exc, ErrorCode.V_FILE, path))
             continue
         files[str(path)] = tables[0].sha256
         for table in tables:
