@@ -210,6 +210,24 @@ def _suppressed_expr(column: str, rule: SuppressionRule) -> pl.Expr:
     )
 
 
+def _groups_behind(frame: pl.DataFrame, column: str, denominator: str) -> list[str]:
+    """The count columns whose smallness a derived ``column`` would disclose.
+
+    A wait (``_days``) discloses its group: ``completed_count`` for a ``completed_`` column,
+    else ``denominator``.  A share ``X_pct`` discloses its numerator ``X`` and its group: for
+    ``P_within_T_pct`` the group of threshold ``T`` (``P_T_count``) where the frame has it,
+    else ``P_count``, else ``denominator``.
+    """
+    if column.endswith("_days"):
+        own = "completed_count" if column.startswith("completed_") else denominator
+        return [g for g in (own, denominator) if g in frame.columns][:1]
+    stem = column.removesuffix("_pct")
+    prefix, _, token = stem.partition("_within_")
+    groups = [f"{prefix}_{token}_count", f"{prefix}_count", denominator] if token else [denominator]
+    present = [g for g in groups if g in frame.columns][:1]
+    return ([stem] if stem in frame.columns else []) + present
+
+
 def suppress_frame(
     frame: pl.DataFrame,
     *,
@@ -221,10 +239,11 @@ def suppress_frame(
 
     Count columns (by default the integer columns ending ``_count`` or starting ``open_over_``,
     ``open_band_``, ``open_within_``, ``completed_within_``, and not ending ``_pct``) become
-    text.  Where the ``denominator`` count of a row is under 5 its percentages (``_pct``) and
-    waits (``_days``: percentiles, medians) are withheld as well, since they would disclose
-    the small group (``completed_`` columns are judged by ``completed_count`` when present).
-    Percentages are shown to one decimal place.
+    text.  A share (``X_pct``) is withheld (``*``) where its numerator ``X`` or its group's
+    count is under 5, and a wait (``_days``: percentiles, medians) where its group's count is
+    (see :func:`_groups_behind`), since either would disclose the small number: NHS England's
+    own waiting-time publication withholds every proportion whose numerator it suppresses
+    [S37].  Percentages are shown to one decimal place.
     """
     rule = SuppressionRule(rule)
     if count_columns is None:
@@ -241,19 +260,20 @@ def suppress_frame(
             _check_counts(frame, column)
     derived = [c for c in frame.columns if c.endswith("_pct") or c.endswith("_days")]
     exprs = [_suppressed_expr(c, rule).alias(c) for c in count_columns]
-    if rule is not SuppressionRule.NONE and denominator in frame.columns:
+    if rule is not SuppressionRule.NONE:
         for column in derived:
-            den = denominator
-            if column.startswith("completed_"):
-                den = "completed_count" if "completed_count" in frame.columns else denominator
+            small = [
+                pl.col(c) < SUPPRESSION_THRESHOLD
+                for c in _groups_behind(frame, column, denominator)
+            ]
+            if not small:
+                continue
             value = pl.col(column)
             text = (
                 value.round(1).cast(pl.String) if column.endswith("_pct") else value.cast(pl.String)
             )
+            withheld = pl.any_horizontal(small).fill_null(False)
             exprs.append(
-                pl.when(pl.col(den) < SUPPRESSION_THRESHOLD)
-                .then(pl.lit(SUPPRESSION_MARK))
-                .otherwise(text)
-                .alias(column)
+                pl.when(withheld).then(pl.lit(SUPPRESSION_MARK)).otherwise(text).alias(column)
             )
     return frame.with_columns(exprs)

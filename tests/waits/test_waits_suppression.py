@@ -85,3 +85,25 @@ def test_shares_and_waits_of_a_list_under_five_are_withheld() -> None:
     ]
     # 'none' publishes everything as it is
     assert suppress_frame(frame, rule="none")["open_count"].to_list() == ["4", "5"]
+
+
+def test_a_share_whose_numerator_is_under_five_is_withheld_like_the_national_publication() -> None:
+    # NHS England's MHSDS four-week-wait publication (shared/domain_data/mhsds_4ww_values.csv):
+    # in all 2,336 provider rows where the count within 4 weeks (MRS01a) is "*", the proportion
+    # (MRS01b) is "*" too.  3 of 12 within the threshold would otherwise show 25.0% beside
+    # "10", which gives the 3 away.
+    frame = pl.DataFrame(
+        {
+            "open_count": [12, 12, 40],
+            "open_within_threshold": [3, 6, 0],
+            "open_within_threshold_pct": [25.0, 50.0, 0.0],
+            "open_urgent_count": [20, 4, 40],
+            "open_within_urgent": [10, 4, 20],
+            "open_within_urgent_pct": [50.0, 100.0, 50.0],
+        }
+    )
+    shown = suppress_frame(frame)
+    assert shown["open_within_threshold"].to_list() == ["*", "5", "*"]
+    assert shown["open_within_threshold_pct"].to_list() == ["*", "50.0", "*"]
+    # a threshold's share is judged by its own group (4 urgent referrals) and numerator
+    assert shown["open_within_urgent_pct"].to_list() == ["50.0", "*", "50.0"]
