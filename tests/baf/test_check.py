@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trustboard.domain.baf import FlagSeverity
-from trustboard.domain.metric import Domain, MetricDefinition, Polarity, Unit
+from trustboard.domain.metric import Domain, MetricDefinition, Polarity, Target, Unit
 from trustboard.errors import OptionsError
 from trustboard.services.baf import MetricEvidence, check_register, evidence_from_frame
 
@@ -398,3 +398,41 @@ def test_independent_assurance_equals_a_reference_loop(
         make_register(make_risk(assurances=assurances)), on=on
     )
     assert fired is not recent
+
+
+# --- no assurance icon without its basis ---------------------------------------------------
+
+
+def test_a_key_metric_without_a_target_shows_no_assurance_icon_and_cannot_fail() -> None:
+    from trustboard.render.svg import icon_svg
+    from trustboard.services.baf import key_metric_views
+
+    # a summary file (or an old SPC run) that says "inconsistent" / "fail" for a metric that
+    # has no target: there is nothing to assure against, so no icon and no failing evidence
+    no_target = MetricDefinition(
+        id="RES06-LIST",
+        name="Open CMH waiting list",
+        domain=Domain.RESPONSIVE,
+        unit=Unit.COUNT,
+        polarity=Polarity.LOWER_IS_BETTER,
+    )
+    register = make_register(make_risk(history=history(12, 12)))
+    views = key_metric_views(
+        register,
+        summary(("RES06-LIST", "common_cause", "inconsistent")),
+        catalogue={"RES06-LIST": no_target},
+    )
+    assert views["RES06-LIST"].assurance_icon is None
+    assert views["RES06-LIST"].assurance_icon_html == icon_svg("empty", 28)
+    assert "TB-BAF-EVIDENCE" not in codes(
+        register,
+        summary(("RES06-LIST", "common_cause", "fail")),
+        catalogue={"RES06-LIST": no_target},
+    )
+    # with a target in force, the same "fail" is evidence
+    with_target = no_target.model_copy(update={"targets": (Target(value=500, comparator="<="),)})
+    assert "TB-BAF-EVIDENCE" in codes(
+        register,
+        summary(("RES06-LIST", "common_cause", "fail")),
+        catalogue={"RES06-LIST": with_target},
+    )

@@ -360,7 +360,7 @@ def test_section_can_carry_its_stylesheet() -> None:
 def test_key_metric_views_from_an_spc_summary() -> None:
     import polars as pl
 
-    from trustboard.domain.metric import Domain, MetricDefinition, Polarity, Unit
+    from trustboard.domain.metric import Domain, MetricDefinition, Polarity, Target, Unit
     from trustboard.services.baf import key_metric_views
 
     summary = pl.DataFrame(
@@ -379,6 +379,7 @@ def test_key_metric_views_from_an_spc_summary() -> None:
             domain=Domain.RESPONSIVE,
             unit=Unit.PERCENT,
             polarity=Polarity.HIGHER_IS_BETTER,
+            targets=(Target(value=0.8),),
         )
     }
     register = make_register(make_risk(key_metrics=("RES05", "WEL01")))

@@ -279,6 +279,7 @@ def test_a_constant_series_is_described_as_such() -> None:
 from trustboard.domain import ChartType, PeriodType  # noqa: E402
 from trustboard.render.pack.statement import (  # noqa: E402
     chart_basis,
+    figure_tag,
     stale_limits,
     target_record,
     trailing_misses,
@@ -478,3 +479,12 @@ def test_the_page_says_which_chart_is_used_and_why() -> None:
     assert chart_basis(definition(chart_type=ChartType.PP, denominator="x")).startswith(
         "Laney p′ chart"
     )
+
+
+def test_the_tag_beside_a_figure_names_the_org_unit_the_figure_is_for() -> None:
+    # SAF11 is owned by community health services (CHS); the trust-wide figure is not CHS's
+    saf11 = definition("SAF11", directorate="CHS")
+    assert figure_tag(saf11, None) == "SAF11"
+    assert figure_tag(saf11, "TRUST") == "SAF11"
+    assert figure_tag(saf11, "CHS") == "SAF11 · CHS"
+    assert figure_tag(saf11, "MH") == "SAF11 · MH"

@@ -24,7 +24,7 @@ from trustboard.domain.baf import (
     ReviewEntry,
     RiskScore,
 )
-from trustboard.domain.metric import MetricDefinition, Unit
+from trustboard.domain.metric import MetricDefinition, TargetType, Unit
 from trustboard.domain.period import add_months
 from trustboard.errors import ErrorCode, NotFoundError, OptionsError
 from trustboard.ingest.baf_register import read_register, write_register
@@ -179,7 +179,7 @@ def _what_metric_shows(evidence: MetricEvidence, catalogue: Mapping[str, MetricD
                 f"shows special cause concern, with unusually {side} values"
                 + _latest(evidence, catalogue)
             )
-    if evidence.assurance_icon == "fail":
+    if _assurance_with_basis(evidence, catalogue.get(evidence.metric_id)) == "fail":
         findings.append("consistently fails its target")
     return f"{label} " + " and ".join(findings)
 
@@ -203,7 +203,10 @@ def _rule_score_against_evidence(
         evidence[m]
         for m in risk.key_metrics
         if m in evidence
-        and (evidence[m].variation_icon in CONCERN_ICONS or evidence[m].assurance_icon == "fail")
+        and (
+            evidence[m].variation_icon in CONCERN_ICONS
+            or _assurance_with_basis(evidence[m], catalogue.get(m)) == "fail"
+        )
     ]
     if not concerning:
         return None
@@ -508,6 +511,24 @@ def spc_summary_from_store(
     return _summary_of(stored)
 
 
+def _assurance_with_basis(
+    evidence: MetricEvidence, definition: MetricDefinition | None
+) -> str | None:
+    """The assurance icon only where the metric has a target in force at its latest point
+    (an icon without a target has nothing to assure against, whatever a summary file says)."""
+    if evidence.assurance_icon is None or definition is None:
+        return evidence.assurance_icon
+    if definition.polarity.improvement == "neutral":
+        return None
+    day = evidence.date
+    has_target = (
+        definition.target_on(day) is not None
+        if day is not None
+        else any(t.type is not TargetType.TRAJECTORY for t in definition.targets)
+    )
+    return evidence.assurance_icon if has_target else None
+
+
 def key_metric_views(
     register: BafRegister,
     summary: pl.DataFrame | None,
@@ -548,18 +569,17 @@ def key_metric_views(
                 return svg
             return f'<img src="{svg_to_data_uri(svg)}" alt="">'
 
+        assurance = _assurance_with_basis(found, definition) if found else None
         views[metric_id] = KeyMetricView(
             metric_id=metric_id,
             name=name,
             latest=latest,
             variation_icon=found.variation_icon if found else None,
-            assurance_icon=found.assurance_icon if found else None,
+            assurance_icon=assurance,
             variation_icon_html=picture(icon_svg(found.variation_icon or "empty", 28))
             if found
             else None,
-            assurance_icon_html=picture(icon_svg(found.assurance_icon or "empty", 28))
-            if found
-            else None,
+            assurance_icon_html=picture(icon_svg(assurance or "empty", 28)) if found else None,
             sparkline_html=picture(sparkline),
             statement=found.statement if found else None,
         )

@@ -34,6 +34,7 @@ __all__ = [
     "chart_basis",
     "describe_assurance",
     "describe_variation",
+    "figure_tag",
     "stale_limits",
     "statement_for",
     "target_record",
@@ -227,6 +228,17 @@ def zero_is_not_a_signal(points: Sequence[SeriesPoint], definition: MetricDefini
         return False
     latest = points[-1]
     return latest.value == 0 and (latest.lpl is None or latest.lpl <= 0)
+
+
+def figure_tag(definition: MetricDefinition, org_unit: str | None, trust: str = "TRUST") -> str:
+    """The tag printed beside a metric's figures: its id and the org unit the figures are for.
+
+    Trust-wide figures carry no org unit, whichever directorate owns the metric ("SAF11", not
+    "SAF11 · CHS"); a directorate's or team's figures carry its code ("SAF11 · CHS").
+    """
+    if org_unit is None or org_unit == trust:
+        return definition.id
+    return f"{definition.id} · {org_unit}"
 
 
 def chart_basis(definition: MetricDefinition) -> str:
