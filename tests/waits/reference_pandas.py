@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -17,9 +17,12 @@ from trustboard.waits.finalise import measure_columns
 from trustboard.waits.spec import (
     LONG_WAIT_WEEKS,
     Cohort,
+    PercentileMethod,
     Standard,
     band_column,
+    percentile,
     percentile_column,
+    stop_day,
     threshold_column,
 )
 
@@ -35,15 +38,11 @@ def _month_ends(start: date, end: date) -> list[date]:
     return out
 
 
-def _rank(p: float, n: int) -> int:
-    return max(1, math.ceil(p / 100 * n - 1e-9))
-
-
-def _percentile(values: list[int], p: float) -> int | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[_rank(p, len(ordered)) - 1]
+def _percentile(values: list[int], p: float, method: PercentileMethod) -> float | int | None:
+    found = percentile(values, p, method)
+    if found is None or method is PercentileMethod.LINEAR:
+        return found
+    return int(found)
 
 
 def _as_date(value: object) -> date | None:
@@ -65,34 +64,39 @@ def referral_outcomes(
     if standard.services:
         refs = refs[refs["service"].isin(standard.services)]
     rule = standard.stop
+    epoch = date(1970, 1, 1)
     qualifying: dict[object, list[date]] = {}
     if rule.uses_contacts:
-        c = contacts[contacts["attendance_code"].isin(rule.attendance_codes)]
-        if rule.mechanisms:
-            c = c[c["mechanism"].isin(rule.mechanisms)]
-        if rule.activity_types:
-            c = c[c["activity_type"].isin(rule.activity_types)]
-        for rid, d in zip(c["referral_id"], c["contact_date"], strict=True):
-            qualifying.setdefault(rid, []).append(_as_date(d))
-    event_stop: dict[object, date] = {}
-    if rule.uses_events and events is not None:
-        e = events[events["event_type"].isin(rule.event_types)]
-        for rid, d in zip(e["referral_id"], e["event_date"], strict=True):
-            d = _as_date(d)
-            if rid not in event_stop or d < event_stop[rid]:
-                event_stop[rid] = d
+        for rid, d, att, mech, act in zip(
+            contacts["referral_id"],
+            contacts["contact_date"],
+            contacts["attendance_code"],
+            contacts["mechanism"],
+            contacts["activity_type"],
+            strict=True,
+        ):
+            if rule.contact_qualifies(*(None if pd.isna(v) else v for v in (att, mech, act))):
+                qualifying.setdefault(rid, []).append(_as_date(d))
+    event_days: dict[object, dict[str, list[int]]] = {}
+    if events is not None:
+        for rid, kind, d in zip(
+            events["referral_id"], events["event_type"], events["event_date"], strict=True
+        ):
+            day = (_as_date(d) - epoch).days
+            event_days.setdefault(rid, {}).setdefault(kind, []).append(day)
     rows = []
     for rec in refs.to_dict("records"):
         rid = rec["referral_id"]
         start = _as_date(rec["received_date"])
         closed = _as_date(rec.get("closed_date"))
         dates = sorted(qualifying.get(rid, []))
-        candidates = []
-        if len(dates) >= rule.contact_number:
-            candidates.append(dates[rule.contact_number - 1])
-        if rid in event_stop:
-            candidates.append(event_stop[rid])
-        stop = min(candidates) if candidates else None
+        found = stop_day(
+            rule,
+            (start - epoch).days,
+            [(d - epoch).days for d in dates],
+            event_days.get(rid, {}),
+        )
+        stop = None if found is None else epoch + timedelta(days=found)
         if stop is not None and closed is not None and stop > closed:
             stop = None
         removal = closed if stop is None and closed is not None else None
@@ -176,8 +180,10 @@ def reference_measures(
             rec["received_count"] = sum(_same_month(r.start, s) for r in sub.itertuples())
             rec["open_count"] = len(waits)
             for p in standard.percentiles:
-                rec[percentile_column(p, "open")] = _percentile(waits, p)
-                rec[percentile_column(p, "completed")] = _percentile([w for _, w in done], p)
+                method = standard.percentile_method
+                rec[percentile_column(p, "open")] = _percentile(waits, p, method)
+                done_waits = [w for _, w in done]
+                rec[percentile_column(p, "completed")] = _percentile(done_waits, p, method)
             for weeks in LONG_WAIT_WEEKS:
                 rec[f"open_over_{weeks}w"] = sum(w > 7 * weeks for w in waits)
             for band in standard.bands:

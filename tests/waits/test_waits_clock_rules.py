@@ -5,7 +5,10 @@ Each case is a tiny table; the expected numbers are worked out by hand in the co
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+
+import pytest
 
 import polars as pl
 from waits_helpers import contacts_frame, referrals_frame, row, run
@@ -13,6 +16,10 @@ from waits_helpers import contacts_frame, referrals_frame, row, run
 from trustboard.waits import Standard, StopRule, Threshold, get_standard
 
 D = date
+#: a first-contact standard read by nearest rank (the MHSDS built-ins interpolate)
+NEAREST_RANK = dataclasses.replace(
+    get_standard("cmh_adult_2nd_contact"), percentile_method="nearest_rank"
+)
 
 
 def test_did_not_attend_does_not_stop_the_clock(engine_options):
@@ -25,7 +32,7 @@ def test_did_not_attend_does_not_stop_the_clock(engine_options):
     cons = contacts_frame(
         [(1, D(2024, 1, 10), "3", "01", "assessment"), (1, D(2024, 2, 5), "5", "01", "assessment")]
     )
-    res = run(refs, cons, "cmh_cyp_4w", "2024-01", "2024-02", engine_options)
+    res = run(refs, cons, "cmh_cyp_1st_contact", "2024-01", "2024-02", engine_options)
     jan, feb = row(res, D(2024, 1, 31)), row(res, D(2024, 2, 29))
     assert (jan["open_count"], jan["open_median_days"], jan["completed_count"]) == (1, 29, 0)
     assert (feb["open_count"], feb["completed_count"], feb["completed_median_days"]) == (0, 1, 34)
@@ -46,7 +53,7 @@ def test_letters_and_emails_are_not_contacts_for_mental_health_measures(engine_o
             (7, D(2024, 3, 20), "5", "02", "assessment"),
         ]
     )
-    res = run(refs, cons, "cmh_cyp_4w", "2024-03", "2024-03", engine_options)
+    res = run(refs, cons, "cmh_cyp_1st_contact", "2024-03", "2024-03", engine_options)
     mar = row(res, D(2024, 3, 31))
     assert (
         mar["completed_count"],
@@ -80,7 +87,7 @@ def test_rejected_referrals_are_excluded(engine_options):
     cons = contacts_frame(
         [(2, D(2024, 1, 11), "5", "01", "assessment"), (2, D(2024, 1, 11), "5", "01", "assessment")]
     )
-    res = run(refs, cons, "cmh_adult_4w", "2024-01", "2024-01", engine_options)
+    res = run(refs, cons, "cmh_adult_2nd_contact", "2024-01", "2024-01", engine_options)
     jan = row(res, D(2024, 1, 31))
     assert (
         jan["received_count"],
@@ -107,7 +114,7 @@ def test_removal_without_a_stop_is_a_removal_not_met(engine_options):
         ]
     )
     cons = contacts_frame([(3, D(2024, 2, 15), "5", "01", "assessment")])
-    res = run(refs, cons, "cmh_cyp_4w", "2024-01", "2024-02", engine_options)
+    res = run(refs, cons, "cmh_cyp_1st_contact", "2024-01", "2024-02", engine_options)
     jan, feb = row(res, D(2024, 1, 31)), row(res, D(2024, 2, 29))
     assert (jan["open_count"], jan["open_median_days"]) == (1, 26)
     assert (
@@ -148,7 +155,7 @@ def test_contact_on_the_day_of_referral(engine_options):
         [{"referral_id": 1, "service": "cyp_mh", "received_date": D(2024, 1, 15)}]
     )
     cons = contacts_frame([(1, D(2024, 1, 15), "6", "11", "assessment")])
-    res = run(refs, cons, "cmh_cyp_4w", "2024-01", "2024-01", engine_options)
+    res = run(refs, cons, "cmh_cyp_1st_contact", "2024-01", "2024-01", engine_options)
     jan = row(res, D(2024, 1, 31))
     assert (
         jan["open_count"],
@@ -167,7 +174,7 @@ def test_month_ends_and_leap_year(engine_options):
             {"referral_id": 2, "received_date": D(2024, 2, 29)},
         ]
     )
-    res = run(refs, contacts_frame([]), "cmh_adult_4w", "2024-01", "2024-03", engine_options)
+    res = run(refs, contacts_frame([]), NEAREST_RANK, "2024-01", "2024-03", engine_options)
     periods = res.measures["period_end"].to_list()
     assert periods == [D(2024, 1, 31), D(2024, 2, 29), D(2024, 3, 31)]
     assert row(res, D(2024, 1, 31))["open_p92_days"] == 31
@@ -197,7 +204,7 @@ def test_kth_contact_when_contacts_share_a_date(engine_options):
             (2, D(2024, 2, 3), "6", "01", "treatment"),
         ]
     )
-    res = run(refs, cons, "cmh_adult_4w", "2024-01", "2024-02", engine_options)
+    res = run(refs, cons, "cmh_adult_2nd_contact", "2024-01", "2024-02", engine_options)
     jan, feb = row(res, D(2024, 1, 31)), row(res, D(2024, 2, 29))
     assert (
         jan["completed_count"],
@@ -214,10 +221,26 @@ def test_nearest_rank_percentiles_on_ten_waits(engine_options):
     refs = referrals_frame(
         [{"referral_id": i, "received_date": D(2024, 1, 31 - i)} for i in range(1, 11)]
     )
-    res = run(refs, contacts_frame([]), "cmh_adult_4w", "2024-01", "2024-01", engine_options)
+    res = run(refs, contacts_frame([]), NEAREST_RANK, "2024-01", "2024-01", engine_options)
     jan = row(res, D(2024, 1, 31))
     assert (jan["open_median_days"], jan["open_p90_days"], jan["open_p92_days"]) == (5, 9, 10)
     assert jan["open_band_0_1w"] == 7 and jan["open_band_1_2w"] == 3
+
+
+def test_interpolated_percentiles_on_ten_waits(engine_options):
+    # the same ten waits 1..10 under the MHSDS standards' linear interpolation (Spark SQL's
+    # percentile): position p/100 * (n - 1) from 0.  Median 4.5 -> 5 + 0.5 * (6 - 5) = 5.5;
+    # 90th 8.1 -> 9 + 0.1 * 1 = 9.1; 92nd 8.28 -> 9.28.  Nearest rank could only give 5, 9, 10.
+    refs = referrals_frame(
+        [{"referral_id": i, "received_date": D(2024, 1, 31 - i)} for i in range(1, 11)]
+    )
+    res = run(
+        refs, contacts_frame([]), "cmh_adult_2nd_contact", "2024-01", "2024-01", engine_options
+    )
+    jan = row(res, D(2024, 1, 31))
+    assert jan["open_median_days"] == pytest.approx(5.5)
+    assert jan["open_p90_days"] == pytest.approx(9.1)
+    assert jan["open_p92_days"] == pytest.approx(9.28)
 
 
 def test_long_waits_and_the_52_week_boundary(engine_options):

@@ -49,7 +49,9 @@ def test_chs_bands_cover_every_day_once() -> None:
 def test_builtin_standards_have_sources_and_services() -> None:
     expected = {
         "cmh_adult_4w",
+        "cmh_adult_2nd_contact",
         "cmh_cyp_4w",
+        "cmh_cyp_1st_contact",
         "talking_therapies",
         "eip_2w",
         "cyp_ed",
@@ -60,9 +62,12 @@ def test_builtin_standards_have_sources_and_services() -> None:
     for standard in BUILTIN_STANDARDS.values():
         assert "[S" in standard.source and standard.services
         assert {50.0, 90.0, 92.0} <= set(standard.percentiles)
-    assert BUILTIN_STANDARDS["cmh_adult_4w"].stop.contact_number == 2
-    assert BUILTIN_STANDARDS["cmh_cyp_4w"].stop.contact_number == 1
+    # the completed measures stop at the full clock stop, the open lists at the proxies
+    assert BUILTIN_STANDARDS["cmh_adult_4w"].stop.combine == "latest"
+    assert BUILTIN_STANDARDS["cmh_adult_2nd_contact"].stop.contact_number == 2
+    assert BUILTIN_STANDARDS["cmh_cyp_1st_contact"].stop.contact_number == 1
     assert "05" not in BUILTIN_STANDARDS["cmh_adult_4w"].stop.mechanisms
+    assert BUILTIN_STANDARDS["cmh_adult_4w"].percentile_method == "linear"
     assert BUILTIN_STANDARDS["rtt_18w"].target_pct == 92.0
 
 
@@ -71,7 +76,7 @@ def test_standard_file_extends_a_builtin(tmp_path: Path) -> None:
     path.write_text(
         "standards:\n"
         "  - id: north_cmh\n"
-        "    extends: cmh_adult_4w\n"
+        "    extends: cmh_adult_2nd_contact\n"
         "    title: CMHT North second contact\n"
         "    services: [CMHT-North]\n"
         "  - id: memory_6w\n"
@@ -123,17 +128,26 @@ def test_mhsds_mapping_reads_published_field_names() -> None:
             "Der_ActivityType": ["treatment"],
         }
     )
-    mapping = mapping_from_dict(
+    events = pl.DataFrame(
         {
-            **{k: dict(v) for k, v in BUILTIN_MAPPINGS["mhsds"].columns.items()},
-            "values": {"service": {"A14": "eip"}},
+            "UniqServReqID": ["R1"],
+            "event_type": ["care_coordinator_allocated"],
+            "event_date": [date(2024, 1, 6)],
         }
     )
+    # the built-in mapping recodes team type A14 to the EIP service
     frame = waits.compute(
-        refs, cons, standard="eip_2w", start="2024-01", end="2024-01", mapping=mapping
+        refs,
+        cons,
+        events=events,
+        standard="eip_2w",
+        start="2024-01",
+        end="2024-01",
+        mapping="mhsds",
     )
     jan = frame.row(0, named=True)
-    # R2 was rejected (it has a rejection date); R1 started treatment after 7 days
+    # R2 was rejected (it has a rejection date); R1: first contact 9 Jan, care coordinator
+    # 6 Jan, so treatment starts at the later, 9 Jan: 7 days
     assert (
         jan["service"],
         jan["received_count"],

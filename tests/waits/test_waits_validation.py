@@ -21,7 +21,7 @@ def test_missing_columns_are_all_reported(tmp_path: Path) -> None:
     refs = pl.DataFrame({"referral_id": [1], "service": ["cmh_adult"]})  # no received date
     cons = pl.DataFrame({"referral_id": [1], "contact_date": [date(2024, 1, 1)]})  # no attendance
     with pytest.raises(DataValidationError) as caught:
-        waits.compute(refs, cons, standard="cmh_adult_4w", start="2024-01", end="2024-01")
+        waits.compute(refs, cons, standard="cmh_adult_2nd_contact", start="2024-01", end="2024-01")
     columns = sorted(p.column for p in caught.value.problems)
     assert columns == ["attendance_code", "received_date"]
     assert set(_codes(caught.value)) == {"TB-WAITS-MISSING-COLUMN"}
@@ -46,7 +46,7 @@ def test_csv_problems_name_file_row_column_and_value(tmp_path: Path) -> None:
         "1,not a date,5,01\n"  # row 5: bad date
     )
     with pytest.raises(DataValidationError) as caught:
-        waits.compute(referrals, contacts, standard="cmh_adult_4w", start="2024-01", end="2024-01")
+        waits.compute(referrals, contacts, standard="cmh_adult_2nd_contact", start="2024-01", end="2024-01")
     found = {
         (p.code, Path(p.file).name if p.file else None, p.row, p.column)
         for p in caught.value.problems
@@ -75,7 +75,7 @@ def test_clean_csv_gives_the_same_numbers_as_frames(tmp_path: Path) -> None:
     contacts = tmp_path / "c.csv"
     contacts.write_text("referral_id,contact_date,attendance_code,mechanism\n1,2024-01-12,5,1\n")
     frame = waits.compute(
-        referrals, contacts, standard="cmh_cyp_4w", start="2024-01", end="2024-01"
+        referrals, contacts, standard="cmh_cyp_1st_contact", start="2024-01", end="2024-01"
     )
     jan = frame.row(0, named=True)
     # one accepted referral (the other rejected), seen after 10 days
@@ -92,7 +92,7 @@ def test_problems_are_listed_for_every_engine(engine_options) -> None:
         [(2, date(2024, 1, 11), "5", "01", "x"), (1, date(2024, 1, 9), "5", "01", "x")]
     )
     with pytest.raises(DataValidationError) as caught:
-        run(refs, cons, "cmh_adult_4w", "2024-01", "2024-01", engine_options)
+        run(refs, cons, "cmh_adult_2nd_contact", "2024-01", "2024-01", engine_options)
     assert sorted(_codes(caught.value)) == ["TB-WAITS-BEFORE-REFERRAL", "TB-WAITS-UNKNOWN-REFERRAL"]
 
 
@@ -102,26 +102,26 @@ def test_options_are_checked() -> None:
         waits.compute(
             refs,
             contacts_frame([]),
-            standard="cmh_adult_4w",
+            standard="cmh_adult_2nd_contact",
             start="2024-01",
             end="2024-01",
             by=("ward",),
         )
     with pytest.raises(OptionsError):
         waits.compute(
-            refs, contacts_frame([]), standard="cmh_adult_4w", start="2024-03", end="2024-01"
+            refs, contacts_frame([]), standard="cmh_adult_2nd_contact", start="2024-03", end="2024-01"
         )
     with pytest.raises(OptionsError):
         waits.compute(
             refs,
             contacts_frame([]),
-            standard="cmh_adult_4w",
+            standard="cmh_adult_2nd_contact",
             start="2024-01",
             end="2024-01",
             engine="excel",
         )
     with pytest.raises(OptionsError):
-        waits.compute(refs, 42, standard="cmh_adult_4w", start="2024-01", end="2024-01")
+        waits.compute(refs, 42, standard="cmh_adult_2nd_contact", start="2024-01", end="2024-01")
 
 
 def test_parquet_problems_carry_record_numbers(tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ def test_parquet_problems_carry_record_numbers(tmp_path: Path) -> None:
         waits.compute(
             tmp_path / "r.parquet",
             tmp_path / "c.parquet",
-            standard="cmh_adult_4w",
+            standard="cmh_adult_2nd_contact",
             start="2024-01",
             end="2024-01",
         )
@@ -169,7 +169,7 @@ def test_every_input_form_gives_the_same_result(tmp_path: Path) -> None:
         [(i, date(2024, 1, 2 * i), "5", "01", "x") for i in range(1, 8)]
         + [(i, date(2024, 1, 3 * i), "6", "02", "x") for i in range(1, 8)]
     )
-    expected = waits.compute(refs, cons, standard="cmh_adult_4w", start="2024-01", end="2024-02")
+    expected = waits.compute(refs, cons, standard="cmh_adult_2nd_contact", start="2024-01", end="2024-02")
     refs.write_parquet(tmp_path / "r.parquet")
     cons.write_csv(tmp_path / "c.csv")
     con = duckdb.connect()
@@ -182,7 +182,7 @@ def test_every_input_form_gives_the_same_result(tmp_path: Path) -> None:
     ]
     for form_refs, form_cons in forms:
         got = waits.compute(
-            form_refs, form_cons, standard="cmh_adult_4w", start="2024-01", end="2024-02"
+            form_refs, form_cons, standard="cmh_adult_2nd_contact", start="2024-01", end="2024-02"
         )
         assert got.equals(expected)
     # referral i (received 1..7 Jan) is seen on days 2i and 3i: its second contact on day 3i

@@ -1,9 +1,9 @@
 """Turn an engine's histograms into the published measures (shared by every engine).
 
 The histograms count referrals per group, priority and start day (open list) or per month and
-wait (completed), so each month end's distribution of waits is known exactly; percentiles are
-nearest-rank order statistics over patients (:func:`trustboard.waits.spec.nearest_rank_index`)
-computed from cumulative counts, with no approximation at any scale.
+wait (completed), so each month end's distribution of waits is known exactly; percentiles are computed from
+cumulative counts by the standard's method (nearest rank or linear interpolation,
+:func:`trustboard.waits.spec.percentile`), with no approximation at any scale.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import polars as pl
 from trustboard.waits.engines.base import Histograms, MonthCalendar
 from trustboard.waits.spec import (
     LONG_WAIT_WEEKS,
+    PercentileMethod,
     Standard,
     Threshold,
     band_column,
@@ -61,18 +62,44 @@ def _rank(percentile: float, total: str) -> str:
     return f"greatest(1, ({scaled} * {total} + 99999999) // 100000000)"
 
 
-def _percentile_sql(table: str, prefix: str, percentiles: tuple[float, ...]) -> str:
-    picks = ", ".join(
-        f"min(wait) FILTER (WHERE cum >= {_rank(p, 'tot')}) AS {percentile_column(p, prefix)}"
-        for p in percentiles
-    )
+def _percentile_sql(
+    table: str, prefix: str, percentiles: tuple[float, ...], method: PercentileMethod
+) -> str:
+    """SQL of :func:`trustboard.waits.spec.percentile` over counted waits ``(wait, n)``.
+
+    ``cum`` is the number of waits up to and including ``wait``, so the 0-based order
+    statistic ``k`` is the smallest wait with ``cum > k``.
+    """
+    if method is PercentileMethod.NEAREST_RANK:
+        picks = ", ".join(
+            f"min(wait) FILTER (WHERE cum >= {_rank(p, 'tot')}) AS {percentile_column(p, prefix)}"
+            for p in percentiles
+        )
+        outer = ", ".join(percentile_column(p, prefix) for p in percentiles)
+    else:
+        parts = []
+        outer_parts = []
+        for i, p in enumerate(percentiles):
+            # spec.linear_position: p / 100 * (n - 1) in integers (p scaled by 10^6)
+            pos = f"({round(p * 1_000_000)} * (tot - 1))"
+            parts += [
+                f"min(wait) FILTER (WHERE cum > {pos} // 100000000) AS lo{i}",
+                f"min(wait) FILTER (WHERE cum > least({pos} // 100000000 + 1, tot - 1)) AS hi{i}",
+                f"any_value({pos} % 100000000) AS f{i}",
+            ]
+            outer_parts.append(
+                f"lo{i} + (hi{i} - lo{i}) * f{i} / 100000000.0 AS {percentile_column(p, prefix)}"
+            )
+        picks = ", ".join(parts)
+        outer = ", ".join(outer_parts)
     return f"""
+        SELECT _g, m, {outer} FROM (
         SELECT _g, m, {picks} FROM (
             SELECT _g, m, wait, sum(n) OVER (PARTITION BY _g, m ORDER BY wait
                                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
                    sum(n) OVER (PARTITION BY _g, m) AS tot
             FROM (SELECT _g, m, wait, sum(n) AS n FROM {table} GROUP BY _g, m, wait)
-        ) GROUP BY _g, m
+        ) GROUP BY _g, m)
     """
 
 
@@ -174,10 +201,12 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
             f"CREATE TEMP TABLE ca AS SELECT _g, m, {', '.join(done_aggs)} FROM cw GROUP BY _g, m"
         )
         con.execute(
-            f"CREATE TEMP TABLE op AS {_percentile_sql('ow', 'open', standard.percentiles)}"
+            f"CREATE TEMP TABLE op AS "
+            f"{_percentile_sql('ow', 'open', standard.percentiles, standard.percentile_method)}"
         )
         con.execute(
-            f"CREATE TEMP TABLE cp AS {_percentile_sql('cw', 'completed', standard.percentiles)}"
+            f"CREATE TEMP TABLE cp AS "
+            f"{_percentile_sql('cw', 'completed', standard.percentiles, standard.percentile_method)}"
         )
         con.execute(
             f"""
@@ -197,7 +226,12 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
         for col in columns:
             if col in percentile_cols:
                 source = "op" if col.startswith("open") else "cp"
-                selects.append(f"CAST({source}.{col} AS BIGINT) AS {col}")
+                kind = (
+                    "BIGINT"
+                    if standard.percentile_method is PercentileMethod.NEAREST_RANK
+                    else "DOUBLE"
+                )
+                selects.append(f"CAST({source}.{col} AS {kind}) AS {col}")
             elif col == "open_within_threshold_pct":
                 selects.append(
                     f"{_pct('coalesce(oa.open_within_threshold, 0)', 'coalesce(oa.open_count, 0)')} AS {col}"

@@ -75,6 +75,20 @@ class ColumnMapping:
         return " or ".join(f"'{n}'" for n in dict.fromkeys(names))
 
 
+#: Columns whose values a mapping may recode (referral columns share no name with the
+#: contact and event columns they are listed with, except the referral id, which is not
+#: recoded).
+_RECODABLE = frozenset(
+    (
+        *(c for c in REFERRAL_COLUMNS if c != "referral_id"),
+        "attendance_code",
+        "mechanism",
+        "activity_type",
+        "event_type",
+    )
+)
+
+
 def mapping_from_dict(data: Mapping[str, Any], *, name: str = "custom") -> ColumnMapping:
     """Build a mapping from a parsed mapping file, checking table and column names."""
     problems: list[Problem] = []
@@ -115,11 +129,12 @@ def mapping_from_dict(data: Mapping[str, Any], *, name: str = "custom") -> Colum
         problems.append(Problem(ErrorCode.WAITS_MAPPING, "'values' is not a mapping"))
     else:
         for column, recode in raw_values.items():
-            if column not in REFERRAL_COLUMNS or not isinstance(recode, Mapping):
+            if column not in _RECODABLE or not isinstance(recode, Mapping):
                 problems.append(
                     Problem(
                         ErrorCode.WAITS_MAPPING,
-                        "value recodes apply to referral columns and are mappings",
+                        "value recodes are mappings and apply to referral columns, "
+                        "attendance_code, mechanism, activity_type and event_type",
                         value=column,
                     )
                 )
@@ -156,6 +171,21 @@ _MHSDS = {
         "activity_type": ["Der_ActivityType", "CareActType"],
     },
     "events": {"referral_id": "UniqServReqID"},
+    "values": {
+        # ServTeamTypeRefToMH: the core community mental health team types of NHS England's
+        # adult four-week-wait measures (4w_waits_prep, which also reads C03 as C10) and the
+        # early intervention in psychosis team (A14) [S32]
+        "service": {
+            **{
+                code: "cmh_adult"
+                for code in ("A05", "A06", "A08", "A09", "A12", "A13", "A16", "C03", "C10")
+            },
+            "A14": "eip",
+        },
+        # ClinRespPriorityType: 1 emergency, 2 urgent/serious, 4 very urgent are urgent;
+        # 3 routine (the CYP eating disorder measures' reading)
+        "priority": {"1": "urgent", "2": "urgent", "4": "urgent", "3": "routine"},
+    },
 }
 
 #: CSDS field names (CYP101Referral, CYP102ServiceTypeReferredTo, CYP201CareContact,
@@ -184,6 +214,11 @@ _CSDS = {
         "activity_type": ["CommCareActType", "CareActType"],
     },
     "events": {"referral_id": "UniqServReqID"},
+    "values": {
+        # NHS Data Dictionary PRIORITY TYPE CODE: 1 routine, 2 urgent (3, two week wait, is
+        # a cancer pathway and left for a trust's mapping to place)
+        "priority": {"1": "routine", "2": "urgent"},
+    },
 }
 
 #: Built-in mappings by name.

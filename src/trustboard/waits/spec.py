@@ -13,15 +13,22 @@ Conventions used by every engine, written once here:
 * "within N weeks" means ``wait_days <= 7 * N`` (domain.md §10.3 step 4: "≤ 28 days for within
   4 weeks"); "over N weeks" means ``wait_days > 7 * N``, so that the CHS SitRep band "52+ weeks"
   (365 days or more, [S10]) and "over 52 weeks" count the same pathways;
-* percentiles are nearest-rank order statistics over patients: the p-th percentile of ``n``
-  waits is the ``ceil(p / 100 * n)``-th smallest (domain.md §10.3 "Percentile convention").
+* percentiles are computed by one of two methods, a setting of each standard
+  (:class:`PercentileMethod`): nearest rank (the p-th percentile of ``n`` waits is the
+  ``ceil(p / 100 * n)``-th smallest, domain.md §10.3) or linear interpolation between order
+  statistics (Spark SQL's ``percentile``, which NHS England's MHSDS measure code uses, so a
+  median of 712.5 days can be published); :func:`percentile` is the one definition;
+* a clock stops at the earliest or the latest of its *parts* (:meth:`StopRule.parts`): the
+  k-th qualifying contact and the first event of each listed type; :func:`stop_day` is the
+  one definition every engine is checked against.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from trustboard.errors import ConfigError, ErrorCode, Problem
@@ -33,11 +40,17 @@ __all__ = [
     "CONSULTATION_MECHANISMS",
     "CONTACT_COLUMNS",
     "EVENT_COLUMNS",
+    "EVENT_TYPES",
+    "INDIRECT_ACTIVITY",
     "LONG_WAIT_WEEKS",
     "MH_CONTACT_MECHANISMS",
     "REFERRAL_COLUMNS",
     "REQUIRED_PERCENTILES",
+    "TOTAL_COLUMN",
+    "TOTAL_GROUP",
     "Cohort",
+    "Combine",
+    "PercentileMethod",
     "Standard",
     "StopKind",
     "StopRule",
@@ -46,7 +59,9 @@ __all__ = [
     "band_column",
     "nearest_rank",
     "nearest_rank_index",
+    "percentile",
     "percentile_column",
+    "stop_day",
     "threshold_column",
 ]
 
@@ -77,6 +92,22 @@ CONTACT_COLUMNS: tuple[str, ...] = (
 #: Canonical clock-stop event columns.
 EVENT_COLUMNS: tuple[str, ...] = ("referral_id", "event_type", "event_date")
 
+#: Canonical clock-stop event types.  The first four are the parts of NHS England's MHSDS
+#: "full clock stop" (4w_waits_prep in the MHSDS measure code [S32]; a trust's mapping file
+#: translates its own codes, e.g. SNOMED-derived categories, into these); the last two are
+#: the RTT non-treatment clock stops ([S12]).
+EVENT_TYPES: tuple[str, ...] = (
+    "baseline_outcome",
+    "meaningful_assessment",
+    "care_plan_or_intervention",
+    "care_coordinator_allocated",
+    "decision_not_to_treat",
+    "active_monitoring",
+)
+#: ``activity_type`` of an indirect activity (work on a patient's behalf without the patient
+#: present) in the contacts table; it carries no attendance code or mechanism.
+INDIRECT_ACTIVITY = "indirect"
+
 #: Referral columns results may be broken down by (domain.md §10.3 step 7, §12).
 BREAKDOWN_COLUMNS: tuple[str, ...] = (
     "service",
@@ -87,6 +118,12 @@ BREAKDOWN_COLUMNS: tuple[str, ...] = (
     "ethnic_group",
     "imd_quintile",
 )
+
+#: The internal breakdown column that puts every referral in one group: ``by=()`` (the trust
+#: total) is computed as ``by=(TOTAL_COLUMN,)`` and the column is dropped from the result.
+TOTAL_COLUMN = "_total"
+#: Its one value.
+TOTAL_GROUP = "all"
 
 #: NHS Data Dictionary "Attended or did not attend" codes that count as attended:
 #: 5 attended on time (or, if late, before the professional was ready), 6 arrived late but
@@ -132,6 +169,26 @@ class StopKind(StrEnum):
     CONTACT_OR_EVENT = "contact_or_event"
 
 
+class Combine(StrEnum):
+    """How a stop rule's parts (contact and events) combine into the clock stop."""
+
+    #: the first of the parts to happen stops the clock
+    EARLIEST = "earliest"
+    #: the clock stops when every part has happened; a part that never happens means no
+    #: clock stop (as NHS England's "full clock stop", [S32])
+    LATEST = "latest"
+
+
+class PercentileMethod(StrEnum):
+    """How a percentile of waits is read from the ordered waits."""
+
+    #: the ``ceil(p / 100 * n)``-th smallest wait (domain.md §10.3)
+    NEAREST_RANK = "nearest_rank"
+    #: linear interpolation between the order statistics at ``p / 100 * (n - 1)`` (0-based),
+    #: as Spark SQL's ``percentile`` and so NHS England's MHSDS measures [S32]
+    LINEAR = "linear"
+
+
 class Cohort(StrEnum):
     """Which pathways a standard's "completed" measures count."""
 
@@ -149,10 +206,25 @@ def _clean_codes(values: Iterable[object]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class StopRule:
-    """What stops the clock; contacts qualify by attendance, mechanism and activity type.
+    """What stops the clock: the earliest or the latest of a set of *parts*.
 
-    Empty ``mechanisms`` or ``activity_types`` mean "any".  Contacts after the referral was
-    closed never stop the clock: the referral is then a removal.
+    The parts are the ``contact_number``-th qualifying contact (``kind`` contact or
+    contact_or_event) and the first clock-stop event of the listed ``event_types`` (``kind``
+    event or contact_or_event).  With ``combine`` earliest the event types are alternatives
+    (the first of any of them); with ``combine`` latest each type is a part of its own, and
+    every part must have happened for the clock to stop.
+
+    Contacts qualify by attendance code, mechanism and activity type (empty ``mechanisms`` or
+    ``activity_types`` mean "any"); a contact whose activity type is in
+    ``indirect_activity_types`` qualifies whatever its attendance code and mechanism (indirect
+    activity, which MHSDS counts as a first contact for children and young people [S32]).
+
+    ``events_required_from`` lists event types (with ``combine`` latest) that are a part only
+    for pathways received on or after a date, or whose contact part falls on or after it:
+    NHS England requires the meaningful assessment only from April 2024 [S32].
+
+    Contacts after the referral was closed never stop the clock: the referral is then a
+    removal.
     """
 
     kind: StopKind = StopKind.CONTACT
@@ -161,14 +233,41 @@ class StopRule:
     mechanisms: tuple[str, ...] = ()
     activity_types: tuple[str, ...] = ()
     event_types: tuple[str, ...] = ()
+    combine: Combine = Combine.EARLIEST
+    indirect_activity_types: tuple[str, ...] = ()
+    events_required_from: tuple[tuple[str, date], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", StopKind(self.kind))
+        object.__setattr__(self, "combine", Combine(self.combine))
         object.__setattr__(self, "attendance_codes", _clean_codes(self.attendance_codes))
         object.__setattr__(self, "mechanisms", _clean_codes(self.mechanisms))
         object.__setattr__(self, "activity_types", _clean_codes(self.activity_types))
         object.__setattr__(self, "event_types", _clean_codes(self.event_types))
+        object.__setattr__(
+            self, "indirect_activity_types", _clean_codes(self.indirect_activity_types)
+        )
         problems = []
+        required: list[tuple[str, date]] = []
+        pairs = (
+            self.events_required_from.items()
+            if isinstance(self.events_required_from, Mapping)
+            else self.events_required_from
+        )
+        for event_type, when in pairs:
+            try:
+                day = when if isinstance(when, date) else date.fromisoformat(str(when))
+            except ValueError:
+                problems.append(f"events_required_from: {when!r} is not a date (YYYY-MM-DD)")
+                continue
+            required.append((str(event_type).strip(), day))
+            if str(event_type).strip() not in self.event_types:
+                problems.append(
+                    f"events_required_from names {event_type!r}, which is not in event_types"
+                )
+        object.__setattr__(self, "events_required_from", tuple(sorted(required)))
+        if required and self.combine is not Combine.LATEST:
+            problems.append("events_required_from needs combine: latest")
         if self.kind is not StopKind.EVENT:
             if not 1 <= self.contact_number <= 10:
                 problems.append("contact_number must be between 1 and 10")
@@ -192,29 +291,107 @@ class StopRule:
         """Whether clock-stop events can stop the clock."""
         return self.kind is not StopKind.CONTACT
 
-    def contact_key(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    def contact_key(
+        self,
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
         """The contact filter, so that standards sharing it share one pass over contacts."""
-        return (self.attendance_codes, self.mechanisms, self.activity_types)
+        return (
+            self.attendance_codes,
+            self.mechanisms,
+            self.activity_types,
+            self.indirect_activity_types,
+        )
+
+    def event_parts(self) -> tuple[tuple[str, ...], ...]:
+        """The event parts: each is a set of event types whose first event is the part's date."""
+        if not self.uses_events:
+            return ()
+        if self.combine is Combine.EARLIEST:
+            return (self.event_types,)
+        return tuple((t,) for t in self.event_types)
+
+    def required_from(self, part: tuple[str, ...]) -> date | None:
+        """The date from which an event part is required (None: always)."""
+        found = dict(self.events_required_from)
+        return found.get(part[0]) if len(part) == 1 else None
+
+    def contact_qualifies(
+        self, attendance_code: str | None, mechanism: str | None, activity_type: str | None
+    ) -> bool:
+        """Whether one contact qualifies (the filter every engine applies)."""
+        if activity_type is not None and activity_type in self.indirect_activity_types:
+            return True
+        return (
+            attendance_code in self.attendance_codes
+            and (not self.mechanisms or mechanism in self.mechanisms)
+            and (not self.activity_types or activity_type in self.activity_types)
+        )
+
+
+def stop_day(
+    rule: StopRule,
+    received: int,
+    contact_days: Sequence[int],
+    event_days: Mapping[str, Sequence[int]],
+) -> int | None:
+    """The clock-stop day of one pathway under ``rule`` (None: the clock has not stopped).
+
+    ``contact_days`` are the days of its *qualifying* contacts, ``event_days`` the days of its
+    events by type (days are any integers, e.g. days since 1970-01-01).  This is the
+    specification every engine is checked against (tests/waits/test_waits_stop_contract.py);
+    closure is applied afterwards (a stop after the closure does not count).
+    """
+    parts: list[int | None] = []
+    contact: int | None = None
+    if rule.uses_contacts:
+        ordered = sorted(contact_days)
+        contact = ordered[rule.contact_number - 1] if len(ordered) >= rule.contact_number else None
+        parts.append(contact)
+    for part in rule.event_parts():
+        days = [d for t in part for d in event_days.get(t, ())]
+        first = min(days) if days else None
+        since = rule.required_from(part)
+        if since is not None:
+            cut = (since - date(1970, 1, 1)).days
+            if received < cut and (contact is None or contact < cut):
+                # not required for this pathway (a missing contact leaves no stop anyway)
+                continue
+        parts.append(first)
+    if rule.combine is Combine.EARLIEST:
+        present = [p for p in parts if p is not None]
+        return min(present) if present else None
+    if any(p is None for p in parts):
+        return None
+    return max(p for p in parts if p is not None)
 
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
-    """A "within N days" threshold; ``priorities`` restricts it to those priorities."""
+    """A "within N days" threshold; ``priorities`` restricts it to those priorities.
+
+    ``target_pct`` is the standard's target for this threshold (NHS Talking Therapies: 75%
+    within 6 weeks and 95% within 18 weeks).
+    """
 
     label: str
     days: int
     priorities: tuple[str, ...] = ()
+    target_pct: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "priorities", _clean_codes(self.priorities))
-        if not _LABEL.match(self.label) or self.days < 0:
+        if (
+            not _LABEL.match(self.label)
+            or self.days < 0
+            or (self.target_pct is not None and not 0 <= self.target_pct <= 100)
+        ):
             raise ConfigError(
                 f"threshold {self.label!r} is not valid",
                 problems=[
                     Problem(
                         ErrorCode.WAITS_THRESHOLD,
-                        "a threshold needs a label of letters, digits, '_', '-' or '+' "
-                        "and a non-negative number of days",
+                        "a threshold needs a label of letters, digits, '_', '-' or '+', "
+                        "a non-negative number of days and a target_pct in [0, 100]",
                         value=f"{self.label}: {self.days}",
                     )
                 ],
@@ -276,7 +453,11 @@ class Standard:
     ``thresholds`` are checked in order: a pathway's *headline* threshold is the first that
     applies to its priority (so ``cyp_ed`` gives urgent referrals 7 days and routine ones 28).
     ``course_min_contacts`` is the number of qualifying contacts that makes a course of
-    treatment (only for the ``finished_course`` cohort).
+    treatment (only for the ``finished_course`` cohort).  ``percentile_method`` is how its
+    medians and other percentiles are read (each built-in takes its publication's method).
+    ``spell_gap_days`` (when set) counts *referral spells*, not referrals: referrals of the
+    same person in the standard's scope form one spell when each is received no more than
+    that many days after the end of the spell so far (MHSDS: 5 days [S32]).
     """
 
     id: str
@@ -289,12 +470,15 @@ class Standard:
     bands: tuple[WaitBand, ...] = CHS_BANDS
     target_pct: float | None = None
     course_min_contacts: int = 2
+    percentile_method: PercentileMethod = PercentileMethod.NEAREST_RANK
+    spell_gap_days: int | None = None
     source: str = ""
     description: str = ""
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cohort", Cohort(self.cohort))
+        object.__setattr__(self, "percentile_method", PercentileMethod(self.percentile_method))
         object.__setattr__(self, "services", _clean_codes(self.services))
         merged = sorted({float(p) for p in (*REQUIRED_PERCENTILES, *self.percentiles)})
         problems: list[Problem] = []
@@ -335,6 +519,14 @@ class Standard:
                     ErrorCode.WAITS_COURSE,
                     "course_min_contacts must be at least 1",
                     value=self.course_min_contacts,
+                )
+            )
+        if self.spell_gap_days is not None and not 0 <= self.spell_gap_days <= 366:
+            problems.append(
+                Problem(
+                    ErrorCode.WAITS_VALUE,
+                    "spell_gap_days lies in [0, 366] (or is left out: no spells)",
+                    value=self.spell_gap_days,
                 )
             )
         if problems:
@@ -393,3 +585,38 @@ def nearest_rank(values: Iterable[int], percentile: float) -> int | None:
     if not ordered:
         return None
     return ordered[nearest_rank_index(percentile, len(ordered)) - 1]
+
+
+def linear_position(percentile: float, count: int) -> tuple[int, int, int]:
+    """Where the linearly interpolated percentile lies among ``count`` ordered values.
+
+    Returns ``(lower, upper, fraction)``: 0-based order statistics and the weight of the
+    upper one in millionths of 100 (``p / 100 * (n - 1)`` computed in integers, with p scaled
+    by 10^6, so every engine gets the same position without floating-point doubt).
+    """
+    if count <= 0:
+        raise ValueError("no values")
+    scaled = round(percentile * 1_000_000) * (count - 1)
+    lower, remainder = divmod(scaled, 100_000_000)
+    upper = min(lower + 1, count - 1)
+    return lower, upper, remainder
+
+
+def percentile(
+    values: Iterable[int],
+    p: float,
+    method: PercentileMethod | str = PercentileMethod.NEAREST_RANK,
+) -> float | None:
+    """The ``p``-th percentile of ``values`` by ``method`` (None when there are none).
+
+    The one definition of both methods; the engines' SQL (``finalise``) is checked against
+    it by tests/waits/test_waits_spec.py.  Linear: ``x[k] + f * (x[k + 1] - x[k])`` with
+    ``k + f = p / 100 * (n - 1)``; ``[10, 20]`` has median 15.0 and 90th percentile 19.0.
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    if PercentileMethod(method) is PercentileMethod.NEAREST_RANK:
+        return float(ordered[nearest_rank_index(p, len(ordered)) - 1])
+    lower, upper, fraction = linear_position(p, len(ordered))
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * fraction / 100_000_000

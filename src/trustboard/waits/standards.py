@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,11 @@ import yaml
 
 from trustboard.errors import ConfigError, ErrorCode, Problem, TrustboardError
 from trustboard.waits.spec import (
+    INDIRECT_ACTIVITY,
     MH_CONTACT_MECHANISMS,
     Cohort,
+    Combine,
+    PercentileMethod,
     Standard,
     StopKind,
     StopRule,
@@ -27,7 +31,10 @@ from trustboard.waits.spec import (
 )
 
 __all__ = [
+    "ADULT_FULL_CLOCK_STOP",
     "BUILTIN_STANDARDS",
+    "CYP_FULL_CLOCK_STOP",
+    "MHSDS_SPELL_GAP",
     "SERVICE_CODES",
     "get_standard",
     "load_standards_file",
@@ -52,43 +59,115 @@ _MH_STOP_FIRST = StopRule(StopKind.CONTACT, 1, mechanisms=MH_CONTACT_MECHANISMS)
 _TREATMENT_STOP = StopRule(
     StopKind.CONTACT, 1, mechanisms=MH_CONTACT_MECHANISMS, activity_types=("treatment",)
 )
+#: MHSDS counts indirect activity as a first contact for children and young people [S32].
+_CYP_FIRST_CONTACT = StopRule(
+    StopKind.CONTACT,
+    1,
+    mechanisms=MH_CONTACT_MECHANISMS,
+    indirect_activity_types=(INDIRECT_ACTIVITY,),
+)
+#: NHS England's adult "full clock stop" (MRS01, MRS02; 4w_waits_prep [S32]): the latest of
+#: the first attended direct contact, the first baseline outcome, the first meaningful
+#: assessment (required for spells from April 2024, or whose first contact is from then) and
+#: the first care plan or intervention; if one never happens the clock does not stop.
+ADULT_FULL_CLOCK_STOP = StopRule(
+    StopKind.CONTACT_OR_EVENT,
+    1,
+    mechanisms=MH_CONTACT_MECHANISMS,
+    event_types=("baseline_outcome", "meaningful_assessment", "care_plan_or_intervention"),
+    combine=Combine.LATEST,
+    events_required_from=(("meaningful_assessment", date(2024, 4, 1)),),
+)
+#: The CYP full clock stop (MRS08, MRS09): the latest of the first contact (direct or
+#: indirect), the first baseline outcome and the first care plan or intervention [S32].
+CYP_FULL_CLOCK_STOP = StopRule(
+    StopKind.CONTACT_OR_EVENT,
+    1,
+    mechanisms=MH_CONTACT_MECHANISMS,
+    event_types=("baseline_outcome", "care_plan_or_intervention"),
+    combine=Combine.LATEST,
+    indirect_activity_types=(INDIRECT_ACTIVITY,),
+)
+#: MHSDS counts referral spells: a referral received no more than 5 days after the end of
+#: the spell so far joins it [S32].
+MHSDS_SPELL_GAP = 5
+_MHSDS = {"percentile_method": PercentileMethod.LINEAR}
 
 _BUILTINS: tuple[Standard, ...] = (
     Standard(
         id="cmh_adult_4w",
-        title="Adult community mental health: referral to second contact within 4 weeks",
-        stop=StopRule(StopKind.CONTACT, 2, mechanisms=MH_CONTACT_MECHANISMS),
+        title="Adult community mental health: referral to full clock stop within 4 weeks",
+        stop=ADULT_FULL_CLOCK_STOP,
         cohort=Cohort.COMPLETED,
         thresholds=(Threshold("4w", 28),),
         services=("cmh_adult",),
-        source="domain.md §10.2; [S8] [S9] [S36]; MHSDS MRS measures (§13); [S32] codes",
+        source="domain.md §10.2; [S8] [S9] [S36]; MHSDS MRS01, MRS02 (4w_waits_prep [S32])",
         description=(
-            "Interim measure of the proposed four-week standard: the clock stops at the second "
-            "attended direct contact (face to face, telephone, talk type or video)."
+            "NHS England's completed measure since September 2024: the clock stops at the "
+            "full clock stop, the latest of the first attended direct contact (face to face, "
+            "telephone, talk type or video), the first baseline outcome, the first meaningful "
+            "assessment (from April 2024) and the first care plan or intervention."
         ),
+        **_MHSDS,
+    ),
+    Standard(
+        id="cmh_adult_2nd_contact",
+        title="Adult community mental health: open referrals waiting for a second contact",
+        stop=StopRule(StopKind.CONTACT, 2, mechanisms=MH_CONTACT_MECHANISMS),
+        cohort=Cohort.OPEN,
+        thresholds=(Threshold("4w", 28),),
+        services=("cmh_adult",),
+        source="MHSDS MRS03, MRS07 (4w_waits_prep [S32])",
+        description=(
+            "The proxy NHS England uses for the open waiting list: the clock stops at the "
+            "second attended direct contact."
+        ),
+        **_MHSDS,
     ),
     Standard(
         id="cmh_cyp_4w",
-        title="Children and young people's mental health: referral to first contact within 4 weeks",
-        stop=_MH_STOP_FIRST,
+        title="Children and young people's mental health: referral to full clock stop within "
+        "4 weeks",
+        stop=CYP_FULL_CLOCK_STOP,
         cohort=Cohort.COMPLETED,
         thresholds=(Threshold("4w", 28),),
         services=("cyp_mh",),
-        source="domain.md §10.2; [S9] [S36] [S37]; MHSDS MRS08–MRS14 (§13)",
-        description="Interim measure for CYP: the clock stops at the first attended contact.",
+        source="domain.md §10.2; [S9] [S36] [S37]; MHSDS MRS08, MRS09 (4w_waits_prep [S32])",
+        description=(
+            "The clock stops at the latest of the first contact (attended direct contact or "
+            "indirect activity), the first baseline outcome and the first care plan or "
+            "intervention."
+        ),
+        **_MHSDS,
+    ),
+    Standard(
+        id="cmh_cyp_1st_contact",
+        title="Children and young people's mental health: open referrals waiting for a first "
+        "contact",
+        stop=_CYP_FIRST_CONTACT,
+        cohort=Cohort.OPEN,
+        thresholds=(Threshold("4w", 28),),
+        services=("cyp_mh",),
+        source="MHSDS MRS10, MRS14 (4w_waits_prep [S32])",
+        description=(
+            "The open-list proxy for children and young people: the clock stops at the first "
+            "attended direct contact or indirect activity."
+        ),
+        **_MHSDS,
     ),
     Standard(
         id="talking_therapies",
         title="NHS Talking Therapies: referral to first treatment within 6 and 18 weeks",
-        stop=_TREATMENT_STOP,
+        stop=StopRule(StopKind.CONTACT, 1, activity_types=("treatment",)),
         cohort=Cohort.FINISHED_COURSE,
-        thresholds=(Threshold("6w", 42), Threshold("18w", 126)),
+        thresholds=(Threshold("6w", 42, target_pct=75.0), Threshold("18w", 126, target_pct=95.0)),
         services=("talking_therapies",),
         target_pct=75.0,
         course_min_contacts=2,
-        source="domain.md §10.2; [S1] [S2]",
+        source="domain.md §10.2; [S1] [S2]; NHS Talking Therapies measure dictionary",
         description=(
-            "Wait from referral to the first attended treatment appointment, reported for "
+            "Wait from referral to the first attended treatment appointment by any "
+            "consultation mechanism (the national measures do not restrict it), reported for "
             "referrals finishing a course of treatment (at least two attended treatment "
             "sessions) in the month; standards 75% within 6 weeks and 95% within 18 weeks."
         ),
@@ -96,15 +175,22 @@ _BUILTINS: tuple[Standard, ...] = (
     Standard(
         id="eip_2w",
         title="Early intervention in psychosis: treatment within 2 weeks of referral",
-        stop=_TREATMENT_STOP,
+        stop=StopRule(
+            StopKind.CONTACT_OR_EVENT,
+            1,
+            mechanisms=MH_CONTACT_MECHANISMS,
+            event_types=("care_coordinator_allocated",),
+            combine=Combine.LATEST,
+        ),
         cohort=Cohort.COMPLETED,
         thresholds=(Threshold("2w", 14),),
         services=("eip",),
         target_pct=60.0,
         source="domain.md §10.2; [S5]",
         description=(
-            "Clock stops when treatment by the EIP service starts (first attended treatment "
-            "contact); reported for referrals starting treatment in the month."
+            "Treatment starts at the later of the first attended contact with the EIP team "
+            "and the allocation of a care coordinator; reported for referrals starting "
+            "treatment in the month."
         ),
     ),
     Standard(
@@ -118,7 +204,9 @@ _BUILTINS: tuple[Standard, ...] = (
         source="domain.md §10.2; [S6]",
         description=(
             "Clock stops at the start of NICE-approved treatment; urgent referrals are measured "
-            "against 1 week, routine referrals against 4 weeks."
+            "against 1 week, routine referrals against 4 weeks.  Coded priorities (MHSDS "
+            "ClinRespPriorityType 1, 2 and 4 urgent, 3 routine) are recoded by the mhsds "
+            "mapping; any other value is reported, not counted as a breach."
         ),
     ),
     Standard(
@@ -197,7 +285,13 @@ def _threshold(item: Any) -> Threshold:
             "a threshold is a mapping with 'label' and 'days'",
             problems=[Problem(ErrorCode.WAITS_THRESHOLD, "expected {label, days}", value=item)],
         )
-    return Threshold(str(item["label"]), int(item["days"]), _as_tuple(item.get("priorities")))
+    target = item.get("target_pct")
+    return Threshold(
+        str(item["label"]),
+        int(item["days"]),
+        _as_tuple(item.get("priorities")),
+        None if target is None else float(target),
+    )
 
 
 def _band(item: Any) -> WaitBand:
@@ -232,7 +326,17 @@ def _stop(data: Any, base: StopRule | None) -> StopRule:
         )
     values: dict[str, Any] = dataclasses.asdict(base) if base is not None else {}
     for key, value in data.items():
-        values[key] = value if key in ("kind", "contact_number") else _as_tuple(value)
+        if key in ("kind", "contact_number", "combine"):
+            values[key] = value
+        elif key == "events_required_from":
+            if not isinstance(value, Mapping):
+                raise ConfigError(
+                    "'events_required_from' maps event types to dates",
+                    problems=[Problem(ErrorCode.WAITS_STOP, "expected a mapping", value=value)],
+                )
+            values[key] = tuple(value.items())
+        else:
+            values[key] = _as_tuple(value)
     if "contact_number" in values:
         values["contact_number"] = int(values["contact_number"])
     return StopRule(**values)

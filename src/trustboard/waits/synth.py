@@ -326,16 +326,46 @@ def generate(
             ),
         }
     )
-    # consultant-led paediatrics: some pathways end in a decision not to treat
+    # clock-stop events.  Mental health: a baseline outcome and a care plan or intervention
+    # around the first contact, and (adults) a meaningful assessment, each recorded for most
+    # pathways (a missing one leaves the full clock stop open, as nationally); EIP: a care
+    # coordinator allocated; consultant-led paediatrics: some decisions not to treat.
+    codes = [p.code for p in SERVICE_PROFILES]
+    seen = ~rejected & ~removed & (last_contact >= 0)
+    first_seen = received + first_wait
+    kinds: list[tuple[str, np.ndarray, np.ndarray]] = []
+    for kind, services, mean_after, share in (
+        ("baseline_outcome", ("cmh_adult", "cyp_mh"), 2.0, 0.93),
+        ("meaningful_assessment", ("cmh_adult",), 6.0, 0.9),
+        ("care_plan_or_intervention", ("cmh_adult", "cyp_mh"), 12.0, 0.9),
+    ):
+        scope = np.isin(service, [codes.index(c) for c in services if c in codes])
+        who = np.flatnonzero(scope & seen & (rng.random(n) < share))
+        day = first_seen[who] + np.floor(rng.exponential(mean_after, size=who.size)).astype(
+            np.int64
+        )
+        kinds.append((kind, who, day))
+    if "eip" in codes:
+        who = np.flatnonzero((service == codes.index("eip")) & ~rejected & ~removed)
+        who = who[rng.random(who.size) < 0.95]
+        day = received[who] + np.floor(rng.gamma(2.0, 5.0, size=who.size)).astype(np.int64)
+        kinds.append(("care_coordinator_allocated", who, day))
     paeds = np.flatnonzero((service == 7) & ~rejected & ~removed & (rng.random(n) < 0.1))
-    event_day = received[paeds] + np.floor(first_wait[paeds] * 0.8).astype(np.int64)
+    kinds.append(
+        (
+            "decision_not_to_treat",
+            paeds,
+            received[paeds] + np.floor(first_wait[paeds] * 0.8).astype(np.int64),
+        )
+    )
+    event_owner = np.concatenate([who for _, who, _ in kinds])
+    event_day = np.concatenate([day for _, _, day in kinds])
+    event_kind = np.concatenate([np.full(who.size, i) for i, (_, who, _) in enumerate(kinds)])
     event_keep = event_day <= last_day
     event_table = pa.table(
         {
-            "referral_id": referral_ids[paeds[event_keep]],
-            "event_type": pa.array(
-                ["decision_not_to_treat"] * int(event_keep.sum()), type=pa.string()
-            ),
+            "referral_id": referral_ids[event_owner[event_keep]],
+            "event_type": _dictionary(event_kind[event_keep], tuple(k for k, _, _ in kinds)),
             "event_date": _dates(event_day[event_keep]),
         }
     )

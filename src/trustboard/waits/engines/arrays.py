@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from trustboard.waits.engines.base import EPOCH, MonthCalendar
+from trustboard.waits.spec import Combine, StopRule
 
 __all__ = [
     "NO_DATE",
@@ -40,6 +41,7 @@ __all__ = [
     "KindTable",
     "ReferralSlots",
     "StandardArrays",
+    "combine_stop",
     "dense_span",
     "histogram_tables",
     "kind_table",
@@ -335,14 +337,46 @@ def kth_smallest(slots: np.ndarray, days: np.ndarray, span: int, depth: int) -> 
 class StandardArrays:
     """What one standard's histograms need: scope by kind and per-slot stop dates.
 
-    ``contact`` and ``event`` are the dates that may stop the clock (None: not used);
-    ``course`` the date that completes a course of treatment (finished-course cohort only).
+    ``stop`` is each slot's clock-stop date before closure is applied (:data:`NO_DATE`:
+    none); ``course`` the date that completes a course of treatment (finished-course cohort
+    only).
     """
 
     in_scope: np.ndarray
-    contact: np.ndarray | None
-    event: np.ndarray | None
+    stop: np.ndarray
     course: np.ndarray | None
+
+
+def combine_stop(
+    rule: StopRule,
+    received: np.ndarray,
+    contact: np.ndarray | None,
+    events: dict[tuple[str, ...], np.ndarray],
+) -> np.ndarray:
+    """NumPy form of :func:`trustboard.waits.spec.stop_day` over every slot at once.
+
+    ``contact`` is the contact part's date per slot, ``events`` the first date of each event
+    part; :data:`NO_DATE` (larger than any day) means "not happened", so ``np.minimum`` skips
+    it and ``np.maximum`` keeps it, which is exactly "earliest of" and "latest of".
+    """
+    parts: list[np.ndarray] = [contact] if contact is not None else []
+    for part in rule.event_parts():
+        column = events[part]
+        since = rule.required_from(part)
+        if since is not None:
+            cut = (since - EPOCH).days
+            skip = received < cut
+            if contact is not None:
+                skip &= contact < cut
+            column = np.where(skip, received, column)
+        parts.append(column)
+    if not parts:
+        return np.full(received.shape, NO_DATE, np.int32)
+    out = parts[0]
+    reduce = np.minimum if rule.combine is Combine.EARLIEST else np.maximum
+    for column in parts[1:]:
+        out = reduce(out, column)
+    return out
 
 
 class _Counter:
@@ -490,12 +524,7 @@ def histogram_tables(
             out.kind_seen[kind] = True
             got = referrals.received[a:b][take]
             shut = referrals.closed[a:b][take]
-            if standard.contact is not None:
-                raw = standard.contact[a:b][take]
-            else:
-                raw = np.full(take.size, NO_DATE, np.int32)
-            if standard.event is not None:
-                raw = np.minimum(raw, standard.event[a:b][take])
+            raw = standard.stop[a:b][take]
             # a stop after the closure does not count; no stop and no closure read as
             # NO_DATE, whose month is ``months``, so the month the referral leaves the list
             # is the smaller of its stop's and its closure's

@@ -51,9 +51,17 @@ from trustboard.waits.engines.base import (
     WaitsInputs,
 )
 from trustboard.waits.mapping import ColumnMapping
-from trustboard.waits.spec import BREAKDOWN_COLUMNS, Cohort, Standard, StopRule
+from trustboard.waits.spec import (
+    BREAKDOWN_COLUMNS,
+    TOTAL_COLUMN,
+    TOTAL_GROUP,
+    Cohort,
+    Combine,
+    Standard,
+    StopRule,
+)
 
-__all__ = ["DuckDBEngine", "open_source", "sql_list"]
+__all__ = ["DuckDBEngine", "open_source", "sql_list", "stop_sql"]
 
 _POSITION = "__trustboard_position"
 #: At most this many rows are listed per kind of problem; the rest are summarised.
@@ -91,6 +99,28 @@ _NUMERIC = (
 def sql_list(values: Sequence[str]) -> str:
     """A SQL list literal of strings: ``('a', 'b')``."""
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def stop_sql(rule: StopRule, contact: str | None, event_columns: dict[tuple[str, ...], str]) -> str:
+    """SQL of :func:`trustboard.waits.spec.stop_day` over a row with ``received_date``, the
+    contact part's date ``contact`` and the first date of each event part."""
+    parts = [contact] if contact else []
+    for part in rule.event_parts():
+        column = event_columns[part]
+        since = rule.required_from(part)
+        if since is not None:
+            cut = f"DATE '{since.isoformat()}'"
+            # not required: stand in the received date, which no other part precedes
+            skip = f"received_date < {cut}" + (f" AND {contact} < {cut}" if contact else "")
+            column = f"CASE WHEN {skip} THEN received_date ELSE {column} END"
+        parts.append(column)
+    if len(parts) == 1:
+        return parts[0]
+    if rule.combine is Combine.EARLIEST:
+        # least() skips NULLs: the first part to happen stops the clock
+        return f"least({', '.join(parts)})"
+    missing = " OR ".join(f"({p}) IS NULL" for p in parts)
+    return f"CASE WHEN {missing} THEN NULL ELSE greatest({', '.join(parts)}) END"
 
 
 def _literal(value: str) -> str:
@@ -288,6 +318,9 @@ class DuckDBEngine:
                 table.raw[column] = source_name
         if missing:
             return None
+        if kind == "referrals":
+            # the one group of a trust total (``by=()``)
+            selects.append(f"{_literal(TOTAL_GROUP)} AS {TOTAL_COLUMN}")
         if in_place:
             # single Parquet files and in-memory tables are scanned in place (no copy)
             table.position = "t._position"
@@ -613,12 +646,17 @@ class DuckDBEngine:
         return f"(CASE WHEN _src_{column} IN {sql_list(plain)} THEN true ELSE ({normalised}) IN {sql_list(values)} END)"
 
     def _contact_filter(self, rule: StopRule, table: _Table) -> str:
+        """SQL of :meth:`StopRule.contact_qualifies`."""
         parts = [self._code_test("attendance_code", rule.attendance_codes, table)]
         if rule.mechanisms:
             parts.append(self._code_test("mechanism", rule.mechanisms, table))
         if rule.activity_types:
             parts.append(self._code_test("activity_type", rule.activity_types, table))
-        return " AND ".join(parts)
+        direct = " AND ".join(parts)
+        if not rule.indirect_activity_types:
+            return direct
+        indirect = self._code_test("activity_type", rule.indirect_activity_types, table)
+        return f"(coalesce({indirect}, false) OR ({direct}))"
 
     def _aggregate(
         self,
@@ -652,7 +690,7 @@ class DuckDBEngine:
             f"CREATE OR REPLACE TEMP TABLE tb_cstops AS SELECT referral_id, {', '.join(aggs)} "
             f"FROM {tables['contacts'].table} GROUP BY referral_id"
         )
-        event_sets = sorted({s.stop.event_types for s in standards if s.stop.uses_events})
+        event_sets = sorted({part for s in standards for part in s.stop.event_parts()})
         event_names = {types: f"e{i}" for i, types in enumerate(event_sets)}
         if "events" in tables:
             aggs = [
@@ -730,12 +768,7 @@ class DuckDBEngine:
                 contact = column if scalar else f"{column}[{rule.contact_number}]"
                 if standard.cohort is Cohort.FINISHED_COURSE:
                     course = column if scalar else f"{column}[{standard.course_min_contacts}]"
-            event = event_names[rule.event_types] if rule.uses_events else None
-            parts = [x for x in (contact, event) if x]
-            out[standard.id] = (
-                f"least({', '.join(parts)})" if len(parts) > 1 else parts[0],
-                course,
-            )
+            out[standard.id] = (stop_sql(rule, contact, event_names), course)
         return out
 
     # -- histograms -----------------------------------------------------------------------
@@ -917,9 +950,9 @@ class DuckDBEngine:
         if contact_dates is None:
             return None
         last_day = contact_dates.last_day
-        event_sets = sorted({s.stop.event_types for s in standards if s.stop.uses_events})
+        event_sets = sorted({part for s in standards for part in s.stop.event_parts()})
         event_dates = None
-        if "events" in tables:
+        if "events" in tables and event_sets:
             flags = [
                 f", CAST(coalesce(event_type IN {sql_list(types)}, false) AS UTINYINT)"
                 for types in event_sets
@@ -934,22 +967,31 @@ class DuckDBEngine:
         kinds = slots.kinds
         services = kinds.values["service"]
         filter_index = {key: i for i, key in enumerate(filters)}
+        no_event = np.full(slots.span, arrays.NO_DATE, np.int32)
         out = {}
         for standard in standards:
             rule = standard.stop
             scope = np.array(
                 [not standard.services or value in standard.services for value in [*services, None]]
             )
-            contact = course = event = None
+            contact = course = None
             if rule.uses_contacts:
                 dates = contact_dates.dates[filter_index[rule.contact_key()]]
                 contact = dates[rule.contact_number - 1]
                 if standard.cohort is Cohort.FINISHED_COURSE:
                     course = dates[standard.course_min_contacts - 1]
-            if rule.uses_events and event_dates is not None:
-                event = event_dates.dates[event_sets.index(rule.event_types)][0]
+            events = {
+                part: (
+                    event_dates.dates[event_sets.index(part)][0]
+                    if event_dates is not None
+                    else no_event
+                )
+                for part in rule.event_parts()
+            }
             out[standard.id] = arrays.StandardArrays(
-                scope[kinds.code_of("service")], contact, event, course
+                scope[kinds.code_of("service")],
+                arrays.combine_stop(rule, slots.received, contact, events),
+                course,
             )
         return out, last_day
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 from trustboard.errors import ErrorCode, MissingExtraError, OptionsError, ProblemCollector
 from trustboard.waits.engines.base import Histograms, MonthCalendar, WaitsInputs
 from trustboard.waits.mapping import CANONICAL, ColumnMapping
-from trustboard.waits.spec import Cohort, Standard, StopRule
+from trustboard.waits.spec import TOTAL_COLUMN, TOTAL_GROUP, Cohort, Combine, Standard, StopRule
 
 __all__ = ["SparkEngine"]
 
@@ -192,6 +192,9 @@ class SparkEngine:
             columns.append(expr.alias(column))
         if missing:
             return None
+        if kind == "referrals":
+            # the one group of a trust total (``by=()``)
+            columns.append(F.lit(TOTAL_GROUP).alias(TOTAL_COLUMN))
         return frame.select(*columns), file, raw
 
     def _check(
@@ -385,12 +388,39 @@ class SparkEngine:
 
     @staticmethod
     def _contact_filter(F: Any, rule: StopRule) -> Any:
+        """Spark form of :meth:`StopRule.contact_qualifies`."""
         cond = F.col("attendance_code").isin(list(rule.attendance_codes))
         if rule.mechanisms:
             cond &= F.col("mechanism").isin(list(rule.mechanisms))
         if rule.activity_types:
             cond &= F.col("activity_type").isin(list(rule.activity_types))
+        if rule.indirect_activity_types:
+            indirect = F.col("activity_type").isin(list(rule.indirect_activity_types))
+            cond = F.coalesce(indirect, F.lit(False)) | cond
         return cond
+
+    @staticmethod
+    def _stop(F: Any, rule: StopRule, contact: Any, events: dict[tuple[str, ...], Any]) -> Any:
+        """Spark form of :func:`trustboard.waits.spec.stop_day`."""
+        parts = [contact] if contact is not None else []
+        for part in rule.event_parts():
+            column = events[part]
+            since = rule.required_from(part)
+            if since is not None:
+                cut = F.lit(since)
+                skip = F.col("received_date") < cut
+                if contact is not None:
+                    skip &= contact < cut
+                column = F.when(skip, F.col("received_date")).otherwise(column)
+            parts.append(column)
+        if len(parts) == 1:
+            return parts[0]
+        if rule.combine is Combine.EARLIEST:
+            return F.least(*parts)
+        missing = parts[0].isNull()
+        for column in parts[1:]:
+            missing |= column.isNull()
+        return F.when(missing, F.lit(None).cast("date")).otherwise(F.greatest(*parts))
 
     def _with_stops(
         self, ref: Any, contacts: Any, events: Any, standards: Sequence[Standard]
@@ -421,7 +451,7 @@ class SparkEngine:
                 contacts.groupBy("referral_id").agg(*aggs).withColumnRenamed("referral_id", "_cid")
             )
             frame = frame.join(stops, frame["referral_id"] == stops["_cid"], "left").drop("_cid")
-        event_sets = sorted({s.stop.event_types for s in standards if s.stop.uses_events})
+        event_sets = sorted({part for s in standards for part in s.stop.event_parts()})
         event_names = {types: f"e{i}" for i, types in enumerate(event_sets)}
         if event_sets:
             if events is not None:
@@ -450,10 +480,8 @@ class SparkEngine:
                 contact = F.try_element_at(column, F.lit(rule.contact_number))
                 if standard.cohort is Cohort.FINISHED_COURSE:
                     course = F.try_element_at(column, F.lit(standard.course_min_contacts))
-            event = F.col(event_names[rule.event_types]) if rule.uses_events else None
-            parts = [x for x in (contact, event) if x is not None]
-            stop = F.least(*parts) if len(parts) > 1 else parts[0]
-            out[standard.id] = (stop, course)
+            events = {part: F.col(event_names[part]) for part in rule.event_parts()}
+            out[standard.id] = (self._stop(F, rule, contact, events), course)
         return frame, out
 
     def _standard_histograms(
