@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -185,6 +186,40 @@ def _drop(engine: object, url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def _best(action: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def _reads_both_ways(store: Store) -> None:
+    """Every current value read through the checked documents and from the rows, outside a
+    transaction (as ``spc refresh`` reads) and inside a write transaction (as an import
+    compares); then the watermark check alone and the full ``store check``."""
+    from trustboard.store.current import CURRENT_COLUMNS, check_documents
+    from trustboard.store.values import read_values
+
+    columns = sorted(CURRENT_COLUMNS)
+    figures = []
+    for label, documents in (("documents", True), ("rows", False)):
+        with store.engine.connect() as conn:
+            outside = _best(lambda d=documents: read_values(conn, columns=columns, documents=d))
+        with store.transaction() as conn:
+            inside = _best(lambda d=documents: read_values(conn, columns=columns, documents=d))
+        figures.append(f"{label} {outside:.2f} s / {inside:.2f} s")
+    print(f"  every current value, outside / inside a write transaction: {'; '.join(figures)}")
+    with store.engine.connect() as conn:
+        watermark = _best(lambda: check_documents(conn), repeat=5)
+    full = _best(lambda: store.check_documents(), repeat=1)
+    print(
+        f"  watermark check of every document: {watermark * 1000:.1f} ms; "
+        f"full store check (every row compared): {full:.1f} s"
+    )
+
+
 def run(engine_name: str, scale: float, folder: Path) -> None:
     """Run every figure on one engine and print it."""
     n_units = max(12, round(FULL_UNITS * scale))
@@ -252,6 +287,7 @@ def run(engine_name: str, scale: float, folder: Path) -> None:
                 f"median {statistics.median(timings) * 1000:.0f} ms "
                 f"({board.height:,} values, {spc.summary.height} summaries)"
             )
+            _reads_both_ways(store)
     finally:
         if admin is not None:
             _drop(admin, url)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import date
 
 import polars as pl
 import pytest
-from sqlalchemy import text
 from store_builders import make_org_units, values_frame
 
 from trustboard.errors import DataValidationError
 from trustboard.store import Store
-from trustboard.store.current import CURRENT_COLUMNS, rebuild_current
-from trustboard.store.engine import head_revision, migrate
+from trustboard.store.current import CURRENT_COLUMNS, check_documents
+from trustboard.store.engine import _alembic_config, head_revision, migrate
 from trustboard.store.values import read_values
 
 COLUMNS = sorted(CURRENT_COLUMNS)
@@ -61,6 +60,9 @@ def test_documents_follow_every_write(store: Store, seed: int) -> None:
         documents, from_rows = _both_ways(store)
         assert documents.height == store.values_count()
         assert documents.equals(from_rows)
+        # the store's own write leaves every document marked as built from the rows it holds
+        with store.engine.connect() as conn:
+            assert check_documents(conn) == []
     for filters in (
         {"metric_ids": ["RES-4WK"]},
         {"metric_ids": ["SAFE-FALLS", "RES-MEDWAIT"]},
@@ -94,7 +96,9 @@ def test_a_refused_write_leaves_the_documents_as_they_were(store: Store) -> None
     assert documents.equals(from_rows) and documents.height == 1
 
 
-def test_the_migration_makes_the_documents_from_the_rows(store: Store) -> None:
+def test_after_an_upgrade_the_first_read_makes_the_documents_from_the_rows(store: Store) -> None:
+    from alembic import command
+
     rows = [
         ("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8),
         ("SAFE-FALLS", "CHS-T2", "2025-02", None, None, 3.0),
@@ -103,23 +107,29 @@ def test_the_migration_makes_the_documents_from_the_rows(store: Store) -> None:
     store.write_values(values_frame(rows))
     store.write_values(values_frame([("RES-4WK", "MH-T1", "2025-01", 41.0, 50.0, 0.82)]))
     expected, _ = _both_ways(store)
-    # a store from before the documents existed: the upgrade makes them from the rows
-    with store.engine.begin() as conn:
-        conn.execute(text("DROP TABLE metric_current"))
-        conn.execute(text("DROP INDEX ix_metric_value_closed"))
-        conn.execute(
-            text(
-                "CREATE INDEX ix_metric_value_history ON metric_value "
-                "(metric_id, org_unit, period_start, valid_from)"
-            )
-        )
-        conn.execute(text("UPDATE alembic_version SET version_num = '0002_baf'"))
+    # a store from before the documents existed: the upgrade leaves them to the first use
+    config = _alembic_config(store.engine)
+    with store.engine.connect() as conn:
+        conn.info["tb_write"] = True
+        with conn.begin():
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0002_baf")
     before, after = migrate(store.engine, "head")
     assert (before, after) == ("0002_baf", head_revision())
+    with store.engine.connect() as conn:
+        problems = check_documents(conn)
+    assert [(p.metric_id, p.kind) for p in problems] == [
+        ("RES-4WK", "missing"),
+        ("SAFE-FALLS", "missing"),
+    ]
+    # the read is right before any document exists, and makes them
+    read = store.values(columns=COLUMNS)
+    assert read.equals(expected)
+    assert read.filter(pl.col("org_unit") == "MH-T1")["value"].to_list() == [0.82]
+    with store.engine.connect() as conn:
+        assert check_documents(conn) == []
     documents, from_rows = _both_ways(store)
     assert documents.equals(expected) and from_rows.equals(expected)
-    assert documents.filter(pl.col("org_unit") == "MH-T1")["value"].to_list() == [0.82]
-    # a rebuild of documents that are already there changes nothing they say
-    with store.transaction() as conn:
-        assert rebuild_current(conn, now=datetime(2025, 5, 1)) == 3
+    # a full check of documents that are right finds nothing and rebuilds nothing
+    assert store.check_documents() == [] and store.rebuild_documents() == []
     assert _both_ways(store)[0].equals(expected)

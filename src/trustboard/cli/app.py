@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trustboard.cli.check_cmd",
     "trustboard.cli.baf_cmd",
     "trustboard.cli.demo_cmd",
+    "trustboard.cli.store_cmd",
 )
 
 app = typer.Typer(

@@ -32,7 +32,7 @@ def check(
 
     Exits 0 when no finding is open, and 3 (TB-CHECK-FINDINGS) when any is.
     """
-    from trustboard.services._store import store_session
+    from trustboard.services import store_session
     from trustboard.services.check import override_finding, run_check
 
     with store_session(database) as store:

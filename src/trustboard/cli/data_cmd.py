@@ -90,7 +90,7 @@ def _counts(summary: Any) -> str:
 
 def init(database: str | None = DatabaseOption, actor: str | None = ActorOption) -> None:
     """Create the store (trustboard.db here by default), or upgrade it to the newest schema."""
-    from trustboard.services._store import init_store
+    from trustboard.services import init_store
 
     result = init_store(database, actor=actor)
     if result.created:

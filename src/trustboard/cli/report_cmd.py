@@ -54,7 +54,7 @@ def report(
     ),
 ) -> None:
     """Build the board pack (HTML and PDF) for one forum and period."""
-    from trustboard.services._store import store_session
+    from trustboard.services import store_session
     from trustboard.services.pack import build_pack, write_pack
     from trustboard.services.publish import render_as_published
 
@@ -120,7 +120,7 @@ def publish(
     ),
 ) -> None:
     """Freeze a forum's pack for a period (HTML, PDF and a manifest), or verify a frozen one."""
-    from trustboard.services._store import store_session
+    from trustboard.services import store_session
     from trustboard.services.publish import publish_pack, verify_publication
 
     when = Period.parse(period)

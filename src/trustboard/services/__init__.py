@@ -27,6 +27,7 @@ __all__ = [
     "refresh_spc",
     "rollup",
     "show_catalogue",
+    "store_session",
     "store_status",
 ]
 
@@ -48,6 +49,7 @@ _HOMES = {
     "init_store": "_store",
     "open_store": "_store",
     "rollup": "_store",
+    "store_session": "_store",
     "StoreStatus": "status",
     "store_status": "status",
 }

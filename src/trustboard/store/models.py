@@ -46,6 +46,7 @@ __all__ = [
     "MetricCurrentRow",
     "MetricRow",
     "MetricValueRow",
+    "MetricValueStampRow",
     "MetricVersionRow",
     "OrgUnitRow",
     "SpcPointsRow",
@@ -212,10 +213,12 @@ class MetricValueRow(Base):
 
 
 class MetricCurrentRow(Base):
-    """The current revision of every value of one metric, as one Parquet document.
+    """The current revision of every value of one metric, as one Parquet document: a cache.
 
-    Kept in step with ``metric_value`` by every write of values, in the same transaction, so it
-    always says what the current rows say.  A bulk read of current values (``spc refresh`` over
+    ``metric_value`` is the truth.  Each document records the change counter of its metric it
+    was built at (``source_stamp``, see :class:`MetricValueStampRow`) and its layout
+    (``schema_version``); every use checks both and rebuilds a document that does not match
+    (see :mod:`trustboard.store.current`).  A bulk read of current values (``spc refresh`` over
     millions of values) reads a few hundred documents instead of millions of rows; narrow reads,
     history and "as it stood at" reads use ``metric_value`` itself.
     """
@@ -225,6 +228,19 @@ class MetricCurrentRow(Base):
     row_count: Mapped[int] = mapped_column(Integer)
     parquet: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(Stamp)
+    # -1 and 1: documents made before the watermark (migration 0004), rebuilt on first use
+    source_stamp: Mapped[int] = mapped_column(BigInteger, server_default=text("-1"))
+    schema_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+
+class MetricValueStampRow(Base):
+    """A change counter per metric, advanced on every insert, update and delete of its rows of
+    ``metric_value`` (by triggers that migration ``0004_current_watermark`` creates, and by the
+    store's own write, which pauses them for its bulk statements)."""
+
+    __tablename__ = "metric_value_stamp"
+    metric_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
 
 
 class CommentaryRow(Base):

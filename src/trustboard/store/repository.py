@@ -23,6 +23,13 @@ from trustboard.domain import Action, Commentary, Forum, MetricDefinition, OrgUn
 from trustboard.errors import ErrorCode, StoreError
 from trustboard.store import catalogue as cat
 from trustboard.store.audit import AuditEntry, read_audit, record
+from trustboard.store.current import (
+    DocumentProblem,
+    build_documents,
+    check_documents,
+    compare_documents,
+    rebuild_documents,
+)
 from trustboard.store.engine import (
     create_store_engine,
     current_revision,
@@ -44,6 +51,7 @@ from trustboard.store.narrative import (
 from trustboard.store.spc_results import StoredSpc, read_spc_results, write_spc_run
 from trustboard.store.values import (
     WriteSummary,
+    bulk_current,
     latest_periods,
     read_values,
     to_utc_naive,
@@ -343,6 +351,8 @@ class Store:
         with self.transaction() as conn:
             import_id = self._begin_import(conn, "values", files, now)
             summary = write_values(conn, frame, now=now, import_id=import_id, progress=progress)
+            if summary.rebuilt_documents:
+                self._record_rebuild(conn, list(summary.rebuilt_documents), "values.import", now)
             self._finish_import(
                 conn,
                 import_id,
@@ -370,6 +380,8 @@ class Store:
         day.  ``history=True`` returns every revision; ``columns`` keeps only those columns.
         """
         moment = None if as_of is None else to_utc_naive(as_of)
+        if bulk_current(history=history, as_of=moment, org_units=org_units, columns=columns):
+            self._repair_documents(metric_ids)
         with self._reading() as conn:
             return read_values(
                 conn,
@@ -381,6 +393,70 @@ class Store:
                 history=history,
                 columns=columns,
             )
+
+    # -- the current-value documents (a checked cache of metric_value) -----------------------
+
+    def _record_rebuild(
+        self, conn: Connection, problems: Sequence[DocumentProblem | str], cause: str, now: datetime
+    ) -> None:
+        found = [
+            p.as_dict() if isinstance(p, DocumentProblem) else {"metric_id": p} for p in problems
+        ]
+        record(
+            conn,
+            now=now,
+            actor=self.actor,
+            action="values.documents.rebuild",
+            entity="metric_current",
+            entity_id=None,
+            before={"cause": cause, "problems": found},
+            after={"rebuilt": sorted({f["metric_id"] for f in found})},
+        )
+
+    def _repair_documents(self, metric_ids: Sequence[str] | None) -> None:
+        """Rebuild the documents of ``metric_ids`` that do not match their rows, before a read.
+
+        Best effort: if the repair cannot take the write lock (a long import holds it) or may
+        not write, the read takes those metrics from the rows instead, which is as right.
+        """
+        with self._reading() as conn:
+            if not check_documents(conn, metric_ids):
+                return
+        try:
+            with self.transaction() as conn:
+                now = utc_now()
+                fixed = rebuild_documents(conn, metric_ids, now=now)
+                if fixed:
+                    self._record_rebuild(conn, fixed, "read", now)
+        except StoreError:
+            return
+
+    def check_documents(self, *, full: bool = True) -> list[DocumentProblem]:
+        """Every current-value document that does not match ``metric_value``, and why.
+
+        The watermark check reads two small tables; ``full`` also compares every document with
+        the current rows (reads them all) to find what the watermark cannot.
+        """
+        with self._reading() as conn:
+            problems = check_documents(conn, None)
+            if full:
+                problems += compare_documents(conn)
+        return sorted(problems, key=lambda p: (p.metric_id, p.kind))
+
+    def rebuild_documents(self, *, full: bool = True) -> list[DocumentProblem]:
+        """Rebuild from the rows every document :meth:`check_documents` finds wrong, in one
+        audited transaction; returns what was wrong (empty when nothing was)."""
+        with self.transaction() as conn:
+            now = utc_now()
+            problems = rebuild_documents(conn, None, now=now)
+            if full:
+                content = compare_documents(conn)
+                if content:
+                    build_documents(conn, sorted({p.metric_id for p in content}), now=now)
+                problems += content
+            if problems:
+                self._record_rebuild(conn, problems, "store.check", now)
+        return sorted(problems, key=lambda p: (p.metric_id, p.kind))
 
     def values_count(self) -> int:
         """How many values are current (one per metric, org unit and period)."""

@@ -15,23 +15,33 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-import numpy as np
 import polars as pl
 from sqlalchemy import Connection
 
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.store.current import (
     CURRENT_COLUMNS,
-    DOCUMENT_SCHEMA,
-    current_documents,
+    advance_stamps,
+    read_checked,
     read_current,
+    read_stamps,
+    untracked,
     write_documents,
+)
+from trustboard.store.rows import (
+    SQLITE_STAMP,
+    VALUE_FRAME_SCHEMA,
+    driver_connection,
+    is_sqlite,
+    read_rows,
+    value_schema,
 )
 
 __all__ = [
     "REQUIRED_VALUE_COLUMNS",
     "VALUE_FRAME_SCHEMA",
     "WriteSummary",
+    "bulk_current",
     "latest_periods",
     "read_values",
     "to_utc_naive",
@@ -52,18 +62,6 @@ REQUIRED_VALUE_COLUMNS: tuple[str, ...] = (
     "source_hash",
 )
 
-#: Schema of the frame :func:`read_values` returns.
-VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = {
-    "metric_id": pl.String(),
-    # org unit, period start and end, figures, provisional flag, revision
-    **DOCUMENT_SCHEMA,
-    "source_file": pl.String(),
-    "source_hash": pl.String(),
-    "extracted_at": pl.Datetime("us"),
-    "valid_from": pl.Datetime("us"),
-    "valid_to": pl.Datetime("us"),
-}
-
 _STAGE = "tb_stage_keys"
 _KEY = ["metric_id", "org_unit", "period_start"]
 _CHUNK = 50_000
@@ -71,8 +69,6 @@ _CHUNK = 50_000
 _ANALYZE_AFTER = 10_000
 #: rows per INSERT statement on SQLite (15 parameters each, well under SQLite's limit)
 _ROWS_PER_INSERT = 50
-#: how SQLAlchemy's SQLite dialect stores DATETIME (text that sorts like the moment it names)
-_SQLITE_STAMP = "%Y-%m-%d %H:%M:%S.%f"
 
 Progress = Callable[[str, int, int], None]
 
@@ -87,6 +83,8 @@ class WriteSummary:
     import_id: int | None = None
     #: up to :data:`SAMPLE_REVISIONS` revised values with their figures before and after
     revisions: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    #: metrics whose current-value document did not match their rows and was rebuilt
+    rebuilt_documents: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -114,10 +112,6 @@ def to_utc_naive(moment: datetime | date) -> datetime:
     if moment.tzinfo is not None:
         return moment.astimezone(UTC).replace(tzinfo=None)
     return moment
-
-
-def _is_sqlite(conn: Connection) -> bool:
-    return conn.dialect.name == "sqlite"
 
 
 def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -249,7 +243,7 @@ def _revision_sample(classified: pl.DataFrame) -> list[dict[str, Any]]:
 
 def _close_revisions(conn: Connection, keys: pl.DataFrame, stamp: Any) -> None:
     """Close the current revision of each key in ``keys`` at ``stamp``."""
-    sqlite = _is_sqlite(conn)
+    sqlite = is_sqlite(conn)
     mark = "?" if sqlite else "%s"
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGE}")
     if sqlite:
@@ -257,7 +251,7 @@ def _close_revisions(conn: Connection, keys: pl.DataFrame, stamp: Any) -> None:
             f"CREATE TEMP TABLE {_STAGE} (metric_id TEXT, org_unit TEXT, period_start TEXT)"
         )
         rows = keys.with_columns(pl.col("period_start").dt.strftime("%Y-%m-%d")).iter_rows()
-        cursor = conn.connection.driver_connection.cursor()
+        cursor = driver_connection(conn).cursor()
         cursor.executemany(f"INSERT INTO {_STAGE} VALUES (?, ?, ?)", rows)
         cursor.close()
     else:
@@ -280,7 +274,7 @@ def _copy(
     conn: Connection, table: str, frame: pl.DataFrame, progress: Progress | None = None
 ) -> None:
     """``COPY`` ``frame`` into ``table`` on PostgreSQL, in blocks of :data:`_CHUNK` rows."""
-    raw = conn.connection.driver_connection
+    raw = driver_connection(conn)
     sql = f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '')"
     with raw.cursor() as cursor, cursor.copy(sql) as copy:
         for offset in range(0, frame.height, _CHUNK):
@@ -293,7 +287,7 @@ def _copy(
 
 def _insert_rows(conn: Connection, rows: pl.DataFrame, progress: Progress | None) -> None:
     """Insert ``rows`` (columns named as in ``metric_value``, in key order) into it."""
-    if not _is_sqlite(conn):
+    if not is_sqlite(conn):
         _copy(conn, "metric_value", rows, progress)
         return
     text_dates = rows.with_columns(
@@ -306,7 +300,7 @@ def _insert_rows(conn: Connection, rows: pl.DataFrame, progress: Progress | None
     # several rows per statement: SQLite's cost per statement run is shared between them
     many = head + ", ".join([one] * _ROWS_PER_INSERT)
     width = rows.width * _ROWS_PER_INSERT
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = driver_connection(conn).cursor()
     total = rows.height
     for offset in range(0, total, _CHUNK):
         chunk = text_dates.slice(offset, _CHUNK)
@@ -341,8 +335,8 @@ def write_values(
     data = _check_frame(frame)
     if data.height == 0:
         return WriteSummary(0, 0, 0, import_id)
-    sqlite = _is_sqlite(conn)
-    stamp: Any = now.strftime(_SQLITE_STAMP) if sqlite else now
+    sqlite = is_sqlite(conn)
+    stamp: Any = now.strftime(SQLITE_STAMP) if sqlite else now
     if not sqlite:
         # Two imports at once would race for the same keys; this lock makes the second wait
         # for the first (readers are not blocked).  SQLite's BEGIN IMMEDIATE does the same.
@@ -352,7 +346,11 @@ def write_values(
     if progress:
         progress("comparing", 0, data.height)
     metric_ids = sorted(data.get_column("metric_id").unique().to_list())
-    current = current_documents(conn, metric_ids)
+    # the documents are checked first: a metric whose document does not match its rows is
+    # compared with the rows themselves, and its document is rebuilt below
+    checked = read_checked(conn, metric_ids)
+    current = checked.frame
+    rebuilt = tuple(checked.rebuilt)
     classified = _classify(data, current)
     counts = classified.get_column("state").value_counts()
     by_state = dict(
@@ -360,30 +358,46 @@ def write_values(
     )
     inserted, unchanged, revised = (int(by_state.get(k, 0)) for k in (0, 1, 2))
     if not inserted and not revised:
-        return WriteSummary(0, 0, unchanged, import_id)
+        if rebuilt:
+            kept_ids = pl.Series(rebuilt, dtype=pl.String).implode()
+            write_documents(
+                conn,
+                current.filter(pl.col("metric_id").is_in(kept_ids)),
+                rebuilt,
+                stamps=read_stamps(conn, rebuilt),
+                now=now,
+            )
+        return WriteSummary(0, 0, unchanged, import_id, rebuilt_documents=rebuilt)
     sample = _revision_sample(classified) if revised else []
-    if revised:
-        _close_revisions(conn, classified.filter(pl.col("state") == 2).select(_KEY), stamp)
-    written = (
-        classified.filter(pl.col("state") != 1)
-        .sort(_KEY)
-        .select(
-            *REQUIRED_VALUE_COLUMNS,
-            pl.lit(stamp).alias("extracted_at"),
-            (pl.col("prev_revision").fill_null(0) + 1).cast(pl.Int64).alias("revision"),
-            pl.lit(stamp).alias("valid_from"),
-            pl.lit(None, dtype=pl.String).alias("valid_to"),
-            pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+    with untracked(conn):
+        if revised:
+            _close_revisions(conn, classified.filter(pl.col("state") == 2).select(_KEY), stamp)
+        written = (
+            classified.filter(pl.col("state") != 1)
+            .sort(_KEY)
+            .select(
+                *REQUIRED_VALUE_COLUMNS,
+                pl.lit(stamp).alias("extracted_at"),
+                (pl.col("prev_revision").fill_null(0) + 1).cast(pl.Int64).alias("revision"),
+                pl.lit(stamp).alias("valid_from"),
+                pl.lit(None, dtype=pl.String).alias("valid_to"),
+                pl.lit(import_id, dtype=pl.Int64).alias("import_id"),
+            )
         )
-    )
-    if progress:
-        progress("writing", 0, written.height)
-    _insert_rows(conn, written, progress)
-    # the documents: the rows just written become current, the rest stay as they were
+        if progress:
+            progress("writing", 0, written.height)
+        _insert_rows(conn, written, progress)
+    # the documents: the rows just written become current, the rest stay as they were; each
+    # is marked with its metric's counter, advanced for this write
+    stamps = advance_stamps(conn, metric_ids)
     fresh = written.select(*_KEY, *(c for c in _FIGURES), "revision")
     kept = current.join(fresh.select(_KEY), on=_KEY, how="anti")
     write_documents(
-        conn, pl.concat([kept, fresh.select(kept.columns)], how="vertical"), metric_ids, now=now
+        conn,
+        pl.concat([kept, fresh.select(kept.columns)], how="vertical"),
+        metric_ids,
+        stamps=stamps,
+        now=now,
     )
     if not sqlite and inserted + revised >= _ANALYZE_AFTER:
         # Fresh statistics at once, not when autovacuum next looks: with a bulk load unknown
@@ -391,12 +405,24 @@ def write_values(
         conn.exec_driver_sql("ANALYZE metric_value")
     if progress:
         progress("written", inserted + revised, inserted + revised)
-    return WriteSummary(inserted, revised, unchanged, import_id, tuple(sample))
+    return WriteSummary(inserted, revised, unchanged, import_id, tuple(sample), rebuilt)
 
 
-def _in_clause(column: str, items: Sequence[Any], mark: str, params: list[Any]) -> str:
-    params.extend(items)
-    return f"{column} IN ({', '.join([mark] * len(items))})"
+def bulk_current(
+    *,
+    history: bool,
+    as_of: datetime | None,
+    org_units: Sequence[str] | None,
+    columns: Sequence[str] | None,
+) -> bool:
+    """Whether :func:`read_values` with these arguments takes the current-value documents."""
+    return (
+        not history
+        and as_of is None
+        and org_units is None
+        and columns is not None
+        and set(columns) <= CURRENT_COLUMNS
+    )
 
 
 def read_values(
@@ -418,239 +444,30 @@ def read_values(
     gives every revision instead (``as_of`` is then ignored).  ``columns`` keeps only those
     columns (reading fewer is markedly faster for millions of rows).
 
-    A bulk read of current values (no ``org_units``, ``as_of`` or ``history``) whose ``columns``
-    lie within :data:`~trustboard.store.current.CURRENT_COLUMNS` comes from the current-value
-    documents, which hold the same figures; ``documents=False`` reads the rows instead.
+    A bulk read of current values (see :func:`bulk_current`) comes from the current-value
+    documents, each checked against its metric's change counter first (a document that does not
+    match is passed over and that metric read from the rows); ``documents=False`` reads the rows
+    instead.
     """
-    schema = VALUE_FRAME_SCHEMA
-    if columns is not None:
-        unknown = [c for c in columns if c not in VALUE_FRAME_SCHEMA]
-        if unknown:
-            raise ValueError(f"unknown value columns: {unknown}")
-        schema = {c: VALUE_FRAME_SCHEMA[c] for c in VALUE_FRAME_SCHEMA if c in columns}
+    schema = value_schema(columns)
     if metric_ids is not None and not metric_ids:
         return pl.DataFrame(schema=schema)
-    if (
-        documents
-        and not history
-        and as_of is None
-        and org_units is None
-        and columns is not None
-        and set(columns) <= CURRENT_COLUMNS
+    if documents and bulk_current(
+        history=history, as_of=as_of, org_units=org_units, columns=columns
     ):
         return read_current(
             conn, metric_ids=metric_ids, start=start, end=end, columns=list(schema)
         ).select(list(schema))
-    sqlite = _is_sqlite(conn)
-    mark = "?" if sqlite else "%s"
-    params: list[Any] = []
-    where: list[str] = []
-    if metric_ids is not None:
-        where.append(_in_clause("metric_id", list(metric_ids), mark, params))
-    if org_units is not None:
-        if not org_units:
-            return pl.DataFrame(schema=schema)
-        where.append(_in_clause("org_unit", list(org_units), mark, params))
-    if start is not None:
-        where.append(f"period_start >= {mark}")
-        params.append(start.isoformat() if sqlite else start)
-    if end is not None:
-        where.append(f"period_start <= {mark}")
-        params.append(end.isoformat() if sqlite else end)
-    # Current and closed revisions each have an index of their own (partial on valid_to), so a
-    # read of both takes each part from its index.
-    arms: list[tuple[str, list[Any]]]
-    if history:
-        arms = [("valid_to IS NULL", []), ("valid_to IS NOT NULL", [])]
-    elif as_of is None:
-        arms = [("valid_to IS NULL", [])]
-    else:
-        moment: Any = as_of.strftime(_SQLITE_STAMP) if sqlite else as_of
-        arms = [
-            (f"valid_to IS NULL AND valid_from <= {mark}", [moment]),
-            (
-                f"valid_to IS NOT NULL AND valid_to > {mark} AND valid_from <= {mark}",
-                [moment, moment],
-            ),
-        ]
-    source, params = _source(where, params, arms)
-    sql = f"SELECT {', '.join(schema)} FROM {source}"
-    # Without history there is one revision per key, so the order of the index of current
-    # values is the whole order (no sort of millions of rows on the server).
-    order = "metric_id, org_unit, period_start" + (", revision" if history else "")
-    sql += f" ORDER BY {order}"
-    dates = [c for c in ("period_start", "period_end") if c in schema]
-    stamps = [c for c in ("extracted_at", "valid_from", "valid_to") if c in schema]
-    # a bulk read (every org unit) goes through ADBC; a narrow one does not repay opening a
-    # second connection (tens of milliseconds on PostgreSQL)
-    adbc = _adbc_connect(conn) if org_units is None else None
-    if adbc is not None:
-        return _read_adbc(adbc, sql, params, schema)
-    raw = conn.connection.driver_connection
-    if sqlite:
-        return _read_sqlite(raw, schema, source, params, dates, stamps, order)
-    # psycopg hands COPY output over one row at a time (a Python call per row); the server
-    # instead joins the rows into large text blocks, which are parsed by Polars in one go.
-    # The unit separator (0x1F) never occurs in codes, dates or numbers.
-    fields = ", ".join(f"coalesce({c}::text, '')" for c in schema)
-    # One block per series: grouping follows the index of current values, where numbering
-    # every row in one window would sort them all first.
-    block_sql = (
-        f"SELECT string_agg(concat_ws(E'\\x1f', {fields}), E'\\n' ORDER BY period_start, revision) "
-        f"FROM {source} GROUP BY metric_id, org_unit ORDER BY metric_id, org_unit"
+    return read_rows(
+        conn,
+        metric_ids=metric_ids,
+        org_units=org_units,
+        start=start,
+        end=end,
+        as_of=as_of,
+        history=history,
+        columns=columns,
     )
-    with raw.cursor() as cursor:
-        cursor.execute(block_sql, params)
-        blocks = [row[0] for row in cursor.fetchall()]
-    if not blocks:
-        return pl.DataFrame(schema=schema)
-    text = "\n".join(blocks).encode()
-    read_schema = {
-        c: (pl.String() if c in stamps or c == "provisional" else t) for c, t in schema.items()
-    }
-    frame = pl.read_csv(
-        io.BytesIO(text),
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        new_columns=list(schema),
-        schema=read_schema,
-        null_values=[""],
-    )
-    return frame.with_columns(
-        *(
-            [(pl.col("provisional") == "true").alias("provisional")]
-            if "provisional" in schema
-            else []
-        ),
-        *(
-            pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
-            for c in stamps
-        ),
-    )
-
-
-def _adbc_connect(conn: Connection) -> Any | None:
-    """An ADBC connection to the same PostgreSQL database for a bulk read, else ``None``.
-
-    Arrow-native reads skip a Python object per value.  Inside a write transaction the read
-    must see that transaction's own changes, so it stays on ``conn``.  SQLite always stays on
-    ``conn``: the ADBC SQLite driver carries its own copy of SQLite, and two copies in one
-    process do not see each other's locks (SQLite's "multiple copies of SQLite" hazard); it
-    was measured to miss changes another connection had committed to the write-ahead log.
-    """
-    if _is_sqlite(conn) or conn.info.get("tb_write") or conn.in_transaction():
-        return None
-    try:
-        import adbc_driver_postgresql.dbapi as adbc_postgresql
-    except ImportError:
-        return None
-    uri = conn.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        return adbc_postgresql.connect(uri, autocommit=True)
-    except adbc_postgresql.Error:
-        # whatever libpq cannot take from the URL, the store's own connection already has
-        return None
-
-
-def _read_adbc(
-    adbc: Any, sql: str, params: list[Any], schema: dict[str, pl.DataType]
-) -> pl.DataFrame:
-    # ADBC's PostgreSQL driver numbers its parameters
-    pieces = sql.split("%s")
-    sql = pieces[0] + "".join(f"${i}{piece}" for i, piece in enumerate(pieces[1:], start=1))
-    try:
-        with adbc.cursor() as cursor:
-            # the rows come sorted; millions of them sort in memory rather than in files on
-            # disk (the server default is 4 MB; this connection is closed after the read)
-            cursor.execute("SET work_mem = '256MB'")
-            cursor.execute(sql, tuple(params) if params else None)
-            table = cursor.fetch_arrow_table()
-    finally:
-        adbc.close()
-    frame = pl.from_arrow(table, rechunk=False)
-    assert isinstance(frame, pl.DataFrame)
-    if frame.height == 0:
-        return pl.DataFrame(schema=schema)
-    return frame.cast(schema)  # type: ignore[arg-type]
-
-
-def _source(
-    where: list[str], params: list[Any], arms: list[tuple[str, list[Any]]]
-) -> tuple[str, list[Any]]:
-    """The FROM clause for ``where`` and one or two alternatives (``arms``), with its params."""
-    parts, all_params = [], []
-    for condition, arm_params in arms:
-        parts.append("SELECT * FROM metric_value WHERE " + " AND ".join([*where, condition]))
-        all_params.extend([*params, *arm_params])
-    if len(parts) == 1:
-        return parts[0].removeprefix("SELECT * FROM "), all_params
-    return "(" + " UNION ALL ".join(parts) + ") AS v", all_params
-
-
-def _read_sqlite(
-    raw: Any,
-    schema: dict[str, pl.DataType],
-    source: str,
-    params: list[Any],
-    dates: list[str],
-    stamps: list[str],
-    order: str,
-) -> pl.DataFrame:
-    # Each value handed from SQLite to Python costs far more than SQLite's own work, and the
-    # metric and org unit repeat for every period: they are read once per series (with the
-    # number of rows it has, in the same order) and the rows bring the other columns only.
-    # Both statements run in one read transaction, so they see the same values.
-    keys = [c for c in ("metric_id", "org_unit") if c in schema]
-    rest = [c for c in schema if c not in keys]
-    cursor = raw.cursor()
-    own = not raw.in_transaction
-    if own:
-        cursor.execute("BEGIN")
-    try:
-        series = None
-        if keys:
-            cursor.execute(
-                f"SELECT metric_id, org_unit, COUNT(*) FROM {source} "
-                "GROUP BY metric_id, org_unit ORDER BY metric_id, org_unit",
-                params,
-            )
-            series = cursor.fetchall()
-        rows: list[Any] = []
-        if rest:
-            cursor.execute(f"SELECT {', '.join(rest)} FROM {source} ORDER BY {order}", params)
-            rows = cursor.fetchall()
-    finally:
-        if own:
-            cursor.execute("COMMIT")
-        cursor.close()
-    text_schema = {
-        c: (
-            pl.String()
-            if c in dates or c in stamps
-            else pl.Int64()
-            if c == "provisional"
-            else schema[c]
-        )
-        for c in rest
-    }
-    columns: dict[str, pl.Series] = {}
-    if rest:
-        columns = {
-            s.name: s for s in pl.DataFrame(rows, schema=text_schema, orient="row").get_columns()
-        }
-    if series is not None:
-        counts = np.fromiter((r[2] for r in series), dtype=np.int64, count=len(series))
-        at = np.repeat(np.arange(len(series), dtype=np.int64), counts)
-        for i, name in enumerate(("metric_id", "org_unit")):
-            if name in schema:
-                columns[name] = pl.Series(name, [r[i] for r in series], dtype=pl.String).gather(at)
-    frame = pl.DataFrame([columns[c] for c in schema]) if columns else pl.DataFrame(schema=schema)
-    return frame.with_columns(
-        *(pl.col(c).str.to_date("%Y-%m-%d") for c in dates),
-        *([pl.col("provisional").cast(pl.Boolean)] if "provisional" in schema else []),
-        *(pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us") for c in stamps),
-    ).cast(schema)  # type: ignore[arg-type]
 
 
 def latest_periods(conn: Connection) -> pl.DataFrame:
@@ -667,11 +484,11 @@ def latest_periods(conn: Connection) -> pl.DataFrame:
         orient="row",
         schema={
             "metric_id": pl.String(),
-            "latest": pl.String() if _is_sqlite(conn) else pl.Date(),
+            "latest": pl.String() if is_sqlite(conn) else pl.Date(),
             "units": pl.Int64(),
             "provisional": pl.Int64(),
         },
     )
-    if _is_sqlite(conn):
+    if is_sqlite(conn):
         frame = frame.with_columns(pl.col("latest").str.to_date("%Y-%m-%d"))
     return frame

@@ -1,13 +1,16 @@
-"""Current values as one Parquet document per metric (``metric_current``), made from the rows
-already stored; the index of every revision gives way to one of closed revisions only.
+"""Current values as one Parquet document per metric (``metric_current``); the index of every
+revision gives way to one of closed revisions only.
+
+The documents are a cache: this migration creates their table and leaves it empty, and the
+first use of each metric's values after ``0004_current_watermark`` builds its document from the
+rows.  Plain SQL only: the migration does not call application code, which may change after it
+was written.
 
 Revision ID: 0003_metric_current
 Revises: 0002_baf
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -36,9 +39,6 @@ def upgrade() -> None:
             sqlite_where=sa.text("valid_to IS NOT NULL"),
             postgresql_where=sa.text("valid_to IS NOT NULL"),
         )
-    from trustboard.store.current import rebuild_current
-
-    rebuild_current(op.get_bind(), now=datetime.now(UTC).replace(tzinfo=None))
 
 
 def downgrade() -> None:
