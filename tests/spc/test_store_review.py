@@ -123,7 +123,38 @@ def test_no_assurance_icon_is_stored_for_a_metric_without_a_target(trust: str) -
     # SPC engine marks a series left out of a target table "inconsistent" (as NHSRplotthedots)
     refresh_spc(database=trust)
     assert _summary(trust, "SAF99")["assurance_icon"] is None
-    assert _summary(trust, "FIN04")["assurance_icon"] is not None
+
+
+def test_limits_that_predate_a_shift_carry_no_assurance_icon_until_rebased(trust: str) -> None:
+    # FIN04 over 48 months: mean 940; the last 12 months are all below it, so the limits
+    # predate the shift: no icon.  Rebased from April 2024 the new group is 750/770: mean 760,
+    # every moving range 20, limits 760 +- 2.66 x 20 = 706.8 to 813.2; the £800k ceiling is
+    # inside them: "inconsistent".
+    refresh_spc(database=trust)
+    assert _summary(trust, "FIN04")["assurance_icon"] is None
+    accept_rebase("FIN04", date(2024, 4, 1), "Agency price cap", database=trust)
+    refresh_spc(database=trust)
+    after = _summary(trust, "FIN04")
+    assert (after["mean"], after["lpl"], after["upl"]) == pytest.approx((760.0, 706.8, 813.2))
+    assert after["assurance_icon"] == "inconsistent"
+
+
+def test_packs_compute_with_the_accepted_rebases(trust: str) -> None:
+    from trustboard.domain import RebasePoint
+    from trustboard.services.pack import gather_inputs
+    from trustboard.services.spc_review import with_accepted_rebases
+
+    accept_rebase("FIN04", date(2024, 4, 10), "Agency price cap", database=trust)
+    with Store.open(trust) as store:
+        metrics = {m.id: m for m in with_accepted_rebases(store, store.metrics(), "TRUST")}
+        # dated 10 April, applied from May: the first whole month, a point of the series
+        assert metrics["FIN04"].rebase == (
+            RebasePoint(date=date(2024, 5, 1), reason="Agency price cap"),
+        )
+        assert metrics["SAF99"].rebase == ()
+        inputs = gather_inputs(store, "BOARD", "2025-03")
+    fin04 = next(m for m in inputs.metrics if m.id == "FIN04")
+    assert [r.date for r in fin04.rebase] == [date(2024, 5, 1)]
 
 
 def test_a_sustained_shift_is_proposed_until_a_rebase_is_accepted(trust: str) -> None:

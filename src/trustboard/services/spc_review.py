@@ -16,10 +16,10 @@ from pathlib import Path
 
 import polars as pl
 
-from trustboard.domain import MetricDefinition
+from trustboard.domain import MetricDefinition, RebasePoint
 from trustboard.errors import ErrorCode, NotFoundError
 from trustboard.services._store import store_session
-from trustboard.store import utc_now
+from trustboard.store import Store, utc_now
 from trustboard.store.catalogue import merge_rebases, rebase_start
 from trustboard.store.spc_results import StoredRebase, read_rebases, write_rebase
 
@@ -31,6 +31,7 @@ __all__ = [
     "accepted_rebases",
     "overdispersion_findings",
     "rebase_proposals",
+    "with_accepted_rebases",
 ]
 
 #: Charts whose limits come from the binomial model and so can be too narrow.
@@ -146,6 +147,34 @@ def accepted_rebases(
             stored = read_rebases(conn, [metric_id] if metric_id else None)
     _, conflicts = merge_rebases(metrics, stored)
     return stored, conflicts
+
+
+def with_accepted_rebases(
+    store: Store, metrics: list[MetricDefinition], org_unit: str | None = None
+) -> list[MetricDefinition]:
+    """``metrics`` with the rebases accepted in the store merged into their ``rebase``.
+
+    For anything that computes SPC from the definitions (the packs): each rebase is dated at
+    the first whole period it applies from, so it falls on a point; metric-wide rebases and
+    those of ``org_unit`` apply.  Where the catalogue and the store disagree on a reason, the
+    store's is used (as in ``spc refresh``).
+    """
+    with store.engine.connect() as conn:
+        stored = read_rebases(conn, [m.id for m in metrics])
+    entries, _ = merge_rebases(metrics, stored)
+    out = []
+    for metric in metrics:
+        chosen: dict[date, str] = {}
+        for entry in entries:
+            if entry.metric_id != metric.id or entry.org_unit not in (None, org_unit):
+                continue
+            if entry.org_unit is not None or entry.starts not in chosen:
+                chosen[entry.starts] = entry.reason
+        points = tuple(RebasePoint(date=day, reason=chosen[day]) for day in sorted(chosen))
+        out.append(
+            metric if points == metric.rebase else metric.model_copy(update={"rebase": points})
+        )
+    return out
 
 
 def _latest_points(

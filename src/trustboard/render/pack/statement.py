@@ -408,7 +408,10 @@ def describe_assurance(
     phrase = _target_phrase(summary.target, definition, target)
     icon = summary.assurance_icon
     freq = definition.frequency
-    if icon in ("pass", "fail", "inconsistent") and points:
+    directional = definition.polarity.improvement != "neutral"
+    if directional and points and summary.lpl is not None and summary.upl is not None:
+        # whatever icon was computed from them (a refresh stores none), limits that predate
+        # a sustained shift are not used to forecast
         stale = stale_limits(points, definition)
         if stale is not None:
             return (
