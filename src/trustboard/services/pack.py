@@ -31,6 +31,7 @@ from trustboard.render.pack import (
     render_pdf,
 )
 from trustboard.services._store import rollup
+from trustboard.services.spc_review import with_accepted_rebases
 from trustboard.store import Store, to_utc_naive
 
 __all__ = [
@@ -411,6 +412,8 @@ def read_pack_inputs(
     org_unit = trust_units[0].code if trust_units else None
     if org_unit is not None and values.filter(pl.col("org_unit") == org_unit).height == 0:
         org_unit = None
+    # limits recalculated where an analyst accepted a rebase (trustboard spc rebase)
+    chosen = with_accepted_rebases(store, chosen, org_unit)
     return PackInputs(
         forum=forum,
         period=when,
