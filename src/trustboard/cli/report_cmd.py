@@ -17,7 +17,10 @@ def _read_baf(path: Path | None) -> str | None:
         return None
     if not path.is_file():
         raise OptionsError(f"the BAF fragment '{path}' does not exist")
-    return path.read_text(encoding="utf-8")
+    from trustboard.services.publish import sanitise_fragment
+
+    # the fragment is input like any other file: scripts, links and URLs never reach a pack
+    return sanitise_fragment(path.read_text(encoding="utf-8"))
 
 
 def report(

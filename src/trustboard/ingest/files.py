@@ -11,13 +11,52 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import polars as pl
+
 from trustboard.errors import ErrorCode, OptionsError, TrustboardError
 
-__all__ = ["FileWriteError", "refuse_input_as_output", "write_atomic", "write_error"]
+__all__ = [
+    "FileWriteError",
+    "neutralise_cell",
+    "neutralise_frame",
+    "refuse_input_as_output",
+    "write_atomic",
+    "write_error",
+]
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = "=+-@\t\r"
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"
+#: A cell that is only a number (a negative number stays a number, not text)
+_NUMBER_PATTERN = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
+_NUMBER = re.compile(_NUMBER_PATTERN)
+
+
+def neutralise_cell(text: str) -> str:
+    """``text`` made safe for a spreadsheet: a cell starting with ``= + - @``, a tab or a
+    carriage return gets a leading ``'`` so it is shown as text, never run as a formula;
+    a plain number (``-12.5``) is left as it is."""
+    if text and text[0] in FORMULA_STARTS and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column of ``frame`` passed through :func:`neutralise_cell` (vectorised);
+    number columns are numbers in the file and need nothing."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+            col = pl.col(name).cast(pl.String)
+            risky = col.str.contains(_FORMULA_PATTERN) & ~col.str.contains(_NUMBER_PATTERN)
+            exprs.append(pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
 
 _REASONS = {
     errno.ENOSPC: "the disk is full",

@@ -6,11 +6,15 @@ the trust's import layouts.  Errors name the file (and sheet) and say what was e
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
 
+from trustboard.domain.limits import current_limits
 from trustboard.errors import DataValidationError, ErrorCode, Problem
+from trustboard.ingest.files import neutralise_frame, write_atomic
+from trustboard.ingest.xlsx_scan import scan_xlsx
 
 __all__ = ["TABLE_SUFFIXES", "read_table", "write_table"]
 
@@ -34,6 +38,19 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
     if not source.is_file():
         raise _fail(source, "file not found", expected="an existing CSV, Parquet or Excel file")
     suffix = source.suffix.lower()
+    limits = current_limits()
+    size = source.stat().st_size
+    if size > limits.max_file_bytes:
+        problem = Problem(
+            ErrorCode.FILE_LIMIT,
+            f"the file is {size:,} bytes",
+            file=str(source),
+            expected=f"at most {limits.max_file_bytes:,} (max_file_bytes, see docs/security.md)",
+        )
+        raise DataValidationError(f"cannot read {source}", [problem], code=ErrorCode.FILE_LIMIT)
+    if suffix in (".xlsx", ".xlsm"):
+        # bounds and unreadable cells are checked before calamine allocates anything
+        scan_xlsx(source.read_bytes(), str(source))
     try:
         if suffix == ".csv":
             return pl.read_csv(source, try_parse_dates=True, infer_schema_length=10_000)
@@ -57,20 +74,22 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
 def write_table(frame: pl.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` to CSV, Parquet, Excel or JSON, chosen by the suffix of ``path``."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     suffix = target.suffix.lower()
+    buffer = io.BytesIO()
     if suffix == ".csv":
-        frame.write_csv(target)
+        # a text cell such as =HYPERLINK(...) from an input file must not become a live
+        # formula in the spreadsheet that opens this file
+        neutralise_frame(frame).write_csv(buffer)
     elif suffix == ".parquet":
-        frame.write_parquet(target)
+        frame.write_parquet(buffer)
     elif suffix == ".xlsx":
-        frame.write_excel(target, autofit=True)
+        frame.write_excel(buffer, autofit=True)
     elif suffix == ".json":
-        frame.write_json(target)
+        frame.write_json(buffer)
     else:
         raise _fail(
             target,
             f"cannot write a '{suffix or '(none)'}' file",
             expected="a .csv, .parquet, .xlsx or .json file",
         )
-    return target
+    return write_atomic(target, buffer.getvalue())

@@ -9,6 +9,7 @@ counts the rest ("and 12,345 more").
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from trustboard.errors import OptionsError, Problem
+from trustboard.ingest.files import neutralise_cell, write_atomic
 
 __all__ = [
     "MAX_PROBLEMS_PER_CODE",
@@ -152,18 +154,23 @@ def write_problem_report(problems: Sequence[Problem], path: str | Path) -> Path:
             f"cannot write a problem report to '{target.name}'",
             hint="give a file name ending in .csv or .json",
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
     rows = problems_table(problems)
     if suffix == ".csv":
+        handle = io.StringIO(newline="")
+        writer = csv.DictWriter(handle, fieldnames=list(PROBLEM_COLUMNS))
+        writer.writeheader()
+        for row in rows:
+            # the report echoes cells of the input: one starting with = must not become a
+            # live formula when the report is opened in Excel
+            writer.writerow(
+                {
+                    k: "" if v is None else neutralise_cell(v) if isinstance(v, str) else v
+                    for k, v in row.items()
+                }
+            )
         # utf-8-sig so Excel opens names with accents and the £ sign correctly
-        with target.open("w", newline="", encoding="utf-8-sig") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(PROBLEM_COLUMNS))
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        write_atomic(target, handle.getvalue().encode("utf-8-sig"))
     else:
         payload = {"problems": rows, "counts": problem_counts(problems)}
-        target.write_text(
-            json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        write_atomic(target, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     return target

@@ -39,6 +39,7 @@ from trustboard.errors import (
     TrustboardError,
 )
 from trustboard.ingest.files import write_atomic, write_error
+from trustboard.ingest.fragment import sanitise_fragment
 from trustboard.render.pack import (
     PackModel,
     PaperDetails,
@@ -73,6 +74,7 @@ __all__ = [
     "publication_dir",
     "publish_pack",
     "render_as_published",
+    "sanitise_fragment",
     "values_digest",
     "verify_publication",
 ]
@@ -376,6 +378,7 @@ def publish_pack(
     when = Period.parse(period) if isinstance(period, str) else period
     root = Path(output_root)
     folder = publication_dir(root, forum_id, when)
+    baf_html = sanitise_fragment(baf_html) if baf_html else baf_html
     if folder.exists():
         raise ConflictError(
             f"the {forum_id} pack for {when.label()} is already published at '{folder}'",
@@ -504,6 +507,7 @@ def render_as_published(
     folder = publication_dir(root, forum_id, when)
     manifest = load_manifest(folder)
     snapshot = _read_inputs(folder)
+    baf_html = sanitise_fragment(baf_html) if baf_html else baf_html
     options = manifest.get("options", {})
     if options.get("baf_html_sha256") and (
         baf_html is None or _sha(baf_html.encode("utf-8")) != options["baf_html_sha256"]

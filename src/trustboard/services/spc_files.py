@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from trustboard.errors import DataValidationError, ErrorCode, Problem
+from trustboard.ingest.files import refuse_input_as_output, write_atomic
 from trustboard.ingest.generic_table import read_table, write_table
 from trustboard.render.svg import spc_chart_svg
 from trustboard.spc import SpcResult, compute
@@ -104,7 +105,7 @@ def write_charts(
             assurance_icon=row.get("assurance_icon"),
         )
         path = directory / chart_file_name(key)
-        path.write_text(svg, encoding="utf-8")
+        write_atomic(path, svg)
         written.append(path)
         if progress is not None:
             progress(index + 1, total)
@@ -136,6 +137,9 @@ def run_spc_file(
     ``target``, ``fix_after_n_points`` ...).  ``target_column`` and ``rebase_column`` take
     targets and rebase flags from the data itself.
     """
+    for given in (output, summary):
+        if given is not None:
+            refuse_input_as_output(given, [input_path])
     frame = read_table(input_path, sheet=sheet)
     if target_column is not None:
         options["target"] = _target_table(frame, target_column, date_column, by)

@@ -9,6 +9,7 @@ in the tagged PDF.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from trustboard.errors import MissingExtraError
 
@@ -23,6 +24,24 @@ PDF_VARIANT = "pdf/ua-1"
 _SCREEN_ONLY = re.compile(r'<details class="data-table">.*?</details>', re.S)
 
 
+def _pack_only_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that fetches nothing outside the pack: the pack's resources
+    are inline (CSS, SVG, ``data:`` images), so any other URL (a file, a web address, a
+    ``<link rel=attachment>``) is refused and left out."""
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # older WeasyPrint versions take a plain function
+        from weasyprint import default_url_fetcher
+
+        def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+            if not url.lower().startswith("data:"):
+                raise ValueError(f"the pack fetches nothing outside itself: {url[:80]}")
+            return default_url_fetcher(url, *args, **kwargs)
+
+        return fetch
+    return URLFetcher(allowed_protocols={"data"})
+
+
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
     """Render ``html`` (a document from :func:`render_html`) to PDF bytes.
 
@@ -32,7 +51,9 @@ def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
         from weasyprint import HTML
     except ImportError as missing:  # the pdf extra is optional
         raise MissingExtraError("Writing the board pack as PDF", "pdf", "weasyprint") from missing
-    document = HTML(string=_SCREEN_ONLY.sub("", html), base_url=base_url)
+    document = HTML(
+        string=_SCREEN_ONLY.sub("", html), base_url=base_url, url_fetcher=_pack_only_fetcher()
+    )
     result = document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
     assert result is not None
     return bytes(result)
@@ -47,7 +68,7 @@ def anchor_pages(html: str) -> dict[str, int]:
         raise MissingExtraError(
             "Numbering the board pack's pages", "pdf", "weasyprint"
         ) from missing
-    document = HTML(string=_SCREEN_ONLY.sub("", html)).render()
+    document = HTML(string=_SCREEN_ONLY.sub("", html), url_fetcher=_pack_only_fetcher()).render()
     pages: dict[str, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for anchor in page.anchors:
