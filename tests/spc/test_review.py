@@ -43,6 +43,8 @@ def test_a_sustained_fall_at_the_end_is_proposed_from_its_first_point() -> None:
             "side": "below",
             "run_length": 12,
             "enough_points": True,
+            "basis": "shift",
+            "intervention": None,
         }
     ]
 
@@ -56,6 +58,57 @@ def test_a_short_run_is_proposed_but_not_yet_enough_points() -> None:
     found = propose_rebases(result.points, shift_length=7).row(0, named=True)
     assert found["proposed_at"] == _months(28)[20]
     assert (found["side"], found["run_length"], found["enough_points"]) == ("above", 8, False)
+
+
+def test_a_recorded_intervention_that_began_the_run_is_the_proposed_point() -> None:
+    # the FIN04-like series: the run starts April 2024 (index 36); the point 7 before it is
+    # September 2023 (index 29).  A price cap recorded on 15 February 2024 falls after
+    # September 2023 and before April 2024: the change began with it, and the first point on
+    # or after 15 February is 1 March 2024.
+    values = [990.0, 1010.0] * 18 + [750.0, 770.0] * 6
+    data = pl.DataFrame({"month": _months(48), "spend": values})
+    result = compute(data, date="month", value="spend", improvement="decrease")
+    cap = pl.DataFrame({"date": [date(2024, 2, 15)], "label": ["A7 agency price cap"]})
+    found = propose_rebases(result.points, shift_length=7, interventions=cap).row(0, named=True)
+    assert (found["proposed_at"], found["basis"], found["intervention"]) == (
+        date(2024, 3, 1),
+        "intervention",
+        "A7 agency price cap",
+    )
+    assert found["run_length"] == 12
+    # one dated on or before September 2023 (7 points before the run) did not begin it, nor
+    # one after the run started
+    for day in (date(2023, 9, 1), date(2023, 6, 30), date(2024, 4, 2)):
+        other = pl.DataFrame({"date": [day], "label": ["other"]})
+        row = propose_rebases(result.points, shift_length=7, interventions=other).row(0, named=True)
+        assert (row["proposed_at"], row["basis"]) == (date(2024, 4, 1), "shift"), day
+    # the intervention exactly at the run's start is the same point, explained
+    exact = pl.DataFrame({"date": [date(2024, 4, 1)]})
+    row = propose_rebases(result.points, shift_length=7, interventions=exact).row(0, named=True)
+    assert (row["proposed_at"], row["basis"], row["intervention"]) == (
+        date(2024, 4, 1),
+        "intervention",
+        None,
+    )
+
+
+def test_interventions_apply_to_their_own_series() -> None:
+    months = _months(24)
+    data = pl.DataFrame(
+        {
+            "org": ["A"] * 24 + ["B"] * 24,
+            "month": months * 2,
+            "v": [5.0, 7.0] * 8 + [1.0] * 8 + [5.0, 7.0] * 8 + [1.0] * 8,
+        }
+    )
+    result = compute(data, date="month", value="v", by="org")
+    # B's intervention, one month before B's run (index 16): A keeps the run's start
+    marks = pl.DataFrame({"org": ["B"], "date": [months[15]], "label": ["new rota"]})
+    found = propose_rebases(result.points, by=["org"], shift_length=7, interventions=marks)
+    assert found.select("org", "proposed_at", "basis").rows() == [
+        ("A", months[16], "shift"),
+        ("B", months[15], "intervention"),
+    ]
 
 
 def test_no_proposal_for_a_run_shorter_than_the_rule_or_already_rebased() -> None:

@@ -270,9 +270,10 @@ def test_rebase_command_accepts_and_lists(trust: str) -> None:
     refresh_spc(database=trust)
     listed = runner.invoke(app, ["spc", "rebase", "FIN04", "-d", trust])
     assert listed.exit_code == 0, listed.output
-    assert "proposed: FIN04 TRUST: 12 consecutive points below the mean since 2024-04-01" in (
-        " ".join(listed.output.split())
-    )
+    assert (
+        "proposed: FIN04 TRUST: the last 12 points are below the mean; proposed from "
+        "2024-04-01; enough points to recalculate"
+    ) in " ".join(listed.output.split())
     missing = runner.invoke(app, ["spc", "rebase", "FIN04", "--at", "2024-04-01", "-d", trust])
     assert missing.exit_code != 0
     done = runner.invoke(
@@ -287,3 +288,53 @@ def test_rebase_command_accepts_and_lists(trust: str) -> None:
     assert "accepted: FIN04 every org unit from 2024-04-01: Agency cap" in " ".join(
         listed.output.split()
     )
+
+
+def test_a_completed_action_that_began_the_shift_is_proposed_as_the_rebase_point(
+    trust: str,
+) -> None:
+    from trustboard.domain import Action
+
+    # FIN04's run starts April 2024; the point 7 before it is September 2023.  An action on
+    # FIN04 completed on 20 February 2024 began the change: proposed from 1 March 2024.  An
+    # action completed in June 2023 (before the window) and one on another metric do not count.
+    actions = [
+        Action(
+            id="A7",
+            metric_id="FIN04",
+            description="Cap agency rates",
+            owner="DoF",
+            due=date(2024, 3, 31),
+            status="complete",
+            completed=date(2024, 2, 20),
+        ),
+        Action(
+            id="A1",
+            metric_id="FIN04",
+            description="Old review",
+            owner="DoF",
+            due=date(2023, 6, 30),
+            status="complete",
+            completed=date(2023, 6, 30),
+        ),
+        Action(
+            id="B2",
+            metric_id="SAF99",
+            description="Other",
+            owner="DoN",
+            due=date(2024, 3, 31),
+            status="complete",
+            completed=date(2024, 3, 1),
+        ),
+    ]
+    with Store.open(trust) as store:
+        store.write_actions(actions)
+    refresh_spc(database=trust)
+    (found,) = [p for p in rebase_proposals(database=trust) if p.metric_id == "FIN04"]
+    assert (found.proposed_at, found.basis, found.intervention) == (
+        date(2024, 3, 1),
+        "intervention",
+        "action A7 (completed 2024-02-20)",
+    )
+    assert "Cap agency rates" not in found.sentence()
+    assert "which began with action A7 (completed 2024-02-20)" in found.sentence()

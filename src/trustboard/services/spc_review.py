@@ -59,6 +59,10 @@ class RebaseProposal:
     run_length: int
     #: the run has enough points (12) for new limits that are not trial limits
     enough_points: bool
+    #: ``shift`` (the run's first point) or ``intervention`` (a completed action began it)
+    basis: str = "shift"
+    #: the completed action that began the run, when ``basis`` is ``intervention``
+    intervention: str | None = None
 
     def sentence(self) -> str:
         """The proposal in words, naming what the analyst must still supply (the reason)."""
@@ -67,11 +71,12 @@ class RebaseProposal:
             if self.enough_points
             else f"new limits would be trial limits until {12 - self.run_length} more point(s)"
         )
+        began = f", which began with {self.intervention}" if self.intervention else ""
         return (
-            f"{self.metric_id} {self.org_unit}: {self.run_length} consecutive points "
-            f"{self.side} the mean since {self.proposed_at.isoformat()}; {ready}. If the change "
-            f"is explained: trustboard spc rebase {self.metric_id} --at "
-            f'{self.proposed_at.isoformat()} --reason "..."'
+            f"{self.metric_id} {self.org_unit}: the last {self.run_length} points are "
+            f"{self.side} the mean{began}; proposed from {self.proposed_at.isoformat()}; "
+            f"{ready}. If the change is explained: trustboard spc rebase {self.metric_id} "
+            f'--at {self.proposed_at.isoformat()} --reason "..."'
         )
 
 
@@ -177,19 +182,34 @@ def with_accepted_rebases(
     return out
 
 
+def _interventions(store: Store, metric_ids: list[str] | None) -> pl.DataFrame:
+    """Completed actions on metrics: the recorded interventions a shift may have begun with.
+
+    Labelled by action id and completion date only (a description may be withheld)."""
+    rows = [
+        (a.metric_id, a.completed, f"action {a.id} (completed {a.completed.isoformat()})")
+        for a in store.actions(metric_ids)
+        if a.metric_id is not None and a.completed is not None
+    ]
+    return pl.DataFrame(
+        rows, schema={"metric_id": pl.String, "date": pl.Date, "label": pl.String}, orient="row"
+    )
+
+
 def _latest_points(
     database: str | Path | None, metric_ids: list[str] | None
-) -> tuple[pl.DataFrame, dict[str, MetricDefinition]]:
+) -> tuple[pl.DataFrame, dict[str, MetricDefinition], pl.DataFrame]:
     with store_session(database) as store:
         metrics = {m.id: m for m in store.metrics()}
         stored = store.spc_results(metric_ids, with_points=True)
+        done = _interventions(store, metric_ids)
     if stored is None:
         raise NotFoundError(
             "the store holds no SPC results yet",
             code=ErrorCode.SPC_NO_RESULTS,
             hint="run: trustboard spc refresh",
         )
-    return stored.points, metrics
+    return stored.points, metrics, done
 
 
 def rebase_proposals(
@@ -197,12 +217,15 @@ def rebase_proposals(
 ) -> list[RebaseProposal]:
     """Series of the latest SPC run whose limits predate a sustained shift at the end.
 
-    The run length is the shift rule's of the metric's rule preset (7 for both presets).
+    The run length is the shift rule's of the metric's rule preset (7 for both presets).  A
+    completed action on the metric, dated within the shift rule's length of points before the
+    run began, is taken as the start of the change (Making Data Count: recalculate from the
+    intervention); otherwise the run's first point is proposed.
     """
     from trustboard.spc import PRESETS
     from trustboard.spc.review import propose_rebases
 
-    points, metrics = _latest_points(database, [metric_id] if metric_id else None)
+    points, metrics, done = _latest_points(database, [metric_id] if metric_id else None)
     if metric_id is not None and metric_id not in metrics:
         _metric(list(metrics.values()), metric_id)
     if points.height == 0:
@@ -213,7 +236,7 @@ def rebase_proposals(
         part = points.filter(pl.col("metric_id").is_in(ids))
         shift = int(PRESETS[preset]["shift_length"])
         for row in propose_rebases(
-            part, by=["metric_id", "org_unit"], shift_length=shift
+            part, by=["metric_id", "org_unit"], shift_length=shift, interventions=done
         ).iter_rows(named=True):
             found.append(RebaseProposal(**row))
     return sorted(found, key=lambda p: (p.metric_id, p.org_unit))
@@ -234,7 +257,7 @@ def overdispersion_findings(
     from trustboard.spc.review import OVERDISPERSION_RATIO, dispersion_ratios
 
     limit = OVERDISPERSION_RATIO if threshold is None else threshold
-    points, metrics = _latest_points(database, metric_ids)
+    points, metrics, _ = _latest_points(database, metric_ids)
     chosen = [m.id for m in metrics.values() if m.chart_type.value in _BINOMIAL_CHARTS]
     if points.height == 0 or not chosen or "numerator" not in points.columns:
         return []

@@ -66,17 +66,28 @@ def trailing_side_run(
 
 
 def propose_rebases(
-    points: pl.DataFrame, *, by: Sequence[str] = (), shift_length: int
+    points: pl.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    shift_length: int,
+    interventions: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Series whose latest limits predate a sustained shift, with the proposed rebase date.
 
     ``points`` is a result's points frame (``date``, ``value``, ``mean``, ``rebase_group`` and
     the ``by`` columns).  Returns one row per series with a run of at least ``shift_length``
     points strictly on one side of the mean at the end of its latest rebase group: the ``by``
-    columns, ``proposed_at`` (the run's first date), ``side`` (``above``/``below``),
-    ``run_length`` and ``enough_points`` (the run has at least
-    :data:`RECALCULATION_MIN_POINTS` points, so new limits would not be trial limits).  A run
-    that starts on the group's first point is not proposed: those limits already start there.
+    columns, ``proposed_at``, ``side`` (``above``/``below``), ``run_length``, ``enough_points``
+    (the run has at least :data:`RECALCULATION_MIN_POINTS` points, so new limits would not be
+    trial limits), ``basis`` and ``intervention``.  A run that starts on the group's first
+    point is not proposed: those limits already start there.
+
+    ``proposed_at`` is the run's first date (``basis`` ``shift``), unless ``interventions``
+    records a change that explains the run: a table with ``date``, optionally ``label`` and
+    any of the ``by`` columns (a missing one applies to every series).  An intervention dated
+    after the point ``shift_length`` points before the run's start and no later than the start
+    is taken as the start of the change: ``proposed_at`` is the first point on or after it
+    (``basis`` ``intervention``, ``intervention`` its label); the latest such one wins.
     """
     keys = list(by)
     schema: dict[str, pl.DataType] = {k: points.schema[k] for k in keys}
@@ -85,10 +96,12 @@ def propose_rebases(
         "side": pl.String(),
         "run_length": pl.Int64(),
         "enough_points": pl.Boolean(),
+        "basis": pl.String(),
+        "intervention": pl.String(),
     }
     if points.height == 0:
         return pl.DataFrame(schema=schema)
-    part = [pl.col(k) for k in keys] if keys else [pl.lit(0)]
+    ks = keys or ["_one"]
     sign = (
         pl.when(pl.col("value").is_null() | pl.col("mean").is_null())
         .then(None)
@@ -97,21 +110,25 @@ def propose_rebases(
             - (pl.col("value") < pl.col("mean")).cast(pl.Int8)
         )
     )
-    frame = (
-        points.sort([*keys, "date"])
-        .with_columns(pl.col("rebase_group").max().over(part).alias("_last_group"))
+    latest = (
+        points.with_columns(pl.lit(0).alias("_one"))
+        .sort([*ks, "date"])
+        .with_columns(pl.col("rebase_group").max().over(ks).alias("_last_group"))
         .filter(pl.col("rebase_group") == pl.col("_last_group"))
-        .with_columns(sign.alias("_sign"))
+        .with_columns(sign.alias("_sign"), pl.int_range(pl.len()).over(ks).alias("_i"))
+    )
+    frame = (
         # a missing value breaks a run: give it a sign of its own that never matches
-        .with_columns(pl.col("_sign").fill_null(9).rle_id().over(part).alias("_run"))
+        latest.with_columns(pl.col("_sign").fill_null(9).rle_id().over(ks).alias("_run"))
         .with_columns(
-            pl.col("_run").max().over(part).alias("_last_run"),
-            pl.col("_run").min().over(part).alias("_first_run"),
+            pl.col("_run").max().over(ks).alias("_last_run"),
+            pl.col("_run").min().over(ks).alias("_first_run"),
         )
         .filter(pl.col("_run") == pl.col("_last_run"))
     )
-    runs = frame.group_by(keys or pl.lit(0).alias("_one"), maintain_order=True).agg(
+    runs = frame.group_by(ks, maintain_order=True).agg(
         pl.col("date").first().alias("proposed_at"),
+        pl.col("_i").first().alias("_start"),
         pl.col("_sign").first().alias("_side"),
         pl.len().cast(pl.Int64).alias("run_length"),
         (pl.col("_run").first() == pl.col("_first_run").first()).alias("_from_start"),
@@ -120,7 +137,11 @@ def propose_rebases(
         pl.col("_side").is_in([1, -1])
         & (pl.col("run_length") >= shift_length)
         & ~pl.col("_from_start")
+    ).with_columns(
+        pl.lit("shift").alias("basis"), pl.lit(None, dtype=pl.String).alias("intervention")
     )
+    if interventions is not None and interventions.height and found.height:
+        found = _explained_by(found, latest, interventions, ks, shift_length)
     return found.select(
         *keys,
         "proposed_at",
@@ -130,6 +151,73 @@ def propose_rebases(
         .alias("side"),
         "run_length",
         (pl.col("run_length") >= RECALCULATION_MIN_POINTS).alias("enough_points"),
+        "basis",
+        "intervention",
+    )
+
+
+def _explained_by(
+    found: pl.DataFrame,
+    latest: pl.DataFrame,
+    interventions: pl.DataFrame,
+    ks: list[str],
+    shift_length: int,
+) -> pl.DataFrame:
+    """Move each proposal to the latest intervention that began the run (see above)."""
+    dates = latest.select(*ks, "date", "_i")
+    window = (
+        found.select(*ks, (pl.col("_start") - shift_length).alias("_i"))
+        .join(dates, on=[*ks, "_i"], how="left")
+        .rename({"date": "_after"})
+        .drop("_i")
+    )
+    group_start = dates.group_by(ks).agg(pl.col("date").min().alias("_group_start"))
+    shared = [k for k in ks if k in interventions.columns]
+    table = interventions.select(
+        *shared,
+        pl.col("date").cast(latest.schema["date"]).alias("_at"),
+        (pl.col("label") if "label" in interventions.columns else pl.lit(None))
+        .cast(pl.String)
+        .alias("_label"),
+    )
+    base = found.select(*ks, "proposed_at").join(window, on=ks).join(group_start, on=ks)
+    candidates = (
+        base.join(table, on=shared, how="inner") if shared else base.join(table, how="cross")
+    )
+    chosen = (
+        candidates.filter(
+            (pl.col("_at") <= pl.col("proposed_at"))
+            & pl.when(pl.col("_after").is_null())
+            .then(pl.col("_at") >= pl.col("_group_start"))
+            .otherwise(pl.col("_at") > pl.col("_after"))
+        )
+        .sort([*ks, "_at"])
+        .group_by(ks, maintain_order=True)
+        .agg(pl.col("_at").last(), pl.col("_label").last())
+    )
+    if chosen.height == 0:
+        return found
+    # the first point on or after the intervention: a rebase date must be a point's date
+    starts = (
+        chosen.join(dates.select(*ks, pl.col("date").alias("_point")), on=ks)
+        .filter(pl.col("_point") >= pl.col("_at"))
+        .group_by(ks)
+        .agg(pl.col("_point").min(), pl.col("_label").first())
+    )
+    return (
+        found.join(starts.select(*ks, "_point", "_label"), on=ks, how="left")
+        .with_columns(
+            pl.coalesce("_point", "proposed_at").alias("proposed_at"),
+            pl.when(pl.col("_point").is_not_null())
+            .then(pl.lit("intervention"))
+            .otherwise(pl.col("basis"))
+            .alias("basis"),
+            pl.when(pl.col("_point").is_not_null())
+            .then(pl.col("_label"))
+            .otherwise(pl.col("intervention"))
+            .alias("intervention"),
+        )
+        .drop("_point", "_label")
     )
 
 
