@@ -196,3 +196,43 @@ def test_the_pdf_renderer_fetches_nothing_outside_the_pack(tmp_path: Path) -> No
             fetch(url)
     assert fetch("data:text/plain,hello") is not None
     assert not io.BytesIO(pdf).read().count(b"/EmbeddedFile")
+
+
+# --- a shell pattern after --report must not destroy an input --------------------------------
+
+STORE_FIXTURES = Path(__file__).parents[1] / "fixtures" / "store"
+
+
+def test_a_report_path_that_is_an_input_file_is_refused_and_nothing_is_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trustboard.cli.app import main
+    from trustboard.store import Store
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRUSTBOARD_DATABASE_URL", raising=False)
+    db = str(tmp_path / "t.db")
+    assert main(["init", "--database", db]) == 0
+    catalogue = str(STORE_FIXTURES / "catalogue")
+    assert main(["catalogue", "load", catalogue, "--database", db]) == 0
+    lines = (STORE_FIXTURES / "values_good.csv").read_text("utf-8").splitlines()
+    folder = tmp_path / "d"
+    folder.mkdir()
+    half = len(lines) // 2
+    (folder / "a.csv").write_text("\n".join(lines[:half]) + "\n", "utf-8")
+    (folder / "b.csv").write_text("\n".join([lines[0], *lines[half:]]) + "\n", "utf-8")
+    before = (folder / "a.csv").read_bytes()
+    capsys.readouterr()
+    # what the shell hands over for: import values --report d/*.csv
+    argv = ["import", "values", "--report", str(folder / "a.csv"), str(folder / "b.csv")]
+    code = main([*argv, "--today", "2025-06-30", "--database", db])
+    err = capsys.readouterr().err
+    assert code == 2 and "TB-OUTPUT-IS-INPUT" in err and "Traceback" not in err
+    assert (folder / "a.csv").read_bytes() == before
+    with Store.open(db) as store:
+        assert store.values_count() == 0 and store.imports() == []
+    # an earlier problem report may be replaced
+    report = tmp_path / "problems.csv"
+    write_problem_report([], report)
+    write_problem_report([Problem(ErrorCode.V_EMPTY, "x")], report)
+    assert len(_csv_rows(report, "utf-8-sig")) == 2

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from trustboard.errors import OptionsError, Problem
+from trustboard.errors import ErrorCode, OptionsError, Problem
 from trustboard.ingest.files import neutralise_cell, write_atomic
 
 __all__ = [
@@ -141,6 +141,32 @@ def problems_table(problems: Sequence[Problem]) -> list[dict[str, Any]]:
     return rows
 
 
+def _refuse_other_file(target: Path, suffix: str) -> None:
+    """Refuse to replace a file that is not an earlier problem report.
+
+    ``--report d/*.csv`` expands to ``--report d/a.csv d/b.csv ...``: the first input file
+    becomes the report's path, and writing the report would destroy it.
+    """
+    if not target.exists():
+        return
+    try:
+        head = target.read_bytes()[:4096] if target.is_file() else b""
+    except OSError:
+        head = b""
+    if suffix == ".csv":
+        ours = head.removeprefix(b"\xef\xbb\xbf").startswith(",".join(PROBLEM_COLUMNS).encode())
+    else:
+        ours = head.lstrip().startswith(b"{") and b'"problems"' in head
+    if not ours:
+        raise OptionsError(
+            f"the report file '{target}' already exists and is not a problem report; "
+            "it is not replaced",
+            code=ErrorCode.OUTPUT_IS_INPUT,
+            hint="name a new file for --report (a shell pattern such as d/*.csv right after "
+            "--report makes its first file the report)",
+        )
+
+
 def write_problem_report(problems: Sequence[Problem], path: str | Path) -> Path:
     """Write ``problems`` to ``path``: CSV for ``.csv``, JSON for ``.json``.
 
@@ -154,6 +180,7 @@ def write_problem_report(problems: Sequence[Problem], path: str | Path) -> Path:
             f"cannot write a problem report to '{target.name}'",
             hint="give a file name ending in .csv or .json",
         )
+    _refuse_other_file(target, suffix)
     rows = problems_table(problems)
     if suffix == ".csv":
         handle = io.StringIO(newline="")
