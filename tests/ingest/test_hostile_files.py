@@ -352,3 +352,39 @@ def test_the_defaults_admit_the_benchmark_file() -> None:
     assert defaults.max_rows >= 200 * 60 * 500
     # Excel's own largest sheet (1,048,576 rows) of a ten-column values layout fits
     assert defaults.max_sheet_cells >= 1_048_576 * 10 // 2
+
+
+# --- item: plausibility at import -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        ("FIN01,2025-03,TRUST,1e28", "value", "too large to be a real figure"),
+        ("FIN01,2025-03,TRUST,-1e28", "value", "too large to be a real figure"),
+        ("SAF04,2025-03,TRUST,0.5", "value", "is a count, and 0.5 is not a whole number"),
+        ("SAF04,0001-01-01,TRUST,1", "period", "before July 1948, when the NHS began"),
+    ],
+    ids=["1e28", "-1e28", "half a never event", "year 1"],
+)
+def test_implausible_figures_are_refused_at_import(
+    tmp_path: Path, catalogue, org_units, row: str, column: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "v.csv"
+    path.write_text(HEADER + row + "\nSAF04,2025-02,TRUST,3\n", "utf-8")
+    result = _values(path, catalogue, org_units)
+    (problem,) = result.problems
+    assert problem.code == ErrorCode.V_IMPLAUSIBLE
+    assert (problem.row, problem.column) == (2, column)
+    assert message in problem.message
+    assert result.frame["value"].to_list() == [3.0]
+
+
+def test_the_largest_magnitude_is_configurable(tmp_path: Path, catalogue, org_units) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "v.csv"
+    path.write_text(HEADER + "FIN01,2025-03,TRUST,5000\n", "utf-8")
+    assert _values(path, catalogue, org_units).problems == []
+    with use_limits(ReaderLimits(max_magnitude=1000)):
+        (problem,) = _values(path, catalogue, org_units).problems
+    assert problem.code == ErrorCode.V_IMPLAUSIBLE
+    assert problem.expected == "a figure no larger than 1,000 either way (max_magnitude)"

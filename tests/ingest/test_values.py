@@ -96,6 +96,7 @@ BAD_WHERE = {
     "TB-V-NOT-NUMBER": (2, "value", "twelve"),
     "TB-V-NEGATIVE": (2, "value", "-1"),
     "TB-V-ZERO-DEN": (2, "denominator", "0"),
+    "TB-V-IMPLAUSIBLE": (2, "value", "0.5"),
     "TB-V-NUM-GT-DEN": (2, "numerator", "90"),
     "TB-V-VALUE-MISMATCH": (2, "value", "0.7"),
     "TB-V-PERCENT-SCALE": (2, "value", "4.5"),
@@ -138,6 +139,7 @@ ALL_AT_ONCE = {
     ("TB-V-PERCENT-SCALE", 14, "value", "4.5"),
     ("TB-V-BOOL", 15, "provisional", "maybe"),
     ("TB-V-EMPTY", 16, "org_unit", None),
+    ("TB-V-IMPLAUSIBLE", 17, "value", "2.5"),
 }
 
 

@@ -94,6 +94,13 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
         "Correct the figure; only £000 metrics may be negative.",
     ),
     (
+        ErrorCode.V_IMPLAUSIBLE,
+        "A figure cannot be real: larger than the largest magnitude allowed, a count that is "
+        "not a whole number, or a period before the NHS began (July 1948).",
+        "Correct the figure or the period; the largest magnitude is max_magnitude in the "
+        "configuration (see docs/security.md).",
+    ),
+    (
         ErrorCode.V_ZERO_DEN,
         "The denominator is zero, so no value can be worked out.",
         "Leave the row out for the period (no eligible cases), or correct the denominator.",

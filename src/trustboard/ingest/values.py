@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from trustboard.domain import Frequency, MetricDefinition, Unit
+from trustboard.domain.limits import current_limits
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.ingest.cells import fit_period, parse_period_text
 from trustboard.ingest.report import CappedProblems
@@ -49,6 +50,10 @@ PERCENT_SCALE_LIMIT = 1.5
 #: rounded to one decimal place of a percentage (0.0005) or to 0.5% of a rate.
 VALUE_TOLERANCE_ABS = 0.0005
 VALUE_TOLERANCE_REL = 0.005
+
+#: No NHS figure can describe a period before the NHS began (5 July 1948); an earlier period
+#: (0001-01-01, a year typed as 25) is a mistake, refused before it breaks charts and packs.
+EARLIEST_PERIOD = date(1948, 7, 1)
 
 #: Units whose values may be negative (a deficit, a variance against plan).
 _SIGNED_UNITS = frozenset({Unit.GBP_000})
@@ -226,6 +231,15 @@ def _checks(org_units: Collection[str], today: date) -> dict[str, pl.Expr]:
         "negative_den": den < 0,
         "negative_val": known & (val < 0) & ~pl.col("_signed"),
         "zero_den": den == 0,
+        "implausible_num": num.abs() > pl.lit(float(current_limits().max_magnitude)),
+        "implausible_den": den.abs() > pl.lit(float(current_limits().max_magnitude)),
+        "implausible_val": val.abs() > pl.lit(float(current_limits().max_magnitude)),
+        "implausible_count": known
+        & (pl.col("_unit") == str(Unit.COUNT))
+        & given_val
+        & ~percent_scale_value
+        & (val != val.round(0)),
+        "implausible_period": pl.col("period_start") < pl.lit(EARLIEST_PERIOD),
         "num_gt_den": known & pl.col("_percent") & (num > den) & (den > 0),
         "percent_scale_num": pl.col("_num_pct"),
         "percent_scale_den": pl.col("_den_pct"),
@@ -260,6 +274,11 @@ _CHECK_CODES: dict[str, tuple[str, str]] = {
     "negative_den": (ErrorCode.V_NEGATIVE, "denominator"),
     "negative_val": (ErrorCode.V_NEGATIVE, "value"),
     "zero_den": (ErrorCode.V_ZERO_DEN, "denominator"),
+    "implausible_num": (ErrorCode.V_IMPLAUSIBLE, "numerator"),
+    "implausible_den": (ErrorCode.V_IMPLAUSIBLE, "denominator"),
+    "implausible_val": (ErrorCode.V_IMPLAUSIBLE, "value"),
+    "implausible_count": (ErrorCode.V_IMPLAUSIBLE, "value"),
+    "implausible_period": (ErrorCode.V_IMPLAUSIBLE, "period"),
     "num_gt_den": (ErrorCode.V_NUM_GT_DEN, "numerator"),
     "percent_scale_num": (ErrorCode.V_PERCENT_SCALE, "numerator"),
     "percent_scale_den": (ErrorCode.V_PERCENT_SCALE, "denominator"),
@@ -362,6 +381,27 @@ def _message(check: str, r: dict[str, Any], suggest: _Suggestions) -> tuple[str,
             f"the {name} of metric '{metric}' is negative",
             r[f"{prefix}_text"] or r[f"{prefix}_n"],
             "zero or more",
+        )
+    if check in ("implausible_num", "implausible_den", "implausible_val"):
+        prefix = "_" + check.rsplit("_", 1)[1]
+        name = {"_num": "numerator", "_den": "denominator", "_val": "value"}[prefix]
+        limit = current_limits().max_magnitude
+        return (
+            f"the {name} of metric '{metric}' is too large to be a real figure",
+            r[f"{prefix}_text"] or r[f"{prefix}_n"],
+            f"a figure no larger than {limit:,} either way (max_magnitude)",
+        )
+    if check == "implausible_count":
+        return (
+            f"metric '{metric}' is a count, and {_fmt(r['_val_n'])} is not a whole number",
+            r["_val_text"] if r["_val_text"] is not None else r["_val_n"],
+            "a whole number (0, 1, 2, ...)",
+        )
+    if check == "implausible_period":
+        return (
+            f"period {period} is before {EARLIEST_PERIOD:%B %Y}, when the NHS began",
+            period,
+            f"a period from {EARLIEST_PERIOD.isoformat()} on",
         )
     if check == "zero_den":
         return (
