@@ -323,6 +323,10 @@ def rebuild_documents(
 
     Run inside a write transaction.  A metric with rows but no change counter gets one.
     """
+    if not is_sqlite(conn):
+        # the lock an import takes (on SQLite, BEGIN IMMEDIATE gives it): a rebuild running
+        # beside an import could replace the import's fresh documents by older ones
+        conn.exec_driver_sql("LOCK TABLE metric_value IN SHARE ROW EXCLUSIVE MODE")
     problems = check_documents(conn, metric_ids)
     bad = sorted({p.metric_id for p in problems})
     if bad:
