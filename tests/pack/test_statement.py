@@ -278,6 +278,7 @@ def test_a_constant_series_is_described_as_such() -> None:
 
 from trustboard.domain import ChartType, PeriodType  # noqa: E402
 from trustboard.render.pack.statement import (  # noqa: E402
+    assurance_with_basis,
     chart_basis,
     figure_tag,
     stale_limits,
@@ -488,3 +489,27 @@ def test_the_tag_beside_a_figure_names_the_org_unit_the_figure_is_for() -> None:
     assert figure_tag(saf11, "TRUST") == "SAF11"
     assert figure_tag(saf11, "CHS") == "SAF11 · CHS"
     assert figure_tag(saf11, "MH") == "SAF11 · MH"
+
+
+def test_the_icon_shown_beside_the_statement_has_the_same_basis() -> None:
+    # FIN04 as above: the computed "fail" comes from limits that predate the April 2024 shift;
+    # the statement says so, and the icon beside it is withheld rather than contradict it
+    recent = [820.0, 810, 805, 790, 830, 780, 815, 795, 825, 812, 790, 763]
+    pts = _series([900.0, 980.0] * 18 + recent, mean=940, lpl=850, upl=1030)
+    fin04 = definition(
+        "FIN04",
+        unit=Unit.GBP_000,
+        polarity=Polarity.LOWER_IS_BETTER,
+        targets=(Target(value=800, comparator="<="),),
+    )
+    assert assurance_with_basis(pts, _row(pts, "improvement_low", "fail", 800), fin04) is None
+    # no target: no icon, whatever was computed
+    no_target = definition("SAF99", unit=Unit.COUNT, targets=())
+    steady = _series([5.0, 7.0] * 12, mean=6.0, lpl=2.0, upl=10.0)
+    row = _row(steady, "common_cause", "inconsistent", None)
+    assert assurance_with_basis(steady, row, no_target) is None
+    # a target in force and limits that describe the process: the computed icon stands
+    with_target = definition("SAF98", unit=Unit.COUNT, targets=(Target(value=9, comparator="<="),))
+    assert assurance_with_basis(
+        steady, _row(steady, "common_cause", "inconsistent", 9), with_target
+    ) == ("inconsistent")

@@ -139,6 +139,17 @@ def test_a_rebase_shows_its_reason_on_the_chart_and_in_the_description() -> None
     # without a reason the line is drawn alone, as before
     plain = parse(_ae_chart(frame=spc_frame(AE_VALUES, rebase_at=16)))
     assert with_class(plain, "rebase-reason") == []
+    # the reason may come as a mapping from the group's first date (as a definition holds it);
+    # a date that starts no group labels nothing
+    first = spc_frame(AE_VALUES, rebase_at=16)["date"][16]
+    mapped = parse(
+        _ae_chart(
+            frame=spc_frame(AE_VALUES, rebase_at=16),
+            rebase_reasons={first: "New streaming model in ED", date(2023, 5, 1): "not a rebase"},
+        )
+    )
+    labels = [t.text for t in with_class(mapped, "rebase-reason")]
+    assert labels == ["Limits recalculated: New streaming model in ED"]
 
 
 def test_target_is_a_stepped_line_that_steps_where_the_target_changes() -> None:

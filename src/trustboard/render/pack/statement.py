@@ -31,6 +31,7 @@ __all__ = [
     "RARE_EVENT_CHARTS",
     "RECENT_PERIODS",
     "StaleLimits",
+    "assurance_with_basis",
     "chart_basis",
     "describe_assurance",
     "describe_variation",
@@ -228,6 +229,24 @@ def zero_is_not_a_signal(points: Sequence[SeriesPoint], definition: MetricDefini
         return False
     latest = points[-1]
     return latest.value == 0 and (latest.lpl is None or latest.lpl <= 0)
+
+
+def assurance_with_basis(
+    points: Sequence[SeriesPoint], summary: SummaryRow, definition: MetricDefinition
+) -> str | None:
+    """The assurance icon to show, or None where it has no basis.
+
+    None for a neutral metric, for one without a target in force at the latest point, and
+    while the limits predate a sustained shift (:func:`stale_limits`): then the statement says
+    why instead.  Otherwise the computed icon.
+    """
+    if summary.assurance_icon is None or definition.polarity.improvement == "neutral":
+        return None
+    if summary.latest_date is None or definition.target_on(summary.latest_date) is None:
+        return None
+    if stale_limits(points, definition) is not None:
+        return None
+    return summary.assurance_icon
 
 
 def figure_tag(definition: MetricDefinition, org_unit: str | None, trust: str = "TRUST") -> str:

@@ -11,8 +11,9 @@ limits.  Colours follow NHSRplotthedots/MDC (spc.md §9), darkened where WCAG 2.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -203,13 +204,15 @@ def describe_spc_chart(
     variation_icon: str | None = None,
     assurance_icon: str | None = None,
     description: str | None = None,
+    rebase_reasons: Mapping[date, str] | None = None,
 ) -> str:
     """A plain-English description of the chart (the SVG's ``<desc>`` and the ``alt`` text).
 
     It gives the latest value, the mean and process limits of the latest period, the target,
-    the meaning of both icons and whether limits are trial limits.
+    the meaning of both icons, why limits were recalculated and whether limits are trial
+    limits.
     """
-    series = read_series(points)
+    series = read_series(_with_reasons(points, rebase_reasons))
     direction = normalise_direction(improvement_direction)
     return _describe(
         series,
@@ -289,21 +292,24 @@ def spc_chart_svg(
     description: str | None = None,
     width: float = 680.0,
     height: float = 340.0,
+    rebase_reasons: Mapping[date, str] | None = None,
 ) -> str:
     """One series' SPC chart as an SVG document.
 
     ``points`` holds the SPC engine's output for ONE series (``date``, ``value``,
     ``rebase_group``, ``mean``, ``lpl``, ``upl``, ``point_type``, ``target``, ``trajectory``,
-    ``short_group_warning``; missing optional columns are treated as empty).  ``chart_id``
-    prefixes every element id so that many charts can share a page.  The same input always
-    gives the same bytes.
+    ``short_group_warning``, ``rebase_reason``; missing optional columns are treated as
+    empty).  ``rebase_reasons`` maps the first date of a rebased group to why the limits were
+    recalculated (the catalogue's or the store's reason), instead of a ``rebase_reason``
+    column.  ``chart_id`` prefixes every element id so that many charts can share a page.
+    The same input always gives the same bytes.
     """
     _check_icons(variation_icon, assurance_icon)
     if width < 320 or height < 200:
         raise OptionsError(f"a chart needs at least 320 x 200 units, not {width:g} x {height:g}")
     kind = unit if isinstance(unit, Unit) else Unit(unit)
     direction = normalise_direction(improvement_direction)
-    series = read_series(points)
+    series = read_series(_with_reasons(points, rebase_reasons))
     ident = safe_id(chart_id)
     desc = _describe(
         series,
@@ -576,6 +582,19 @@ def _x_axis(series: SpcSeries, xs: Sequence[float], frame: _Frame) -> str:
             )
         )
     return element("g", {"class": "x-axis"}, parts)
+
+
+def _with_reasons(points: pl.DataFrame, reasons: Mapping[date, str] | None) -> pl.DataFrame:
+    if not reasons or "date" not in points.columns:
+        return points
+    table = pl.DataFrame(
+        {"date": list(reasons), "_reason": list(reasons.values())},
+        schema={"date": points.schema["date"], "_reason": pl.String},
+    )
+    joined = points.join(table, on="date", how="left")
+    if "rebase_reason" in points.columns:
+        joined = joined.with_columns(pl.coalesce("_reason", "rebase_reason").alias("_reason"))
+    return joined.drop("rebase_reason", strict=False).rename({"_reason": "rebase_reason"})
 
 
 def _reason_at(series: SpcSeries, index: int) -> str | None:
