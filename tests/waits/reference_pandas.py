@@ -53,6 +53,74 @@ def _as_date(value: object) -> date | None:
     return value  # type: ignore[return-value]
 
 
+def _spells(
+    referrals: pd.DataFrame,
+    contacts: pd.DataFrame,
+    events: pd.DataFrame | None,
+    standard: Standard,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Referral spells, one person and service at a time, by walking the referrals in order.
+
+    A referral joins the spell so far when it is received no more than ``gap`` days after the
+    spell's latest end (an open referral never ends); the spell keeps its first referral's id
+    and values, the earliest received date and the latest closure (none while any is open).
+    """
+    gap = standard.spell_gap_days or 0
+    refs = referrals.copy()
+    eligible = ~refs["rejected"].astype(bool) & refs["person_id"].notna()
+    if standard.services:
+        eligible &= refs["service"].isin(standard.services)
+    moved: dict[object, object] = {}
+    updates: dict[object, tuple[date, date | None, object]] = {}
+    for _, group in refs[eligible].groupby(["person_id", "service"]):
+        ordered = sorted(
+            group.to_dict("records"), key=lambda r: (_as_date(r["received_date"]), r["referral_id"])
+        )
+        spells: list[list[dict[str, object]]] = []
+        reach: date | None = None
+        for rec in ordered:
+            received = _as_date(rec["received_date"])
+            closed = _as_date(rec.get("closed_date"))
+            if spells and (reach is None or received <= reach):
+                spells[-1].append(rec)
+            else:
+                spells.append([rec])
+                reach = received  # replaced below
+            end = None if closed is None else closed + timedelta(days=gap)
+            first_of_spell = len(spells[-1]) == 1
+            if first_of_spell:
+                reach = end
+            elif reach is not None:
+                reach = None if end is None else max(reach, end)
+        for members in spells:
+            if len(members) == 1:
+                continue
+            head = members[0]["referral_id"]
+            closes = [_as_date(m.get("closed_date")) for m in members]
+            if any(c is None for c in closes):
+                closed, reason = None, None
+            else:
+                last = max(range(len(members)), key=lambda i: closes[i])
+                closed, reason = closes[last], members[last].get("closure_reason")
+            updates[head] = (
+                min(_as_date(m["received_date"]) for m in members),
+                closed,
+                reason,
+            )
+            for m in members[1:]:
+                moved[m["referral_id"]] = head
+    refs = refs[~refs["referral_id"].isin(list(moved))].copy()
+    for head, (received, closed, reason) in updates.items():
+        at = refs["referral_id"] == head
+        refs.loc[at, "received_date"] = received
+        refs.loc[at, "closed_date"] = closed
+        refs.loc[at, "closure_reason"] = reason
+    contacts = contacts.assign(referral_id=contacts["referral_id"].map(lambda r: moved.get(r, r)))
+    if events is not None:
+        events = events.assign(referral_id=events["referral_id"].map(lambda r: moved.get(r, r)))
+    return refs, contacts, events
+
+
 def referral_outcomes(
     referrals: pd.DataFrame,
     contacts: pd.DataFrame,
@@ -60,6 +128,8 @@ def referral_outcomes(
     events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per in-scope referral: start, stop, removal and course-finished dates."""
+    if standard.spell_gap_days is not None:
+        referrals, contacts, events = _spells(referrals, contacts, events, standard)
     refs = referrals[~referrals["rejected"].astype(bool)]
     if standard.services:
         refs = refs[refs["service"].isin(standard.services)]

@@ -18,7 +18,8 @@ from trustboard.render.pack.suppression import suppress_value
 from trustboard.waits.suppression import SUPPRESSED, suppress_count, suppress_frame
 
 TABLE = Path(__file__).resolve().parents[1] / "fixtures" / "disclosure" / "small_numbers.csv"
-ROWS = list(csv.DictReader(TABLE.open(encoding="utf-8")))
+with TABLE.open(encoding="utf-8") as handle:
+    ROWS = list(csv.DictReader(handle))
 RULES = (SuppressionRule.NATIONAL, SuppressionRule.UNDER_FIVE)
 
 

@@ -70,7 +70,8 @@ def test_clean_csv_gives_the_same_numbers_as_frames(tmp_path: Path) -> None:
     # DD/MM/YYYY dates, Y/N flags and unpadded mechanism codes are understood
     referrals = tmp_path / "r.csv"
     referrals.write_text(
-        "referral_id,service,received_date,rejected\n1,cyp_mh,02/01/2024,N\n2,cyp_mh,2024-01-03,Y\n"
+        "referral_id,person_id,service,received_date,rejected\n"
+        "1,P1,cyp_mh,02/01/2024,N\n2,P2,cyp_mh,2024-01-03,Y\n"
     )
     contacts = tmp_path / "c.csv"
     contacts.write_text("referral_id,contact_date,attendance_code,mechanism\n1,2024-01-12,5,1\n")

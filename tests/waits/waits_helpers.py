@@ -11,7 +11,8 @@ from trustboard import waits
 
 
 def referrals_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """A canonical referrals frame from a few dicts (missing keys take neutral values)."""
+    """A canonical referrals frame from a few dicts (missing keys take neutral values; the
+    person id defaults to the referral id)."""
     defaults = {
         "person_id": None,
         "service": "cmh_adult",
@@ -25,7 +26,8 @@ def referrals_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
         "ethnic_group": "White",
         "imd_quintile": "3",
     }
-    full = [{**defaults, **r} for r in rows]
+    # each referral its own person unless a case says otherwise (spells join by person)
+    full = [{**defaults, "person_id": r.get("referral_id"), **r} for r in rows]
     schema = {
         "referral_id": pl.Int64,
         "person_id": pl.Int64,

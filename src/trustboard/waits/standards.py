@@ -91,7 +91,10 @@ CYP_FULL_CLOCK_STOP = StopRule(
 #: MHSDS counts referral spells: a referral received no more than 5 days after the end of
 #: the spell so far joins it [S32].
 MHSDS_SPELL_GAP = 5
-_MHSDS = {"percentile_method": PercentileMethod.LINEAR}
+_MHSDS: dict[str, Any] = {
+    "percentile_method": PercentileMethod.LINEAR,
+    "spell_gap_days": MHSDS_SPELL_GAP,
+}
 
 _BUILTINS: tuple[Standard, ...] = (
     Standard(

@@ -50,6 +50,7 @@ from trustboard.waits.engines.base import (
     MonthCalendar,
     WaitsInputs,
 )
+from trustboard.waits.engines.duckdb_spells import apply_spells, spell_gap
 from trustboard.waits.mapping import ColumnMapping
 from trustboard.waits.spec import (
     BREAKDOWN_COLUMNS,
@@ -515,6 +516,22 @@ class DuckDBEngine:
         self._check_rows(con, ref, checks, problems)
         ref.id_type = id_type
         return tables
+
+    @staticmethod
+    def _require_people(
+        con: duckdb.DuckDBPyConnection, ref: _Table, problems: ProblemCollector
+    ) -> None:
+        """Spells join referrals by person: the person id must be there."""
+        found = con.execute(f"SELECT count(person_id) FROM {ref.table}").fetchone()
+        if not found or not found[0]:
+            problems.add(
+                ErrorCode.WAITS_MISSING_COLUMN,
+                "referral spells join a person's referrals, but the referrals have no "
+                "person id",
+                file=ref.file or "referrals",
+                column="person_id",
+                expected="a person_id column (MHSDS: Person_ID)",
+            )
 
     @staticmethod
     def _check_duplicates(
@@ -1009,6 +1026,15 @@ class DuckDBEngine:
         Integer referral ids in a dense range take the array path (:mod:`.arrays`); other
         ids, and any input with a problem, take the SQL path, which lists the problems.
         """
+        settings = list(dict.fromkeys(s.spell_gap_days for s in standards))
+        if len(settings) > 1:
+            # standards counting referral spells and those counting referrals see different
+            # inputs, so each spell setting is one pass over the data
+            out: dict[str, Histograms] = {}
+            for gap in settings:
+                group = [s for s in standards if s.spell_gap_days == gap]
+                out.update(self.histograms(inputs, group, calendar, by))
+            return out
         con = self._connect()
         clock = time.perf_counter()
         self.timings = {}
@@ -1016,6 +1042,11 @@ class DuckDBEngine:
         try:
             problems = ProblemCollector()
             tables = self.load(con, inputs, problems)
+            gap = spell_gap(standards)
+            if gap is not None and not problems:
+                self._require_people(con, tables["referrals"], problems)
+                if not problems:
+                    apply_spells(con, tables, standards, gap)
             # source tables are in place (their row order kept for error reports); later
             # tables need no order, which lets DuckDB write them in parallel
             con.execute("SET preserve_insertion_order = false")

@@ -16,7 +16,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from trustboard.errors import ErrorCode, MissingExtraError, OptionsError, ProblemCollector
+from trustboard.errors import (
+    DataValidationError,
+    ErrorCode,
+    MissingExtraError,
+    OptionsError,
+    Problem,
+    ProblemCollector,
+)
 from trustboard.waits.engines.base import Histograms, MonthCalendar, WaitsInputs
 from trustboard.waits.mapping import CANONICAL, ColumnMapping
 from trustboard.waits.spec import TOTAL_COLUMN, TOTAL_GROUP, Cohort, Combine, Standard, StopRule
@@ -400,6 +407,104 @@ class SparkEngine:
         return cond
 
     @staticmethod
+    def _spells(
+        ref: Any, contacts: Any, events: Any, standards: Sequence[Standard], gap: int
+    ) -> tuple[Any, Any, Any]:
+        """Referral spells as :mod:`trustboard.waits.engines.duckdb_spells` defines them."""
+        _, _, F = _pyspark()
+        from pyspark.sql import Window
+
+        services = sorted({v for s in standards for v in s.services})
+        scope = ~F.col("rejected") & F.col("person_id").isNotNull()
+        if not any(not s.services for s in standards):
+            scope &= F.col("service").isin(services)
+        if ref.where(F.col("person_id").isNotNull()).limit(1).count() == 0:
+            raise DataValidationError(
+                "the waiting-time input is not valid",
+                [
+                    Problem(
+                        ErrorCode.WAITS_MISSING_COLUMN,
+                        "referral spells join a person's referrals, but the referrals have "
+                        "no person id",
+                        column="person_id",
+                        expected="a person_id column (MHSDS: Person_ID)",
+                    )
+                ],
+            )
+        order = Window.partitionBy("person_id", "service").orderBy("received_date", "referral_id")
+        reach = F.max(
+            F.date_add(F.coalesce(F.col("closed_date"), F.lit("9999-01-01").cast("date")), gap)
+        ).over(order.rowsBetween(Window.unboundedPreceding, -1))
+        members = (
+            ref.where(scope)
+            .select("referral_id", "person_id", "service", "received_date", "closed_date")
+            .withColumn("_reach", reach)
+            .withColumn(
+                "_new",
+                F.when(
+                    F.col("_reach").isNull() | (F.col("received_date") > F.col("_reach")), 1
+                ).otherwise(0),
+            )
+            .withColumn(
+                "_spell_no", F.sum("_new").over(order.rowsBetween(Window.unboundedPreceding, 0))
+            )
+        )
+        spell = Window.partitionBy("person_id", "service", "_spell_no")
+        members = (
+            members.withColumn(
+                "spell_id",
+                F.first("referral_id").over(spell.orderBy("received_date", "referral_id")),
+            )
+            .withColumn("_size", F.count(F.lit(1)).over(spell))
+            .where(F.col("_size") > 1)
+            .select("referral_id", "spell_id")
+        )
+        moves = (
+            members.where(F.col("referral_id") != F.col("spell_id"))
+            .withColumnRenamed("referral_id", "_moved")
+            .withColumnRenamed("spell_id", "_to")
+            .cache()
+        )
+        joined = ref.join(
+            members.withColumnRenamed("referral_id", "_member"),
+            F.col("referral_id") == F.col("_member"),
+        )
+        spells = joined.groupBy("spell_id").agg(
+            F.min("received_date").alias("_s_received"),
+            F.when(F.max(F.col("closed_date").isNull().cast("int")) == 1, F.lit(None).cast("date"))
+            .otherwise(F.max("closed_date"))
+            .alias("_s_closed"),
+            F.max_by("closure_reason", "closed_date").alias("_s_reason"),
+        )
+        ref = (
+            ref.join(moves, F.col("referral_id") == F.col("_moved"), "left_anti")
+            .join(spells, F.col("referral_id") == F.col("spell_id"), "left")
+            .withColumn("received_date", F.coalesce("_s_received", "received_date"))
+            .withColumn(
+                "closed_date",
+                F.when(F.col("spell_id").isNull(), F.col("closed_date")).otherwise(
+                    F.col("_s_closed")
+                ),
+            )
+            .withColumn(
+                "closure_reason",
+                F.when(F.col("spell_id").isNull(), F.col("closure_reason")).otherwise(
+                    F.col("_s_reason")
+                ),
+            )
+            .drop("spell_id", "_s_received", "_s_closed", "_s_reason")
+        )
+
+        def moved(frame: Any) -> Any:
+            return (
+                frame.join(moves, F.col("referral_id") == F.col("_moved"), "left")
+                .withColumn("referral_id", F.coalesce(F.col("_to"), F.col("referral_id")))
+                .drop("_moved", "_to")
+            )
+
+        return ref, moved(contacts), None if events is None else moved(events)
+
+    @staticmethod
     def _stop(F: Any, rule: StopRule, contact: Any, events: dict[tuple[str, ...], Any]) -> Any:
         """Spark form of :func:`trustboard.waits.spec.stop_day`."""
         parts = [contact] if contact is not None else []
@@ -609,7 +714,17 @@ class SparkEngine:
         by: tuple[str, ...],
     ) -> dict[str, Histograms]:
         """Validate, find clock stops once, and reduce each standard to histograms."""
+        settings = list(dict.fromkeys(s.spell_gap_days for s in standards))
+        if len(settings) > 1:
+            # spells and referrals are different inputs: one pass per spell setting
+            out: dict[str, Histograms] = {}
+            for gap in settings:
+                group = [s for s in standards if s.spell_gap_days == gap]
+                out.update(self.histograms(inputs, group, calendar, by))
+            return out
         ref, contacts, events = self.load(inputs)
+        if settings[0] is not None:
+            ref, contacts, events = self._spells(ref, contacts, events, standards, settings[0])
         frame, stops = self._with_stops(ref, contacts, events, standards)
         try:
             return {
