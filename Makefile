@@ -60,6 +60,11 @@ unit: $(STAMP)
 
 test: lint unit
 
+# docs/cli.md: the command-line reference below its guide, written from the commands
+.PHONY: docs
+docs: $(STAMP)
+	$(PY) -m trustboard.cli.reference docs/cli.md
+
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
