@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 import typer.main
 
 from trustboard.cli.app import app
@@ -51,16 +50,3 @@ def test_readme_opens_with_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     first_block = text.split("```", 2)[1]
     assert "make demo" in first_block and "make test" in first_block
-
-
-def _python_blocks(text: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
-
-
-@pytest.mark.parametrize(
-    "index", range(len(_python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))))
-)
-def test_readme_python_examples_run(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    block = _python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))[index]
-    exec(compile(block, f"README.md example {index + 1}", "exec"), {"__name__": "__readme__"})
