@@ -30,6 +30,9 @@ HOSTILE = [
     '<a href="https://example.org" onmouseover="x()">a</a>',
     "<iframe src=https://example.org></iframe>",
     "<!-- hidden -->",
+    "[click](<jav   ascript:alert(1)>)",
+    "[click](jav&#x09;ascript:alert(1))",
+    "[click](/etc/passwd)",
 ]
 
 
@@ -76,8 +79,15 @@ def test_raw_html_is_shown_as_text_not_dropped() -> None:
     )
 
 
-def test_script_links_are_not_links() -> None:
+def test_only_web_mail_and_in_pack_links_are_links() -> None:
     assert "<a" not in str(markdown_html("[click](javascript:alert(1))"))
+    # a scheme broken up by spaces or a tab, and relative paths, stay text
+    assert "<a" not in str(markdown_html("[click](<jav   ascript:alert(1)>)"))
+    assert "<a" not in str(markdown_html("[notes](../notes.html)"))
+    assert str(markdown_html("[RES01](#metric-RES01) or [mail](mailto:pmo@trust.nhs.uk)")) == (
+        '<p><a href="#metric-RES01" rel="noopener noreferrer">RES01</a> or '
+        '<a href="mailto:pmo@trust.nhs.uk" rel="noopener noreferrer">mail</a></p>'
+    )
 
 
 def test_a_remote_image_becomes_its_alternative_text() -> None:
