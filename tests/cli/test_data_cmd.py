@@ -123,8 +123,7 @@ def test_database_option_and_environment(
 def test_through_the_trustboard_entry_point(cli: CliRunner, tmp_path: Path) -> None:
     from trustboard.cli import app as app_module
 
-    if "trustboard.cli.data_cmd" not in app_module.COMMAND_MODULES:
-        pytest.skip("trustboard.cli.data_cmd is not yet listed in COMMAND_MODULES")
+    assert "trustboard.cli.data_cmd" in app_module.COMMAND_MODULES
     assert app_module.main(["init"]) == 0
     assert app_module.main(["status"]) == 0
     assert app_module.main(["import", "values", str(FIXTURES / "values_good.csv")]) == 4
