@@ -123,6 +123,23 @@ def test_no_proposal_for_a_run_shorter_than_the_rule_or_already_rebased() -> Non
     assert propose_rebases(rebased.points, shift_length=7).height == 0
 
 
+def test_a_run_of_empty_months_on_a_rare_event_chart_is_not_a_new_process() -> None:
+    # never events on a c-chart: 16 months with 1 or 0 (mean over 24 = 8/24 = 0.33), then 8
+    # months of 0.  The 8 zeros are a run below the mean (the shift rule fires), but with a
+    # mean of 0.33 a month, P(0) = exp(-0.33) = 72%: no recalculation is proposed for them.
+    counts = [1, 0] * 8 + [0] * 8
+    data = pl.DataFrame({"month": _months(24), "events": counts})
+    result = compute(data, date="month", value="events", chart="c", improvement="decrease")
+    assert result.summary["mean"][0] == pytest.approx(8 / 24)
+    assert propose_rebases(result.points, shift_length=7).height == 1
+    assert propose_rebases(result.points, shift_length=7, rare_events=True).height == 0
+    # a run of months with events above the mean is still proposed on a rare-event chart
+    counts = [1, 0] * 8 + [2] * 8
+    data = pl.DataFrame({"month": _months(24), "events": counts})
+    result = compute(data, date="month", value="events", chart="c", improvement="decrease")
+    assert propose_rebases(result.points, shift_length=7, rare_events=True).height == 1
+
+
 def test_proposals_are_per_series() -> None:
     months = _months(24)
     data = pl.DataFrame(

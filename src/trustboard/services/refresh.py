@@ -375,19 +375,24 @@ def refresh_spc(
                 continue
             points, summary = _compute_group(part, members, key, rebases)
             stale = propose_rebases(
-                points, by=_BY, shift_length=int(PRESETS[key[0]]["shift_length"])
+                points,
+                by=_BY,
+                shift_length=int(PRESETS[key[0]]["shift_length"]),
+                rare_events=key[1] == "c",
             ).select(_BY)
             proposals += stale.height
             # limits that predate a sustained shift cannot say whether the target will be
             # met: no assurance icon until the rebase is accepted (the statement says why)
-            summary = summary.join(
-                stale.with_columns(pl.lit(True).alias("_stale")), on=_BY, how="left"
-            ).with_columns(
-                pl.when(pl.col("_stale").fill_null(False))
-                .then(pl.lit(None, dtype=pl.String))
-                .otherwise(pl.col("assurance_icon"))
-                .alias("assurance_icon")
-            ).drop("_stale")
+            summary = (
+                summary.join(stale.with_columns(pl.lit(True).alias("_stale")), on=_BY, how="left")
+                .with_columns(
+                    pl.when(pl.col("_stale").fill_null(False))
+                    .then(pl.lit(None, dtype=pl.String))
+                    .otherwise(pl.col("assurance_icon"))
+                    .alias("assurance_icon")
+                )
+                .drop("_stale")
+            )
             points_parts.append(points)
             summary_parts.append(summary)
             group_records.append(

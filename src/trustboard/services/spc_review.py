@@ -231,12 +231,21 @@ def rebase_proposals(
     if points.height == 0:
         return []
     found: list[RebaseProposal] = []
-    for preset in sorted({m.rule_preset.value for m in metrics.values()}):
-        ids = [m.id for m in metrics.values() if m.rule_preset.value == preset]
+    kinds = sorted({(m.rule_preset.value, m.chart_type.value == "c") for m in metrics.values()})
+    for preset, rare in kinds:
+        ids = [
+            m.id
+            for m in metrics.values()
+            if m.rule_preset.value == preset and (m.chart_type.value == "c") == rare
+        ]
         part = points.filter(pl.col("metric_id").is_in(ids))
         shift = int(PRESETS[preset]["shift_length"])
         for row in propose_rebases(
-            part, by=["metric_id", "org_unit"], shift_length=shift, interventions=done
+            part,
+            by=["metric_id", "org_unit"],
+            shift_length=shift,
+            interventions=done,
+            rare_events=rare,
         ).iter_rows(named=True):
             found.append(RebaseProposal(**row))
     return sorted(found, key=lambda p: (p.metric_id, p.org_unit))

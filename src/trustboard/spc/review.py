@@ -71,6 +71,7 @@ def propose_rebases(
     by: Sequence[str] = (),
     shift_length: int,
     interventions: pl.DataFrame | None = None,
+    rare_events: bool = False,
 ) -> pl.DataFrame:
     """Series whose latest limits predate a sustained shift, with the proposed rebase date.
 
@@ -80,7 +81,9 @@ def propose_rebases(
     columns, ``proposed_at``, ``side`` (``above``/``below``), ``run_length``, ``enough_points``
     (the run has at least :data:`RECALCULATION_MIN_POINTS` points, so new limits would not be
     trial limits), ``basis`` and ``intervention``.  A run that starts on the group's first
-    point is not proposed: those limits already start there.
+    point is not proposed: those limits already start there.  With ``rare_events`` (a c-chart
+    of rare events) a run of periods that are all 0 is not proposed either: below a small mean
+    an empty period is the usual result, not a new process.
 
     ``proposed_at`` is the run's first date (``basis`` ``shift``), unless ``interventions``
     records a change that explains the run: a table with ``date``, optionally ``label`` and
@@ -132,11 +135,13 @@ def propose_rebases(
         pl.col("_sign").first().alias("_side"),
         pl.len().cast(pl.Int64).alias("run_length"),
         (pl.col("_run").first() == pl.col("_first_run").first()).alias("_from_start"),
+        (pl.col("value") == 0).all().alias("_all_zero"),
     )
     found = runs.filter(
         pl.col("_side").is_in([1, -1])
         & (pl.col("run_length") >= shift_length)
         & ~pl.col("_from_start")
+        & ~(pl.col("_all_zero") & rare_events)
     ).with_columns(
         pl.lit("shift").alias("basis"), pl.lit(None, dtype=pl.String).alias("intervention")
     )
