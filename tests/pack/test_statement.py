@@ -100,8 +100,8 @@ def test_limits_that_predate_a_shift_do_not_forecast_the_target() -> None:
     )
     assert text == (
         "Special cause concern: 8 consecutive months below the mean since August 2024; "
-        "the limits were set before the shift that began in August 2024, so they cannot yet "
-        "say whether the 95.0% target will be met; it was not met in any of the last 12 months."
+        "the limits were set before this shift, so they cannot yet say whether the 95.0% "
+        "target will be met; it was not met in any of the last 12 months."
     )
 
 
@@ -513,3 +513,20 @@ def test_the_icon_shown_beside_the_statement_has_the_same_basis() -> None:
     assert assurance_with_basis(
         steady, _row(steady, "common_cause", "inconsistent", 9), with_target
     ) == ("inconsistent")
+
+
+def test_a_shift_named_by_the_variation_is_not_named_twice() -> None:
+    # 16 months alternating 5/7 about a mean of 6, then 8 months at 4 from August 2024: the
+    # variation names the run, and the assurance refers back to it
+    pts = _series([5.0, 7.0] * 8 + [4.0] * 8, mean=6.0, lpl=1.0, upl=11.0)
+    defn = definition(
+        unit=Unit.COUNT,
+        polarity=Polarity.HIGHER_IS_BETTER,
+        targets=(Target(value=5.0),),
+    )
+    text = statement_for(pts, _row(pts, "concern_low", "inconsistent", 5.0, "increase"), defn)
+    assert text == (
+        "Special cause concern: 8 consecutive months below the mean since August 2024; the "
+        "limits were set before this shift, so they cannot yet say whether the 5 target will be "
+        "met; it was met in 4 of the last 12 months, but not in the latest."
+    )

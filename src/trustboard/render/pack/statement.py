@@ -470,10 +470,19 @@ def statement_for(
     """
     if target is None and summary.latest_date is not None:
         target = definition.target_on(summary.latest_date)
-    text = (
-        f"{describe_variation(points, summary, definition)}; "
-        f"{describe_assurance(summary, definition, target, points)}."
-    )
+    variation = describe_variation(points, summary, definition)
+    assurance = describe_assurance(summary, definition, target, points)
+    stale = stale_limits(points, definition) if points else None
+    if stale is not None:
+        # the variation half already names the run: say it once
+        when = _when(stale.first, definition.frequency)
+        named = f"{stale.count} consecutive {_words(definition.frequency, stale.count)} "
+        if variation.endswith(f"the mean since {when}") and named in variation:
+            assurance = assurance.replace(
+                f"the limits were set before the shift that began in {when}",
+                "the limits were set before this shift",
+            )
+    text = f"{variation}; {assurance}."
     if summary.n and summary.short_group_warning:
         text += (
             " The limits are provisional: fewer than 13 points since the limits were "
