@@ -98,6 +98,7 @@ class ErrorCode(StrEnum):
     DEMO_EXTRA = "TB-DEMO-EXTRA"
     DEMO_FORUM = "TB-DEMO-FORUM"
     DEMO_OUTPUT = "TB-DEMO-OUTPUT"
+    DEMO_STORE = "TB-DEMO-STORE"
     ERROR = "TB-ERROR"
     EXPORT_EMPTY = "TB-EXPORT-EMPTY"
     EXPORT_FORMAT = "TB-EXPORT-FORMAT"
@@ -134,6 +135,7 @@ class ErrorCode(StrEnum):
     OPTIONS_DATE = "TB-OPTIONS-DATE"
     ORG_UNIT_UNKNOWN = "TB-ORG-UNIT-UNKNOWN"
     OUTPUT_IS_INPUT = "TB-OUTPUT-IS-INPUT"
+    PACK_EMPTY = "TB-PACK-EMPTY"
     PAPER_BLANK = "TB-PAPER-BLANK"
     PAPER_KEY = "TB-PAPER-KEY"
     PERIOD = "TB-PERIOD"
@@ -221,6 +223,17 @@ class ErrorCode(StrEnum):
     WAITS_YAML = "TB-WAITS-YAML"
 
 
+#: Characters of an input value, and of a message, repeated on a terminal.
+_ECHO_VALUE = 120
+_ECHO_MESSAGE = 400
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One problem found in the input, with enough context for a person to fix it.
@@ -253,15 +266,16 @@ class Problem:
         return ", ".join(parts)
 
     def describe(self) -> str:
-        """One line: location, code, message, value and what was expected."""
-        text = f"[{self.code}] {self.message}"
+        """One line: location, code, message, value and what was expected (each part cut short
+        when it is longer than a person reads: a hostile file can hold a megabyte in a cell)."""
+        text = f"[{self.code}] {_shorten(self.message, _ECHO_MESSAGE)}"
         where = self.location()
         if where:
-            text = f"{where}: {text}"
+            text = f"{_shorten(where, _ECHO_MESSAGE)}: {text}"
         if self.value is not None:
-            text += f" (value: {self.value!r})"
+            text += f" (value: {_shorten(repr(self.value), _ECHO_VALUE)})"
         if self.expected:
-            text += f"; expected {self.expected}"
+            text += f"; expected {_shorten(self.expected, _ECHO_MESSAGE)}"
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -294,7 +308,7 @@ class TrustboardError(Exception):
 
     def lines(self) -> list[str]:
         """The error as lines for a terminal: the message, then one line per problem."""
-        out = [f"error [{self.code}]: {self.message}"]
+        out = [f"error [{self.code}]: {_shorten(self.message, 4 * _ECHO_MESSAGE)}"]
         out.extend(f"  - {p.describe()}" for p in self.problems)
         if self.hint:
             out.append(f"  hint: {self.hint}")

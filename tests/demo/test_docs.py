@@ -51,6 +51,6 @@ def test_every_demo_error_code_is_documented() -> None:
         for text in texts
         for name in re.findall(r"ErrorCode\.(DEMO_[A-Z_]+)", text)
     }
-    assert codes == {"TB-DEMO-FORUM", "TB-DEMO-OUTPUT", "TB-DEMO-EXTRA"}
+    assert codes == {"TB-DEMO-FORUM", "TB-DEMO-OUTPUT", "TB-DEMO-EXTRA", "TB-DEMO-STORE"}
     for code in codes:
         assert f"`{code}`" in _text(), code

@@ -87,6 +87,10 @@ def report(
                 baf_html=baf_html,
             )
     model = result.model
+    if not as_published:
+        from trustboard.services.publish import refuse_empty_pack
+
+        refuse_empty_pack(model)
     typer.echo(
         f"{model.forum.name}, {when.display()}: {len(model.sections)} metrics, "
         f"{len(model.exceptions)} exception report(s)"

@@ -166,8 +166,43 @@ def _echo(text: str) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
 
 
+def _utf16(data: bytes) -> str | None:
+    """The text of a UTF-16 file (Excel's "Unicode text"), found by its byte-order mark or by
+    the zero bytes of ASCII text in UTF-16; ``None`` for any other file."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    head = data[:400]
+    if len(head) >= 4 and head.count(b"\x00") * 3 >= len(head):
+        encoding = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+        return data.decode(encoding, errors="replace")
+    return None
+
+
+def _other_delimiter(first_line: str) -> str | None:
+    """The delimiter a header line uses when it is plainly not a comma."""
+    if "," in first_line:
+        return None
+    for char, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+        if char in first_line:
+            return name
+    return None
+
+
 def _csv_tables(path: Path, label: str, data: bytes, digest: str) -> list[Table]:
     text: str | None = None
+    wide = _utf16(data)
+    if wide is not None:
+        # read, not guessed: the byte order (mark) says how to decode it
+        text = wide.lstrip("\ufeff")
+        data = text.encode("utf-8")
+    first = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    delimiter = _other_delimiter(first)
+    if delimiter is not None:
+        raise _unreadable(
+            f"the columns are separated by {delimiter}, not commas"
+            + (" (the file is UTF-16 text)" if wide is not None else "")
+            + "; save it from Excel as 'CSV UTF-8 (Comma delimited)'"
+        )
     try:
         try:
             raw = _read_csv_bytes(data)

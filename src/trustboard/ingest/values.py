@@ -510,6 +510,17 @@ def read_values(
     sink.extend(header_problems)
     cells = pl.concat(pieces, how="vertical") if pieces else pl.DataFrame(schema=CELLS_SCHEMA)
     rows_read = cells.height
+    if rows_read == 0 and files and not sink.counts:
+        # a header with nothing below it is an unexpected empty result, not an empty import
+        for name in files:
+            sink.add(
+                Problem(
+                    ErrorCode.V_EMPTY,
+                    "no rows: the file has a header but no figures below it",
+                    file=name,
+                    expected="at least one row of figures",
+                )
+            )
     cat = _catalogue_frame(catalogue)
     lazy = (
         cells.lazy()

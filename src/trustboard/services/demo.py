@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import yaml
@@ -44,7 +44,10 @@ from trustboard.demo import (
     values_from_waits,
 )
 from trustboard.demo.waiting import WAITS_STANDARDS
-from trustboard.errors import ErrorCode, OptionsError
+from trustboard.errors import ConflictError, ErrorCode, OptionsError
+
+if TYPE_CHECKING:
+    from trustboard.store import Store
 
 __all__ = [
     "DEMO_DATABASE_FILE",
@@ -204,6 +207,22 @@ def _database_for(output: Path, database: str | None) -> str:
     return str(path)
 
 
+def _refuse_real_store(store: Store) -> None:
+    """Refuse a store that holds anything but the demo's own data: synthetic figures must
+    never mix with a trust's real ones."""
+    catalogue = store.catalogue_version()
+    foreign = [b for b in store.imports() if b.actor != "trustboard demo"]
+    if (catalogue is not None and not (catalogue.source or "").startswith("trustboard demo")) or (
+        foreign
+    ):
+        raise ConflictError(
+            f"the store {store.url} holds data that is not the demo's; the demo never writes "
+            "synthetic figures into it",
+            code=ErrorCode.DEMO_STORE,
+            hint="leave --database out (the demo makes its own store) or name a new file",
+        )
+
+
 def run_demo(
     output: str | Path,
     *,
@@ -244,6 +263,11 @@ def run_demo(
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     db = _database_for(out, database)
+    checked, _before, _after = Store.init(db, actor="trustboard demo")
+    try:
+        _refuse_real_store(checked)
+    finally:
+        checked.close()
 
     began = time.perf_counter()
     extra = demo_waits_values(seed, referrals=waits_referrals) if waits else None

@@ -73,6 +73,7 @@ __all__ = [
     "load_manifest",
     "publication_dir",
     "publish_pack",
+    "refuse_empty_pack",
     "render_as_published",
     "sanitise_fragment",
     "values_digest",
@@ -357,6 +358,22 @@ def _render(
     return model, render_html(model), read
 
 
+def refuse_empty_pack(model: PackModel) -> None:
+    """Refuse (``TB-PACK-EMPTY``) a pack in which no metric has a figure for its period: an
+    empty pack is a mistake (values not imported yet, a mistyped period), not a report."""
+    start, end = model.period.start, model.period.end
+    for section in model.sections:
+        for point in section.points:
+            if start <= point.date <= end and (point.value is not None or point.suppressed):
+                return
+    raise NotFoundError(
+        f"no metric of the {model.forum.name} pack has a figure for {model.period.display()}",
+        code=ErrorCode.PACK_EMPTY,
+        hint="import the period's values first (trustboard import values FILE); "
+        "trustboard status shows the latest period held",
+    )
+
+
 def publish_pack(
     store: Store,
     forum_id: str,
@@ -398,6 +415,7 @@ def publish_pack(
         baf_html=baf_html,
         previous=previous,
     )
+    refuse_empty_pack(model)
     missing = missing_paper_fields(model.paper)
     if missing:
         raise DataValidationError(

@@ -10,6 +10,7 @@ that no ``alembic.ini`` is needed.
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,21 @@ def normalise_url(url: str | Path | None) -> str:
     )
 
 
+#: a secret given as a key=value pair: a URL's query (?password=...) or a libpq keyword string
+#: (host=db password='s e c r e t')
+_SECRET_PAIR = re.compile(
+    r"(?i)(\b(?:password|passwd|pwd|sslpassword)\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&;]*)"
+)
+
+
 def redact_url(url: str) -> str:
-    """``url`` with any password hidden, for messages and the audit log."""
+    """``url`` with every password hidden (the user-information part, a ``password=`` query
+    parameter, a libpq keyword string), for messages and the audit log."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        shown = make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return url
+        shown = url
+    return _SECRET_PAIR.sub(r"\1***", shown)
 
 
 def _require_psycopg() -> None:
