@@ -466,8 +466,17 @@ def test_a_fail_forecast_says_when_the_latest_value_met_the_target() -> None:
         _row(pts, "improvement_high", "fail", 0.95, "increase"), defn, points=pts
     )
     assert text == (
-        "the 95.0% national standard will not be met without a change to the process, "
-        "although the latest value met it"
+        "the 95.0% national standard lies beyond the process limits, so the process as it "
+        "stands misses it; the latest value met it, outside the limits (a special cause)"
+    )
+    assert "will not be met" not in text
+    # and the other way round: "pass" (limits 96% to 99%) while the latest, 0.90, missed 95%
+    pts = _series([0.97, 0.98] * 6 + [0.90], mean=0.975, lpl=0.96, upl=0.99)
+    text = describe_assurance(_row(pts, "concern_low", "pass", 0.95, "increase"), defn, points=pts)
+    assert text == (
+        "the 95.0% national standard lies beyond the process limits on the passing side, so "
+        "the process as it stands meets it; the latest value missed it, outside the limits "
+        "(a special cause)"
     )
 
 

@@ -416,7 +416,7 @@ def describe_assurance(
     With ``points`` the words are checked against them: limits that predate a sustained shift
     say so instead of forecasting from the old process; "met inconsistently" is not said of a
     target missed for a shift's length of consecutive periods; a forecast the latest value
-    contradicts says so.
+    contradicts is replaced by where the limits lie and what the latest value did.
     """
     if summary.target is None:
         if definition.polarity.improvement == "neutral":
@@ -438,12 +438,23 @@ def describe_assurance(
                 f"so they cannot yet say whether {phrase} will be met" + _record(points, definition)
             )
     _, _, latest_met = target_record(points, definition) if points else (0, 0, None)
+    # A forecast the latest value contradicts is not repeated as a forecast: the sentence
+    # states both facts (where the limits lie, what the latest value did).
     if icon == "pass":
-        tail = ", although the latest value did not meet it" if latest_met is False else ""
-        return f"{phrase} will be met consistently{tail}"
+        if latest_met is False:
+            return (
+                f"{phrase} lies beyond the process limits on the passing side, so the process "
+                "as it stands meets it; the latest value missed it, outside the limits (a "
+                "special cause)"
+            )
+        return f"{phrase} will be met consistently"
     if icon == "fail":
-        tail = ", although the latest value met it" if latest_met else ""
-        return f"{phrase} will not be met without a change to the process{tail}"
+        if latest_met:
+            return (
+                f"{phrase} lies beyond the process limits, so the process as it stands misses "
+                "it; the latest value met it, outside the limits (a special cause)"
+            )
+        return f"{phrase} will not be met without a change to the process"
     if icon == "inconsistent":
         missed, first = trailing_misses(points, definition)
         if first is not None and missed >= PTD_SHIFT_LENGTH:
