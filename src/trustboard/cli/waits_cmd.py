@@ -1,4 +1,4 @@
-"""``trustboard waits compute`` and ``trustboard synth waits``."""
+"""``trustboard waits compute | mhsds | reconcile`` and ``trustboard synth waits``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from trustboard.errors import OptionsError
+from trustboard.errors import DataValidationError, ErrorCode, OptionsError, Problem
 
 __all__ = ["register"]
 
@@ -21,6 +21,13 @@ def _split(values: list[str] | None) -> list[str]:
     for value in values or []:
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return out
+
+
+def _breakdown(by: list[str] | None) -> list[str]:
+    """``--by`` columns: none given is by service; ``--by total`` (or ``--by ""``) the trust."""
+    if by is None:
+        return ["service"]
+    return [c for c in _split(by) if c != "total"]
 
 
 @waits_app.command("compute")
@@ -37,7 +44,9 @@ def compute_command(
     standard_file: Path | None = typer.Option(
         None, "--standard-file", help="YAML file of your own standards."
     ),
-    by: list[str] | None = typer.Option(None, "--by", help="Breakdown columns (default: service)."),
+    by: list[str] | None = typer.Option(
+        None, "--by", help="Breakdown columns (default: service; 'total': the trust total)."
+    ),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
     mapping: str | None = typer.Option(
         None, "--mapping", help="Column mapping: mhsds, csds, or a YAML mapping file."
@@ -85,7 +94,7 @@ def compute_command(
         events=events,
         standards=_split(standard) or None,
         standard_file=standard_file,
-        by=_split(by) or ["service"],
+        by=_breakdown(by),
         engine=engine,
         column_mapping=mapping,
         metric_map=metric_map,
@@ -103,6 +112,114 @@ def compute_command(
         typer.echo(
             f"loaded into the store: {summary.inserted} new, {summary.revised} revised, "
             f"{summary.unchanged} unchanged"
+        )
+
+
+@waits_app.command("mhsds")
+def mhsds_command(
+    referrals: Path = typer.Option(..., "--referrals", help="Referrals file (CSV or Parquet)."),
+    contacts: Path = typer.Option(..., "--contacts", help="Contacts file (CSV or Parquet)."),
+    start: str = typer.Option(..., "--start", help="First month reported (YYYY-MM)."),
+    end: str = typer.Option(..., "--end", help="Last month reported (YYYY-MM)."),
+    provider: str = typer.Option(..., "--provider", help="Provider code, e.g. RT5."),
+    output: Path = typer.Option(..., "--output", "-o", help="CSV file written."),
+    events: Path | None = typer.Option(None, "--events", help="Clock-stop events file."),
+    provider_name: str | None = typer.Option(None, "--provider-name", help="Provider name."),
+    mapping: str | None = typer.Option(
+        None, "--mapping", help="Column mapping: mhsds, csds, or a YAML mapping file."
+    ),
+    suppress: str = typer.Option(
+        "none", "--suppress", help="none, national (<5 -> *, round to 5) or under_five."
+    ),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
+) -> None:
+    """The MHSDS four-week-wait measures (MRS01-MRS14) in NHS England's published layout."""
+    from trustboard.services.waits import compute_mhsds
+
+    frame = compute_mhsds(
+        referrals,
+        contacts,
+        events=events,
+        start=start,
+        end=end,
+        provider=provider,
+        provider_name=provider_name,
+        column_mapping=mapping,
+        suppress=suppress,
+        engine=engine,
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(output)
+    months = frame["REPORTING_PERIOD_END"].n_unique()
+    typer.echo(f"{frame.height} measure values over {months} months written to {output}")
+
+
+@waits_app.command("reconcile")
+def reconcile_command(
+    published: Path = typer.Option(
+        ..., "--published", help="NHS England's published file (full or six-column layout)."
+    ),
+    provider: str = typer.Option(..., "--provider", help="Provider code, e.g. RT5."),
+    computed: Path | None = typer.Option(
+        None, "--computed", help="Measures written by 'waits mhsds' (unsuppressed)."
+    ),
+    referrals: Path | None = typer.Option(None, "--referrals", help="Referrals file."),
+    contacts: Path | None = typer.Option(None, "--contacts", help="Contacts file."),
+    events: Path | None = typer.Option(None, "--events", help="Clock-stop events file."),
+    start: str | None = typer.Option(None, "--start", help="First month (YYYY-MM)."),
+    end: str | None = typer.Option(None, "--end", help="Last month (YYYY-MM)."),
+    mapping: str | None = typer.Option(None, "--mapping", help="Column mapping."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="CSV report written."),
+) -> None:
+    """Compare a trust's MHSDS measures with the published ones, measure by measure.
+
+    Exits non-zero (TB-WAITS-RECONCILE-DIFFERS) when any measure differs.
+    """
+    import polars as pl
+
+    from trustboard.services.waits import compute_mhsds, reconcile_mhsds
+
+    if computed is not None:
+        frame = pl.read_csv(computed, infer_schema=False)
+    elif referrals is not None and contacts is not None and start and end:
+        frame = compute_mhsds(
+            referrals,
+            contacts,
+            events=events,
+            start=start,
+            end=end,
+            provider=provider,
+            column_mapping=mapping,
+        )
+    else:
+        raise OptionsError(
+            "give --computed, or --referrals, --contacts, --start and --end",
+            hint="--computed takes the CSV that 'trustboard waits mhsds' writes",
+        )
+    report = reconcile_mhsds(frame, published, provider=provider)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        report.write_csv(output)
+    counts = report["status"].value_counts(sort=True)
+    summary = ", ".join(f"{n} {s}" for s, n in counts.iter_rows())
+    typer.echo(f"{provider}: {report.height} measure values compared: {summary}")
+    differs = report.filter(pl.col("status") == "differs")
+    if differs.height:
+        raise DataValidationError(
+            f"{differs.height} measure value(s) of {provider} differ from the published file",
+            [
+                Problem(
+                    ErrorCode.WAITS_RECONCILE_DIFFERS,
+                    f"{rec['MEASURE_ID']} {rec['REPORTING_PERIOD_START']} to "
+                    f"{rec['REPORTING_PERIOD_END']}: computed {rec['computed']}",
+                    column=rec["MEASURE_ID"],
+                    value=rec["published"],
+                    expected="the published value (or it rounded to 5)",
+                )
+                for rec in differs.iter_rows(named=True)
+            ],
+            code=ErrorCode.WAITS_RECONCILE_DIFFERS,
+            hint="the report (--output) lists every measure with its status and difference",
         )
 
 

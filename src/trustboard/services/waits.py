@@ -38,6 +38,8 @@ from trustboard.waits import (
     WaitsResult,
     compute_results,
     load_standards_file,
+    mhsds_measures,
+    reconcile,
     suppress_frame,
 )
 from trustboard.waits import synth as waits_synth
@@ -46,11 +48,13 @@ __all__ = [
     "METRIC_VALUE_COLUMNS",
     "MetricMapEntry",
     "WaitsRun",
+    "compute_mhsds",
     "compute_waits",
     "export_waits",
     "generate_synthetic_waits",
     "load_metric_map",
     "metric_map_from_dict",
+    "reconcile_mhsds",
     "to_metric_values",
 ]
 
@@ -409,3 +413,38 @@ def generate_synthetic_waits(
     else:
         data = waits_synth.generate(referrals, months, seed, start=start)
     return waits_synth.write(directory, data)
+
+
+def compute_mhsds(
+    referrals: Any,
+    contacts: Any,
+    *,
+    start: date | str,
+    end: date | str,
+    provider: str,
+    events: Any = None,
+    provider_name: str | None = None,
+    column_mapping: str | Path | None = None,
+    suppress: str = "none",
+    engine: str = "duckdb",
+) -> pl.DataFrame:
+    """The MHSDS four-week-wait measures in NHS England's published layout."""
+    return mhsds_measures(
+        referrals,
+        contacts,
+        events,
+        start=start,
+        end=end,
+        provider=provider,
+        provider_name=provider_name,
+        mapping=column_mapping,
+        suppress=suppress,
+        engine=engine,
+    )
+
+
+def reconcile_mhsds(
+    computed: pl.DataFrame, published: str | Path | pl.DataFrame, *, provider: str
+) -> pl.DataFrame:
+    """Computed MHSDS measures beside the published ones, each with a status."""
+    return reconcile(computed, published, provider=provider)

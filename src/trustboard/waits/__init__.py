@@ -12,15 +12,21 @@ from trustboard.waits.api import compute, compute_removals, compute_results, mon
 from trustboard.waits.engines import ENGINES, get_engine
 from trustboard.waits.finalise import WaitsResult, measure_columns
 from trustboard.waits.mapping import BUILTIN_MAPPINGS, ColumnMapping, load_mapping
+from trustboard.waits.mhsds import MHSDS_MEASURES, PUBLISHED_COLUMNS, mhsds_measures
+from trustboard.waits.reconcile import read_published, reconcile
 from trustboard.waits.spec import (
     CHS_BANDS,
     Cohort,
+    Combine,
+    PercentileMethod,
     Standard,
     StopKind,
     StopRule,
     Threshold,
     WaitBand,
     nearest_rank,
+    percentile,
+    stop_day,
 )
 from trustboard.waits.standards import (
     BUILTIN_STANDARDS,
@@ -35,9 +41,13 @@ __all__ = [
     "BUILTIN_STANDARDS",
     "CHS_BANDS",
     "ENGINES",
+    "MHSDS_MEASURES",
+    "PUBLISHED_COLUMNS",
     "SERVICE_CODES",
     "Cohort",
     "ColumnMapping",
+    "Combine",
+    "PercentileMethod",
     "Standard",
     "StopKind",
     "StopRule",
@@ -52,8 +62,13 @@ __all__ = [
     "load_mapping",
     "load_standards_file",
     "measure_columns",
+    "mhsds_measures",
     "month_calendar",
     "nearest_rank",
+    "percentile",
+    "read_published",
+    "reconcile",
+    "stop_day",
     "suppress_count",
     "suppress_frame",
 ]
