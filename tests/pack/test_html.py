@@ -8,8 +8,10 @@ import os
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
+from importlib.resources import files
 from pathlib import Path
 
+from hashseeds import render_in_processes
 from trustboard.domain import DetailLevel, ForumKind
 from trustboard.render.pack import render_html
 from trustboard.render.pack.model import Revision
@@ -17,6 +19,7 @@ from trustboard.render.pack.model import Revision
 from .builders import forum, small_model
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "pack" / "golden_small.html"
+_STYLE = re.compile(r"(<style>)(.*?)(</style>)", flags=re.S)
 
 
 class _Outline(HTMLParser):
@@ -70,18 +73,48 @@ def _outline(html: str) -> _Outline:
     return parser
 
 
-def test_same_model_gives_byte_identical_html() -> None:
-    assert render_html(small_model()) == render_html(small_model())
+def full_html() -> str:
+    """The small model's whole pack (also called in other processes)."""
+    return render_html(small_model())
 
 
-def test_golden_file() -> None:
-    # The pictures are the chart module's (it has its own golden files): the golden file here
-    # pins the pack's own HTML, with each embedded SVG replaced by a marker.
+def golden_html() -> str:
+    """The small model's pack as the golden file pins it (also called in other processes).
+
+    The pictures are the chart module's (it has its own golden files) and the stylesheet is
+    pack.css (compared once, below): the golden file pins the pack's own HTML, with each
+    embedded SVG replaced by a marker and the stylesheet by its name.
+    """
     html = re.sub(
         r"data:image/svg\+xml;base64,[A-Za-z0-9+/=]+",
         "data:image/svg+xml;base64,SVG",
-        render_html(small_model()),
+        full_html(),
     )
+    return _STYLE.sub(r"\1/* pack.css */\3", html, count=1)
+
+
+def test_same_model_gives_byte_identical_html() -> None:
+    here = full_html()
+    assert here == full_html()
+    # and in fresh processes whose string hashes (so set and dict orders) differ
+    elsewhere = render_in_processes("pack.test_html:full_html")
+    assert all(out == here.encode("utf-8") for out in elsewhere)
+
+
+def test_the_pack_carries_pack_css_whole() -> None:
+    style = _STYLE.search(full_html())
+    assert style is not None, "the pack has no <style> element"
+    css = files("trustboard.render.pack").joinpath("pack.css").read_text(encoding="utf-8")
+    assert css.strip() and style.group(2).strip() == css.strip()
+
+
+def test_golden_file_in_processes_with_other_hash_seeds() -> None:
+    golden = GOLDEN.read_bytes()
+    assert render_in_processes("pack.test_html:golden_html") == [golden, golden]
+
+
+def test_golden_file() -> None:
+    html = golden_html()
     if os.environ.get("TRUSTBOARD_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(html, encoding="utf-8", newline="\n")
     assert html == GOLDEN.read_text(encoding="utf-8"), (
