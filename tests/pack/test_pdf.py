@@ -8,6 +8,7 @@ import zlib
 
 import pytest
 
+from hashseeds import render_in_processes
 from trustboard.errors import MissingExtraError
 from trustboard.render.pack import render_html, render_pdf
 
@@ -93,6 +94,13 @@ def test_printed_pages_carry_page_numbers_and_title(tmp_path) -> None:  # type: 
         assert "SYNTHETIC DATA" in page
 
 
+def small_pdf() -> bytes:
+    """The small model's PDF (also made in other processes)."""
+    return render_pdf(render_html(small_model()))
+
+
 def test_same_html_gives_the_same_pdf() -> None:
-    html = render_html(small_model())
-    assert render_pdf(html) == render_pdf(html)
+    here = small_pdf()
+    assert here.startswith(b"%PDF-")
+    # in fresh processes whose string hashes (so set and dict orders) differ
+    assert render_in_processes("pack.test_pdf:small_pdf") == [here, here]
