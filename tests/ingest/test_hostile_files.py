@@ -388,3 +388,27 @@ def test_the_largest_magnitude_is_configurable(tmp_path: Path, catalogue, org_un
         (problem,) = _values(path, catalogue, org_units).problems
     assert problem.code == ErrorCode.V_IMPLAUSIBLE
     assert problem.expected == "a figure no larger than 1,000 either way (max_magnitude)"
+
+
+# --- the BAF register reads Excel through the same reader as every other import -------------
+
+
+def test_the_baf_register_workbook_goes_through_the_bounded_reader(tmp_path: Path) -> None:
+    from trustboard.ingest.baf_register import read_register_yaml, write_register_excel
+
+    fixtures = Path(__file__).parents[1] / "fixtures" / "baf"
+    register = read_register_yaml(fixtures / "sample_register.yaml")
+    book = write_register_excel(register, tmp_path / "baf.xlsx")
+    assert read_register(book) == register  # the round trip still holds
+    bomb = tmp_path / "bomb.xlsx"
+    bomb.write_bytes(_raw_xlsx(f'<row r="1">{_text("XFD1048576", "x")}</row>'))
+    with pytest.raises(DataValidationError) as caught:
+        read_register(bomb)
+    assert "reaches row 1,048,576" in _limit_code(caught.value)
+    errors = tmp_path / "errors.xlsx"
+    errors.write_bytes(
+        _raw_xlsx(HEAD_ROW + f'<row r="2">{FIRST}<c r="D2" t="e"><v>#N/A</v></c></row>')
+    )
+    with pytest.raises(DataValidationError) as caught:
+        read_register(errors)
+    assert [p.code for p in caught.value.problems] == [ErrorCode.CELL_ERROR]

@@ -17,7 +17,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import xlsxwriter
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -40,6 +39,7 @@ from trustboard.domain.baf import (
 from trustboard.domain.narrative import Action
 from trustboard.errors import DataValidationError, ErrorCode, ProblemCollector
 from trustboard.ingest.entries import parse_bounded_yaml
+from trustboard.ingest.tables import read_tables
 
 __all__ = [
     "SHEET_COLUMNS",
@@ -506,25 +506,28 @@ def _read_sheets(source: Path) -> dict[str, list[dict[str, Any]]]:
     if not source.is_file():
         raise _file_error(source, "file not found")
     try:
-        # every cell as text: types are checked per field, so a stray word in a number column
-        # is reported on its row instead of changing how the whole column is read
-        frames = pl.read_excel(
-            source, sheet_id=0, engine="calamine", read_options={"dtypes": "string"}
-        )
-    except Exception as exc:  # the readers raise many types; the user needs the file and the reason
-        raise _file_error(source, f"could not be read as a workbook: {exc}") from exc
+        # the one reader every import uses: bounded before calamine allocates, error cells and
+        # formulas without results refused, every cell as text (types are checked per field,
+        # so a stray word in a number column is reported on its row)
+        tables = read_tables(source)
+    except DataValidationError as exc:
+        if exc.problems:
+            raise DataValidationError(
+                f"cannot read {source}", exc.problems, code=exc.code
+            ) from None
+        raise _file_error(source, f"could not be read as a workbook: {exc.message}") from None
     sheets: dict[str, list[dict[str, Any]]] = {}
-    for name, frame in frames.items():
+    for table in tables:
+        if table.sheet is None:
+            raise _file_error(source, "a BAF register is a workbook (.xlsx), not a single table")
+        headers = [str(h).strip() for h in table.columns]
         rows = [
-            {str(k).strip(): _cell(v) for k, v in row.items()}
-            for row in frame.iter_rows(named=True)
+            {headers[i]: _cell(v) for i, v in enumerate(row) if headers[i]}
+            for row in table.frame.iter_rows()
         ]
-        sheets[str(name).strip().lower()] = [
-            r for r in rows if any(v is not None for v in r.values())
-        ]
-        sheets[f"__columns__{str(name).strip().lower()}"] = [
-            {str(c).strip(): None for c in frame.columns}
-        ]
+        name = table.sheet.strip().lower()
+        sheets[name] = [r for r in rows if any(v is not None for v in r.values())]
+        sheets[f"__columns__{name}"] = [{h: None for h in headers if h}]
     return sheets
 
 
