@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from datetime import date
 
 import polars as pl
@@ -186,3 +188,67 @@ def test_huge_denominators_give_a_large_ratio_and_small_ones_near_one() -> None:
     ratio = dispersion_ratios(result.points)["ratio"][0]
     assert ratio == pytest.approx(2 / 1.128)
     assert ratio < OVERDISPERSION_RATIO
+
+
+# --- the vectorised checks against plain loops written from the rules -----------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _reference_proposal(rows: list[dict[str, object]], shift: int) -> tuple[date, int] | None:
+    """The rule as a loop: the run on one side of the mean that ends the latest group."""
+    last_group = max(int(r["rebase_group"]) for r in rows)  # type: ignore[call-overload]
+    group = [r for r in rows if r["rebase_group"] == last_group]
+    values = [r["value"] for r in group]
+    means = [r["mean"] for r in group]
+    count, side = trailing_side_run(values, means)  # type: ignore[arg-type]
+    if side == 0 or count < shift or count == len(group):
+        return None
+    return group[len(group) - count]["date"], count  # type: ignore[return-value]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.integers(0, 6).map(float)), min_size=3, max_size=30),
+    rebase_at=st.one_of(st.none(), st.integers(1, 29)),
+    shift=st.integers(2, 8),
+)
+def test_proposals_equal_a_reference_loop(
+    values: list[float | None], rebase_at: int | None, shift: int
+) -> None:
+    if all(v is None for v in values):
+        values[0] = 1.0
+    months = _months(len(values))
+    rebase = [months[rebase_at]] if rebase_at is not None and rebase_at < len(values) else None
+    data = pl.DataFrame({"month": months, "v": values}, schema={"month": pl.Date, "v": pl.Float64})
+    result = compute(data, date="month", value="v", rebase=rebase)
+    found = propose_rebases(result.points, shift_length=shift)
+    expected = _reference_proposal(result.points.to_dicts(), shift)
+    if expected is None:
+        assert found.height == 0
+    else:
+        assert found.select("proposed_at", "run_length").row(0) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(st.tuples(st.integers(0, 50), st.integers(50, 100)), min_size=2, max_size=20)
+)
+def test_sigma_z_ratio_equals_a_reference_loop(counts: list[tuple[int, int]]) -> None:
+    nums = [c[0] for c in counts]
+    dens = [c[1] for c in counts]
+    data = pl.DataFrame({"month": _months(len(counts)), "num": nums, "den": dens})
+    result = compute(data, date="month", numerator="num", denominator="den", chart="p")
+    pbar = sum(nums) / sum(dens)
+    ratios = dispersion_ratios(result.points)
+    if pbar in (0.0, 1.0):
+        # every z is undefined (sigma 0): no ratio
+        assert ratios.height == 0
+        return
+    z = [(n / d - pbar) / math.sqrt(pbar * (1 - pbar) / d) for n, d in counts]
+    mr = [abs(b - a) for a, b in itertools.pairwise(z)]
+    mean_mr = sum(mr) / len(mr)
+    kept = [m for m in mr if m < 3.267 * mean_mr] if mean_mr > 0 else mr
+    assert ratios["ratio"][0] == pytest.approx(sum(kept) / len(kept) / 1.128)
+    assert ratios["points"][0] == len(counts)

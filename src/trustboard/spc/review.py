@@ -237,14 +237,16 @@ def dispersion_ratios(points: pl.DataFrame, *, by: Sequence[str] = ()) -> pl.Dat
     with fewer than two usable points are left out.
     """
     keys = list(by)
-    part = [pl.col(k) for k in keys] if keys else [pl.lit(0)]
+    ks = keys or ["_one"]
+    part = [pl.col(k) for k in ks]
     usable = (
         pl.col("numerator").is_not_null()
         & pl.col("denominator").is_not_null()
         & (pl.col("denominator") > 0)
     )
     frame = (
-        points.sort([*keys, "date"])
+        points.with_columns(pl.lit(0).alias("_one"))
+        .sort([*ks, "date"])
         .with_columns(pl.col("rebase_group").max().over(part).alias("_last_group"))
         .filter((pl.col("rebase_group") == pl.col("_last_group")) & usable)
         .with_columns(
@@ -269,7 +271,7 @@ def dispersion_ratios(points: pl.DataFrame, *, by: Sequence[str] = ()) -> pl.Dat
         )
     )
     return (
-        frame.group_by(keys or pl.lit(0).alias("_one"), maintain_order=True)
+        frame.group_by(ks, maintain_order=True)
         .agg((pl.col("_mr").mean() / D2).alias("ratio"), pl.col("_points").first().alias("points"))
         .select(*keys, "ratio", pl.col("points").cast(pl.Int64))
     )
