@@ -1,4 +1,4 @@
-"""The data commands, through Typer's test runner on an app that registers only them."""
+"""The data commands, through the real entry point ``main(argv)``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 import typer
-from typer.testing import CliRunner
 
+from cliruns import Trustboard
 from trustboard.cli.data_cmd import register
 from trustboard.errors import DataValidationError, StoreError, exit_code_for
 from trustboard.store import Store
@@ -17,31 +17,20 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "store"
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Trustboard:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TRUSTBOARD_DATABASE_URL", raising=False)
     monkeypatch.setenv("TRUSTBOARD_ACTOR", "cli-tester")
-    return CliRunner()
+    return Trustboard()
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """The test app."""
-
-    register(app)
-    return app
-
-
-def _ok(cli: CliRunner, *args: str) -> str:
-    result = cli.invoke(_app(), list(args))
+def _ok(cli: Trustboard, *args: str) -> str:
+    result = cli.invoke(list(args))
     assert result.exit_code == 0, (result.output, result.exception)
     return result.output
 
 
-def test_the_whole_flow_on_the_default_sqlite_file(cli: CliRunner, tmp_path: Path) -> None:
+def test_the_whole_flow_on_the_default_sqlite_file(cli: Trustboard, tmp_path: Path) -> None:
     assert "created the store" in _ok(cli, "init")
     assert (tmp_path / "trustboard.db").exists()
     assert "up to date" in _ok(cli, "init")
@@ -75,7 +64,7 @@ def test_the_whole_flow_on_the_default_sqlite_file(cli: CliRunner, tmp_path: Pat
 
 
 def test_bad_values_show_a_table_write_a_report_and_load_nothing(
-    cli: CliRunner, tmp_path: Path
+    cli: Trustboard, tmp_path: Path
 ) -> None:
     _ok(cli, "init")
     _ok(cli, "catalogue", "load", str(FIXTURES / "catalogue"))
@@ -83,7 +72,6 @@ def test_bad_values_show_a_table_write_a_report_and_load_nothing(
         before = store.fingerprint()
     report = tmp_path / "problems.csv"
     result = cli.invoke(
-        _app(),
         [
             "import",
             "values",
@@ -96,21 +84,24 @@ def test_bad_values_show_a_table_write_a_report_and_load_nothing(
         ],
     )
     assert isinstance(result.exception, DataValidationError)
-    assert exit_code_for(result.exception) == 3
+    assert result.exit_code == exit_code_for(result.exception) == 3
+    assert "TB-V-UNKNOWN-METRIC" in result.stderr  # printed as an error, not as output
     assert "TB-V-UNKNOWN-METRIC" in result.output and "problem(s) found" in result.output
     assert report.exists() and "TB-V-UNKNOWN-ORG" in report.read_text(encoding="utf-8-sig")
     with Store.open(tmp_path / "trustboard.db") as store:
         assert store.fingerprint() == before
 
 
-def test_commands_need_an_initialised_store(cli: CliRunner) -> None:
-    result = cli.invoke(_app(), ["status"])
+def test_commands_need_an_initialised_store(cli: Trustboard) -> None:
+    result = cli.invoke(["status"])
     assert isinstance(result.exception, StoreError)
     assert "trustboard init" in (result.exception.hint or "")
+    assert result.exit_code == exit_code_for(result.exception) != 0
+    assert "trustboard init" in result.stderr and result.stdout == ""
 
 
 def test_database_option_and_environment(
-    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Trustboard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     elsewhere = tmp_path / "other" / "store.db"
     elsewhere.parent.mkdir()
@@ -120,7 +111,7 @@ def test_database_option_and_environment(
     assert "up to date" in _ok(cli, "init")
 
 
-def test_through_the_trustboard_entry_point(cli: CliRunner, tmp_path: Path) -> None:
+def test_through_the_trustboard_entry_point(cli: Trustboard, tmp_path: Path) -> None:
     from trustboard.cli import app as app_module
 
     assert "trustboard.cli.data_cmd" in app_module.COMMAND_MODULES
@@ -131,7 +122,8 @@ def test_through_the_trustboard_entry_point(cli: CliRunner, tmp_path: Path) -> N
 
 def test_every_data_command_is_documented() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "cli.md").read_text()
-    app = _app()
+    app = typer.Typer()  # the data commands alone
+    register(app)
     names = [c.name for c in app.registered_commands]
     for group in app.registered_groups:
         names += [f"{group.name} {c.name}" for c in group.typer_instance.registered_commands]
