@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
 
         # the readers' limits from the configuration hold for the whole command
         with reader_limits():
-            app(args=argv, standalone_mode=False)
+            # without standalone mode a command's typer.Exit(code) comes back as a return
+            # value instead of being raised, so the code is taken from there
+            outcome = app(args=argv, standalone_mode=False)
     except TrustboardError as error:
         if os.environ.get("TRUSTBOARD_DEBUG") == "1":
             raise
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             usage.show(file=sys.stderr)
             return exit_code
         raise
-    return 0
+    return outcome if isinstance(outcome, int) and not isinstance(outcome, bool) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
