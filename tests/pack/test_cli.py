@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import typer
 import yaml
-from typer.testing import CliRunner
 
+from cliruns import Trustboard
 from trustboard.cli.report_cmd import register
 from trustboard.errors import ConflictError, DataValidationError
 
 from .conftest import COMPLETE_PAPER
+
+
+@pytest.fixture
+def cli() -> Trustboard:
+    """The commands run through the real entry point, ``main(argv)``."""
+    return Trustboard()
 
 
 def _app() -> typer.Typer:
@@ -25,9 +32,10 @@ def _app() -> typer.Typer:
     return app
 
 
-def test_report_writes_html(pack_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(
-        _app(),
+def test_report_writes_html(  # type: ignore[no-untyped-def]
+    pack_store, tmp_path: Path, cli: Trustboard
+) -> None:
+    result = cli.invoke(
         [
             "report",
             "--period",
@@ -48,7 +56,9 @@ def test_report_writes_html(pack_store, tmp_path: Path) -> None:  # type: ignore
     assert "SYNTHETIC DATA" in html
 
 
-def test_publish_verify_and_as_published(pack_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publish_verify_and_as_published(  # type: ignore[no-untyped-def]
+    pack_store, tmp_path: Path, cli: Trustboard
+) -> None:
     paper = tmp_path / "paper.yaml"
     paper.write_text(yaml.safe_dump(COMPLETE_PAPER), encoding="utf-8")
     base = [
@@ -62,16 +72,15 @@ def test_publish_verify_and_as_published(pack_store, tmp_path: Path) -> None:  #
         str(pack_store.url),
         "--no-pdf",
     ]
-    runner = CliRunner()
-    published = runner.invoke(_app(), ["publish", *base, "--paper", str(paper)])
+    published = cli.invoke(["publish", *base, "--paper", str(paper)])
     assert published.exit_code == 0, published.output
     assert "board-2025-03.html  sha256" in published.output
-    verified = runner.invoke(_app(), ["publish", *base, "--verify"])
+    verified = cli.invoke(["publish", *base, "--verify"])
     assert verified.exit_code == 0, verified.output
     assert "reproduces byte for byte" in verified.output
-    again = runner.invoke(_app(), ["publish", *base, "--paper", str(paper)])
+    again = cli.invoke(["publish", *base, "--paper", str(paper)])
     assert isinstance(again.exception, ConflictError)
-    rendered = runner.invoke(_app(), ["report", *base, "--as-published"])
+    rendered = cli.invoke(["report", *base, "--as-published"])
     assert rendered.exit_code == 0, rendered.output
     frozen = (
         tmp_path / "out" / "published" / "board" / "2025-03" / "board-2025-03.html"
@@ -80,10 +89,9 @@ def test_publish_verify_and_as_published(pack_store, tmp_path: Path) -> None:  #
 
 
 def test_publish_without_cover_sheet_fields_fails_with_each_field(
-    pack_store, tmp_path: Path
+    pack_store, tmp_path: Path, cli: Trustboard
 ) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(
-        _app(),
+    result = cli.invoke(
         [
             "publish",
             "--period",
