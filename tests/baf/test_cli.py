@@ -8,28 +8,15 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from trustboard.cli.baf_cmd import register
+from cliruns import run
 from trustboard.errors import TrustboardError, exit_code_for
 from trustboard.ingest.baf_register import read_register
 from trustboard.services._store import init_store
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Test shell."""
-
-    register(app)
-    return app
-
-
 def _run(*args: str) -> tuple[int, str, BaseException | None]:
-    result = CliRunner().invoke(_app(), list(args), catch_exceptions=True)
+    result = run(args)  # through the real entry point, main(argv)
     return result.exit_code, result.output, result.exception
 
 
