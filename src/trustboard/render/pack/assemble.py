@@ -45,7 +45,7 @@ from trustboard.render.pack.model import (
     SummaryRow,
     Triangulation,
 )
-from trustboard.render.pack.statement import statement_for
+from trustboard.render.pack.statement import assurance_with_basis, statement_for
 from trustboard.render.pack.suppression import SUPPRESSION_MARK, suppress_value
 from trustboard.render.pack.triggers import ExceptionRules, exception_reasons
 from trustboard.spc import SpcOptions, compute
@@ -558,6 +558,13 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
         if any(p.suppressed for p in pts):
             pts, summary, prev_summary = _without_spc(pts), _without_spc_summary(summary), None
             prev_pts = pts[:-1]
+        # no assurance icon without its basis: no target, or limits that predate a shift
+        summary = replace(summary, assurance_icon=assurance_with_basis(pts, summary, metric))
+        if prev_summary is not None:
+            prev_summary = replace(
+                prev_summary,
+                assurance_icon=assurance_with_basis(prev_pts, prev_summary, metric),
+            )
         note = commentary.get(metric.id)
         reasons = exception_reasons(metric, pts, summary, note, rules) if pts else ()
         previous_reasons = (
