@@ -338,3 +338,23 @@ def test_a_completed_action_that_began_the_shift_is_proposed_as_the_rebase_point
     )
     assert "Cap agency rates" not in found.sentence()
     assert "which began with action A7 (completed 2024-02-20)" in found.sentence()
+
+
+def test_the_pack_shows_no_failing_icon_from_limits_that_predate_the_shift(trust: str) -> None:
+    from trustboard.render.pack.assemble import assemble_pack
+    from trustboard.services.pack import gather_inputs
+
+    # FIN04 in the pack, March 2025 (£770k, within the £800k ceiling).  Over the last 24
+    # months the mean is (12 x 1,000 + 12 x 760) / 24 = 880; the moving ranges are 20 but for
+    # the 260 fall (screened out), so the limits are 880 +- 53.2 = 826.8 to 933.2 and the
+    # ceiling lies below them: the engine says "fail".  But the last 12 months are all below
+    # the mean: the limits predate the April 2024 shift.  No icon, no forecast from them.
+    with Store.open(trust) as store:
+        model = assemble_pack(gather_inputs(store, "BOARD", "2025-03"))
+    fin04 = model.section("FIN04")
+    assert fin04.summary.assurance_icon is None
+    assert "will not be met" not in fin04.statement
+    assert "the limits were set before" in fin04.statement
+    assert not any("fail" in reason.lower() for reason in fin04.exception_reasons)
+    # SAF99 has no target: no icon either
+    assert model.section("SAF99").summary.assurance_icon is None
