@@ -108,3 +108,20 @@ def test_the_latest_month_is_provisional_and_columns_are_the_value_layout(
 def test_every_synthetic_team_maps_to_a_demo_team() -> None:
     codes = {u.code for u in build_org_units()}
     assert set(WAITS_TEAM_UNITS.values()) <= codes
+
+
+def test_demo_waiting_metrics_use_the_national_clocks() -> None:
+    # the demo's adult CMH metrics read cmh_adult_4w, whose clock is NHS England's full clock
+    # stop (latest of first contact and the three events), so the synthetic trust's events
+    # decide the waits: without them no adult clock ever stops.
+    from trustboard.demo.waiting import WAITS_STANDARDS
+    from trustboard.waits import compute_results, get_standard, synth
+
+    assert "cmh_adult_4w" in WAITS_STANDARDS
+    assert get_standard("cmh_adult_4w").stop.combine == "latest"
+    data = synth.generate(3000, months=24, seed=2)
+    common = {"standards": ["cmh_adult_4w"], "start": "2023-06", "end": "2024-03", "by": ()}
+    with_events = compute_results(data.referrals, data.contacts, events=data.events, **common)
+    without = compute_results(data.referrals, data.contacts, **common)
+    assert with_events["cmh_adult_4w"].measures["completed_count"].sum() > 0
+    assert without["cmh_adult_4w"].measures["completed_count"].sum() == 0

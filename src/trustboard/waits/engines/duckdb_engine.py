@@ -1031,9 +1031,13 @@ class DuckDBEngine:
             # standards counting referral spells and those counting referrals see different
             # inputs, so each spell setting is one pass over the data
             out: dict[str, Histograms] = {}
+            spent: dict[str, float] = {}
             for gap in settings:
                 group = [s for s in standards if s.spell_gap_days == gap]
                 out.update(self.histograms(inputs, group, calendar, by))
+                for phase, seconds in self.timings.items():
+                    spent[phase] = spent.get(phase, 0.0) + seconds
+            self.timings = spent
             return out
         con = self._connect()
         clock = time.perf_counter()
