@@ -1,4 +1,4 @@
-"""The command line (on a local Typer app) and the services glue."""
+"""The command line (through the real entry point, ``main(argv)``) and the services glue."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import typer
-from typer.testing import CliRunner
 from waits_helpers import contacts_frame, referrals_frame
 
-from trustboard.cli.waits_cmd import register
+from cliruns import Trustboard
 from trustboard.errors import ConfigError
 from trustboard.services.waits import (
     METRIC_VALUE_COLUMNS,
@@ -21,23 +19,10 @@ from trustboard.services.waits import (
 )
 
 
-@pytest.fixture()
-def app() -> typer.Typer:
-    local = typer.Typer()
-
-    @local.callback()
-    def _root() -> None:
-        """Test root."""
-
-    register(local)
-    return local
-
-
-def test_synth_then_compute(tmp_path: Path, app: typer.Typer) -> None:
-    runner = CliRunner()
+def test_synth_then_compute(tmp_path: Path) -> None:
+    runner = Trustboard()
     data = tmp_path / "data"
     result = runner.invoke(
-        app,
         [
             "synth",
             "waits",
@@ -65,7 +50,6 @@ def test_synth_then_compute(tmp_path: Path, app: typer.Typer) -> None:
     )
     out = tmp_path / "out"
     result = runner.invoke(
-        app,
         [
             "waits",
             "compute",
@@ -99,13 +83,12 @@ def test_synth_then_compute(tmp_path: Path, app: typer.Typer) -> None:
     assert set(values["metric_id"].to_list()) == {"RES06-LIST", "RES05"}
 
 
-def test_compute_reports_bad_input(tmp_path: Path, app: typer.Typer) -> None:
+def test_compute_reports_bad_input(tmp_path: Path) -> None:
     refs = tmp_path / "r.csv"
     refs.write_text("referral_id,service\n1,cmh_adult\n")
     cons = tmp_path / "c.csv"
     cons.write_text("referral_id,contact_date,attendance_code\n1,2024-01-01,5\n")
-    result = CliRunner().invoke(
-        app,
+    result = Trustboard().invoke(
         [
             "waits",
             "compute",
