@@ -390,7 +390,7 @@ class DuckDBEngine:
         self,
         con: duckdb.DuckDBPyConnection,
         table: _Table,
-        checks: list[tuple[str, str, str, str, str]],
+        checks: Sequence[tuple[str, str, str, str, str]],
         problems: ProblemCollector,
         join: str = "",
     ) -> None:

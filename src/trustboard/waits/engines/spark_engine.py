@@ -207,7 +207,7 @@ class SparkEngine:
     def _check(
         self,
         frame: Any,
-        checks: list[tuple[str, str, str, Any, Any]],
+        checks: Sequence[tuple[str, str, str, Any, Any]],
         file: str,
         problems: ProblemCollector,
     ) -> None:
