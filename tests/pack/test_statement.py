@@ -539,3 +539,22 @@ def test_a_shift_named_by_the_variation_is_not_named_twice() -> None:
         "limits were set before this shift, so they cannot yet say whether the 5 target will be "
         "met; it was met in 4 of the last 12 months, but not in the latest."
     )
+
+
+def test_the_summary_table_prints_no_directorate_tag_beside_trust_figures() -> None:
+    from dataclasses import replace as _replace
+
+    from trustboard.render.pack.html import render_html
+
+    from .builders import small_model
+
+    # the pack's figures are the trust's; a metric owned by community health services (CHS)
+    # was printed "RES01 · CHS" beside them
+    model = small_model()
+    owned = tuple(
+        _replace(s, definition=s.definition.model_copy(update={"directorate": "CHS"}))
+        for s in model.sections
+    )
+    html = render_html(_replace(model, sections=owned))
+    assert "· CHS" not in html
+    assert ">RES01<" in html
