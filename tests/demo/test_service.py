@@ -8,25 +8,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from trustboard.cli import demo_cmd
+from cliruns import run
 from trustboard.demo import DEFAULT_SEED, HISTORY_MONTHS, TRUST_CODE, WAITS_METRICS
 from trustboard.demo.waiting import WAITS_TEAM_UNITS
 from trustboard.errors import OptionsError
 from trustboard.services.demo import DEMO_DATABASE_FILE, demo_waits_values, run_demo
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """trustboard (test harness)."""
-
-    demo_cmd.register(app)
-    return app
 
 
 def test_the_synthetic_extract_teams_all_map_to_demo_teams() -> None:
@@ -62,7 +49,7 @@ def test_waiting_time_metrics_come_from_the_waits_engine() -> None:
 
 
 def test_write_config_from_the_command_line(tmp_path: Path) -> None:
-    result = CliRunner().invoke(_app(), ["demo", "--write-config", str(tmp_path / "cfg")])
+    result = run(["demo", "--write-config", str(tmp_path / "cfg")])
     assert result.exit_code == 0, result.output
     for name in ("metrics.yaml", "org_units.yaml", "forums.yaml", "paper.yaml"):
         assert (tmp_path / "cfg" / name).is_file()
@@ -78,7 +65,7 @@ def test_unknown_forum_is_an_options_error(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_trustboard_demo_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    result = CliRunner().invoke(_app(), ["demo", "--output", str(out), "--no-pdf"])
+    result = run(["demo", "--output", str(out), "--no-pdf"])
     assert result.exit_code == 0, result.output
     html = out / "BOARD-2025-03.html"
     database = out / DEMO_DATABASE_FILE
