@@ -7,9 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
 
-from trustboard.cli.app import app
+from cliruns import Trustboard
 from trustboard.errors import ConflictError, NotFoundError, OptionsError
 from trustboard.services.catalogue import load_catalogue
 from trustboard.services.imports import import_values
@@ -266,25 +265,24 @@ def test_overdispersion_is_found_with_its_ratio_and_a_suggestion(trust: str) -> 
 
 
 def test_rebase_command_accepts_and_lists(trust: str) -> None:
-    runner = CliRunner()
+    runner = Trustboard()  # through the real entry point, main(argv)
     refresh_spc(database=trust)
-    listed = runner.invoke(app, ["spc", "rebase", "FIN04", "-d", trust])
+    listed = runner.invoke(["spc", "rebase", "FIN04", "-d", trust])
     assert listed.exit_code == 0, listed.output
     assert (
         "proposed: FIN04 TRUST: the last 12 points are below the mean; proposed from "
         "2024-04-01; enough points to recalculate"
     ) in " ".join(listed.output.split())
-    missing = runner.invoke(app, ["spc", "rebase", "FIN04", "--at", "2024-04-01", "-d", trust])
+    missing = runner.invoke(["spc", "rebase", "FIN04", "--at", "2024-04-01", "-d", trust])
     assert missing.exit_code != 0
     done = runner.invoke(
-        app,
         ["spc", "rebase", "FIN04", "--at", "2024-04-01", "--reason", "Agency cap", "-d", trust],
     )
     assert done.exit_code == 0, done.output
     assert "accepted: FIN04 (every org unit) limits recalculated from 2024-04-01" in " ".join(
         done.output.split()
     )
-    listed = runner.invoke(app, ["spc", "rebase", "FIN04", "-d", trust])
+    listed = runner.invoke(["spc", "rebase", "FIN04", "-d", trust])
     assert "accepted: FIN04 every org unit from 2024-04-01: Agency cap" in " ".join(
         listed.output.split()
     )
