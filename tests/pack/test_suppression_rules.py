@@ -28,7 +28,8 @@ from .builders import months, paper
 from .conftest import catalogue
 
 TABLE = Path(__file__).resolve().parents[1] / "fixtures" / "disclosure" / "small_numbers.csv"
-ROWS = list(csv.DictReader(TABLE.open(encoding="utf-8")))
+with TABLE.open(encoding="utf-8") as handle:
+    ROWS = list(csv.DictReader(handle))
 
 
 @pytest.mark.parametrize("rule", [SuppressionRule.NATIONAL, SuppressionRule.UNDER_FIVE])
