@@ -184,7 +184,7 @@ class _Reader:
             self.problems.extend(body_problems)
             for key, text in body_sections.items():
                 sections[key] = f"{sections[key]}\n\n{text}" if key in sections else text
-        fields = {
+        fields: dict[str, object] = {
             "metric_id": metric_id,
             "period": period_label or "",
             "org_unit": org or None,
