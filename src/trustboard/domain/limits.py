@@ -39,6 +39,8 @@ class ReaderLimits:
     max_xlsx_bytes: int = 1024**3
     #: data rows of one table (CSV, Excel sheet or Parquet file)
     max_rows: int = 50_000_000
+    #: columns of a free-form Excel table (``trustboard spc INPUT``)
+    max_table_columns: int = 1_000
     #: characters of an input value echoed back in an error message
     max_echo_chars: int = 120
     #: largest magnitude a stored value, numerator or denominator may have

@@ -50,7 +50,17 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
         raise DataValidationError(f"cannot read {source}", [problem], code=ErrorCode.FILE_LIMIT)
     if suffix in (".xlsx", ".xlsm"):
         # bounds and unreadable cells are checked before calamine allocates anything
-        scan_xlsx(source.read_bytes(), str(source))
+        scans = scan_xlsx(source.read_bytes(), str(source)) or []
+        wide = max((s.width for s in scans), default=0)
+        if wide > limits.max_table_columns:
+            problem = Problem(
+                ErrorCode.FILE_LIMIT,
+                f"the workbook has a sheet {wide:,} columns wide",
+                file=str(source),
+                expected=f"at most {limits.max_table_columns:,} columns (max_table_columns, "
+                "see docs/security.md)",
+            )
+            raise DataValidationError(f"cannot read {source}", [problem], code=ErrorCode.FILE_LIMIT)
     try:
         if suffix == ".csv":
             return pl.read_csv(source, try_parse_dates=True, infer_schema_length=10_000)

@@ -136,10 +136,14 @@ def _read_csv_bytes(data: bytes) -> pl.DataFrame:
 def _ragged_rows(label: str, text: str) -> DataValidationError:
     """Name the rows that have more fields than the header (the first twenty)."""
     problems: list[Problem] = []
-    rows = csv.reader(io.StringIO(text))
-    header = next(rows, [])
+    rows = csv.reader(io.StringIO(text, newline=None))
     count = 0
-    for number, row in enumerate(rows, start=2):
+    try:
+        header = next(rows, [])
+        numbered = list(enumerate(rows, start=2))
+    except csv.Error as bad:
+        return _unreadable(f"not a readable CSV file ({bad})")
+    for number, row in numbered:
         if len(row) > len(header):
             count += 1
             if len(problems) < 20:

@@ -56,7 +56,14 @@ class SheetScan:
     rows: int = 0
     columns: int = 0
     cells: int = 0
+    row_tags: int = 0
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        """Columns of the sheet: the last column named, or (when cells name no column) the
+        cells per row on average."""
+        return max(self.columns, self.cells // max(self.row_tags, 1))
 
 
 def _too_big(label: str, what: str, limit_name: str, limit: int) -> DataValidationError:
@@ -145,6 +152,7 @@ def _extent(scan: SheetScan, chunk: bytes) -> None:
             scan.columns = max(scan.columns, column_number(max(found).decode()))
             break
     scan.cells += len(_CELL.findall(chunk))
+    scan.row_tags += chunk.count(b"<row")
 
 
 def _scan_sheet(
