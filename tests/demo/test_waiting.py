@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
@@ -120,7 +121,12 @@ def test_demo_waiting_metrics_use_the_national_clocks() -> None:
     assert "cmh_adult_4w" in WAITS_STANDARDS
     assert get_standard("cmh_adult_4w").stop.combine == "latest"
     data = synth.generate(3000, months=24, seed=2)
-    common = {"standards": ["cmh_adult_4w"], "start": "2023-06", "end": "2024-03", "by": ()}
+    common: dict[str, Any] = {
+        "standards": ["cmh_adult_4w"],
+        "start": "2023-06",
+        "end": "2024-03",
+        "by": (),
+    }
     with_events = compute_results(data.referrals, data.contacts, events=data.events, **common)
     without = compute_results(data.referrals, data.contacts, **common)
     assert with_events["cmh_adult_4w"].measures["completed_count"].sum() > 0

@@ -17,7 +17,6 @@ import polars as pl
 import pytest
 
 from trustboard.errors import ErrorCode, OptionsError, Problem, TrustboardError
-from trustboard.ingest import files as files_module
 from trustboard.ingest.files import neutralise_cell, refuse_input_as_output, write_atomic
 from trustboard.ingest.fragment import sanitise_fragment
 from trustboard.ingest.generic_table import write_table
@@ -104,7 +103,7 @@ def test_write_atomic_leaves_the_old_file_whole_when_the_disk_is_full(
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(files_module.os, "fsync", full)
+    monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(TrustboardError) as caught:
         write_atomic(target, "new\n" * 1000)
     assert caught.value.code == ErrorCode.FILE_WRITE and "the disk is full" in caught.value.message

@@ -291,7 +291,7 @@ def test_rebase_command_accepts_and_lists(trust: str) -> None:
 def test_a_completed_action_that_began_the_shift_is_proposed_as_the_rebase_point(
     trust: str,
 ) -> None:
-    from trustboard.domain import Action
+    from trustboard.domain import Action, ActionStatus
 
     # FIN04's run starts April 2024; the point 7 before it is September 2023.  An action on
     # FIN04 completed on 20 February 2024 began the change: proposed from 1 March 2024.  An
@@ -303,7 +303,7 @@ def test_a_completed_action_that_began_the_shift_is_proposed_as_the_rebase_point
             description="Cap agency rates",
             owner="DoF",
             due=date(2024, 3, 31),
-            status="complete",
+            status=ActionStatus.COMPLETE,
             completed=date(2024, 2, 20),
         ),
         Action(
@@ -312,7 +312,7 @@ def test_a_completed_action_that_began_the_shift_is_proposed_as_the_rebase_point
             description="Old review",
             owner="DoF",
             due=date(2023, 6, 30),
-            status="complete",
+            status=ActionStatus.COMPLETE,
             completed=date(2023, 6, 30),
         ),
         Action(
@@ -321,7 +321,7 @@ def test_a_completed_action_that_began_the_shift_is_proposed_as_the_rebase_point
             description="Other",
             owner="DoN",
             due=date(2024, 3, 31),
-            status="complete",
+            status=ActionStatus.COMPLETE,
             completed=date(2024, 3, 1),
         ),
     ]

@@ -142,7 +142,12 @@ def test_an_unrelated_referral_changes_nothing(
     if seen_after is not None:
         extra = [(3, start + timedelta(days=seen_after + k), "5", "01", "a") for k in (0, 1)]
         more_cons = pl.concat([cons, contacts_frame(extra)])
-    kwargs = {"standard": PROXY, "start": "2024-01", "end": "2024-08", "by": ("team",)}
+    kwargs: dict[str, Any] = {
+        "standard": PROXY,
+        "start": "2024-01",
+        "end": "2024-08",
+        "by": ("team",),
+    }
     alone = waits.compute(refs, cons, **kwargs)
     together = waits.compute(pl.concat([refs, other]), more_cons, **kwargs)
     assert together.filter(pl.col("team") == "t1").equals(alone)

@@ -24,10 +24,12 @@ TYPES = ("baseline_outcome", "meaningful_assessment", "care_plan_or_intervention
 
 RULES = {
     "second_contact": waits.StopRule(contact_number=2, mechanisms=("01", "02")),
-    "earliest": waits.StopRule(kind="contact_or_event", event_types=TYPES[:2]),
+    "earliest": waits.StopRule(kind=waits.StopKind.CONTACT_OR_EVENT, event_types=TYPES[:2]),
     "adult_full": waits.get_standard("cmh_adult_4w").stop,
     "cyp_full": waits.get_standard("cmh_cyp_4w").stop,
-    "events_latest": waits.StopRule(kind="event", event_types=TYPES, combine="latest"),
+    "events_latest": waits.StopRule(
+        kind=waits.StopKind.EVENT, event_types=TYPES, combine=waits.Combine.LATEST
+    ),
 }
 
 

@@ -471,7 +471,7 @@ def build_pack(
     period: Period | str,
     output_dir: str | Path,
     *,
-    config: PaperConfig | str | Path | None = None,
+    config: PaperConfig | Mapping[str, Any] | str | Path | None = None,
     pdf: bool = True,
     synthetic: bool = False,
     baf_html: str | None = None,

@@ -380,7 +380,7 @@ def publish_pack(
     period: Period | str,
     output_root: str | Path,
     *,
-    config: PaperConfig | str | Path | None = None,
+    config: PaperConfig | Mapping[str, Any] | str | Path | None = None,
     published_at: datetime | None = None,
     pdf: bool = True,
     synthetic: bool = False,
