@@ -122,7 +122,8 @@ def test_generic_commentary_quotes_the_metric_and_its_target(demo_trust: DemoTru
         metric = demo_trust.metric(item.metric_id)  # type: ignore[attr-defined]
         latest = _trust_series(demo_trust, metric.id).row(-1, named=True)["value"]
         chart = item.sections["chart_shows"]  # type: ignore[attr-defined]
-        assert chart.startswith(format_value(latest, metric.definition.unit)), metric.id
+        expected = f"{metric.definition.name}: {format_value(latest, metric.definition.unit)}"
+        assert chart.startswith(expected), metric.id
         target = metric.definition.target_on(LATEST_PERIOD.end)
         if target is not None:
             assert format_value(target.value, metric.definition.unit) in chart

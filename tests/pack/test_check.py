@@ -10,6 +10,8 @@ from trustboard.domain import (
     ActionStatus,
     ChartType,
     Commentary,
+    DetailLevel,
+    ForumKind,
     Polarity,
     Target,
     TargetType,
@@ -22,10 +24,12 @@ from trustboard.store import CheckOverride
 from .builders import PERIOD, definition, forum, hand_points, paper, section
 
 
-def _model(*sections: MetricSection, **paper_fields: object) -> PackModel:
+def _model(*sections: MetricSection, committee: bool = False, **paper_fields: object) -> PackModel:
     return PackModel(
         paper=paper(**paper_fields),
-        forum=forum(),
+        forum=forum(id="qc", name="Quality Committee", kind=ForumKind.COMMITTEE)
+        if committee
+        else forum(),
         period=PERIOD,
         trust_name="Northvale",
         sections=sections,
@@ -51,7 +55,13 @@ def _agency() -> MetricSection:
     )
     values = [1100.0, 1080.0, 1120.0, 1090.0, 1050.0, 900.0, 820.0, 790.0, 810.0, 780.0, 763.0]
     pts = hand_points(values, Unit.GBP_000, target=800.0)
-    return section(defn, pts, variation="improvement_low", assurance="fail")
+    s = section(defn, pts, variation="improvement_low", assurance="fail")
+    # the statement as the March 2025 pack printed it (statement_for no longer writes it)
+    return replace(
+        s,
+        statement="Special cause improvement: the latest value (£763k) is below the lower "
+        "process limit; the £800k target will not be met without a change to the process.",
+    )
 
 
 def test_a_statement_that_the_target_will_not_be_met_when_the_latest_value_meets_it() -> None:
@@ -148,10 +158,10 @@ def test_a_run_of_missed_targets_checked_against_the_data() -> None:
         period="2025-03",
         sections={"background": "The standard was missed for 48 consecutive periods."},
     )
+    # the background section is printed on a committee's exception page
+    page = replace(s, commentary=note, exception_reasons=("Deep dive requested by QC",))
     finding = next(
-        f
-        for f in check_model(_model(replace(s, commentary=note))).findings
-        if f.rule == "run-missed"
+        f for f in check_model(_model(page, committee=True)).findings if f.rule == "run-missed"
     )
     assert finding.computed == "missed for 3 consecutive periods"
 
@@ -169,7 +179,8 @@ def _never_events(text: str) -> MetricSection:
     pts = hand_points([1, 0, 0, 2, 0, 1, 0, 0, 1, 0, 0, 0], Unit.COUNT, target=0.0)
     s = section(defn, pts, variation="common_cause", assurance="inconsistent")
     note = Commentary(metric_id="SAF05", period="2025-03", sections={"summary": text})
-    return replace(s, commentary=note)
+    # the summary is printed on the Board's exception page
+    return replace(s, commentary=note, exception_reasons=("Deep dive requested by QC",))
 
 
 def test_a_mean_quoted_in_the_narrative_is_checked_to_its_written_precision() -> None:
@@ -259,7 +270,14 @@ def test_action_dates_against_the_date_submitted() -> None:
         owner="Service Director",
         due=date(2025, 6, 30),
     )
-    s = section(defn, pts, variation="common_cause", assurance="pass", actions=(late, future, fine))
+    s = section(
+        defn,
+        pts,
+        variation="common_cause",
+        assurance="pass",
+        actions=(late, future, fine),
+        exception=("Deep dive requested by QC",),
+    )
     found = {f.field: f for f in check_model(_model(s)).findings}  # submitted 15 April 2025
     assert found["action.A9.due"].stated == "due 2025-04-01, on track"
     assert found["action.A10.completed"].stated == "completed 2025-04-20"
@@ -305,6 +323,14 @@ def test_an_override_holds_only_while_the_facts_are_unchanged() -> None:
     )
     again = check_model(_model(moved), overrides=[_override(finding.id, finding.facts_sha256)])
     assert finding.id in {f.id for f in again.findings}
+
+
+def test_only_printed_text_is_checked() -> None:
+    # a Board in summary detail prints no narrative for a metric without an exception page
+    s = _never_events("The chart shows a mean of 0.8 never events a month.")
+    quiet = replace(s, exception_reasons=())
+    model = replace(_model(quiet), forum=forum(detail=DetailLevel.SUMMARY))
+    assert not [f for f in check_model(model).findings if f.rule == "narrative-figure"]
 
 
 def test_finding_ids_are_stable_between_runs() -> None:

@@ -227,7 +227,7 @@ def test_the_board_reads_an_exception_as_summary_chart_statement_and_open_action
         ),
     )
     html = render_html(model)
-    page = html[html.index('class="exception-page"') :]
+    page = html[html.index('class="exception-page') :]
     assert ">Summary</h4>" in page and "Waits fell short." in page
     assert ">Open actions</h4>" in page and "30 days later" in page
     assert section.statement in page and 'class="chart"' in page

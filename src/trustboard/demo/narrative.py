@@ -21,6 +21,7 @@ from trustboard.demo._spec import DemoMetric
 from trustboard.demo._stories import STORIES, ActionPlan, Lookup
 from trustboard.demo.assessment import SeriesAssessment, assess_series, exception_metric_ids
 from trustboard.demo.organisation import DIRECTORATES, TRUST_CODE
+from trustboard.demo.paper import meeting_dates
 from trustboard.demo.values import LATEST_PERIOD
 from trustboard.domain import (
     COMMENTARY_SECTIONS,
@@ -151,33 +152,6 @@ def _actions_text(actions: Sequence[Action]) -> str:
     return text
 
 
-def _variation_sentence(f: StoryFacts, a: SeriesAssessment) -> str:
-    limits = (
-        (f"the process mean is {f.fmt(a.mean)} and the limits {f.fmt(a.lpl)} to {f.fmt(a.upl)}")
-        if a.mean is not None
-        else "the limits are not yet calculated"
-    )
-    if a.concern:
-        side = "high" if (a.variation_icon or "").endswith("high") else "low"
-        return f"Special cause of concerning nature ({side}) at the latest point; {limits}."
-    if a.improvement:
-        return f"Special cause of improving nature at the latest point; {limits}."
-    return f"Variation is common cause: {limits}."
-
-
-_ASSURANCE_TEXT = {
-    "fail": (
-        "The target lies outside the process limits on the wrong side: it will "
-        "consistently not be met without a change to the process."
-    ),
-    "inconsistent": (
-        "The target lies inside the process limits: it will be met in some "
-        "months and missed in others."
-    ),
-    "pass": "The process limits sit on the right side of the target: it will consistently be met.",
-}
-
-
 def _committee(f: StoryFacts) -> str:
     return f.definition.lead_committees[0] if f.definition.lead_committees else "Trust Board"
 
@@ -193,10 +167,9 @@ def _generic_sections(
     d = f.definition
     target = f" against a target of {f.fmt(f.target)}" if f.target is not None else ""
     met = _met(f)
-    chart = (
-        f"{f.fmt(f.latest)} in {f.month}{target}. {_variation_sentence(f, a)} "
-        f"{_ASSURANCE_TEXT.get(a.assurance_icon or '', '')}"
-    ).strip()
+    # the variation and assurance are the pack's own statement, computed from the data; the
+    # narrative adds what the chart cannot say, so it never restates (or contradicts) them
+    chart = f"{d.name}: {f.fmt(f.latest)} in {f.month}{target}."
     basis = ""
     if d.numerator and d.denominator and f.numerator is not None and f.denominator is not None:
         basis = (
@@ -214,9 +187,8 @@ def _generic_sections(
     directorate = DIRECTORATES.get(d.directorate, "trust-wide")
     if met:
         cause = (
-            f"The target was met in {f.month}. The metric is reported by exception because "
-            "the process limits show the target will not be met every month; each miss is "
-            "reviewed by the service when it happens."
+            f"The target was met in {f.month}; the service reviews each month's figure at its "
+            "performance meeting so that a slip is caught early."
         )
     else:
         cause = _ROOT_CAUSES[d.domain]
@@ -290,6 +262,24 @@ _ASSURANCE_REASON = {
 }
 
 
+def summary_text(f: StoryFacts, sections: dict[str, str], actions: Sequence[Action]) -> str:
+    """The Board's summary of an exception: the latest figure, the main cause in one sentence
+    and the next step with its owner and date (built from this metric's own facts)."""
+    target = f" against {f.fmt(f.target)}" if f.target is not None else ""
+    cause = (sections.get("root_causes") or "").split(". ")[0].rstrip(".")
+    text = f"{f.definition.name} was {f.fmt(f.latest)} in {f.month}{target}."
+    if cause:
+        text += f" {cause}."
+    open_actions = sorted((a for a in actions if a.status.is_open), key=lambda a: a.due)
+    if open_actions:
+        first = open_actions[0]
+        text += (
+            f" Next step: {first.description[0].lower()}{first.description[1:].rstrip('.')} "
+            f"({first.owner}, by {first.due.day} {first.due:%B %Y})."
+        )
+    return text
+
+
 def _generic_level(a: SeriesAssessment) -> AssuranceLevel:
     if a.assurance_icon == "fail":
         return AssuranceLevel.NOT_ASSURED
@@ -308,6 +298,16 @@ def _generic_action(
         due = original_due + timedelta(days=30)
         status = ActionStatus.AT_RISK
         note = "Due date moved by a month: the plan needs sign-off by the directorate board"
+    # an open action is never reported as due before the papers are submitted: a date that
+    # has passed is moved, and the move shows as slippage
+    submitted = max(meeting_dates(period).values()) - timedelta(days=7)
+    while due <= submitted:
+        due += timedelta(days=30)
+        status = ActionStatus.AT_RISK
+        note = (
+            f"Due date moved to {due.day} {due:%B %Y}: the recovery plan awaits "
+            "sign-off by the directorate board"
+        )
     owner = (
         f"Director of Operations, {DIRECTORATES[d.directorate]}"
         if d.directorate in ("MH", "FYPC_LDA", "CHS")
@@ -366,6 +366,7 @@ def build_narrative(
                     if (a := _action_at(plan, metric_id, story_index, period)) is not None
                 ]
                 sections = {**story.write(facts, lookup), "actions": _actions_text(actions)}
+                sections["summary"] = summary_text(facts, sections, actions)
                 item = _commentary(
                     metric_id,
                     period,
@@ -384,6 +385,7 @@ def build_narrative(
                     else [_generic_action(metric, first, period, True)]
                 )
                 sections = _generic_sections(facts, assessment, metric, actions)
+                sections["summary"] = summary_text(facts, sections, actions)
                 item = _commentary(
                     metric_id,
                     period,

@@ -143,10 +143,9 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
             "previous_forums": board_previous,
             "assurance_offered": "partially_assured",
             "assurance_rationale": (
-                "Out-of-area placements, inpatient falls, "
-                "complaints timeliness, sickness absence and payment "
-                "performance show special cause concern with recovery plans "
-                "in place; the remaining metrics are stable."
+                "Each exception page sets out the recovery plan and its owner; the Board "
+                "can take assurance where the plans are on track, and limited assurance "
+                "on out-of-area placements and inpatient falls, whose plans have slipped."
             ),
             "decision_required": (
                 "Receive the report, take partial assurance and note the "

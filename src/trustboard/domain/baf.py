@@ -603,6 +603,10 @@ class BafRegister(Frozen):
             for group, fields in emptied.items():
                 if not risk.shows(group, self.public_groups):
                     update.update({name: () for name in fields})
+            if "gaps" in update and "actions" not in update:
+                # an action written to close a withheld gap discloses the gap
+                linked = {a for gap in risk.gaps for a in gap.action_ids}
+                update["actions"] = tuple(a for a in risk.actions if a.id not in linked)
             risks.append(risk.model_copy(update=update))
         return self.model_copy(update={"risks": tuple(risks)})
 

@@ -16,7 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from trustboard.domain import Frequency, MetricDefinition, Period, TargetType
+from trustboard.domain import (
+    COMMENTARY_SECTIONS,
+    ForumKind,
+    Frequency,
+    MetricDefinition,
+    Period,
+    TargetType,
+)
 from trustboard.errors import DataValidationError, ErrorCode, NotFoundError, OptionsError, Problem
 from trustboard.render.pack import PackModel
 from trustboard.render.pack.formatting import ASSURANCE_LABELS, format_value
@@ -280,19 +287,35 @@ def _check_statement(c: _Collector, s: MetricSection, page: tuple[str, str]) -> 
         )
 
 
-def _texts(s: MetricSection) -> list[tuple[str, str]]:
+def _shown_sections(model: PackModel, s: MetricSection) -> set[str]:
+    """The narrative sections the pack prints for this metric (only printed text is checked):
+    the summary on a Board's exception page, every section on a committee's, and what the
+    chart shows in a full-detail metric section."""
+    shown: set[str] = set()
+    if s.is_exception:
+        shown |= {"summary"} if model.forum.kind is ForumKind.BOARD else set(COMMENTARY_SECTIONS)
+    if model.forum.detail.value == "full":
+        shown.add("chart_shows")
+    return shown
+
+
+def _texts(s: MetricSection, shown: set[str] | None = None) -> list[tuple[str, str]]:
     out = [("statement", s.statement)]
     if s.commentary is not None:
-        out += [(f"narrative.{k}", v) for k, v in sorted(s.commentary.sections.items()) if v]
+        out += [
+            (f"narrative.{k}", v)
+            for k, v in sorted(s.commentary.sections.items())
+            if v and (shown is None or k in shown)
+        ]
     return out
 
 
-def _check_runs(c: _Collector, s: MetricSection, page: tuple[str, str]) -> None:
+def _check_runs(c: _Collector, s: MetricSection, page: tuple[str, str], shown: set[str]) -> None:
     d = s.definition
     count, first, side = _trailing_mean_run(s.points)
     misses = _trailing_misses(s.points, d)
     statement_runs = [r for r in run_claims(s.statement) if r.start is not None]
-    for field_name, text in _texts(s):
+    for field_name, text in _texts(s, shown):
         for claim in run_claims(text):
             stated = f"{claim.count} since {_month(claim.start, d.frequency)}"
             if claim.side in ("above", "below"):
@@ -332,11 +355,11 @@ def _check_runs(c: _Collector, s: MetricSection, page: tuple[str, str]) -> None:
                     )
 
 
-def _check_figures(c: _Collector, s: MetricSection, page: tuple[str, str]) -> None:
+def _check_figures(c: _Collector, s: MetricSection, page: tuple[str, str], shown: set[str]) -> None:
     d, summary = s.definition, s.summary
     facts = {"mean": summary.mean, "lpl": summary.lpl, "upl": summary.upl}
     names = {"mean": "mean", "lpl": "lower process limit", "upl": "upper process limit"}
-    for field_name, text in _texts(s):
+    for field_name, text in _texts(s, shown):
         if field_name == "statement":
             continue
         for claim in figure_claims(text, d.unit):
@@ -355,11 +378,13 @@ def _check_figures(c: _Collector, s: MetricSection, page: tuple[str, str]) -> No
                 )
 
 
-def _check_narrative_variation(c: _Collector, s: MetricSection, page: tuple[str, str]) -> None:
+def _check_narrative_variation(
+    c: _Collector, s: MetricSection, page: tuple[str, str], shown: set[str]
+) -> None:
     actual = _variation_kind(s.summary.variation_icon)
     if s.commentary is None or actual is None:
         return
-    for key in ("summary", "chart_shows"):
+    for key in sorted({"summary", "chart_shows"} & shown):
         text = s.commentary.section(key)
         kinds = variation_claim(text or "")
         if kinds and actual not in kinds:
@@ -514,11 +539,13 @@ def check_model(
     for s in model.sections:
         page = _pages(model, s)[-1]
         _check_statement(collector, s, page)
-        _check_runs(collector, s, page)
-        _check_figures(collector, s, page)
-        _check_narrative_variation(collector, s, page)
+        shown = _shown_sections(model, s)
+        _check_runs(collector, s, page, shown)
+        _check_figures(collector, s, page, shown)
+        _check_narrative_variation(collector, s, page, shown)
         _check_exception(collector, s, page)
-        _check_actions(collector, s, page)
+        if s.is_exception:  # actions are printed on exception pages only
+            _check_actions(collector, s, page)
     _check_cover(collector, model)
     found = sorted(collector.found.values(), key=lambda f: f.id)
     if pages:

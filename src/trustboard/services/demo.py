@@ -40,7 +40,6 @@ from trustboard.demo import (
     build_org_units,
     build_paper_config,
     demo_periods,
-    meeting_dates,
     values_from_waits,
 )
 from trustboard.demo.waiting import WAITS_STANDARDS
@@ -240,7 +239,7 @@ def run_demo(
     ``output`` is used.  ``waits=False`` skips the waiting-times engine (its metrics then have
     no values).  ``progress`` receives one line per step.
     """
-    from trustboard.services.baf import build_section, import_register
+    from trustboard.services.baf import import_register
     from trustboard.services.pack import build_pack, load_paper_config
     from trustboard.services.refresh import refresh_spc
     from trustboard.store import Store
@@ -299,7 +298,6 @@ def run_demo(
         store.close()
     step("store loaded", began)
 
-    baf_html = None
     if _BAF_REGISTER.is_file():
         began = time.perf_counter()
         import_register(_BAF_REGISTER, database=db, actor="trustboard demo")
@@ -312,20 +310,10 @@ def run_demo(
     html_paths: list[Path] = []
     pdf_paths: list[Path] = []
     config = load_paper_config(build_paper_config())
-    dates = meeting_dates()
     store = Store.open(db, actor="trustboard demo")
     try:
         for forum in forums:
             began = time.perf_counter()
-            public = next(f.public for f in trust.forums if f.id == forum)
-            if _BAF_REGISTER.is_file():
-                baf_html, _flags = build_section(
-                    dates[forum],
-                    database=db,
-                    public=public,
-                    org_unit=trust.org_units[0].code,
-                    as_image=True,
-                )
             written = build_pack(
                 store,
                 forum,
@@ -334,7 +322,6 @@ def run_demo(
                 config=config,
                 pdf=pdf,
                 synthetic=True,
-                baf_html=baf_html,
             )
             html_paths.append(written.html_path)
             if written.pdf_path is not None:

@@ -18,7 +18,15 @@ from typing import Any
 import polars as pl
 import yaml
 
-from trustboard.domain import Action, AssuranceLevel, Forum, MetricDefinition, OrgLevel, Period
+from trustboard.domain import (
+    Action,
+    AssuranceLevel,
+    Forum,
+    ForumKind,
+    MetricDefinition,
+    OrgLevel,
+    Period,
+)
 from trustboard.errors import ConfigError, ErrorCode, NotFoundError, OptionsError, Problem
 from trustboard.render.pack import (
     ExceptionRules,
@@ -79,6 +87,8 @@ class PaperConfig:
     history_periods: int = 24
     #: per-forum exception rules (``exception_rules.forums.<id>``), over the shared ones
     forum_rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Boards that ask for the BAF's full risk pages as an appendix (committees always get them)
+    baf_risk_pages: tuple[str, ...] = ()
 
     def for_forum(self, forum_id: str) -> dict[str, Any]:
         """Cover-sheet fields for one forum (its own entries override the defaults)."""
@@ -117,7 +127,14 @@ def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperCon
     if not isinstance(raw, Mapping):
         raise ConfigError("the paper configuration must be a mapping of settings")
     problems: list[Problem] = []
-    known_top = {"trust_name", "paper", "forums", "exception_rules", "history_periods"}
+    known_top = {
+        "trust_name",
+        "paper",
+        "forums",
+        "exception_rules",
+        "history_periods",
+        "baf_risk_pages",
+    }
     for key in sorted(set(raw) - known_top):
         problems.append(
             Problem(
@@ -175,6 +192,7 @@ def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperCon
         exception_rules=ExceptionRules.from_mapping(rules),
         history_periods=history,
         forum_rules={str(k): dict(v) for k, v in per_forum.items()},
+        baf_risk_pages=_texts(raw.get("baf_risk_pages")),
     )
 
 
@@ -414,13 +432,21 @@ def read_pack_inputs(
         org_unit = None
     # limits recalculated where an analyst accepted a rebase (trustboard spc rebase)
     chosen = with_accepted_rebases(store, chosen, org_unit)
+    details = paper or paper_details(
+        config.for_forum(forum_id), forum_name=forum.name, period=when, metrics=chosen
+    )
+    if baf_html is None:
+        baf_html = baf_from_store(
+            store,
+            forum,
+            details.meeting_date or when.end,
+            org_unit=trust_units[0].code if trust_units else None,
+            risk_pages=forum.kind is not ForumKind.BOARD or forum.id in config.baf_risk_pages,
+        )
     return PackInputs(
         forum=forum,
         period=when,
-        paper=paper
-        or paper_details(
-            config.for_forum(forum_id), forum_name=forum.name, period=when, metrics=chosen
-        ),
+        paper=details,
         trust_name=trust_name,
         metrics=chosen,
         values=values,
@@ -436,6 +462,69 @@ def read_pack_inputs(
         history_periods=config.history_periods,
         org_unit=org_unit,
     ), read
+
+
+def baf_from_store(
+    store: Store,
+    forum: Forum,
+    review_date: date,
+    *,
+    org_unit: str | None = None,
+    risk_pages: bool = True,
+) -> str | None:
+    """The BAF section rendered from the store's register under the forum's rules (None when
+    the store holds no register or no SPC results yet).
+
+    A public forum gets only what the register publishes; a Board gets the summary (heat map
+    and risk table) unless it asks for the risk pages (``baf_risk_pages``).
+    """
+    from trustboard.render.baf import baf_section_html
+    from trustboard.services.baf import check_register, gather_evidence, key_metric_views
+
+    url = store.engine.url.render_as_string(hide_password=False)
+    try:
+        found = gather_evidence(database=url, org_unit=org_unit)
+    except NotFoundError:
+        return None
+    if not found.register.risks:
+        return None
+    register = found.register
+    flags = check_register(
+        register, found.summary, review_date, catalogue=found.catalogue, org_unit=org_unit
+    )
+    if forum.public:
+        # a private metric is out of a public pack everywhere: key-metric tables and the
+        # evidence-check findings that rest on it
+        private = {m.id for m in found.catalogue.values() if m.private}
+        register = register.model_copy(
+            update={
+                "risks": tuple(
+                    r.model_copy(
+                        update={"key_metrics": tuple(k for k in r.key_metrics if k not in private)}
+                    )
+                    for r in register.risks
+                )
+            }
+        )
+        flags = tuple(f for f in flags if not private.intersection(f.evidence))
+    views = key_metric_views(
+        register,
+        found.summary,
+        points=found.points,
+        org_unit=org_unit,
+        catalogue=found.catalogue,
+        as_image=True,
+    )
+    return baf_section_html(
+        register,
+        review_date=review_date,
+        flags=flags,
+        metrics=views,
+        public=forum.public,
+        as_image=True,
+        include_style=True,
+        risk_pages=risk_pages,
+    )
 
 
 @dataclass(frozen=True)

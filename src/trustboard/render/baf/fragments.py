@@ -46,6 +46,7 @@ __all__ = [
     "risk_page_html",
     "risk_table_html",
     "visible_flags",
+    "withheld_action_ids",
 ]
 
 _STATUS = {
@@ -100,20 +101,33 @@ def baf_stylesheet() -> str:
     return files("trustboard.render.baf").joinpath("baf.css").read_text(encoding="utf-8")
 
 
+def withheld_action_ids(risk: BafRisk, register: BafRegister, *, public: bool) -> frozenset[str]:
+    """The actions of ``risk`` a public pack must not show although its actions are published:
+    those that answer a withheld gap (an action named for a gap discloses the gap)."""
+    if not public or risk.shows(FieldGroup.GAPS, register.public_groups):
+        return frozenset()
+    return frozenset(a for gap in risk.gaps for a in gap.action_ids)
+
+
 def visible_flags(
     risk: BafRisk, flags: Iterable[EvidenceFlag], register: BafRegister, *, public: bool
 ) -> list[EvidenceFlag]:
     """The flags of ``risk`` a reader may see: in a public pack, only those whose evidence is
-    published."""
+    published, and none that rests on (or quotes) an action withheld with its gap."""
     own = [f for f in flags if f.risk_id == risk.id]
     if not public:
         return own
+    hidden = withheld_action_ids(risk, register, public=public)
+    hidden_texts = [a.description for a in risk.actions if a.id in hidden]
     shown = []
     for flag in own:
         rule = CHECK_RULES.get(flag.code)
         reads = rule.reads if rule else tuple(FieldGroup)
-        if all(risk.shows(group, register.public_groups) for group in reads):
-            shown.append(flag)
+        if not all(risk.shows(group, register.public_groups) for group in reads):
+            continue
+        if hidden.intersection(flag.evidence) or any(t in flag.message for t in hidden_texts):
+            continue
+        shown.append(flag)
     return shown
 
 
@@ -186,7 +200,12 @@ def risk_table_html(
     appetite and tolerance, and the evidence check's findings."""
     shown = _registers(register, public)
     rows = [
-        _risk_row(r, shown, visible_flags(r, flags, shown, public=public), public)
+        _risk_row(
+            r,
+            shown,
+            visible_flags(register.risk(r.id) or r, flags, register, public=public),
+            public,
+        )
         for r in shown.risks
     ]
     return _environment().get_template("risk_table.html.j2").render(rows=rows, caption=caption)
@@ -264,7 +283,8 @@ def risk_page_html(
             return ""
         raise KeyError(f"no BAF risk '{risk_id}' in the register")
     views = metrics or {}
-    row = _risk_row(risk, shown, visible_flags(risk, flags, shown, public=public), public)
+    original = register.risk(risk_id) or risk
+    row = _risk_row(risk, shown, visible_flags(original, flags, register, public=public), public)
     lines = [
         {"label": line.label, "items": risk.assurances_by_line(line)} for line in AssuranceLine
     ]
@@ -290,7 +310,14 @@ def risk_page_html(
             lines=lines,
             control_gaps=risk.gaps_of(GapKind.CONTROL),
             assurance_gaps=risk.gaps_of(GapKind.ASSURANCE),
-            actions=_actions_view(risk.actions, review_date),
+            actions=_actions_view(
+                [
+                    a
+                    for a in risk.actions
+                    if a.id not in withheld_action_ids(original, register, public=public)
+                ],
+                review_date,
+            ),
             crr=crr,
             history=history,
             key_metrics=key_metrics,
@@ -309,19 +336,30 @@ def baf_section_html(
     public: bool = False,
     as_image: bool = False,
     include_style: bool = False,
+    risk_pages: bool = True,
 ) -> str:
     """The whole BAF section for the pack: heat map, risk table, then a page per risk.
 
-    ``include_style`` puts the ``baf-`` stylesheet in the fragment, for a pack that does not
-    carry it already.
+    ``risk_pages=False`` gives the summary a Board reads (heat map and risk table; the risk
+    pages go to the lead committees).  ``include_style`` puts the ``baf-`` stylesheet in the
+    fragment, for a pack that does not carry it already.
     """
     shown = _registers(register, public)
-    pages = [
-        risk_page_html(
-            register, r.id, review_date=review_date, flags=flags, metrics=metrics, public=public
-        )
-        for r in shown.risks
-    ]
+    pages = (
+        [
+            risk_page_html(
+                register,
+                r.id,
+                review_date=review_date,
+                flags=flags,
+                metrics=metrics,
+                public=public,
+            )
+            for r in shown.risks
+        ]
+        if risk_pages
+        else []
+    )
     return (
         _environment()
         .get_template("section.html.j2")
@@ -332,6 +370,7 @@ def baf_section_html(
             review_date=review_date,
             trust_name=register.trust_name,
             risk_count=len(shown.risks),
+            risk_pages=risk_pages,
             style=Markup(baf_stylesheet()) if include_style else "",
         )
     )
