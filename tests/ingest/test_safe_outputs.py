@@ -235,3 +235,7 @@ def test_a_report_path_that_is_an_input_file_is_refused_and_nothing_is_imported(
     write_problem_report([], report)
     write_problem_report([Problem(ErrorCode.V_EMPTY, "x")], report)
     assert len(_csv_rows(report, "utf-8-sig")) == 2
+    empty = tmp_path / "empty.json"
+    empty.write_text("", "utf-8")  # an empty file holds nothing to lose
+    write_problem_report([], empty)
+    assert '"problems": []' in empty.read_text("utf-8")

@@ -153,6 +153,8 @@ def _refuse_other_file(target: Path, suffix: str) -> None:
         head = target.read_bytes()[:4096] if target.is_file() else b""
     except OSError:
         head = b""
+    if target.is_file() and not head.strip():
+        return  # an empty file holds nothing to lose
     if suffix == ".csv":
         ours = head.removeprefix(b"\xef\xbb\xbf").startswith(",".join(PROBLEM_COLUMNS).encode())
     else:
