@@ -111,6 +111,16 @@ def test_write_atomic_leaves_the_old_file_whole_when_the_disk_is_full(
     assert os.listdir(tmp_path) == ["out.csv"]  # no temporary file left behind
 
 
+def test_a_whole_file_write_keeps_the_usual_file_mode(tmp_path: Path) -> None:
+    fresh = write_atomic(tmp_path / "new.csv", "a\n")
+    assert fresh.stat().st_mode & 0o777 == 0o644
+    kept = tmp_path / "kept.csv"
+    kept.write_text("old", "utf-8")
+    kept.chmod(0o640)
+    write_atomic(kept, "new")
+    assert kept.stat().st_mode & 0o777 == 0o640 and kept.read_text("utf-8") == "new"
+
+
 def test_write_table_and_report_use_whole_file_writes(tmp_path: Path) -> None:
     frame = pl.DataFrame({"a": [1, 2]})
     for suffix in (".csv", ".parquet", ".xlsx", ".json"):

@@ -352,6 +352,8 @@ def test_a_failed_publish_leaves_nothing_and_can_be_retried(
     monkeypatch.setattr(publish_module, "write_atomic", real)
     done = _publish(pack_store, tmp_path)
     assert verify_publication(pack_store, "board", MARCH, tmp_path).ok
+    assert done.folder.stat().st_mode & 0o777 == 0o755
+    assert {p.stat().st_mode & 0o777 for p in done.folder.iterdir()} == {0o644}
     assert sorted(p.name for p in done.folder.iterdir()) == [
         f"{STEM}.html",
         "inputs.json",

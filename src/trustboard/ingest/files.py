@@ -96,6 +96,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
             out.write(payload)
             out.flush()
             os.fsync(out.fileno())
+        # mkstemp makes the file readable by its owner only; an output keeps the mode of the
+        # file it replaces, or the usual 0644 of a new file
+        os.chmod(temp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
         os.replace(temp, target)
         temp = None
     except OSError as bad:

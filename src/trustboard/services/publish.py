@@ -494,6 +494,8 @@ def _write_publication(folder: Path, outputs: Mapping[str, bytes]) -> None:
     try:
         for name, data in outputs.items():
             write_atomic(staging / name, data)
+        # mkdtemp makes the folder private to its owner; a publication is read by others
+        staging.chmod(0o755)
         try:
             # rename(2) refuses to replace a folder that holds files
             os.rename(staging, folder)
