@@ -112,8 +112,9 @@ def _spells(
     refs = refs[~refs["referral_id"].isin(list(moved))].copy()
     for head, (received, closed, reason) in updates.items():
         at = refs["referral_id"] == head
-        refs.loc[at, "received_date"] = received
-        refs.loc[at, "closed_date"] = closed
+        # the frame's date columns are datetime64 (from Arrow): store timestamps
+        refs.loc[at, "received_date"] = pd.Timestamp(received)
+        refs.loc[at, "closed_date"] = pd.NaT if closed is None else pd.Timestamp(closed)
         refs.loc[at, "closure_reason"] = reason
     contacts = contacts.assign(referral_id=contacts["referral_id"].map(lambda r: moved.get(r, r)))
     if events is not None:

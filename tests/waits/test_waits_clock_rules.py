@@ -8,9 +8,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-import pytest
-
 import polars as pl
+import pytest
 from waits_helpers import contacts_frame, referrals_frame, row, run
 
 from trustboard.waits import Standard, StopRule, Threshold, get_standard

@@ -46,7 +46,9 @@ def test_csv_problems_name_file_row_column_and_value(tmp_path: Path) -> None:
         "1,not a date,5,01\n"  # row 5: bad date
     )
     with pytest.raises(DataValidationError) as caught:
-        waits.compute(referrals, contacts, standard="cmh_adult_2nd_contact", start="2024-01", end="2024-01")
+        waits.compute(
+            referrals, contacts, standard="cmh_adult_2nd_contact", start="2024-01", end="2024-01"
+        )
     found = {
         (p.code, Path(p.file).name if p.file else None, p.row, p.column)
         for p in caught.value.problems
@@ -110,7 +112,11 @@ def test_options_are_checked() -> None:
         )
     with pytest.raises(OptionsError):
         waits.compute(
-            refs, contacts_frame([]), standard="cmh_adult_2nd_contact", start="2024-03", end="2024-01"
+            refs,
+            contacts_frame([]),
+            standard="cmh_adult_2nd_contact",
+            start="2024-03",
+            end="2024-01",
         )
     with pytest.raises(OptionsError):
         waits.compute(
@@ -170,7 +176,9 @@ def test_every_input_form_gives_the_same_result(tmp_path: Path) -> None:
         [(i, date(2024, 1, 2 * i), "5", "01", "x") for i in range(1, 8)]
         + [(i, date(2024, 1, 3 * i), "6", "02", "x") for i in range(1, 8)]
     )
-    expected = waits.compute(refs, cons, standard="cmh_adult_2nd_contact", start="2024-01", end="2024-02")
+    expected = waits.compute(
+        refs, cons, standard="cmh_adult_2nd_contact", start="2024-01", end="2024-02"
+    )
     refs.write_parquet(tmp_path / "r.parquet")
     cons.write_csv(tmp_path / "c.csv")
     con = duckdb.connect()

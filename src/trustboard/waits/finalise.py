@@ -1,9 +1,9 @@
 """Turn an engine's histograms into the published measures (shared by every engine).
 
 The histograms count referrals per group, priority and start day (open list) or per month and
-wait (completed), so each month end's distribution of waits is known exactly; percentiles are computed from
-cumulative counts by the standard's method (nearest rank or linear interpolation,
-:func:`trustboard.waits.spec.percentile`), with no approximation at any scale.
+wait (completed), so each month end's distribution of waits is known exactly; percentiles are
+computed from cumulative counts by the standard's method (nearest rank or linear
+interpolation, :func:`trustboard.waits.spec.percentile`), with no approximation at any scale.
 """
 
 from __future__ import annotations
@@ -95,8 +95,9 @@ def _percentile_sql(
     return f"""
         SELECT _g, m, {outer} FROM (
         SELECT _g, m, {picks} FROM (
-            SELECT _g, m, wait, sum(n) OVER (PARTITION BY _g, m ORDER BY wait
-                                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+            SELECT _g, m, wait,
+                   sum(n) OVER (PARTITION BY _g, m ORDER BY wait
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
                    sum(n) OVER (PARTITION BY _g, m) AS tot
             FROM (SELECT _g, m, wait, sum(n) AS n FROM {table} GROUP BY _g, m, wait)
         ) GROUP BY _g, m)
@@ -147,7 +148,8 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
         )
         by_cols = ", ".join(by)
         con.execute(
-            f"CREATE TEMP TABLE grp AS SELECT row_number() OVER (ORDER BY {', '.join(f'{c} NULLS LAST' for c in by)}) AS _g, "
+            "CREATE TEMP TABLE grp AS SELECT row_number() OVER (ORDER BY "
+            f"{', '.join(f'{c} NULLS LAST' for c in by)}) AS _g, "
             f"{by_cols} FROM (SELECT DISTINCT {by_cols} FROM h_groups)"
         )
         match = " AND ".join(f"x.{c} IS NOT DISTINCT FROM grp.{c}" for c in by)
@@ -192,7 +194,8 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
             )
             done_aggs.append(f"sum(n) FILTER (WHERE {_applies(t)}) AS completed_{tok}_count")
             done_aggs.append(
-                f"sum(n) FILTER (WHERE {_applies(t)} AND wait <= {t.days}) AS completed_within_{tok}"
+                f"sum(n) FILTER (WHERE {_applies(t)} AND wait <= {t.days}) "
+                f"AS completed_within_{tok}"
             )
         con.execute(
             f"CREATE TEMP TABLE oa AS SELECT _g, m, {', '.join(open_aggs)} FROM ow GROUP BY _g, m"
@@ -205,8 +208,8 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
             f"{_percentile_sql('ow', 'open', standard.percentiles, standard.percentile_method)}"
         )
         con.execute(
-            f"CREATE TEMP TABLE cp AS "
-            f"{_percentile_sql('cw', 'completed', standard.percentiles, standard.percentile_method)}"
+            "CREATE TEMP TABLE cp AS "
+            + _percentile_sql("cw", "completed", standard.percentiles, standard.percentile_method)
         )
         con.execute(
             f"""
@@ -234,18 +237,27 @@ def finalise(histograms: Histograms, calendar: MonthCalendar) -> WaitsResult:
                 selects.append(f"CAST({source}.{col} AS {kind}) AS {col}")
             elif col == "open_within_threshold_pct":
                 selects.append(
-                    f"{_pct('coalesce(oa.open_within_threshold, 0)', 'coalesce(oa.open_count, 0)')} AS {col}"
+                    _pct("coalesce(oa.open_within_threshold, 0)", "coalesce(oa.open_count, 0)")
+                    + f" AS {col}"
                 )
             elif col == "completed_within_threshold_pct":
                 selects.append(
-                    f"{_pct('coalesce(ca.completed_within_threshold, 0)', 'coalesce(ca.completed_count, 0)')} AS {col}"
+                    _pct(
+                        "coalesce(ca.completed_within_threshold, 0)",
+                        "coalesce(ca.completed_count, 0)",
+                    )
+                    + f" AS {col}"
                 )
             elif col.endswith("_pct"):
                 stem = col[: -len("_pct")]
                 prefix, tok = stem.split("_within_", 1)
                 source = "oa" if prefix == "open" else "ca"
                 selects.append(
-                    f"{_pct(f'coalesce({source}.{stem}, 0)', f'coalesce({source}.{prefix}_{tok}_count, 0)')} AS {col}"
+                    _pct(
+                        f"coalesce({source}.{stem}, 0)",
+                        f"coalesce({source}.{prefix}_{tok}_count, 0)",
+                    )
+                    + f" AS {col}"
                 )
             else:
                 source = (

@@ -550,7 +550,8 @@ def _column_token(text: str) -> str:
 
 
 def percentile_column(percentile: float, prefix: str = "open") -> str:
-    """Output column of a percentile: ``open_median_days``, ``open_p92_days``, ``open_p97_5_days``."""
+    """Output column of a percentile: ``open_median_days``, ``open_p92_days``,
+    ``open_p97_5_days``."""
     if percentile == 50:
         return f"{prefix}_median_days"
     text = f"{percentile:g}".replace(".", "_")

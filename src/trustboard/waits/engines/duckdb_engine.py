@@ -331,7 +331,8 @@ class DuckDBEngine:
             )
         else:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table.table} AS SELECT {', '.join(selects)} FROM {relation}"
+                f"CREATE OR REPLACE TEMP TABLE {table.table} AS "
+                f"SELECT {', '.join(selects)} FROM {relation}"
             )
         return table
 
@@ -349,7 +350,8 @@ class DuckDBEngine:
             parsed = (
                 f"CASE WHEN {text} = '' THEN NULL ELSE CAST(coalesce("
                 f"try_strptime({text}, '%Y-%m-%d'), try_strptime({text}, '%d/%m/%Y'), "
-                f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), try_strptime({text}, '%Y-%m-%dT%H:%M:%S')"
+                f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), "
+                f"try_strptime({text}, '%Y-%m-%dT%H:%M:%S')"
                 ") AS DATE) END"
             )
             return parsed, f"CAST({ref} AS VARCHAR)"
@@ -379,7 +381,8 @@ class DuckDBEngine:
         if column == "mechanism":
             # one ASCII digit (one byte from '0' to '9'): cheaper than a regular expression
             return (
-                f"CASE WHEN strlen({text}) = 1 AND {text} BETWEEN '0' AND '9' THEN '0' || {text} ELSE {text} END",
+                f"CASE WHEN strlen({text}) = 1 AND {text} BETWEEN '0' AND '9' "
+                f"THEN '0' || {text} ELSE {text} END",
                 None,
             )
         if column == "priority":
@@ -526,8 +529,7 @@ class DuckDBEngine:
         if not found or not found[0]:
             problems.add(
                 ErrorCode.WAITS_MISSING_COLUMN,
-                "referral spells join a person's referrals, but the referrals have no "
-                "person id",
+                "referral spells join a person's referrals, but the referrals have no person id",
                 file=ref.file or "referrals",
                 column="person_id",
                 expected="a person_id column (MHSDS: Person_ID)",
@@ -566,14 +568,17 @@ class DuckDBEngine:
             if kind == "contacts":
                 # tb_refx is the full outer join of referrals and per-referral contact dates
                 flags = con.execute(
-                    "SELECT count(*) FILTER (WHERE NOT _known), count(*) FILTER (WHERE _first_date < received_date), "
+                    "SELECT count(*) FILTER (WHERE NOT _known), "
+                    "count(*) FILTER (WHERE _first_date < received_date), "
                     "coalesce(sum(_empty_dates), 0) FROM tb_refx"
                 ).fetchone() or (0, 0, 0)
             else:
                 flags = con.execute(
                     "SELECT count(*) FILTER (WHERE r.referral_id IS NULL), "
-                    "count(*) FILTER (WHERE a._first_date < r.received_date), coalesce(sum(a._empty_dates), 0) "
-                    f"FROM tb_estops a LEFT JOIN {tables['referrals'].table} r ON r.referral_id = a.referral_id"
+                    "count(*) FILTER (WHERE a._first_date < r.received_date), "
+                    "coalesce(sum(a._empty_dates), 0) "
+                    f"FROM tb_estops a LEFT JOIN {tables['referrals'].table} r "
+                    "ON r.referral_id = a.referral_id"
                 ).fetchone() or (0, 0, 0)
             if not any(flags):
                 continue
@@ -660,7 +665,10 @@ class DuckDBEngine:
         if not plain:
             return test
         normalised = table.plain_codes[column]
-        return f"(CASE WHEN _src_{column} IN {sql_list(plain)} THEN true ELSE ({normalised}) IN {sql_list(values)} END)"
+        return (
+            f"(CASE WHEN _src_{column} IN {sql_list(plain)} THEN true "
+            f"ELSE ({normalised}) IN {sql_list(values)} END)"
+        )
 
     def _contact_filter(self, rule: StopRule, table: _Table) -> str:
         """SQL of :meth:`StopRule.contact_qualifies`."""
@@ -725,7 +733,8 @@ class DuckDBEngine:
         elif event_sets:
             nulls = ", ".join(f"NULL::DATE AS {name}" for name in event_names.values())
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE tb_estops AS SELECT NULL AS referral_id, {nulls} LIMIT 0"
+                "CREATE OR REPLACE TEMP TABLE tb_estops AS "
+                f"SELECT NULL AS referral_id, {nulls} LIMIT 0"
             )
         return names, event_names
 
@@ -805,11 +814,13 @@ class DuckDBEngine:
         by_cols = ", ".join(by)
         done_m = "course_m" if standard.cohort is Cohort.FINISHED_COURSE else "stop_m"
         course_m = (
-            f"CASE WHEN stop_date IS NOT NULL AND course_date IS NOT NULL AND course_date <= closed_date "
+            "CASE WHEN stop_date IS NOT NULL AND course_date IS NOT NULL "
+            "AND course_date <= closed_date "
             f"THEN year(closed_date) * 12 + month(closed_date) - 1 - {base} END"
             if course_expr
             else "NULL::INTEGER"
         )
+        course_select = f", {course_expr} AS course_date" if course_expr else ""
         # One scan of the referrals feeds every histogram: each grouping set has a key that
         # is NULL for rows outside it (their groups are dropped below), so the open list,
         # completed pathways, flows and groups need neither a staging table nor a rescan.
@@ -817,11 +828,12 @@ class DuckDBEngine:
             f"""
             CREATE OR REPLACE TEMP TABLE tb_h AS
             WITH s AS (
-                SELECT {by_cols}, priority AS _priority, closure_reason, received_date, closed_date,
-                       {stop_expr} AS raw_stop{", " + course_expr + " AS course_date" if course_expr else ""}
+                SELECT {by_cols}, priority AS _priority, closure_reason, received_date,
+                       closed_date, {stop_expr} AS raw_stop{course_select}
                 FROM tb_refx WHERE _known AND NOT rejected AND {scope}
             ), t AS (
-                SELECT *, CASE WHEN raw_stop IS NOT NULL AND (closed_date IS NULL OR raw_stop <= closed_date)
+                SELECT *, CASE WHEN raw_stop IS NOT NULL
+                                    AND (closed_date IS NULL OR raw_stop <= closed_date)
                                THEN raw_stop END AS stop_date
                 FROM s
             ), d AS (
@@ -831,12 +843,14 @@ class DuckDBEngine:
                        year(received_date) * 12 + month(received_date) - 1 - {base} AS start_m,
                        year(stop_date) * 12 + month(stop_date) - 1 - {base} AS stop_m,
                        CASE WHEN stop_date IS NULL AND closed_date IS NOT NULL
-                            THEN year(closed_date) * 12 + month(closed_date) - 1 - {base} END AS removed_m,
+                            THEN year(closed_date) * 12 + month(closed_date) - 1 - {base}
+                       END AS removed_m,
                        {course_m} AS course_m
                 FROM t
             ), k AS (
                 SELECT *, greatest(start_m, 0) AS first_m,
-                       least(greatest(coalesce(stop_m, removed_m, {months}), 0), {months}) AS close_m0
+                       least(greatest(coalesce(stop_m, removed_m, {months}), 0), {months})
+                           AS close_m0
                 FROM d
             )
             SELECT {by_cols}, _priority, start_day, first_m, close_m, done_m, wait_days,
@@ -846,11 +860,13 @@ class DuckDBEngine:
                    grouping(removed_flow_m) AS _no_removed, count(*) AS n
             FROM (
                 SELECT *,
-                       CASE WHEN start_m < {months} AND first_m < close_m0 THEN close_m0 END AS close_m,
+                       CASE WHEN start_m < {months} AND first_m < close_m0 THEN close_m0 END
+                           AS close_m,
                        CASE WHEN {done_m} >= 0 AND {done_m} < {months} THEN {done_m} END AS done_m,
                        CASE WHEN start_m >= 0 AND start_m < {months} THEN start_m END AS received_m,
                        CASE WHEN stop_m >= 0 AND stop_m < {months} THEN stop_m END AS stop_flow_m,
-                       CASE WHEN removed_m >= 0 AND removed_m < {months} THEN removed_m END AS removed_flow_m
+                       CASE WHEN removed_m >= 0 AND removed_m < {months} THEN removed_m END
+                           AS removed_flow_m
                 FROM k
             )
             GROUP BY GROUPING SETS (
@@ -884,7 +900,8 @@ class DuckDBEngine:
             """
         ).to_arrow_table()
         groups = con.sql(
-            f"SELECT {by_cols} FROM tb_h WHERE _no_open + _no_done + _no_received + _no_stop + _no_removed = 5"
+            f"SELECT {by_cols} FROM tb_h "
+            "WHERE _no_open + _no_done + _no_received + _no_stop + _no_removed = 5"
         ).to_arrow_table()
         return Histograms(standard, by, open_h, completed_h, flows_h, groups)
 
@@ -906,7 +923,8 @@ class DuckDBEngine:
             "SELECT min(referral_id), max(referral_id), count(*), "
             "min(received_date) - DATE '1970-01-01', max(received_date) - DATE '1970-01-01', "
             "isinf(min(received_date)) OR isinf(max(received_date)) "
-            f"OR coalesce(isinf(min(closed_date)) OR isinf(max(closed_date)), false) FROM {ref.table}"
+            "OR coalesce(isinf(min(closed_date)) OR isinf(max(closed_date)), false) "
+            f"FROM {ref.table}"
         ).fetchall()[0]
         span = arrays.dense_span(lowest, highest, count)
         if span is None or infinite:
@@ -929,7 +947,8 @@ class DuckDBEngine:
         if found is None:
             return None
         reader = con.sql(
-            f"SELECT referral_id, received_date, closed_date, CAST(rejected AS UTINYINT), {hashed} FROM {ref.table}"
+            "SELECT referral_id, received_date, closed_date, CAST(rejected AS UTINYINT), "
+            f"{hashed} FROM {ref.table}"
         ).to_arrow_reader(arrays.BATCH)
         return arrays.read_referrals(
             reader, int(lowest), span, *found, (int(first_day), int(last_day))
