@@ -222,3 +222,54 @@ def test_wrong_layout_orphaned_and_missing_documents_are_reported_and_rebuilt(
             read_values(conn, columns=COLUMNS, documents=False)
         )
         assert read_values(conn, columns=COLUMNS).height == 4
+
+
+def test_emptying_the_table_behind_the_cache_is_seen(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store.write_values(values_frame(FIRST))
+    with store.engine.begin() as conn:
+        # PostgreSQL's TRUNCATE fires no row trigger: a statement trigger of its own counts it
+        conn.execute(
+            text(
+                "TRUNCATE metric_value"
+                if store.dialect == "postgresql"
+                else "DELETE FROM metric_value"
+            )
+        )
+    with store.engine.connect() as conn:
+        assert {(p.metric_id, p.kind) for p in check_documents(conn)} == {
+            ("RES-4WK", "stale"),
+            ("SAFE-FALLS", "stale"),
+        }
+        assert read_values(conn, columns=COLUMNS).height == 0
+    assert _check(store, capsys, "--rebuild")[0] == 0
+    assert _check(store, capsys)[0] == 0
+    assert store.values(columns=COLUMNS).height == 0
+
+
+def test_a_write_that_fails_half_way_keeps_the_change_tracking(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import trustboard.store.values as values_module
+
+    store.write_values(values_frame(FIRST))
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    # fails inside the write, after the triggers were paused and the revision closed
+    monkeypatch.setattr(values_module, "_insert_rows", broken)
+    with pytest.raises(RuntimeError):
+        store.write_values(values_frame([("RES-4WK", "MH-T1", "2025-01", 41.0, 50.0, 0.82)]))
+    monkeypatch.undo()
+    with store.engine.connect() as conn:
+        assert check_documents(conn) == []
+        assert read_values(conn, columns=COLUMNS).equals(
+            read_values(conn, columns=COLUMNS, documents=False)
+        )
+    # the rollback restored the triggers: an edit in SQL is still counted
+    _behind_the_back(store)
+    with store.engine.connect() as conn:
+        assert [p.metric_id for p in check_documents(conn)] == ["RES-4WK", "SAFE-FALLS"]
+    assert store.values(columns=COLUMNS).equals(AFTER_EDITS)
