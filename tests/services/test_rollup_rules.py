@@ -148,3 +148,63 @@ def test_values_read_as_of_today_include_those_written_today(tmp_path: Path) -> 
         assert store.values(["COUNT"], as_of=day - timedelta(days=1)).height == 0
     finally:
         store.close()
+
+
+# -- found by mutation testing (docs/testing.md) ------------------------------------------
+
+
+MEDIAN = MetricDefinition(
+    id="MEDIAN",
+    name="Median wait",
+    domain="RESPONSIVE",
+    unit="weeks",
+    polarity="lower_is_better",
+    additive=False,
+)
+
+
+def test_values_loaded_above_the_lowest_level_still_roll_up() -> None:
+    # nothing at team level: the service's 12 of 20 makes the directorate and the trust
+    frame = _frame([("PCT", "S1", 12, 20, 0.6, False)])
+    result = rollup(frame, UNITS, [PCT]).frame
+    assert {u: v for u, v in zip(result["org_unit"], result["value"], strict=True)} == {
+        "S1": 0.6,
+        "D1": 0.6,
+        "TR": 0.6,
+    }
+
+
+def test_replacing_loaded_values_keeps_the_metrics_that_are_not_rolled_up() -> None:
+    frame = _frame(
+        [
+            ("PCT", "T1", 9, 10, 0.9, False),
+            ("PCT", "S1", 1, 2, 0.5, False),
+            ("MEDIAN", "T1", None, None, 4.0, False),
+            ("MEDIAN", "S1", None, None, 5.0, False),
+        ]
+    )
+    result = rollup(frame, UNITS, [PCT, MEDIAN], keep_loaded=False).frame
+    medians = result.filter(pl.col("metric_id") == "MEDIAN")
+    assert sorted(zip(medians["org_unit"], medians["value"], strict=True)) == [
+        ("S1", 5.0),
+        ("T1", 4.0),
+    ]
+    service = result.filter((pl.col("metric_id") == "PCT") & (pl.col("org_unit") == "S1"))
+    assert service["value"].to_list() == [0.9]  # 9 of 10 worked out, replacing 1 of 2
+
+
+def test_rows_come_sorted_by_metric_org_unit_and_period() -> None:
+    rows = [
+        ("PCT", "T2", 1, 2, 0.5, False),
+        ("COUNT", "T2", None, None, 3, False),
+        ("PCT", "T1", 1, 4, 0.25, False),
+        ("COUNT", "T1", None, None, 2, False),
+    ]
+    later = _frame(rows).with_columns(
+        pl.lit(date(2025, 2, 1)).alias("period_start"),
+        pl.lit(date(2025, 2, 28)).alias("period_end"),
+    )
+    result = rollup(pl.concat([later, _frame(rows)]), UNITS, [PCT, COUNT]).frame
+    keys = list(zip(result["metric_id"], result["org_unit"], result["period_start"], strict=True))
+    assert keys == sorted(keys)
+    assert keys[0] == ("COUNT", "D1", date(2025, 1, 1))
