@@ -7,6 +7,7 @@ screening), independent of the SPC engine, so render tests do not depend on it.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import date
 
 from trustboard.domain import (
@@ -60,7 +61,7 @@ def reference_xmr(values: list[float]) -> tuple[float, float, float]:
 
 
 def hand_points(
-    values: list[float | None],
+    values: Sequence[float | None],
     unit: Unit,
     *,
     point_types: dict[int, str] | None = None,

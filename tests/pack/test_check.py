@@ -10,6 +10,7 @@ from trustboard.domain import (
     ActionStatus,
     ChartType,
     Commentary,
+    Comparator,
     DetailLevel,
     ForumKind,
     Polarity,
@@ -51,7 +52,7 @@ def _agency() -> MetricSection:
         name="Agency spend",
         unit=Unit.GBP_000,
         polarity=Polarity.LOWER_IS_BETTER,
-        targets=(Target(value=800.0, comparator="<=", type=TargetType.LOCAL),),
+        targets=(Target(value=800.0, comparator=Comparator.LE, type=TargetType.LOCAL),),
     )
     values = [1100.0, 1080.0, 1120.0, 1090.0, 1050.0, 900.0, 820.0, 790.0, 810.0, 780.0, 763.0]
     pts = hand_points(values, Unit.GBP_000, target=800.0)
@@ -174,7 +175,7 @@ def _never_events(text: str) -> MetricSection:
         unit=Unit.COUNT,
         chart_type=ChartType.C,
         polarity=Polarity.LOWER_IS_BETTER,
-        targets=(Target(value=0.0, comparator="<=", type=TargetType.NATIONAL_STANDARD),),
+        targets=(Target(value=0.0, comparator=Comparator.LE, type=TargetType.NATIONAL_STANDARD),),
     )
     pts = hand_points([1, 0, 0, 2, 0, 1, 0, 0, 1, 0, 0, 0], Unit.COUNT, target=0.0)
     s = section(defn, pts, variation="common_cause", assurance="inconsistent")

@@ -12,12 +12,12 @@ import polars as pl
 import pytest
 from waits_helpers import contacts_frame, referrals_frame, row, run
 
-from trustboard.waits import Standard, StopRule, Threshold, get_standard
+from trustboard.waits import PercentileMethod, Standard, StopRule, Threshold, get_standard
 
 D = date
 #: a first-contact standard read by nearest rank (the MHSDS built-ins interpolate)
 NEAREST_RANK = dataclasses.replace(
-    get_standard("cmh_adult_2nd_contact"), percentile_method="nearest_rank"
+    get_standard("cmh_adult_2nd_contact"), percentile_method=PercentileMethod.NEAREST_RANK
 )
 
 
