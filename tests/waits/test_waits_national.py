@@ -304,3 +304,22 @@ def test_talking_therapies_any_mechanism_and_both_standards(
     assert jun["completed_within_18w_pct"] == pytest.approx(200 / 3)
     standard = waits.get_standard("talking_therapies")
     assert [t.target_pct for t in standard.thresholds] == [75.0, 95.0]
+
+
+def test_mechanisms_no_code_list_knows_are_reported(engine_options: dict[str, Any]) -> None:
+    # a trust writes mechanisms as words: no contact would qualify and the clock would never
+    # stop, silently.  Reported with the value; mapped to code 01 the contact stops the clock
+    # after 9 days.
+    refs = referrals_frame([{"referral_id": 1, "received_date": D(2024, 1, 1)}])
+    cons = contacts_frame(
+        [(1, D(2024, 1, 5), "5", "Face to face", "assessment"), (1, D(2024, 1, 10), "5", "01", "a")]
+    )
+    with pytest.raises(DataValidationError) as caught:
+        run(refs, cons, "cmh_adult_2nd_contact", "2024-01", "2024-01", engine_options)
+    (problem,) = caught.value.problems
+    assert problem.code == ErrorCode.WAITS_UNMAPPED_VALUE and problem.value == "Face to face"
+    mapped = waits.ColumnMapping("trust", {}, {"mechanism": {"Face to face": "01"}})
+    res = run(
+        refs, cons, "cmh_adult_2nd_contact", "2024-01", "2024-01", engine_options, mapping=mapped
+    )
+    assert row(res, D(2024, 1, 31))["completed_median_days"] == 9

@@ -54,6 +54,7 @@ from trustboard.waits.engines.duckdb_spells import apply_spells, spell_gap
 from trustboard.waits.mapping import ColumnMapping
 from trustboard.waits.spec import (
     BREAKDOWN_COLUMNS,
+    CONSULTATION_MECHANISMS,
     TOTAL_COLUMN,
     TOTAL_GROUP,
     Cohort,
@@ -519,6 +520,38 @@ class DuckDBEngine:
         self._check_rows(con, ref, checks, problems)
         ref.id_type = id_type
         return tables
+
+    def _check_mechanisms(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        contacts: _Table,
+        standards: Sequence[Standard],
+        problems: ProblemCollector,
+    ) -> None:
+        """A mechanism no code list knows would silently stop no clock: report it.
+
+        Only when a standard filters on mechanisms; the values are compared after the
+        mapping's recodes with the NHS Data Dictionary consultation mechanism codes.
+        """
+        if not any(s.stop.uses_contacts and s.stop.mechanisms for s in standards):
+            return
+        known = self._code_test("mechanism", tuple(CONSULTATION_MECHANISMS), contacts)
+        found = con.execute(
+            f"SELECT mechanism, count(*) FROM {contacts.table} "
+            f"WHERE mechanism IS NOT NULL AND NOT ({known}) "
+            f"GROUP BY mechanism ORDER BY count(*) DESC, mechanism LIMIT {MAX_LISTED}"
+        ).fetchall()
+        for value, count in found:
+            problems.add(
+                ErrorCode.WAITS_UNMAPPED_VALUE,
+                f"consultation mechanism not understood ({count} contact(s)); a contact with "
+                "it never stops a clock that names mechanisms",
+                file=contacts.file or "contacts",
+                column="mechanism",
+                value=value,
+                expected="an NHS Data Dictionary code (01, 02, 04, 05, 09, 10, 11, 12, 13, 98), "
+                "or a mapping 'values: {mechanism: {YOUR VALUE: CODE}}'",
+            )
 
     @staticmethod
     def _require_people(
@@ -1065,6 +1098,8 @@ class DuckDBEngine:
         try:
             problems = ProblemCollector()
             tables = self.load(con, inputs, problems)
+            if not problems:
+                self._check_mechanisms(con, tables["contacts"], standards, problems)
             gap = spell_gap(standards)
             if gap is not None and not problems:
                 self._require_people(con, tables["referrals"], problems)

@@ -26,7 +26,15 @@ from trustboard.errors import (
 )
 from trustboard.waits.engines.base import Histograms, MonthCalendar, WaitsInputs
 from trustboard.waits.mapping import CANONICAL, ColumnMapping
-from trustboard.waits.spec import TOTAL_COLUMN, TOTAL_GROUP, Cohort, Combine, Standard, StopRule
+from trustboard.waits.spec import (
+    CONSULTATION_MECHANISMS,
+    TOTAL_COLUMN,
+    TOTAL_GROUP,
+    Cohort,
+    Combine,
+    Standard,
+    StopRule,
+)
 
 __all__ = ["SparkEngine"]
 
@@ -407,6 +415,39 @@ class SparkEngine:
         return cond
 
     @staticmethod
+    def _check_mechanisms(contacts: Any) -> None:
+        """Spark form of the DuckDB engine's check: unknown mechanism codes are reported."""
+        _, _, F = _pyspark()
+        unknown = (
+            contacts.where(
+                F.col("mechanism").isNotNull()
+                & ~F.col("mechanism").isin(list(CONSULTATION_MECHANISMS))
+            )
+            .groupBy("mechanism")
+            .count()
+            .orderBy(F.desc("count"), "mechanism")
+            .limit(50)
+            .collect()
+        )
+        if unknown:
+            raise DataValidationError(
+                "the waiting-time input is not valid",
+                [
+                    Problem(
+                        ErrorCode.WAITS_UNMAPPED_VALUE,
+                        f"consultation mechanism not understood ({row['count']} contact(s)); "
+                        "a contact with it never stops a clock that names mechanisms",
+                        file="contacts",
+                        column="mechanism",
+                        value=row["mechanism"],
+                        expected="an NHS Data Dictionary code (01, 02, 04, 05, 09, 10, 11, 12, "
+                        "13, 98), or a mapping 'values: {mechanism: {YOUR VALUE: CODE}}'",
+                    )
+                    for row in unknown
+                ],
+            )
+
+    @staticmethod
     def _spells(
         ref: Any, contacts: Any, events: Any, standards: Sequence[Standard], gap: int
     ) -> tuple[Any, Any, Any]:
@@ -723,6 +764,8 @@ class SparkEngine:
                 out.update(self.histograms(inputs, group, calendar, by))
             return out
         ref, contacts, events = self.load(inputs)
+        if any(s.stop.uses_contacts and s.stop.mechanisms for s in standards):
+            self._check_mechanisms(contacts)
         if settings[0] is not None:
             ref, contacts, events = self._spells(ref, contacts, events, standards, settings[0])
         frame, stops = self._with_stops(ref, contacts, events, standards)
