@@ -39,15 +39,20 @@ __all__ = [
     "CHS_BANDS",
     "CONSULTATION_MECHANISMS",
     "CONTACT_COLUMNS",
+    "DATE_COLUMNS",
+    "DATE_FORMATS",
     "EVENT_COLUMNS",
     "EVENT_TYPES",
+    "FALSE_FLAGS",
     "INDIRECT_ACTIVITY",
     "LONG_WAIT_WEEKS",
     "MH_CONTACT_MECHANISMS",
     "REFERRAL_COLUMNS",
+    "REQUIRED_COLUMNS",
     "REQUIRED_PERCENTILES",
     "TOTAL_COLUMN",
     "TOTAL_GROUP",
+    "TRUE_FLAGS",
     "Cohort",
     "Combine",
     "PercentileMethod",
@@ -91,6 +96,23 @@ CONTACT_COLUMNS: tuple[str, ...] = (
 )
 #: Canonical clock-stop event columns.
 EVENT_COLUMNS: tuple[str, ...] = ("referral_id", "event_type", "event_date")
+
+#: Columns each input table must have (the others may be absent), for every engine.
+REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "referrals": ("referral_id", "service", "received_date"),
+    "contacts": ("referral_id", "contact_date", "attendance_code"),
+    "events": ("referral_id", "event_type", "event_date"),
+}
+#: Columns holding dates.
+DATE_COLUMNS: frozenset[str] = frozenset(
+    ("received_date", "closed_date", "contact_date", "event_date")
+)
+#: Date formats read from text, in the order tried (strftime codes); a ``rejected`` value
+#: in one of the first two formats means "rejected on that date".
+DATE_FORMATS: tuple[str, ...] = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+#: Text read as true and as false in a ``rejected`` flag (compared in upper case, trimmed).
+TRUE_FLAGS: tuple[str, ...] = ("Y", "YES", "TRUE", "T", "1")
+FALSE_FLAGS: tuple[str, ...] = ("N", "NO", "FALSE", "F", "0", "")
 
 #: Canonical clock-stop event types.  The first four are the parts of NHS England's MHSDS
 #: "full clock stop" (4w_waits_prep in the MHSDS measure code [S32]; a trust's mapping file

@@ -55,8 +55,13 @@ from trustboard.waits.mapping import ColumnMapping
 from trustboard.waits.spec import (
     BREAKDOWN_COLUMNS,
     CONSULTATION_MECHANISMS,
+    DATE_COLUMNS,
+    DATE_FORMATS,
+    FALSE_FLAGS,
+    REQUIRED_COLUMNS,
     TOTAL_COLUMN,
     TOTAL_GROUP,
+    TRUE_FLAGS,
     Cohort,
     Combine,
     Standard,
@@ -69,19 +74,15 @@ _POSITION = "__trustboard_position"
 #: At most this many rows are listed per kind of problem; the rest are summarised.
 MAX_LISTED = 50
 
-_REQUIRED = {
-    "referrals": ("referral_id", "service", "received_date"),
-    "contacts": ("referral_id", "contact_date", "attendance_code"),
-    "events": ("referral_id", "event_type", "event_date"),
-}
-_DATE_COLUMNS = {"received_date", "closed_date", "contact_date", "event_date"}
+_REQUIRED = REQUIRED_COLUMNS
+_DATE_COLUMNS = DATE_COLUMNS
 _CODE_COLUMNS = {"attendance_code", "mechanism"}
 #: contact columns that stop rules filter on
 _CODE_FILTERED = ("attendance_code", "mechanism", "activity_type")
 #: referral text columns the histograms group by (the array path's "kinds")
 _KIND_COLUMNS = frozenset((*BREAKDOWN_COLUMNS, "priority", "closure_reason", "service"))
-_TRUE = "('Y','YES','TRUE','T','1')"
-_FALSE = "('N','NO','FALSE','F','0','')"
+_TRUE = "(" + ",".join(f"'{v}'" for v in TRUE_FLAGS) + ")"
+_FALSE = "(" + ",".join(f"'{v}'" for v in FALSE_FLAGS) + ")"
 _NUMERIC = (
     "TINYINT",
     "SMALLINT",
@@ -350,10 +351,8 @@ class DuckDBEngine:
             text = f"trim(CAST({ref} AS VARCHAR))"
             parsed = (
                 f"CASE WHEN {text} = '' THEN NULL ELSE CAST(coalesce("
-                f"try_strptime({text}, '%Y-%m-%d'), try_strptime({text}, '%d/%m/%Y'), "
-                f"try_strptime({text}, '%Y-%m-%d %H:%M:%S'), "
-                f"try_strptime({text}, '%Y-%m-%dT%H:%M:%S')"
-                ") AS DATE) END"
+                + ", ".join(f"try_strptime({text}, '{f}')" for f in DATE_FORMATS)
+                + ") AS DATE) END"
             )
             return parsed, f"CAST({ref} AS VARCHAR)"
         if column == "rejected":
@@ -367,8 +366,11 @@ class DuckDBEngine:
             expr = (
                 f"CASE WHEN {ref} IS NULL OR {text} IN {_FALSE} THEN false "
                 f"WHEN {text} IN {_TRUE} THEN true "
-                f"WHEN try_strptime(trim({ref}), '%Y-%m-%d') IS NOT NULL "
-                f"OR try_strptime(trim({ref}), '%d/%m/%Y') IS NOT NULL THEN true END"
+                "WHEN "
+                + " OR ".join(
+                    f"try_strptime(trim({ref}), '{f}') IS NOT NULL" for f in DATE_FORMATS[:2]
+                )
+                + " THEN true END"
             )
             return expr, f"CAST({ref} AS VARCHAR)"
         if column == "referral_id":

@@ -28,8 +28,13 @@ from trustboard.waits.engines.base import Histograms, MonthCalendar, WaitsInputs
 from trustboard.waits.mapping import CANONICAL, ColumnMapping
 from trustboard.waits.spec import (
     CONSULTATION_MECHANISMS,
+    DATE_COLUMNS,
+    DATE_FORMATS,
+    FALSE_FLAGS,
+    REQUIRED_COLUMNS,
     TOTAL_COLUMN,
     TOTAL_GROUP,
+    TRUE_FLAGS,
     Cohort,
     Combine,
     Standard,
@@ -39,15 +44,21 @@ from trustboard.waits.spec import (
 __all__ = ["SparkEngine"]
 
 MAX_LISTED = 50
-_REQUIRED = {
-    "referrals": ("referral_id", "service", "received_date"),
-    "contacts": ("referral_id", "contact_date", "attendance_code"),
-    "events": ("referral_id", "event_type", "event_date"),
-}
-_DATE_COLUMNS = {"received_date", "closed_date", "contact_date", "event_date"}
-_TRUE = ["Y", "YES", "TRUE", "T", "1"]
-_FALSE = ["N", "NO", "FALSE", "F", "0", ""]
-_DATE_FORMATS = ("yyyy-MM-dd", "dd/MM/yyyy", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss")
+_REQUIRED = REQUIRED_COLUMNS
+_DATE_COLUMNS = DATE_COLUMNS
+_TRUE = list(TRUE_FLAGS)
+_FALSE = list(FALSE_FLAGS)
+
+
+def _spark_format(strftime: str) -> str:
+    """A strftime date format as a Spark datetime pattern (``%Y-%m-%d`` -> ``yyyy-MM-dd``)."""
+    out = strftime
+    for code, pattern in (("%Y", "yyyy"), ("%m", "MM"), ("%d", "dd"), ("%H", "HH")):
+        out = out.replace(code, pattern)
+    return out.replace("%M", "mm").replace("%S", "ss").replace("T", "'T'")
+
+
+_DATE_FORMATS = tuple(_spark_format(f) for f in DATE_FORMATS)
 
 
 def _pyspark() -> tuple[Any, Any, Any]:
