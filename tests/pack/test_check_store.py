@@ -83,3 +83,13 @@ def test_check_command_exit_codes(pack_store, tmp_path: Path, capsys) -> None:  
     clean = tmp_path / "clean.yaml"
     clean.write_text(yaml.safe_dump(_paper(None)), encoding="utf-8")
     assert main([*base, "--paper", str(clean)]) == 0
+
+
+def test_report_prints_the_findings(pack_store, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    paper = tmp_path / "paper.yaml"
+    paper.write_text(yaml.safe_dump(_paper(CLAIM)), encoding="utf-8")
+    args = ["report", "--period", "2025-03", "--forum", "board", "-d", str(pack_store.url)]
+    assert main([*args, "-o", str(tmp_path / "out"), "--no-pdf", "--paper", str(paper)]) == 0
+    out = capsys.readouterr().out
+    assert f"check finding: {FINDING}" in out
+    assert "pre-publication check: 1 open finding(s), 0 overridden" in out

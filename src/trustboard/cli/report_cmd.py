@@ -86,6 +86,19 @@ def report(
                 synthetic=synthetic,
                 baf_html=baf_html,
             )
+            from trustboard.services.check import check_model, stored_overrides
+
+            # the draft's pre-publication findings, so they are seen before publish refuses
+            checked = check_model(
+                result.model,
+                overrides=stored_overrides(store, forum, when.label()),
+            )
+            for finding in checked.findings:
+                typer.echo(f"check finding: {finding.line()}")
+            typer.echo(
+                f"pre-publication check: {len(checked.findings)} open finding(s), "
+                f"{len(checked.overridden)} overridden"
+            )
     model = result.model
     if not as_published:
         from trustboard.services.publish import refuse_empty_pack

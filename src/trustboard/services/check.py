@@ -47,6 +47,7 @@ __all__ = [
     "override_finding",
     "publication_check",
     "run_check",
+    "stored_overrides",
 ]
 
 #: Every rule of the pre-publication check, with what it compares (docs/board-pack.md).
