@@ -273,3 +273,15 @@ def test_a_write_that_fails_half_way_keeps_the_change_tracking(
     with store.engine.connect() as conn:
         assert [p.metric_id for p in check_documents(conn)] == ["RES-4WK", "SAFE-FALLS"]
     assert store.values(columns=COLUMNS).equals(AFTER_EDITS)
+
+
+def test_an_import_that_changes_nothing_repairs_a_metric_without_a_counter(store: Store) -> None:
+    store.write_values(values_frame(FIRST))
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM metric_value_stamp WHERE metric_id = 'SAFE-FALLS'"))
+    summary = store.write_values(values_frame([FIRST[3]]))
+    assert (summary.inserted, summary.revised, summary.unchanged) == (0, 0, 1)
+    assert summary.rebuilt_documents == ("SAFE-FALLS",)
+    with store.engine.connect() as conn:
+        assert check_documents(conn) == []
+    assert store.check_documents() == []

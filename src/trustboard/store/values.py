@@ -22,9 +22,9 @@ from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.store.current import (
     CURRENT_COLUMNS,
     advance_stamps,
+    build_documents,
     read_checked,
     read_current,
-    read_stamps,
     untracked,
     write_documents,
 )
@@ -359,14 +359,8 @@ def write_values(
     inserted, unchanged, revised = (int(by_state.get(k, 0)) for k in (0, 1, 2))
     if not inserted and not revised:
         if rebuilt:
-            kept_ids = pl.Series(rebuilt, dtype=pl.String).implode()
-            write_documents(
-                conn,
-                current.filter(pl.col("metric_id").is_in(kept_ids)),
-                rebuilt,
-                stamps=read_stamps(conn, rebuilt),
-                now=now,
-            )
+            # nothing to write but documents to repair (a counter may be missing too)
+            build_documents(conn, list(rebuilt), now=now)
         return WriteSummary(0, 0, unchanged, import_id, rebuilt_documents=rebuilt)
     sample = _revision_sample(classified) if revised else []
     with untracked(conn):
