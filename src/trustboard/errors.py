@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "EXIT_CODES",
     "HTTP_STATUS",
+    "AuthenticationError",
     "ConfigError",
     "ConflictError",
     "DataValidationError",
@@ -24,9 +25,11 @@ __all__ = [
     "MissingExtraError",
     "NotFoundError",
     "OptionsError",
+    "PermissionDeniedError",
     "Problem",
     "ProblemCollector",
     "StoreError",
+    "ThrottledError",
     "TrustboardError",
     "exit_code_for",
     "http_status_for",
@@ -41,6 +44,11 @@ class ErrorCode(StrEnum):
     listed but not documented, or listed but used nowhere.
     """
 
+    AUTH_CSRF = "TB-AUTH-CSRF"
+    AUTH_FAILED = "TB-AUTH-FAILED"
+    AUTH_FORBIDDEN = "TB-AUTH-FORBIDDEN"
+    AUTH_REQUIRED = "TB-AUTH-REQUIRED"
+    AUTH_THROTTLED = "TB-AUTH-THROTTLED"
     BAF_ABOVE_APPETITE = "TB-BAF-ABOVE-APPETITE"
     BAF_ACTION_CONFLICT = "TB-BAF-ACTION-CONFLICT"
     BAF_APPETITE_CATEGORY = "TB-BAF-APPETITE-CATEGORY"
@@ -179,6 +187,10 @@ class ErrorCode(StrEnum):
     T_MISSING_COLUMN = "TB-T-MISSING-COLUMN"
     T_OVERLAP = "TB-T-OVERLAP"
     T_UNKNOWN_METRIC = "TB-T-UNKNOWN-METRIC"
+    USER_EXISTS = "TB-USER-EXISTS"
+    USER_NAME = "TB-USER-NAME"
+    USER_PASSWORD = "TB-USER-PASSWORD"
+    USER_ROLE = "TB-USER-ROLE"
     V_BOOL = "TB-V-BOOL"
     V_COLUMN = "TB-V-COLUMN"
     V_DUPLICATE = "TB-V-DUPLICATE"
@@ -390,6 +402,24 @@ class MissingExtraError(TrustboardError):
         self.module = module
 
 
+class AuthenticationError(TrustboardError):
+    """The request carries no valid session or token, or a sign-in failed."""
+
+    code = ErrorCode.AUTH_REQUIRED
+
+
+class PermissionDeniedError(TrustboardError):
+    """The signed-in user's role or forums do not allow what was asked."""
+
+    code = ErrorCode.AUTH_FORBIDDEN
+
+
+class ThrottledError(TrustboardError):
+    """Too many failed sign-ins: the account is locked for a while."""
+
+    code = ErrorCode.AUTH_THROTTLED
+
+
 #: Exit code of the command line for each error class (most specific class wins).
 EXIT_CODES: dict[type[TrustboardError], int] = {
     TrustboardError: 1,
@@ -412,6 +442,9 @@ HTTP_STATUS: dict[type[TrustboardError], int] = {
     ConflictError: 409,
     StoreError: 503,
     MissingExtraError: 501,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+    ThrottledError: 429,
 }
 
 

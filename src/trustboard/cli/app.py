@@ -27,6 +27,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trustboard.cli.baf_cmd",
     "trustboard.cli.demo_cmd",
     "trustboard.cli.store_cmd",
+    "trustboard.cli.serve_cmd",
+    "trustboard.cli.users_cmd",
 )
 
 app = typer.Typer(

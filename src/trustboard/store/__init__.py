@@ -28,6 +28,7 @@ from trustboard.store.narrative import ActionChange
 from trustboard.store.overrides import CheckOverride
 from trustboard.store.repository import ImportBatch, Store, utc_now
 from trustboard.store.spc_results import SpcRun, StoredSpc
+from trustboard.store.users import SessionRecord, StoredUser
 from trustboard.store.values import (
     REQUIRED_VALUE_COLUMNS,
     VALUE_FRAME_SCHEMA,
@@ -47,9 +48,11 @@ __all__ = [
     "DocumentProblem",
     "ImportBatch",
     "MetricVersion",
+    "SessionRecord",
     "SpcRun",
     "Store",
     "StoredSpc",
+    "StoredUser",
     "WriteSummary",
     "catalogue_hash",
     "create_store_engine",

@@ -1,0 +1,158 @@
+"""The web app's factory: settings, security headers, the one error shape, the routes.
+
+Every answer carries a strict Content-Security-Policy (nothing inline, nothing from elsewhere;
+charts and icons are ``data:`` images), ``X-Content-Type-Options``, ``Referrer-Policy``,
+``frame-ancestors 'none'`` and ``Cache-Control: no-store`` for signed-in pages.  Every error,
+whatever the route, is a :class:`~trustboard.errors.TrustboardError` answered with
+:func:`~trustboard.errors.http_status_for`: JSON (``TrustboardError.to_dict``) under
+``/api/``, the error page elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from trustboard import __version__
+from trustboard.errors import (
+    ErrorCode,
+    NotFoundError,
+    OptionsError,
+    Problem,
+    TrustboardError,
+    http_status_for,
+)
+from trustboard.services import open_store
+from trustboard.services.browse import load_config
+from trustboard.web import api, pages
+from trustboard.web.auth import SignInNeeded
+from trustboard.web.views import page
+
+__all__ = ["SECURITY_HEADERS", "WebSettings", "app_from_environment", "create_app"]
+
+#: Environment variables through which ``trustboard serve`` hands settings to its workers.
+ENV_PAPER = "TRUSTBOARD_WEB_PAPER"
+ENV_PUBLISHED_ROOT = "TRUSTBOARD_WEB_PUBLISHED_ROOT"
+ENV_ALLOW_PLAIN_HTTP = "TRUSTBOARD_WEB_ALLOW_PLAIN_HTTP"
+
+#: Headers on every answer (OWASP secure headers; nothing inline, nothing from elsewhere).
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """How the app is run.
+
+    ``allow_plain_http`` lets session cookies go without ``Secure`` over plain HTTP (local
+    use on a loopback address only; ``trustboard serve`` refuses it on any other address).
+    """
+
+    database: str | Path | None = None
+    paper: str | Path | None = None
+    published_root: str | Path | None = None
+    allow_plain_http: bool = False
+
+
+def _error_response(request: Request, error: TrustboardError) -> Response:
+    status = http_status_for(error)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(error.to_dict(), status_code=status)
+    body = page("error.html.j2", error=error, status=status, viewer=None, title="Error")
+    return HTMLResponse(body, status_code=status)
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """The web app over the store of ``settings.database`` (it must exist at the latest
+    schema: ``trustboard init``)."""
+    chosen = settings or WebSettings()
+    store = open_store(chosen.database)
+    app = FastAPI(
+        title="trustboard",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = chosen
+    app.state.engine = store.engine
+    app.state.config = load_config(chosen.paper)
+
+    @app.middleware("http")
+    async def _headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(TrustboardError)
+    async def _trustboard_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, TrustboardError)
+        return _error_response(request, error)
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in(request: Request, error: Exception) -> Response:
+        return RedirectResponse("/sign-in", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        wrapped: TrustboardError
+        if error.status_code == 404:
+            wrapped = NotFoundError(f"there is no page at {request.url.path}")
+        else:
+            wrapped = OptionsError(str(error.detail))
+        response = _error_response(request, wrapped)
+        if error.status_code != 404:
+            response.status_code = error.status_code
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        problems = [
+            Problem(
+                ErrorCode.OPTIONS,
+                str(item.get("msg", "not valid")),
+                column=".".join(str(p) for p in item.get("loc", ())),
+            )
+            for item in error.errors()
+        ]
+        return _error_response(request, OptionsError("the request is not valid", problems=problems))
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with settings from the environment (each ``trustboard serve`` worker calls
+    this; the database comes from ``TRUSTBOARD_DATABASE_URL``)."""
+    return create_app(
+        WebSettings(
+            database=None,
+            paper=os.environ.get(ENV_PAPER) or None,
+            published_root=os.environ.get(ENV_PUBLISHED_ROOT) or None,
+            allow_plain_http=os.environ.get(ENV_ALLOW_PLAIN_HTTP) == "1",
+        )
+    )

@@ -1,0 +1,111 @@
+"""Every route × every role: allowed (200), forbidden (403), absent (404) or sign-in (303)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ACCOUNTS, PERIOD, make_client, sign_in
+
+from trustboard.store import Store
+
+# the private metric of the test catalogue is WEL01; the Board (private) receives it, the
+# public Board does not show it at all
+ROUTES: dict[str, str] = {
+    "home": "/",
+    "board summary": f"/forums/board/{PERIOD}",
+    "public summary": f"/forums/public-board/{PERIOD}",
+    "fpc summary": f"/forums/fpc/{PERIOD}",
+    "board metric": f"/forums/board/{PERIOD}/metrics/RES01",
+    "board private metric": f"/forums/board/{PERIOD}/metrics/WEL01",
+    "public metric": f"/forums/public-board/{PERIOD}/metrics/RES01",
+    "public private metric": f"/forums/public-board/{PERIOD}/metrics/WEL01",
+    "unknown metric": f"/forums/board/{PERIOD}/metrics/NOPE99",
+    "unknown forum": f"/forums/nope/{PERIOD}",
+    "period without data": "/forums/board/2031-01",
+    "packs": "/packs",
+    "users": "/admin/users",
+}
+
+ALL_FORUMS = {
+    "home": 200,
+    "board summary": 200,
+    "public summary": 200,
+    "fpc summary": 200,
+    "board metric": 200,
+    "board private metric": 200,
+    "public metric": 200,
+    "public private metric": 404,
+    "unknown metric": 404,
+    "unknown forum": 404,
+    "period without data": 404,
+    "packs": 200,
+    "users": 403,
+}
+
+EXPECTED: dict[str, dict[str, int]] = {
+    # sits on the public Board only (the forum is checked before what is asked of it, so
+    # asking about the private Board's metrics or months is refused, not answered)
+    "board_member": {
+        **ALL_FORUMS,
+        "board summary": 403,
+        "fpc summary": 403,
+        "board metric": 403,
+        "board private metric": 403,
+        "unknown metric": 403,
+        "period without data": 403,
+    },
+    # sits on the Finance and Performance Committee only
+    "directorate_lead": {
+        **ALL_FORUMS,
+        "board summary": 403,
+        "public summary": 403,
+        "board metric": 403,
+        "board private metric": 403,
+        "public metric": 403,
+        "public private metric": 403,
+        "unknown metric": 403,
+        "period without data": 403,
+    },
+    "executive": ALL_FORUMS,
+    "analyst": ALL_FORUMS,
+    "risk_lead": ALL_FORUMS,
+    "admin": {**ALL_FORUMS, "users": 200},
+}
+
+
+def test_the_matrix_names_every_role() -> None:
+    assert {role for _name, role, _forums in ACCOUNTS} == set(EXPECTED)
+
+
+@pytest.mark.parametrize(("name", "role"), [(n, r) for n, r, _f in ACCOUNTS])
+def test_every_route_for_a_role(app_url: str, web_store: Store, name: str, role: str) -> None:
+    client = make_client(app_url)
+    sign_in(client, name)
+    got = {label: client.get(path).status_code for label, path in ROUTES.items()}
+    assert got == EXPECTED[role]
+    refused = [a for a in web_store.audit(action="web.refused") if a.actor == name]
+    assert len(refused) == sum(1 for status in got.values() if status == 403)
+
+
+def test_nobody_signed_in_is_sent_to_the_sign_in_page(app_url: str) -> None:
+    client = make_client(app_url)
+    for path in ROUTES.values():
+        answer = client.get(path)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in"), path
+
+
+def test_the_admin_link_is_shown_to_admins_only(app_url: str) -> None:
+    admin = make_client(app_url)
+    sign_in(admin, "adam")
+    assert 'href="/admin/users"' in admin.get("/").text
+    analyst = make_client(app_url)
+    sign_in(analyst, "ana")
+    assert 'href="/admin/users"' not in analyst.get("/").text
+
+
+def test_a_board_member_s_home_lists_only_their_forums(app_url: str) -> None:
+    client = make_client(app_url)
+    sign_in(client, "bella")
+    page = client.get("/").text
+    assert "Trust Board (public)" in page
+    assert "Finance and Performance Committee" not in page
+    assert 'href="/forums/board/' not in page
