@@ -24,8 +24,10 @@ def format_value(value: float | None, unit: Unit) -> str:
     if unit is Unit.COUNT:
         return f"{value:,.0f}"
     if unit is Unit.GBP_000:
-        text = f"£{abs(value):,.0f}k"
-        return f"({text})" if value < 0 else text
+        body = f"{abs(value):,.0f}"
+        # the pack's one style for negative money: a minus sign (U+2212) before the pound sign
+        negative = value < 0 and body != "0"
+        return f"{chr(0x2212) if negative else ''}£{body}k"
     if unit is Unit.DAYS:
         return f"{value:.1f} days"
     if unit is Unit.HOURS:

@@ -501,6 +501,14 @@ def _quality_notes(sections: Sequence[MetricSection], period: Period) -> list[Da
     return notes
 
 
+def _ratio_definition(metric: MetricDefinition) -> str | None:
+    """What a ratio metric counts, from its catalogue numerator and denominator, for a metric
+    whose catalogue entry gives no definition of its own."""
+    if not (metric.numerator and metric.denominator):
+        return None
+    return f"Numerator: {metric.numerator}. Denominator: {metric.denominator}."
+
+
 def assemble_pack(inputs: PackInputs) -> PackModel:
     """Build the pack model: suppression, SPC, statements, exceptions, changes, revisions."""
     forum, period = inputs.forum, inputs.period
@@ -607,7 +615,7 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
             m.name,
             m.effective_from,
             m.data_source,
-            m.description,
+            m.description or _ratio_definition(m),
             tuple(
                 (when, text)
                 for when, text in inputs.definition_changes.get(m.id, ())

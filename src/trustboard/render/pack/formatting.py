@@ -12,12 +12,16 @@ from trustboard.domain import Unit
 
 __all__ = [
     "ASSURANCE_LABELS",
+    "NEGATIVE_SIGN",
     "VARIATION_LABELS",
     "format_date",
     "format_month",
     "format_value",
     "unit_label",
 ]
+
+#: The sign of a negative figure: U+2212 MINUS SIGN, as the charts write it.
+NEGATIVE_SIGN = "\u2212"
 
 #: What each variation icon means, in words a board member reads (spc.md Part C.3).
 VARIATION_LABELS: dict[str, str] = {
@@ -64,8 +68,11 @@ def format_value(value: float | None, unit: Unit | str, *, precise: bool = False
     if kind is Unit.PERCENT:
         return f"{value * 100:,.{2 if precise else 1}f}%"
     if kind is Unit.GBP_000:
-        sign = "-" if value < 0 else ""
-        return f"{sign}£{abs(value):,.{1 if precise else 0}f}k"
+        # one style for negative money everywhere (the charts use it too): a true minus sign
+        # before the pound sign, and no sign on a figure that rounds to zero
+        body = f"{abs(value):,.{1 if precise else 0}f}"
+        sign = NEGATIVE_SIGN if value < 0 and float(body.replace(",", "")) != 0 else ""
+        return f"{sign}£{body}k"
     if kind is Unit.COUNT:
         if not precise and float(value).is_integer():
             return f"{int(value):,}"
