@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-# requirements.lock pins every package of the dev,pdf,postgres,spark extras (what CI tests);
+# requirements.lock pins every package of every extra in pyproject.toml (what CI tests);
 # `make lock` rewrites it after a change to the dependencies in pyproject.toml.
 LOCK   := requirements.lock
 STAMP  := $(VENV)/.trustboard-installed
