@@ -121,8 +121,7 @@ def apply_spells(
     replaced = [
         "coalesce(s.s_received, r.received_date) AS received_date",
         "CASE WHEN s.spell_id IS NULL THEN r.closed_date ELSE s.s_closed END AS closed_date",
-        "CASE WHEN s.spell_id IS NULL THEN r.closure_reason ELSE s.s_reason END "
-        "AS closure_reason",
+        "CASE WHEN s.spell_id IS NULL THEN r.closure_reason ELSE s.s_reason END AS closure_reason",
     ]
     if reason:
         replaced.append(
