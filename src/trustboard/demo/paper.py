@@ -75,11 +75,14 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
     dates = meeting_dates(latest)
     month = latest.display()
     common = {
-        "sponsor": "Chief Operating Officer",
-        "author": "Head of Performance and Business Intelligence",
+        "sponsor": "Daniel Okafor, Chief Operating Officer",
+        "author": "Priya Raman, Head of Performance and Business Intelligence",
         "purpose": "assure",
         "routine": True,
-        "risk_appetite": "Cautious for quality and safety; Open for finance and partnerships",
+        "risk_appetite": (
+            "Yes: the actions in the exception pages are within the Board's cautious appetite "
+            "for quality and safety risk and its open appetite for finance and partnerships."
+        ),
         "fomi": (
             "Figures come from the trust's clinical, workforce and finance systems and the "
             "national data sets named against each metric. Values are validated on load, "
@@ -151,7 +154,7 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
                 "Receive the report, take partial assurance and note the "
                 "escalations from the committees"
             ),
-            "sponsor": "Chief Executive",
+            "sponsor": "Dr Helen Marsh, Chief Executive",
         }
     return {
         "trust_name": TRUST_NAME,
