@@ -178,10 +178,16 @@ FIRST = _text("A2", "FIN01") + _text("B2", "2025-03") + _text("C2", "TRUST")
     ("cell", "code"),
     [
         ('<c r="D2" t="e"><v>#DIV/0!</v></c>', ErrorCode.CELL_ERROR),
+        ("<c r='D2' t = 'e'><v>#N/A</v></c>", ErrorCode.CELL_ERROR),
         ('<c r="D2"><f>1/0</f></c>', ErrorCode.CELL_FORMULA),
         ('<c r="D2"><f>SUM(X1:X9)</f><v></v></c>', ErrorCode.CELL_FORMULA),
     ],
-    ids=["error cell", "formula without a result", "formula with an empty result"],
+    ids=[
+        "error cell",
+        "error cell in single quotes",
+        "formula without a result",
+        "formula with an empty result",
+    ],
 )
 def test_error_cells_and_formulas_without_results_are_refused(
     tmp_path: Path, catalogue, org_units, cell: str, code: str
@@ -220,8 +226,20 @@ def _limit_code(error: DataValidationError) -> str:
         (_text("XFD1048576", "x"), "", "reaches row 1,048,576 and column 16,384"),
         (_text("XFD3000", "x"), "", "reaches row 3,000 and column 16,384"),
         (_text("A1", "x"), '<dimension ref="A1:XFD1048576"/>', "declares an area of"),
+        (
+            "<c r = 'xfd1048576' t='inlineStr'><is><t>x</t></is></c>",
+            "",
+            "reaches row 1,048,576 and column 16,384",
+        ),
+        (_text("A1", "x"), "<dimension ref='$A$1:$XFD$1048576'/>", "declares an area of"),
     ],
-    ids=["cell at XFD1048576", "cell at XFD3000", "declared dimension"],
+    ids=[
+        "cell at XFD1048576",
+        "cell at XFD3000",
+        "declared dimension",
+        "single quotes and lower case",
+        "absolute dimension in single quotes",
+    ],
 )
 def test_a_tiny_workbook_that_asks_for_a_huge_grid_is_refused_before_reading(
     tmp_path: Path, cells: str, dimension: str, expected: str

@@ -29,21 +29,33 @@ from trustboard.errors import DataValidationError, ErrorCode, Problem
 __all__ = ["SheetScan", "column_number", "scan_xlsx"]
 
 _CHUNK = 1 << 20
-_CELL = re.compile(rb"<c[\s>/]")
+#: what may follow ``<c`` in a cell's start tag (whitespace, ``>`` or ``/``)
+_CELL_ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")
 _CELL_BODY = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
-_TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
+# references may be quoted either way, spaced around "=", lower case or with "$": calamine
+# reads them all, so every form counts
+_REF = re.compile(rb"\br\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"']")
+_TYPE = re.compile(rb"\bt\s*=\s*[\"']([a-zA-Z]+)[\"']")
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
-#: cells whose value is to be checked: errors and formulas (rare, so found with a cheap search)
-_SUSPECT = re.compile(rb'<c\b[^>]*?\bt="e"|<f[\s>/]')
+_DIMENSION = re.compile(
+    rb"<dimension\s+ref\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})"
+    rb"(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?[\"']"
+)
 _SHOWN = 20
+# no \b before r="...": a pattern that starts with a literal is found several times faster,
+# and a false match (xr="A1") can only make the check stricter
+_ROW_REFS = {
+    d: re.compile(rb"r\s*=\s*[\"']\$?[A-Za-z]{1,3}\$?(\d{%d})[\"']" % d) for d in range(1, 8)
+}
+_COLUMN_REFS = {w: re.compile(rb"r\s*=\s*[\"']\$?([A-Za-z]{%d})\$?\d" % w) for w in (1, 2, 3)}
+#: cells whose value is to be checked: errors and formulas (rare, so found by one search)
+_SUSPECT = re.compile(rb"<f[\s>/]|t\s*=\s*[\"']e[\"']")
 
 
 def column_number(letters: str) -> int:
     """``A`` is 1, ``Z`` 26, ``AA`` 27, ``XFD`` 16384."""
     number = 0
-    for char in letters:
+    for char in letters.upper():
         number = number * 26 + (ord(char) - 64)
     return number
 
@@ -143,15 +155,19 @@ def _check_cells(scan: SheetScan, chunk: bytes, label: str, recalc: bool) -> Non
 
 
 def _extent(scan: SheetScan, chunk: bytes) -> None:
-    rows = [int(r) for _c, r in _REF.findall(chunk)]
-    if rows:
-        scan.rows = max(scan.rows, max(rows))
-    for width in (3, 2, 1):
-        found = set(re.findall(rb'\br="([A-Z]{%d})\d' % width, chunk))
-        if found:
-            scan.columns = max(scan.columns, column_number(max(found).decode()))
+    # the largest row and column named: among references of the most digits (letters), the
+    # largest by comparing bytes, which the regex engine does without a Python loop per cell
+    for digits in range(7, 0, -1):
+        rows = _ROW_REFS[digits].findall(chunk)
+        if rows:
+            scan.rows = max(scan.rows, int(max(rows)))
             break
-    scan.cells += len(_CELL.findall(chunk))
+    for width in (3, 2, 1):
+        found = _COLUMN_REFS[width].findall(chunk)
+        if found:
+            scan.columns = max(scan.columns, max(column_number(f.decode()) for f in set(found)))
+            break
+    scan.cells += sum(chunk.count(b"<c" + end) for end in _CELL_ENDS)
     scan.row_tags += chunk.count(b"<row")
 
 
