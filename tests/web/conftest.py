@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pack.conftest import FORUMS, UNITS, catalogue, value_rows
 
+from pack.conftest import FORUMS, UNITS, catalogue, value_rows
 from trustboard.domain import Action, AssuranceLevel, Commentary
 from trustboard.services.users import add_user
 from trustboard.store import Store

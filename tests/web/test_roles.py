@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ACCOUNTS, PERIOD, make_client, sign_in
 
+from conftest import ACCOUNTS, PERIOD, make_client, sign_in
 from trustboard.store import Store
 
 # the private metric of the test catalogue is WEL01; the Board (private) receives it, the

@@ -8,7 +8,6 @@ import base64
 import re
 
 from conftest import MARK, PERIOD, make_client, sign_in
-
 from trustboard.services.users import issue_token
 from trustboard.store import Store
 

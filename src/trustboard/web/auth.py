@@ -139,9 +139,13 @@ def set_session_cookie(request: Request, response: Response, secret: str) -> Non
         secure=_secure(request),
         path="/",
     )
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    response.delete_cookie(
+        CSRF_COOKIE, path="/", secure=_secure(request), httponly=True, samesite="strict"
+    )
 
 
-def clear_session_cookie(response: Response) -> None:
+def clear_session_cookie(request: Request, response: Response) -> None:
     """Remove the session cookie from the browser."""
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=_secure(request), httponly=True, samesite="lax"
+    )

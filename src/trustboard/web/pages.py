@@ -84,12 +84,14 @@ def sign_in(
 
 
 @router.post("/sign-out", include_in_schema=False)
-def sign_out(signed: Signed, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+def sign_out(
+    request: Request, signed: Signed, csrf_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
     """End the session (the form's CSRF token must be the session's)."""
     check_csrf(signed.store, signed.csrf_token, csrf_token, signed.user.name, "sign-out")
     end_session(signed.store, signed.session_secret, signed.user)
     response = RedirectResponse("/sign-in", status_code=303)
-    clear_session_cookie(response)
+    clear_session_cookie(request, response)
     return response
 
 

@@ -1,0 +1,84 @@
+"""What the pages show: the pack's figures, filters and order of the summary, the metric page."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from conftest import PERIOD, make_client, sign_in
+from trustboard.render.pack.charts import chart_uri
+from trustboard.services.pack import build_pack
+from trustboard.store import Store
+
+
+def _analyst(app_url: str) -> TestClient:
+    client = make_client(app_url)
+    sign_in(client, "ana")
+    return client
+
+
+def _row_ids(html: str) -> list[str]:
+    return re.findall(r'<span class="metric-id">([A-Z0-9]+)</span></th>', html)
+
+
+def test_the_summary_lists_the_pack_s_metrics_in_pack_order(app_url: str) -> None:
+    page = _analyst(app_url).get(f"/forums/board/{PERIOD}").text
+    # pack order: domain (safe, effective, …, well-led, finance), then directorate and id
+    assert _row_ids(page) == ["SAF11", "SAF12", "RES01", "WEL01", "WEL03", "WEL04"]
+    assert f'href="/forums/board/{PERIOD}/metrics/RES01"' in page
+    assert "6 of 6 metrics shown." in page
+
+
+def test_the_summary_filters_and_sorts(app_url: str) -> None:
+    client = _analyst(app_url)
+    base = f"/forums/board/{PERIOD}"
+    assert _row_ids(client.get(f"{base}?domain=SAFE").text) == ["SAF11", "SAF12"]
+    assert _row_ids(client.get(f"{base}?sort=id&order=desc").text) == [
+        "WEL04",
+        "WEL03",
+        "WEL01",
+        "SAF12",
+        "SAF11",
+        "RES01",
+    ]
+    none = client.get(f"{base}?domain=CARING").text
+    assert _row_ids(none) == [] and "No metric matches these filters." in none
+    assert "0 of 6 metrics shown." in none
+    bad = client.get(f"{base}?domain=PURPLE")
+    assert bad.status_code == 400
+
+
+def test_the_icon_filter_keeps_the_metrics_with_that_icon(app_url: str, web_store: Store) -> None:
+    client = _analyst(app_url)
+    answer = client.get(f"/api/v1/forums/board/{PERIOD}/metrics", headers=_token(web_store))
+    icons = {m["id"]: (m["variation_icon"], m["assurance_icon"]) for m in answer.json()["metrics"]}
+    for icon in {i for pair in icons.values() for i in pair if i}:
+        expected = sorted(k for k, pair in icons.items() if icon in pair)
+        shown = _row_ids(client.get(f"/forums/board/{PERIOD}?icon={icon}&sort=id").text)
+        assert shown == expected, icon
+
+
+def _token(store: Store) -> dict[str, str]:
+    from trustboard.services.users import issue_token
+
+    return {"Authorization": f"Bearer {issue_token(store, 'ana')}"}
+
+
+def test_the_metric_page_shows_the_pack_s_chart_and_statement(
+    app_url: str, web_store: Store, tmp_path: object
+) -> None:
+    page = _analyst(app_url).get(f"/forums/board/{PERIOD}/metrics/RES01").text
+    built = build_pack(web_store, "board", PERIOD, str(tmp_path), pdf=False)
+    section = built.model.section("RES01")
+    # the same chart, byte for byte, and the same statement as the pack
+    uri = chart_uri(section, f"chart-{section.anchor}")
+    assert uri is not None and f'src="{uri}"' in page
+    assert section.statement in built.html
+    assert section.statement.replace("'", "&#39;") in page
+    assert "Recruit" not in page  # the pack tests' action is not in this store
+    assert "Fewer people started treatment within 6 weeks." in page
+    # the data table has one row per point of the chart
+    table = page.split("<summary>Data table", 1)[1]
+    assert table.startswith(f" ({len(section.points)} points)")
+    assert table.count('<th scope="row">') == len(section.points)

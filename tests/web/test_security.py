@@ -1,0 +1,233 @@
+"""Sign-in, sessions, CSRF, throttling, headers, audit and the one error shape."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from conftest import PASSWORD, PERIOD, csrf_of, make_client, sign_in
+from trustboard.services.users import LOCK_MINUTES, MAX_FAILED_SIGNINS, disable_user
+from trustboard.store import Store, utc_now
+from trustboard.store.users import AppUserRow, WebSessionRow
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _sessions(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(WebSessionRow)).scalar_one())
+
+
+def _actions(store: Store, name: str) -> list[str]:
+    return [a.action for a in reversed(store.audit()) if a.actor == name]
+
+
+def test_sign_in_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing(
+    app_url: str, web_store: Store
+) -> None:
+    client = make_client(app_url)
+    form = client.get("/sign-in")
+    good = csrf_of(form.text)
+    for token in ("", "x" + good[1:]):
+        answer = client.post(
+            "/sign-in", data={"name": "ana", "password": PASSWORD, "csrf_token": token}
+        )
+        assert answer.status_code == 403
+        assert "TB-AUTH-CSRF" in answer.text
+        assert "tb_session" not in answer.headers.get("set-cookie", "")
+    assert _sessions(web_store) == 0
+    assert "web.signin" not in _actions(web_store, "ana")
+    assert _actions(web_store, "ana").count("web.refused") == 2
+    # the token from the form, sent back with its cookie, is accepted
+    answer = client.post("/sign-in", data={"name": "ana", "password": PASSWORD, "csrf_token": good})
+    assert answer.status_code == 303 and _sessions(web_store) == 1
+
+
+def test_a_token_without_its_cookie_is_refused(app_url: str, web_store: Store) -> None:
+    token = csrf_of(make_client(app_url).get("/sign-in").text)
+    stranger = make_client(app_url)  # another browser: no sign-in cookie of its own
+    answer = stranger.post(
+        "/sign-in", data={"name": "ana", "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 403 and _sessions(web_store) == 0
+
+
+def test_sign_out_needs_the_session_s_csrf_token(app_url: str, web_store: Store) -> None:
+    client = make_client(app_url)
+    token = sign_in(client, "ana")
+    for wrong in ("", token[::-1]):
+        answer = client.post("/sign-out", data={"csrf_token": wrong})
+        assert answer.status_code == 403 and "TB-AUTH-CSRF" in answer.text
+        assert client.get("/").status_code == 200  # still signed in
+    assert _sessions(web_store) == 1
+    answer = client.post("/sign-out", data={"csrf_token": token})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in")
+    assert _sessions(web_store) == 0
+    assert client.get("/").status_code == 303
+    assert _actions(web_store, "ana")[-3:] == ["web.refused", "web.refused", "web.signout"]
+
+
+def test_the_session_cookie_is_http_only_same_site_and_expiring(app_url: str) -> None:
+    client = make_client(app_url)
+    form = client.get("/sign-in")
+    signin_cookie = form.headers["set-cookie"]
+    assert "HttpOnly" in signin_cookie and "SameSite=strict" in signin_cookie
+    answer = client.post(
+        "/sign-in", data={"name": "ana", "password": PASSWORD, "csrf_token": csrf_of(form.text)}
+    )
+    session = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("tb_session="))
+    assert "HttpOnly" in session and "SameSite=lax" in session
+    assert "Max-Age=28800" in session
+    assert "Secure" not in session  # plain HTTP allowed: the local setting
+
+
+def test_cookies_are_secure_over_https_and_when_plain_http_is_not_allowed(app_url: str) -> None:
+    for base, plain in (("https://testserver", True), ("https://testserver", False)):
+        client = make_client(app_url, allow_plain_http=plain, base_url=base)
+        form = client.get("/sign-in")
+        assert "Secure" in form.headers["set-cookie"]
+        answer = client.post(
+            "/sign-in",
+            data={"name": "ana", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+        )
+        assert all("Secure" in c for c in answer.headers.get_list("set-cookie"))
+    client = make_client(app_url, allow_plain_http=False)  # plain HTTP, not allowed
+    assert "Secure" in client.get("/sign-in").headers["set-cookie"]
+
+
+def test_wrong_passwords_lock_the_account(app_url: str, web_store: Store) -> None:
+    client = make_client(app_url)
+    token = csrf_of(client.get("/sign-in").text)
+    for _ in range(MAX_FAILED_SIGNINS):
+        answer = client.post(
+            "/sign-in", data={"name": "ana", "password": "not the password", "csrf_token": token}
+        )
+        assert answer.status_code == 401 and "not right" in answer.text
+    # now even the right password is refused until the lock ends
+    answer = client.post(
+        "/sign-in", data={"name": "ana", "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 429 and "locked" in answer.text
+    assert _sessions(web_store) == 0
+    actions = _actions(web_store, "ana")
+    assert actions.count("web.signin_failed") == MAX_FAILED_SIGNINS
+    assert actions[-1] == "web.signin_throttled"
+    # the lock lasts LOCK_MINUTES: move it into the past and the right password works
+    with web_store.engine.begin() as conn:
+        locked = conn.execute(select(AppUserRow.locked_until).where(AppUserRow.name == "ana"))
+        until = locked.scalar_one()
+        assert until is not None
+        assert (
+            timedelta(minutes=LOCK_MINUTES - 1)
+            < until - utc_now()
+            <= timedelta(minutes=LOCK_MINUTES)
+        )
+        conn.execute(
+            update(AppUserRow)
+            .where(AppUserRow.name == "ana")
+            .values(locked_until=utc_now() - timedelta(seconds=1))
+        )
+    answer = client.post(
+        "/sign-in", data={"name": "ana", "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 303
+
+
+def test_fewer_failures_than_the_limit_do_not_lock(app_url: str) -> None:
+    client = make_client(app_url)
+    token = csrf_of(client.get("/sign-in").text)
+    for _ in range(MAX_FAILED_SIGNINS - 1):
+        client.post("/sign-in", data={"name": "ana", "password": "wrong", "csrf_token": token})
+    answer = client.post(
+        "/sign-in", data={"name": "ana", "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 303
+
+
+def test_an_unknown_name_gets_the_same_answer_as_a_wrong_password(app_url: str) -> None:
+    client = make_client(app_url)
+    token = csrf_of(client.get("/sign-in").text)
+    unknown = client.post(
+        "/sign-in", data={"name": "nobody", "password": PASSWORD, "csrf_token": token}
+    )
+    wrong = client.post("/sign-in", data={"name": "ana", "password": "wrong", "csrf_token": token})
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.text == wrong.text
+
+
+def test_sign_in_and_its_failure_are_audited(app_url: str, web_store: Store) -> None:
+    client = make_client(app_url)
+    token = csrf_of(client.get("/sign-in").text)
+    client.post("/sign-in", data={"name": "eve", "password": "wrong", "csrf_token": token})
+    client.post("/sign-in", data={"name": "eve", "password": PASSWORD, "csrf_token": token})
+    assert _actions(web_store, "eve")[-2:] == ["web.signin_failed", "web.signin"]
+    failed = next(a for a in web_store.audit(action="web.signin_failed") if a.actor == "eve")
+    assert failed.after["reason"] == "wrong password"
+    assert "password_hash" not in str([a.after for a in web_store.audit()])
+
+
+def test_disabling_an_account_ends_its_session(app_url: str, web_store: Store) -> None:
+    client = make_client(app_url)
+    sign_in(client, "rita")
+    disable_user(web_store, "rita")
+    assert client.get("/").status_code == 303
+    token = csrf_of(client.get("/sign-in").text)
+    answer = client.post(
+        "/sign-in", data={"name": "rita", "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 401
+
+
+def test_an_expired_session_is_not_accepted(app_url: str, web_store: Store) -> None:
+    client = make_client(app_url)
+    sign_in(client, "ana")
+    with web_store.engine.begin() as conn:
+        conn.execute(update(WebSessionRow).values(expires_at=utc_now() - timedelta(seconds=1)))
+    assert client.get("/").status_code == 303
+
+
+def test_every_answer_carries_the_security_headers(app_url: str) -> None:
+    client = make_client(app_url)
+    answers = [client.get("/sign-in"), client.get("/"), client.get("/nowhere")]
+    answers.append(client.get("/api/v1/forums"))
+    sign_in(client, "ana")
+    answers += [client.get("/"), client.get(f"/forums/board/{PERIOD}/metrics/RES01")]
+    for answer in answers:
+        assert answer.headers["content-security-policy"] == CSP
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["cache-control"] == "no-store"
+
+
+def test_pages_need_no_inline_script_or_style(app_url: str) -> None:
+    client = make_client(app_url)
+    sign_in(client, "ana")
+    for path in ("/", f"/forums/board/{PERIOD}", f"/forums/board/{PERIOD}/metrics/RES01"):
+        page = client.get(path).text
+        assert "<script" not in page and "<style" not in page and " style=" not in page, path
+        assert " on" + "click=" not in page
+    css = client.get("/static/web.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+
+def test_one_error_shape_for_every_route(app_url: str, web_store: Store) -> None:
+    client = make_client(app_url)
+    api_missing = client.get("/api/v1/nowhere")
+    assert api_missing.status_code == 404
+    assert api_missing.json()["error"]["code"] == "TB-NOT-FOUND"
+    no_token = client.get("/api/v1/forums")
+    assert no_token.status_code == 401
+    assert set(no_token.json()["error"]) == {"code", "message", "hint", "problems"}
+    assert no_token.json()["error"]["code"] == "TB-AUTH-REQUIRED"
+    page_missing = client.get("/nowhere")
+    assert page_missing.status_code == 404 and "TB-NOT-FOUND" in page_missing.text
+    sign_in(client, "ana")
+    bad_sort = client.get(f"/forums/board/{PERIOD}?sort=colour")
+    assert bad_sort.status_code == 400 and "TB-OPTIONS" in bad_sort.text
+    wrong_method = client.put("/")
+    assert wrong_method.status_code == 405 and "TB-OPTIONS" in wrong_method.text
