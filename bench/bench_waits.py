@@ -105,7 +105,7 @@ def _run_duckdb(args: argparse.Namespace, which: str, arrays: bool) -> tuple[dic
             start=args.first_month,
             end=args.last_month,
             provider="RXX",
-            engine=engine,  # type: ignore[arg-type]
+            engine=engine,
         )
         total = time.perf_counter() - clock
         report = {

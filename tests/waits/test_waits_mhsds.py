@@ -247,3 +247,21 @@ def test_compute_command_with_unknown_services_exits_non_zero(
     assert code != 0
     err = capsys.readouterr().err
     assert "TB-WAITS-EMPTY" in err and "Adult CMHT" in err
+
+
+@pytest.mark.spark
+def test_spark_gives_the_same_measure_set(spark_session: object) -> None:
+    # the hand-worked case above on Spark: every measure value identical to DuckDB's
+    refs, cons, events = _small()
+    kwargs = {"start": "2024-08", "end": "2024-09", "provider": "RXX"}
+    duck = waits.mhsds_measures(refs, cons, events, **kwargs)
+    from trustboard.waits.engines.spark_engine import SparkEngine
+
+    spark = waits.mhsds_measures(
+        refs,
+        cons,
+        events,
+        **kwargs,
+        engine=SparkEngine(spark=spark_session),
+    )
+    assert spark.equals(duck)

@@ -29,6 +29,7 @@ from trustboard.disclosure import suppress_value
 from trustboard.domain import SuppressionRule, month_end
 from trustboard.errors import OptionsError
 from trustboard.waits.api import compute_results, month_calendar
+from trustboard.waits.engines.base import WaitsEngine
 from trustboard.waits.mapping import ColumnMapping
 from trustboard.waits.spec import Standard, StopKind, StopRule, Threshold
 from trustboard.waits.standards import MHSDS_SPELL_GAP, get_standard
@@ -244,7 +245,7 @@ def mhsds_measures(
     provider_name: str | None = None,
     mapping: ColumnMapping | str | Path | None = None,
     suppress: SuppressionRule | str = "none",
-    engine: str = "duckdb",
+    engine: str | WaitsEngine = "duckdb",
 ) -> pl.DataFrame:
     """The MHSDS measures MRS01–MRS14 of ``provider``, month by month, in the published layout.
 

@@ -358,8 +358,9 @@ def stop_day(
 ) -> int | None:
     """The clock-stop day of one pathway under ``rule`` (None: the clock has not stopped).
 
-    ``contact_days`` are the days of its *qualifying* contacts, ``event_days`` the days of its
-    events by type (days are any integers, e.g. days since 1970-01-01).  This is the
+    ``received`` is the pathway's received day, ``contact_days`` the days of its *qualifying*
+    contacts and ``event_days`` the days of its events by type, all as days since 1970-01-01
+    (``events_required_from`` dates are compared on that scale).  This is the
     specification every engine is checked against (tests/waits/test_waits_stop_contract.py);
     closure is applied afterwards (a stop after the closure does not count).
     """
