@@ -4,6 +4,7 @@ marker written into every private field, and one account of each role."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -80,10 +81,22 @@ def _fill(url: str) -> Store:
     return store
 
 
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The filled store, built once (Argon2 hashing is slow on purpose); tests get copies."""
+    path = tmp_path_factory.mktemp("web-template") / "web.db"
+    _fill(f"sqlite:///{path}").close()
+    return path
+
+
 @pytest.fixture
-def web_store(tmp_path: Path) -> Iterator[Store]:
-    """The filled SQLite store."""
-    store = _fill(f"sqlite:///{tmp_path / 'web.db'}")
+def web_store(_template_db: Path, tmp_path: Path) -> Iterator[Store]:
+    """A fresh copy of the filled SQLite store for one test."""
+    for suffix in ("", "-wal", "-shm"):
+        source = _template_db.with_name(_template_db.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, tmp_path / f"web.db{suffix}")
+    store = Store.open(f"sqlite:///{tmp_path / 'web.db'}", actor="test")
     yield store
     store.close()
 

@@ -82,3 +82,21 @@ def test_the_metric_page_shows_the_pack_s_chart_and_statement(
     table = page.split("<summary>Data table", 1)[1]
     assert table.startswith(f" ({len(section.points)} points)")
     assert table.count('<th scope="row">') == len(section.points)
+
+
+def test_sorting_by_icon_follows_the_icon_matrix(app_url: str, web_store: Store) -> None:
+    # concern first, then common cause, no preferred direction, improvement; no icon last
+    # (ties by metric id); assurance: failing, hit and miss, passing, none
+    variation = ["concern_high", "concern_low", "common_cause", "neutral_high", "neutral_low"]
+    variation += ["improvement_high", "improvement_low", None]
+    assurance = ["fail", "inconsistent", "pass", None]
+    client = _analyst(app_url)
+    answer = client.get(f"/api/v1/forums/board/{PERIOD}/metrics", headers=_token(web_store))
+    metrics = answer.json()["metrics"]
+    by_variation = sorted(metrics, key=lambda m: (variation.index(m["variation_icon"]), m["id"]))
+    by_assurance = sorted(metrics, key=lambda m: (assurance.index(m["assurance_icon"]), m["id"]))
+    base = f"/forums/board/{PERIOD}"
+    assert _row_ids(client.get(f"{base}?sort=variation").text) == [m["id"] for m in by_variation]
+    assert _row_ids(client.get(f"{base}?sort=assurance").text) == [m["id"] for m in by_assurance]
+    reverse = _row_ids(client.get(f"{base}?sort=assurance&order=desc").text)
+    assert reverse == [m["id"] for m in reversed(by_assurance)]

@@ -21,6 +21,7 @@ from typing import Any
 from trustboard.domain import Domain, Forum, Period
 from trustboard.errors import NotFoundError, OptionsError
 from trustboard.render.pack import MetricSection, PackModel, assemble_pack
+from trustboard.render.pack.model import ASSURANCE_ICONS, VARIATION_ICONS
 from trustboard.services.pack import PaperConfig, gather_inputs, load_paper_config
 from trustboard.services.users import (
     Role,
@@ -154,15 +155,22 @@ class SummaryFilter:
             raise OptionsError(f"'{self.domain}' is not a domain")
 
 
+def _rank(name: str | None, order: tuple[str, ...]) -> int:
+    # icons sort as the icon matrix lists them (concern and failing first); none comes last
+    return order.index(name) if name in order else len(order)
+
+
 def _sort_key(section: MetricSection, sort: str) -> tuple[Any, ...]:
     summary = section.summary
+    if sort == "variation":
+        return (_rank(summary.variation_icon, VARIATION_ICONS), section.metric_id)
+    if sort == "assurance":
+        return (_rank(summary.assurance_icon, ASSURANCE_ICONS), section.metric_id)
     text = {
         "id": section.metric_id,
         "name": section.name.lower(),
         "domain": section.definition.domain.value,
         "directorate": section.definition.directorate,
-        "variation": summary.variation_icon or "~",
-        "assurance": summary.assurance_icon or "~",
     }[sort]
     return (text, section.metric_id)
 
