@@ -95,8 +95,10 @@ def test_cookies_are_secure_over_https_and_when_plain_http_is_not_allowed(app_ur
             data={"name": "ana", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
         )
         assert all("Secure" in c for c in answer.headers.get_list("set-cookie"))
+        assert answer.headers["strict-transport-security"] == "max-age=31536000"
     client = make_client(app_url, allow_plain_http=False)  # plain HTTP, not allowed
     assert "Secure" in client.get("/sign-in").headers["set-cookie"]
+    assert "strict-transport-security" not in client.get("/sign-in").headers
 
 
 def test_wrong_passwords_lock_the_account(app_url: str, web_store: Store) -> None:
@@ -231,3 +233,6 @@ def test_one_error_shape_for_every_route(app_url: str, web_store: Store) -> None
     assert bad_sort.status_code == 400 and "TB-OPTIONS" in bad_sort.text
     wrong_method = client.put("/")
     assert wrong_method.status_code == 405 and "TB-OPTIONS" in wrong_method.text
+    # a signed-in person's error page keeps the navigation and the sign-out form
+    refused = client.get("/forums/nope/2025-03")
+    assert refused.status_code == 404 and 'action="/sign-out"' in refused.text

@@ -32,7 +32,7 @@ from trustboard.errors import (
 from trustboard.services import open_store
 from trustboard.services.browse import load_config
 from trustboard.web import api, pages
-from trustboard.web.auth import SignInNeeded
+from trustboard.web.auth import SignInNeeded, Viewer, viewer
 from trustboard.web.views import page
 
 __all__ = ["SECURITY_HEADERS", "WebSettings", "app_from_environment", "create_app"]
@@ -74,7 +74,12 @@ def _error_response(request: Request, error: TrustboardError) -> Response:
     status = http_status_for(error)
     if request.url.path.startswith("/api/"):
         return JSONResponse(error.to_dict(), status_code=status)
-    body = page("error.html.j2", error=error, status=status, viewer=None, title="Error")
+    try:
+        # a signed-in person keeps the site's navigation on an error page
+        who: Viewer | None = viewer(request)
+    except (SignInNeeded, TrustboardError):
+        who = None
+    body = page("error.html.j2", error=error, status=status, viewer=who, title="Error")
     return HTMLResponse(body, status_code=status)
 
 
@@ -101,6 +106,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.url.scheme == "https":
+            # browsers that have seen the site over HTTPS never try plain HTTP again
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
