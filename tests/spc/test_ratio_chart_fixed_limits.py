@@ -19,6 +19,17 @@ HARMS = [4.0, 6, 3, 5, 7, 4, 5, 6, 3, 5, 4, 6, 30, 28, 35, 31, 29, 33, 30, 34, 3
 ADMISSIONS = [400.0, 420, 380, 410, 430, 390, 405, 415, 395, 400, 410, 420] * 2
 
 
+def _lines(frame: pl.DataFrame, chart: str, **options: object) -> pl.DataFrame:
+    return compute(
+        frame,
+        date="month",
+        numerator="harms",
+        denominator="admissions",
+        chart=chart,
+        **options,  # type: ignore[arg-type]
+    ).points
+
+
 def _frame() -> pl.DataFrame:
     months = pl.date_range(date(2023, 1, 1), date(2024, 12, 1), "1mo", eager=True)
     return pl.DataFrame({"month": months, "harms": HARMS, "admissions": ADMISSIONS})
@@ -26,9 +37,8 @@ def _frame() -> pl.DataFrame:
 
 @pytest.mark.parametrize("chart", ["p", "pp"])
 def test_fixed_limits_come_from_the_first_points_only(chart: str) -> None:
-    common = {"date": "month", "numerator": "harms", "denominator": "admissions", "chart": chart}
-    fixed = compute(_frame(), fix_after_n_points=12, **common).points
-    alone = compute(_frame().head(12), **common).points
+    fixed = _lines(_frame(), chart, fix_after_n_points=12)
+    alone = _lines(_frame().head(12), chart)
     # 58 harms in 4,875 admissions: the centre line, before and after the fix
     assert fixed["mean"].to_list() == pytest.approx([58 / 4875] * 24)
     # the first year's limits (their denominators are the same in both) are those of the year
@@ -47,8 +57,7 @@ def test_screening_moving_ranges_changes_a_laney_chart_with_an_outlier() -> None
             .alias("harms")
         )
     )
-    common = {"date": "month", "numerator": "harms", "denominator": "admissions", "chart": "pp"}
-    screened = compute(frame, screen_outliers=True, **common).points
-    plain = compute(frame, screen_outliers=False, **common).points
+    screened = _lines(frame, "pp", screen_outliers=True)
+    plain = _lines(frame, "pp", screen_outliers=False)
     # the outlier's two moving ranges are screened out, so the limits are narrower
     assert screened["upl"][0] < plain["upl"][0]
