@@ -566,7 +566,7 @@ def check_model(
 
 def stored_overrides(store: Store, forum: str, period: str) -> list[CheckOverride]:
     """The overrides recorded for a forum's pack of a period."""
-    with store.transaction() as conn:
+    with store.reading() as conn:
         return read_overrides(conn, forum=forum, period=period)
 
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SAWarning, SQLAlchemyError
 
 from trustboard.errors import ErrorCode, MissingExtraError, OptionsError, StoreError
 
@@ -27,9 +30,11 @@ __all__ = [
     "current_revision",
     "default_actor",
     "head_revision",
+    "is_read_only",
     "migrate",
     "normalise_url",
     "redact_url",
+    "refuse_read_only",
 ]
 
 #: The SQLite file ``trustboard init`` creates in the current folder.
@@ -39,7 +44,8 @@ DEFAULT_DATABASE_FILE = "trustboard.db"
 def normalise_url(url: str | Path | None) -> str:
     """A SQLAlchemy URL for ``url``.
 
-    Accepts ``sqlite:///path``, a bare file path (taken as an SQLite file), ``postgresql://``
+    Accepts ``sqlite:///path`` (with ``?mode=ro`` or ``?immutable=1`` to open it read-only),
+    a bare file path (taken as an SQLite file), ``postgresql://``
     (mapped to the psycopg 3 driver), ``postgresql+psycopg://`` and ``postgres://`` (the short
     form Heroku-style tools print).  ``None`` means the default SQLite file in the current folder.
     """
@@ -101,6 +107,78 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # a read-only connection may not change the journal mode; it takes the file as it is
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA temp_store = MEMORY")
+    cursor.execute("PRAGMA cache_size = -65536")
+    cursor.close()
+
+
+#: the query parameters of an SQLite URL that open the file read-only, and what each may be
+_READ_ONLY_PARAMETERS = {"mode": ("ro",), "immutable": ("1", "0")}
+
+
+def is_read_only(url: URL) -> bool:
+    """Whether ``url`` opens an SQLite store read-only (``?mode=ro`` or ``?immutable=1``).
+
+    A PostgreSQL role without the right to write is found out when it tries to; see
+    :class:`trustboard.store.Store`.
+    """
+    if url.get_backend_name() != "sqlite":
+        return False
+    return url.query.get("mode") == "ro" or url.query.get("immutable") == "1"
+
+
+def refuse_read_only(url: URL, doing: str) -> None:
+    """Raise ``TB-STORE-READ-ONLY`` if ``url`` opens the store read-only; ``doing`` says what
+    needed to write."""
+    if is_read_only(url):
+        raise StoreError(
+            f"the store at {redact_url(url.render_as_string(hide_password=False))} is opened "
+            f"read-only, and {doing} must write to it",
+            code=ErrorCode.STORE_READ_ONLY,
+            hint="open it without ?mode=ro or ?immutable=1, where the file may be written",
+        )
+
+
+def _sqlite_file(parsed: URL) -> tuple[str, dict[str, str]]:
+    """The file of an SQLite URL and its read-only parameters; refuses any other parameter."""
+    database = parsed.database or ""
+    options: dict[str, str] = {}
+    for key, value in parsed.query.items():
+        text = value if isinstance(value, str) else ",".join(value)
+        allowed = _READ_ONLY_PARAMETERS.get(key)
+        if allowed is None or text not in allowed:
+            raise OptionsError(
+                f"the SQLite URL parameter '{key}={text}' is not supported",
+                code=ErrorCode.STORE_URL,
+                hint="an SQLite store takes ?mode=ro (read-only) or ?immutable=1 (read-only, "
+                "on a medium nothing writes to), or no parameter",
+            )
+        options[key] = text
+    return database, options
+
+
+def _sqlite_reader(database: str, options: dict[str, str]) -> Any:
+    # SQLite's own URI form opens the file read-only; the path is percent-encoded for it
+    target = quote(str(Path(database).absolute()))
+    query = "&".join(f"{key}={value}" for key, value in sorted({**options, "mode": "ro"}.items()))
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(
+            f"file:{target}?{query}",
+            uri=True,
+            isolation_level=None,
+            timeout=30,
+            check_same_thread=False,
+        )
+
+    return connect
+
+
 def _sqlite_begin(conn: Any) -> None:
     # pysqlite's own transaction handling is disabled (isolation_level=None below) so that
     # SQLAlchemy's BEGIN is the one that counts: IMMEDIATE takes the write lock at the start,
@@ -125,7 +203,7 @@ def create_store_engine(url: str | Path | None, *, must_exist: bool = False) -> 
     if parsed.get_backend_name() == "postgresql":
         _require_psycopg()
         return create_engine(parsed, pool_pre_ping=True)
-    database = parsed.database or ""
+    database, options = _sqlite_file(parsed)
     if database in ("", ":memory:"):
         raise OptionsError(
             "an in-memory SQLite store would vanish when the command ends",
@@ -138,8 +216,17 @@ def create_store_engine(url: str | Path | None, *, must_exist: bool = False) -> 
             code=ErrorCode.STORE_MISSING,
             hint="create it with: trustboard init (or pass --database)",
         )
-    engine = create_engine(parsed, connect_args={"isolation_level": None, "timeout": 30})
-    event.listen(engine, "connect", _sqlite_pragmas)
+    if is_read_only(parsed):
+        # the URL keeps its parameters, so that the store (and its messages) know it read-only;
+        # the connection is made by _sqlite_reader, so the driver's warning that it would
+        # ignore them does not apply
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Query string argument", SAWarning)
+            engine = create_engine(parsed, creator=_sqlite_reader(database, options))
+        event.listen(engine, "connect", _sqlite_read_only_pragmas)
+    else:
+        engine = create_engine(parsed, connect_args={"isolation_level": None, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
@@ -189,6 +276,7 @@ def migrate(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     """Create or upgrade the schema to ``revision``; returns (revision before, revision after)."""
     from alembic import command
 
+    refuse_read_only(engine.url, "creating or upgrading its schema")
     before = current_revision(engine)
     config = _alembic_config(engine)
     try:

@@ -8,6 +8,7 @@ made it in the audit log and leaves the store unchanged if it fails or is interr
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from trustboard.domain import Action, Commentary, Forum, MetricDefinition, OrgUnit
 from trustboard.errors import ErrorCode, StoreError
@@ -38,6 +39,7 @@ from trustboard.store.engine import (
     migrate,
     normalise_url,
     redact_url,
+    refuse_read_only,
 )
 from trustboard.store.models import ImportBatchRow
 from trustboard.store.narrative import (
@@ -162,6 +164,7 @@ class Store:
         if self._active is not None:
             yield self._active
             return
+        refuse_read_only(self.engine.url, "this command")
         try:
             with self.engine.connect() as conn:
                 conn.info["tb_write"] = True
@@ -178,8 +181,24 @@ class Store:
             raise StoreError(
                 f"the store refused the change: {error.orig}", code=ErrorCode.STORE_INTEGRITY
             ) from None
-        except OperationalError as error:
+        except (OperationalError, ProgrammingError) as error:
+            if _refused_for_rights(error):
+                raise StoreError(
+                    f"the store at {self.url} may be read but not written with this "
+                    f"connection: {error.orig}",
+                    code=ErrorCode.STORE_READ_ONLY,
+                    hint="connect as a role (or open a file) that may write to the store",
+                ) from None
+            if isinstance(error, ProgrammingError):
+                raise
             raise StoreError(f"the store could not be written: {error.orig}") from None
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only: the open write transaction when there is one, else a
+        fresh connection (which works on a store opened read-only as well)."""
+        with self._reading() as conn:
+            yield conn
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
@@ -633,6 +652,18 @@ class Store:
                 for row in result:
                     digest.update(repr(tuple(row)).encode())
         return digest.hexdigest()
+
+
+def _refused_for_rights(error: OperationalError | ProgrammingError) -> bool:
+    """Whether the database refused a write because the connection may only read: SQLite's
+    SQLITE_READONLY (a file or folder it may not write), PostgreSQL's insufficient privilege
+    (SQLSTATE 42501) or a read-only transaction (25006)."""
+    orig = error.orig
+    if isinstance(orig, sqlite3.Error):
+        return getattr(orig, "sqlite_errorcode", None) is not None and (
+            orig.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY
+        )
+    return getattr(orig, "sqlstate", None) in ("42501", "25006")
 
 
 def _stored_tables(conn: Connection) -> list[Table]:
