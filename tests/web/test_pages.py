@@ -87,7 +87,13 @@ def test_the_metric_page_shows_the_pack_s_chart_and_statement(
 def test_sorting_by_icon_follows_the_icon_matrix(app_url: str, web_store: Store) -> None:
     # concern first, then common cause, no preferred direction, improvement; no icon last
     # (ties by metric id); assurance: failing, hit and miss, passing, none
-    variation = ["concern_high", "concern_low", "common_cause", "neutral_high", "neutral_low"]
+    variation: list[str | None] = [
+        "concern_high",
+        "concern_low",
+        "common_cause",
+        "neutral_high",
+        "neutral_low",
+    ]
     variation += ["improvement_high", "improvement_low", None]
     assurance = ["fail", "inconsistent", "pass", None]
     client = _analyst(app_url)
