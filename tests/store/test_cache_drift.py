@@ -188,8 +188,22 @@ def test_the_full_check_finds_what_the_watermark_cannot(
         "SAFE-FALLS" in said and "content: the document holds 1 value(s) and the table 1; " in said
     )
     assert "1 of the document's are not in the table" in said and "RES-4WK" not in said
+    dropped = (
+        ["tb_metric_value_delete", "tb_metric_value_insert", "tb_metric_value_update"]
+        if store.dialect == "sqlite"
+        else ["tb_metric_value_changed"]
+    )
+    for name in dropped:
+        assert f"missing: no such trigger on metric_value (value: '{name}')" in said
     code, said = _check(store, capsys, "--rebuild")
-    assert code == 0 and said.startswith("rebuilt SAFE-FALLS: content")
+    recreated = [
+        f"recreated trigger {name}: missing: no such trigger on metric_value" for name in dropped
+    ]
+    assert code == 0 and said.splitlines()[: len(dropped) + 1] == [
+        *recreated,
+        "rebuilt SAFE-FALLS: content: the document holds 1 value(s) and the table 1; "
+        "1 of the document's are not in the table",
+    ]
     assert _check(store, capsys)[0] == 0
     assert store.values(columns=["metric_id", "value"]).filter(pl.col("metric_id") == "SAFE-FALLS")[
         "value"

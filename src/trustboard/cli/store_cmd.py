@@ -1,8 +1,9 @@
 """Store commands: ``trustboard store check [--rebuild]``.
 
 The current-value documents are a cache of ``metric_value`` (see docs/store.md); the check
-lists every one that does not match the rows and exits non-zero (``TB-STORE-STALE``), and
-``--rebuild`` rebuilds them from the rows in one audited transaction and exits 0.
+lists every change-tracking trigger not in place and every document that does not match the
+rows and exits non-zero (``TB-STORE-STALE``), and ``--rebuild`` recreates the triggers and
+rebuilds the documents from the rows in one audited transaction and exits 0.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ __all__ = ["register"]
 out = Console(highlight=False, soft_wrap=True)
 
 store_app = typer.Typer(
-    help="Look after the store: check the current-value documents against the rows.",
+    help="Look after the store: check the change tracking and the current-value documents "
+    "against the rows.",
     no_args_is_help=True,
 )
 
@@ -23,7 +25,10 @@ store_app = typer.Typer(
 @store_app.command("check")
 def check(
     rebuild: bool = typer.Option(
-        False, "--rebuild", help="Rebuild from the rows every document that does not match."
+        False,
+        "--rebuild",
+        help="Recreate any missing trigger, and rebuild from the rows every document that "
+        "does not match.",
     ),
     database: str | None = typer.Option(
         None,
@@ -41,7 +46,7 @@ def check(
         help="Who is making the change (for the audit log).",
     ),
 ) -> None:
-    """Check every current-value document against metric_value; --rebuild repairs them."""
+    """Check the change tracking and every current-value document; --rebuild repairs them."""
     from trustboard.services.store_check import check_store, raise_for_problems
 
     result = check_store(database, rebuild=rebuild, actor=actor)
@@ -52,6 +57,8 @@ def check(
             "each matches metric_value"
         )
         return
+    for trigger in result.triggers:
+        out.print(f"recreated trigger {trigger.name}: {trigger.kind}: {trigger.detail}")
     for problem in result.problems:
         out.print(f"rebuilt {problem.metric_id}: {problem.kind}: {problem.detail}")
     out.print(

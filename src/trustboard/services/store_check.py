@@ -1,8 +1,10 @@
 """``trustboard store check``: are the current-value documents what ``metric_value`` says?
 
-The documents are a cache of the current rows (see :mod:`trustboard.store.current`).  The
-check reports every document that is missing, stale, orphaned, in another layout or different
-from the rows; with ``rebuild`` it rebuilds those from the rows in one audited transaction.
+The documents are a cache of the current rows (see :mod:`trustboard.store.current`), kept
+honest by change-tracking triggers on ``metric_value``.  The check reports every trigger that is
+missing, disabled or altered and every document that is missing, stale, orphaned, in another
+layout or different from the rows; with ``rebuild`` it recreates the triggers from their
+migration's SQL and then rebuilds the documents from the rows, in one audited transaction.
 """
 
 from __future__ import annotations
@@ -12,25 +14,27 @@ from pathlib import Path
 
 from trustboard.errors import ErrorCode, Problem, StoreError
 from trustboard.services._store import store_session
-from trustboard.store import DocumentProblem
+from trustboard.store import DocumentProblem, TriggerProblem
 
 __all__ = ["StoreCheckResult", "check_store", "raise_for_problems"]
 
 
 @dataclass(frozen=True, slots=True)
 class StoreCheckResult:
-    """What ``store check`` found: the store, the documents that were wrong, whether they were
-    rebuilt, and how many documents the store holds now."""
+    """What ``store check`` found: the store, the documents that were wrong, whether they (and
+    the triggers) were repaired, how many documents the store holds now, and the change-tracking
+    triggers that were wrong."""
 
     url: str
     problems: tuple[DocumentProblem, ...]
     rebuilt: bool
     documents: int
+    triggers: tuple[TriggerProblem, ...] = ()
 
     @property
     def clean(self) -> bool:
-        """Whether every document matched the rows."""
-        return not self.problems
+        """Whether every trigger was in place and every document matched the rows."""
+        return not self.problems and not self.triggers
 
 
 def check_store(
@@ -39,9 +43,18 @@ def check_store(
     """Check every current-value document against ``metric_value`` (reads every current row);
     with ``rebuild``, rebuild the ones that differ (audited as ``values.documents.rebuild``)."""
     with store_session(database, actor=actor) as store:
-        problems = store.rebuild_documents() if rebuild else store.check_documents()
+        if rebuild:
+            # the triggers first: the documents are then rebuilt with the full comparison,
+            # which finds the changes made while a trigger was missing
+            with store.transaction():
+                triggers = store.repair_triggers()
+                problems = store.rebuild_documents()
+        else:
+            triggers = store.check_triggers()
+            problems = store.check_documents()
         count = store.row_counts().get("metric_current", 0)
-        return StoreCheckResult(store.url, tuple(problems), rebuild and bool(problems), count)
+        repaired = rebuild and bool(problems or triggers)
+        return StoreCheckResult(store.url, tuple(problems), repaired, count, tuple(triggers))
 
 
 def raise_for_problems(result: StoreCheckResult) -> None:
@@ -49,10 +62,19 @@ def raise_for_problems(result: StoreCheckResult) -> None:
     they were rebuilt or there were none."""
     if result.clean or result.rebuilt:
         return
+    found = []
+    if result.triggers:
+        found.append(f"{len(result.triggers)} change-tracking trigger(s) are not in place")
+    if result.problems:
+        found.append(f"{len(result.problems)} current-value document(s) do not match metric_value")
     raise StoreError(
-        f"{len(result.problems)} current-value document(s) do not match metric_value",
+        "; ".join(found),
         code=ErrorCode.STORE_STALE,
         problems=[
+            Problem(ErrorCode.STORE_STALE, f"{t.kind}: {t.detail}", column="trigger", value=t.name)
+            for t in result.triggers
+        ]
+        + [
             Problem(
                 ErrorCode.STORE_STALE,
                 f"{p.kind}: {p.detail}",
@@ -61,5 +83,5 @@ def raise_for_problems(result: StoreCheckResult) -> None:
             )
             for p in result.problems
         ],
-        hint="rebuild them from the rows with: trustboard store check --rebuild",
+        hint="repair them with: trustboard store check --rebuild",
     )

@@ -28,6 +28,7 @@ from trustboard.store.narrative import ActionChange
 from trustboard.store.overrides import CheckOverride
 from trustboard.store.repository import ImportBatch, Store, utc_now
 from trustboard.store.spc_results import SpcRun, StoredSpc
+from trustboard.store.triggers import TriggerProblem
 from trustboard.store.users import SessionRecord, StoredUser
 from trustboard.store.values import (
     REQUIRED_VALUE_COLUMNS,
@@ -53,6 +54,7 @@ __all__ = [
     "Store",
     "StoredSpc",
     "StoredUser",
+    "TriggerProblem",
     "WriteSummary",
     "catalogue_hash",
     "create_store_engine",

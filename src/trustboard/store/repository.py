@@ -51,6 +51,7 @@ from trustboard.store.narrative import (
     write_commentary,
 )
 from trustboard.store.spc_results import StoredSpc, read_spc_results, write_spc_run
+from trustboard.store.triggers import TriggerProblem, check_triggers, repair_triggers
 from trustboard.store.values import (
     WriteSummary,
     bulk_current,
@@ -476,6 +477,33 @@ class Store:
             if problems:
                 self._record_rebuild(conn, problems, "store.check", now)
         return sorted(problems, key=lambda p: (p.metric_id, p.kind))
+
+    def check_triggers(self) -> list[TriggerProblem]:
+        """The change-tracking triggers on ``metric_value`` that are missing, disabled or
+        altered (without them the documents' watermark misses changes)."""
+        with self._reading() as conn:
+            return check_triggers(conn)
+
+    def repair_triggers(self) -> list[TriggerProblem]:
+        """Recreate the triggers :meth:`check_triggers` finds wrong, from the SQL of the
+        migration that made them, audited as ``store.triggers.repair``; returns what was wrong.
+
+        Changes made while a trigger was missing were not counted: rebuild the documents with
+        the full comparison afterwards (``trustboard store check --rebuild`` does both)."""
+        with self.transaction() as conn:
+            problems = repair_triggers(conn)
+            if problems:
+                record(
+                    conn,
+                    now=utc_now(),
+                    actor=self.actor,
+                    action="store.triggers.repair",
+                    entity="metric_value",
+                    entity_id=None,
+                    before={"problems": [p.as_dict() for p in problems]},
+                    after={"repaired": [p.name for p in problems]},
+                )
+        return problems
 
     def values_count(self) -> int:
         """How many values are current (one per metric, org unit and period)."""

@@ -26,7 +26,7 @@ _BUMP_SQLITE = (
     "INSERT INTO metric_value_stamp (metric_id, stamp) SELECT {row}.metric_id, 1 WHERE {when} "
     "ON CONFLICT (metric_id) DO UPDATE SET stamp = metric_value_stamp.stamp + 1;"
 )
-_SQLITE_TRIGGERS = {
+SQLITE_TRIGGERS = {
     "tb_metric_value_insert": ("INSERT", [("NEW", "true")]),
     "tb_metric_value_update": (
         "UPDATE",
@@ -35,10 +35,26 @@ _SQLITE_TRIGGERS = {
     "tb_metric_value_delete": ("DELETE", [("OLD", "true")]),
 }
 
+
+def sqlite_trigger_sql() -> dict[str, str]:
+    """The statement that creates each SQLite trigger, by name.
+
+    ``trustboard store check --rebuild`` reads this too, to recreate a missing trigger exactly
+    as this migration made it (docs/store.md, "The change-tracking triggers"): keep it the
+    one definition, and keep it as it is (stores hold what it made).
+    """
+    statements = {}
+    for name, (event, rows) in SQLITE_TRIGGERS.items():
+        body = " ".join(_BUMP_SQLITE.format(row=row, when=when) for row, when in rows)
+        statements[name] = f"CREATE TRIGGER {name} AFTER {event} ON metric_value BEGIN {body} END"
+    return statements
+
+
 # One function for the row trigger and the TRUNCATE trigger.  The store's own write sets
 # trustboard.writing to 'on' in its transaction (holding the table lock) and advances the
 # counters itself; any other change, by any means, is counted here.
-_PG_FUNCTION = """
+PG_FUNCTION_NAME = "tb_metric_value_changed"
+PG_FUNCTION = """
 CREATE FUNCTION tb_metric_value_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
@@ -57,13 +73,18 @@ BEGIN
 END
 $$
 """
-_PG_TRIGGERS = [
-    "CREATE TRIGGER tb_metric_value_changed AFTER INSERT OR UPDATE OR DELETE ON metric_value "
-    "FOR EACH ROW WHEN (current_setting('trustboard.writing', true) IS DISTINCT FROM 'on') "
-    "EXECUTE FUNCTION tb_metric_value_changed()",
-    "CREATE TRIGGER tb_metric_value_truncated AFTER TRUNCATE ON metric_value "
-    "FOR EACH STATEMENT EXECUTE FUNCTION tb_metric_value_changed()",
-]
+#: the statement that creates each PostgreSQL trigger, by name (read by the repair as well)
+PG_TRIGGERS = {
+    "tb_metric_value_changed": (
+        "CREATE TRIGGER tb_metric_value_changed AFTER INSERT OR UPDATE OR DELETE ON metric_value "
+        "FOR EACH ROW WHEN (current_setting('trustboard.writing', true) IS DISTINCT FROM 'on') "
+        "EXECUTE FUNCTION tb_metric_value_changed()"
+    ),
+    "tb_metric_value_truncated": (
+        "CREATE TRIGGER tb_metric_value_truncated AFTER TRUNCATE ON metric_value "
+        "FOR EACH STATEMENT EXECUTE FUNCTION tb_metric_value_changed()"
+    ),
+}
 
 
 def upgrade() -> None:
@@ -87,18 +108,17 @@ def upgrade() -> None:
         "SELECT DISTINCT metric_id, 0 FROM metric_value"
     )
     if op.get_bind().dialect.name == "sqlite":
-        for name, (event, rows) in _SQLITE_TRIGGERS.items():
-            body = " ".join(_BUMP_SQLITE.format(row=row, when=when) for row, when in rows)
-            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON metric_value BEGIN {body} END")
+        for statement in sqlite_trigger_sql().values():
+            op.execute(statement)
     else:
-        op.execute(_PG_FUNCTION)
-        for statement in _PG_TRIGGERS:
+        op.execute(PG_FUNCTION)
+        for statement in PG_TRIGGERS.values():
             op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for name in _SQLITE_TRIGGERS:
+        for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
     else:
         op.execute("DROP TRIGGER IF EXISTS tb_metric_value_truncated ON metric_value")
