@@ -257,7 +257,9 @@ def publications(store: Store, user: User, root: str | Path | None) -> list[Publ
                     files=tuple(sorted(manifest.get("files", {}))),
                 )
             )
-    found.sort(key=lambda p: (p.period, p.forum), reverse=True)
+    # newest period first; the forums of one period by id
+    found.sort(key=lambda p: p.forum)
+    found.sort(key=lambda p: p.period, reverse=True)
     return found
 
 
