@@ -58,9 +58,10 @@ def _check(store: Store, capsys: pytest.CaptureFixture[str], *extra: str) -> tup
 def _counts_again(store: Store) -> None:
     """One UPDATE of one SAFE-FALLS row moves its counter by one, and RES-4WK's not at all."""
     with store.engine.begin() as conn:
-        before = dict(conn.execute(text("SELECT metric_id, stamp FROM metric_value_stamp")).all())
+        query = text("SELECT metric_id, stamp FROM metric_value_stamp")
+        before = {str(m): int(n) for m, n in conn.execute(query)}
         conn.execute(text("UPDATE metric_value SET value = 4.0 WHERE metric_id = 'SAFE-FALLS'"))
-        after = dict(conn.execute(text("SELECT metric_id, stamp FROM metric_value_stamp")).all())
+        after = {str(m): int(n) for m, n in conn.execute(query)}
     assert after == {"RES-4WK": before["RES-4WK"], "SAFE-FALLS": before["SAFE-FALLS"] + 1}
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from store_builders import make_forums, make_metrics, make_org_units, values_frame
 
@@ -194,3 +194,37 @@ def test_a_postgresql_role_that_may_only_select_reads_and_never_writes(
         reader.close()
     assert writer.fingerprint() == content
     writer.close()
+
+
+def test_an_sqlite_file_that_refuses_writes_is_read_from_the_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a file SQLite may not write (a read-only mount, opened without ?mode=ro) fails each write
+    # with SQLITE_READONLY; as root, file permissions do not bite, so SQLite's query_only
+    # switch makes every connection refuse writes in the same way
+    path = tmp_path / "store.db"
+    writer, _before, _after = Store.init(f"sqlite:///{path}", actor="tester")
+    writer.upsert_catalogue(
+        make_metrics(), make_org_units(), make_forums(), source="tests", effective=date(2024, 4, 1)
+    )
+    _stale_store(writer)
+    writer.close()
+    content = _file_hash(path)
+
+    reader = Store.open(f"sqlite:///{path}", actor="reader")
+    event.listen(
+        reader.engine,
+        "connect",
+        lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA query_only = ON"),
+    )
+    reader.engine.dispose()  # the connection Store.open pooled was made before the switch
+    try:
+        before = reader.check_documents(full=False)
+        assert reader.values(columns=COLUMNS).equals(EXPECTED)
+        assert reader.check_documents(full=False) == before
+        with pytest.raises(StoreError) as refused:
+            reader.rebuild_documents()
+        assert refused.value.code == ErrorCode.STORE_READ_ONLY
+    finally:
+        reader.close()
+    assert _file_hash(path) == content
