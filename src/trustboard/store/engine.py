@@ -118,7 +118,7 @@ def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 #: the query parameters of an SQLite URL that open the file read-only, and what each may be
-_READ_ONLY_PARAMETERS = {"mode": ("ro",), "immutable": ("1", "0")}
+_READ_ONLY_PARAMETERS = {"mode": ("ro",), "immutable": ("1",)}
 
 
 def is_read_only(url: URL) -> bool:
