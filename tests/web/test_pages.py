@@ -45,6 +45,18 @@ def test_the_summary_filters_and_sorts(app_url: str) -> None:
     none = client.get(f"{base}?domain=CARING").text
     assert _row_ids(none) == [] and "No metric matches these filters." in none
     assert "0 of 6 metrics shown." in none
+    # tests/pack/conftest.py: FPC leads RES01, WEL01, WEL03, WEL04; the Chief Nurse leads
+    # SAF11 and SAF12
+    assert _row_ids(client.get(f"{base}?committee=FPC&sort=id").text) == [
+        "RES01",
+        "WEL01",
+        "WEL03",
+        "WEL04",
+    ]
+    by_lead = client.get(f"{base}?lead=Chief+Nurse").text
+    assert _row_ids(by_lead) == ["SAF11", "SAF12"]
+    assert '<option value="Chief Nurse" selected>' in by_lead
+    assert _row_ids(client.get(f"{base}?committee=QSC&lead=Chief+Operating+Officer").text) == []
     bad = client.get(f"{base}?domain=PURPLE")
     assert bad.status_code == 400
 

@@ -142,6 +142,8 @@ class SummaryFilter:
     domain: str | None = None
     directorate: str | None = None
     icon: str | None = None
+    committee: str | None = None
+    lead: str | None = None
     sort: str = "pack"
     descending: bool = False
 
@@ -183,6 +185,10 @@ def summary_sections(model: PackModel, chosen: SummaryFilter) -> list[MetricSect
         if chosen.domain and definition.domain.value != chosen.domain:
             continue
         if chosen.directorate and definition.directorate != chosen.directorate:
+            continue
+        if chosen.committee and chosen.committee not in definition.lead_committees:
+            continue
+        if chosen.lead and definition.exec_lead != chosen.lead:
             continue
         if chosen.icon and chosen.icon not in (
             section.summary.variation_icon,

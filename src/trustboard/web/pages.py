@@ -119,6 +119,8 @@ def summary(
     domain: str | None = None,
     directorate: str | None = None,
     icon: str | None = None,
+    committee: str | None = None,
+    lead: str | None = None,
     sort: str = "pack",
     order: str = "asc",
 ) -> Response:
@@ -127,6 +129,8 @@ def summary(
         domain=domain or None,
         directorate=directorate or None,
         icon=icon or None,
+        committee=committee or None,
+        lead=lead or None,
         sort=sort,
         descending=order == "desc",
     )
@@ -142,6 +146,10 @@ def summary(
             chosen=chosen,
             domains=[d.value for d in Domain],
             directorates=sorted({s.definition.directorate for s in model.sections}),
+            committees=sorted({c for s in model.sections for c in s.definition.lead_committees}),
+            leads=sorted(
+                {s.definition.exec_lead for s in model.sections if s.definition.exec_lead}
+            ),
             sort_keys=browse.SORT_KEYS,
         )
     )
