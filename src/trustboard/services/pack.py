@@ -39,6 +39,7 @@ from trustboard.render.pack import (
     render_pdf,
 )
 from trustboard.services._store import rollup
+from trustboard.services.refresh import in_month_values
 from trustboard.services.spc_review import with_accepted_rebases
 from trustboard.store import Store, to_utc_naive
 
@@ -427,6 +428,9 @@ def read_pack_inputs(
     trust_name = config.trust_name or (trust_units[0].name if trust_units else "NHS trust")
     chosen = [m for m in metrics if m.id in ids]
     values = rollup(read, units, chosen).frame if units else read
+    # a year-to-date series is charted as in-month values with the April reset, never as SPC
+    # of a cumulative figure across financial years (summed after the rollup, then differenced)
+    values = in_month_values(values, chosen)
     org_unit = trust_units[0].code if trust_units else None
     if org_unit is not None and values.filter(pl.col("org_unit") == org_unit).height == 0:
         org_unit = None

@@ -29,6 +29,7 @@ from trustboard.domain import (
     Forum,
     MetricDefinition,
     Period,
+    PeriodType,
     Unit,
 )
 from trustboard.render.pack.formatting import ASSURANCE_LABELS, VARIATION_LABELS, format_value
@@ -45,7 +46,7 @@ from trustboard.render.pack.model import (
     SummaryRow,
     Triangulation,
 )
-from trustboard.render.pack.statement import assurance_with_basis, statement_for
+from trustboard.render.pack.statement import assurance_with_basis, chart_basis, statement_for
 from trustboard.render.pack.suppression import SUPPRESSION_MARK, suppress_value
 from trustboard.render.pack.triggers import ExceptionRules, exception_reasons
 from trustboard.spc import SpcOptions, compute
@@ -586,6 +587,9 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
             else metric.target_on(period.end)
         )
         statement = statement_for(pts, summary, metric, target)
+        if metric.period_type is PeriodType.YTD:
+            # the page says its chart is of in-month values, not the cumulative figure
+            statement = f"{statement} {chart_basis(metric)}"
         if any(p.suppressed for p in pts):
             statement = f"{_WITHHELD} {statement}" if summary.n else statement
         section = MetricSection(
