@@ -22,6 +22,7 @@ from trustboard.waits.spec import (
     band_column,
     percentile,
     percentile_column,
+    start_day,
     stop_day,
     threshold_column,
 )
@@ -137,6 +138,21 @@ def referral_outcomes(
     rule = standard.stop
     epoch = date(1970, 1, 1)
     qualifying: dict[object, list[date]] = {}
+    # first-appointment DNA restart: days of attended and of missed appointments
+    appointments: dict[object, tuple[list[int], list[int]]] = {}
+    if rule.dna_restart_codes:
+        for rid, d, att in zip(
+            contacts["referral_id"],
+            contacts["contact_date"],
+            contacts["attendance_code"],
+            strict=True,
+        ):
+            day = (_as_date(d) - date(1970, 1, 1)).days
+            seen, missed = appointments.setdefault(rid, ([], []))
+            if att in rule.attendance_codes:
+                seen.append(day)
+            elif att in rule.dna_restart_codes:
+                missed.append(day)
     if rule.uses_contacts:
         for rid, d, att, mech, act in zip(
             contacts["referral_id"],
@@ -167,6 +183,17 @@ def referral_outcomes(
             [(d - epoch).days for d in dates],
             event_days.get(rid, {}),
         )
+        seen, missed = appointments.get(rid, ([], []))
+        clock = epoch + timedelta(
+            days=start_day(
+                rule,
+                (start - epoch).days,
+                seen,
+                missed,
+                found,
+                None if closed is None else (closed - epoch).days,
+            )
+        )
         stop = None if found is None else epoch + timedelta(days=found)
         if stop is not None and closed is not None and stop > closed:
             stop = None
@@ -193,7 +220,12 @@ def referral_outcomes(
             )
         }
         row.update(
-            start=start, stop=stop, removal=removal, course=course, reason=rec.get("closure_reason")
+            start=start,
+            clock=clock,
+            stop=stop,
+            removal=removal,
+            course=course,
+            reason=rec.get("closure_reason"),
         )
         rows.append(row)
     return pd.DataFrame(rows)
@@ -229,22 +261,22 @@ def reference_measures(
             sub = out[mask]
             rec: dict[str, object] = {"period_end": s, **dict(zip(by, g, strict=True))}
             open_rows = [
-                (r.priority, (s - r.start).days)
+                (r.priority, (s - r.clock).days)
                 for r in sub.itertuples()
-                if r.start <= s
+                if r.clock <= s
                 and (r.stop is None or r.stop > s)
                 and (r.removal is None or r.removal > s)
             ]
             waits = [w for _, w in open_rows]
             if standard.cohort is Cohort.FINISHED_COURSE:
                 done = [
-                    (r.priority, (r.stop - r.start).days)
+                    (r.priority, (r.stop - r.clock).days)
                     for r in sub.itertuples()
                     if _same_month(r.course, s)
                 ]
             else:
                 done = [
-                    (r.priority, (r.stop - r.start).days)
+                    (r.priority, (r.stop - r.clock).days)
                     for r in sub.itertuples()
                     if _same_month(r.stop, s)
                 ]

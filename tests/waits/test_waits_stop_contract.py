@@ -3,8 +3,9 @@
 :func:`trustboard.waits.spec.stop_day` defines the clock stop; the DuckDB SQL path, its NumPy
 array path and the Spark engine each compute it their own way.  Here each runs on the same
 random pathways (each referral in a group of its own, so its completed wait is readable),
-for rules covering the k-th contact, "earliest of", "latest of", the April 2024 requirement
-and indirect activity, and must give exactly the stop the specification gives.
+for rules covering the k-th contact, "earliest of", "latest of", the April 2024 requirement,
+indirect activity and the first-appointment DNA restart (:func:`.spec.start_day`), and must
+give exactly the wait the specification gives.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import polars as pl
 import pytest
 
 from trustboard import waits
-from trustboard.waits.spec import stop_day
+from trustboard.waits.spec import start_day, stop_day
 
 EPOCH = date(1970, 1, 1)
 TYPES = ("baseline_outcome", "meaningful_assessment", "care_plan_or_intervention")
@@ -30,6 +31,13 @@ RULES = {
     "events_latest": waits.StopRule(
         kind=waits.StopKind.EVENT, event_types=TYPES, combine=waits.Combine.LATEST
     ),
+    "dna_restart": waits.StopRule(
+        kind=waits.StopKind.CONTACT_OR_EVENT,
+        mechanisms=("01", "02"),
+        event_types=TYPES[:1],
+        dna_restart_codes=("3",),
+    ),
+    "rtt": waits.get_standard("rtt_18w").stop,
 }
 
 
@@ -61,7 +69,7 @@ def _data(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
                     day,
                     None if indirect else str(rng.choice(["5", "6", "3"])),
                     None if indirect else str(rng.choice(["01", "02", "05", "11"])),
-                    "indirect" if indirect else "assessment",
+                    "indirect" if indirect else str(rng.choice(["assessment", "treatment"])),
                 )
             )
         for kind in TYPES:
@@ -102,12 +110,21 @@ def _expected(
         by_type: dict[str, list[int]] = {}
         for e in events.filter(pl.col("referral_id") == rid).iter_rows(named=True):
             by_type.setdefault(e["event_type"], []).append((e["event_date"] - EPOCH).days)
-        start = (ref["received_date"] - EPOCH).days
-        stop = stop_day(rule, start, days, by_type)
+        received = (ref["received_date"] - EPOCH).days
+        stop = stop_day(rule, received, days, by_type)
         closed = ref["closed_date"]
         if stop is None or (closed is not None and stop > (closed - EPOCH).days):
             continue
-        out.add((ref["team"], stop - start))
+        attended, missed = (
+            [
+                (c["contact_date"] - EPOCH).days
+                for c in mine.iter_rows(named=True)
+                if c["attendance_code"] in codes
+            ]
+            for codes in (rule.attendance_codes, rule.dna_restart_codes)
+        )
+        shut = None if closed is None else (closed - EPOCH).days
+        out.add((ref["team"], stop - start_day(rule, received, attended, missed, stop, shut)))
     return out
 
 
@@ -148,3 +165,10 @@ def test_every_engine_path_gives_the_specified_stop(engine_path: dict[str, Any],
         expected = _expected(rule, refs, cons, events)
         assert got == expected, name
         assert len(expected) > 10, name  # the case is not vacuous
+    # the restart happens in these data: its waits differ from those from the referral
+    plain = waits.StopRule(
+        kind=waits.StopKind.CONTACT_OR_EVENT, mechanisms=("01", "02"), event_types=TYPES[:1]
+    )
+    assert _expected(RULES["dna_restart"], refs, cons, events) != _expected(
+        plain, refs, cons, events
+    )

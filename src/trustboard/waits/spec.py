@@ -18,6 +18,9 @@ Conventions used by every engine, written once here:
   ``ceil(p / 100 * n)``-th smallest, domain.md §10.3) or linear interpolation between order
   statistics (Spark SQL's ``percentile``, which NHS England's MHSDS measure code uses, so a
   median of 712.5 days can be published); :func:`percentile` is the one definition;
+* a clock starts at the referral's received date, unless the rule restarts it after a
+  did-not-attend at the first appointment (:attr:`StopRule.dna_restart_codes`, the RTT
+  first-appointment DNA rule); :func:`start_day` is the one definition;
 * a clock stops at the earliest or the latest of its *parts* (:meth:`StopRule.parts`): the
   k-th qualifying contact and the first event of each listed type; :func:`stop_day` is the
   one definition every engine is checked against.
@@ -66,6 +69,7 @@ __all__ = [
     "nearest_rank_index",
     "percentile",
     "percentile_column",
+    "start_day",
     "stop_day",
     "threshold_column",
 ]
@@ -245,6 +249,12 @@ class StopRule:
     for pathways received on or after a date, or whose contact part falls on or after it:
     NHS England requires the meaningful assessment only from April 2024 [S32].
 
+    ``dna_restart_codes`` (empty: off) are the attendance codes of a missed appointment: when
+    the pathway's *first appointment* (its earliest contact whose attendance code is in
+    ``attendance_codes`` or ``dna_restart_codes``, whatever its mechanism or activity type) was
+    missed, the clock from the referral is nullified and a new one starts on the date of the
+    missed appointment (RTT rules suite [S12]; :func:`start_day`).
+
     Contacts after the referral was closed never stop the clock: the referral is then a
     removal.
     """
@@ -258,6 +268,7 @@ class StopRule:
     combine: Combine = Combine.EARLIEST
     indirect_activity_types: tuple[str, ...] = ()
     events_required_from: tuple[tuple[str, date], ...] = ()
+    dna_restart_codes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", StopKind(self.kind))
@@ -269,6 +280,7 @@ class StopRule:
         object.__setattr__(
             self, "indirect_activity_types", _clean_codes(self.indirect_activity_types)
         )
+        object.__setattr__(self, "dna_restart_codes", _clean_codes(self.dna_restart_codes))
         problems = []
         required: list[tuple[str, date]] = []
         pairs = (
@@ -295,6 +307,8 @@ class StopRule:
                 problems.append("contact_number must be between 1 and 10")
             if not self.attendance_codes:
                 problems.append("a contact stop needs at least one attendance code")
+        if set(self.dna_restart_codes) & set(self.attendance_codes):
+            problems.append("dna_restart_codes must not repeat an attendance code")
         if self.kind is not StopKind.CONTACT and not self.event_types:
             problems.append("an event stop needs at least one event type")
         if problems:
@@ -324,6 +338,13 @@ class StopRule:
             self.indirect_activity_types,
         )
 
+    def restart_key(self) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """The codes the first-appointment DNA restart reads (attended, missed), or None
+        when the rule has no restart; rules sharing it share the per-pathway dates."""
+        if not self.dna_restart_codes:
+            return None
+        return (self.attendance_codes, self.dna_restart_codes)
+
     def event_parts(self) -> tuple[tuple[str, ...], ...]:
         """The event parts: each is a set of event types whose first event is the part's date."""
         if not self.uses_events:
@@ -348,6 +369,42 @@ class StopRule:
             and (not self.mechanisms or mechanism in self.mechanisms)
             and (not self.activity_types or activity_type in self.activity_types)
         )
+
+
+def start_day(
+    rule: StopRule,
+    received: int,
+    attended_days: Sequence[int],
+    missed_days: Sequence[int],
+    stop: int | None,
+    closed: int | None = None,
+) -> int:
+    """The day one pathway's clock starts under ``rule``.
+
+    ``attended_days`` are the days of the pathway's contacts whose attendance code is in
+    ``rule.attendance_codes`` and ``missed_days`` those whose code is in
+    ``rule.dna_restart_codes`` (any mechanism or activity type: an appointment is an
+    appointment); ``stop`` is :func:`stop_day`'s answer and ``closed`` the closure day.
+
+    The clock starts at ``received`` unless the first appointment was missed: the earliest
+    missed day ``d`` comes before every attended day (on one day, an attended contact counts
+    first), the clock has not stopped by then (``stop`` is None or after ``d``) and the
+    referral was not closed before it.  Then the clock from the referral is nullified and a
+    new one starts at ``d`` (RTT rules suite [S12]: the new clock starts when the patient
+    rebooks; the contacts carry no booking date, so the date of the missed appointment
+    stands in).  Only the first appointment can do this: a missed appointment after an
+    attended one, or a second missed appointment, leaves the clock running.
+    """
+    if not rule.dna_restart_codes or not missed_days:
+        return received
+    missed = min(missed_days)
+    if attended_days and min(attended_days) <= missed:
+        return received
+    if stop is not None and stop <= missed:
+        return received
+    if closed is not None and closed < missed:
+        return received
+    return missed
 
 
 def stop_day(

@@ -234,6 +234,7 @@ _BUILTINS: tuple[Standard, ...] = (
             mechanisms=MH_CONTACT_MECHANISMS,
             activity_types=("treatment",),
             event_types=("decision_not_to_treat", "active_monitoring"),
+            dna_restart_codes=("3",),
         ),
         cohort=Cohort.OPEN,
         thresholds=(Threshold("18w", 126),),
@@ -243,7 +244,9 @@ _BUILTINS: tuple[Standard, ...] = (
         description=(
             "Clock stops at first definitive treatment, or a decision not to treat or to start "
             "active monitoring (events); the headline is the share of the month-end incomplete "
-            "list waiting 18 weeks or less.  Pauses are not modelled."
+            "list waiting 18 weeks or less.  A did-not-attend (code 3) at the first "
+            "appointment nullifies the clock and a new one starts on its date.  Pauses are "
+            "not modelled."
         ),
     ),
 )

@@ -48,6 +48,7 @@ __all__ = [
     "kth_smallest",
     "read_dated",
     "read_referrals",
+    "restart_start",
 ]
 
 #: "no date": larger than any real day number (DuckDB's ``infinity`` date is refused)
@@ -339,12 +340,29 @@ class StandardArrays:
 
     ``stop`` is each slot's clock-stop date before closure is applied (:data:`NO_DATE`:
     none); ``course`` the date that completes a course of treatment (finished-course cohort
-    only).
+    only); ``start`` each slot's clock start when it can differ from the received date
+    (None: the received date).
     """
 
     in_scope: np.ndarray
     stop: np.ndarray
     course: np.ndarray | None
+    start: np.ndarray | None = None
+
+
+def restart_start(
+    referrals: ReferralSlots, attended: np.ndarray, missed: np.ndarray, stop: np.ndarray
+) -> np.ndarray:
+    """NumPy form of :func:`trustboard.waits.spec.start_day` over every slot at once.
+
+    ``attended`` and ``missed`` are each slot's first attended and first missed appointment
+    (:data:`NO_DATE`: none), ``stop`` its clock stop before closure.
+    """
+    restart = (
+        (missed != NO_DATE) & (missed < attended) & (stop > missed) & (referrals.closed >= missed)
+    )
+    start: np.ndarray = np.where(restart, missed, referrals.received).astype(np.int32)
+    return start
 
 
 def combine_stop(
@@ -485,6 +503,12 @@ def histogram_tables(
     months = calendar.months
     first, last, table = _month_table(calendar)
     day0 = referrals.first_day
+    # each slot's clock start (the received date unless a first-appointment DNA restarted it)
+    starts = referrals.received if standard.start is None else standard.start
+    last_start = referrals.last_day
+    if standard.start is not None:
+        restarted = standard.start[referrals.present]
+        last_start = max(last_start, int(restarted.max()) if restarted.size else last_start)
 
     # every day handled is NO_DATE or at least day0, so ``day - first`` fits in int32 then
     shift_fits = first >= 0 and day0 >= -(1 << 30)
@@ -502,7 +526,7 @@ def histogram_tables(
     kind_g, g_codes = kinds.dense(by)
     kind_gr, gr_codes = kinds.dense((*by, "closure_reason"))
     n_gp, n_kinds = len(gp_codes), len(kinds.codes)
-    days = referrals.last_day - day0 + 1
+    days = last_start - day0 + 1
     waits = max(last_day - day0 + 1, 1)
     # each key starts from its kind's part, so one gather and two additions make a key
     open_base = kind_gp * (days * (months + 1)) - day0 * (months + 1)
@@ -523,6 +547,7 @@ def histogram_tables(
             kind = kind_all[take]
             out.kind_seen[kind] = True
             got = referrals.received[a:b][take]
+            clock = got if standard.start is None else starts[a:b][take]
             shut = referrals.closed[a:b][take]
             raw = standard.stop[a:b][take]
             # a stop after the closure does not count; no stop and no closure read as
@@ -530,9 +555,10 @@ def histogram_tables(
             # is the smaller of its stop's and its closure's
             stop = np.where(raw <= shut, raw, NO_DATE)
             start_m, stop_m, shut_m = month(got), month(stop), month(shut)
+            clock_m = start_m if standard.start is None else month(clock)
             close_m = np.maximum(np.minimum(stop_m, shut_m), 0)
-            is_open = np.maximum(start_m, 0) < close_m
-            out.open.add((open_base[kind] + got * wide_months + close_m)[is_open])
+            is_open = np.maximum(clock_m, 0) < close_m
+            out.open.add((open_base[kind] + clock * wide_months + close_m)[is_open])
             # months outside 0 .. months - 1 (including -1) are large as unsigned numbers
             stop_in = stop_m.view(np.uint32) < months
             shut_in = shut_m.view(np.uint32) < months
@@ -542,7 +568,7 @@ def histogram_tables(
                 done_m = shut_m
             else:
                 finished, done_m = stop_in, stop_m
-            out.done.add((done_base[kind] + done_m * wide_waits + (stop - got))[finished])
+            out.done.add((done_base[kind] + done_m * wide_waits + (stop - clock))[finished])
             base = flow_base[kind]
             out.received.add((base + start_m)[start_m.view(np.uint32) < months])
             out.stopped.add((base + stop_m)[stop_in])

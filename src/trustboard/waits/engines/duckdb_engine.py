@@ -126,6 +126,23 @@ def stop_sql(rule: StopRule, contact: str | None, event_columns: dict[tuple[str,
     return f"CASE WHEN {missing} THEN NULL ELSE greatest({', '.join(parts)}) END"
 
 
+def start_sql(attended: str, missed: str) -> str:
+    """SQL of :func:`trustboard.waits.spec.start_day` over a row with ``received_date``,
+    ``closed_date`` and ``raw_stop``, given the first attended and first missed dates."""
+    return (
+        f"CASE WHEN {missed} IS NOT NULL AND ({attended} IS NULL OR {missed} < {attended}) "
+        f"AND (raw_stop IS NULL OR raw_stop > {missed}) "
+        f"AND (closed_date IS NULL OR closed_date >= {missed}) "
+        f"THEN {missed} ELSE received_date END"
+    )
+
+
+def restart_keys(standards: Sequence[Standard]) -> dict[tuple[Any, ...], int]:
+    """The distinct first-appointment restart keys of ``standards``, numbered."""
+    keys = [s.stop.restart_key() for s in standards]
+    return {key: i for i, key in enumerate(dict.fromkeys(k for k in keys if k is not None))}
+
+
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -744,6 +761,12 @@ class DuckDBEngine:
                 aggs.append(f"min(contact_date) FILTER (WHERE {where}) AS {names[key]}")
             else:
                 aggs.append(f"min(contact_date, {depth}) FILTER (WHERE {where}) AS {names[key]}")
+        for (attended, missed), i in restart_keys(standards).items():
+            # the first attended and first missed appointment, whatever the mechanism
+            for prefix, codes in (("a", attended), ("n", missed)):
+                test = self._code_test("attendance_code", codes, tables["contacts"])
+                names[("_restart", prefix, attended, missed)] = f"{prefix}{i}"
+                aggs.append(f"min(contact_date) FILTER (WHERE {test}) AS {prefix}{i}")
         # materialised on its own: fed straight into the join below, the grouping runs
         # with less parallelism
         con.execute(
@@ -781,8 +804,9 @@ class DuckDBEngine:
         names: dict[tuple[Any, ...], str],
         event_names: dict[tuple[str, ...], str],
         by: tuple[str, ...],
-    ) -> dict[str, tuple[str, str | None]]:
-        """Build ``tb_refx`` (accepted referrals with their dates) and each standard's stop SQL."""
+    ) -> dict[str, tuple[str, str | None, str, tuple[str, ...]]]:
+        """Build ``tb_refx`` (accepted referrals with their dates) and each standard's stop,
+        course and clock-start SQL (the last over ``raw_stop``, reading the columns given)."""
         # One join of referrals with the per-referral contact dates serves both the checks
         # (a full outer join shows contacts of unknown referrals) and every standard.
         kept = dict.fromkeys(
@@ -811,7 +835,7 @@ class DuckDBEngine:
             f"CREATE OR REPLACE TEMP TABLE tb_refx AS SELECT {', '.join(selects)} "
             f"FROM {tables['referrals'].table} r {' '.join(joins)}"
         )
-        out: dict[str, tuple[str, str | None]] = {}
+        out: dict[str, tuple[str, str | None, str, tuple[str, ...]]] = {}
         for standard in standards:
             rule = standard.stop
             contact = course = None
@@ -829,7 +853,15 @@ class DuckDBEngine:
                 contact = column if scalar else f"{column}[{rule.contact_number}]"
                 if standard.cohort is Cohort.FINISHED_COURSE:
                     course = column if scalar else f"{column}[{standard.course_min_contacts}]"
-            out[standard.id] = (stop_sql(rule, contact, event_names), course)
+            restart = rule.restart_key()
+            start: str = "received_date"
+            start_columns: tuple[str, ...] = ()
+            if restart is not None:
+                attended = names[("_restart", "a", *restart)]
+                missed = names[("_restart", "n", *restart)]
+                start, start_columns = start_sql(attended, missed), (attended, missed)
+            stop = stop_sql(rule, contact, event_names)
+            out[standard.id] = (stop, course, start, start_columns)
         return out
 
     # -- histograms -----------------------------------------------------------------------
@@ -842,6 +874,8 @@ class DuckDBEngine:
         course_expr: str | None,
         calendar: MonthCalendar,
         by: tuple[str, ...],
+        start_expr: str = "received_date",
+        start_columns: tuple[str, ...] = (),
     ) -> Histograms:
         months = calendar.months
         base = calendar.base_month
@@ -856,6 +890,9 @@ class DuckDBEngine:
             else "NULL::INTEGER"
         )
         course_select = f", {course_expr} AS course_date" if course_expr else ""
+        # the first attended and first missed dates the clock-start SQL reads, if any
+        restart_select = "".join(f", {c}" for c in start_columns)
+
         # One scan of the referrals feeds every histogram: each grouping set has a key that
         # is NULL for rows outside it (their groups are dropped below), so the open list,
         # completed pathways, flows and groups need neither a staging table nor a rescan.
@@ -864,18 +901,20 @@ class DuckDBEngine:
             CREATE OR REPLACE TEMP TABLE tb_h AS
             WITH s AS (
                 SELECT {by_cols}, priority AS _priority, closure_reason, received_date,
-                       closed_date, {stop_expr} AS raw_stop{course_select}
+                       closed_date, {stop_expr} AS raw_stop{course_select}{restart_select}
                 FROM tb_refx WHERE _known AND NOT rejected AND {scope}
             ), t AS (
                 SELECT *, CASE WHEN raw_stop IS NOT NULL
                                     AND (closed_date IS NULL OR raw_stop <= closed_date)
-                               THEN raw_stop END AS stop_date
+                               THEN raw_stop END AS stop_date,
+                       {start_expr} AS clock_date
                 FROM s
             ), d AS (
                 SELECT {by_cols}, _priority, closure_reason,
-                       CAST(received_date - DATE '1970-01-01' AS INTEGER) AS start_day,
-                       CAST(stop_date - received_date AS INTEGER) AS wait_days,
+                       CAST(clock_date - DATE '1970-01-01' AS INTEGER) AS start_day,
+                       CAST(stop_date - clock_date AS INTEGER) AS wait_days,
                        year(received_date) * 12 + month(received_date) - 1 - {base} AS start_m,
+                       year(clock_date) * 12 + month(clock_date) - 1 - {base} AS clock_m,
                        year(stop_date) * 12 + month(stop_date) - 1 - {base} AS stop_m,
                        CASE WHEN stop_date IS NULL AND closed_date IS NOT NULL
                             THEN year(closed_date) * 12 + month(closed_date) - 1 - {base}
@@ -883,7 +922,7 @@ class DuckDBEngine:
                        {course_m} AS course_m
                 FROM t
             ), k AS (
-                SELECT *, greatest(start_m, 0) AS first_m,
+                SELECT *, greatest(clock_m, 0) AS first_m,
                        least(greatest(coalesce(stop_m, removed_m, {months}), 0), {months})
                            AS close_m0
                 FROM d
@@ -895,7 +934,7 @@ class DuckDBEngine:
                    grouping(removed_flow_m) AS _no_removed, count(*) AS n
             FROM (
                 SELECT *,
-                       CASE WHEN start_m < {months} AND first_m < close_m0 THEN close_m0 END
+                       CASE WHEN clock_m < {months} AND first_m < close_m0 THEN close_m0 END
                            AS close_m,
                        CASE WHEN {done_m} >= 0 AND {done_m} < {months} THEN {done_m} END AS done_m,
                        CASE WHEN start_m >= 0 AND start_m < {months} THEN start_m END AS received_m,
@@ -1014,10 +1053,20 @@ class DuckDBEngine:
             f", CAST(coalesce({self._contact_filter(rule, contacts)}, false) AS UTINYINT)"
             for _, rule in filters.values()
         ]
+        restarts = restart_keys(standards)
+        for attended, missed in restarts:
+            # the first attended and the first missed appointment, whatever the mechanism
+            flags += [
+                f", CAST(coalesce({self._code_test('attendance_code', codes, contacts)}, false) "
+                "AS UTINYINT)"
+                for codes in (attended, missed)
+            ]
         reader = con.sql(
             f"SELECT referral_id, contact_date{''.join(flags)} FROM {contacts.table}"
         ).to_arrow_reader(arrays.BATCH)
-        contact_dates = arrays.read_dated(reader, slots, [depth for depth, _ in filters.values()])
+        contact_dates = arrays.read_dated(
+            reader, slots, [depth for depth, _ in filters.values()] + [1, 1] * len(restarts)
+        )
         if contact_dates is None:
             return None
         last_day = contact_dates.last_day
@@ -1059,10 +1108,19 @@ class DuckDBEngine:
                 )
                 for part in rule.event_parts()
             }
+            stop = arrays.combine_stop(rule, slots.received, contact, events)
+            start = None
+            restart = rule.restart_key()
+            if restart is not None:
+                at = len(filters) + 2 * restarts[restart]
+                start = arrays.restart_start(
+                    slots,
+                    contact_dates.dates[at][0],
+                    contact_dates.dates[at + 1][0],
+                    stop,
+                )
             out[standard.id] = arrays.StandardArrays(
-                scope[kinds.code_of("service")],
-                arrays.combine_stop(rule, slots.received, contact, events),
-                course,
+                scope[kinds.code_of("service")], stop, course, start
             )
         return out, last_day
 
@@ -1125,7 +1183,7 @@ class DuckDBEngine:
                 clock = time.perf_counter()
                 out = {
                     s.id: self._standard_histograms(
-                        con, s, stops[s.id][0], stops[s.id][1], calendar, by
+                        con, s, stops[s.id][0], stops[s.id][1], calendar, by, *stops[s.id][2:]
                     )
                     for s in standards
                 }

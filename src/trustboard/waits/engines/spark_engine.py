@@ -581,7 +581,7 @@ class SparkEngine:
 
     def _with_stops(
         self, ref: Any, contacts: Any, events: Any, standards: Sequence[Standard]
-    ) -> tuple[Any, dict[str, tuple[Any, Any]]]:
+    ) -> tuple[Any, dict[str, tuple[Any, Any, tuple[Any, Any] | None]]]:
         _, _, F = _pyspark()
         filters: dict[tuple[Any, ...], tuple[int, StopRule]] = {}
         for standard in standards:
@@ -593,8 +593,10 @@ class SparkEngine:
                 old = filters.get(key, (0, standard.stop))[0]
                 filters[key] = (max(old, depth), standard.stop)
         names = {key: f"c{i}" for i, key in enumerate(filters)}
+        keys = [s.stop.restart_key() for s in standards]
+        restarts = {key: i for i, key in enumerate(dict.fromkeys(k for k in keys if k is not None))}
         frame = ref.where(~F.col("rejected"))
-        if filters:
+        if filters or restarts:
             aggs = []
             for key, (depth, rule) in filters.items():
                 picked = F.when(self._contact_filter(F, rule), F.col("contact_date"))
@@ -604,6 +606,13 @@ class SparkEngine:
                     aggs.append(
                         F.slice(F.array_sort(F.collect_list(picked)), 1, depth).alias(names[key])
                     )
+            for (attended, missed), i in restarts.items():
+                # the first attended and the first missed appointment, whatever the mechanism
+                for prefix, codes in (("a", attended), ("n", missed)):
+                    picked = F.when(
+                        F.col("attendance_code").isin(list(codes)), F.col("contact_date")
+                    )
+                    aggs.append(F.min(picked).alias(f"{prefix}{i}"))
             stops = (
                 contacts.groupBy("referral_id").agg(*aggs).withColumnRenamed("referral_id", "_cid")
             )
@@ -638,8 +647,28 @@ class SparkEngine:
                 if standard.cohort is Cohort.FINISHED_COURSE:
                     course = F.try_element_at(column, F.lit(standard.course_min_contacts))
             events = {part: F.col(event_names[part]) for part in rule.event_parts()}
-            out[standard.id] = (self._stop(F, rule, contact, events), course)
+            restart = rule.restart_key()
+            start = None
+            if restart is not None:
+                i = restarts[restart]
+                start = (F.col(f"a{i}"), F.col(f"n{i}"))
+            out[standard.id] = (self._stop(F, rule, contact, events), course, start)
         return frame, out
+
+    @staticmethod
+    def _start(F: Any, restart: tuple[Any, Any] | None) -> Any:
+        """Spark form of :func:`trustboard.waits.spec.start_day` over a row with
+        ``received_date``, ``closed_date`` and ``raw_stop``."""
+        if restart is None:
+            return F.col("received_date")
+        attended, missed = restart
+        again = (
+            missed.isNotNull()
+            & (attended.isNull() | (missed < attended))
+            & (F.col("raw_stop").isNull() | (F.col("raw_stop") > missed))
+            & (F.col("closed_date").isNull() | (F.col("closed_date") >= missed))
+        )
+        return F.when(again, missed).otherwise(F.col("received_date"))
 
     def _standard_histograms(
         self,
@@ -649,6 +678,7 @@ class SparkEngine:
         course: Any,
         calendar: MonthCalendar,
         by: tuple[str, ...],
+        restart: tuple[Any, Any] | None = None,
     ) -> Histograms:
         _, _, F = _pyspark()
         months, base = calendar.months, calendar.base_month
@@ -669,8 +699,9 @@ class SparkEngine:
             "closed_date",
             stop.alias("raw_stop"),
             (course if course is not None else F.lit(None).cast("date")).alias("course_date"),
+            *(restart or ()),
         )
-        s = s.withColumn(
+        s = s.withColumn("clock_date", self._start(F, restart)).withColumn(
             "stop_date",
             F.when(
                 F.col("raw_stop").isNotNull()
@@ -682,9 +713,10 @@ class SparkEngine:
             *by,
             "_priority",
             "closure_reason",
-            F.datediff(F.col("received_date"), F.lit("1970-01-01").cast("date")).alias("start_day"),
-            F.datediff(F.col("stop_date"), F.col("received_date")).alias("wait_days"),
+            F.datediff(F.col("clock_date"), F.lit("1970-01-01").cast("date")).alias("start_day"),
+            F.datediff(F.col("stop_date"), F.col("clock_date")).alias("wait_days"),
             month(F.col("received_date")).alias("start_m"),
+            month(F.col("clock_date")).alias("clock_m"),
             month(F.col("stop_date")).alias("stop_m"),
             F.when(
                 F.col("stop_date").isNull() & F.col("closed_date").isNotNull(),
@@ -698,12 +730,12 @@ class SparkEngine:
             ).alias("course_m"),
         ).cache()
         open_h = (
-            d.where(F.col("start_m") < months)
+            d.where(F.col("clock_m") < months)
             .select(
                 *by,
                 "_priority",
                 "start_day",
-                F.greatest(F.col("start_m"), F.lit(0)).alias("first_m"),
+                F.greatest(F.col("clock_m"), F.lit(0)).alias("first_m"),
                 F.least(
                     F.greatest(
                         F.coalesce(F.col("stop_m"), F.col("removed_m"), F.lit(months)), F.lit(0)
@@ -783,7 +815,7 @@ class SparkEngine:
         try:
             return {
                 s.id: self._standard_histograms(
-                    frame, s, stops[s.id][0], stops[s.id][1], calendar, by
+                    frame, s, stops[s.id][0], stops[s.id][1], calendar, by, stops[s.id][2]
                 )
                 for s in standards
             }
