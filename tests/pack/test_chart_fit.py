@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from trustboard.domain import Domain, MetricDefinition, PeriodType, Polarity, Unit
+from trustboard.domain.metric import RebasePoint
 from trustboard.domain.period import month_end
 from trustboard.render.pack import assemble_pack
+from trustboard.render.pack.charts import chart_uri
 from trustboard.services.pack import gather_inputs
 from trustboard.store import Store
 
-from .builders import months
+from .builders import definition, hand_points, months, section
 from .conftest import FORUMS, UNITS
 
 #: In-month spend (£k) for April 2023 to March 2025: a repeating 100, 110, 120 pattern.
@@ -34,30 +38,40 @@ def _ytd_definition() -> MetricDefinition:
     )
 
 
-def _ytd_store(tmp_path: Path) -> Store:
-    store, _before, _after = Store.init(tmp_path / "ytd.db", actor="test")
-    store.upsert_catalogue(
-        [_ytd_definition()], UNITS, FORUMS, effective=date(2020, 1, 1), source="test"
-    )
-    rows, running = [], 0.0
-    for day, spend in zip(months(24), IN_MONTH, strict=True):
-        running = spend if day.month == 4 else running + spend  # the April reset
-        rows.append(
-            {
-                "metric_id": "FIN09",
-                "period_start": day,
-                "period_end": month_end(day),
-                "org_unit": "RXX",
-                "numerator": None,
-                "denominator": None,
-                "value": running,
-                "provisional": False,
-                "source_file": "ledger.csv",
-                "source_hash": "x",
-            }
-        )
+def _store(
+    tmp_path: Path,
+    metric: MetricDefinition,
+    figures: list[tuple[float, float | None, float | None]],
+) -> Store:
+    """A store holding one metric's monthly (value, numerator, denominator) to March 2025."""
+    store, _before, _after = Store.init(tmp_path / "fit.db", actor="test")
+    store.upsert_catalogue([metric], UNITS, FORUMS, effective=date(2020, 1, 1), source="test")
+    rows = [
+        {
+            "metric_id": metric.id,
+            "period_start": day,
+            "period_end": month_end(day),
+            "org_unit": "RXX",
+            "numerator": num,
+            "denominator": den,
+            "value": value,
+            "provisional": False,
+            "source_file": "test.csv",
+            "source_hash": "x",
+        }
+        for day, (value, num, den) in zip(months(len(figures)), figures, strict=True)
+    ]
     store.write_values(pl.DataFrame(rows))
     return store
+
+
+def _ytd_store(tmp_path: Path) -> Store:
+    figures: list[tuple[float, float | None, float | None]] = []
+    running = 0.0
+    for day, spend in zip(months(24), IN_MONTH, strict=True):
+        running = spend if day.month == 4 else running + spend  # the April reset
+        figures.append((running, None, None))
+    return _store(tmp_path, _ytd_definition(), figures)
 
 
 def test_a_year_to_date_metric_is_charted_as_in_month_values(tmp_path: Path) -> None:
@@ -70,3 +84,17 @@ def test_a_year_to_date_metric_is_charted_as_in_month_values(tmp_path: Path) -> 
     assert section.points[-1].mean == 110.0
     assert "XmR chart of in-month values" in section.statement
     assert "April reset" in section.statement
+
+
+def test_a_pack_chart_shows_an_accepted_rebase_with_its_reason() -> None:
+    reason = "New triage model from October 2024"
+    defn = definition(rebase=(RebasePoint(date=date(2024, 10, 1), reason=reason),))
+    points = tuple(
+        dataclasses.replace(p, rebase_group=int(p.date >= date(2024, 10, 1)))
+        for p in hand_points([0.8, 0.82, 0.79, 0.81] * 3, defn.unit)
+    )
+    uri = chart_uri(section(defn, points, variation=None, assurance=None), "c1")
+    assert uri is not None
+    svg = base64.b64decode(uri.split(",", 1)[1]).decode("utf-8")
+    assert reason in svg
+

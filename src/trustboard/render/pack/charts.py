@@ -70,6 +70,8 @@ def chart_uri(section: MetricSection, chart_id: str) -> str | None:
         variation_icon=section.summary.variation_icon,
         assurance_icon=section.summary.assurance_icon,
         description=section.statement,
+        # an accepted rebase is drawn with its reason (MDC: recalculate only with one)
+        rebase_reasons={r.date: r.reason for r in definition.rebase},
     )
     return svg_to_data_uri(svg)
 
