@@ -29,6 +29,7 @@ import polars as pl
 import yaml
 
 from trustboard.domain import SuppressionRule
+from trustboard.domain.bounded_yaml import parse_bounded_yaml
 from trustboard.errors import ConfigError, ErrorCode, OptionsError, Problem
 from trustboard.services._store import store_session
 from trustboard.store import WriteSummary
@@ -147,7 +148,7 @@ def load_metric_map(path: str | Path) -> list[MetricMapEntry]:
     if not file.is_file():
         raise ConfigError(f"metric map file {file} does not exist")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        data = parse_bounded_yaml(file.read_text(encoding="utf-8"), str(file))[0] or {}
     except yaml.YAMLError as exc:
         raise ConfigError(
             "the metric map is not valid YAML",

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from trustboard.domain.bounded_yaml import parse_bounded_yaml
 from trustboard.errors import ConfigError, ErrorCode, Problem
 from trustboard.waits.spec import CONTACT_COLUMNS, EVENT_COLUMNS, REFERRAL_COLUMNS
 
@@ -235,7 +236,7 @@ def load_mapping(path: str | Path) -> ColumnMapping:
     if not file.is_file():
         raise ConfigError(f"column mapping file {file} does not exist")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        data = parse_bounded_yaml(file.read_text(encoding="utf-8"), str(file))[0] or {}
     except yaml.YAMLError as exc:
         raise ConfigError(
             "the column mapping file is not valid YAML",

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from trustboard.domain.bounded_yaml import parse_bounded_yaml
 from trustboard.errors import ConfigError, ErrorCode, Problem, TrustboardError
 from trustboard.waits.spec import (
     INDIRECT_ACTIVITY,
@@ -405,7 +406,7 @@ def standard_from_dict(
 def standards_from_yaml(text: str, *, file: str | None = None) -> dict[str, Standard]:
     """Parse a standard file: ``standards: [...]`` (or a single standard mapping)."""
     try:
-        document = yaml.safe_load(text)
+        document = parse_bounded_yaml(text, file or "standard file")[0]
     except yaml.YAMLError as exc:
         raise ConfigError(
             "the standard file is not valid YAML",
