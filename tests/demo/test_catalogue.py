@@ -77,7 +77,7 @@ def test_chart_types_follow_the_value_type() -> None:
         if d.chart_type is ChartType.U:
             assert d.multiplier == 1000.0, d.id
         if metric.profile.kind == "proportion":
-            assert d.chart_type is ChartType.P, d.id
+            assert d.chart_type in (ChartType.P, ChartType.PP), d.id
 
 
 def test_catalogue_targets_match_the_domain_tables() -> None:

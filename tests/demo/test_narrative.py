@@ -36,7 +36,7 @@ def test_designed_deteriorations_are_special_cause_concern(
     """Each designed story shows as concern with the real SPC engine, charted on its own."""
     definition = demo_trust.metric(metric_id).definition
     series = _trust_series(demo_trust, metric_id)
-    if definition.has_ratio and definition.chart_type.value in ("p", "u"):
+    if definition.has_ratio and definition.chart_type.value in ("p", "pp", "u"):
         frame = series.select(
             pl.col("period_start").alias("date"),
             "numerator",

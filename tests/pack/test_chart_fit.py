@@ -9,11 +9,12 @@ from pathlib import Path
 
 import polars as pl
 
-from trustboard.domain import Domain, MetricDefinition, PeriodType, Polarity, Unit
+from trustboard.domain import ChartType, Domain, MetricDefinition, PeriodType, Polarity, Unit
 from trustboard.domain.metric import RebasePoint
 from trustboard.domain.period import month_end
 from trustboard.render.pack import assemble_pack
 from trustboard.render.pack.charts import chart_uri
+from trustboard.services.check import run_check
 from trustboard.services.pack import gather_inputs
 from trustboard.store import Store
 
@@ -98,3 +99,38 @@ def test_a_pack_chart_shows_an_accepted_rebase_with_its_reason() -> None:
     svg = base64.b64decode(uri.split(",", 1)[1]).decode("utf-8")
     assert reason in svg
 
+
+def _wide_p_chart(chart_type: ChartType) -> MetricDefinition:
+    return MetricDefinition(
+        id="EFF99",
+        name="Discharge summaries sent within 24 hours",
+        domain=Domain.EFFECTIVE,
+        unit=Unit.PERCENT,
+        polarity=Polarity.HIGHER_IS_BETTER,
+        numerator="sent within 24 hours",
+        denominator="discharges",
+        chart_type=chart_type,
+        lead_committees=("QSC",),
+        exec_lead="Medical Director",
+        data_source="EPR",
+    )
+
+
+#: 50% and 52% of 100,000 in turn.  By hand: p-bar = 0.51, sigma = sqrt(0.51 x 0.49 / 100000)
+#: = 0.0015808, so z = +/-6.3257, every moving range 12.651 and the ratio 12.651 / 1.128 = 11.2.
+ALTERNATING = [(0.50, 50_000.0, 100_000.0), (0.52, 52_000.0, 100_000.0)] * 12
+
+
+def test_check_reports_an_over_dispersed_p_chart_with_its_ratio(tmp_path: Path) -> None:
+    store = _store(tmp_path, _wide_p_chart(ChartType.P), ALTERNATING)  # type: ignore[arg-type]
+    report = run_check(store, "board", "2025-03")
+    found = [f for f in report.findings if f.rule == "overdispersion"]
+    assert [f.id for f in found] == ["overdispersion/EFF99/RXX/2025-03/chart_type"]
+    assert found[0].computed == "sigma-z ratio 11.2"
+    assert "chart_type: pp" in found[0].message and "XmR" in found[0].message
+
+
+def test_a_laney_chart_of_the_same_data_is_not_flagged(tmp_path: Path) -> None:
+    store = _store(tmp_path, _wide_p_chart(ChartType.PP), ALTERNATING)  # type: ignore[arg-type]
+    report = run_check(store, "board", "2025-03")
+    assert [f for f in report.findings if f.rule == "overdispersion"] == []

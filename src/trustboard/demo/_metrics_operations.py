@@ -534,6 +534,7 @@ def responsive_metrics() -> tuple[DemoMetric, ...]:
                 story="nbv",
             ),
             lead="coo",
+            chart=ChartType.PP,  # over-dispersed: p-chart limits too narrow
             committees=q,
             goals=("care", "community"),
             source="SystmOne / CSDS",
@@ -611,6 +612,7 @@ def well_led_metrics() -> tuple[DemoMetric, ...]:
                 story="sickness",
             ),
             lead="people",
+            chart=ChartType.PP,  # over-dispersed: p-chart limits too narrow
             committees=p,
             goals=("people",),
             source=ESR,

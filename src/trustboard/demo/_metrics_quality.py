@@ -345,6 +345,7 @@ def safe_metrics() -> tuple[DemoMetric, ...]:
                 steps=(Step(JUL24, -0.012),),
             ),
             lead="nurse",
+            chart=ChartType.PP,  # over-dispersed: p-chart limits too narrow
             committees=(*q, "people"),
             goals=("care", "people"),
             source=EROSTER,
@@ -363,6 +364,7 @@ def safe_metrics() -> tuple[DemoMetric, ...]:
                 "proportion", "all_wards", base=0.955, volume=38000, summer=-0.01, noise=0.007
             ),
             lead="nurse",
+            chart=ChartType.PP,  # over-dispersed: p-chart limits too narrow
             committees=(*q, "people"),
             goals=("care", "people"),
             source=EROSTER,

@@ -16,8 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+import polars as pl
+
 from trustboard.domain import (
     COMMENTARY_SECTIONS,
+    ChartType,
     ForumKind,
     Frequency,
     MetricDefinition,
@@ -64,6 +67,7 @@ CHECK_RULES: dict[str, str] = {
     "exception-reason": "each reason for an exception page against the rule and the data",
     "exception-quiet": "an exception page for a metric the rules say needs none",
     "action-date": "an action's dates against the date the paper is submitted",
+    "overdispersion": "a p-chart's limits against the spread of its points (Laney's ratio)",
 }
 
 
@@ -524,19 +528,73 @@ def _check_cover(c: _Collector, model: PackModel) -> None:
                 )
 
 
+def _check_dispersion(c: _Collector, model: PackModel, values: pl.DataFrame) -> None:
+    """Flag each p-chart in the pack whose points vary more than its limits allow.
+
+    Laney's sigma-z ratio is computed over the latest rebase group of the points the pack
+    charts (their numerators and denominators from ``values``); at
+    :data:`~trustboard.spc.review.OVERDISPERSION_RATIO` or more the limits are too narrow.
+    """
+    from trustboard.spc.review import OVERDISPERSION_RATIO, dispersion_ratios
+
+    needed = {"metric_id", "period_start", "numerator", "denominator"}
+    if values.height == 0 or not needed <= set(values.columns):
+        return
+    if "org_unit" in values.columns:
+        values = values.filter(pl.col("org_unit") == c.org_unit)
+    for s in model.sections:
+        if s.definition.chart_type is not ChartType.P or not s.points or s.summary.mean is None:
+            continue
+        groups = pl.DataFrame(
+            {
+                "date": [p.date for p in s.points],
+                "rebase_group": [p.rebase_group for p in s.points],
+            },
+            schema={"date": pl.Date(), "rebase_group": pl.Int64()},
+        )
+        counts = values.filter(pl.col("metric_id") == s.metric_id).select(
+            pl.col("period_start").cast(pl.Date()).alias("date"),
+            pl.col("numerator").cast(pl.Float64()),
+            pl.col("denominator").cast(pl.Float64()),
+        )
+        ratios = dispersion_ratios(groups.join(counts, on="date", how="inner"))
+        if ratios.height == 0:
+            continue
+        ratio = float(ratios["ratio"][0])
+        if ratio < OVERDISPERSION_RATIO:
+            continue
+        c.add(
+            "overdispersion",
+            s,
+            "chart_type",
+            _pages(model, s)[-1],
+            "p-chart",
+            f"sigma-z ratio {ratio:.1f}",
+            f"the points vary {ratio:.1f} times as much from one period to the next as the "
+            "p-chart's limits allow for, so its limits are too narrow and flag ordinary "
+            "variation; chart it as Laney p′ (chart_type: pp) or as an XmR chart "
+            "(chart_type: xmr)",
+        )
+
+
 def check_model(
     model: PackModel,
     *,
     org_unit: str | None = None,
     overrides: Iterable[CheckOverride] = (),
     pages: Mapping[str, int] | None = None,
+    values: pl.DataFrame | None = None,
 ) -> CheckReport:
     """Run every rule of :data:`CHECK_RULES` over a pack model.
 
     ``overrides`` are matched by finding id *and* facts digest; ``pages`` maps HTML anchors to
-    PDF page numbers (from :func:`trustboard.render.pack.anchor_pages`) when known.
+    PDF page numbers (from :func:`trustboard.render.pack.anchor_pages`) when known; ``values``
+    (the pack's input values, with numerators and denominators) lets the over-dispersion rule
+    test the pack's p-charts.
     """
     collector = _Collector(model, org_unit or model.org_unit or "TRUST")
+    if values is not None:
+        _check_dispersion(collector, model, values)
     for s in model.sections:
         page = _pages(model, s)[-1]
         _check_statement(collector, s, page)
@@ -596,6 +654,7 @@ def run_check(
         org_unit=inputs.org_unit,
         overrides=stored_overrides(store, forum_id, model.period.label()),
         pages=numbers,
+        values=inputs.values,
     )
 
 
