@@ -14,12 +14,13 @@ from trustboard.domain.metric import RebasePoint
 from trustboard.domain.period import month_end
 from trustboard.render.pack import assemble_pack
 from trustboard.render.pack.charts import chart_uri
-from trustboard.services.check import run_check
+from trustboard.services.check import check_model, run_check
 from trustboard.services.pack import gather_inputs
 from trustboard.store import Store
 
 from .builders import definition, hand_points, months, section
 from .conftest import FORUMS, UNITS
+from .test_check import _model
 
 #: In-month spend (£k) for April 2023 to March 2025: a repeating 100, 110, 120 pattern.
 IN_MONTH = [100.0 + 10.0 * (i % 3) for i in range(24)]
@@ -134,3 +135,19 @@ def test_a_laney_chart_of_the_same_data_is_not_flagged(tmp_path: Path) -> None:
     store = _store(tmp_path, _wide_p_chart(ChartType.PP), ALTERNATING)  # type: ignore[arg-type]
     report = run_check(store, "board", "2025-03")
     assert [f for f in report.findings if f.rule == "overdispersion"] == []
+
+
+def test_a_run_stops_at_a_missing_month_in_the_check_as_in_the_statement() -> None:
+    defn = definition(targets=())
+    values = [0.89, 0.91] * 6 + [0.84] * 8
+    # by hand: the mean is (6 x 0.89 + 6 x 0.91 + 8 x 0.84) / 20 = 0.876; the last eight are
+    # below it (inside the limits), but November 2024 has no row, so the run at the latest
+    # point is December 2024 to March 2025: 4 months, not 7
+    shift = dict.fromkeys(range(12, 20), "special_cause_concern")
+    points = tuple(
+        p for p in hand_points(values, defn.unit, point_types=shift) if p.date != date(2024, 11, 1)
+    )
+    s = section(defn, points, variation="concern_low", assurance=None)
+    assert "4 consecutive months below the mean since December 2024" in s.statement
+    found = check_model(_model(s)).findings
+    assert [f.id for f in found if f.rule.startswith("run")] == []

@@ -141,9 +141,13 @@ class CheckReport:
 # -- facts computed here, by plain loops, independently of the SPC engine's run fields --------
 
 
-def _trailing_mean_run(points: Sequence[SeriesPoint]) -> tuple[int, date | None, str]:
+def _trailing_mean_run(
+    points: Sequence[SeriesPoint], frequency: Frequency | None = None
+) -> tuple[int, date | None, str]:
     """Length, first date and side of the run of points on one side of their mean that ends
-    at the latest point (within the latest limits' group; a point on the mean ends it)."""
+    at the latest point (within the latest limits' group; a point on the mean ends it).  With
+    ``frequency`` a missing period (no point for it) ends the run too, so the count and the
+    first date agree: 3 months since January are January, February and March."""
     if not points or points[-1].value is None or points[-1].mean is None:
         return 0, None, "none"
     last = points[-1]
@@ -158,6 +162,12 @@ def _trailing_mean_run(points: Sequence[SeriesPoint]) -> tuple[int, date | None,
         here = "above" if point.value > point.mean else "below" if point.value < point.mean else ""
         if here != side:
             break
+        if (
+            frequency is not None
+            and first is not None
+            and Period.containing(point.date, frequency).next().start != first
+        ):
+            break  # a month with no figure between this point and the run
         count, first = count + 1, point.date
     return count, first, side
 
@@ -317,7 +327,7 @@ def _texts(s: MetricSection, shown: set[str] | None = None) -> list[tuple[str, s
 
 def _check_runs(c: _Collector, s: MetricSection, page: tuple[str, str], shown: set[str]) -> None:
     d = s.definition
-    count, first, side = _trailing_mean_run(s.points)
+    count, first, side = _trailing_mean_run(s.points, d.frequency)
     misses = _trailing_misses(s.points, d)
     statement_runs = [r for r in run_claims(s.statement) if r.start is not None]
     for field_name, text in _texts(s, shown):
