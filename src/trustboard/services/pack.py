@@ -27,7 +27,9 @@ from trustboard.domain import (
     OrgLevel,
     Period,
 )
+from trustboard.domain.bounded_yaml import parse_bounded_yaml
 from trustboard.errors import ConfigError, ErrorCode, NotFoundError, OptionsError, Problem
+from trustboard.ingest.files import write_atomic
 from trustboard.render.pack import (
     ExceptionRules,
     PackInputs,
@@ -122,7 +124,7 @@ def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperCon
         if not path.is_file():
             raise NotFoundError(f"paper configuration '{path}' does not exist")
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            raw = parse_bounded_yaml(path.read_text(encoding="utf-8"), str(path))[0] or {}
         except yaml.YAMLError as bad:
             raise ConfigError(f"paper configuration '{path}' is not valid YAML: {bad}") from None
     if not isinstance(raw, Mapping):
@@ -550,11 +552,13 @@ def write_pack(
     name = stem or f"{model.forum.id}-{model.period.label().replace(' ', '-')}"
     html = render_html(model)
     html_path = out / f"{name}.html"
-    html_path.write_text(html, encoding="utf-8", newline="\n")
+    # Written whole or not at all: a reader never opens half a pack (docs/security.md).
+    pdf_bytes = render_pdf(html) if pdf else None
+    write_atomic(html_path, html)
     pdf_path = None
-    if pdf:
+    if pdf_bytes is not None:
         pdf_path = out / f"{name}.pdf"
-        pdf_path.write_bytes(render_pdf(html))
+        write_atomic(pdf_path, pdf_bytes)
     return PackOutput(html_path, pdf_path, model, html)
 
 
