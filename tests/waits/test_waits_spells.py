@@ -79,6 +79,36 @@ def test_overlapping_and_open_referrals_merge(engine_options: dict[str, Any]) ->
     assert (jul["open_count"], jul["open_median_days"]) == (1, 212)
 
 
+def test_a_closed_spell_takes_the_reason_of_the_referral_that_ended_it(
+    engine_options: dict[str, Any],
+) -> None:
+    # One person: A received 5 Mar, closed 26 Apr with no reason recorded; B received 12 Mar
+    # (inside A), closed 3 Apr as "moved_away". One spell, 5 Mar to 26 Apr; it ends with A,
+    # so its removal in April carries A's blank reason, not B's.
+    refs = referrals_frame(
+        [
+            {
+                "referral_id": 23,
+                "person_id": 2,
+                "received_date": D(2024, 3, 5),
+                "closed_date": D(2024, 4, 26),
+            },
+            {
+                "referral_id": 24,
+                "person_id": 2,
+                "received_date": D(2024, 3, 12),
+                "closed_date": D(2024, 4, 3),
+                "closure_reason": "moved_away",
+            },
+        ]
+    )
+    result = run(refs, contacts_frame([]), PROXY, "2024-03", "2024-05", engine_options)
+    removals = result.removals.filter(pl.col("removed_count") > 0)
+    assert removals.select("period_end", "closure_reason", "removed_count").rows() == [
+        (D(2024, 4, 30), None, 1)
+    ]
+
+
 def test_spells_need_a_person_id() -> None:
     refs, cons = _two_referrals(5)
     with pytest.raises(DataValidationError) as caught:

@@ -102,7 +102,8 @@ def apply_spells(
     )
     reason = "_src_closure_reason" if "closure_reason" in ref.sources else None
     reason_pick = (
-        f", arg_max(r.{reason}, r.closed_date) FILTER (WHERE r.closed_date IS NOT NULL) AS s_src"
+        f", arg_max_null(r.{reason}, {{'closed': r.closed_date, 'id': r.referral_id}})"
+        " FILTER (WHERE r.closed_date IS NOT NULL) AS s_src"
         if reason
         else ""
     )
@@ -112,7 +113,9 @@ def apply_spells(
         SELECT m.spell_id, min(m.received_date) AS s_received,
                CASE WHEN bool_or(m.closed_date IS NULL) THEN NULL
                     ELSE max(m.closed_date) END AS s_closed,
-               arg_max(r.closure_reason, r.closed_date)
+               -- the reason of the referral that ended the spell, even when it is blank
+               -- (arg_max would skip a NULL reason); ties broken by referral id, as on Spark
+               arg_max_null(r.closure_reason, {{'closed': r.closed_date, 'id': r.referral_id}})
                    FILTER (WHERE r.closed_date IS NOT NULL) AS s_reason{reason_pick}
         FROM tb_spell_members m JOIN {ref.table} r ON r.referral_id = m.referral_id
         GROUP BY m.spell_id

@@ -526,7 +526,12 @@ class SparkEngine:
             F.when(F.max(F.col("closed_date").isNull().cast("int")) == 1, F.lit(None).cast("date"))
             .otherwise(F.max("closed_date"))
             .alias("_s_closed"),
-            F.max_by("closure_reason", "closed_date").alias("_s_reason"),
+            # the reason of the referral that ended the spell (a blank one too); ties broken
+            # by referral id, as in DuckDB
+            F.max_by(
+                "closure_reason",
+                F.when(F.col("closed_date").isNotNull(), F.struct("closed_date", "referral_id")),
+            ).alias("_s_reason"),
         )
         ref = (
             ref.join(moves, F.col("referral_id") == F.col("_moved"), "left_anti")
