@@ -13,7 +13,7 @@ directory and streams each sheet's XML in small pieces, checking against
 It also finds the cells whose value a reader would have to guess: error cells (``#DIV/0!``,
 which calamine reads as blank) and formula cells with no stored result (read as blank), or
 every formula cell when the workbook asks to be recalculated when opened (``fullCalcOnLoad``:
-files written by programs store a placeholder result, usually 0).
+files written by programs store a result that was never calculated, usually 0).
 """
 
 from __future__ import annotations
