@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from trustboard.cli.options import ActorOption, DatabaseOption
 from trustboard.errors import DataValidationError, ErrorCode, OptionsError, Problem
 
 __all__ = ["register"]
@@ -25,21 +26,6 @@ __all__ = ["register"]
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-DatabaseOption = typer.Option(
-    None,
-    "--database",
-    "-d",
-    envvar="TRUSTBOARD_DATABASE_URL",
-    show_envvar=True,
-    help="Store URL: sqlite:///file.db, a file path, or postgresql://user@host/db.",
-)
-ActorOption = typer.Option(
-    None,
-    "--actor",
-    envvar="TRUSTBOARD_ACTOR",
-    show_envvar=True,
-    help="Who is making the change (for the audit log).",
-)
 ReportOption = typer.Option(
     None, "--report", help="Write the problems found to this .csv or .json file."
 )

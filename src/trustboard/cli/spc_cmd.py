@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperGroup
 
+from trustboard.cli.options import DatabaseOption
 from trustboard.errors import ErrorCode, OptionsError, Problem, TrustboardError
 from trustboard.render.svg.formatting import format_value
 from trustboard.services.spc_files import run_spc_file
@@ -280,14 +281,7 @@ def rebase_command(
     org_unit: str | None = typer.Option(
         None, "--org-unit", help="Only this org unit's chart (default: every org unit)."
     ),
-    database: str | None = typer.Option(
-        None,
-        "--database",
-        "-d",
-        envvar="TRUSTBOARD_DATABASE_URL",
-        show_envvar=True,
-        help="Store URL: sqlite:///file.db, a file path, or postgresql://user@host/db.",
-    ),
+    database: str | None = DatabaseOption,
     actor: str | None = typer.Option(
         None,
         "--actor",

@@ -11,6 +11,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from trustboard.cli.options import ActorOption, DatabaseOption
+
 __all__ = ["register"]
 
 out = Console(highlight=False, soft_wrap=True)
@@ -30,21 +32,8 @@ def check(
         help="Recreate any missing trigger, and rebuild from the rows every document that "
         "does not match.",
     ),
-    database: str | None = typer.Option(
-        None,
-        "--database",
-        "-d",
-        envvar="TRUSTBOARD_DATABASE_URL",
-        show_envvar=True,
-        help="Store URL: sqlite:///file.db, a file path, or postgresql://user@host/db.",
-    ),
-    actor: str | None = typer.Option(
-        None,
-        "--actor",
-        envvar="TRUSTBOARD_ACTOR",
-        show_envvar=True,
-        help="Who is making the change (for the audit log).",
-    ),
+    database: str | None = DatabaseOption,
+    actor: str | None = ActorOption,
 ) -> None:
     """Check the change tracking and every current-value document; --rebuild repairs them."""
     from trustboard.services.store_check import check_store, raise_for_problems
