@@ -19,6 +19,14 @@ PUBLIC_PAGES = (
     f"/forums/public-board/{PERIOD}/metrics/RES01",
     f"/forums/public-board/{PERIOD}/metrics/SAF12",
     f"/forums/public-board/{PERIOD}/metrics/WEL01",
+    f"/forums/public-board/{PERIOD}/metrics/RES01/drill",
+    f"/forums/public-board/{PERIOD}/metrics/RES01/drill/MH",
+    f"/forums/public-board/{PERIOD}/metrics/RES01/teams",
+    f"/forums/public-board/{PERIOD}/metrics/RES01/explain",
+    f"/forums/public-board/{PERIOD}/metrics/SAF12/drill",
+    f"/forums/public-board/{PERIOD}/metrics/SAF12/explain",
+    f"/forums/public-board/{PERIOD}/metrics/WEL01/drill",
+    f"/forums/public-board/{PERIOD}/metrics/WEL01/explain",
     "/packs",
 )
 

@@ -31,7 +31,7 @@ from trustboard.errors import (
 )
 from trustboard.services import open_store
 from trustboard.services.browse import load_config
-from trustboard.web import api, pages
+from trustboard.web import api, drill, pages
 from trustboard.web.auth import SignInNeeded, Viewer, viewer
 from trustboard.web.views import page
 
@@ -149,6 +149,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return _error_response(request, OptionsError("the request is not valid", problems=problems))
 
     app.include_router(pages.router)
+    app.include_router(drill.router)
     app.include_router(api.router)
     return app
 
