@@ -58,8 +58,6 @@ def safe_metrics() -> tuple[DemoMetric, ...]:
             committees=q,
             goals=("care",),
             source=DATIX,
-            description="All patient safety incidents reported; higher reporting with low harm "
-            "is a sign of a healthy safety culture.",
         ),
         define(
             "SAF02",
@@ -107,8 +105,6 @@ def safe_metrics() -> tuple[DemoMetric, ...]:
             goals=("outcomes", "care"),
             source=DATIX,
             suppression=SuppressionRule.UNDER_FIVE,
-            description="Deaths of people open to services where suicide is suspected, "
-            "pending the coroner's conclusion.",
         ),
         define(
             "SAF06",

@@ -8,6 +8,7 @@ points) with the profile its synthetic history follows.
 
 from __future__ import annotations
 
+from trustboard.demo._definitions import describe
 from trustboard.demo._metrics_operations import (
     WAITS_METRICS,
     context_metrics,
@@ -67,12 +68,18 @@ RISK_REGISTER_LINKS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _with_risk_links(metric: DemoMetric) -> DemoMetric:
+def _with_links_and_definition(metric: DemoMetric) -> DemoMetric:
+    """The metric with its risk links and its full definition (what it counts, numerator and
+    denominator, the standard in force, and the catalogue entry's note on the series)."""
     risks = tuple(risk for risk, ids in BAF_KEY_METRICS.items() if metric.id in ids)
     crr = RISK_REGISTER_LINKS.get(metric.id, ())
-    if not risks and not crr:
-        return metric
-    definition = metric.definition.model_copy(update={"baf_risks": risks, "risk_register_ids": crr})
+    definition = metric.definition.model_copy(
+        update={
+            "baf_risks": risks,
+            "risk_register_ids": crr,
+            "description": describe(metric.definition, metric.definition.description),
+        }
+    )
     return DemoMetric(definition=definition, profile=metric.profile)
 
 
@@ -80,7 +87,7 @@ def build_catalogue() -> tuple[DemoMetric, ...]:
     """Every demo metric in report order: Safe, Effective, Caring, Responsive, Well-led,
     Finance, Context."""
     metrics = tuple(
-        _with_risk_links(m)
+        _with_links_and_definition(m)
         for m in (
             *safe_metrics(),
             *effective_metrics(),

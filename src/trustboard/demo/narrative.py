@@ -10,6 +10,7 @@ action log holds every action as it stood at each month, so due dates that slip 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -235,8 +236,9 @@ def _generic_sections(
     quality = f"Data-quality rating: {rating}{assessed}. Source: {d.data_source}."
     if f.period == LATEST_PERIOD:
         quality += f" {f.month} is provisional."
-    if d.description and "missing" in d.description:
-        quality += f" {d.description}"
+    gap = re.search(r"[A-Z][a-z]+ \d{4} is missing: [^.]*\.", d.description or "")
+    if gap:
+        quality += f" {gap.group(0)}"
     return {
         "chart_shows": chart,
         "background": f"{d.name} reports to the {_committee(f)}.{basis}{last_year}{seasonal}",
