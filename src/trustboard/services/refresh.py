@@ -318,7 +318,7 @@ def refresh_spc(
 ) -> RefreshResult:
     """Compute SPC for every series of every metric (or of ``metric_ids``) and store it."""
     from trustboard.spc import PRESETS
-    from trustboard.spc.review import propose_rebases
+    from trustboard.spc.review import propose_rebases, shift_keeps_assurance_expr
 
     started = time.perf_counter()
     with store_session(database, actor=actor) as store:
@@ -379,19 +379,23 @@ def refresh_spc(
                 by=_BY,
                 shift_length=int(PRESETS[key[0]]["shift_length"]),
                 rare_events=key[1] == "c",
-            ).select(_BY)
+            ).select(*_BY, pl.col("side").alias("_shift"))
             proposals += stale.height
-            # limits that predate a sustained shift cannot say whether the target will be
-            # met: no assurance icon until the rebase is accepted (the statement says why)
+            # limits that predate a sustained shift toward (or across) the target cannot say
+            # whether it will be met: no assurance icon until the rebase is accepted (the
+            # statement says why); a "fail" or "pass" the shift moved further from the target
+            # still holds (spc.md, Limits that follow the process)
             summary = (
-                summary.join(stale.with_columns(pl.lit(True).alias("_stale")), on=_BY, how="left")
+                summary.join(stale, on=_BY, how="left")
                 .with_columns(
-                    pl.when(pl.col("_stale").fill_null(False))
+                    pl.when(
+                        pl.col("_shift").is_not_null() & ~shift_keeps_assurance_expr(side="_shift")
+                    )
                     .then(pl.lit(None, dtype=pl.String))
                     .otherwise(pl.col("assurance_icon"))
                     .alias("assurance_icon")
                 )
-                .drop("_stale")
+                .drop("_shift")
             )
             points_parts.append(points)
             summary_parts.append(summary)

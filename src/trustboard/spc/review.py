@@ -12,6 +12,10 @@ stay as they are, and these checks say when an analyst should act on them.
   more, 15-20 better); the proposal therefore carries the run's start (the recalculation
   point), its length and whether it already has :data:`RECALCULATION_MIN_POINTS` points.  It
   is a proposal: the reason comes from the analyst who accepts it.
+* :func:`shift_keeps_assurance` says whether the assurance icon of such limits still holds:
+  a "fail" (or "pass") whose limits lay wholly on one side of the target stays when the shift
+  moved the process further from the target, and is withheld when the shift moved toward or
+  across it.
 * :func:`dispersion_ratios` gives Laney's sigma-z ratio of a proportion chart: the spread of
   the points' z-scores from one point to the next (mean moving range / 1.128).  A p-chart
   assumes a ratio of 1; with very large denominators the ratio is often several times that,
@@ -33,6 +37,8 @@ __all__ = [
     "RECALCULATION_MIN_POINTS",
     "dispersion_ratios",
     "propose_rebases",
+    "shift_keeps_assurance",
+    "shift_keeps_assurance_expr",
     "trailing_side_run",
 ]
 
@@ -63,6 +69,43 @@ def trailing_side_run(
         side = here
         count += 1
     return count, side
+
+
+def shift_keeps_assurance(
+    icon: str | None, side: str, mean: float | None, target: float | None
+) -> bool:
+    """Whether an assurance icon from limits that predate a sustained shift still holds.
+
+    ``side`` is the shift's side of the old mean (``above`` or ``below``).  A "fail" says the
+    old limits lie wholly on the failing side of the target, a "pass" wholly on the passing
+    side.  A shift *away* from the target (to the side of the mean opposite the target) moves
+    the process further into the region that gave that conclusion, so it still holds: a 92.3%
+    day fill rate below a 95% target whose upper limit was 94.4% has moved further from
+    meeting it.  A shift *toward* the target may have brought the process to meet it (or, for
+    a pass, to miss it), which limits of the old process cannot say: withheld.  A "hit and
+    miss" rests on the target lying inside the limits, and a shift either way moves them
+    across it: always withheld.  False without a mean or target.
+    """
+    if icon not in ("fail", "pass") or mean is None or target is None or target == mean:
+        return False
+    if side not in ("above", "below"):
+        raise ValueError(f"unknown side {side!r}")
+    toward = target > mean if side == "above" else target < mean
+    return not toward
+
+
+def shift_keeps_assurance_expr(
+    icon: str = "assurance_icon", side: str = "side", mean: str = "mean", target: str = "target"
+) -> pl.Expr:
+    """:func:`shift_keeps_assurance` over columns (null side: no shift, so nothing to keep)."""
+    away = (
+        pl.when(pl.col(side) == "above")
+        .then(pl.col(target) < pl.col(mean))
+        .when(pl.col(side) == "below")
+        .then(pl.col(target) > pl.col(mean))
+        .otherwise(False)
+    )
+    return (pl.col(icon).is_in(["fail", "pass"]) & away).fill_null(False)
 
 
 def propose_rebases(

@@ -26,6 +26,7 @@ from trustboard.domain import (
 from trustboard.render.pack.formatting import format_value
 from trustboard.render.pack.model import SeriesPoint, SummaryRow
 from trustboard.spc.constants import PTD_SHIFT_LENGTH
+from trustboard.spc.review import shift_keeps_assurance
 
 __all__ = [
     "RARE_EVENT_CHARTS",
@@ -36,6 +37,7 @@ __all__ = [
     "describe_assurance",
     "describe_variation",
     "figure_tag",
+    "stale_assurance",
     "stale_limits",
     "statement_for",
     "target_record",
@@ -152,6 +154,12 @@ class StaleLimits:
     #: ``above`` or ``below`` the mean
     side: str
 
+    def keeps(self, icon: str | None, mean: float | None, target: float | None) -> bool:
+        """Whether the assurance ``icon`` of the old limits still holds after this shift: a
+        "fail" or "pass" the shift moved further from the target (see
+        :func:`trustboard.spc.review.shift_keeps_assurance`)."""
+        return shift_keeps_assurance(icon, self.side, mean, target)
+
 
 def stale_limits(
     points: Sequence[SeriesPoint],
@@ -175,6 +183,24 @@ def stale_limits(
             continue
         return StaleLimits(count, first, side)
     return None
+
+
+def stale_assurance(
+    points: Sequence[SeriesPoint], summary: SummaryRow, definition: MetricDefinition
+) -> StaleLimits | None:
+    """The sustained shift that leaves the assurance icon without a basis, if there is one.
+
+    A shift toward or across the target (agency spend fallen below its ceiling while the old
+    limits said "fail"), or any shift under a "hit and miss": the old limits cannot say
+    whether the target will be met.  None when there is no such shift, and when the old
+    limits' "fail" or "pass" lay wholly on one side of the target and the shift moved the
+    process further from it (a fill rate falling further below its target): that conclusion
+    still holds.  A withheld icon (None) is never kept.
+    """
+    shift = stale_limits(points, definition)
+    if shift is None or shift.keeps(summary.assurance_icon, summary.mean, summary.target):
+        return None
+    return shift
 
 
 def _target_at(point: SeriesPoint, definition: MetricDefinition) -> Target | None:
@@ -237,14 +263,15 @@ def assurance_with_basis(
     """The assurance icon to show, or None where it has no basis.
 
     None for a neutral metric, for one without a target in force at the latest point, and
-    while the limits predate a sustained shift (:func:`stale_limits`): then the statement says
-    why instead.  Otherwise the computed icon.
+    while the limits predate a sustained shift toward or across the target
+    (:func:`stale_assurance`): then the statement says why instead.  Otherwise the computed
+    icon, including a "fail" or "pass" that a shift away from the target leaves standing.
     """
     if summary.assurance_icon is None or definition.polarity.improvement == "neutral":
         return None
     if summary.latest_date is None or definition.target_on(summary.latest_date) is None:
         return None
-    if stale_limits(points, definition) is not None:
+    if stale_assurance(points, summary, definition) is not None:
         return None
     return summary.assurance_icon
 
@@ -414,9 +441,11 @@ def describe_assurance(
     """The assurance half of the statement (no full stop).
 
     With ``points`` the words are checked against them: limits that predate a sustained shift
-    say so instead of forecasting from the old process; "met inconsistently" is not said of a
-    target missed for a shift's length of consecutive periods; a forecast the latest value
-    contradicts is replaced by where the limits lie and what the latest value did.
+    toward or across the target say so instead of forecasting from the old process (a "fail"
+    or "pass" the shift moved further from the target is forecast as usual); "met
+    inconsistently" is not said of a target missed for a shift's length of consecutive
+    periods; a forecast the latest value contradicts is replaced by where the limits lie and
+    what the latest value did.
     """
     if summary.target is None:
         if definition.polarity.improvement == "neutral":
@@ -429,9 +458,9 @@ def describe_assurance(
     freq = definition.frequency
     directional = definition.polarity.improvement != "neutral"
     if directional and points and summary.lpl is not None and summary.upl is not None:
-        # whatever icon was computed from them (a refresh stores none), limits that predate
-        # a sustained shift are not used to forecast
-        stale = stale_limits(points, definition)
+        # limits that predate a sustained shift toward or across the target are not used to
+        # forecast (a refresh stores no icon for them; the pack withholds it)
+        stale = stale_assurance(points, summary, definition)
         if stale is not None:
             return (
                 f"the limits were set before the shift that began in {_when(stale.first, freq)}, "
@@ -483,7 +512,7 @@ def statement_for(
         target = definition.target_on(summary.latest_date)
     variation = describe_variation(points, summary, definition)
     assurance = describe_assurance(summary, definition, target, points)
-    stale = stale_limits(points, definition) if points else None
+    stale = stale_assurance(points, summary, definition) if points else None
     if stale is not None:
         # the variation half already names the run: say it once
         when = _when(stale.first, definition.frequency)
