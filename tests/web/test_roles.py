@@ -37,6 +37,13 @@ ROUTES: dict[str, str] = {
     "period without data": "/forums/board/2031-01",
     "packs": "/packs",
     "users": "/admin/users",
+    "data status": "/status",
+    "board baf": f"/forums/board/{PERIOD}/baf",
+    "public baf": f"/forums/public-board/{PERIOD}/baf",
+    "board baf risk": f"/forums/board/{PERIOD}/baf/risks/BAF-01",
+    "board publication": f"/packs/board/{PERIOD}",
+    "public publication": f"/packs/public-board/{PERIOD}",
+    "board publication file": f"/packs/board/{PERIOD}/files/board-{PERIOD}.html",
 }
 
 ALL_FORUMS = {
@@ -67,6 +74,14 @@ ALL_FORUMS = {
     "period without data": 404,
     "packs": 200,
     "users": 403,
+    "data status": 200,
+    "board baf": 200,
+    "public baf": 200,
+    # the store holds no register, and the app no published packs: not found
+    "board baf risk": 404,
+    "board publication": 404,
+    "public publication": 404,
+    "board publication file": 404,
 }
 
 EXPECTED: dict[str, dict[str, int]] = {
@@ -89,6 +104,10 @@ EXPECTED: dict[str, dict[str, int]] = {
         "fpc explain directorate": 403,
         "unknown unit": 403,
         "period without data": 403,
+        "board baf": 403,
+        "board baf risk": 403,
+        "board publication": 403,
+        "board publication file": 403,
     },
     # sits on the Finance and Performance Committee only
     "directorate_lead": {
@@ -115,6 +134,12 @@ EXPECTED: dict[str, dict[str, int]] = {
         "fpc explain directorate": 403,
         "unknown unit": 403,
         "period without data": 403,
+        "board baf": 403,
+        "public baf": 403,
+        "board baf risk": 403,
+        "board publication": 403,
+        "public publication": 403,
+        "board publication file": 403,
     },
     "executive": ALL_FORUMS,
     "analyst": ALL_FORUMS,

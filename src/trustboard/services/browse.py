@@ -15,15 +15,24 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from trustboard.domain import Domain, Forum, Period
-from trustboard.errors import NotFoundError, OptionsError
+from trustboard.domain import Domain, Forum, OrgLevel, Period
+from trustboard.errors import ConflictError, ErrorCode, NotFoundError, OptionsError
 from trustboard.render.pack import MetricSection, PackModel, assemble_pack
 from trustboard.render.pack.model import ASSURANCE_ICONS, VARIATION_ICONS
-from trustboard.services.pack import PaperConfig, gather_inputs, load_paper_config
+from trustboard.services.pack import (
+    ForumBaf,
+    PaperConfig,
+    forum_baf,
+    gather_inputs,
+    load_paper_config,
+)
+from trustboard.services.status import MetricStatus, StoreStatus, status_of
 from trustboard.services.users import (
+    FORUM_BOUND_ROLES,
     Role,
     User,
     list_users,
@@ -36,19 +45,29 @@ from trustboard.store import Store
 from trustboard.store import users as stored
 
 __all__ = [
+    "DOWNLOADS",
     "PERIODS_SHOWN",
     "SORT_KEYS",
+    "BafView",
+    "DataStatus",
     "HomeView",
     "Publication",
     "SummaryFilter",
+    "Verification",
     "available_periods",
+    "data_status",
+    "forum_baf_view",
     "forum_pack",
     "home_view",
     "load_config",
     "metric_section",
+    "publication",
+    "publication_file",
     "publications",
     "summary_sections",
     "users_for_admin",
+    "verify",
+    "visible_metric_ids",
 ]
 
 #: How many months back from the latest data the web app offers.
@@ -94,7 +113,7 @@ def _period(store: Store, text: str) -> Period:
 
 
 def _model(store: Store, forum: Forum, period: Period, config: PaperConfig) -> PackModel:
-    with store.transaction() as conn:
+    with store.reading() as conn:
         version = stored.latest_data_change(conn)
     key = (store.url, forum.id, period.label(), id(config), version)
     with _lock:
@@ -226,18 +245,78 @@ def home_view(store: Store, user: User, forum_id: str | None, config: PaperConfi
 
 @dataclass(frozen=True, slots=True)
 class Publication:
-    """A published pack, as its manifest describes it."""
+    """A published pack, as its manifest describes it, and the quick check of its files."""
 
     forum: str
     forum_name: str
     period: str
     published_at: str
     files: tuple[str, ...]
+    folder: Path
+    manifest: dict[str, Any]
+    #: files missing, added or changed against the manifest's hashes
+    file_differences: tuple[str, ...] = ()
+    #: the manifest's signature: valid, invalid, unsigned or no key (to check it with)
+    signature: str = "unsigned"
+    signature_detail: str = ""
+
+    @property
+    def public(self) -> bool:
+        """Whether the pack was published for a public meeting."""
+        return bool(self.manifest.get("options", {}).get("public"))
+
+    @property
+    def html_name(self) -> str | None:
+        """The published HTML file's name."""
+        return next((f for f in self.files if f.endswith(".html")), None)
+
+    @property
+    def pdf_name(self) -> str | None:
+        """The published PDF file's name (None when published without one)."""
+        return next((f for f in self.files if f.endswith(".pdf")), None)
+
+    @property
+    def overrides(self) -> list[dict[str, Any]]:
+        """The pre-publication check findings overridden, with their reasons."""
+        check = self.manifest.get("check")
+        found = check.get("overrides") if isinstance(check, dict) else None
+        return [o for o in found or [] if isinstance(o, dict)]
+
+    @property
+    def figures(self) -> list[dict[str, Any]]:
+        """The figures the pack showed, as the manifest lists them."""
+        return list(self.manifest.get("figures", []))
+
+
+def _publication(folder: Path, forum: Forum) -> Publication:
+    from trustboard.services.publish import check_published_files, load_manifest
+
+    manifest = load_manifest(folder)
+    differences, signature = check_published_files(folder)
+    return Publication(
+        forum=str(manifest["forum"]),
+        forum_name=str(manifest.get("forum_name") or forum.name),
+        period=str(manifest["period"]),
+        published_at=str(manifest.get("published_at", "")),
+        files=tuple(sorted(manifest.get("files", {}))),
+        folder=folder,
+        manifest=manifest,
+        file_differences=differences,
+        signature=signature.status.value,
+        signature_detail=signature.detail,
+    )
+
+
+def _readable(user: User, forum: Forum | None, manifest_public: bool | None) -> bool:
+    # a reader of a public forum sees only packs published for the public
+    if forum is None or not may_read_forum(user, forum):
+        return False
+    return not forum.public or manifest_public is not False
 
 
 def publications(store: Store, user: User, root: str | Path | None) -> list[Publication]:
     """The published packs under ``root`` of the forums ``user`` may read, newest first."""
-    from trustboard.services.publish import MANIFEST_NAME, load_manifest
+    from trustboard.services.publish import MANIFEST_NAME
 
     if root is None:
         return []
@@ -253,20 +332,206 @@ def publications(store: Store, user: User, root: str | Path | None) -> list[Publ
         for folder in sorted(forum_dir.iterdir()):
             if folder.name.startswith(".") or not (folder / MANIFEST_NAME).is_file():
                 continue
-            manifest = load_manifest(folder)
-            found.append(
-                Publication(
-                    forum=str(manifest["forum"]),
-                    forum_name=str(manifest.get("forum_name") or forum.name),
-                    period=str(manifest["period"]),
-                    published_at=str(manifest.get("published_at", "")),
-                    files=tuple(sorted(manifest.get("files", {}))),
-                )
-            )
+            item = _publication(folder, forum)
+            if _readable(user, forum, item.public):
+                found.append(item)
     # newest period first; the forums of one period by id
     found.sort(key=lambda p: p.forum)
     found.sort(key=lambda p: p.period, reverse=True)
     return found
+
+
+def publication(
+    store: Store, user: User, root: str | Path | None, forum_id: str, period: str
+) -> Publication:
+    """One published pack of a forum ``user`` may read (refusals audited; not found when the
+    server has no published folder or the pack was never published)."""
+    from trustboard.services.publish import MANIFEST_NAME, publication_dir
+
+    forum = require_forum(store, user, forum_id)
+    try:
+        when = Period.parse(period)
+    except (ValueError, OptionsError):
+        raise NotFoundError(f"'{period}' is not a period", hint="for example 2025-03") from None
+    folder = None if root is None else publication_dir(Path(root), forum.id, when)
+    if folder is None or not (folder / MANIFEST_NAME).is_file():
+        raise NotFoundError(f"the {forum.name} pack for {when.display()} has not been published")
+    item = _publication(folder, forum)
+    if not _readable(user, forum, item.public):
+        raise NotFoundError(f"the {forum.name} pack for {when.display()} has not been published")
+    return item
+
+
+#: Media types of the files a publication can be downloaded as.
+DOWNLOADS = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
+
+
+def publication_file(
+    store: Store, user: User, root: str | Path | None, forum_id: str, period: str, name: str
+) -> tuple[bytes, str]:
+    """A published pack's HTML or PDF, as frozen: its bytes and media type.  A file whose
+    hash no longer matches the manifest is refused (``TB-PUBLISH-VERIFY``), never served as
+    the published pack."""
+    import hashlib
+
+    item = publication(store, user, root, forum_id, period)
+    suffix = Path(name).suffix
+    if name not in item.files or suffix not in DOWNLOADS or "/" in name:
+        raise NotFoundError(f"the publication has no file '{name}' to download")
+    try:
+        data = (item.folder / name).read_bytes()
+    except OSError:
+        raise ConflictError(
+            f"{name} is listed in the manifest but cannot be read",
+            code=ErrorCode.PUBLISH_VERIFY,
+            hint="run: trustboard publish --verify",
+        ) from None
+    if hashlib.sha256(data).hexdigest() != item.manifest["files"][name]:
+        raise ConflictError(
+            f"{name} differs from the file that was published (its hash is not the manifest's)",
+            code=ErrorCode.PUBLISH_VERIFY,
+            hint="run: trustboard publish --verify",
+        )
+    return data, DOWNLOADS[suffix]
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What ``trustboard publish --verify`` says of a publication, for the page."""
+
+    #: "verified", "changed" or "not verifiable"
+    state: str
+    problems: tuple[str, ...]
+    signature: str
+    signature_detail: str
+    html_sha256: str | None = None
+
+
+_verified_lock = threading.Lock()
+_verified: OrderedDict[tuple[Any, ...], Verification] = OrderedDict()
+
+
+def verify(store: Store, item: Publication, root: str | Path) -> Verification:
+    """The full check of ``trustboard publish --verify`` (files, signature, and the pack
+    re-rendered from the store), kept until the data or the publication's files change."""
+    from trustboard.services.publish import verify_publication
+
+    with store.reading() as conn:
+        version = stored.latest_data_change(conn)
+    stamps = tuple(
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(item.folder.iterdir())
+        if p.is_file()
+    )
+    key = (store.url, str(item.folder), version, stamps)
+    with _verified_lock:
+        if key in _verified:
+            return _verified[key]
+    try:
+        result = verify_publication(store, item.forum, item.period, root)
+    except OptionsError as refused:
+        # published with a BAF fragment from a file: the CLI verifies it with that file
+        found = Verification(
+            "not verifiable", (refused.message,), item.signature, item.signature_detail
+        )
+    else:
+        found = Verification(
+            "verified" if result.ok else "changed",
+            tuple(result.problems()),
+            result.signature.status.value,
+            result.signature.detail,
+            result.html_sha256,
+        )
+    with _verified_lock:
+        _verified[key] = found
+        while len(_verified) > _CACHE_SIZE:
+            _verified.popitem(last=False)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class DataStatus:
+    """The data status page: ``trustboard status``'s answer, cut to the metrics a user's
+    forums receive (every metric for the roles that read every forum)."""
+
+    status: StoreStatus
+    metrics: tuple[MetricStatus, ...]
+
+    @property
+    def late(self) -> tuple[MetricStatus, ...]:
+        """Metrics whose data is overdue."""
+        return tuple(m for m in self.metrics if m.state == "late")
+
+    @property
+    def missing(self) -> tuple[MetricStatus, ...]:
+        """Metrics never loaded."""
+        return tuple(m for m in self.metrics if m.state == "missing")
+
+    @property
+    def provisional(self) -> tuple[MetricStatus, ...]:
+        """Metrics whose latest data is provisional (and not late)."""
+        return tuple(m for m in self.metrics if m.state == "provisional")
+
+
+def visible_metric_ids(store: Store, user: User) -> set[str] | None:
+    """The metrics ``user`` may see outside a forum's pages: those their forums receive (a
+    public forum's without its private metrics); None for the roles that read every forum."""
+    if user.role not in FORUM_BOUND_ROLES:
+        return None
+    forums = visible_forums(store, user)
+    return {
+        m.id
+        for m in store.metrics()
+        for f in forums
+        if f.receives(m.id, m.lead_committees) and not (f.public and m.private)
+    }
+
+
+def data_status(store: Store, user: User, today: date | None = None) -> DataStatus:
+    """Late, missing and provisional data per metric, as ``trustboard status`` works it out
+    (:func:`trustboard.services.status.status_of`)."""
+    found = status_of(store, today=today)
+    allowed = visible_metric_ids(store, user)
+    rows = tuple(m for m in found.metrics if allowed is None or m.metric_id in allowed)
+    return DataStatus(found, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class BafView:
+    """The BAF of one forum for one period: the pack model (forum, period, review date) and
+    the register as the forum may see it (None when the store holds no register or no SPC
+    results)."""
+
+    model: PackModel
+    review_date: date
+    baf: ForumBaf | None
+
+
+_baf_lock = threading.Lock()
+_baf_cache: OrderedDict[tuple[Any, ...], ForumBaf | None] = OrderedDict()
+
+
+def forum_baf_view(
+    store: Store, user: User, forum_id: str, period: str, config: PaperConfig
+) -> BafView:
+    """The BAF as ``forum_id``'s pack for ``period`` shows it: reviewed at the meeting date
+    (else the period's end), with what the forum may not see withheld by the pack's own code
+    (:func:`trustboard.services.pack.forum_baf`)."""
+    model = forum_pack(store, user, forum_id, period, config)
+    review = model.paper.meeting_date or model.period.end
+    with store.reading() as conn:
+        version = stored.latest_data_change(conn)
+    key = (store.url, model.forum.id, review, version)
+    with _baf_lock:
+        if key in _baf_cache:
+            return BafView(model, review, _baf_cache[key])
+    trust = [u for u in store.org_units(include_retired=True) if u.level is OrgLevel.TRUST]
+    found = forum_baf(store, model.forum, review, org_unit=trust[0].code if trust else None)
+    with _baf_lock:
+        _baf_cache[key] = found
+        while len(_baf_cache) > _CACHE_SIZE:
+            _baf_cache.popitem(last=False)
+    return BafView(model, review, found)
 
 
 #: Roles that may see the list of accounts.

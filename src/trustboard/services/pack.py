@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import yaml
@@ -45,11 +45,17 @@ from trustboard.services.refresh import in_month_values
 from trustboard.services.spc_review import with_accepted_rebases
 from trustboard.store import Store, to_utc_naive
 
+if TYPE_CHECKING:
+    from trustboard.domain.baf import BafRegister, EvidenceFlag
+    from trustboard.render.baf import KeyMetricView
+
 __all__ = [
     "MANDATORY_PAPER_FIELDS",
+    "ForumBaf",
     "PackOutput",
     "PaperConfig",
     "build_pack",
+    "forum_baf",
     "gather_inputs",
     "load_paper_config",
     "missing_paper_fields",
@@ -470,21 +476,23 @@ def read_pack_inputs(
     ), read
 
 
-def baf_from_store(
-    store: Store,
-    forum: Forum,
-    review_date: date,
-    *,
-    org_unit: str | None = None,
-    risk_pages: bool = True,
-) -> str | None:
-    """The BAF section rendered from the store's register under the forum's rules (None when
-    the store holds no register or no SPC results yet).
+@dataclass(frozen=True)
+class ForumBaf:
+    """The BAF as one forum may see it: the register (a public forum's without private key
+    metrics), the evidence check's findings it may read, and the key metrics' views."""
 
-    A public forum gets only what the register publishes; a Board gets the summary (heat map
-    and risk table) unless it asks for the risk pages (``baf_risk_pages``).
-    """
-    from trustboard.render.baf import baf_section_html
+    register: BafRegister
+    flags: tuple[EvidenceFlag, ...]
+    metrics: Mapping[str, KeyMetricView]
+    public: bool
+
+
+def forum_baf(
+    store: Store, forum: Forum, review_date: date, *, org_unit: str | None = None
+) -> ForumBaf | None:
+    """The store's register and evidence under ``forum``'s rules (None when the store holds
+    no register or no SPC results yet); render it with ``public=ForumBaf.public``, which
+    leaves out what the register withholds from the public."""
     from trustboard.services.baf import check_register, gather_evidence, key_metric_views
 
     url = store.engine.url.render_as_string(hide_password=False)
@@ -521,12 +529,34 @@ def baf_from_store(
         catalogue=found.catalogue,
         as_image=True,
     )
+    return ForumBaf(register, flags, views, forum.public)
+
+
+def baf_from_store(
+    store: Store,
+    forum: Forum,
+    review_date: date,
+    *,
+    org_unit: str | None = None,
+    risk_pages: bool = True,
+) -> str | None:
+    """The BAF section rendered from the store's register under the forum's rules (None when
+    the store holds no register or no SPC results yet).
+
+    A public forum gets only what the register publishes; a Board gets the summary (heat map
+    and risk table) unless it asks for the risk pages (``baf_risk_pages``).
+    """
+    from trustboard.render.baf import baf_section_html
+
+    found = forum_baf(store, forum, review_date, org_unit=org_unit)
+    if found is None:
+        return None
     return baf_section_html(
-        register,
+        found.register,
         review_date=review_date,
-        flags=flags,
-        metrics=views,
-        public=forum.public,
+        flags=found.flags,
+        metrics=found.metrics,
+        public=found.public,
         as_image=True,
         include_style=True,
         risk_pages=risk_pages,

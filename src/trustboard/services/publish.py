@@ -69,6 +69,7 @@ __all__ = [
     "MANIFEST_NAME",
     "Publication",
     "VerifyResult",
+    "check_published_files",
     "latest_publication_before",
     "load_manifest",
     "publication_dir",
@@ -657,6 +658,20 @@ def _store_differences(
                 f"catalogue version {seq}: the manifest's content hash differs from the store's"
             )
     return out
+
+
+def check_published_files(folder: str | Path) -> tuple[tuple[str, ...], SignatureCheck]:
+    """The quick half of :func:`verify_publication`: each published file against the
+    manifest's hashes (missing, added and changed files) and the manifest's signature, without
+    re-rendering the pack from the store."""
+    base = Path(folder)
+    manifest = load_manifest(base)
+    signature_path = base / SIGNATURE_NAME
+    signature = check_signature(
+        (base / MANIFEST_NAME).read_bytes(),
+        signature_path.read_bytes() if signature_path.is_file() else None,
+    )
+    return tuple(_file_differences(base, manifest["files"])), signature
 
 
 def verify_publication(

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from trustboard.domain import Period
 from trustboard.services._store import store_session
-from trustboard.store import CatalogueVersion, ImportBatch
+from trustboard.store import CatalogueVersion, ImportBatch, Store
 
-__all__ = ["MetricStatus", "StoreStatus", "store_status"]
+__all__ = ["MetricStatus", "StoreStatus", "status_of", "store_status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,19 +62,24 @@ class StoreStatus:
 
 def store_status(*, database: str | Path | None = None, today: date | None = None) -> StoreStatus:
     """Read the store and work out, for every metric, its latest data and whether it is late."""
+    with store_session(database) as store:
+        return status_of(store, today=today)
+
+
+def status_of(store: Store, *, today: date | None = None) -> StoreStatus:
+    """:func:`store_status` over an open store (the web app's data status page)."""
     from trustboard.store import current_revision
 
     day = today or date.today()
-    with store_session(database) as store:
-        metrics = store.metrics()
-        latest = store.latest_periods()
-        imports = store.imports(limit=1)
-        counts = store.row_counts()
-        history = counts.get("metric_value", 0)
-        schema = current_revision(store.engine)
-        current = store.values_count()
-        catalogue = store.catalogue_version()
-        url = store.url
+    metrics = store.metrics()
+    latest = store.latest_periods()
+    imports = store.imports(limit=1)
+    counts = store.row_counts()
+    history = counts.get("metric_value", 0)
+    schema = current_revision(store.engine)
+    current = store.values_count()
+    catalogue = store.catalogue_version()
+    url = store.url
     per_metric = {r["metric_id"]: r for r in latest.iter_rows(named=True)}
     rows = []
     for metric in metrics:

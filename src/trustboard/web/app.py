@@ -32,6 +32,8 @@ from trustboard.errors import (
 from trustboard.services import open_store
 from trustboard.services.browse import load_config
 from trustboard.web import api, drill, pages
+from trustboard.web import baf as baf_pages
+from trustboard.web import status as status_pages
 from trustboard.web.auth import SignInNeeded, Viewer, viewer
 from trustboard.web.views import page
 
@@ -150,6 +152,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     app.include_router(pages.router)
     app.include_router(drill.router)
+    app.include_router(baf_pages.router)
+    app.include_router(status_pages.router)
     app.include_router(api.router)
     return app
 

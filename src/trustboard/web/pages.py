@@ -190,6 +190,38 @@ def packs(request: Request, signed: Signed) -> Response:
     )
 
 
+@router.get("/packs/{forum_id}/{period}", include_in_schema=False)
+def publication(request: Request, signed: Signed, forum_id: str, period: str) -> Response:
+    """One published pack: its manifest, files, overrides and figures, and whether it still
+    verifies as ``trustboard publish --verify`` checks it."""
+    root = request.app.state.settings.published_root
+    found = browse.publication(signed.store, signed.user, root, forum_id, period)
+    checked = browse.verify(signed.store, found, root)
+    return _html(
+        page(
+            "publication.html.j2",
+            viewer=signed,
+            title=f"Published pack: {found.forum_name}, {found.period}",
+            p=found,
+            v=checked,
+        )
+    )
+
+
+@router.get("/packs/{forum_id}/{period}/files/{name}", include_in_schema=False)
+def publication_file(
+    request: Request, signed: Signed, forum_id: str, period: str, name: str
+) -> Response:
+    """A published pack's HTML or PDF as frozen, as a download (refused if it changed)."""
+    root = request.app.state.settings.published_root
+    data, media = browse.publication_file(signed.store, signed.user, root, forum_id, period, name)
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get("/admin/users", include_in_schema=False)
 def users(signed: Signed) -> Response:
     """The accounts (administrators only)."""
