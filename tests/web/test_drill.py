@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from conftest import PASSWORD, make_client, sign_in
 from trustboard.domain import (
+    Comparator,
     DetailLevel,
     Domain,
     Forum,
@@ -29,6 +30,7 @@ from trustboard.domain import (
     OrgLevel,
     OrgUnit,
     Polarity,
+    SuppressionRule,
     Target,
     Unit,
 )
@@ -83,8 +85,8 @@ def catalogue() -> list[MetricDefinition]:
             domain=Domain.EFFECTIVE,
             unit=Unit.COUNT,
             polarity=Polarity.HIGHER_IS_BETTER,
-            targets=(Target(value=5.0, comparator=">="),),
-            suppression="national",
+            targets=(Target(value=5.0, comparator=Comparator.GE),),
+            suppression=SuppressionRule.NATIONAL,
             data_source="Patient record",
         ),
         MetricDefinition(

@@ -179,7 +179,7 @@ def _shown(
         if kept.suppressed:
             return SUPPRESSION_MARK
         value = kept.value
-    return format_value(value, metric.unit, precise=True)
+    return format_value(value, metric.unit)
 
 
 def _count(value: float | None, public: bool) -> str | None:
@@ -253,7 +253,7 @@ def _publications(
                     display=(
                         SUPPRESSION_MARK
                         if value is None and public
-                        else format_value(value, metric.unit, precise=True)
+                        else format_value(value, metric.unit)
                     ),
                     revision=None,
                 )
