@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -171,6 +172,10 @@ def _corpus(folder: Path) -> list[tuple[str, str]]:
         path = folder / name
         path.write_bytes(data)
         runs += [(r, str(path)) for r in ("values", "targets", "baf", "table")]
+    for name, data in _other_workbooks().items():
+        path = folder / name
+        path.write_bytes(data)
+        runs += [(r, str(path)) for r in ("values", "targets", "baf")]
     book = folder / "xlsxwriter_formula.xlsx"
     workbook = xlsxwriter.Workbook(str(book))
     sheet = workbook.add_worksheet("risks")
@@ -185,6 +190,115 @@ def _corpus(folder: Path) -> list[tuple[str, str]]:
     garbage.write_bytes(b"PAR1" + bytes(range(256)) * 10 + b"PAR1")
     runs += [(r, str(p)) for p in (nested, garbage) for r in ("values", "table")]
     return runs
+
+
+def _ods(rows: str, *, prolog: str = "") -> bytes:
+    """An .ods package with one sheet ``S`` whose rows are ``rows``."""
+    ns = "urn:oasis:names:tc:opendocument:xmlns"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr(
+            "META-INF/manifest.xml",
+            f'<manifest:manifest xmlns:manifest="{ns}:manifest:1.0"><manifest:file-entry '
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>',
+        )
+        z.writestr(
+            "content.xml",
+            f'<?xml version="1.0"?>{prolog}<office:document-content xmlns:office="{ns}:office:1.0"'
+            f' xmlns:table="{ns}:table:1.0" xmlns:text="{ns}:text:1.0"><office:body>'
+            f'<office:spreadsheet><table:table table:name="S">{rows}</table:table>'
+            "</office:spreadsheet></office:body></office:document-content>",
+        )
+    return buf.getvalue()
+
+
+def _ods_cell(text: str = "", columns: int = 1) -> str:
+    repeat = f' table:number-columns-repeated="{columns}"'
+    if not text:
+        return f"<table:table-cell{repeat}/>"
+    return (
+        f'<table:table-cell office:value-type="string"{repeat}><text:p>{text}</text:p>'
+        "</table:table-cell>"
+    )
+
+
+def _ods_row(cells: str, rows: int = 1) -> str:
+    return f'<table:table-row table:number-rows-repeated="{rows}">{cells}</table:table-row>'
+
+
+def _record(kind: int, data: bytes = b"") -> bytes:
+    """An MS-XLSB record: type and size, seven bits to a byte, then the data."""
+    head = bytes([kind]) if kind < 0x80 else bytes([(kind & 0x7F) | 0x80, kind >> 7])
+    size, sized = len(data), bytearray()
+    while True:
+        sized.append((size & 0x7F) | (0x80 if size >> 7 else 0))
+        size >>= 7
+        if not size:
+            return head + bytes(sized) + data
+
+
+def _xlsb(
+    cells: list[tuple[int, int]], dimension: tuple[int, int, int, int] = (0, 0, 0, 0)
+) -> bytes:
+    """An .xlsb package with one sheet ``S`` holding a number at each (row, column)."""
+    ns = "http://schemas.openxmlformats.org"
+    data = b"".join(
+        _record(0x0000, struct.pack("<I", r) + bytes(13))
+        + _record(0x0005, struct.pack("<IId", c, 0, 1.0))
+        for r, c in cells
+    )
+    sheet = (
+        _record(0x0081)
+        + _record(0x0094, struct.pack("<4I", *dimension))
+        + _record(0x0091)
+        + data
+        + _record(0x0092)
+        + _record(0x0082)
+    )
+    bundle = struct.pack("<III", 0, 1, 4) + "rId1".encode("utf-16-le")
+    bundle += struct.pack("<I", 1) + "S".encode("utf-16-le")
+    book = _record(0x0083) + _record(0x008F) + _record(0x009C, bundle) + _record(0x0090)
+    book += _record(0x009D, bytes(26)) + _record(0x0084)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.bin", book)
+        z.writestr(
+            "xl/_rels/workbook.bin.rels",
+            f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{ns}/officeDocument/2006/relationships/worksheet" '
+            'Target="worksheets/sheet1.bin"/></Relationships>',
+        )
+        z.writestr("xl/worksheets/sheet1.bin", sheet)
+    return buf.getvalue()
+
+
+def _other_workbooks() -> dict[str, bytes]:
+    """.ods, .xlsb and .xls workbooks: far cells, repeats, declared areas, and a normal one."""
+    header = "".join(_ods_cell(h) for h in ("metric_id", "period", "org_unit", "value"))
+    first = "".join(_ods_cell(v) for v in ("SAF04", "2025-03", "TRUST", "3"))
+    return {
+        "libreoffice.ods": _ods(
+            _ods_row(header + _ods_cell(columns=1020))
+            + _ods_row(first + _ods_cell(columns=1020))
+            + _ods_row(_ods_cell(columns=1024), rows=1_048_574)
+        ),
+        "far_cell.ods": _ods(
+            _ods_row(_ods_cell("x"))
+            + _ods_row(_ods_cell(), rows=1_048_574)
+            + _ods_row(_ods_cell(columns=16_383) + _ods_cell("y"))
+        ),
+        "repeated_rows.ods": _ods(_ods_row(_ods_cell("x", columns=16_384), rows=1_048_576)),
+        "entities.ods": _ods(
+            _ods_row(_ods_cell("&b;")),
+            prolog='<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>',
+        ),
+        "far_cell.xlsb": _xlsb([(0, 0), (1_048_575, 16_383)]),
+        "dimension.xlsb": _xlsb([(0, 0)], dimension=(0, 1_048_575, 0, 16_383)),
+        "wide_column.xlsb": _xlsb([(0, 0), (0, 0xFFFF_FFF0)]),
+        "truncated.xlsb": _xlsb([(0, 0), (1, 1)])[:-40],
+        "compound.xls": bytes.fromhex("d0cf11e0a1b11ae1") + bytes(1016),
+    }
 
 
 def _zip_without_workbook() -> bytes:
@@ -255,6 +369,19 @@ def test_every_reader_reads_or_refuses_every_hostile_file(tmp_path: Path) -> Non
         path = "cat_alias_bomb" if reader == "catalogue" else "alias_bomb.yaml"
         assert codes(reader, path) == {"TB-FILE-LIMIT"}, reader
     assert codes("commentary", "front_matter.md") == {"TB-FILE-LIMIT"}
+    for name in (
+        "far_cell.ods",
+        "repeated_rows.ods",
+        "far_cell.xlsb",
+        "dimension.xlsb",
+        "wide_column.xlsb",
+    ):
+        # (the BAF register reader takes .xlsx only, and refuses these by their suffix)
+        for reader in ("values", "targets"):
+            assert codes(reader, name) == {"TB-FILE-LIMIT"}, (reader, name)
+    assert codes("values", "libreoffice.ods") == {"read"}
+    assert codes("values", "entities.ods") == {"TB-V-FILE"}
+    assert codes("values", "compound.xls") == {"TB-V-FILE"}
     assert codes("values", "errors.xlsx") == {"TB-CELL-ERROR", "TB-CELL-FORMULA"}
     assert codes("values", "recalc.xlsx") == {"TB-CELL-FORMULA"}
     assert codes("baf", "xlsxwriter_formula.xlsx") == {"TB-CELL-FORMULA"}

@@ -14,7 +14,7 @@ import polars as pl
 from trustboard.domain.limits import current_limits
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.ingest.files import neutralise_frame, write_atomic
-from trustboard.ingest.xlsx_scan import scan_xlsx
+from trustboard.ingest.workbook_scan import scan_workbook
 
 __all__ = ["TABLE_SUFFIXES", "read_table", "write_table"]
 
@@ -48,9 +48,15 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
             expected=f"at most {limits.max_file_bytes:,} (max_file_bytes, see docs/security.md)",
         )
         raise DataValidationError(f"cannot read {source}", [problem], code=ErrorCode.FILE_LIMIT)
-    if suffix in (".xlsx", ".xlsm"):
-        # bounds and unreadable cells are checked before calamine allocates anything
-        scans = scan_xlsx(source.read_bytes(), str(source)) or []
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        # bounds and unreadable cells are checked before calamine allocates anything (an .xls
+        # workbook is refused)
+        try:
+            scans = scan_workbook(source.read_bytes(), str(source)) or []
+        except DataValidationError as exc:
+            if exc.problems:
+                raise
+            raise _fail(source, exc.message, expected="an .xlsx workbook") from None
         wide = max((s.width for s in scans), default=0)
         if wide > limits.max_table_columns:
             problem = Problem(

@@ -25,7 +25,7 @@ import polars as pl
 
 from trustboard.domain.limits import current_limits
 from trustboard.errors import DataValidationError, ErrorCode, Problem
-from trustboard.ingest.xlsx_scan import scan_xlsx
+from trustboard.ingest.workbook_scan import scan_workbook
 
 __all__ = [
     "EXCEL_SUFFIXES",
@@ -284,9 +284,9 @@ def _first_value_row(package: zipfile.ZipFile, member: str) -> int:
 def _excel_tables(path: Path, label: str, data: bytes, digest: str) -> list[Table]:
     import fastexcel
 
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        # bounds and unreadable cells are checked before calamine allocates anything
-        scan_xlsx(data, label)
+    # bounds and unreadable cells are checked before calamine allocates anything, for every
+    # kind of workbook calamine could take the content for (an .xls workbook is refused)
+    scan_workbook(data, label)
     try:
         reader = fastexcel.read_excel(data)
     except Exception as exc:  # calamine raises its own error types for damaged workbooks

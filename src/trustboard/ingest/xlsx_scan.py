@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from trustboard.domain.limits import ReaderLimits, current_limits
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 
-__all__ = ["SheetScan", "column_number", "scan_xlsx"]
+__all__ = ["SheetScan", "column_number", "scan_xlsx", "too_big"]
 
 _CHUNK = 1 << 20
 #: what may follow ``<c`` in a cell's start tag (whitespace, ``>`` or ``/``)
@@ -78,7 +78,8 @@ class SheetScan:
         return max(self.columns, self.cells // max(self.row_tags, 1))
 
 
-def _too_big(label: str, what: str, limit_name: str, limit: int) -> DataValidationError:
+def too_big(label: str, what: str, limit_name: str, limit: int) -> DataValidationError:
+    """``TB-FILE-LIMIT`` for ``label``: ``what`` was found, and the limit that refuses it."""
     return DataValidationError(
         f"{what}; the limit is {limit:,} ({limit_name} in the configuration, see docs/security.md)",
         [Problem(ErrorCode.FILE_LIMIT, what, file=label, expected=f"at most {limit:,}")],
@@ -202,7 +203,7 @@ def _scan_sheet(
                 _check_cells(scan, ready, label, recalc)
             area = scan.rows * scan.columns
             if area > limits.max_sheet_cells or scan.cells > limits.max_sheet_cells:
-                raise _too_big(
+                raise too_big(
                     label,
                     f"sheet '{name}' reaches row {scan.rows:,} and column {scan.columns:,} "
                     f"({max(area, scan.cells):,} cells)",
@@ -210,7 +211,7 @@ def _scan_sheet(
                     limits.max_sheet_cells,
                 )
             if scan.rows > limits.max_rows + 1:
-                raise _too_big(
+                raise too_big(
                     label, f"sheet '{name}' has {scan.rows:,} rows", "max_rows", limits.max_rows
                 )
             if not piece:
@@ -226,7 +227,7 @@ def _check_dimension(head: bytes, name: str, label: str, limits: ReaderLimits) -
     area = (abs(last_row - first_row) + 1) * (abs(last_col - first_col) + 1)
     if area > limits.max_sheet_cells:
         ref = found.group(0).decode()
-        raise _too_big(
+        raise too_big(
             label,
             f"sheet '{name}' declares an area of {area:,} cells ({ref})",
             "max_sheet_cells",
@@ -250,7 +251,7 @@ def scan_xlsx(data: bytes, label: str) -> list[SheetScan] | None:
     with package:
         total = sum(info.file_size for info in package.infolist())
         if total > limits.max_xlsx_bytes:
-            raise _too_big(
+            raise too_big(
                 label,
                 f"the workbook decompresses to {total:,} bytes",
                 "max_xlsx_bytes",
@@ -262,7 +263,7 @@ def scan_xlsx(data: bytes, label: str) -> list[SheetScan] | None:
         except (KeyError, ValueError, SyntaxError):
             return None
         if len(members) > limits.max_sheets:
-            raise _too_big(
+            raise too_big(
                 label, f"the workbook has {len(members):,} sheets", "max_sheets", limits.max_sheets
             )
         scans: list[SheetScan] = []
