@@ -40,6 +40,7 @@ from trustboard.render.pack import (
     render_html,
     render_pdf,
 )
+from trustboard.render.pack.committees import committee_names
 from trustboard.services._store import rollup
 from trustboard.services.refresh import in_month_values
 from trustboard.services.spc_review import with_accepted_rebases
@@ -473,6 +474,7 @@ def read_pack_inputs(
         rules=config.rules_for(forum),
         history_periods=config.history_periods,
         org_unit=org_unit,
+        committee_names=committee_names(forums.values()),
     ), read
 
 

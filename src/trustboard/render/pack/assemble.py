@@ -32,6 +32,7 @@ from trustboard.domain import (
     PeriodType,
     Unit,
 )
+from trustboard.render.pack.committees import name_committees
 from trustboard.render.pack.formatting import ASSURANCE_LABELS, VARIATION_LABELS, format_value
 from trustboard.render.pack.model import (
     DOMAIN_ORDER,
@@ -87,6 +88,8 @@ class PackInputs:
     rules: ExceptionRules = field(default_factory=ExceptionRules)
     history_periods: int = 24
     org_unit: str | None = None
+    #: committee code -> the name the catalogue gives it (``committees.committee_names``)
+    committee_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def select_metrics(forum: Forum, metrics: Sequence[MetricDefinition]) -> list[MetricDefinition]:
@@ -575,6 +578,12 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
                 assurance_icon=assurance_with_basis(prev_pts, prev_summary, metric),
             )
         note = commentary.get(metric.id)
+        asked_by = note.deep_dive_requested_by if note is not None else None
+        if note is not None and asked_by in inputs.committee_names:
+            # a deep dive asked for by a committee's code is reported under its name
+            note = note.model_copy(
+                update={"deep_dive_requested_by": inputs.committee_names[asked_by]}
+            )
         reasons = exception_reasons(metric, pts, summary, note, rules) if pts else ()
         previous_reasons = (
             exception_reasons(metric, prev_pts, prev_summary, None, rules)
@@ -603,6 +612,7 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
             exception_reasons=reasons,
             previous_summary=prev_summary,
             suppressed=any(p.suppressed for p in pts),
+            committees=name_committees(metric.lead_committees, inputs.committee_names),
         )
         sections.append(section)
         changes.extend(_changes(section, previous_reasons))

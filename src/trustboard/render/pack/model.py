@@ -226,6 +226,13 @@ class MetricSection:
     exception_reasons: tuple[str, ...] = ()
     previous_summary: SummaryRow | None = None
     suppressed: bool = False
+    #: the lead committees by the names the catalogue gives them (see ``committees.py``)
+    committees: tuple[str, ...] = ()
+
+    @property
+    def committee_names(self) -> tuple[str, ...]:
+        """The lead committees as named in the catalogue (as written, when not resolved)."""
+        return self.committees or self.definition.lead_committees
 
     @property
     def metric_id(self) -> str:
