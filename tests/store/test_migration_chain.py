@@ -28,6 +28,7 @@ RELEASED = [
     "0005_spc_rebase",
     "0004_current_watermark",
     "0007_users",
+    "0008_paper_config",
 ]
 
 

@@ -73,6 +73,21 @@ def demo(
         typer.echo(f"HTML:  {path}")
     for path in result.pdf:
         typer.echo(f"PDF:   {path}")
+    if result.users:
+        from trustboard.services.demo import DEMO_PASSWORD, DEMO_USERS
+
+        typer.echo(
+            f"Web accounts (demo only, password '{DEMO_PASSWORD}' for each; never use them "
+            "on a real store):"
+        )
+        for name, role, seats, _directorates in DEMO_USERS:
+            if name in result.users:
+                where = f" ({', '.join(seats)})" if seats else ""
+                typer.echo(f"  {name:<22} {role}{where}")
+        typer.echo(
+            f"Sign in: trustboard serve --database {result.database}, then open "
+            "http://127.0.0.1:8000/ on this machine"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -46,7 +46,21 @@ def serve(
     from trustboard.store import DEFAULT_DATABASE_FILE
 
     url = str(database_url(database) or DEFAULT_DATABASE_FILE)
-    open_store(url).close()  # refuse now, with a clear error, a store that cannot be opened
+    store = open_store(url)  # refuse now, with a clear error, a store that cannot be opened
+    try:
+        if host not in LOOPBACK_HOSTS:
+            from trustboard.services.demo import demo_accounts
+
+            published = demo_accounts(store)
+            if published:
+                raise OptionsError(
+                    f"the store has demo accounts whose password is published "
+                    f"({', '.join(published)}); it is not served beyond this machine",
+                    code=ErrorCode.OPTIONS,
+                    hint="serve on 127.0.0.1, or disable them first: trustboard users disable NAME",
+                )
+    finally:
+        store.close()
     if paper is not None and not paper.is_file():
         raise OptionsError(f"paper configuration '{paper}' does not exist", code=ErrorCode.OPTIONS)
     plain_http = host in LOOPBACK_HOSTS and not secure_cookies

@@ -41,7 +41,7 @@ from trustboard.services.users import (
     require_role,
     visible_forums,
 )
-from trustboard.store import Store
+from trustboard.store import Store, read_paper_config
 from trustboard.store import users as stored
 
 __all__ = [
@@ -88,8 +88,15 @@ _lock = threading.Lock()
 _cache: OrderedDict[tuple[Any, ...], PackModel] = OrderedDict()
 
 
-def load_config(source: str | Path | None) -> PaperConfig:
-    """The paper configuration the web app builds packs with (as ``report --paper``)."""
+def load_config(source: str | Path | None, store: Store | None = None) -> PaperConfig:
+    """The paper configuration the web app builds packs with: ``source`` (as ``report
+    --paper``), else the one the store keeps (``trustboard demo`` keeps the configuration its
+    packs were built with), else the defaults."""
+    if source is None and store is not None:
+        with store.reading() as conn:
+            kept = read_paper_config(conn)
+        if kept is not None:
+            return load_paper_config(kept)
     return load_paper_config(source)
 
 

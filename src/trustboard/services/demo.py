@@ -10,7 +10,9 @@ The steps are the ones a real trust's month follows, on synthetic data:
 4. load the demo Board Assurance Framework register;
 5. refresh SPC for every series;
 6. write each requested forum's pack for the latest month (HTML and PDF), every page labelled
-   as synthetic data.
+   as synthetic data;
+7. create one account of each role for the web app (:data:`DEMO_USERS`, all with the published
+   password :data:`DEMO_PASSWORD`: a local demo store only, never a real one).
 
 :func:`write_demo_config` writes the demo catalogue as a configuration folder
 (``metrics.yaml``, ``org_units.yaml``, ``forums.yaml``, ``paper.yaml``) that
@@ -50,9 +52,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEMO_DATABASE_FILE",
+    "DEMO_PASSWORD",
+    "DEMO_USERS",
     "WAITS_REFERRALS",
     "WAITS_WARM_UP_MONTHS",
     "DemoResult",
+    "demo_accounts",
     "demo_waits_values",
     "run_demo",
     "write_demo_config",
@@ -67,6 +72,21 @@ WAITS_REFERRALS = 150_000
 WAITS_WARM_UP_MONTHS = 12
 #: The BAF register of the demo trust (owned by the BAF service).
 _BAF_REGISTER = Path(__file__).with_name("baf_demo_register.yaml")
+
+#: The demo's web accounts, one of each role: name, role, forums, directorates.
+DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("demo-board-public", "board_member", ("BOARD",), ()),
+    ("demo-board-private", "board_member", ("BOARD-PRIVATE",), ()),
+    ("demo-executive", "executive", (), ()),
+    ("demo-directorate-lead", "directorate_lead", ("EMT",), ("MH",)),
+    ("demo-analyst", "analyst", (), ()),
+    ("demo-risk-lead", "risk_lead", (), ()),
+    ("demo-admin", "admin", (), ()),
+)
+#: The password of every demo account.  It is printed and documented, so it protects nothing:
+#: the demo store is for one machine, and ``trustboard serve`` refuses to listen beyond it
+#: while a demo account is active.
+DEMO_PASSWORD = "synthetic demo only"
 
 Progress = Callable[[str], None]
 
@@ -88,6 +108,8 @@ class DemoResult:
     latest: str
     seconds: float
     steps: tuple[tuple[str, float], ...] = field(default=())
+    #: the web accounts created (see :data:`DEMO_USERS`)
+    users: tuple[str, ...] = ()
 
 
 def demo_waits_values(
@@ -222,6 +244,24 @@ def _refuse_real_store(store: Store) -> None:
         )
 
 
+def demo_accounts(store: Store) -> list[str]:
+    """The demo's web accounts that are active in ``store`` (their password is public)."""
+    from trustboard.services.users import list_users
+
+    names = {name for name, _role, _forums, _directorates in DEMO_USERS}
+    return sorted(u.name for u in list_users(store) if u.name in names and not u.disabled)
+
+
+def _add_demo_users(store: Store) -> tuple[str, ...]:
+    from trustboard.services.users import add_user, list_users
+
+    existing = {u.name for u in list_users(store)}
+    for name, role, forums, directorates in DEMO_USERS:
+        if name not in existing:  # a re-run into the same --database keeps its accounts
+            add_user(store, name, role, DEMO_PASSWORD, forums=forums, directorates=directorates)
+    return tuple(name for name, *_rest in DEMO_USERS)
+
+
 def run_demo(
     output: str | Path,
     *,
@@ -242,7 +282,7 @@ def run_demo(
     from trustboard.services.baf import import_register
     from trustboard.services.pack import build_pack, load_paper_config
     from trustboard.services.refresh import refresh_spc
-    from trustboard.store import Store
+    from trustboard.store import Store, save_paper_config, utc_now
 
     unknown = sorted(set(forums) - set(FORUM_IDS))
     if unknown:
@@ -309,9 +349,15 @@ def run_demo(
 
     html_paths: list[Path] = []
     pdf_paths: list[Path] = []
-    config = load_paper_config(build_paper_config())
+    raw_config = build_paper_config()
+    config = load_paper_config(raw_config)
     store = Store.open(db, actor="trustboard demo")
     try:
+        # every reader of the store (trustboard serve) builds what these packs show
+        with store.transaction() as conn:
+            save_paper_config(
+                conn, raw_config, now=utc_now(), actor=store.actor, source="trustboard demo"
+            )
         for forum in forums:
             began = time.perf_counter()
             written = build_pack(
@@ -329,6 +375,14 @@ def run_demo(
             step(f"pack for {forum}", began)
     finally:
         store.close()
+
+    began = time.perf_counter()
+    store = Store.open(db, actor="trustboard demo")
+    try:
+        users = _add_demo_users(store)
+    finally:
+        store.close()
+    step("web accounts created", began)
     return DemoResult(
         output=out,
         database=db,
@@ -345,4 +399,5 @@ def run_demo(
         latest=trust.latest.label(),
         seconds=time.perf_counter() - started,
         steps=tuple(steps),
+        users=users,
     )

@@ -26,6 +26,7 @@ from trustboard.store.engine import (
 )
 from trustboard.store.narrative import ActionChange
 from trustboard.store.overrides import CheckOverride
+from trustboard.store.paper import read_paper_config, save_paper_config
 from trustboard.store.repository import ImportBatch, Store, utc_now
 from trustboard.store.spc_results import SpcRun, StoredSpc
 from trustboard.store.triggers import TriggerProblem
@@ -64,7 +65,9 @@ __all__ = [
     "head_revision",
     "migrate",
     "normalise_url",
+    "read_paper_config",
     "redact_url",
+    "save_paper_config",
     "to_utc_naive",
     "utc_now",
 ]

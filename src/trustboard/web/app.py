@@ -99,7 +99,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.settings = chosen
     app.state.engine = store.engine
-    app.state.config = load_config(chosen.paper)
+    app.state.config = load_config(chosen.paper, store)
 
     @app.middleware("http")
     async def _headers(

@@ -1,0 +1,91 @@
+"""The web app on the demo store: it shows the demo pack's figures without flags, and every
+demo account signs in with the documented password as its role allows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import make_client, sign_in
+from trustboard.cli.app import main
+from trustboard.demo import build_paper_config
+from trustboard.render.pack import assemble_pack
+from trustboard.render.pack.formatting import format_value
+from trustboard.services.demo import DEMO_PASSWORD, DEMO_USERS, run_demo
+from trustboard.services.pack import PaperConfig, gather_inputs, load_paper_config
+from trustboard.store import Store
+
+METRIC = "SAF17-RN-DAY"
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo store (no PDF, no waiting-times engine: neither changes this metric)."""
+    out = tmp_path_factory.mktemp("demo-web")
+    result = run_demo(out, forums=(), pdf=False, waits=False)
+    yield f"sqlite:///{Path(result.database)}"
+
+
+def _mean_shown(html: str) -> str:
+    found = re.search(r"<dt>Mean</dt><dd>([^<]+)</dd>", html)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.slow
+def test_the_metric_page_shows_the_demo_pack_s_mean(demo_url: str) -> None:
+    store = Store.open(demo_url)
+    try:
+        latest = store.latest_periods()["latest"].max()
+        period = f"{latest:%Y-%m}"  # type: ignore[str-format]
+        pack = assemble_pack(
+            gather_inputs(store, "BOARD", period, config=load_paper_config(build_paper_config()))
+        ).section(METRIC)
+        # the window matters: over the default 24 months the mean is another figure
+        short_inputs = gather_inputs(store, "BOARD", period, config=PaperConfig())
+        short = assemble_pack(short_inputs).section(METRIC)
+    finally:
+        store.close()
+    assert len(pack.points) == 48 and len(short.points) == 24
+    unit = pack.definition.unit
+    expected = format_value(pack.summary.mean, unit, precise=True)
+    assert expected != format_value(short.summary.mean, unit, precise=True)
+    client = make_client(demo_url)
+    sign_in(client, "demo-analyst", DEMO_PASSWORD)
+    page = client.get(f"/forums/BOARD/{period}/metrics/{METRIC}")
+    assert page.status_code == 200
+    assert _mean_shown(page.text) == expected
+
+
+@pytest.mark.slow
+def test_every_demo_account_signs_in_as_its_role(demo_url: str) -> None:
+    assert {role for _n, role, _f, _d in DEMO_USERS} == {
+        "board_member",
+        "executive",
+        "directorate_lead",
+        "analyst",
+        "risk_lead",
+        "admin",
+    }
+    for name, role, _forums, _directorates in DEMO_USERS:
+        client = make_client(demo_url)
+        sign_in(client, name, DEMO_PASSWORD)
+        home = client.get("/").text
+        assert f"{name} ({role.replace('_', ' ')})" in home
+    public = make_client(demo_url)
+    sign_in(public, "demo-board-public", DEMO_PASSWORD)
+    assert public.get("/?forum=BOARD-PRIVATE").status_code == 403
+
+
+@pytest.mark.slow
+def test_serve_refuses_to_listen_beyond_this_machine_with_demo_accounts(
+    demo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["serve", "--database", demo_url, "--host", "0.0.0.0"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "demo accounts whose password is published" in err
+    assert "demo-admin" in err
