@@ -29,9 +29,9 @@ from trustboard.domain import (
     Target,
     TargetType,
 )
+from trustboard.domain.governance import Governance, PaperPurpose, Person
 from trustboard.render.pack import (
     PackInputs,
-    PaperDetails,
     assemble_pack,
     render_html,
     render_pdf,
@@ -158,15 +158,15 @@ def main() -> None:
         for m in metrics[::5]
     ]
     forum = Forum(id="board", name="Trust Board", public=args.public, detail=DetailLevel.FULL)
-    paper = PaperDetails(
+    paper = Governance(
         title="Integrated Performance Report",
         meeting="Trust Board",
         meeting_date=date(2025, 4, 24),
         agenda_item="7",
-        sponsor="CEO",
-        author="BI",
+        sponsor=Person(name="A. Chief", role="Chief Executive"),
+        author=Person(name="B. Analyst", role="Head of Business Intelligence"),
         date_submitted=date(2025, 4, 15),
-        purpose="assure",
+        purpose=PaperPurpose.ASSURE,
     )
     inputs = PackInputs(
         forum=forum,

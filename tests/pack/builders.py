@@ -26,12 +26,11 @@ from trustboard.domain import (
     TargetType,
     Unit,
 )
+from trustboard.domain.governance import Governance, Person, PreviousForum, RiskAppetite
 from trustboard.render.pack.formatting import format_value
 from trustboard.render.pack.model import (
     MetricSection,
     PackModel,
-    PaperDetails,
-    PreviousForum,
     SeriesPoint,
     SummaryRow,
 )
@@ -153,22 +152,22 @@ def section(
     )
 
 
-def paper(**overrides: object) -> PaperDetails:
+def paper(**overrides: object) -> Governance:
     """A complete cover sheet."""
     base: dict[str, object] = {
         "title": "Integrated Performance Report",
         "meeting": "Trust Board (public)",
         "meeting_date": date(2025, 4, 24),
         "agenda_item": "7.1",
-        "sponsor": "Director of Finance and Performance",
-        "author": "Head of Performance",
+        "sponsor": Person(name="Amara Osei", role="Director of Finance and Performance"),
+        "author": Person(name="Tom Reid", role="Head of Performance"),
         "date_submitted": date(2025, 4, 15),
         "purpose": "assure",
         "previous_forums": (
             PreviousForum(
-                "Finance and Performance Committee",
-                date(2025, 4, 10),
-                AssuranceLevel.PARTIALLY_ASSURED,
+                name="Finance and Performance Committee",
+                meeting_date=date(2025, 4, 10),
+                assurance=AssuranceLevel.PARTIALLY_ASSURED,
             ),
         ),
         "assurance_offered": AssuranceLevel.PARTIALLY_ASSURED,
@@ -178,9 +177,10 @@ def paper(**overrides: object) -> PaperDetails:
         "patient_safety_confirmed": True,
         "equality": "No adverse impact identified.",
         "decision_required": "Take assurance from the report.",
+        "risk_appetite": RiskAppetite(consistent=True, reason="Within the Board's appetite."),
     }
     base.update(overrides)
-    return PaperDetails(**base)  # type: ignore[arg-type]
+    return Governance.model_validate(base)
 
 
 def forum(**overrides: object) -> Forum:

@@ -225,8 +225,9 @@ COMPLETE_PAPER = {
     "trust_name": "Example Partnership NHS Trust",
     "paper": {
         "meeting_date": "2025-04-24",
-        "sponsor": "Director of Finance",
-        "author": "Head of Performance",
+        "sponsor": {"name": "Amara Osei", "role": "Director of Finance"},
+        "author": {"name": "Tom Reid", "role": "Head of Performance"},
+        "risk_appetite": {"consistent": True, "reason": "The report proposes no new risk."},
         "date_submitted": "2025-04-15",
         "assurance_offered": "partially assured",
         "equality": "No adverse impact identified.",

@@ -86,12 +86,17 @@ def test_paper_config_rejects_unknown_fields_with_every_problem(tmp_path: Path) 
     )
     with pytest.raises(ConfigError) as caught:
         load_paper_config(path)
-    assert {p.column for p in caught.value.problems} == {"titel", "sponsr", "colour"}
+    assert {p.column for p in caught.value.problems} == {
+        "paper.titel",
+        "forums.board.sponsr",
+        "colour",
+    }
 
 
 def test_paper_defaults_and_forum_overrides() -> None:
-    config = load_paper_config({"paper": {"author": "A"}, "forums": {"board": {"author": "B"}}})
-    assert config.for_forum("board")["author"] == "B" and config.for_forum("fpc")["author"] == "A"
+    a, b = {"name": "Ann", "role": "Analyst"}, {"name": "Ben", "role": "Head of Performance"}
+    config = load_paper_config({"paper": {"author": a}, "forums": {"board": {"author": b}}})
+    assert config.for_forum("board")["author"] == b and config.for_forum("fpc")["author"] == a
     paper = paper_details(
         {}, forum_name="Trust Board", period=Period.month(2025, 3), metrics=catalogue()
     )
@@ -105,6 +110,7 @@ def test_paper_defaults_and_forum_overrides() -> None:
         "author",
         "date_submitted",
         "assurance_offered",
+        "risk_appetite",
         "patient_safety_confirmed",
         "equality",
         "decision_required",

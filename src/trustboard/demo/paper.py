@@ -1,4 +1,4 @@
-"""The demo trust's paper configuration: the cover sheet of each forum's report (domain.md §6).
+"""The demo trust's paper configuration: the governance table of each forum's report (domain.md §6).
 
 Returned as a plain mapping in the layout of the paper configuration file
 (``docs/board-pack.md``): ``trust_name``, default cover-sheet fields under ``paper`` and each
@@ -70,19 +70,112 @@ def _previous(forums: tuple[str, ...], dates: dict[str, date]) -> list[dict[str,
     ]
 
 
+#: Who answers for each forum's report: the executive sponsor, by name and role (the roles are
+#: the executive leads of the demo BAF register).
+_SPONSORS = {
+    "EMT": {"name": "Daniel Okafor", "role": "Chief Operating Officer"},
+    "FPC": {"name": "Martin Hale", "role": "Director of Finance"},
+    "QC": {"name": "Grace Adeyemi", "role": "Chief Nurse"},
+    "PC": {"name": "Sunita Sharma", "role": "Chief People Officer"},
+    "ARC": {"name": "Martin Hale", "role": "Director of Finance"},
+    "BOARD": {"name": "Dr Helen Marsh", "role": "Chief Executive"},
+}
+_AUTHOR = {"name": "Priya Raman", "role": "Head of Performance and Business Intelligence"}
+
+#: The corporate risk register entries of the demo BAF register
+#: (``services/baf_demo_register.yaml``), by number and title.
+_RISK_REGISTER = {
+    "CRR-087": "Neurodevelopmental assessment waiting times",
+    "CRR-095": "Out-of-area placement costs",
+    "CRR-104": "Community mental health team caseloads",
+    "CRR-112": "Registered nurse staffing on adult acute wards",
+    "CRR-120": "Agency spend above the system ceiling",
+    "CRR-131": "Ligature risks at the Bradgate Unit",
+}
+
+#: The entries each forum's report bears on (the Boards and the executive team: all of them).
+_FORUM_RISKS = {
+    "FPC": ("CRR-087", "CRR-095", "CRR-104", "CRR-120"),
+    "QC": ("CRR-087", "CRR-104", "CRR-112", "CRR-131"),
+    "PC": ("CRR-112", "CRR-120"),
+    "ARC": (),
+}
+
+_ABOVE_APPETITE = (
+    "{risks} score above the tolerance of the Board's appetite for their kind of risk. "
+    "The report asks the {forum} to take partial assurance, not to accept that exposure; the "
+    "recovery plans in the exception pages are meant to bring each risk within tolerance by "
+    "its target date."
+)
+
+#: Whether each forum's report is consistent with the risk appetite, and why (domain.md §5.4;
+#: the scores and tolerances are those of the demo BAF register).
+_APPETITE: dict[str, dict[str, Any]] = {
+    "EMT": {
+        "consistent": False,
+        "reason": _ABOVE_APPETITE.format(
+            risks="Safety of inpatient care (BAF-01), access to services (BAF-03) and financial "
+            "sustainability (BAF-06)",
+            forum="executive team",
+        ),
+    },
+    "FPC": {
+        "consistent": False,
+        "reason": _ABOVE_APPETITE.format(
+            risks="Access to services (BAF-03) and financial sustainability (BAF-06)",
+            forum="committee",
+        ),
+    },
+    "QC": {
+        "consistent": False,
+        "reason": _ABOVE_APPETITE.format(
+            risks="Safety of inpatient care (BAF-01) and access to services (BAF-03)",
+            forum="committee",
+        ),
+    },
+    "PC": {
+        "consistent": True,
+        "reason": "Workforce supply (BAF-04) and staff wellbeing (BAF-05) score within the "
+        "Board's appetite for workforce risk.",
+    },
+    "ARC": {
+        "consistent": True,
+        "reason": "The committee is asked to note the indicators; nothing in the report changes "
+        "the trust's exposure to risk.",
+    },
+    "BOARD": {
+        "consistent": False,
+        "reason": _ABOVE_APPETITE.format(
+            risks="Safety of inpatient care (BAF-01), access to services (BAF-03) and financial "
+            "sustainability (BAF-06)",
+            forum="Board",
+        ),
+    },
+}
+
+_SUMMARY = (
+    "The report sets out performance in {month} against the trust's standards and plans. The "
+    "icon matrix and the exception pages show where variation is concerning or a target is at "
+    "risk; each exception page gives the recovery plan, its owner and when it is due."
+)
+
+
+def _risks(numbers: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"number": n, "title": _RISK_REGISTER[n]} for n in numbers]
+
+
 def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
-    """Cover-sheet fields for every demo forum's report on ``latest``."""
+    """The governance table of every demo forum's report on ``latest``, in the layout of the
+    paper configuration file (``docs/board-pack.md``)."""
     dates = meeting_dates(latest)
     month = latest.display()
+    long_month = latest.end.strftime("%B %Y")
     common = {
-        "sponsor": "Daniel Okafor, Chief Operating Officer",
-        "author": "Priya Raman, Head of Performance and Business Intelligence",
+        "sponsor": _SPONSORS["EMT"],
+        "author": _AUTHOR,
         "purpose": "assure",
         "routine": True,
-        "risk_appetite": (
-            "Yes: the actions in the exception pages are within the Board's cautious appetite "
-            "for quality and safety risk and its open appetite for finance and partnerships."
-        ),
+        "next_update": "monthly, with the next month's report",
         "fomi": (
             "Figures come from the trust's clinical, workforce and finance systems and the "
             "national data sets named against each metric. Values are validated on load, "
@@ -124,13 +217,17 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
             "meeting_date": dates[forum],
             "agenda_item": agenda,
             "date_submitted": dates[forum] - timedelta(days=7),
+            "sponsor": _SPONSORS[forum],
             "previous_forums": _previous(("EMT",), dates) if forum != "EMT" else [],
+            "executive_summary": _SUMMARY.format(month=long_month),
             "assurance_offered": "partially_assured",
             "assurance_rationale": (
                 "Most metrics show common-cause variation; the exception "
                 "pages set out recovery plans where assurance is limited."
             ),
             "decision_required": decision,
+            "risk_register": _risks(_FORUM_RISKS.get(forum, tuple(sorted(_RISK_REGISTER)))),
+            "risk_appetite": _APPETITE[forum],
         }
     board_previous = _previous(("EMT", "FPC", "QC", "PC"), dates)
     for forum, name, item in (
@@ -143,7 +240,11 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
             "meeting_date": dates[forum],
             "agenda_item": item,
             "date_submitted": dates[forum] - timedelta(days=7),
+            "sponsor": _SPONSORS["BOARD"],
             "previous_forums": board_previous,
+            "executive_summary": _SUMMARY.format(month=long_month)
+            + " The committees' escalations are listed under the forums that considered the "
+            "report before.",
             "assurance_offered": "partially_assured",
             "assurance_rationale": (
                 "Each exception page sets out the recovery plan and its owner; the Board "
@@ -154,7 +255,8 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
                 "Receive the report, take partial assurance and note the "
                 "escalations from the committees"
             ),
-            "sponsor": "Dr Helen Marsh, Chief Executive",
+            "risk_register": _risks(tuple(sorted(_RISK_REGISTER))),
+            "risk_appetite": _APPETITE["BOARD"],
         }
     return {
         "trust_name": TRUST_NAME,

@@ -502,8 +502,10 @@ def _check_cover(c: _Collector, model: PackModel) -> None:
     }
     paper = model.paper
     texts = [
+        ("executive_summary", paper.executive_summary),
         ("assurance_rationale", paper.assurance_rationale),
         ("decision", paper.decision_required),
+        ("risk_appetite", paper.risk_appetite.reason if paper.risk_appetite else None),
     ]
     texts += [(f"previous_forums.{i}", f.outcome) for i, f in enumerate(paper.previous_forums)]
     page = ("Cover sheet", "cover")

@@ -4,44 +4,47 @@
 forum, its metrics as defined for the period, the values (optionally as they stood at a
 moment, for a published pack), commentary and open actions; assemble the pack model; write
 ``<forum>-<period>.html`` and ``.pdf``.  The cover sheet comes from a paper configuration
-(YAML) with defaults; see ``docs/board-pack.md``.
+(YAML, :mod:`trustboard.services.paper_config`) with defaults; see ``docs/board-pack.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import yaml
 
 from trustboard.domain import (
     Action,
-    AssuranceLevel,
     Forum,
     ForumKind,
     MetricDefinition,
     OrgLevel,
     Period,
 )
-from trustboard.domain.bounded_yaml import parse_bounded_yaml
-from trustboard.errors import ConfigError, ErrorCode, NotFoundError, OptionsError, Problem
+from trustboard.domain.governance import Governance
+from trustboard.errors import NotFoundError, OptionsError
 from trustboard.ingest.files import write_atomic
 from trustboard.render.pack import (
-    ExceptionRules,
     PackInputs,
     PackModel,
-    PaperDetails,
-    PreviousForum,
     assemble_pack,
     render_html,
     render_pdf,
 )
 from trustboard.render.pack.committees import committee_names
 from trustboard.services._store import rollup
+from trustboard.services.paper_config import (
+    MANDATORY_PAPER_FIELDS,
+    PaperConfig,
+    load_paper_config,
+    missing_paper_fields,
+    paper_details,
+    register_titles,
+)
 from trustboard.services.refresh import in_month_values
 from trustboard.services.spc_review import with_accepted_rebases
 from trustboard.store import Store, to_utc_naive
@@ -64,276 +67,6 @@ __all__ = [
     "read_pack_inputs",
     "write_pack",
 ]
-
-#: Cover-sheet fields that must be filled before a pack is published (domain.md §6).
-MANDATORY_PAPER_FIELDS: tuple[str, ...] = (
-    "title",
-    "meeting",
-    "meeting_date",
-    "sponsor",
-    "author",
-    "date_submitted",
-    "purpose",
-    "assurance_offered",
-    "strategic_goals",
-    "fomi",
-    "patient_safety_confirmed",
-    "equality",
-    "decision_required",
-)
-
-_PURPOSES = ("approve", "assure", "discuss", "note", "information")
-
-
-@dataclass(frozen=True)
-class PaperConfig:
-    """The paper configuration: cover-sheet fields (defaults, then per forum) and exception
-    rules."""
-
-    trust_name: str | None = None
-    paper: Mapping[str, Any] = field(default_factory=dict)
-    forums: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    exception_rules: ExceptionRules = field(default_factory=ExceptionRules)
-    history_periods: int = 24
-    #: per-forum exception rules (``exception_rules.forums.<id>``), over the shared ones
-    forum_rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    #: Boards that ask for the BAF's full risk pages as an appendix (committees always get them)
-    baf_risk_pages: tuple[str, ...] = ()
-
-    def for_forum(self, forum_id: str) -> dict[str, Any]:
-        """Cover-sheet fields for one forum (its own entries override the defaults)."""
-        merged = dict(self.paper)
-        merged.update(self.forums.get(forum_id, {}))
-        return merged
-
-    def rules_for(self, forum: Forum) -> ExceptionRules:
-        """The exception rules of one forum: the shared settings, then the forum's own, then
-        the defaults that depend on the kind of forum (board-pack.md, exception rules)."""
-        return self.exception_rules.merged(self.forum_rules.get(forum.id)).for_forum(forum.kind)
-
-
-_PAPER_KEYS = {f.name for f in fields(PaperDetails)}
-
-
-def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperConfig:
-    """Read a paper configuration from a YAML file (or a mapping); ``None`` gives the defaults.
-
-    Unknown keys are errors, so that a misspelt field is not silently left blank.
-    """
-    if source is None:
-        return PaperConfig()
-    where = None
-    if isinstance(source, Mapping):
-        raw: Any = dict(source)
-    else:
-        where = str(source)
-        path = Path(source)
-        if not path.is_file():
-            raise NotFoundError(f"paper configuration '{path}' does not exist")
-        try:
-            raw = parse_bounded_yaml(path.read_text(encoding="utf-8"), str(path))[0] or {}
-        except yaml.YAMLError as bad:
-            raise ConfigError(f"paper configuration '{path}' is not valid YAML: {bad}") from None
-    if not isinstance(raw, Mapping):
-        raise ConfigError("the paper configuration must be a mapping of settings")
-    problems: list[Problem] = []
-    known_top = {
-        "trust_name",
-        "paper",
-        "forums",
-        "exception_rules",
-        "history_periods",
-        "baf_risk_pages",
-    }
-    for key in sorted(set(raw) - known_top):
-        problems.append(
-            Problem(
-                ErrorCode.PAPER_KEY,
-                f"unknown setting '{key}'",
-                file=where,
-                column=key,
-                expected=", ".join(sorted(known_top)),
-            )
-        )
-    sections: list[tuple[str, Any]] = [("paper", raw.get("paper") or {})]
-    sections += [(f"forums.{k}", v or {}) for k, v in (raw.get("forums") or {}).items()]
-    for name, block in sections:
-        if not isinstance(block, Mapping):
-            problems.append(
-                Problem(
-                    ErrorCode.PAPER_KEY,
-                    f"'{name}' must be a mapping of cover-sheet fields",
-                    file=where,
-                )
-            )
-            continue
-        for key in sorted(set(block) - _PAPER_KEYS):
-            problems.append(
-                Problem(
-                    ErrorCode.PAPER_KEY,
-                    f"unknown cover-sheet field '{key}' in '{name}'",
-                    file=where,
-                    column=key,
-                    expected=", ".join(sorted(_PAPER_KEYS)),
-                )
-            )
-    if problems:
-        raise ConfigError("the paper configuration has unknown settings", problems=problems)
-    history = raw.get("history_periods", 24)
-    if not isinstance(history, int) or isinstance(history, bool) or not 2 <= history <= 120:
-        raise ConfigError(
-            "history_periods must be a whole number from 2 to 120", hint=f"got {history!r}"
-        )
-    rules = dict(raw.get("exception_rules") or {})
-    per_forum = rules.pop("forums", None) or {}
-    if not isinstance(per_forum, Mapping) or not all(
-        isinstance(v, Mapping) for v in per_forum.values()
-    ):
-        raise ConfigError(
-            "exception_rules.forums must map forum ids to exception rules",
-            hint="for example: forums: {BOARD: {hit_and_miss_national_standard: false}}",
-        )
-    for forum_raw in per_forum.values():
-        ExceptionRules.from_mapping(forum_raw)  # reject a misspelt rule now, not at render
-    return PaperConfig(
-        trust_name=raw.get("trust_name"),
-        paper=dict(raw.get("paper") or {}),
-        forums={str(k): dict(v or {}) for k, v in (raw.get("forums") or {}).items()},
-        exception_rules=ExceptionRules.from_mapping(rules),
-        history_periods=history,
-        forum_rules={str(k): dict(v) for k, v in per_forum.items()},
-        baf_risk_pages=_texts(raw.get("baf_risk_pages")),
-    )
-
-
-def _date(value: Any, name: str) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(
-            f"cover-sheet field '{name}' is not a date", hint=f"use YYYY-MM-DD; got {value!r}"
-        ) from None
-
-
-def _assurance(value: Any, name: str) -> AssuranceLevel | None:
-    if value is None or value == "":
-        return None
-    text = str(value).strip().lower().replace(" ", "_")
-    if text == "partially":
-        text = "partially_assured"
-    try:
-        return AssuranceLevel(text)
-    except ValueError:
-        raise ConfigError(
-            f"cover-sheet field '{name}' must be assured, partially assured or not assured",
-            hint=f"got {value!r}",
-        ) from None
-
-
-def _texts(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return tuple(str(v) for v in value)
-
-
-def _union(values: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
-    return tuple(sorted({item for group in values for item in group}))
-
-
-def paper_details(
-    raw: Mapping[str, Any], *, forum_name: str, period: Period, metrics: Sequence[MetricDefinition]
-) -> PaperDetails:
-    """The cover sheet from configured fields, with defaults taken from the pack itself.
-
-    Defaults: the title names the report, forum and period; the meeting is the forum; the
-    purpose is "assure"; strategic goals, BAF and risk-register links are those of the metrics
-    in the pack; the FOMI statement names the data sources (Care Act 2014 s92 asks performance
-    papers to state sources, validation and known data-quality issues).
-    """
-    sources = _union([(m.data_source,) for m in metrics if m.data_source])
-    fomi_default = None
-    if metrics:
-        fomi_default = (
-            "Figures come from "
-            + (", ".join(sources) if sources else "the trust's systems")
-            + ". Every value is validated when it is loaded and every revision is kept; "
-            "provisional figures are marked and known data-quality issues are listed in the "
-            "data quality notes."
-        )
-    purpose = str(raw.get("purpose") or "assure").lower()
-    if purpose not in _PURPOSES:
-        raise ConfigError(
-            "cover-sheet field 'purpose' is not a known purpose",
-            hint=f"use one of {', '.join(_PURPOSES)}; got {purpose!r}",
-        )
-    previous: list[PreviousForum] = []
-    for item in raw.get("previous_forums") or ():
-        if isinstance(item, str):
-            previous.append(PreviousForum(item))
-            continue
-        if not isinstance(item, Mapping) or not item.get("name"):
-            raise ConfigError("each of 'previous_forums' needs a name", hint=f"got {item!r}")
-        previous.append(
-            PreviousForum(
-                name=str(item["name"]),
-                meeting_date=_date(
-                    item.get("date") or item.get("meeting_date"), "previous_forums.date"
-                ),
-                assurance=_assurance(item.get("assurance"), "previous_forums.assurance"),
-                outcome=item.get("outcome"),
-            )
-        )
-    confirmed = raw.get("patient_safety_confirmed")
-    if confirmed is not None and not isinstance(confirmed, bool):
-        raise ConfigError(
-            "cover-sheet field 'patient_safety_confirmed' must be true or false",
-            hint=f"got {confirmed!r}",
-        )
-    return PaperDetails(
-        title=str(
-            raw.get("title") or f"Integrated Performance Report: {forum_name}, {period.display()}"
-        ),
-        meeting=str(raw.get("meeting") or forum_name),
-        meeting_date=_date(raw.get("meeting_date"), "meeting_date"),
-        agenda_item=raw.get("agenda_item"),
-        sponsor=raw.get("sponsor"),
-        author=raw.get("author"),
-        date_submitted=_date(raw.get("date_submitted"), "date_submitted"),
-        purpose=purpose,
-        previous_forums=tuple(previous),
-        assurance_offered=_assurance(raw.get("assurance_offered"), "assurance_offered"),
-        assurance_rationale=raw.get("assurance_rationale"),
-        routine=bool(raw.get("routine", True)),
-        strategic_goals=_texts(raw.get("strategic_goals"))
-        or _union([m.strategic_goals for m in metrics]),
-        baf_links=_texts(raw.get("baf_links")) or _union([m.baf_risks for m in metrics]),
-        risk_register_links=_texts(raw.get("risk_register_links"))
-        or _union([m.risk_register_ids for m in metrics]),
-        risk_appetite=raw.get("risk_appetite"),
-        fomi=raw.get("fomi") or fomi_default,
-        patient_safety_confirmed=confirmed,
-        patient_safety_note=raw.get("patient_safety_note"),
-        equality=raw.get("equality"),
-        decision_required=raw.get("decision_required"),
-    )
-
-
-def missing_paper_fields(paper: PaperDetails) -> list[str]:
-    """The mandatory cover-sheet fields that are blank (publication refuses while any is)."""
-    missing = []
-    for name in MANDATORY_PAPER_FIELDS:
-        value = getattr(paper, name)
-        if value is None or value == "" or value == ():
-            missing.append(name)
-    return missing
 
 
 def _definitions(
@@ -376,7 +109,7 @@ def gather_inputs(
     baf_html: str | None = None,
     synthetic: bool = False,
     actions: Sequence[Action] | None = None,
-    paper: PaperDetails | None = None,
+    paper: Governance | None = None,
     published: Mapping[tuple[str, str], float | None] | None = None,
     previous_publication: str | None = None,
 ) -> PackInputs:
@@ -413,7 +146,7 @@ def read_pack_inputs(
     baf_html: str | None = None,
     synthetic: bool = False,
     actions: Sequence[Action] | None = None,
-    paper: PaperDetails | None = None,
+    paper: Governance | None = None,
     published: Mapping[tuple[str, str], float | None] | None = None,
     previous_publication: str | None = None,
 ) -> tuple[PackInputs, pl.DataFrame]:
@@ -445,9 +178,17 @@ def read_pack_inputs(
         org_unit = None
     # limits recalculated where an analyst accepted a rebase (trustboard spc rebase)
     chosen = with_accepted_rebases(store, chosen, org_unit)
-    details = paper or paper_details(
-        config.for_forum(forum_id), forum_name=forum.name, period=when, metrics=chosen
-    )
+    if paper is None:
+        titles, withheld = register_titles(store, public=forum.public)
+        paper = paper_details(
+            config.for_forum(forum_id),
+            forum_name=forum.name,
+            period=when,
+            metrics=chosen,
+            risk_titles=titles,
+            withheld_risks=withheld,
+        )
+    details = paper
     if baf_html is None:
         baf_html = baf_from_store(
             store,

@@ -20,14 +20,15 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from trustboard import __version__
-from trustboard.domain import Action, AssuranceLevel, DetailLevel, Period
+from trustboard.domain import Action, DetailLevel, Period
+from trustboard.domain.governance import Governance
 from trustboard.errors import (
     ConfigError,
     ConflictError,
@@ -42,8 +43,6 @@ from trustboard.ingest.files import write_atomic, write_error
 from trustboard.ingest.fragment import sanitise_fragment
 from trustboard.render.pack import (
     PackModel,
-    PaperDetails,
-    PreviousForum,
     assemble_pack,
     published_figures,
     render_html,
@@ -121,45 +120,13 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _paper_json(paper: PaperDetails) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in PaperDetails.__dataclass_fields__:
-        value = getattr(paper, name)
-        if name == "previous_forums":
-            value = [
-                {
-                    "name": f.name,
-                    "meeting_date": f.meeting_date,
-                    "assurance": f.assurance,
-                    "outcome": f.outcome,
-                }
-                for f in value
-            ]
-        out[name] = value
-    restored: dict[str, Any] = json.loads(json.dumps(out, default=str))
+def _paper_json(paper: Governance) -> dict[str, Any]:
+    restored: dict[str, Any] = paper.model_dump(mode="json")
     return restored
 
 
-def _paper_from_json(raw: Mapping[str, Any]) -> PaperDetails:
-    def day(value: Any) -> date | None:
-        return date.fromisoformat(value) if value else None
-
-    def level(value: Any) -> AssuranceLevel | None:
-        return AssuranceLevel(value) if value else None
-
-    data = dict(raw)
-    data["meeting_date"] = day(data.get("meeting_date"))
-    data["date_submitted"] = day(data.get("date_submitted"))
-    data["assurance_offered"] = level(data.get("assurance_offered"))
-    data["previous_forums"] = tuple(
-        PreviousForum(
-            f["name"], day(f.get("meeting_date")), level(f.get("assurance")), f.get("outcome")
-        )
-        for f in data.get("previous_forums") or ()
-    )
-    for name in ("strategic_goals", "baf_links", "risk_register_links"):
-        data[name] = tuple(data.get(name) or ())
-    return PaperDetails(**data)
+def _paper_from_json(raw: Mapping[str, Any]) -> Governance:
+    return Governance.model_validate(dict(raw))
 
 
 @dataclass(frozen=True)
@@ -328,7 +295,7 @@ def _render(
     synthetic: bool,
     baf_html: str | None,
     actions: list[Action] | None = None,
-    paper: PaperDetails | None = None,
+    paper: Governance | None = None,
     previous: _Previous | None = None,
     published_options: Mapping[str, Any] | None = None,
 ) -> tuple[PackModel, str, pl.DataFrame]:

@@ -32,6 +32,7 @@ from trustboard.domain import (
     PeriodType,
     Unit,
 )
+from trustboard.domain.governance import Governance
 from trustboard.render.pack.committees import name_committees
 from trustboard.render.pack.formatting import ASSURANCE_LABELS, VARIATION_LABELS, format_value
 from trustboard.render.pack.model import (
@@ -41,7 +42,6 @@ from trustboard.render.pack.model import (
     DefinitionNote,
     MetricSection,
     PackModel,
-    PaperDetails,
     Revision,
     SeriesPoint,
     SummaryRow,
@@ -71,7 +71,7 @@ class PackInputs:
 
     forum: Forum
     period: Period
-    paper: PaperDetails
+    paper: Governance
     trust_name: str
     metrics: Sequence[MetricDefinition]
     values: pl.DataFrame

@@ -15,7 +15,6 @@ from datetime import date, datetime
 
 from trustboard.domain import (
     Action,
-    AssuranceLevel,
     Commentary,
     Domain,
     Forum,
@@ -23,6 +22,7 @@ from trustboard.domain import (
     Period,
     Target,
 )
+from trustboard.domain.governance import Governance
 
 __all__ = [
     "ASSURANCE_ICONS",
@@ -33,8 +33,6 @@ __all__ = [
     "DefinitionNote",
     "MetricSection",
     "PackModel",
-    "PaperDetails",
-    "PreviousForum",
     "Revision",
     "SeriesPoint",
     "SummaryRow",
@@ -121,43 +119,6 @@ class SummaryRow:
     variation_icon: str | None
     assurance_icon: str | None
     short_group_warning: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PreviousForum:
-    """A forum that received the paper before, with the assurance it took (domain.md §6)."""
-
-    name: str
-    meeting_date: date | None = None
-    assurance: AssuranceLevel | None = None
-    outcome: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PaperDetails:
-    """The board-paper cover sheet (domain.md §6)."""
-
-    title: str
-    meeting: str
-    meeting_date: date | None
-    agenda_item: str | None
-    sponsor: str | None
-    author: str | None
-    date_submitted: date | None
-    purpose: str
-    previous_forums: tuple[PreviousForum, ...] = ()
-    assurance_offered: AssuranceLevel | None = None
-    assurance_rationale: str | None = None
-    routine: bool = True
-    strategic_goals: tuple[str, ...] = ()
-    baf_links: tuple[str, ...] = ()
-    risk_register_links: tuple[str, ...] = ()
-    risk_appetite: str | None = None
-    fomi: str | None = None
-    patient_safety_confirmed: bool | None = None
-    patient_safety_note: str | None = None
-    equality: str | None = None
-    decision_required: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +225,7 @@ class MetricSection:
 class PackModel:
     """One forum's Integrated Performance Report for one period, ready to render."""
 
-    paper: PaperDetails
+    paper: Governance
     forum: Forum
     period: Period
     trust_name: str
