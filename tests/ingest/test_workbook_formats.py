@@ -186,13 +186,23 @@ REPEATED_ROW_ODS = ods(
         ),
     )
 )
-# a prefix other than table: for the repeat attribute, and a cell whose only content is text
+# a prefix other than table: for the repeat attribute
 PREFIXED_ODS = ods(
     ods_table(
         "Bomb",
         '<table:table-row xmlns:t="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        't:number-rows-repeated="2000000"><table:table-cell><text:p>x</text:p>'
-        "</table:table-cell></table:table-row>",
+        't:number-rows-repeated="2000000"><table:table-cell office:value-type="string">'
+        "<text:p>x</text:p></table:table-cell></table:table-row>",
+    )
+)
+# rows of a table inside the sheet's table (outside any cell) are more rows of the sheet
+NESTED_ODS = ods(
+    ods_table(
+        "Bomb",
+        ods_row(ods_text("x"), repeat=1_000_000)
+        + '<table:table table:name="inner">'
+        + ods_row(ods_text("y"), repeat=1_000_000)
+        + "</table:table>",
     )
 )
 MANY_SHEETS_ODS = ods("".join(ods_table(f"S{i}", ods_row(ods_text("x"))) for i in range(4)))
@@ -227,6 +237,7 @@ WIDE_XLSB = xlsb(
             "max_sheet_cells",
         ),
         ("prefixed.ods", PREFIXED_ODS, "sheet 'Bomb' has 2,000,000 rows", "max_rows"),
+        ("nested.ods", NESTED_ODS, "sheet 'Bomb' has 2,000,000 rows", "max_rows"),
         ("sheets.ods", MANY_SHEETS_ODS, "the workbook has more than 3 sheets", "max_sheets"),
         (
             "far.xlsb",

@@ -8,10 +8,11 @@ from its zip directory and streams ``content.xml`` through expat, honouring both
 attributes, and checks each sheet against :func:`~trustboard.domain.limits.current_limits`
 before calamine reads it.
 
-A sheet's extent runs to its last cell with content (a value, a formula or any text):
-LibreOffice writes the unused rest of a sheet as repeated *empty* rows and cells (down to row
-1,048,576), which calamine skips and so does this scan.  A document type declaration is
-refused: a spreadsheet never needs one, and it is how entity expansion is smuggled in.
+A sheet's extent runs to its last cell with a value or a formula (calamine reads a cell
+without a value type as empty): LibreOffice writes the unused rest of a sheet as repeated
+*empty* rows and cells (down to row 1,048,576), which calamine skips and so does this scan.
+A document type declaration is refused: a spreadsheet never needs one, and it is how entity
+expansion is smuggled in.
 """
 
 from __future__ import annotations
@@ -30,35 +31,36 @@ __all__ = ["check_package_size", "scan_ods"]
 
 _CHUNK = 1 << 20
 _COUNT = re.compile(r"\+?[0-9]+")
-#: attributes that give a cell a value (calamine reads the cell as empty without one of them)
-_VALUE_ATTRIBUTES = frozenset(
-    {
-        "value-type",
-        "value",
-        "string-value",
-        "date-value",
-        "time-value",
-        "boolean-value",
-        "formula",
-    }
-)
+# what an element or attribute is, by its local name (any prefix: calamine matches the
+# ``table:`` prefix literally, a namespace-aware reader would match another)
+_TABLE, _ROW, _CELL = 1, 2, 3
+_ELEMENTS = {"table": _TABLE, "table-row": _ROW, "table-cell": _CELL, "covered-table-cell": _CELL}
+_VALUE, _COLUMNS, _ROWS, _NAME = 1, 2, 3, 4
+_ATTRIBUTES = {
+    # attributes that give a cell a value: calamine reads a cell without one of them as empty
+    "value-type": _VALUE,
+    "value": _VALUE,
+    "string-value": _VALUE,
+    "date-value": _VALUE,
+    "time-value": _VALUE,
+    "boolean-value": _VALUE,
+    "formula": _VALUE,
+    "number-columns-repeated": _COLUMNS,
+    "number-rows-repeated": _ROWS,
+    "name": _NAME,
+}
 
 
-def _local(name: str) -> str:
-    return name.rpartition(":")[2]
+def _kind(cache: dict[str, int], table: dict[str, int], name: str) -> int:
+    """What the (prefixed) ``name`` is, 0 for anything else; remembered in ``cache``."""
+    kind = cache[name] = table.get(name.rpartition(":")[2], 0)
+    return kind
 
 
-def _repeats(attributes: dict[str, str], local: str) -> int:
-    """The largest repeat count among the attributes named ``local`` under any prefix (1 when
-    there is none)."""
-    found = 1
-    for key, value in attributes.items():
-        if _local(key) == local:
-            if not _COUNT.fullmatch(value):
-                shown = value[:40]
-                raise _Unreadable(f"a {key} attribute holds '{shown}', not a whole number")
-            found = max(found, int(value))
-    return found
+def _count(key: str, value: str) -> int:
+    if not _COUNT.fullmatch(value):
+        raise _Unreadable(f"a {key} attribute holds '{value[:40]}', not a whole number")
+    return int(value)
 
 
 class _Unreadable(Exception):
@@ -85,17 +87,49 @@ class _Scanner:
         self.column_at = 0
         self.last_column = 0
         self.row_cells = 0
-        self.cell_repeats = 1
-        self.cell_filled = False
         #: depth inside the current cell (its content: paragraphs, annotations, sub-tables)
         self.cell_depth = 0
+        self.elements: dict[str, int] = {}
+        self.attributes: dict[str, int] = {}
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         if self.cell_depth:
             self.cell_depth += 1
             return
-        local = _local(name)
-        if local == "table":
+        kind = self.elements.get(name)
+        if kind is None:
+            kind = _kind(self.elements, _ELEMENTS, name)
+        if kind == _CELL:
+            if not self.in_row:
+                return
+            self.cell_depth = 1
+            repeats, filled = 1, False
+            for key, value in attributes.items():
+                role = self.attributes.get(key)
+                if role is None:
+                    role = _kind(self.attributes, _ATTRIBUTES, key)
+                if role == _VALUE:
+                    filled = True
+                elif role == _COLUMNS:
+                    repeats = max(repeats, _count(key, value))
+            if filled:
+                self.last_column = self.column_at + repeats
+                self.row_cells += repeats
+            self.column_at += repeats
+        elif kind == _ROW:
+            if not self.tables:
+                return
+            self.in_row = True
+            self.row_repeats = max(
+                [_count(k, v) for k, v in attributes.items() if self._role(k) == _ROWS] or [1]
+            )
+            self.column_at = self.last_column = self.row_cells = 0
+        elif kind == _TABLE:
+            if self.tables:
+                # a table inside a table but outside any row's cell: calamine reads its rows as
+                # more rows of the sheet, so they are counted there
+                self.tables.append(self.tables[-1])
+                return
             if len(self.scans) >= self.limits.max_sheets:
                 raise too_big(
                     self.label,
@@ -103,48 +137,25 @@ class _Scanner:
                     "max_sheets",
                     self.limits.max_sheets,
                 )
-            sheet = next((v for k, v in attributes.items() if _local(k) == "name"), "")
+            sheet = next((v for k, v in attributes.items() if self._role(k) == _NAME), "")
             scan = SheetScan(sheet)
             self.scans.append(scan)
             self.tables.append(_Table(scan))
-        elif local == "table-row" and self.tables:
-            self.in_row = True
-            self.row_repeats = _repeats(attributes, "number-rows-repeated")
-            self.column_at = 0
-            self.last_column = 0
-            self.row_cells = 0
-        elif local in ("table-cell", "covered-table-cell") and self.in_row:
-            self.cell_repeats = _repeats(attributes, "number-columns-repeated")
-            self.cell_filled = False
-            if any(_local(k) in _VALUE_ATTRIBUTES for k in attributes):
-                self._filled()
-            self.column_at += self.cell_repeats
-            self.cell_depth = 1
 
-    def _filled(self) -> None:
-        """The current cell (with its repeats) has content."""
-        if not self.cell_filled:
-            self.cell_filled = True
-            start = self.column_at if self.cell_depth == 0 else self.column_at - self.cell_repeats
-            self.last_column = start + self.cell_repeats
-            self.row_cells += self.cell_repeats
+    def _role(self, key: str) -> int:
+        role = self.attributes.get(key)
+        return _kind(self.attributes, _ATTRIBUTES, key) if role is None else role
 
     def end(self, name: str) -> None:
         if self.cell_depth:
             self.cell_depth -= 1
             return
-        local = _local(name)
-        if local == "table" and self.tables:
-            self.tables.pop()
-        elif local == "table-row" and self.in_row:
+        kind = self.elements.get(name)
+        if kind == _ROW and self.in_row:
             self.in_row = False
             self._row_done()
-
-    def content(self, data: str) -> None:
-        # text directly in a cell without a value type (calamine skips it; counted anyway, so
-        # that nothing a reader might show lies outside the measured extent)
-        if self.cell_depth and data.strip():
-            self._filled()
+        elif kind == _TABLE and self.tables:
+            self.tables.pop()
 
     def _row_done(self) -> None:
         table = self.tables[-1]
@@ -221,7 +232,6 @@ def scan_ods(data: bytes, label: str) -> list[SheetScan] | None:
         parser.EntityDeclHandler = _refuse_doctype
         parser.StartElementHandler = scanner.start
         parser.EndElementHandler = scanner.end
-        parser.CharacterDataHandler = scanner.content
         try:
             with package.open("content.xml") as stream:
                 while piece := stream.read(_CHUNK):

@@ -37,9 +37,9 @@ _BUNDLE_SHEET = 0x009C
 _END_BUNDLE_SHEETS = 0x0090
 #: a sheet's entry in the workbook (state, tab id, relationship id and name) is read whole
 _BUNDLE_BYTES = 4096
-#: cell records that hold a value (blank, RK, error, bool, real, string, shared string and the
-#: four formula cells); the blank cell (0x0001) is not read as a cell
-_CELLS = range(0x0002, 0x000C)
+#: cell records that hold a value run from 0x0002 to 0x000B (RK, error, bool, real, string,
+#: shared string and the four formula cells); the blank cell (0x0001) is not read as a cell
+_FIRST_CELL, _LAST_CELL = 0x0002, 0x000B
 #: calamine stops reading a sheet at a row past this one
 _LAST_ROW = 0x0010_0000
 #: folders whose parts calamine may open as sheets
@@ -53,65 +53,52 @@ class _Truncated(Exception):
     """The record stream ends inside a record."""
 
 
-class _Records:
-    """The records of one part, read in pieces: (type, leading bytes, size) for each."""
-
-    def __init__(self, stream: IO[bytes], head: int = _HEAD) -> None:
-        self.stream = stream
-        self.head = head
-        self.buffer = b""
-        self.at = 0
-
-    def _ensure(self, count: int) -> bool:
-        """Make ``count`` bytes available from ``at``; False at the end of the part."""
-        while len(self.buffer) - self.at < count:
-            piece = self.stream.read(_CHUNK)
-            if not piece:
-                return False
-            self.buffer = self.buffer[self.at :] + piece
-            self.at = 0
-        return True
-
-    def _byte(self) -> int:
-        if not self._ensure(1):
+def _records(stream: IO[bytes], keep: int = _HEAD) -> Iterator[tuple[int, bytes, int]]:
+    """The records of one part, read in pieces: (type, its first ``keep`` bytes, size)."""
+    data, at, ended = b"", 0, False
+    # a record's header is at most six bytes: with this much in hand, the header and the
+    # bytes kept are never split across pieces (unless the part ends first)
+    wanted = keep + 8
+    while True:
+        if len(data) - at < wanted and not ended:
+            piece = stream.read(_CHUNK)
+            ended = not piece
+            data, at = data[at:] + piece, 0
+        end = len(data)
+        if at >= end:
+            return
+        # the type: one byte, or two when the first has its high bit set (seven bits each)
+        kind = data[at]
+        at += 1
+        if kind & 0x80:
+            if at >= end:
+                raise _Truncated
+            kind = (kind & 0x7F) | ((data[at] & 0x7F) << 7)
+            at += 1
+        # the size: one to four bytes, seven bits each, while the high bit is set
+        size = 0
+        for shift in (0, 7, 14, 21):
+            if at >= end:
+                raise _Truncated
+            part = data[at]
+            at += 1
+            size |= (part & 0x7F) << shift
+            if not part & 0x80:
+                break
+        head = data[at : at + min(size, keep)]
+        if len(head) < min(size, keep):
             raise _Truncated
-        value = self.buffer[self.at]
-        self.at += 1
-        return value
-
-    def _skip(self, count: int) -> None:
-        while count:
-            available = len(self.buffer) - self.at
-            if available >= count:
-                self.at += count
-                return
-            count -= available
-            self.buffer, self.at = b"", 0
-            if not self._ensure(min(count, _CHUNK)):
-                raise _Truncated
-
-    def __iter__(self) -> Iterator[tuple[int, bytes, int]]:
-        while self._ensure(1):
-            # the type: one byte, or two when the first has its high bit set (seven bits each)
-            first = self._byte()
-            kind = first
-            if first & 0x80:
-                kind = (first & 0x7F) | ((self._byte() & 0x7F) << 7)
-            # the size: one to four bytes, seven bits each, while the high bit is set
-            part = self._byte()
-            size = part & 0x7F
-            for shift in (7, 14, 21):
-                if not part & 0x80:
-                    break
-                part = self._byte()
-                size |= (part & 0x7F) << shift
-            keep = min(size, self.head)
-            if not self._ensure(keep):
-                raise _Truncated
-            head = self.buffer[self.at : self.at + keep]
-            self.at += keep
-            self._skip(size - keep)
-            yield kind, head, size
+        at += size
+        if at > end:
+            # a record longer than the piece in hand: skip the rest of it
+            left = at - end
+            data, at = b"", 0
+            while left:
+                skipped = len(stream.read(min(left, _CHUNK)))
+                if not skipped:
+                    raise _Truncated
+                left -= skipped
+        yield kind, head, size
 
 
 def _u32s(head: bytes, count: int) -> tuple[int, ...]:
@@ -131,7 +118,7 @@ def _sheet_names(package: zipfile.ZipFile) -> dict[str, str]:
         }
         names: dict[str, str] = {}
         with package.open("xl/workbook.bin") as stream:
-            for kind, data, size in _Records(stream, head=_BUNDLE_BYTES):
+            for kind, data, size in _records(stream, _BUNDLE_BYTES):
                 if kind == _END_BUNDLE_SHEETS:
                     break
                 if kind != _BUNDLE_SHEET or size > _BUNDLE_BYTES:
@@ -154,38 +141,40 @@ def _scan_sheet(
     package: zipfile.ZipFile, member: str, name: str, label: str, limits: ReaderLimits
 ) -> SheetScan:
     scan = SheetScan(name)
-    row = 0
+    most_cells, most_rows = limits.max_sheet_cells, limits.max_rows + 1
+    row = rows = columns = cells = row_tags = 0
     with package.open(member) as stream:
-        for kind, head, _ in _Records(stream):
-            if kind in _CELLS:
-                (column,) = _u32s(head, 1)
-                scan.rows = max(scan.rows, row + 1)
-                scan.columns = max(scan.columns, column + 1)
-                scan.cells += 1
-                if scan.rows * scan.columns > limits.max_sheet_cells or (
-                    scan.cells > limits.max_sheet_cells
-                ):
-                    area = max(scan.rows * scan.columns, scan.cells)
-                    raise too_big(
-                        label,
-                        f"sheet '{name}' reaches row {scan.rows:,} and column "
-                        f"{scan.columns:,} ({area:,} cells)",
-                        "max_sheet_cells",
-                        limits.max_sheet_cells,
-                    )
-                if scan.rows > limits.max_rows + 1:
-                    raise too_big(
-                        label, f"sheet '{name}' has {scan.rows:,} rows", "max_rows", limits.max_rows
-                    )
+        for kind, head, _ in _records(stream):
+            if _FIRST_CELL <= kind <= _LAST_CELL:
+                column = int.from_bytes(head[:4], "little") + 1
+                cells += 1
+                if row >= rows or column > columns:
+                    rows, columns = max(rows, row + 1), max(columns, column)
+                    if rows * columns > most_cells or rows > most_rows:
+                        break
+                elif cells > most_cells:
+                    break
             elif kind == _ROW_HEADER:
-                (row,) = _u32s(head, 1)
-                scan.row_tags += 1
+                row = int.from_bytes(head[:4], "little")
+                row_tags += 1
                 if row > _LAST_ROW:
                     break  # calamine stops reading the sheet here
             elif kind == _DIMENSION:
                 _check_dimension(head, name, label, limits)
             elif kind == _END_SHEET_DATA:
                 break
+    scan.rows, scan.columns, scan.cells, scan.row_tags = rows, columns, cells, row_tags
+    area = rows * columns
+    if area > most_cells or cells > most_cells:
+        raise too_big(
+            label,
+            f"sheet '{name}' reaches row {rows:,} and column {columns:,} "
+            f"({max(area, cells):,} cells)",
+            "max_sheet_cells",
+            most_cells,
+        )
+    if rows > most_rows:
+        raise too_big(label, f"sheet '{name}' has {rows:,} rows", "max_rows", limits.max_rows)
     return scan
 
 
