@@ -579,7 +579,7 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
             )
         note = commentary.get(metric.id)
         asked_by = note.deep_dive_requested_by if note is not None else None
-        if note is not None and asked_by in inputs.committee_names:
+        if note is not None and asked_by is not None and asked_by in inputs.committee_names:
             # a deep dive asked for by a committee's code is reported under its name
             note = note.model_copy(
                 update={"deep_dive_requested_by": inputs.committee_names[asked_by]}
@@ -654,7 +654,8 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
         synthetic=inputs.synthetic,
         data_as_of=inputs.data_as_of,
         previous_publication=inputs.previous_publication,
-        sparkline_points=min(24, max(1, inputs.history_periods)),
+        # sparklines cover the periods the charts cover (the history window), not fewer
+        sparkline_points=max(1, inputs.history_periods),
         exception_rules=tuple(rules.as_dict().items()),
         org_unit=inputs.org_unit,
     )

@@ -36,7 +36,7 @@ from trustboard.render.pack.model import (
 )
 from trustboard.render.templating import template_environment
 
-__all__ = ["DOMAIN_TITLES", "MATRIX_ROWS", "chart_alt_text", "render_html"]
+__all__ = ["DOMAIN_TITLES", "MATRIX_ROWS", "chart_alt_text", "period_span", "render_html"]
 
 #: Headings of the domains in the summary table.
 DOMAIN_TITLES: dict[Domain, str] = {
@@ -144,6 +144,14 @@ def chart_alt_text(section: MetricSection) -> str:
     return f"{text}. {section.statement}"
 
 
+def period_span(points: Sequence[SeriesPoint]) -> str:
+    """The periods a chart or sparkline covers, as its label says: "Apr 2021 – Mar 2025"."""
+    if not points:
+        return "no periods"
+    first, last = format_month(points[0].date), format_month(points[-1].date)
+    return first if first == last else f"{first} – {last}"
+
+
 @dataclass(frozen=True, slots=True)
 class _SectionView:
     section: MetricSection
@@ -156,6 +164,10 @@ class _SectionView:
     assurance_uri: str
     assurance_alt: str
     recent_points: tuple[SeriesPoint, ...]
+    #: the periods the chart covers ("Apr 2021 – Mar 2025")
+    chart_span: str
+    #: the periods the sparkline covers (the same as the chart's)
+    sparkline_span: str
 
 
 def _sparkline_alt(section: MetricSection, points: Sequence[SeriesPoint]) -> str:
@@ -181,6 +193,8 @@ def _view(section: MetricSection, sparkline_points: int) -> _SectionView:
         assurance_uri=icon_uri(section.summary.assurance_icon),
         assurance_alt=assurance_label(section.summary.assurance_icon),
         recent_points=tuple(recent),
+        chart_span=period_span(section.points),
+        sparkline_span=period_span(recent),
     )
 
 
@@ -236,6 +250,7 @@ def _groups(views: Sequence[_SectionView], by_directorate: bool) -> list[dict[st
 def render_html(model: PackModel, *, stylesheet: str | None = None) -> str:
     """The pack as one HTML document (UTF-8 text, self-contained, deterministic)."""
     views = [_view(s, model.sparkline_points) for s in model.sections]
+    charted = [s.points for s in model.sections if s.points]
     by_id = {v.section.metric_id: v for v in views}
     triangulations = []
     for tri in model.triangulations:
@@ -269,4 +284,12 @@ def render_html(model: PackModel, *, stylesheet: str | None = None) -> str:
         # the Board reads an exception's summary and actions; committees the full narrative
         brief_exceptions=model.forum.kind is ForumKind.BOARD,
         matrix_sentence=matrix_sentence(model.sections),
+        # the window every chart and sparkline shares (a metric with a shorter history starts
+        # at its first value)
+        window_span=(
+            f"{format_month(min(p[0].date for p in charted))} – "
+            f"{format_month(max(p[-1].date for p in charted))}"
+            if charted
+            else None
+        ),
     )

@@ -239,6 +239,7 @@ class PackModel:
     synthetic: bool = False
     data_as_of: datetime | None = None
     previous_publication: str | None = None
+    #: periods a sparkline shows: the charts' window (``history_periods``), so both agree
     sparkline_points: int = 24
     #: the exception rules applied, by name, as decided for this forum
     exception_rules: tuple[tuple[str, object], ...] = ()
