@@ -171,8 +171,8 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
     month = latest.display()
     long_month = latest.end.strftime("%B %Y")
     common = {
-        "sponsor": _SPONSORS["EMT"],
-        "author": _AUTHOR,
+        "sponsor": dict(_SPONSORS["EMT"]),
+        "author": dict(_AUTHOR),
         "purpose": "assure",
         "routine": True,
         "next_update": "monthly, with the next month's report",
@@ -217,7 +217,7 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
             "meeting_date": dates[forum],
             "agenda_item": agenda,
             "date_submitted": dates[forum] - timedelta(days=7),
-            "sponsor": _SPONSORS[forum],
+            "sponsor": dict(_SPONSORS[forum]),
             "previous_forums": _previous(("EMT",), dates) if forum != "EMT" else [],
             "executive_summary": _SUMMARY.format(month=long_month),
             "assurance_offered": "partially_assured",
@@ -227,7 +227,7 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
             ),
             "decision_required": decision,
             "risk_register": _risks(_FORUM_RISKS.get(forum, tuple(sorted(_RISK_REGISTER)))),
-            "risk_appetite": _APPETITE[forum],
+            "risk_appetite": dict(_APPETITE[forum]),
         }
     board_previous = _previous(("EMT", "FPC", "QC", "PC"), dates)
     for forum, name, item in (
@@ -240,7 +240,7 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
             "meeting_date": dates[forum],
             "agenda_item": item,
             "date_submitted": dates[forum] - timedelta(days=7),
-            "sponsor": _SPONSORS["BOARD"],
+            "sponsor": dict(_SPONSORS["BOARD"]),
             "previous_forums": board_previous,
             "executive_summary": _SUMMARY.format(month=long_month)
             + " The committees' escalations are listed under the forums that considered the "
@@ -256,7 +256,7 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
                 "escalations from the committees"
             ),
             "risk_register": _risks(tuple(sorted(_RISK_REGISTER))),
-            "risk_appetite": _APPETITE["BOARD"],
+            "risk_appetite": dict(_APPETITE["BOARD"]),
         }
     return {
         "trust_name": TRUST_NAME,
