@@ -12,11 +12,15 @@ message that says to save it as .xlsx.  The workbooks are written byte by byte h
 
 from __future__ import annotations
 
+import io
 import struct
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
 
 from trustboard.domain.limits import ReaderLimits, use_limits
 from trustboard.errors import DataValidationError, ErrorCode
@@ -383,3 +387,49 @@ def test_a_refused_workbook_leaves_the_store_unchanged(tmp_path: Path) -> None:
         assert codes == ({ErrorCode.V_FILE} if name.endswith(".xls") else {ErrorCode.FILE_LIMIT})
         with Store.open(url) as store:
             assert store.fingerprint() == before, name
+
+
+# --- the scans measure what calamine builds -------------------------------------------------
+
+_ODS_CELL = st.tuples(st.booleans(), st.integers(1, 4))  # (has a value, columns repeated)
+_ODS_ROW = st.tuples(st.integers(1, 3), st.lists(_ODS_CELL, max_size=5))  # (rows repeated, cells)
+
+
+def _calamine_extent(data: bytes, sheet: str) -> tuple[int, int]:
+    """Rows and columns from the first row and column to the end of the grid calamine builds
+    (0, 0 for an empty sheet)."""
+    built = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet)
+    if built.end is None or not built.to_python():
+        return 0, 0
+    return built.end[0] + 1, built.end[1] + 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_ODS_ROW, max_size=6), st.integers(0, 5))
+def test_the_ods_scan_reaches_as_far_as_calamine_reads(
+    rows: list[tuple[int, list[tuple[bool, int]]]], trailing: int
+) -> None:
+    body = "".join(
+        ods_row(
+            "".join(
+                ods_text("v", width) if filled else ods_empty(width) for filled, width in cells
+            ),
+            repeat,
+        )
+        for repeat, cells in rows
+    )
+    body += ods_row(ods_empty(8), trailing) if trailing else ""
+    data = ods(ods_table("S", body))
+    (scan,) = scan_ods(data, "fuzz.ods") or []
+    assert (scan.rows, scan.columns) == _calamine_extent(data, "S")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=12))
+def test_the_xlsb_scan_reaches_as_far_as_calamine_reads(cells: list[tuple[int, int]]) -> None:
+    records = b""
+    for row, column in sorted(cells):
+        records += xlsb_row(row) + xlsb_number(column, 1.0)
+    data = xlsb({"S": xlsb_sheet(records)})
+    (scan,) = scan_xlsb(data, "fuzz.xlsb") or []
+    assert (scan.rows, scan.columns) == _calamine_extent(data, "S")
