@@ -129,6 +129,9 @@ def test_the_private_board_sees_every_risk_and_field(baf_url: str) -> None:
     assert re.search(r"BAF-01 Access to [^<]*</th><td>3</td><td>4</td><td>12<", page)
     assert re.search(r"BAF-02 [^<]*</th><td>4</td><td>5</td><td>20<", page)
     assert f'href="{BOARD}/risks/BAF-02"' in page
+    # the risk table links each id to its page here, not to an anchor of the pack
+    assert f'<th scope="row"><a href="{BOARD}/risks/BAF-01">BAF-01</a></th>' in page
+    assert 'href="#baf-risk-' not in page
     risk = client.get(f"{BOARD}/risks/BAF-01")
     assert risk.status_code == 200
     text = _texts(risk.text)

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +266,23 @@ class Publication:
     #: the manifest's signature: valid, invalid, unsigned or no key (to check it with)
     signature: str = "unsigned"
     signature_detail: str = ""
+
+    @property
+    def period_label(self) -> str:
+        """The period as people read it (``Mar 2025``)."""
+        try:
+            return Period.parse(self.period).display()
+        except (ValueError, OptionsError):
+            return self.period
+
+    @property
+    def published_label(self) -> str:
+        """When it was published, as people read it (``5 Apr 2025, 09:30 UTC``)."""
+        try:
+            moment = datetime.fromisoformat(self.published_at.rstrip("Z"))
+        except ValueError:
+            return self.published_at
+        return f"{moment.day} {moment:%b %Y}, {moment:%H:%M} UTC"
 
     @property
     def public(self) -> bool:

@@ -8,8 +8,10 @@ public pack does.  Read-only.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
@@ -25,6 +27,15 @@ __all__ = ["router"]
 
 router = APIRouter()
 Signed = Annotated[Viewer, Depends(viewer)]
+
+
+_RISK_ANCHOR = re.compile(r'href="#baf-risk-([^"]+)"')
+
+
+def _linked(table: str, base: str) -> str:
+    """The risk table with each risk's id linked to its page here (the pack links to the
+    risk's section further down the same document)."""
+    return _RISK_ANCHOR.sub(lambda m: f'href="{base}/baf/risks/{quote(m[1], safe="")}"', table)
 
 
 @cache
@@ -51,7 +62,10 @@ def baf(request: Request, signed: Signed, forum_id: str, period: str) -> Respons
     if found.baf is not None:
         register = found.baf.register.public() if found.baf.public else found.baf.register
         heat_map = heat_map_html(found.baf.register, public=found.baf.public, as_image=True)
-        table = risk_table_html(found.baf.register, found.baf.flags, public=found.baf.public)
+        table = _linked(
+            risk_table_html(found.baf.register, found.baf.flags, public=found.baf.public),
+            f"/forums/{quote(found.model.forum.id, safe='')}/{found.model.period.label()}",
+        )
         risks = [(r.id, r.title) for r in register.risks]
     model = found.model
     return HTMLResponse(
