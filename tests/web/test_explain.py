@@ -291,3 +291,30 @@ def test_bad_requests_are_not_found(world: World) -> None:
     assert client.get(f"{BASE}?unit=NOPE").status_code == 404
     assert client.get(f"{BASE}?month=2026-01").status_code == 404
     assert client.get(f"{BASE}?month=March").status_code == 404
+
+
+def _means(html: str) -> dict[str, str]:
+    """Month → the mean column of a drill page's data table."""
+    table = html.split("Each point of the chart", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td class="num">[^<]*</td>\s*'
+        r'<td class="num">([^<]+)</td>',
+        table,
+    )
+    return dict(rows)
+
+
+def test_a_team_s_own_rebase_is_used_for_its_level_only(world: World) -> None:
+    client = _client(world, "ana")
+    drill = f"/forums/board/{PERIOD}/metrics/CON01/drill"
+    north = _means(client.get(f"{drill}/ADU-CMH-N").text)
+    # North is rebased from June 2024: April 2023 to May 2024 are 10 and 12 in turn (mean 11);
+    # June 2024 to March 2025 are 10, 12, 10, 12, 10, 12, 10, 12, 14 (February, revised), 30:
+    # 132 / 10 = 13.2
+    assert float(north["Apr 2023"]) == pytest.approx(11.0)
+    assert float(north["May 2024"]) == pytest.approx(11.0)
+    assert float(north["Jun 2024"]) == pytest.approx(13.2)
+    assert float(north["Mar 2025"]) == pytest.approx(13.2)
+    # South has no rebase: one mean, 21, throughout
+    south = _means(client.get(f"{drill}/ADU-CMH-S").text)
+    assert {float(m) for m in south.values()} == {21.0}

@@ -32,6 +32,7 @@ from trustboard.services.spc_review import with_accepted_rebases
 from trustboard.services.users import Role, User, record_refusal
 from trustboard.store import Store
 from trustboard.store import users as stored
+from trustboard.store.spc_results import read_rebases
 
 __all__ = [
     "DrillView",
@@ -157,6 +158,10 @@ def unit_sections(
     unit has no value in the pack's window).  The trust is the forum's pack itself."""
     key, inputs, definitions = _base_inputs(store, model, config)
     base = definitions.get(metric_id)
+    # units with a rebase of their own; every other unit takes the metric-wide rebases only
+    with store.reading() as conn:
+        own = {r.org_unit for r in read_rebases(conn, [metric_id]) if r.org_unit is not None}
+    shared: MetricDefinition | None = None
     pack_section = model.section(metric_id)
     out: dict[str, MetricSection | None] = {}
     for unit in units:
@@ -172,7 +177,11 @@ def unit_sections(
                 _sections.move_to_end(wanted)
                 out[unit.code] = _sections[wanted]
                 continue
-        metric = with_accepted_rebases(store, [base], unit.code)[0]
+        if unit.code in own:
+            metric = with_accepted_rebases(store, [base], unit.code)[0]
+        else:
+            shared = shared or with_accepted_rebases(store, [base], None)[0]
+            metric = shared
         one = dataclasses.replace(
             inputs,
             metrics=[metric],
