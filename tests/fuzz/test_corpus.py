@@ -239,18 +239,26 @@ def _record(kind: int, data: bytes = b"") -> bytes:
 
 
 def _xlsb(
-    cells: list[tuple[int, int]], dimension: tuple[int, int, int, int] = (0, 0, 0, 0)
+    cells: list[tuple[int, int]],
+    dimension: tuple[int, int, int, int] = (0, 0, 0, 0),
+    *,
+    extra: bytes = b"",
+    dimension_bytes: bytes | None = None,
 ) -> bytes:
-    """An .xlsb package with one sheet ``S`` holding a number at each (row, column)."""
+    """An .xlsb package with one sheet ``S`` holding a number at each (row, column), then the
+    records ``extra``."""
     ns = "http://schemas.openxmlformats.org"
     data = b"".join(
         _record(0x0000, struct.pack("<I", r) + bytes(13))
         + _record(0x0005, struct.pack("<IId", c, 0, 1.0))
         for r, c in cells
     )
+    data += extra
+    if dimension_bytes is None:
+        dimension_bytes = struct.pack("<4I", *dimension)
     sheet = (
         _record(0x0081)
-        + _record(0x0094, struct.pack("<4I", *dimension))
+        + _record(0x0094, dimension_bytes)
         + _record(0x0091)
         + data
         + _record(0x0092)
@@ -297,6 +305,12 @@ def _other_workbooks() -> dict[str, bytes]:
         "dimension.xlsb": _xlsb([(0, 0)], dimension=(0, 1_048_575, 0, 16_383)),
         "wide_column.xlsb": _xlsb([(0, 0), (0, 0xFFFF_FFF0)]),
         "truncated.xlsb": _xlsb([(0, 0), (1, 1)])[:-40],
+        # records calamine reads past the end of (it panics): a short dimension, a shared
+        # string that is not there
+        "short_dimension.xlsb": _xlsb([(0, 0)], dimension_bytes=bytes(4)),
+        "missing_string.xlsb": _xlsb(
+            [(0, 0)], extra=_record(0x0007, struct.pack("<III", 1, 0, 99))
+        ),
         "compound.xls": bytes.fromhex("d0cf11e0a1b11ae1") + bytes(1016),
     }
 
@@ -381,6 +395,8 @@ def test_every_reader_reads_or_refuses_every_hostile_file(tmp_path: Path) -> Non
             assert codes(reader, name) == {"TB-FILE-LIMIT"}, (reader, name)
     assert codes("values", "libreoffice.ods") == {"read"}
     assert codes("values", "entities.ods") == {"TB-V-FILE"}
+    assert codes("values", "short_dimension.xlsb") == {"TB-V-FILE"}
+    assert codes("values", "missing_string.xlsb") == {"TB-V-FILE"}
     assert codes("values", "compound.xls") == {"TB-V-FILE"}
     assert codes("values", "errors.xlsx") == {"TB-CELL-ERROR", "TB-CELL-FORMULA"}
     assert codes("values", "recalc.xlsx") == {"TB-CELL-FORMULA"}

@@ -41,6 +41,7 @@ from .workbooks import (
     ods_row,
     ods_table,
     ods_text,
+    record,
     xlsb,
     xlsb_number,
     xlsb_row,
@@ -347,6 +348,30 @@ def test_an_xls_workbook_is_refused_with_a_way_forward(
     with pytest.raises(DataValidationError) as caught:
         read_tables(disguised)
     assert "OLE2 compound file" in caught.value.message
+
+
+def test_a_workbook_calamine_panics_on_is_refused_not_a_traceback(
+    tmp_path: Path,
+    catalogue,  # type: ignore[no-untyped-def]
+    org_units,
+) -> None:
+    # a dimension record of 4 bytes (calamine reads 16) and a shared-string cell whose string
+    # is not there: calamine panics, which pyo3 raises as a BaseException
+    books = {
+        "short.xlsb": xlsb(
+            {"S": record(0x0081) + record(0x0094, bytes(4)) + record(0x0091) + record(0x0092)}
+        ),
+        "string.xlsb": xlsb(
+            {"S": xlsb_sheet(xlsb_row(0) + record(0x0007, struct.pack("<III", 0, 0, 99)))}
+        ),
+    }
+    for name, data in books.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        result = read_values(path, catalogue=catalogue, org_units=org_units, today=TODAY)
+        (problem,) = result.problems
+        assert problem.code == ErrorCode.V_FILE and problem.file == str(path)
+        assert "sheet 'S' cannot be read" in problem.message
 
 
 # --- and the store is left as it was -------------------------------------------------------

@@ -14,7 +14,7 @@ import polars as pl
 from trustboard.domain.limits import current_limits
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.ingest.files import neutralise_frame, write_atomic
-from trustboard.ingest.workbook_scan import scan_workbook
+from trustboard.ingest.workbook_scan import reader_failed, scan_workbook
 
 __all__ = ["TABLE_SUFFIXES", "read_table", "write_table"]
 
@@ -78,7 +78,10 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pl.DataFrame:
             return pl.read_excel(source, sheet_name=sheet, engine="calamine")
     except DataValidationError:
         raise
-    except Exception as exc:  # the readers raise many types; the user needs the file and the reason
+    except BaseException as exc:  # the readers raise many types (calamine panics too); the user
+        # needs the file and the reason
+        if not reader_failed(exc):
+            raise
         raise _fail(source, f"could not be read: {exc}", sheet=sheet) from exc
     raise _fail(
         source,

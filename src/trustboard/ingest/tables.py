@@ -25,7 +25,7 @@ import polars as pl
 
 from trustboard.domain.limits import current_limits
 from trustboard.errors import DataValidationError, ErrorCode, Problem
-from trustboard.ingest.workbook_scan import scan_workbook
+from trustboard.ingest.workbook_scan import reader_failed, scan_workbook
 
 __all__ = [
     "EXCEL_SUFFIXES",
@@ -289,7 +289,9 @@ def _excel_tables(path: Path, label: str, data: bytes, digest: str) -> list[Tabl
     scan_workbook(data, label)
     try:
         reader = fastexcel.read_excel(data)
-    except Exception as exc:  # calamine raises its own error types for damaged workbooks
+    except BaseException as exc:  # calamine's own error types, or a panic, for a damaged workbook
+        if not reader_failed(exc):
+            raise
         raise _unreadable(f"not a readable Excel workbook ({_first_line(exc)})") from exc
     first_rows = _xlsx_first_rows(data) if path.suffix.lower() in (".xlsx", ".xlsm") else None
     tables: list[Table] = []
@@ -303,7 +305,9 @@ def _excel_tables(path: Path, label: str, data: bytes, digest: str) -> list[Tabl
             header_row = first_rows.get(name) if first_rows is not None else None
             if not header_row:
                 header_row = _calamine_first_row(data, name)
-        except Exception as exc:
+        except BaseException as exc:
+            if not reader_failed(exc):
+                raise
             raise _unreadable(f"sheet '{name}' cannot be read ({_first_line(exc)})") from exc
         header = [_header_text(v) for v in frame.row(0)]
         tables.append(

@@ -22,7 +22,7 @@ from trustboard.ingest.ods_scan import scan_ods
 from trustboard.ingest.xlsb_scan import scan_xlsb
 from trustboard.ingest.xlsx_scan import SheetScan, scan_xlsx
 
-__all__ = ["COMPOUND_FILE", "XLS_REFUSED", "scan_workbook"]
+__all__ = ["COMPOUND_FILE", "XLS_REFUSED", "reader_failed", "scan_workbook"]
 
 #: the first eight bytes of an OLE2 compound file (.xls, .doc, an encrypted .xlsx)
 COMPOUND_FILE = bytes.fromhex("d0cf11e0a1b11ae1")
@@ -67,3 +67,10 @@ def scan_workbook(data: bytes, label: str) -> list[SheetScan] | None:
             if scans is not None:
                 found = (found or []) + scans
     return found
+
+
+def reader_failed(error: BaseException) -> bool:
+    """Whether ``error`` is calamine saying a workbook is damaged: one of its errors, or a panic
+    (a record shorter than it expects, a shared string that is not there), which pyo3 raises
+    as ``PanicException``, a ``BaseException`` that ``except Exception`` lets through."""
+    return isinstance(error, Exception) or type(error).__name__ == "PanicException"
