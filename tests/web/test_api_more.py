@@ -99,3 +99,9 @@ def test_the_openapi_description_lists_every_endpoint(client: TestClient) -> Non
         "/api/v1/forums/{forum_id}/{period}/commentary",
     }
     assert client.get("/docs").status_code == 404  # no page that would load script from a CDN
+    # each answer's shape is described, down to a chart point's limits
+    schemas = answer.json()["components"]["schemas"]
+    point = schemas["PointOut"]["properties"]
+    assert {"date", "value", "mean", "lower_process_limit", "special_cause"} <= set(point)
+    metric = answer.json()["paths"]["/api/v1/forums/{forum_id}/{period}/metrics/{metric_id}"]
+    assert {"200", "401", "403", "404"} <= set(metric["get"]["responses"])

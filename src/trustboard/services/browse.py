@@ -11,6 +11,7 @@ a change to the data is seen on the next request.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -386,6 +387,8 @@ def publication(
     return item
 
 
+#: A file name that can be sent as it is (in a path and in a Content-Disposition header).
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: Media types of the files a publication can be downloaded as.
 DOWNLOADS = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
 
@@ -400,7 +403,7 @@ def publication_file(
 
     item = publication(store, user, root, forum_id, period)
     suffix = Path(name).suffix
-    if name not in item.files or suffix not in DOWNLOADS or "/" in name:
+    if name not in item.files or suffix not in DOWNLOADS or not _FILE_NAME.fullmatch(name):
         raise NotFoundError(f"the publication has no file '{name}' to download")
     try:
         data = (item.folder / name).read_bytes()
