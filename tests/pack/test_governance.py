@@ -42,11 +42,13 @@ from trustboard.domain.governance import (
 from trustboard.domain.period import month_end
 from trustboard.errors import ConfigError, ErrorCode
 from trustboard.render.pack import render_html
+from trustboard.services.baf import import_register
 from trustboard.services.pack import build_pack, load_paper_config, paper_details
 from trustboard.store import Store
 
 from .builders import PERIOD, months, small_model
 from .builders import paper as complete_paper
+from .conftest import COMPLETE_PAPER
 
 REGISTER = Path(__file__).resolve().parents[2] / "src/trustboard/services/baf_demo_register.yaml"
 
@@ -537,3 +539,65 @@ def test_the_documented_error_is_what_the_reader_gives(tmp_path: Path) -> None:
         load_paper_config(path)
     printed = str(caught.value).replace(str(path), "paper.yaml")
     assert printed.strip() == shown.group(1).strip()
+
+
+# -- checked against the register the store keeps ------------------------------------------
+
+SAMPLE_REGISTER = Path(__file__).resolve().parents[1] / "fixtures" / "baf" / "sample_register.yaml"
+ND_WAITS = "Neurodevelopmental assessment waiting times"
+
+
+def _with_register(store: Store) -> None:
+    url = store.engine.url.render_as_string(hide_password=False)
+    import_register(SAMPLE_REGISTER, database=url, check_catalogue=False)
+
+
+def _config(**fields: object) -> dict[str, object]:
+    shared: dict[str, object] = dict(COMPLETE_PAPER["paper"])  # type: ignore[arg-type]
+    return {**COMPLETE_PAPER, "paper": {**shared, **fields}}
+
+
+def test_a_public_pack_names_the_entry_but_not_the_title_the_register_withholds(
+    pack_store: Store, tmp_path: Path
+) -> None:
+    _with_register(pack_store)  # its public_groups leave out the risk-register entries
+    config = _config(risk_register=[{"number": "CRR-087", "title": ND_WAITS}])
+    private = build_pack(pack_store, "board", "2025-03", tmp_path / "p", config=config, pdf=False)
+    public = build_pack(
+        pack_store, "public-board", "2025-03", tmp_path / "q", config=config, pdf=False
+    )
+    assert governance_rows(private.html)["Risk register considerations"] == f"CRR-087: {ND_WAITS}"
+    assert governance_rows(public.html)["Risk register considerations"] == (
+        f"CRR-087: {WITHHELD_TITLE}"
+    )
+    assert ND_WAITS not in public.html
+
+
+def test_numbers_and_titles_the_register_does_not_hold_are_refused(
+    pack_store: Store, tmp_path: Path
+) -> None:
+    _with_register(pack_store)
+    config = _config(baf_links=["BAF-03", "BAF-99"])
+    config["forums"] = {
+        "board": {
+            "risk_register": [
+                {"number": "CRR-087", "title": "Autism waits"},
+                {"number": "CRR-404", "title": "A risk nobody recorded"},
+                {"number": "CRR-104", "title": "Community mental health team caseloads"},
+            ]
+        }
+    }
+    with pytest.raises(ConfigError) as caught:
+        build_pack(pack_store, "board", "2025-03", tmp_path / "out", config=config, pdf=False)
+    problems = {p.column: p for p in caught.value.problems}
+    assert set(problems) == {
+        "paper.baf_links[1]",
+        "forums.board.risk_register[0].title",
+        "forums.board.risk_register[1].number",
+    }
+    assert all(p.code == ErrorCode.PAPER_REFERENCE for p in problems.values())
+    assert problems["forums.board.risk_register[0].title"].expected == repr(ND_WAITS)
+    assert problems["paper.baf_links[1]"].value == "BAF-99"
+    assert not (tmp_path / "out").exists()
+    # without a register in the store there is nothing to check against
+    build_pack(pack_store, "fpc", "2025-03", tmp_path / "fpc", config=_config(), pdf=False)

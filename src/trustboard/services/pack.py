@@ -26,7 +26,7 @@ from trustboard.domain import (
     Period,
 )
 from trustboard.domain.governance import Governance
-from trustboard.errors import NotFoundError, OptionsError
+from trustboard.errors import ConfigError, NotFoundError, OptionsError
 from trustboard.ingest.files import write_atomic
 from trustboard.render.pack import (
     PackInputs,
@@ -43,7 +43,8 @@ from trustboard.services.paper_config import (
     load_paper_config,
     missing_paper_fields,
     paper_details,
-    register_titles,
+    reference_problems,
+    register_refs,
 )
 from trustboard.services.refresh import in_month_values
 from trustboard.services.spc_review import with_accepted_rebases
@@ -179,14 +180,23 @@ def read_pack_inputs(
     # limits recalculated where an analyst accepted a rebase (trustboard spc rebase)
     chosen = with_accepted_rebases(store, chosen, org_unit)
     if paper is None:
-        titles, withheld = register_titles(store, public=forum.public)
+        refs = register_refs(store, public=forum.public)
+        wrong = reference_problems(config, forum_id, refs)
+        if wrong:
+            raise ConfigError(
+                f"the paper configuration names risks the BAF register does not hold as named "
+                f"({len(wrong)} problem(s))",
+                problems=wrong,
+                hint="correct the numbers and titles, or import the register (trustboard baf "
+                "import)",
+            )
         paper = paper_details(
             config.for_forum(forum_id),
             forum_name=forum.name,
             period=when,
             metrics=chosen,
-            risk_titles=titles,
-            withheld_risks=withheld,
+            risk_titles=refs.titles,
+            withheld_risks=refs.withheld,
         )
     details = paper
     if baf_html is None:

@@ -39,10 +39,12 @@ __all__ = [
     "MANDATORY_PAPER_FIELDS",
     "UNRECORDED_TITLE",
     "PaperConfig",
+    "RegisterRefs",
     "load_paper_config",
     "missing_paper_fields",
     "paper_details",
-    "register_titles",
+    "reference_problems",
+    "register_refs",
 ]
 
 #: Governance fields that must be filled before a pack is published (domain.md §6).
@@ -82,6 +84,8 @@ class PaperConfig:
     forum_rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: Boards that ask for the BAF's full risk pages as an appendix (committees always get them)
     baf_risk_pages: tuple[str, ...] = ()
+    #: the file it was read from (named in problems found later, against the store)
+    source: str | None = None
 
     def for_forum(self, forum_id: str) -> dict[str, Any]:
         """Governance fields for one forum (its own entries override the shared ones)."""
@@ -227,6 +231,7 @@ def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperCon
         history_periods=history,
         forum_rules={str(k): dict(v) for k, v in per_forum.items()},
         baf_risk_pages=_texts(raw.get("baf_risk_pages")),
+        source=label,
     )
 
 
@@ -303,15 +308,86 @@ def missing_paper_fields(paper: Governance) -> list[str]:
     return paper.missing()
 
 
-def register_titles(store: Store, *, public: bool) -> tuple[dict[str, str], frozenset[str]]:
-    """The titles of the risk-register entries in the store's BAF register, and (for a public
-    forum) the numbers whose entries the register withholds from meetings in public."""
+@dataclass(frozen=True)
+class RegisterRefs:
+    """What the store's BAF register holds that a governance table may name."""
+
+    #: risk-register entry number -> its title
+    titles: Mapping[str, str] = field(default_factory=dict)
+    #: the BAF risks' ids
+    risks: frozenset[str] = frozenset()
+    #: entries whose titles a meeting in public may not see (the register withholds them)
+    withheld: frozenset[str] = frozenset()
+
+
+def register_refs(store: Store, *, public: bool) -> RegisterRefs:
+    """The risk-register entries and BAF risks of the store's register; for a public forum,
+    also the entries whose titles the register withholds from meetings in public."""
     from trustboard.store.baf import load_register
 
     with store.engine.connect() as conn:
         register = load_register(conn)
     titles = {e.id: e.title for r in register.risks for e in r.crr}
-    if not public:
-        return titles, frozenset()
-    shown = {e.id for r in register.public().risks for e in r.crr}
-    return {k: v for k, v in titles.items() if k in shown}, frozenset(set(titles) - shown)
+    withheld: frozenset[str] = frozenset()
+    if public:
+        shown = {e.id for r in register.public().risks for e in r.crr}
+        withheld = frozenset(set(titles) - shown)
+    return RegisterRefs(titles, frozenset(r.id for r in register.risks), withheld)
+
+
+def reference_problems(config: PaperConfig, forum_id: str, refs: RegisterRefs) -> list[Problem]:
+    """Each BAF risk and risk-register entry the forum's governance fields name that the
+    register does not hold, or names with another title (``TB-PAPER-REFERENCE``).
+
+    Checked only against what the store keeps: with no register (or one without risk-register
+    entries) there is nothing to check against, and the fields are shown as written.
+    """
+    problems: list[Problem] = []
+    own = config.forums.get(forum_id, {})
+
+    def block(name: str) -> str:
+        return f"forums.{forum_id}" if name in own else "paper"
+
+    fields = config.for_forum(forum_id)
+    if refs.risks:
+        for index, risk in enumerate(_texts(fields.get("baf_links"))):
+            if risk not in refs.risks:
+                problems.append(
+                    Problem(
+                        ErrorCode.PAPER_REFERENCE,
+                        f"BAF risk '{risk}' is not in the BAF register",
+                        file=config.source,
+                        column=f"{block('baf_links')}.baf_links[{index}]",
+                        value=risk,
+                        expected="one of " + ", ".join(sorted(refs.risks)),
+                    )
+                )
+    if refs.titles:
+        for index, raw in enumerate(fields.get("risk_register") or ()):
+            entry = RiskRegisterEntry.model_validate(raw)
+            where = f"{block('risk_register')}.risk_register[{index}]"
+            known = refs.titles.get(entry.number)
+            if known is None:
+                problems.append(
+                    Problem(
+                        ErrorCode.PAPER_REFERENCE,
+                        f"risk-register entry '{entry.number}' is not in the BAF register",
+                        file=config.source,
+                        column=f"{where}.number",
+                        value=entry.number,
+                        expected="one of " + ", ".join(sorted(refs.titles)),
+                    )
+                )
+            elif known != entry.title:
+                problems.append(
+                    Problem(
+                        ErrorCode.PAPER_REFERENCE,
+                        f"risk-register entry '{entry.number}' has another title in the BAF "
+                        "register",
+                        file=config.source,
+                        column=f"{where}.title",
+                        value=entry.title,
+                        expected=repr(known),
+                    )
+                )
+    return problems
