@@ -127,7 +127,7 @@ def _base_inputs(
 ) -> tuple[tuple[Any, ...], PackInputs, dict[str, MetricDefinition]]:
     """The forum's pack inputs for the period (every org unit's rolled-up values), and each
     metric as defined for the period before any unit's accepted rebases are merged in."""
-    with store.transaction() as conn:
+    with store.reading() as conn:
         version = stored.latest_data_change(conn)
     key = (store.url, model.forum.id, model.period.label(), id(config), version)
     with _lock:
