@@ -26,10 +26,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from trustboard.waits.engines.base import EPOCH, MonthCalendar
 from trustboard.waits.spec import Combine, StopRule
@@ -48,6 +50,7 @@ __all__ = [
     "kth_smallest",
     "read_dated",
     "read_referrals",
+    "referral_spells",
     "restart_start",
 ]
 
@@ -64,6 +67,9 @@ FLUSH_ROWS = 1 << 20
 #: histograms with at most this many cells are counted with ``np.bincount``; larger ones by
 #: sorting the keys, a million or so at a time
 DENSE_CELLS = 1 << 22
+#: the end an open referral is given when spells are joined (the SQL path's
+#: ``coalesce(closed_date, DATE '9999-01-01')``), as a day number
+SPELL_OPEN_END = (date(9999, 1, 1) - EPOCH).days
 
 
 def dense_span(lowest: int | None, highest: int | None, count: int) -> int | None:
@@ -133,7 +139,9 @@ class KindTable:
 class ReferralSlots:
     """The referrals, one slot per id from ``lowest``: whether present, dates and kind.
 
-    ``first_day`` and ``last_day`` bound the received dates.
+    ``first_day`` and ``last_day`` bound the received dates.  ``persons``, read only when
+    referral spells are joined, is (slots in the order read, each one's person id as an Arrow
+    array, NULL where there is none).
     """
 
     lowest: int
@@ -145,6 +153,7 @@ class ReferralSlots:
     kinds: KindTable
     first_day: int
     last_day: int
+    persons: tuple[np.ndarray, Any] | None = None
 
     @property
     def span(self) -> int:
@@ -228,12 +237,15 @@ def read_referrals(
     hashes: np.ndarray,
     days: tuple[int, int],
 ) -> ReferralSlots | None:
-    """Fill the slots from batches of (id, received, closed, rejected as 0/1, kind hash).
+    """Fill the slots from batches of (id, received, closed, rejected as 0/1, kind hash), with
+    a sixth column, the person id, when the batches have one (see :func:`referral_spells`).
 
     ``hashes`` are the kinds' hashes, sorted; ``days`` the first and last received dates.
     Returns None when an id repeats or a hash is not a known kind's.
     """
     index = HashIndex(hashes)
+    person_slots: list[np.ndarray] = []
+    person_ids: list[Any] = []
     present = np.zeros(span, dtype=bool)
     received = np.zeros(span, dtype=np.int32)
     closed = np.full(span, NO_DATE, dtype=np.int32)
@@ -251,9 +263,180 @@ def read_referrals(
             return None
         kind[slot] = found
         rows += len(slot)
+        if batch.num_columns > 5:
+            person_slots.append(slot)
+            person_ids.append(batch.column(5))
     if int(np.count_nonzero(present)) != rows:
         return None
-    return ReferralSlots(lowest, present, received, closed, rejected, kind, kinds, days[0], days[1])
+    persons = None
+    if person_ids:
+        persons = (np.concatenate(person_slots), pa.chunked_array(person_ids))
+    return ReferralSlots(
+        lowest, present, received, closed, rejected, kind, kinds, days[0], days[1], persons
+    )
+
+
+def _person_numbers(persons: Any, take: np.ndarray) -> np.ndarray:
+    """The person ids of the rows ``take`` as non-negative integers, one per distinct id."""
+    if pa.types.is_integer(persons.type):
+        numbers: np.ndarray = np.asarray(persons.fill_null(0).to_numpy(), dtype=np.int64)[take]
+        if numbers.size and int(numbers.min()) >= 0:
+            return numbers
+        ranked: np.ndarray = np.unique(numbers, return_inverse=True)[1]
+        return ranked.reshape(-1).astype(np.int64)
+    # text: numbered by a dictionary (nulls are not taken, so any code will do for them)
+    if isinstance(persons, pa.ChunkedArray):
+        persons = persons.combine_chunks()
+    codes = pc.dictionary_encode(persons).indices.fill_null(0)
+    coded: np.ndarray = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)[take]
+    return coded
+
+
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a small non-negative integer matrix, and each row's index among
+    them (one number per row where the codes fit in 62 bits: far quicker than rows)."""
+    radix = rows.max(axis=0, initial=0).astype(np.int64) + 1
+    if float(np.prod(radix.astype(float))) < 2.0**62:
+        weights = np.cumprod(np.append(radix[1:], 1)[::-1])[::-1]
+        _, index, inverse = np.unique(rows @ weights, return_index=True, return_inverse=True)
+        return rows[index], inverse.reshape(-1).astype(np.int32)
+    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
+    return unique, inverse.reshape(-1).astype(np.int32)
+
+
+def _bits(count: int) -> int:
+    """Bits needed for the numbers ``0 .. count - 1``."""
+    return max(int(count - 1).bit_length(), 1)
+
+
+def _person_runs(
+    person: np.ndarray, service: np.ndarray, slot: np.ndarray, referrals: ReferralSlots
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows whose person has another referral to the same service, ordered by (person,
+    service, received date, slot): (slots, received dates as int64, first of its group).
+
+    One unstable sort of (person, service) numbers finds the groups of two or more; only
+    those rows are then sorted by group, date and slot (ids are unique, so the order is
+    total and needs no stable sort).
+    """
+    width = int(service.max(initial=0)) + 1
+    if int(person.max(initial=0)) >= (1 << 62) // max(width, 1):
+        person = np.unique(person, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    key = person * width + service
+    order = np.argsort(key)
+    ordered = key[order]
+    same = ordered[1:] == ordered[:-1]
+    repeated = np.zeros(len(key), dtype=bool)
+    repeated[1:] = same
+    repeated[:-1] |= same
+    rows = order[repeated]
+    empty = np.zeros(0, np.int64)
+    if not rows.size:
+        return empty, empty, np.zeros(0, dtype=bool)
+    starts = np.ones(rows.size, dtype=bool)
+    starts[1:] = ordered[repeated][1:] != ordered[repeated][:-1]
+    group = np.cumsum(starts) - 1
+    slots = slot[rows].astype(np.int64)
+    got = referrals.received[slots].astype(np.int64)
+    low = int(got.min())
+    date_bits = _bits(int(got.max()) - low + 1)
+    slot_bits = _bits(referrals.span)
+    if _bits(int(group[-1]) + 1) + date_bits + slot_bits <= 63:
+        packed = (group << (date_bits + slot_bits)) | ((got - low) << slot_bits) | slots
+        final = np.argsort(packed)
+    else:
+        final = np.lexsort((slots, got, group))
+    first = np.ones(rows.size, dtype=bool)
+    group = group[final]
+    first[1:] = group[1:] != group[:-1]
+    return slots[final], got[final], first
+
+
+def referral_spells(
+    referrals: ReferralSlots, in_scope: np.ndarray, gap: int
+) -> tuple[ReferralSlots, np.ndarray | None]:
+    """Join referrals into spells as the SQL path does (``duckdb_spells.apply_spells``).
+
+    ``in_scope`` says, per kind, whether the referral's service is one the spells cover.
+    Among the accepted in-scope referrals with a person id, those of one person and service,
+    ordered by received date then id, form one spell while each is received no more than
+    ``gap`` days after the latest end so far (an open referral ends on 1 January 9999).  A
+    spell of several referrals lives in its first referral's slot, with the latest closure
+    (none while any member is open) and the closure reason of the member that closed last
+    (ties: the largest id); the other members' slots are emptied.
+
+    Returns the slots of the spells and ``remap`` (each slot's spell slot, for moving
+    contacts and events), or the slots unchanged and None when no referral joins another.
+    """
+    if referrals.persons is None:
+        raise ValueError("referral spells need the person ids (read_referrals' sixth column)")
+    order_slots, persons = referrals.persons
+    kinds = referrals.kinds
+    service = kinds.code_of("service")
+    kind = referrals.kind[order_slots]
+    take = referrals.accepted[order_slots] & in_scope[kind]
+    if persons.null_count:
+        take &= persons.is_valid().to_numpy(zero_copy_only=False)
+    if not take.any():
+        return referrals, None
+    slots, got, first = _person_runs(
+        _person_numbers(persons, take), service[kind[take]], order_slots[take], referrals
+    )
+    if not len(slots):
+        return referrals, None
+    shut = referrals.closed[slots]
+    base = int(got.min())
+    # the running latest end (+ gap) of the referrals before each one of its person and
+    # service: every group is raised above the ones before it, so one running maximum over
+    # all of them never carries an end from one group into the next
+    ends = np.where(shut == NO_DATE, SPELL_OPEN_END, shut).astype(np.int64) + int(gap) - base
+    lift = np.int64(1) << 36
+    if int(ends.max()) >= lift or int(ends.min()) < 0:
+        raise ValueError("spell end dates out of range")
+    group = np.cumsum(first) - 1
+    reach = np.maximum.accumulate(group * lift + ends)
+    starts = first.copy()
+    starts[1:] |= (got[1:] - base) > (reach[:-1] - group[1:] * lift)
+    spell = np.cumsum(starts) - 1
+    heads = np.flatnonzero(starts)
+    size = np.diff(np.append(heads, len(starts)))
+    moved = (size[spell] > 1) & ~starts
+    if not moved.any():
+        return referrals, None
+    several = size > 1
+    head_slots = slots[heads[several]]
+    # latest closure: NO_DATE (open) is larger than every date, so one open member wins
+    spell_closed = np.maximum.reduceat(shut, heads)[several]
+    # the member that closed last, ties to the largest id (slot): closure day, then slot
+    last = np.where(shut != NO_DATE, ((shut.astype(np.int64) - base) << 31) | slots, -1)
+    ender = np.maximum.reduceat(last, heads)[several]
+    reason_column = kinds.columns.index("closure_reason")
+    no_reason = len(kinds.values["closure_reason"])
+    ender_kind = referrals.kind[np.where(ender >= 0, ender & ((1 << 31) - 1), head_slots)]
+    rows = kinds.codes[referrals.kind[head_slots]].copy()
+    rows[:, reason_column] = np.where(ender >= 0, kinds.codes[ender_kind, reason_column], no_reason)
+    # the spells' kinds join the table (a head may now combine values no referral had)
+    codes, inverse = _unique_rows(np.vstack([kinds.codes, rows]))
+    new_kind = inverse[: len(kinds.codes)][referrals.kind]
+    new_kind[head_slots] = inverse[len(kinds.codes) :]
+    present = referrals.present.copy()
+    present[slots[moved]] = False
+    closed = referrals.closed.copy()
+    closed[head_slots] = spell_closed
+    remap = np.arange(referrals.span, dtype=np.int32)
+    remap[slots[moved]] = slots[heads[spell[moved]]]
+    spelled = ReferralSlots(
+        referrals.lowest,
+        present,
+        referrals.received,
+        closed,
+        referrals.rejected,
+        new_kind,
+        KindTable(kinds.columns, kinds.values, codes),
+        referrals.first_day,
+        referrals.last_day,
+    )
+    return spelled, remap
 
 
 @dataclass
@@ -265,14 +448,18 @@ class DatedStops:
 
 
 def read_dated(
-    batches: Iterable[Any], referrals: ReferralSlots, depths: Sequence[int]
+    batches: Iterable[Any],
+    referrals: ReferralSlots,
+    depths: Sequence[int],
+    remap: np.ndarray | None = None,
 ) -> DatedStops | None:
     """Check dated rows (contacts or events) against the referrals and find their stops.
 
     Batches hold (referral id, date, one 0/1 column per filter).  ``depths[f]`` is how many
     qualifying dates of filter ``f`` each referral needs (the k-th contact).  Returns None as
     soon as a row has no date, names an unknown referral, is dated before its referral or has
-    an infinite date.
+    an infinite date.  With ``remap`` (from :func:`referral_spells`), rows are checked against
+    their own referral and then count for the slot ``remap`` gives (their spell's).
     """
     span, lowest = referrals.span, referrals.lowest
     firsts = [np.full(span, NO_DATE, dtype=np.int32) if depth == 1 else None for depth in depths]
@@ -293,6 +480,8 @@ def read_dated(
         if top >= NO_DATE or bool((day < referrals.received[slot]).any()):
             return None
         last_day = max(last_day, top)
+        if remap is not None:
+            slot = remap[slot]
         for f, first in enumerate(firsts):
             keep = batch.column(2 + f).to_numpy().view(bool)
             if first is not None:

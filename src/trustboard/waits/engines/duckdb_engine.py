@@ -234,6 +234,9 @@ class _Table:
         #: referral text columns whose source value is also in the view as ``_src_<column>``,
         #: with the SQL that normalises that value
         self.sources: dict[str, str] = {}
+        #: SQL giving each referral's person: a number standing for the person id where the
+        #: source is numeric (one number per normalised id), else the normalised id
+        self.person = "person_id"
 
     def row(self, rowid: int) -> int:
         return int(rowid) + self.offset
@@ -245,13 +248,21 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(
-        self, *, threads: int | None = None, memory_limit: str | None = None, arrays: bool = True
+        self,
+        *,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        arrays: bool = True,
+        array_spells: bool = True,
     ) -> None:
         self.threads = threads
         self.memory_limit = memory_limit
         #: whether integer ids in a dense range take the NumPy path (:mod:`.arrays`); False
         #: always takes the SQL path (same results, slower; the tests compare the two)
         self.arrays = arrays
+        #: whether the array path joins referral spells itself (:func:`.arrays.referral_spells`);
+        #: False joins them in SQL first and reads the rewritten views (same results, slower)
+        self.array_spells = array_spells
         #: seconds spent in each phase of the last run (load, stops, histograms)
         self.timings: dict[str, float] = {}
         #: whether the last run took the array path
@@ -326,6 +337,17 @@ class DuckDBEngine:
                 table.plain_codes[column] = self._expression(
                     column, f"_src_{column}", "VARCHAR", id_type
                 )[0]
+            elif (
+                in_place
+                and column == "person_id"
+                and column not in mapping.values
+                and _is_numeric(types[source_name])
+                and not types[source_name].upper().startswith(("HUGEINT", "UBIGINT"))
+            ):
+                # spells on the array path compare people by number, not by text: the
+                # normalised id is the text of CAST(... AS BIGINT), so numbers are one-to-one
+                selects.append(f"{_quote(source_name)} AS _src_person_id")
+                table.person = "CAST(_src_person_id AS BIGINT)"
             elif in_place and kind == "referrals" and column in _KIND_COLUMNS:
                 # the array path reads kinds from the untouched values (see _referral_kinds)
                 selects.append(f"{_quote(source_name)} AS _src_{column}")
@@ -577,7 +599,10 @@ class DuckDBEngine:
         con: duckdb.DuckDBPyConnection, ref: _Table, problems: ProblemCollector
     ) -> None:
         """Spells join referrals by person: the person id must be there."""
-        found = con.execute(f"SELECT count(person_id) FROM {ref.table}").fetchone()
+        # the first person id found answers (a count would normalise every id)
+        found = con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {ref.table} WHERE person_id IS NOT NULL LIMIT 1)"
+        ).fetchone()
         if not found or not found[0]:
             problems.add(
                 ErrorCode.WAITS_MISSING_COLUMN,
@@ -982,7 +1007,11 @@ class DuckDBEngine:
     # -- the array path -------------------------------------------------------------------
 
     def _referral_slots(
-        self, con: duckdb.DuckDBPyConnection, ref: _Table, by: tuple[str, ...]
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ref: _Table,
+        by: tuple[str, ...],
+        persons: bool = False,
     ) -> arrays.ReferralSlots | None:
         """The referrals in slots by id, or None where the SQL path is needed (text or
         sparse ids, infinite dates, or a repeated id, which the SQL path then lists).
@@ -1020,9 +1049,10 @@ class DuckDBEngine:
         )
         if found is None:
             return None
+        person = f", {ref.person}" if persons else ""
         reader = con.sql(
             "SELECT referral_id, received_date, closed_date, CAST(rejected AS UTINYINT), "
-            f"{hashed} FROM {ref.table}"
+            f"{hashed}{person} FROM {ref.table}"
         ).to_arrow_reader(arrays.BATCH)
         return arrays.read_referrals(
             reader, int(lowest), span, *found, (int(first_day), int(last_day))
@@ -1034,12 +1064,16 @@ class DuckDBEngine:
         standards: Sequence[Standard],
         tables: dict[str, _Table],
         slots: arrays.ReferralSlots,
+        spells: tuple[arrays.ReferralSlots, np.ndarray | None] | None = None,
     ) -> tuple[dict[str, arrays.StandardArrays], int] | None:
         """Check contacts and events and find every standard's stop dates (one pass each).
 
-        Returns (arrays per standard id, latest stop date), or None when the rows are not
-        clean (the SQL path then lists the problems).
+        ``spells`` (from :func:`.arrays.referral_spells`): rows are checked against ``slots``
+        and counted for their spells, whose slots the results then describe.  Returns (arrays
+        per standard id, latest stop date), or None when the rows are not clean (the SQL path
+        then lists the problems).
         """
+        remap = None if spells is None else spells[1]
         filters: dict[tuple[Any, ...], tuple[int, StopRule]] = {}
         for standard in standards:
             if standard.stop.uses_contacts:
@@ -1065,7 +1099,10 @@ class DuckDBEngine:
             f"SELECT referral_id, contact_date{''.join(flags)} FROM {contacts.table}"
         ).to_arrow_reader(arrays.BATCH)
         contact_dates = arrays.read_dated(
-            reader, slots, [depth for depth, _ in filters.values()] + [1, 1] * len(restarts)
+            reader,
+            slots,
+            [depth for depth, _ in filters.values()] + [1, 1] * len(restarts),
+            remap,
         )
         if contact_dates is None:
             return None
@@ -1080,10 +1117,12 @@ class DuckDBEngine:
             reader = con.sql(
                 f"SELECT referral_id, event_date{''.join(flags)} FROM {tables['events'].table}"
             ).to_arrow_reader(arrays.BATCH)
-            event_dates = arrays.read_dated(reader, slots, [1] * len(event_sets))
+            event_dates = arrays.read_dated(reader, slots, [1] * len(event_sets), remap)
             if event_dates is None:
                 return None
             last_day = max(last_day, event_dates.last_day)
+        if spells is not None:
+            slots = spells[0]
         kinds = slots.kinds
         services = kinds.values["service"]
         filter_index = {key: i for i, key in enumerate(filters)}
@@ -1124,6 +1163,16 @@ class DuckDBEngine:
             )
         return out, last_day
 
+    @staticmethod
+    def _spell_scope(slots: arrays.ReferralSlots, standards: Sequence[Standard]) -> np.ndarray:
+        """Per kind, whether its service is one the spells cover (as ``apply_spells``)."""
+        if any(not s.services for s in standards):
+            return np.ones(len(slots.kinds.codes), dtype=bool)
+        services = {v for s in standards for v in s.services}
+        known = np.array([v in services for v in slots.kinds.values["service"]] + [False])
+        scope: np.ndarray = known[slots.kinds.code_of("service")]
+        return scope
+
     # -- the run --------------------------------------------------------------------------
 
     def histograms(
@@ -1160,19 +1209,39 @@ class DuckDBEngine:
             tables = self.load(con, inputs, problems)
             if not problems:
                 self._check_mechanisms(con, tables["contacts"], standards, problems)
-            gap = spell_gap(standards)
-            if gap is not None and not problems:
+            # the gap of the spells still to join: by the array path (in NumPy), else in SQL
+            pending = spell_gap(standards)
+            if pending is not None and not problems:
                 self._require_people(con, tables["referrals"], problems)
-                if not problems:
-                    apply_spells(con, tables, standards, gap)
+            if problems:
+                pending = None
+            elif pending is not None and not self.array_spells:
+                apply_spells(con, tables, standards, pending)
+                pending = None
             # source tables are in place (their row order kept for error reports); later
             # tables need no order, which lets DuckDB write them in parallel
             con.execute("SET preserve_insertion_order = false")
-            slots = None if problems else self._referral_slots(con, tables["referrals"], by)
+            slots = (
+                None
+                if problems
+                else self._referral_slots(con, tables["referrals"], by, persons=pending is not None)
+            )
             self.timings["load_and_check_referrals"] = time.perf_counter() - clock
             clock = time.perf_counter()
-            found = None if slots is None else self._array_stops(con, standards, tables, slots)
+            spells = None
+            if slots is not None and pending is not None:
+                spells = arrays.referral_spells(slots, self._spell_scope(slots, standards), pending)
+                self.timings["referral_spells"] = time.perf_counter() - clock
+                clock = time.perf_counter()
+            found = (
+                None if slots is None else self._array_stops(con, standards, tables, slots, spells)
+            )
+            if spells is not None:
+                slots = spells[0]
             if slots is None or found is None:
+                if pending is not None:
+                    # the SQL path joins the spells itself (and lists any problem)
+                    apply_spells(con, tables, standards, pending)
                 if slots is None:
                     self._check_duplicates(con, tables["referrals"], problems)
                 names, event_names = self._aggregate(con, standards, tables)
