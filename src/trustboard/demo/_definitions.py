@@ -311,21 +311,19 @@ def _target_value(value: float, unit: Unit) -> str:
 def describe(definition: MetricDefinition, note: str | None = None) -> str:
     """The metric's definition for the appendix: meaning, numerator and denominator, the
     standard in force in 2024-25 (or that it has none) and ``note``."""
-    parts = [MEANING[definition.id]]
-    if definition.numerator and definition.denominator:
+    meaning = MEANING[definition.id]
+    parts = [meaning]
+    # a share names its numerator and denominator in its meaning; other ratios say them
+    if definition.numerator and definition.denominator and not meaning.startswith("Share of"):
         parts.append(f"Numerator: {definition.numerator}; denominator: {definition.denominator}.")
     target = definition.target_on(_TARGET_DAY)
     if target is not None:
-        comparator = "at least" if target.comparator.value == ">=" else "at most"
-        if target.comparator.value == "=":
-            comparator = "exactly"
+        comparator = {">=": "≥", "<=": "≤"}.get(target.comparator.value, "=")
         # the planning year a by-year target names is the year quoted already
         source = re.sub(r" \(\d{4}-\d{2}\)$", "", target.source or "")
-        source = f"; source: {source}" if source else ""
         parts.append(
-            f"Standard for 2024-25: {comparator} "
-            f"{_target_value(target.value, definition.unit)} "
-            f"({_TYPE_LABELS[target.type]}{source})."
+            f"Standard in 2024-25: {comparator} {_target_value(target.value, definition.unit)}, "
+            f"{_TYPE_LABELS[target.type]}{f' ({source})' if source else ''}."
         )
     if note:
         parts.append(note)

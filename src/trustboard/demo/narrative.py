@@ -18,6 +18,7 @@ from datetime import timedelta
 import polars as pl
 
 from trustboard.demo._facts import StoryFacts, collect_facts, format_value
+from trustboard.demo._notes import NOTES
 from trustboard.demo._spec import DemoMetric
 from trustboard.demo._stories import STORIES, ActionPlan, Lookup
 from trustboard.demo.assessment import SeriesAssessment, assess_series, exception_metric_ids
@@ -30,7 +31,6 @@ from trustboard.domain import (
     ActionStatus,
     AssuranceLevel,
     Commentary,
-    Domain,
     OrgUnit,
     Period,
 )
@@ -40,33 +40,6 @@ __all__ = ["REPORTING_MONTHS", "Narrative", "build_narrative", "reporting_period
 
 #: How many months of commentary the demo carries (the latest and the two before).
 REPORTING_MONTHS = 3
-
-_ROOT_CAUSES = {
-    Domain.SAFE: (
-        "Safety huddles and after-action reviews for the month point to staffing "
-        "pressure and patient acuity rather than a single cause."
-    ),
-    Domain.EFFECTIVE: (
-        "The gap reflects capacity and flow pressures in the service; a "
-        "case-note audit found recording gaps that explain part of it."
-    ),
-    Domain.CARING: (
-        "Themes from feedback and complaints point to communication and waiting "
-        "rather than the care itself."
-    ),
-    Domain.RESPONSIVE: (
-        "Demand has grown faster than capacity, and the gap is concentrated in a few teams."
-    ),
-    Domain.WELL_LED: (
-        "Teams carrying vacancies find it hardest to release staff for "
-        "training, appraisal and supervision."
-    ),
-    Domain.FINANCE: (
-        "The variance is driven by temporary staffing costs and by efficiency "
-        "schemes delivering later than planned."
-    ),
-    Domain.CONTEXT: "The change follows demand across the local system.",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +104,30 @@ def _action_at(plan: ActionPlan, metric_id: str, index: int, period: Period) -> 
     )
 
 
-def _actions_text(actions: Sequence[Action]) -> str:
-    """A summary of the recovery plan; the actions themselves are records shown in a table."""
+def _actions_text(actions: Sequence[Action], subject: str, month: str) -> str:
+    """A summary of the recovery plan for ``subject``; the actions themselves are records
+    shown in a table."""
     if not actions:
-        return "No new actions: the target was met this month and existing controls continue."
+        return (
+            f"No new action for {subject[0].lower()}{subject[1:]}: the target was met in "
+            f"{month} and the existing controls continue."
+        )
+    if len(actions) == 1:
+        only = actions[0]
+        first = (
+            f", first promised for {only.original_due.day} {only.original_due:%B %Y}"
+            if only.slippage_days and only.original_due is not None
+            else ""
+        )
+        return (
+            f"One action in the recovery plan, {only.status.value.replace('_', ' ')}: "
+            f"{only.description[0].lower()}{only.description[1:].rstrip('.')} "
+            f"({only.owner}, due {only.due.day} {only.due:%B %Y}{first})."
+        )
     counts = {status: sum(1 for a in actions if a.status is status) for status in ActionStatus}
     parts = [f"{counts[s]} {s.value.replace('_', ' ')}" for s in ActionStatus if counts[s]]
     slipped = [a for a in actions if a.slippage_days]
-    noun = "action" if len(actions) == 1 else "actions"
-    text = f"{len(actions)} {noun} in the recovery plan: {', '.join(parts)}."
+    text = f"{len(actions)} actions in the recovery plan for {subject}: {', '.join(parts)}."
     if slipped:
         latest = max(slipped, key=lambda a: (a.slippage_days, a.id))
         text += (
@@ -165,53 +153,68 @@ def _met(f: StoryFacts) -> bool:
 def _generic_sections(
     f: StoryFacts, a: SeriesAssessment, metric: DemoMetric, actions: Sequence[Action]
 ) -> dict[str, str]:
+    """A narrative from the metric's own figures and its lead's notes (:data:`NOTES`).
+
+    The variation and assurance are the pack's own statement, computed from the data; the
+    narrative adds what the chart cannot say, so it never restates (or contradicts) them.
+    Every sentence names this metric or its figures, so no two exceptions read alike.
+    """
     d = f.definition
+    notes = NOTES.get(d.id)
+    subject = d.short_name or d.name
+    lower = f"{subject[0].lower()}{subject[1:]}"
     target = f" against a target of {f.fmt(f.target)}" if f.target is not None else ""
     met = _met(f)
-    # the variation and assurance are the pack's own statement, computed from the data; the
-    # narrative adds what the chart cannot say, so it never restates (or contradicts) them
     chart = f"{d.name}: {f.fmt(f.latest)} in {f.month}{target}."
-    basis = ""
+    background = ""
     if d.numerator and d.denominator and f.numerator is not None and f.denominator is not None:
-        basis = (
-            f" In {f.month} this was {f.numerator:,.0f} {d.numerator.lower()} out of "
+        background = (
+            f"In {f.month} this was {f.numerator:,.0f} {d.numerator.lower()} out of "
             f"{f.denominator:,.0f} {d.denominator.lower()}."
         )
-    last_year = (
-        f" The same month last year was {f.fmt(f.last_year)}." if f.last_year is not None else ""
-    )
-    seasonal = (
-        " The series is seasonal: winter pressures and summer leave both show in it."
-        if metric.profile.winter or metric.profile.summer
-        else ""
-    )
+    if f.last_year is not None:
+        background += f" The same month last year was {f.fmt(f.last_year)}."
+    background = background.strip() or f"{d.name} is reported to the {_committee(f)}."
     directorate = DIRECTORATES.get(d.directorate, "trust-wide")
     if met:
         cause = (
-            f"The target was met in {f.month}; the service reviews each month's figure at its "
-            "performance meeting so that a slip is caught early."
+            f"The target was met in {f.month} at {f.fmt(f.latest)}; the service reviews "
+            f"{lower} at each performance meeting so that a slip is caught early."
         )
+    elif notes is not None:
+        cause = notes.cause
     else:
-        cause = _ROOT_CAUSES[d.domain]
-        if f.worst_unit and f.best_unit:
-            cause += (
-                f" Performance was weakest in {f.worst_unit[0]} ({f.fmt(f.worst_unit[1])}) "
-                f"and strongest in {f.best_unit[0]} ({f.fmt(f.best_unit[1])}); the "
-                "directorate performance review is comparing practice between the two."
-            )
+        cause = (
+            f"No single cause explains {lower} at {f.fmt(f.latest)}; the {directorate} "
+            "performance review is tracing it team by team."
+        )
+    if not met and f.worst_unit and f.best_unit:
+        cause += (
+            f" Performance was weakest in {f.worst_unit[0]} ({f.fmt(f.worst_unit[1])}) "
+            f"and strongest in {f.best_unit[0]} ({f.fmt(f.best_unit[1])})."
+        )
     next_month = f.period.next().start.strftime("%B %Y")
-    if a.assurance_icon == "fail":
+    if notes is not None:
+        impact = notes.impact
+    elif a.assurance_icon == "fail":
         impact = (
-            f"The target is not expected to be met before the end of the first quarter of "
-            f"2025-26; a recovery trajectory goes to the {_committee(f)} in {next_month}."
+            f"{subject} is not expected to reach its target before the end of the first "
+            f"quarter of 2025-26; its recovery trajectory goes to the {_committee(f)} in "
+            f"{next_month}."
         )
-    elif a.concern:
-        impact = "The aim is to return the series to its previous level within three months."
     else:
         impact = (
-            "Hit-and-miss performance will continue until the process mean moves clear of "
-            "the target; the service aims to achieve that by the end of 2025-26 quarter 2."
+            f"The aim is to bring {lower} back from {f.fmt(f.latest)} to its usual level "
+            "within three months."
         )
+    assumption = (
+        notes.assumption
+        if notes is not None
+        else (
+            f"Recovery of {lower} assumes demand and staffing in the service stay at their "
+            "level of the last twelve months."
+        )
+    )
     if d.baf_risks or d.risk_register_ids:
         named = (
             [f"{', '.join(d.baf_risks)} on the Board Assurance Framework"] if d.baf_risks else []
@@ -222,46 +225,44 @@ def _generic_sections(
             else []
         )
         risks = (
-            f"Key metric for {' and '.join(named)}: this exception prompts a review of "
-            "whether the evidence still supports the risk's current score."
+            f"{d.id} is a key metric for {' and '.join(named)}: at {f.fmt(f.latest)} it "
+            "prompts a review of whether the evidence still supports the risk's current score."
         )
     else:
         risks = (
-            f"No strategic risk is linked; the operational risk is held on the "
+            f"No strategic risk is linked to {d.id}; the operational risk is held on the "
             f"{directorate} risk register and reviewed at the directorate board."
         )
     level = _generic_level(a)
     rating = d.data_quality_rating.value.replace("_", " ")
     assessed = f", last assessed {d.data_quality_date:%B %Y}" if d.data_quality_date else ""
-    quality = f"Data-quality rating: {rating}{assessed}. Source: {d.data_source}."
-    if f.period == LATEST_PERIOD:
-        quality += f" {f.month} is provisional."
+    provisional = (
+        f"; the {f.month} figure of {f.fmt(f.latest)} is provisional"
+        if f.period == LATEST_PERIOD
+        else ""
+    )
+    quality = f"From {d.data_source}, rated {rating}{assessed}{provisional}."
     gap = re.search(r"[A-Z][a-z]+ \d{4} is missing: [^.]*\.", d.description or "")
     if gap:
         quality += f" {gap.group(0)}"
+    if level is AssuranceLevel.NOT_ASSURED:
+        reason = f"at {f.fmt(f.latest)}{target}, {lower} will not recover without further action."
+    else:
+        reason = (
+            f"the causes behind {lower} are understood and actions are in place, but "
+            f"{f.fmt(f.latest)} in {f.month} shows it has not yet recovered."
+        )
     return {
         "chart_shows": chart,
-        "background": f"{d.name} reports to the {_committee(f)}.{basis}{last_year}{seasonal}",
+        "background": background,
         "root_causes": cause,
-        "actions": _actions_text(actions),
-        "assumptions": (
-            "Recovery assumes demand stays at the average of the last twelve months "
-            "and that vacancies in the service are filled at the current rate."
-        ),
+        "actions": _actions_text(actions, subject, f.month),
+        "assumptions": assumption,
         "expected_impact": impact,
         "risks": risks,
-        "assurance": f"{level.label}: {_ASSURANCE_REASON[level]}",
+        "assurance": f"{level.label}: {reason}",
         "data_quality": quality,
     }
-
-
-_ASSURANCE_REASON = {
-    AssuranceLevel.ASSURED: "controls are working and performance is within plan.",
-    AssuranceLevel.PARTIALLY_ASSURED: (
-        "the causes are understood and actions are in place, but performance has not yet recovered."
-    ),
-    AssuranceLevel.NOT_ASSURED: "performance will not meet the target without further action.",
-}
 
 
 def summary_text(f: StoryFacts, sections: dict[str, str], actions: Sequence[Action]) -> str:
@@ -299,27 +300,31 @@ def _generic_action(
     if months_open >= 2 and still_exception:
         due = original_due + timedelta(days=30)
         status = ActionStatus.AT_RISK
-        note = "Due date moved by a month: the plan needs sign-off by the directorate board"
+        note = "Due date moved by a month at the directorate performance review"
     # an open action is never reported as due before the papers are submitted: a date that
     # has passed is moved, and the move shows as slippage
     submitted = max(meeting_dates(period).values()) - timedelta(days=7)
     while due <= submitted:
         due += timedelta(days=30)
         status = ActionStatus.AT_RISK
-        note = (
-            f"Due date moved to {due.day} {due:%B %Y}: the recovery plan awaits "
-            "sign-off by the directorate board"
+        note = f"Due date moved to {due.day} {due:%B %Y} at the directorate performance review"
+    notes = NOTES.get(d.id)
+    if notes is not None:
+        owner, description = notes.owner, notes.action
+    else:
+        owner = (
+            f"Director of Operations, {DIRECTORATES[d.directorate]}"
+            if d.directorate in ("MH", "FYPC_LDA", "CHS")
+            else (d.exec_lead or "Chief Operating Officer")
         )
-    owner = (
-        f"Director of Operations, {DIRECTORATES[d.directorate]}"
-        if d.directorate in ("MH", "FYPC_LDA", "CHS")
-        else (d.exec_lead or "Chief Operating Officer")
-    )
+        description = (
+            f"Agree a recovery plan for {d.name.lower()} at the directorate performance "
+            "review, with a monthly trajectory"
+        )
     return Action(
         id=f"{d.id}-R1",
         metric_id=d.id,
-        description=f"Agree a recovery plan for {d.name.lower()} at the directorate "
-        "performance review, with a monthly trajectory",
+        description=description,
         owner=owner,
         due=due,
         original_due=original_due,
@@ -367,7 +372,11 @@ def build_narrative(
                     for plan in story.actions
                     if (a := _action_at(plan, metric_id, story_index, period)) is not None
                 ]
-                sections = {**story.write(facts, lookup), "actions": _actions_text(actions)}
+                subject = metric.definition.short_name or metric.definition.name
+                sections = {
+                    **story.write(facts, lookup),
+                    "actions": _actions_text(actions, subject, facts.month),
+                }
                 sections["summary"] = summary_text(facts, sections, actions)
                 item = _commentary(
                     metric_id,
@@ -412,7 +421,15 @@ def _carry_forward(
     if log:
         for action in log[-1][1]:
             if action.id not in by_id and action.status.is_open:
-                by_id[action.id] = action
+                # not reported on this month: its metric is no longer an exception, so the
+                # action closed when the month ended (never dated after the month's papers)
+                by_id[action.id] = action.model_copy(
+                    update={
+                        "status": ActionStatus.COMPLETE,
+                        "completed": min(action.due, period.end),
+                        "note": f"Closed: no longer an exception in {period.display()}",
+                    }
+                )
     return tuple(sorted(by_id.values(), key=lambda a: (a.metric_id or "", a.id)))
 
 
