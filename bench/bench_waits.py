@@ -11,7 +11,9 @@ Phases, each in a fresh process so that peak memory (ru_maxrss) is the phase's o
    histograms + finalise; then the same counting referral spells (the MHSDS 5-day rule);
 3. DuckDB, all built-in standards in one run (``--compare-paths`` runs phases 2 and 3 on
    both the array path and the SQL path in one process, and checks the results identical),
-   and the full MHSDS measure set (MRS01-MRS14) over the same months;
+   and the full MHSDS measure set (MRS01-MRS14) over the same months (``--compare-spells``
+   runs the phases with spells a second time with the spells joined in SQL first, the
+   previous way, and checks the results identical);
 4. a straightforward pandas implementation of the same open-list definitions on a smaller
    data set, checked equal to DuckDB on that data;
 5. Spark local on 1M referrals, all built-in standards, checked identical to DuckDB.
@@ -85,11 +87,13 @@ def _phase_generate(args: argparse.Namespace, out: Any) -> None:
     )
 
 
-def _run_duckdb(args: argparse.Namespace, which: str, arrays: bool) -> tuple[dict[str, Any], Any]:
+def _run_duckdb(
+    args: argparse.Namespace, which: str, arrays: bool, array_spells: bool = True
+) -> tuple[dict[str, Any], Any]:
     from trustboard.waits import compute_results
     from trustboard.waits.engines.duckdb_engine import DuckDBEngine
 
-    engine = DuckDBEngine(threads=args.threads, arrays=arrays)
+    engine = DuckDBEngine(threads=args.threads, arrays=arrays, array_spells=array_spells)
     data = Path(args.data)
     standards = [_open_list_standard(which == "open_spells")] if which.startswith("open") else None
     load = os.getloadavg()[0]
@@ -114,9 +118,10 @@ def _run_duckdb(args: argparse.Namespace, which: str, arrays: bool) -> tuple[dic
             "rows": frame.height,
             "cpu_s": _cpu_s() - cpu,
             "load": load,
+            "load_end": os.getloadavg()[0],
             "path": "array" if engine.used_arrays else "SQL",
         }
-        return report, {}
+        return report, frame
     results = compute_results(
         data / "referrals.parquet",
         data / "contacts.parquet",
@@ -134,6 +139,7 @@ def _run_duckdb(args: argparse.Namespace, which: str, arrays: bool) -> tuple[dic
         "rows": sum(r.measures.height for r in results.values()),
         "cpu_s": _cpu_s() - cpu,
         "load": load,
+        "load_end": os.getloadavg()[0],
         "path": "array" if engine.used_arrays else "SQL",
     }
     report["finalise_s"] = total - sum(engine.timings.values())
@@ -142,32 +148,44 @@ def _run_duckdb(args: argparse.Namespace, which: str, arrays: bool) -> tuple[dic
 
 def _phase_duckdb(args: argparse.Namespace, out: Any, which: str) -> None:
     report, results = _run_duckdb(args, which, not args.sql_path)
+    if args.compare_spells and which in ("open_spells", "all", "mhsds"):
+        # the spells joined in SQL before the array path (the previous way), same process
+        old, old_results = _run_duckdb(args, which, not args.sql_path, array_spells=False)
+        report["sql_spells"] = old
+        report["sql_spells_identical"] = _identical(which, results, old_results)
     if args.compare_paths:
         # the other path in the same process, on the same (now cached) files
         other, other_results = _run_duckdb(args, which, args.sql_path)
         report["other"] = other
-        report["identical"] = all(
-            other_results[k].measures.equals(r.measures)
-            and other_results[k].removals.equals(r.removals)
-            for k, r in results.items()
-        )
+        report["identical"] = _identical(which, results, other_results)
     if which.startswith("open"):
         report["frame"] = results["open_list"].measures.select(OPEN_COLUMNS)
     out.put(report)
+
+
+def _identical(which: str, results: Any, other: Any) -> bool:
+    if which == "mhsds":
+        return bool(results.equals(other))
+    return all(
+        other[k].measures.equals(r.measures) and other[k].removals.equals(r.removals)
+        for k, r in results.items()
+    )
 
 
 def _describe(r: dict[str, Any]) -> str:
     if "histograms" not in r:
         return (
             f"{r['total_s']:.2f} s, {r['path']} path, CPU {r['cpu_s']:.1f} s, "
-            f"load average {r['load']:.1f}"
+            f"load average {r['load']:.1f}-{r['load_end']:.1f}"
         )
     return (
         f"{r['total_s']:.2f} s, {r['path']} path "
         f"(load + referral checks {r['load_and_check_referrals']:.2f}, "
-        f"clock stops + contact checks {r['clock_stops_and_checks']:.2f}, "
+        + (f"referral spells {r['referral_spells']:.2f}, " if "referral_spells" in r else "")
+        + f"clock stops + contact checks {r['clock_stops_and_checks']:.2f}, "
         f"histograms {r['histograms']:.2f}, "
-        f"finalise {r['finalise_s']:.2f}), CPU {r['cpu_s']:.1f} s, load average {r['load']:.1f}"
+        f"finalise {r['finalise_s']:.2f}), CPU {r['cpu_s']:.1f} s, "
+        f"load average {r['load']:.1f}-{r['load_end']:.1f}"
     )
 
 
@@ -342,6 +360,11 @@ def main() -> None:
         help="DuckDB phases take the SQL path even where the array path applies",
     )
     parser.add_argument(
+        "--compare-spells",
+        action="store_true",
+        help="phases with spells also join them in SQL first (the previous way), same process",
+    )
+    parser.add_argument(
         "--compare-paths",
         action="store_true",
         help="DuckDB phases also run the other path in the same process, with the ratio",
@@ -370,6 +393,13 @@ def main() -> None:
             continue
         r = _run(_phase_duckdb, args, which)
         print(f"duckdb {title}: {_describe(r)}, {r['rows']} rows, peak {r['peak_gb']:.2f} GB")
+        if "sql_spells" in r:
+            old = r["sql_spells"]
+            print(
+                f"  same process, spells joined in SQL first: {_describe(old)}; "
+                f"ratio {old['total_s'] / r['total_s']:.2f} "
+                f"(CPU {old['cpu_s'] / r['cpu_s']:.2f}); identical: {r['sql_spells_identical']}"
+            )
         if "other" in r:
             print(
                 f"  same process, {_describe(r['other'])}; "
