@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -318,6 +319,37 @@ def test_an_ods_that_declares_a_doctype_or_is_not_well_formed_is_refused(tmp_pat
     with pytest.raises(DataValidationError) as caught:
         read_tables(path)
     assert "table:number-rows-repeated attribute holds 'many'" in caught.value.message
+
+
+def test_an_xlsx_whose_sheet_list_cannot_be_followed_is_still_measured(tmp_path: Path) -> None:
+    # calamine reads a workbook.xml holding an entity Python's parser refuses (A1 and
+    # XFD1048576 then asked it for 512 GB); a relationship whose target is not a part (this
+    # calamine finds no sheet there, a reader that tidies the path would): every XML part is
+    # then measured
+    from .test_hostile_files import _raw_xlsx, _text
+
+    cells = f'<row r="1">{_text("A1", "x")}</row><row r="1048576">{_text("XFD1048576", "y")}</row>'
+    source = zipfile.ZipFile(io.BytesIO(_raw_xlsx(cells)))
+    for name, change in (
+        ("entity.xlsx", ("xl/workbook.xml", b"<sheets>", b'<fileVersion appName="a&b;"/><sheets>')),
+        ("target.xlsx", ("xl/_rels/workbook.xml.rels", b"worksheets/", b"worksheets/./")),
+    ):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as package:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename == change[0]:
+                    assert change[1] in data
+                    data = data.replace(change[1], change[2])
+                package.writestr(info.filename, data)
+        path = tmp_path / name
+        path.write_bytes(buffer.getvalue())
+        with pytest.raises(DataValidationError) as caught:
+            read_tables(path)
+        assert _limit_message(caught.value) == (
+            "sheet 'xl/worksheets/sheet1.xml' reaches row 1,048,576 and column 16,384 "
+            "(17,179,869,184 cells)"
+        ), name
 
 
 def _compound_file() -> bytes:

@@ -257,15 +257,24 @@ def scan_xlsx(data: bytes, label: str) -> list[SheetScan] | None:
                 "max_xlsx_bytes",
                 limits.max_xlsx_bytes,
             )
+        parts = set(package.namelist())
         try:
             members = _sheet_members(package)
-            recalc = _recalculates(package)
         except (KeyError, ValueError, SyntaxError):
-            return None
+            members = []
         if len(members) > limits.max_sheets:
             raise too_big(
                 label, f"the workbook has {len(members):,} sheets", "max_sheets", limits.max_sheets
             )
+        if not members or any(member not in parts for _, member in members):
+            # the workbook's list of its sheets cannot be followed (XML this parser refuses, a
+            # target that is not a part), yet calamine may still find its sheets: every XML
+            # part is measured instead
+            members = [(part, part) for part in sorted(parts) if part.lower().endswith(".xml")]
+        try:
+            recalc = _recalculates(package)
+        except KeyError:
+            recalc = False
         scans: list[SheetScan] = []
         for name, member in members:
             try:
