@@ -267,6 +267,41 @@ def test_mhsds_mapping_recodes_adult_team_types(engine_options: dict[str, Any]) 
     assert counts == {"cmh_adult": 2, "eip": 1}
 
 
+def test_csds_mapping_recodes_community_team_types(engine_options: dict[str, Any]) -> None:
+    # CSDS team types: 12 district nursing (community nursing); 23 occupational therapy,
+    # 26 physiotherapy, 33 speech and language therapy, 58 dietetics (community therapies);
+    # 04 cardiac is neither.  All received 1 Jan 2024, none seen: on 31 Jan the CHS SitRep
+    # list holds 1 nursing and 4 therapies pathways, each waiting 30 days.
+    refs = pl.DataFrame(
+        {
+            "UniqServReqID": [1, 2, 3, 4, 5, 6],
+            "Person_ID": [11, 12, 13, 14, 15, 16],
+            "ServTeamTypeRefToCommServ": ["12", "23", "26", "33", "58", "04"],
+            "ReferralRequestReceivedDate": [date(2024, 1, 1)] * 6,
+        }
+    )
+    res = run(
+        refs, contacts_frame([]), "chs_bands", "2024-01", "2024-01", engine_options, mapping="csds"
+    )
+    counts = dict(zip(res.measures["service"], res.measures["open_count"], strict=True))
+    assert counts == {"community_nursing": 1, "community_therapies": 4}
+    assert set(res.measures["open_median_days"]) == {30}
+    # without the recodes the built-in standard selects nothing, and says so
+    csds = waits.BUILTIN_MAPPINGS["csds"]
+    bare = waits.ColumnMapping("bare", csds.columns, {})
+    with pytest.raises(DataValidationError) as caught:
+        run(
+            refs,
+            contacts_frame([]),
+            "chs_bands",
+            "2024-01",
+            "2024-01",
+            engine_options,
+            mapping=bare,
+        )
+    assert caught.value.problems[0].code == ErrorCode.WAITS_EMPTY
+
+
 def test_talking_therapies_any_mechanism_and_both_standards(
     engine_options: dict[str, Any],
 ) -> None:

@@ -216,6 +216,15 @@ _CSDS = {
     },
     "events": {"referral_id": "UniqServReqID"},
     "values": {
+        # SERVICE OR TEAM TYPE REFERRED TO (COMMUNITY CARE) [S33]: 12 district nursing is
+        # community nursing; 23 occupational therapy, 26 physiotherapy, 33 speech and
+        # language therapy and 58 nutrition and dietetics (excluding weight management) are
+        # the CHS SitRep's therapy interventions.  Community paediatrics is left for a
+        # trust's mapping (its code is not among those confirmed; see docs/waits.md).
+        "service": {
+            "12": "community_nursing",
+            **{code: "community_therapies" for code in ("23", "26", "33", "58")},
+        },
         # NHS Data Dictionary PRIORITY TYPE CODE: 1 routine, 2 urgent (3, two week wait, is
         # a cancer pathway and left for a trust's mapping to place)
         "priority": {"1": "routine", "2": "urgent"},
