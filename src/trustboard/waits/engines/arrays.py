@@ -323,8 +323,15 @@ def _person_runs(
     if int(person.max(initial=0)) >= (1 << 62) // max(width, 1):
         person = np.unique(person, return_inverse=True)[1].reshape(-1).astype(np.int64)
     key = person * width + service
-    order = np.argsort(key)
-    ordered = key[order]
+    row_bits = _bits(len(key))
+    if _bits(int(key.max()) + 1) + row_bits <= 63:
+        # sorting the numbers with each row's index in the low bits is several times
+        # quicker than an argsort, and gives the same order
+        packed = np.sort((key << row_bits) | np.arange(len(key), dtype=np.int64))
+        ordered, order = packed >> row_bits, packed & ((1 << row_bits) - 1)
+    else:
+        order = np.argsort(key)
+        ordered = key[order]
     same = ordered[1:] == ordered[:-1]
     repeated = np.zeros(len(key), dtype=bool)
     repeated[1:] = same
@@ -342,14 +349,17 @@ def _person_runs(
     date_bits = _bits(int(got.max()) - low + 1)
     slot_bits = _bits(referrals.span)
     if _bits(int(group[-1]) + 1) + date_bits + slot_bits <= 63:
-        packed = (group << (date_bits + slot_bits)) | ((got - low) << slot_bits) | slots
-        final = np.argsort(packed)
+        # (group, date, slot) packed in one number: sorting the numbers sorts the rows
+        packed = np.sort((group << (date_bits + slot_bits)) | ((got - low) << slot_bits) | slots)
+        slots = packed & ((1 << slot_bits) - 1)
+        got = ((packed >> slot_bits) & ((1 << date_bits) - 1)) + low
+        group = packed >> (date_bits + slot_bits)
     else:
         final = np.lexsort((slots, got, group))
+        slots, got, group = slots[final], got[final], group[final]
     first = np.ones(rows.size, dtype=bool)
-    group = group[final]
     first[1:] = group[1:] != group[:-1]
-    return slots[final], got[final], first
+    return slots, got, first
 
 
 def referral_spells(
