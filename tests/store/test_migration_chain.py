@@ -29,6 +29,7 @@ RELEASED = [
     "0004_current_watermark",
     "0007_users",
     "0008_paper_config",
+    "0009_signin_failures",
 ]
 
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from conftest import PASSWORD, PERIOD, csrf_of, make_client, sign_in
-from trustboard.services.users import LOCK_MINUTES, MAX_FAILED_SIGNINS, disable_user
+from trustboard.services.users import (
+    ADDRESS_WINDOW_MINUTES,
+    LOCK_MINUTES,
+    MAX_ADDRESS_FAILURES,
+    MAX_FAILED_SIGNINS,
+    disable_user,
+)
 from trustboard.store import Store, utc_now
-from trustboard.store.users import AppUserRow, WebSessionRow
+from trustboard.store.users import AppUserRow, SigninFailureRow, WebSessionRow
+from trustboard.web import WebSettings, create_app
+from trustboard.web.auth import client_address
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -236,3 +245,100 @@ def test_one_error_shape_for_every_route(app_url: str, web_store: Store) -> None
     # a signed-in person's error page keeps the navigation and the sign-out form
     refused = client.get("/forums/nope/2025-03")
     assert refused.status_code == 404 and 'action="/sign-out"' in refused.text
+
+
+def _from(url: str, address: str, *, proxies: tuple[str, ...] = ()) -> TestClient:
+    """A client whose socket address is ``address``, of an app trusting ``proxies``."""
+    settings = WebSettings(database=url, allow_plain_http=True, trusted_proxies=proxies)
+    return TestClient(create_app(settings), follow_redirects=False, client=(address, 40000))
+
+
+def _try(client: TestClient, name: str, password: str, **headers: str) -> int:
+    token = csrf_of(client.get("/sign-in").text)
+    answer = client.post(
+        "/sign-in",
+        data={"name": name, "password": password, "csrf_token": token},
+        headers=headers,
+    )
+    return answer.status_code
+
+
+def _wrong_names(count: int) -> list[str]:
+    # spread over accounts, none of which reaches its own lock (fewer than 5 each)
+    names = ["ana", "eve", "adam", "rita"] * (MAX_FAILED_SIGNINS - 1)
+    names += [f"nobody{i}" for i in range(count)]
+    return names[:count]
+
+
+def test_failures_from_one_address_across_accounts_are_throttled(
+    app_url: str, web_store: Store
+) -> None:
+    attacker = _from(app_url, "192.0.2.7")
+    for name in _wrong_names(MAX_ADDRESS_FAILURES):
+        assert _try(attacker, name, "one guessed password") == 401
+    # the next sign-in from that address is refused, even with the right password
+    answer_code = _try(attacker, "bella", PASSWORD)
+    assert answer_code == 429
+    assert _sessions(web_store) == 0
+    throttled = next(iter(web_store.audit(action="web.signin_throttled")))
+    assert throttled.actor == "bella"
+    assert throttled.after == {
+        "client": "192.0.2.7",
+        "scope": "address",
+        "failures": MAX_ADDRESS_FAILURES,
+    }
+    # no account is locked: the same account from another address signs in
+    assert _try(_from(app_url, "192.0.2.8"), "bella", PASSWORD) == 303
+    failed = [a for a in web_store.audit(action="web.signin_failed")]
+    assert len(failed) == MAX_ADDRESS_FAILURES
+    assert {a.after["client"] for a in failed} == {"192.0.2.7"}
+
+
+def test_fewer_failures_than_the_address_limit_do_not_throttle(app_url: str) -> None:
+    client = _from(app_url, "192.0.2.7")
+    for name in _wrong_names(MAX_ADDRESS_FAILURES - 1):
+        assert _try(client, name, "wrong") == 401
+    assert _try(client, "bella", PASSWORD) == 303
+
+
+def test_the_address_window_slides(app_url: str, web_store: Store) -> None:
+    client = _from(app_url, "192.0.2.7")
+    for name in _wrong_names(MAX_ADDRESS_FAILURES):
+        _try(client, name, "wrong")
+    assert _try(client, "bella", PASSWORD) == 429
+    # the oldest failure leaves the window: one under the limit, so sign-in works again
+    with web_store.engine.begin() as conn:
+        oldest = conn.execute(select(func.min(SigninFailureRow.id))).scalar_one()
+        conn.execute(
+            update(SigninFailureRow)
+            .where(SigninFailureRow.id == oldest)
+            .values(at=utc_now() - timedelta(minutes=ADDRESS_WINDOW_MINUTES, seconds=1))
+        )
+    assert _try(client, "bella", PASSWORD) == 303
+
+
+def test_forwarded_for_counts_only_from_a_trusted_proxy(app_url: str, web_store: Store) -> None:
+    proxy = _from(app_url, "10.0.0.1", proxies=("10.0.0.0/24",))
+    for name in _wrong_names(MAX_ADDRESS_FAILURES):
+        assert _try(proxy, name, "wrong", **{"X-Forwarded-For": "203.0.113.5"}) == 401
+    assert _try(proxy, "bella", PASSWORD, **{"X-Forwarded-For": "203.0.113.5"}) == 429
+    # another client behind the same proxy is not held back
+    assert _try(proxy, "bella", PASSWORD, **{"X-Forwarded-For": "203.0.113.6"}) == 303
+    # a client that is not a trusted proxy cannot choose its address
+    direct = _from(app_url, "192.0.2.9", proxies=("10.0.0.0/24",))
+    assert _try(direct, "ana", "wrong", **{"X-Forwarded-For": "203.0.113.77"}) == 401
+    newest = next(iter(web_store.audit(action="web.signin_failed")))
+    assert newest.after["client"] == "192.0.2.9"
+
+
+def test_the_client_address_rule() -> None:
+    proxies = ["10.0.0.0/24", "::1"]
+    assert client_address("192.0.2.7", "203.0.113.5", proxies) == "192.0.2.7"
+    assert client_address("10.0.0.1", "203.0.113.5", proxies) == "203.0.113.5"
+    # what a client writes to the left of the proxy's own entry is not believed
+    assert client_address("10.0.0.1", "198.51.100.1, 203.0.113.5", proxies) == "203.0.113.5"
+    assert client_address("10.0.0.1", "203.0.113.5, 10.0.0.2", proxies) == "203.0.113.5"
+    assert client_address("::1", "2001:db8::5", proxies) == "2001:db8::5"
+    assert client_address("10.0.0.1", None, proxies) == "10.0.0.1"
+    assert client_address("10.0.0.1", "203.0.113.5", []) == "10.0.0.1"
+    assert client_address(None, "203.0.113.5", proxies) is None

@@ -68,6 +68,7 @@ def serve(
     os.environ["TRUSTBOARD_WEB_PAPER"] = str(paper or "")
     os.environ["TRUSTBOARD_WEB_PUBLISHED_ROOT"] = str(published_root or "")
     os.environ["TRUSTBOARD_WEB_ALLOW_PLAIN_HTTP"] = "1" if plain_http else ""
+    os.environ["TRUSTBOARD_WEB_TRUSTED_PROXIES"] = forwarded_allow_ips
     typer.echo(f"trustboard serving on http://{host}:{port}/ ({workers} worker(s))")
     uvicorn.run(
         "trustboard.web.app:app_from_environment",

@@ -4,8 +4,11 @@ The command line (``trustboard users``) and the web app (``trustboard serve``) b
 Passwords are hashed with Argon2id (``argon2-cffi``, the ``web`` extra, imported when first
 needed).  A sign-in that fails :data:`MAX_FAILED_SIGNINS` times in a row locks the account for
 :data:`LOCK_MINUTES` minutes (OWASP ASVS 2.2.1); a correct password during the lock is refused
-too, so that guessing cannot go on in the background.  Every sign-in, failed sign-in and
-refusal is written to the audit log.
+too, so that guessing cannot go on in the background.  Failures are also counted by client
+address, whatever the account: :data:`MAX_ADDRESS_FAILURES` failed sign-ins from one address
+within the last :data:`ADDRESS_WINDOW_MINUTES` minutes (a sliding window) refuse every sign-in
+from it until the oldest of them leaves the window, so that one address cannot try one password
+against many accounts.  Every sign-in, failed sign-in and refusal is written to the audit log.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from trustboard.store import Store, StoredUser, utc_now
 from trustboard.store import users as stored
 
 __all__ = [
+    "ADDRESS_WINDOW_MINUTES",
     "LOCK_MINUTES",
+    "MAX_ADDRESS_FAILURES",
     "MAX_FAILED_SIGNINS",
     "MIN_PASSWORD_LENGTH",
     "SESSION_HOURS",
@@ -43,12 +48,14 @@ __all__ = [
     "User",
     "add_user",
     "authenticate",
+    "check_address",
     "disable_user",
     "end_session",
     "issue_token",
     "list_users",
     "may_read_forum",
     "record_refusal",
+    "record_signin_failure",
     "require_forum",
     "require_role",
     "session_user",
@@ -61,10 +68,17 @@ __all__ = [
 MAX_FAILED_SIGNINS = 5
 #: How long a locked account stays locked.
 LOCK_MINUTES = 15
+#: Failed sign-ins from one client address, across accounts, that refuse it for a while.
+MAX_ADDRESS_FAILURES = 20
+#: The sliding window those failures are counted in.
+ADDRESS_WINDOW_MINUTES = 15
 #: How long a session lasts from sign-in (a board meeting's working day).
 SESSION_HOURS = 8
 #: Shortest password accepted (ASVS 2.1.1: at least 12 characters).
 MIN_PASSWORD_LENGTH = 12
+
+#: The start of the password hash of an account made by single sign-on (it has no password).
+SSO_ONLY = "!sso"
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,199}$")
 
@@ -241,19 +255,30 @@ def authenticate(store: Store, name: str, password: str, *, client: str | None =
 
     Refuses (``TB-AUTH-FAILED``) an unknown name, a wrong password or a disabled account with
     the same message, so that the answer does not tell which; refuses (``TB-AUTH-THROTTLED``)
-    while the account is locked after :data:`MAX_FAILED_SIGNINS` failures.
+    while the account is locked after :data:`MAX_FAILED_SIGNINS` failures, and while
+    ``client`` has failed :data:`MAX_ADDRESS_FAILURES` times within the window.
     """
     now = utc_now()
     failed = AuthenticationError(
         "the user name or password is not right", code=ErrorCode.AUTH_FAILED
     )
+    check_address(store, client, name, now=now)
     with store.transaction() as conn:
         row = stored.read_user(conn, name)
     hasher = _hasher()
     if row is None:
         # hash anyway, so an unknown name takes as long to refuse as a known one
         hasher.hash(password)
-        _audit(store, "web.signin_failed", name[:200], {"reason": "unknown user", "client": client})
+        with store.transaction() as conn:
+            _count_failure(conn, client, now)
+            stored.audit_event(
+                conn,
+                now=now,
+                actor=name[:200],
+                action="web.signin_failed",
+                entity_id=name[:200],
+                detail={"reason": "unknown user", "client": client},
+            )
         raise failed
     if row.locked_until is not None and row.locked_until > now:
         _audit(store, "web.signin_throttled", row.name, {"client": client})
@@ -261,18 +286,23 @@ def authenticate(store: Store, name: str, password: str, *, client: str | None =
             "too many failed sign-ins: this account is locked for a while",
             hint=f"try again after {row.locked_until:%H:%M} UTC, or ask an administrator",
         )
-    try:
+    good = False
+    if row.password_hash.startswith(SSO_ONLY):
+        pass  # an account made by single sign-on has no password
+    else:
         from argon2.exceptions import VerificationError
 
-        hasher.verify(row.password_hash, password)
-        good = not row.disabled
-    except VerificationError:
-        good = False
+        try:
+            hasher.verify(row.password_hash, password)
+            good = not row.disabled
+        except VerificationError:
+            good = False
     if not good:
         count = row.failed_signins + 1
         lock = now + timedelta(minutes=LOCK_MINUTES) if count >= MAX_FAILED_SIGNINS else None
         with store.transaction() as conn:
             stored.set_failures(conn, row, failed=0 if lock else count, locked_until=lock)
+            _count_failure(conn, client, now)
             stored.audit_event(
                 conn,
                 now=now,
@@ -289,6 +319,56 @@ def authenticate(store: Store, name: str, password: str, *, client: str | None =
     with store.transaction() as conn:
         stored.set_failures(conn, row, failed=0, locked_until=None)
     return User.from_stored(row)
+
+
+def _count_failure(conn: Any, client: str | None, now: datetime) -> None:
+    if client:
+        window = timedelta(minutes=ADDRESS_WINDOW_MINUTES)
+        stored.add_signin_failure(conn, client, now=now, keep_since=now - window)
+
+
+def record_signin_failure(
+    store: Store, actor: str, reason: str, *, client: str | None, **detail: Any
+) -> None:
+    """Audit a failed sign-in that did not get as far as a password (single sign-on) and count
+    it against ``client``'s window."""
+    now = utc_now()
+    with store.transaction() as conn:
+        _count_failure(conn, client, now)
+        stored.audit_event(
+            conn,
+            now=now,
+            actor=actor[:200],
+            action="web.signin_failed",
+            entity_id=actor[:200],
+            detail={"reason": reason, "client": client, **detail},
+        )
+
+
+def check_address(
+    store: Store, client: str | None, actor: str, *, now: datetime | None = None
+) -> None:
+    """Refuse (``TB-AUTH-THROTTLED``, audited as ``web.signin_throttled``) a sign-in from a
+    client address that has failed :data:`MAX_ADDRESS_FAILURES` times in the last
+    :data:`ADDRESS_WINDOW_MINUTES` minutes."""
+    if not client:
+        return
+    moment = now or utc_now()
+    since = moment - timedelta(minutes=ADDRESS_WINDOW_MINUTES)
+    with store.transaction() as conn:
+        failures = stored.count_signin_failures(conn, client, since)
+    if failures < MAX_ADDRESS_FAILURES:
+        return
+    _audit(
+        store,
+        "web.signin_throttled",
+        actor[:200],
+        {"client": client, "scope": "address", "failures": failures},
+    )
+    raise ThrottledError(
+        "too many failed sign-ins from this address: sign-in from it is paused for a while",
+        hint=f"try again in up to {ADDRESS_WINDOW_MINUTES} minutes, or ask an administrator",
+    )
 
 
 def start_session(store: Store, user: User, *, client: str | None = None) -> SignedIn:

@@ -5,7 +5,8 @@ hash of its password (made by the services layer), and a token or session keeps 
 of a random secret of 32 bytes (a secret that long cannot be guessed, so a fast hash is
 enough and a lookup by hash stays an index search).  Every change to an account, and every
 sign-in, failed sign-in and refusal the web app reports, is written to the audit log in the
-same transaction.  Migration ``0007_users`` creates the tables.
+same transaction.  Migration ``0007_users`` creates the tables; ``0009_signin_failures`` the
+record of recent failed sign-ins by client address (the per-address throttle's sliding window).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import (
     JSON,
     Connection,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -36,11 +38,14 @@ __all__ = [
     "ApiTokenRow",
     "AppUserRow",
     "SessionRecord",
+    "SigninFailureRow",
     "StoredUser",
     "WebSessionRow",
+    "add_signin_failure",
     "add_token",
     "add_user",
     "audit_event",
+    "count_signin_failures",
     "delete_session",
     "latest_data_change",
     "purge_sessions",
@@ -49,6 +54,7 @@ __all__ = [
     "read_users",
     "set_disabled",
     "set_failures",
+    "update_user",
     "user_for_token",
     "write_session",
 ]
@@ -91,9 +97,21 @@ class WebSessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(Stamp)
 
 
+class SigninFailureRow(Base):
+    """One failed sign-in from a client address, whatever the account (kept for the throttle's
+    window, then removed)."""
+
+    __tablename__ = "signin_failure"
+    __table_args__ = (Index("ix_signin_failure_client_at", "client", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(Stamp)
+
+
 _u = AppUserRow.__table__
 _t = ApiTokenRow.__table__
 _s = WebSessionRow.__table__
+_f = SigninFailureRow.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +242,54 @@ def set_failures(
         .where(_u.c.id == user.id)
         .values(failed_signins=failed, locked_until=locked_until)
     )
+
+
+def update_user(
+    conn: Connection,
+    user: StoredUser,
+    *,
+    role: str,
+    forums: tuple[str, ...],
+    directorates: tuple[str, ...],
+    now: datetime,
+    actor: str,
+) -> StoredUser:
+    """Change an account's role, forums and directorates and audit it (``user.update``)."""
+    conn.execute(
+        update(_u)
+        .where(_u.c.id == user.id)
+        .values(role=role, forums=list(forums), directorates=list(directorates))
+    )
+    changed = read_user(conn, user.name)
+    assert changed is not None  # the row updated just above
+    record(
+        conn,
+        now=now,
+        actor=actor,
+        action="user.update",
+        entity="app_user",
+        entity_id=user.name,
+        before=_public(user),
+        after=_public(changed),
+    )
+    return changed
+
+
+def add_signin_failure(
+    conn: Connection, client: str, *, now: datetime, keep_since: datetime
+) -> None:
+    """Record a failed sign-in from ``client`` and forget the failures older than
+    ``keep_since`` (from every address: the table holds only the throttle's window)."""
+    conn.execute(delete(_f).where(_f.c.at < keep_since))
+    conn.execute(insert(_f).values(client=client[:100], at=now))
+
+
+def count_signin_failures(conn: Connection, client: str, since: datetime) -> int:
+    """Failed sign-ins from ``client`` at or after ``since``."""
+    found = conn.execute(
+        select(func.count()).select_from(_f).where(_f.c.client == client[:100], _f.c.at >= since)
+    ).scalar_one()
+    return int(found)
 
 
 def add_token(

@@ -43,6 +43,8 @@ __all__ = ["SECURITY_HEADERS", "WebSettings", "app_from_environment", "create_ap
 ENV_PAPER = "TRUSTBOARD_WEB_PAPER"
 ENV_PUBLISHED_ROOT = "TRUSTBOARD_WEB_PUBLISHED_ROOT"
 ENV_ALLOW_PLAIN_HTTP = "TRUSTBOARD_WEB_ALLOW_PLAIN_HTTP"
+ENV_TRUSTED_PROXIES = "TRUSTBOARD_WEB_TRUSTED_PROXIES"
+ENV_OIDC_CONFIG = "TRUSTBOARD_WEB_OIDC_CONFIG"
 
 #: Headers on every answer (OWASP secure headers; nothing inline, nothing from elsewhere).
 SECURITY_HEADERS: dict[str, str] = {
@@ -64,12 +66,17 @@ class WebSettings:
 
     ``allow_plain_http`` lets session cookies go without ``Secure`` over plain HTTP (local
     use on a loopback address only; ``trustboard serve`` refuses it on any other address).
+    ``trusted_proxies`` are the addresses (or networks) of reverse proxies whose
+    ``X-Forwarded-For`` names the client; from anyone else it is ignored.  ``oidc_config`` is
+    the single sign-on configuration file (:mod:`trustboard.web.oidc`), if any.
     """
 
     database: str | Path | None = None
     paper: str | Path | None = None
     published_root: str | Path | None = None
     allow_plain_http: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+    oidc_config: str | Path | None = None
 
 
 def _error_response(request: Request, error: TrustboardError) -> Response:
@@ -167,5 +174,9 @@ def app_from_environment() -> FastAPI:
             paper=os.environ.get(ENV_PAPER) or None,
             published_root=os.environ.get(ENV_PUBLISHED_ROOT) or None,
             allow_plain_http=os.environ.get(ENV_ALLOW_PLAIN_HTTP) == "1",
+            trusted_proxies=tuple(
+                p for p in os.environ.get(ENV_TRUSTED_PROXIES, "").split(",") if p.strip()
+            ),
+            oidc_config=os.environ.get(ENV_OIDC_CONFIG) or None,
         )
     )

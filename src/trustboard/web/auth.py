@@ -5,12 +5,19 @@ session, Secure whenever the request came over HTTPS or plain HTTP is not allowe
 state-changing request carries a CSRF token in its form: before sign-in the token is the
 double-submitted one of a short-lived cookie (SameSite=Strict); after it, the session's own,
 kept in the store.  Integrations send ``Authorization: Bearer <token>`` from ``users token``.
+
+The client's address (for the per-address sign-in throttle and the audit log) is the socket's
+peer.  Only when that peer is one of the configured trusted proxies
+(``WebSettings.trusted_proxies``) is ``X-Forwarded-For`` read: the address is then the right-most
+one in it that is not itself a trusted proxy, since a client can write anything to the left.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fastapi import Request, Response
@@ -33,6 +40,7 @@ __all__ = [
     "api_user",
     "check_csrf",
     "clear_session_cookie",
+    "client_address",
     "client_of",
     "request_store",
     "set_session_cookie",
@@ -69,9 +77,48 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" or not request.app.state.settings.allow_plain_http
 
 
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(trusted: Iterable[str]) -> list[_Network]:
+    found: list[_Network] = []
+    for item in trusted:
+        try:
+            found.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            continue  # a host name never matches a socket's address
+    return found
+
+
+def _within(address: str, networks: list[_Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: Iterable[str]
+) -> str | None:
+    """The client's address: ``peer`` (the socket's), unless ``peer`` is a trusted proxy
+    (an address or network in ``trusted``) and ``forwarded_for`` names one; then the
+    right-most address of ``forwarded_for`` that is not a trusted proxy."""
+    networks = _networks(trusted)
+    if peer is None or not forwarded_for or not _within(peer, networks):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _within(hop, networks):
+            return hop[:100]
+    return hops[0][:100] if hops else peer
+
+
 def client_of(request: Request) -> str | None:
-    """The client's address as the server saw it (for the audit log)."""
-    return request.client.host if request.client else None
+    """The client's address (for the sign-in throttle and the audit log)."""
+    peer = request.client.host if request.client else None
+    trusted = getattr(request.app.state.settings, "trusted_proxies", ())
+    return client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
 def viewer(request: Request) -> Viewer:
