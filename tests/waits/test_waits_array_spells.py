@@ -143,7 +143,7 @@ def _referrals(drawn: list[dict[str, Any]]) -> list[dict[str, Any]]:
     drawn=st.lists(referral, min_size=1, max_size=40),
     gap=st.sampled_from([0, 5, 6]),
     every=st.booleans(),
-    person_type=st.sampled_from(["int", "negative", "text"]),
+    person_type=st.sampled_from(["int", "negative", "huge", "text"]),
 )
 def test_array_spells_equal_a_plain_loop(
     drawn: list[dict[str, Any]], gap: int, every: bool, person_type: str
@@ -154,6 +154,9 @@ def test_array_spells_equal_a_plain_loop(
         persons = pa.array([None if p is None else f"P{p}" for p in people], pa.string())
     elif person_type == "negative":
         persons = pa.array([None if p is None else -1000 * p - 7 for p in people], pa.int64())
+    elif person_type == "huge":
+        # too large to combine with the service in one number: numbered first
+        persons = pa.array([None if p is None else (1 << 62) - p for p in people], pa.int64())
     else:
         persons = pa.array(people, pa.int64())
     slots = _slots(refs, persons)
