@@ -352,6 +352,22 @@ def test_an_xlsx_whose_sheet_list_cannot_be_followed_is_still_measured(tmp_path:
         ), name
 
 
+def test_a_package_with_two_parts_of_one_name_is_refused(tmp_path: Path) -> None:
+    # Python's zipfile opens the last of two parts named content.xml; another reader may open
+    # the first, which would then go unmeasured
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(FAR_ODS)) as source, zipfile.ZipFile(buffer, "w") as package:
+        for info in source.infolist():
+            package.writestr(info.filename, source.read(info))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            package.writestr("content.xml", source.read("content.xml").replace(b"15999", b"1"))
+    path = tmp_path / "twice.ods"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(DataValidationError) as caught:
+        read_tables(path)
+    assert "holds two parts named 'content.xml'" in caught.value.message
+
+
 def _compound_file() -> bytes:
     """The first sector of an OLE2 compound file: what an .xls workbook starts with."""
     header = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections import Counter
 
 from trustboard.errors import DataValidationError
 from trustboard.ingest.ods_scan import scan_ods
@@ -53,9 +54,19 @@ def scan_workbook(data: bytes, label: str) -> list[SheetScan] | None:
         raise DataValidationError(reason, [])
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            names = set(package.namelist())
+            listed = package.namelist()
     except (zipfile.BadZipFile, ValueError):
         return None
+    names = set(listed)
+    if len(names) < len(listed):
+        # readers disagree on which of two parts of one name they open, so the one measured
+        # might not be the one read
+        twice = next(n for n, count in Counter(listed).items() if count > 1)
+        raise DataValidationError(
+            f"the workbook's zip package holds two parts named '{twice[:120]}'; open it in the "
+            "spreadsheet program and save it again",
+            [],
+        )
     found: list[SheetScan] | None = None
     for part, scan in (
         ("xl/workbook.xml", scan_xlsx),
