@@ -36,6 +36,9 @@ def serve(
         "--forwarded-allow-ips",
         help="Reverse proxies whose X-Forwarded-Proto/-For headers are trusted.",
     ),
+    oidc_config: Path | None = typer.Option(
+        None, "--oidc-config", help="Single sign-on (OpenID Connect) configuration (YAML)."
+    ),
 ) -> None:
     """Serve the web app (stop it with Ctrl+C)."""
     try:
@@ -63,12 +66,17 @@ def serve(
         store.close()
     if paper is not None and not paper.is_file():
         raise OptionsError(f"paper configuration '{paper}' does not exist", code=ErrorCode.OPTIONS)
+    if oidc_config is not None:
+        from trustboard.web.oidc import load_oidc_config
+
+        load_oidc_config(oidc_config)  # refuse now, with a clear error, a file that is not right
     plain_http = host in LOOPBACK_HOSTS and not secure_cookies
     os.environ["TRUSTBOARD_DATABASE_URL"] = url
     os.environ["TRUSTBOARD_WEB_PAPER"] = str(paper or "")
     os.environ["TRUSTBOARD_WEB_PUBLISHED_ROOT"] = str(published_root or "")
     os.environ["TRUSTBOARD_WEB_ALLOW_PLAIN_HTTP"] = "1" if plain_http else ""
     os.environ["TRUSTBOARD_WEB_TRUSTED_PROXIES"] = forwarded_allow_ips
+    os.environ["TRUSTBOARD_WEB_OIDC_CONFIG"] = str(oidc_config or "")
     typer.echo(f"trustboard serving on http://{host}:{port}/ ({workers} worker(s))")
     uvicorn.run(
         "trustboard.web.app:app_from_environment",

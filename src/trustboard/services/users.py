@@ -45,6 +45,7 @@ __all__ = [
     "SESSION_HOURS",
     "Role",
     "SignedIn",
+    "SsoGrant",
     "User",
     "add_user",
     "authenticate",
@@ -59,6 +60,7 @@ __all__ = [
     "require_forum",
     "require_role",
     "session_user",
+    "single_sign_on_user",
     "start_session",
     "token_user",
     "visible_forums",
@@ -122,6 +124,15 @@ class SignedIn:
     session_secret: str
     csrf_token: str
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SsoGrant:
+    """What a single sign-on rule gives: a role and the forums and directorates it reads."""
+
+    role: Role
+    forums: tuple[str, ...] = ()
+    directorates: tuple[str, ...] = ()
 
 
 def _hasher() -> Any:
@@ -371,8 +382,83 @@ def check_address(
     )
 
 
-def start_session(store: Store, user: User, *, client: str | None = None) -> SignedIn:
-    """A new session for a user who has just signed in (audited as ``web.signin``)."""
+def single_sign_on_user(
+    store: Store, name: str, grant: SsoGrant | None, *, local_only: bool
+) -> User:
+    """The account of a person the identity provider has signed in as ``name``.
+
+    ``local_only``: the account must exist already and be enabled; its own role, forums and
+    directorates apply.  Otherwise ``grant`` (from the configured rules) decides them: a person
+    no rule maps is refused; an account made by single sign-on is created on first sign-in and
+    changed when the grant changes (``user.add``, ``user.update`` in the audit log); a disabled
+    account stays refused, and an account with a password is never taken over.  Refusals raise
+    ``TB-AUTH-FAILED`` with the reason (the caller audits it).
+    """
+    refused = AuthenticationError
+    if not _NAME.match(name):
+        raise refused(f"the user name {name[:200]!r} is not usable", code=ErrorCode.AUTH_FAILED)
+    with store.transaction() as conn:
+        row = stored.read_user(conn, name)
+    if row is not None and row.disabled:
+        raise refused("the account is disabled", code=ErrorCode.AUTH_FAILED)
+    if local_only:
+        if row is None:
+            raise refused("there is no account with this name", code=ErrorCode.AUTH_FAILED)
+        return User.from_stored(row)
+    if grant is None:
+        raise refused("no rule maps this person to a role", code=ErrorCode.AUTH_FAILED)
+    if row is not None and not row.password_hash.startswith(SSO_ONLY):
+        raise refused(
+            "a password account has this name; it is not signed in by single sign-on",
+            code=ErrorCode.AUTH_FAILED,
+        )
+    forums = tuple(sorted(set(grant.forums)))
+    directorates = tuple(sorted(set(grant.directorates)))
+    unknown = sorted(set(forums) - {f.id for f in store.forums()})
+    unknown += sorted(set(directorates) - {u.code for u in store.org_units(include_retired=True)})
+    if unknown:
+        raise refused(
+            "the rule names forums or directorates not in the store: " + ", ".join(unknown),
+            code=ErrorCode.AUTH_FAILED,
+        )
+    if grant.role in FORUM_BOUND_ROLES and not forums:
+        raise refused(f"the rule gives a {grant.role.value} no forum", code=ErrorCode.AUTH_FAILED)
+    now = utc_now()
+    with store.transaction() as conn:
+        current = stored.read_user(conn, name)
+        if current is None:
+            current = stored.add_user(
+                conn,
+                name=name,
+                role=grant.role.value,
+                forums=forums,
+                directorates=directorates,
+                password_hash=SSO_ONLY,
+                now=now,
+                actor="oidc",
+            )
+        elif (current.role, current.forums, current.directorates) != (
+            grant.role.value,
+            forums,
+            directorates,
+        ):
+            current = stored.update_user(
+                conn,
+                current,
+                role=grant.role.value,
+                forums=forums,
+                directorates=directorates,
+                now=now,
+                actor="oidc",
+            )
+    return User.from_stored(current)
+
+
+def start_session(
+    store: Store, user: User, *, client: str | None = None, method: str = "password"
+) -> SignedIn:
+    """A new session for a user who has just signed in (audited as ``web.signin``, with the
+    client's address and how they signed in: ``password`` or ``oidc``)."""
     now = utc_now()
     secret = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
@@ -391,7 +477,7 @@ def start_session(store: Store, user: User, *, client: str | None = None) -> Sig
             actor=user.name,
             action="web.signin",
             entity_id=user.name,
-            detail={"client": client, "expires_at": expires},
+            detail={"client": client, "expires_at": expires, "method": method},
         )
     return SignedIn(user, secret, csrf, expires)
 

@@ -31,7 +31,7 @@ from trustboard.errors import (
 )
 from trustboard.services import open_store
 from trustboard.services.browse import load_config
-from trustboard.web import api, drill, pages
+from trustboard.web import api, drill, oidc, pages
 from trustboard.web import baf as baf_pages
 from trustboard.web import status as status_pages
 from trustboard.web.auth import SignInNeeded, Viewer, viewer
@@ -107,6 +107,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = chosen
     app.state.engine = store.engine
     app.state.config = load_config(chosen.paper, store)
+    app.state.oidc = (
+        oidc.OidcClient(oidc.load_oidc_config(chosen.oidc_config)) if chosen.oidc_config else None
+    )
 
     @app.middleware("http")
     async def _headers(
@@ -162,6 +165,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(baf_pages.router)
     app.include_router(status_pages.router)
     app.include_router(api.router)
+    app.include_router(oidc.router)
     return app
 
 

@@ -42,10 +42,12 @@ __all__ = [
     "clear_session_cookie",
     "client_address",
     "client_of",
+    "cookies_secure",
     "request_store",
     "set_session_cookie",
     "set_signin_cookie",
     "signin_token",
+    "sso_label",
     "viewer",
 ]
 
@@ -112,6 +114,18 @@ def client_address(
         if not _within(hop, networks):
             return hop[:100]
     return hops[0][:100] if hops else peer
+
+
+def sso_label(request: Request) -> str | None:
+    """The name of the single sign-on provider for the sign-in page (``None``: none)."""
+    found = getattr(request.app.state, "oidc", None)
+    label = getattr(getattr(found, "config", None), "label", None)
+    return label if isinstance(label, str) else None
+
+
+def cookies_secure(request: Request) -> bool:
+    """Whether this request's cookies are marked ``Secure``."""
+    return _secure(request)
 
 
 def client_of(request: Request) -> str | None:

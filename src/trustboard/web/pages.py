@@ -24,6 +24,7 @@ from trustboard.web.auth import (
     set_session_cookie,
     set_signin_cookie,
     signin_token,
+    sso_label,
     viewer,
 )
 from trustboard.web.views import matrix_rows, page, stylesheet
@@ -49,7 +50,14 @@ def css() -> Response:
 def _sign_in_page(request: Request, message: str | None, status: int) -> Response:
     token = signin_token(request)
     response = _html(
-        page("sign_in.html.j2", viewer=None, csrf=token, message=message, title="Sign in"),
+        page(
+            "sign_in.html.j2",
+            viewer=None,
+            csrf=token,
+            message=message,
+            title="Sign in",
+            sso=sso_label(request),
+        ),
         status,
     )
     set_signin_cookie(request, response, token)
