@@ -319,6 +319,12 @@ def test_an_ods_that_declares_a_doctype_or_is_not_well_formed_is_refused(tmp_pat
     with pytest.raises(DataValidationError) as caught:
         read_tables(path)
     assert "table:number-rows-repeated attribute holds 'many'" in caught.value.message
+    # more digits than Python turns into a number by default (4,300) are refused, not a crash
+    huge = ods_row(ods_text("x"), repeat=2).replace('"2"', '"' + "9" * 5000 + '"')
+    path.write_bytes(ods(ods_table("S", huge)))
+    with pytest.raises(DataValidationError) as caught:
+        read_tables(path)
+    assert "not a whole number of at most 19 digits" in caught.value.message
 
 
 def test_an_xlsx_whose_sheet_list_cannot_be_followed_is_still_measured(tmp_path: Path) -> None:
@@ -366,6 +372,26 @@ def test_a_package_with_two_parts_of_one_name_is_refused(tmp_path: Path) -> None
     with pytest.raises(DataValidationError) as caught:
         read_tables(path)
     assert "holds two parts named 'content.xml'" in caught.value.message
+
+
+def test_a_long_sheet_name_is_cut_short_in_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "long.ods"
+    path.write_bytes(
+        ods(
+            ods_table(
+                "N" * 100_000, ods_row(ods_text("x")) + ods_row(ods_empty(20_000) + ods_text("y"))
+            )
+        )
+    )
+    with (
+        use_limits(ReaderLimits(max_sheet_cells=1_000)),
+        pytest.raises(DataValidationError) as caught,
+    ):
+        read_tables(path)
+    # 120 characters of the name (max_echo_chars), then how long it is
+    assert _limit_message(caught.value) == (
+        f"sheet '{'N' * 120}… (100,000 characters)' reaches row 2 and column 20,001 (40,002 cells)"
+    )
 
 
 def _compound_file() -> bytes:

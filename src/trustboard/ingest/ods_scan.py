@@ -27,10 +27,11 @@ from trustboard.domain.limits import ReaderLimits, current_limits
 from trustboard.errors import DataValidationError
 from trustboard.ingest.xlsx_scan import SheetScan, too_big
 
-__all__ = ["check_package_size", "scan_ods"]
+__all__ = ["check_package_size", "scan_ods", "shown"]
 
 _CHUNK = 1 << 20
-_COUNT = re.compile(r"\+?[0-9]+")
+#: a repeat count (calamine parses it as a 64-bit number)
+_COUNT = re.compile(r"\+?[0-9]{1,19}")
 # what an element or attribute is, by its local name (any prefix: calamine matches the
 # ``table:`` prefix literally, a namespace-aware reader would match another)
 _TABLE, _ROW, _CELL = 1, 2, 3
@@ -57,9 +58,17 @@ def _kind(cache: dict[str, int], table: dict[str, int], name: str) -> int:
     return kind
 
 
+def shown(name: str) -> str:
+    """A sheet name as an error message repeats it: cut at ``max_echo_chars``."""
+    limit = current_limits().max_echo_chars
+    return name if len(name) <= limit else name[:limit] + f"… ({len(name):,} characters)"
+
+
 def _count(key: str, value: str) -> int:
     if not _COUNT.fullmatch(value):
-        raise _Unreadable(f"a {key} attribute holds '{value[:40]}', not a whole number")
+        raise _Unreadable(
+            f"a {key} attribute holds '{value[:40]}', not a whole number of at most 19 digits"
+        )
     return int(value)
 
 
@@ -138,7 +147,7 @@ class _Scanner:
                     self.limits.max_sheets,
                 )
             sheet = next((v for k, v in attributes.items() if self._role(k) == _NAME), "")
-            scan = SheetScan(sheet)
+            scan = SheetScan(shown(sheet))
             self.scans.append(scan)
             self.tables.append(_Table(scan))
 

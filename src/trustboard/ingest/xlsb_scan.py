@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from trustboard.domain.limits import ReaderLimits, current_limits
-from trustboard.ingest.ods_scan import check_package_size
+from trustboard.ingest.ods_scan import check_package_size, shown
 from trustboard.ingest.xlsx_scan import SheetScan, too_big
 
 __all__ = ["scan_xlsb"]
@@ -220,7 +220,8 @@ def scan_xlsb(data: bytes, label: str) -> list[SheetScan] | None:
         scans: list[SheetScan] = []
         for member in members:
             try:
-                scans.append(_scan_sheet(package, member, names.get(member, member), label, limits))
+                name = shown(names.get(member, member))
+                scans.append(_scan_sheet(package, member, name, label, limits))
             except (zipfile.BadZipFile, EOFError, OSError, _Truncated):
                 return None
     return scans
