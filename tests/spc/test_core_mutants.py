@@ -1,0 +1,60 @@
+"""The array engine's own contract (``trustboard.spc._core``), worked by hand.
+
+Written for mutants of ``_core`` that the other SPC tests let survive (docs/testing.md,
+mutation testing): ``plotted_values`` called directly, as ``compute`` never calls it without a
+value column or a numerator and denominator, nor with a zero denominator.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from trustboard.errors import OptionsError
+from trustboard.spc._core import plotted_values
+from trustboard.spc._limits import Groups
+
+
+def _one_group(n: int) -> Groups:
+    return Groups.from_starts(np.array([0], dtype=np.int64), n)
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator"),
+    [(None, None), (np.array([1.0, 2.0]), None), (None, np.array([1.0, 2.0]))],
+    ids=["neither", "numerator-only", "denominator-only"],
+)
+def test_a_ratio_without_both_of_its_parts_is_refused(
+    numerator: np.ndarray | None, denominator: np.ndarray | None
+) -> None:
+    with pytest.raises(OptionsError, match="either values or numerators and denominators"):
+        plotted_values("p", None, numerator, denominator, _one_group(2))
+
+
+def test_a_ratio_over_a_zero_denominator_is_not_a_number_and_warns_of_nothing() -> None:
+    # 3/4 = 0.75; 1/0 is +inf and 0/0 is NaN in IEEE arithmetic.  Warnings are errors in the
+    # test run, so a division that warned would fail here.
+    out = plotted_values(
+        "p",
+        None,
+        np.array([3.0, 1.0, 0.0]),
+        np.array([4.0, 0.0, 0.0]),
+        _one_group(3),
+    )
+    assert out.dtype == np.float64
+    assert out[0] == 0.75
+    assert math.isinf(out[1]) and out[1] > 0
+    assert math.isnan(out[2])
+
+
+def test_the_moving_range_restarts_in_every_group() -> None:
+    values = np.array([1.0, 4.0, 2.0, 7.0, 5.0])
+    groups = Groups.from_starts(np.array([0, 3], dtype=np.int64), 5)
+    out = plotted_values("mr", values, None, None, groups)
+    # |4 - 1| = 3, |2 - 4| = 2; row 3 starts a group (no range); |5 - 7| = 2
+    assert np.isnan(out[0]) and np.isnan(out[3])
+    assert out[[1, 2, 4]].tolist() == [3.0, 2.0, 2.0]
+    # the values themselves are untouched
+    assert values.tolist() == [1.0, 4.0, 2.0, 7.0, 5.0]
