@@ -49,8 +49,13 @@ def serve(
     from trustboard.store import DEFAULT_DATABASE_FILE
 
     url = str(database_url(database) or DEFAULT_DATABASE_FILE)
+    if paper is not None and not paper.is_file():
+        raise OptionsError(f"paper configuration '{paper}' does not exist", code=ErrorCode.OPTIONS)
     store = open_store(url)  # refuse now, with a clear error, a store that cannot be opened
     try:
+        from trustboard.services.browse import load_config
+
+        load_config(paper, store)  # and a paper configuration that does not read
         if host not in LOOPBACK_HOSTS:
             from trustboard.services.demo import demo_accounts
 
@@ -64,8 +69,6 @@ def serve(
                 )
     finally:
         store.close()
-    if paper is not None and not paper.is_file():
-        raise OptionsError(f"paper configuration '{paper}' does not exist", code=ErrorCode.OPTIONS)
     if oidc_config is not None:
         from trustboard.web.oidc import load_oidc_config
 

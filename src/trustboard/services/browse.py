@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from trustboard.domain import Domain, Forum, OrgLevel, Period
-from trustboard.errors import ConflictError, ErrorCode, NotFoundError, OptionsError
+from trustboard.errors import (
+    ConfigError,
+    ConflictError,
+    ErrorCode,
+    NotFoundError,
+    OptionsError,
+)
 from trustboard.render.pack import MetricSection, PackModel, assemble_pack
 from trustboard.render.pack.model import ASSURANCE_ICONS, VARIATION_ICONS
 from trustboard.services.pack import (
@@ -97,7 +103,16 @@ def load_config(source: str | Path | None, store: Store | None = None) -> PaperC
         with store.reading() as conn:
             kept = read_paper_config(conn)
         if kept is not None:
-            return load_paper_config(kept)
+            try:
+                return load_paper_config(kept)
+            except ConfigError as stale:
+                raise ConfigError(
+                    "the paper configuration kept in the store no longer reads: " + stale.message,
+                    code=stale.code,
+                    problems=stale.problems,
+                    hint="give the current one with --paper FILE; a demo store: build it again "
+                    "with trustboard demo",
+                ) from None
     return load_paper_config(source)
 
 
