@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from conftest import PASSWORD, PERIOD, csrf_of, make_client, sign_in
+from trustboard.errors import AuthenticationError, OptionsError
 from trustboard.services.users import (
     ADDRESS_WINDOW_MINUTES,
     LOCK_MINUTES,
     MAX_ADDRESS_FAILURES,
     MAX_FAILED_SIGNINS,
+    add_user,
+    authenticate,
     disable_user,
 )
 from trustboard.store import Store, utc_now
@@ -342,3 +346,81 @@ def test_the_client_address_rule() -> None:
     assert client_address("10.0.0.1", None, proxies) == "10.0.0.1"
     assert client_address("10.0.0.1", "203.0.113.5", []) == "10.0.0.1"
     assert client_address(None, "203.0.113.5", proxies) is None
+
+
+def test_long_unicode_passwords_are_kept_whole(web_store: Store) -> None:
+    # 64 characters with spaces, accents and an emoji (ASVS 2.1.2 to 2.1.4)
+    password = "Ceci n'est pas une pipe 🐈 — über straße, ねこ and a long tail!!!"
+    password = (password + "x" * 64)[:64]
+    assert len(password) == 64
+    add_user(web_store, "una", "analyst", password)
+    assert authenticate(web_store, "una", password).name == "una"
+    # one character changed at the very end: refused, so nothing was cut short
+    with pytest.raises(AuthenticationError):
+        authenticate(web_store, "una", password[:-1] + "y")
+    # 128 characters are accepted, 129 refused
+    add_user(web_store, "ulla", "analyst", "p" * 128)
+    with pytest.raises(OptionsError, match="longer than 128"):
+        add_user(web_store, "uma", "analyst", "p" * 129)
+
+
+def test_passwords_are_hashed_with_argon2id_at_least_as_strong_as_asvs_asks(
+    web_store: Store,
+) -> None:
+    with web_store.engine.connect() as conn:
+        stored = conn.execute(
+            select(AppUserRow.password_hash).where(AppUserRow.name == "ana")
+        ).scalar_one()
+    kind, version, params, salt, _digest = stored.split("$")[1:]
+    assert (kind, version) == ("argon2id", "v=19")
+    values = dict(item.split("=") for item in params.split(","))
+    # ASVS 2.4.5: at least 15 MiB of memory, 2 iterations, 1 degree of parallelism
+    assert int(values["m"]) >= 15 * 1024 and int(values["t"]) >= 2 and int(values["p"]) >= 1
+    assert len(salt) >= 6  # base64 of at least 32 bits of salt (2.4.2)
+
+
+def test_each_sign_in_gets_a_new_random_session_kept_out_of_urls(app_url: str) -> None:
+    secrets_seen = []
+    for _ in range(2):
+        client = make_client(app_url)
+        form = client.get("/sign-in")
+        answer = client.post(
+            "/sign-in",
+            data={"name": "ana", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+        )
+        assert answer.headers["location"] == "/"
+        session = next(
+            c for c in answer.headers.get_list("set-cookie") if c.startswith("tb_session=")
+        )
+        secret = session.split(";")[0].removeprefix("tb_session=")
+        assert len(secret) >= 43  # 32 random bytes, URL-safe base64
+        assert secret not in client.get("/").text
+        secrets_seen.append(secret)
+    assert secrets_seen[0] != secrets_seen[1]
+
+
+def test_a_password_never_reaches_the_audit_log(app_url: str, web_store: Store) -> None:
+    client = make_client(app_url)
+    token = csrf_of(client.get("/sign-in").text)
+    typed = "zq-a-password-typed-wrong-zq"
+    client.post("/sign-in", data={"name": "ana", "password": typed, "csrf_token": token})
+    client.post("/sign-in", data={"name": typed, "password": typed, "csrf_token": token})
+    logged = str([(a.actor, a.entity_id, a.before, a.after) for a in web_store.audit()])
+    assert logged.count(typed) == 2  # the second one typed as a name: kept as the name only
+    assert "web.signin_failed" in [a.action for a in web_store.audit()]
+    failed = [a for a in web_store.audit(action="web.signin_failed")]
+    assert all(typed not in str(a.after) for a in failed)
+
+
+def test_no_directory_listing_no_cors_and_typed_answers(app_url: str) -> None:
+    client = make_client(app_url)
+    for path in ("/static/", "/static", "/.git/config", "/templates/base.html.j2"):
+        assert client.get(path).status_code == 404, path
+    sign_in(client, "ana")
+    for path in ("/", "/api/v1/forums", "/static/web.css"):
+        answer = client.get(path, headers={"Origin": "https://elsewhere.example"})
+        assert "access-control-allow-origin" not in answer.headers, path
+    assert client.get("/").headers["content-type"] == "text/html; charset=utf-8"
+    assert client.get("/nowhere").headers["content-type"] == "text/html; charset=utf-8"
+    assert client.get("/api/v1/forums").headers["content-type"] == "application/json"
+    assert "server" not in client.get("/").headers

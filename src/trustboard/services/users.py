@@ -41,6 +41,7 @@ __all__ = [
     "LOCK_MINUTES",
     "MAX_ADDRESS_FAILURES",
     "MAX_FAILED_SIGNINS",
+    "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
     "SESSION_HOURS",
     "Role",
@@ -78,6 +79,8 @@ ADDRESS_WINDOW_MINUTES = 15
 SESSION_HOURS = 8
 #: Shortest password accepted (ASVS 2.1.1: at least 12 characters).
 MIN_PASSWORD_LENGTH = 12
+#: Longest password accepted (ASVS 2.1.2: at least 64 permitted, more than 128 refused).
+MAX_PASSWORD_LENGTH = 128
 
 #: The start of the password hash of an account made by single sign-on (it has no password).
 SSO_ONLY = "!sso"
@@ -181,6 +184,11 @@ def add_user(
             f"the password is shorter than {MIN_PASSWORD_LENGTH} characters",
             code=ErrorCode.USER_PASSWORD,
             hint="a passphrase of several words is easy to remember and hard to guess",
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise OptionsError(
+            f"the password is longer than {MAX_PASSWORD_LENGTH} characters",
+            code=ErrorCode.USER_PASSWORD,
         )
     known_forums = {f.id for f in store.forums()}
     unknown = sorted(set(forums) - known_forums)
