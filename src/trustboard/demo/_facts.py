@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from trustboard.demo._spec import DemoMetric
+from trustboard.demo._spec import ACCEPTED, DemoMetric
 from trustboard.demo.assessment import SeriesAssessment
 from trustboard.demo.organisation import TRUST_CODE
 from trustboard.domain import MetricDefinition, OrgUnit, Period, Polarity, Unit
@@ -106,7 +106,8 @@ def collect_facts(
         (
             s.start
             for s in reversed(metric.profile.steps)
-            if s.reason is None and s.start <= period.start
+            # the designed change: a drift, or a deterioration accepted as the new process
+            if (s.reason is None or metric.id in ACCEPTED) and s.start <= period.start
         ),
         None,
     )

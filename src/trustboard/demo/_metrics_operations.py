@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from trustboard.demo._spec import DemoMetric, SeriesProfile, Step, by_year, define, target
+from trustboard.demo._spec import ACCEPTED, DemoMetric, SeriesProfile, Step, by_year, define, target
 from trustboard.domain import ChartType, DataQualityRating, Domain, PeriodType, Polarity, Unit
 
 __all__ = [
@@ -530,7 +530,7 @@ def responsive_metrics() -> tuple[DemoMetric, ...]:
                 volume=850,
                 noise=0.01,
                 summer=-0.015,
-                steps=(Step(JUL24, -0.095),),
+                steps=(Step(JUL24, -0.095, ACCEPTED["RES21-NBV"]),),
                 story="nbv",
             ),
             lead="coo",
@@ -555,7 +555,7 @@ def responsive_metrics() -> tuple[DemoMetric, ...]:
                 base=0.84,
                 volume=860,
                 noise=0.012,
-                steps=(Step(JUL24, -0.03),),
+                steps=(Step(JUL24, -0.03, ACCEPTED["RES21-12M"]),),
             ),
             lead="coo",
             committees=q,
@@ -666,7 +666,7 @@ def well_led_metrics() -> tuple[DemoMetric, ...]:
                 winter=0.008,
                 summer=-0.004,
                 noise=0.002,
-                steps=(Step(AUG24, 0.0095),),
+                steps=(Step(AUG24, 0.0095, ACCEPTED["WEL01"]),),
                 story="sickness",
             ),
             lead="people",
@@ -1093,7 +1093,7 @@ def finance_metrics() -> tuple[DemoMetric, ...]:
                 base=0.955,
                 volume=3900,
                 noise=0.006,
-                steps=(Step(AUG24, -0.085),),
+                steps=(Step(AUG24, -0.085, ACCEPTED["FIN08-NONNHS"]),),
                 story="bppc",
             ),
             lead="finance",
@@ -1117,7 +1117,7 @@ def finance_metrics() -> tuple[DemoMetric, ...]:
                 base=0.93,
                 volume=380,
                 noise=0.012,
-                steps=(Step(AUG24, -0.03),),
+                steps=(Step(AUG24, -0.03, ACCEPTED["FIN08-NHS"]),),
             ),
             lead="finance",
             committees=f,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from trustboard.demo._spec import DemoMetric, SeriesProfile, Step, by_year, define, target
+from trustboard.demo._spec import ACCEPTED, DemoMetric, SeriesProfile, Step, by_year, define, target
 from trustboard.domain import (
     ChartType,
     DataQualityRating,
@@ -213,7 +213,7 @@ def safe_metrics() -> tuple[DemoMetric, ...]:
                 volume=3600,
                 winter=0.3,
                 noise=0.05,
-                steps=(Step(JUL24, 3.4),),
+                steps=(Step(JUL24, 3.4, ACCEPTED["SAF11"]),),
                 story="falls",
             ),
             lead="nurse",
@@ -232,7 +232,9 @@ def safe_metrics() -> tuple[DemoMetric, ...]:
             "CHS",
             CNT,
             DOWN,
-            SeriesProfile("count", "falls_wards", base=0.9, steps=(Step(JUL24, 0.6),)),
+            SeriesProfile(
+                "count", "falls_wards", base=0.9, steps=(Step(JUL24, 0.6, ACCEPTED["SAF12"]),)
+            ),
             chart=ChartType.C,
             lead="nurse",
             committees=q,
@@ -338,7 +340,7 @@ def safe_metrics() -> tuple[DemoMetric, ...]:
                 summer=-0.015,
                 winter=-0.01,
                 noise=0.008,
-                steps=(Step(JUL24, -0.012),),
+                steps=(Step(JUL24, -0.012, ACCEPTED["SAF17-RN-DAY"]),),
             ),
             lead="nurse",
             chart=ChartType.PP,  # over-dispersed: p-chart limits too narrow
@@ -568,7 +570,7 @@ def effective_metrics() -> tuple[DemoMetric, ...]:
                 winter=0.25,
                 trend=-0.18,
                 noise=0.1,
-                steps=(Step(JUL24, 1.15),),
+                steps=(Step(JUL24, 1.15, ACCEPTED["EFF06"]),),
                 story="oap",
             ),
             lead="coo",
@@ -649,7 +651,7 @@ def effective_metrics() -> tuple[DemoMetric, ...]:
                 volume=1950,
                 noise=0.008,
                 winter=0.01,
-                steps=(Step(JUL24, 0.03),),
+                steps=(Step(JUL24, 0.03, ACCEPTED["EFF09-MH"]),),
             ),
             lead="coo",
             committees=f,
@@ -695,7 +697,7 @@ def effective_metrics() -> tuple[DemoMetric, ...]:
                 volume=2050,
                 noise=0.01,
                 winter=0.015,
-                steps=(Step(JUL24, 0.055),),
+                steps=(Step(JUL24, 0.055, ACCEPTED["EFF10"]),),
                 story="crfd",
             ),
             lead="coo",
@@ -989,7 +991,7 @@ def caring_metrics() -> tuple[DemoMetric, ...]:
                 base=0.83,
                 volume=36,
                 noise=0.02,
-                steps=(Step(AUG24, -0.24),),
+                steps=(Step(AUG24, -0.24, ACCEPTED["CAR05"]),),
                 story="complaints",
             ),
             lead="nurse",

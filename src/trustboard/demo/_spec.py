@@ -28,6 +28,7 @@ from trustboard.domain import (
 )
 
 __all__ = [
+    "ACCEPTED",
     "CATALOGUE_START",
     "COMMITTEES",
     "EXEC_LEADS",
@@ -69,6 +70,36 @@ EXEC_LEADS = {
     "people": "Chief People Officer",
     "governance": "Director of Corporate Affairs",
     "strategy": "Director of Strategy and Partnerships",
+}
+
+#: Designed deteriorations whose new level the lead committee has accepted as a change in the
+#: process (Making Data Count: recalculate the limits once a shift is sustained and its cause
+#: is known), so that the limits describe the process as it now is; the reason is the cause.
+ACCEPTED: dict[str, str] = {
+    "SAF11": "Frailer admissions to community hospitals on the discharge-to-assess pathway "
+    "from July 2024 (shift accepted by the Quality Committee)",
+    "SAF12": "Frailer admissions to community hospitals on the discharge-to-assess pathway "
+    "from July 2024 (shift accepted by the Quality Committee)",
+    "SAF17-RN-DAY": "Registered nurse vacancies on two adult acute wards and at Millbrook from "
+    "July 2024 (shift accepted by the Quality Committee)",
+    "EFF06": "A neighbouring provider closed an adult acute ward in June 2024 (shift accepted "
+    "by the Finance & Performance Committee)",
+    "EFF09-MH": "A neighbouring provider closed an adult acute ward in June 2024 (shift "
+    "accepted by the Finance & Performance Committee)",
+    "EFF10": "Interim-placement funding ended and two home care providers left the market in "
+    "June 2024 (shift accepted by the Finance & Performance Committee)",
+    "CAR05": "Two of the five complaints investigator posts vacant from August 2024 (shift "
+    "accepted by the Quality Committee)",
+    "RES21-NBV": "Health visitor vacancies reached 18% in the summer of 2024 (shift accepted by "
+    "the Quality Committee)",
+    "RES21-12M": "Health visitor vacancies reached 18% in the summer of 2024 (shift accepted by "
+    "the Quality Committee)",
+    "WEL01": "Long-term sickness absence rose from August 2024 (shift accepted by the People "
+    "Committee)",
+    "FIN08-NONNHS": "New procure-to-pay system live from August 2024 (shift accepted by the "
+    "Finance & Performance Committee)",
+    "FIN08-NHS": "New procure-to-pay system live from August 2024 (shift accepted by the "
+    "Finance & Performance Committee)",
 }
 
 SeriesKind = Literal["proportion", "rate", "count", "level", "derived", "waits"]

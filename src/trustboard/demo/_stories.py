@@ -68,10 +68,12 @@ def _oap(f: StoryFacts, other: Lookup) -> dict[str, str]:
     return {
         "chart_shows": (
             f"{f.fmt(f.latest)} inappropriate out-of-area bed days in {f.month}, against a plan of "
-            f"{f.fmt(f.target)} a month for 2024-25. Special cause of concerning nature: every "
-            f"month since {f.step_month} has been above the process mean, averaging "
-            f"{f.fmt(f.since_mean)} bed days against {f.fmt(f.before_mean)} in the twelve months "
-            f"before. The plan will not be met without a change to the system."
+            f"{f.fmt(f.target)} a month for 2024-25. Placements stepped up in {f.step_month} when "
+            "a neighbouring provider closed a ward, and have averaged "
+            f"{f.fmt(f.since_mean)} bed days since, against {f.fmt(f.before_mean)} in the year "
+            "before. The committee accepted the higher level as the current process, so its "
+            "limits start there, and at that level the plan will not be met without a change "
+            "to the system."
         ),
         "background": (
             f"Adult acute occupancy was {other('EFF09-MH')} in {f.month} (EFF09-MH) and has been "
@@ -128,8 +130,9 @@ def _falls(f: StoryFacts, other: Lookup) -> dict[str, str]:
         "chart_shows": (
             f"{f.fmt(f.latest)} falls per 1,000 occupied bed days in {f.month} against a local "
             f"ceiling of {f.fmt(f.target)}. Since {f.step_month} the rate has averaged "
-            f"{f.fmt(f.since_mean)}, up from {f.fmt(f.before_mean)}: a shift above the mean for "
-            f"{f.months_since} months, special cause of concerning nature.{worst}"
+            f"{f.fmt(f.since_mean)}, up from {f.fmt(f.before_mean)}, as frailer patients were "
+            "admitted; the limits are recalculated from that change, which the Quality "
+            f"Committee accepted while the falls programme works to reverse it.{worst}"
         ),
         "background": (
             "Community hospitals have admitted more frail patients on the discharge-to-assess "
@@ -175,8 +178,9 @@ def _complaints(f: StoryFacts, other: Lookup) -> dict[str, str]:
             f"{f.fmt(f.latest)} of complaint responses due in {f.month} were sent within the "
             f"agreed timescale ({f.numerator:.0f} of {f.denominator:.0f}), against 85%. Since "
             f"{f.step_month} performance has averaged {f.fmt(f.since_mean)}, "
-            f"{f.change(f.before_mean, f.since_mean)} below the previous year: special cause "
-            "of concerning nature; the target will not be met without change."
+            f"{f.change(f.before_mean, f.since_mean)} below the previous year, the month two "
+            "investigator posts fell vacant; the limits are recalculated from then and show "
+            "the target out of reach until the posts are filled."
         ),
         "background": (
             f"{other('CAR03')} formal complaints were received in the month (CAR03); numbers are "
@@ -215,7 +219,9 @@ def _nbv(f: StoryFacts, other: Lookup) -> dict[str, str]:
             f"{f.fmt(f.latest)} of new birth visits were completed within 14 days in {f.month} "
             f"({f.numerator:.0f} of {f.denominator:.0f} births notified), against the "
             f"commissioner's 90%. Since {f.step_month} the average is {f.fmt(f.since_mean)}, "
-            f"down from {f.fmt(f.before_mean)}: a sustained shift below the mean."
+            f"down from {f.fmt(f.before_mean)}, as health visitor vacancies grew; the limits "
+            "start again at that change, and the new process sits below the commissioner's "
+            "level."
         ),
         "background": (
             "Health visitor vacancies reached 18% in the summer of 2024, with the highest gaps "
@@ -249,9 +255,10 @@ def _sickness(f: StoryFacts, other: Lookup) -> dict[str, str]:
     return {
         "chart_shows": (
             f"Sickness absence was {f.fmt(f.latest)} in {f.month} against a ceiling of "
-            f"{f.fmt(f.target)}. Every month since {f.step_month} has been above the mean "
-            f"(average {f.fmt(f.since_mean)}, against {f.fmt(f.before_mean)} in the previous "
-            "twelve months): special cause of concerning nature, beyond the usual winter rise."
+            f"{f.fmt(f.target)}. Absence has run higher since {f.step_month} (average "
+            f"{f.fmt(f.since_mean)}, against {f.fmt(f.before_mean)} in the year before), beyond "
+            "the usual winter rise; the People Committee accepted the new level and the limits "
+            "are recalculated from it."
         ),
         "background": (
             "The rise is in long-term absence; anxiety, stress and depression remain the "
@@ -292,7 +299,8 @@ def _bppc(f: StoryFacts, other: Lookup) -> dict[str, str]:
             f"{f.fmt(f.latest)} of non-NHS invoices ({f.numerator:,.0f} of {f.denominator:,.0f}) "
             f"were paid within 30 days in {f.month}, against the 95% Better Payment Practice "
             f"Code. Performance dropped in {f.step_month}, from {f.fmt(f.before_mean)} to an "
-            f"average of {f.fmt(f.since_mean)}, and has not recovered."
+            f"average of {f.fmt(f.since_mean)}, when the new system went live, and has not "
+            "recovered; the limits are recalculated from the go-live."
         ),
         "background": (
             "The new procure-to-pay system went live in August 2024. Invoices without a valid "
@@ -324,7 +332,8 @@ def _crfd(f: StoryFacts, other: Lookup) -> dict[str, str]:
             f"Patients clinically ready for discharge occupied {f.fmt(f.latest)} of community "
             f"hospital bed days in {f.month} ({f.numerator:,.0f} bed days), against a ceiling of "
             f"{f.fmt(f.target)}. Since {f.step_month} the average is {f.fmt(f.since_mean)}, up "
-            f"from {f.fmt(f.before_mean)}: special cause of concerning nature."
+            f"from {f.fmt(f.before_mean)}, after interim-placement funding ended; the limits "
+            "are recalculated from that month."
         ),
         "background": (
             f"Community hospital occupancy was {other('EFF09-CHS')} (EFF09-CHS) and average length "
