@@ -389,8 +389,21 @@ def test_a_long_sheet_name_is_cut_short_in_the_message(tmp_path: Path) -> None:
     ):
         read_tables(path)
     # 120 characters of the name (max_echo_chars), then how long it is
-    assert _limit_message(caught.value) == (
+    expected = (
         f"sheet '{'N' * 120}… (100,000 characters)' reaches row 2 and column 20,001 (40,002 cells)"
+    )
+    assert _limit_message(caught.value) == expected
+    # an .xlsb names its sheets in the workbook's records (an entry over 4 KB is not read for
+    # its name, and the sheet goes by its part's path)
+    path = tmp_path / "long.xlsb"
+    path.write_bytes(xlsb({"N" * 1_000: xlsb_sheet(xlsb_row(1) + xlsb_text(20_000, "y"))}))
+    with (
+        use_limits(ReaderLimits(max_sheet_cells=1_000)),
+        pytest.raises(DataValidationError) as caught,
+    ):
+        read_tables(path)
+    assert _limit_message(caught.value) == expected.replace(
+        "100,000 characters", "1,000 characters"
     )
 
 

@@ -25,9 +25,9 @@ from xml.parsers import expat
 
 from trustboard.domain.limits import ReaderLimits, current_limits
 from trustboard.errors import DataValidationError
-from trustboard.ingest.xlsx_scan import SheetScan, too_big
+from trustboard.ingest.xlsx_scan import SheetScan, shown, too_big
 
-__all__ = ["check_package_size", "scan_ods", "shown"]
+__all__ = ["check_package_size", "scan_ods"]
 
 _CHUNK = 1 << 20
 #: a repeat count (calamine parses it as a 64-bit number)
@@ -56,12 +56,6 @@ def _kind(cache: dict[str, int], table: dict[str, int], name: str) -> int:
     """What the (prefixed) ``name`` is, 0 for anything else; remembered in ``cache``."""
     kind = cache[name] = table.get(name.rpartition(":")[2], 0)
     return kind
-
-
-def shown(name: str) -> str:
-    """A sheet name as an error message repeats it: cut at ``max_echo_chars``."""
-    limit = current_limits().max_echo_chars
-    return name if len(name) <= limit else name[:limit] + f"… ({len(name):,} characters)"
 
 
 def _count(key: str, value: str) -> int:

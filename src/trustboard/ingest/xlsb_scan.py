@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from typing import IO
 
 from trustboard.domain.limits import ReaderLimits, current_limits
-from trustboard.ingest.ods_scan import check_package_size, shown
-from trustboard.ingest.xlsx_scan import SheetScan, too_big
+from trustboard.ingest.ods_scan import check_package_size
+from trustboard.ingest.xlsx_scan import SheetScan, shown, too_big
 
 __all__ = ["scan_xlsb"]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from trustboard.domain.limits import ReaderLimits, current_limits
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 
-__all__ = ["SheetScan", "column_number", "scan_xlsx", "too_big"]
+__all__ = ["SheetScan", "column_number", "scan_xlsx", "shown", "too_big"]
 
 _CHUNK = 1 << 20
 #: what may follow ``<c`` in a cell's start tag (whitespace, ``>`` or ``/``)
@@ -76,6 +76,12 @@ class SheetScan:
         """Columns of the sheet: the last column named, or (when cells name no column) the
         cells per row on average."""
         return max(self.columns, self.cells // max(self.row_tags, 1))
+
+
+def shown(name: str) -> str:
+    """A sheet name as an error message repeats it: cut at ``max_echo_chars``."""
+    limit = current_limits().max_echo_chars
+    return name if len(name) <= limit else name[:limit] + f"… ({len(name):,} characters)"
 
 
 def too_big(label: str, what: str, limit_name: str, limit: int) -> DataValidationError:
@@ -278,7 +284,7 @@ def scan_xlsx(data: bytes, label: str) -> list[SheetScan] | None:
         scans: list[SheetScan] = []
         for name, member in members:
             try:
-                scans.append(_scan_sheet(package, name, member, label, limits, recalc))
+                scans.append(_scan_sheet(package, shown(name), member, label, limits, recalc))
             except (KeyError, zipfile.BadZipFile, EOFError, OSError):
                 return None
     problems = [p for s in scans for p in s.problems]
