@@ -244,3 +244,10 @@ def test_every_metric_has_a_definition_for_the_appendix() -> None:
         "December 2022 is missing: the recording system was replaced and the month was not "
         "migrated."
     )
+
+
+def test_the_register_names_committees_as_the_catalogue_does() -> None:
+    register = yaml.safe_load(REGISTER.read_text(encoding="utf-8"))
+    named = {risk["lead_committee"] for risk in register["risks"]}
+    assert named <= {*COMMITTEES.values(), "Trust Board"}
+    assert {"Quality Committee", "Finance & Performance Committee"} <= named
