@@ -405,3 +405,25 @@ def test_the_provider_must_name_the_configured_issuer(
     wrong.http = TestClient(impostor, base_url=ISSUER)
     with pytest.raises(Exception, match=r"names issuer 'https://elsewhere\.test'"):
         wrong.metadata()
+
+
+def test_the_example_in_the_documentation_is_a_valid_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "web.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Single sign-on (OpenID Connect)") :]
+    start = section.index("```yaml\n") + len("```yaml\n")
+    example = section[start : section.index("\n```", start)]
+    path = tmp_path / "documented.yaml"
+    path.write_text(example, encoding="utf-8")
+    monkeypatch.setenv("TRUSTBOARD_OIDC_CLIENT_SECRET", "the secret")
+    config = load_oidc_config(path)
+    assert config.client_secret == "the secret" and config.accounts == "mapped"
+    assert [rule.role.value for rule in config.roles] == [
+        "board_member",
+        "directorate_lead",
+        "analyst",
+    ]
+    mh = config.grant({"groups": ["trustboard-mental-health", "trustboard-analysts"]})
+    assert mh is not None and (mh.role.value, mh.directorates) == ("directorate_lead", ("MH",))
+    assert config.grant({"groups": ["somebody-else"]}) is None

@@ -70,7 +70,7 @@ def serve(
     finally:
         store.close()
     if oidc_config is not None:
-        from trustboard.web.oidc import load_oidc_config
+        from trustboard.services.oidc_config import load_oidc_config
 
         load_oidc_config(oidc_config)  # refuse now, with a clear error, a file that is not right
     plain_http = host in LOOPBACK_HOSTS and not secure_cookies
