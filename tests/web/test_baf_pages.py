@@ -138,7 +138,9 @@ def test_the_private_board_sees_every_risk_and_field(baf_url: str) -> None:
     for marker in ("control", "gap", "gap-action"):
         assert f"{MARK}-{marker} " in text
     # both key metrics, each with its icons (images carry their meaning in words beside them)
-    assert "RES01" in text and "WEL01" in text
+    # and a link to its page in the forum
+    for metric in ("RES01", "WEL01"):
+        assert f'<a href="/forums/board/{PERIOD}/metrics/{metric}">{metric}</a>' in text
 
 
 def test_a_public_board_member_sees_only_what_the_public_pack_shows(baf_url: str) -> None:
@@ -155,7 +157,7 @@ def test_a_public_board_member_sees_only_what_the_public_pack_shows(baf_url: str
     assert MARK not in text
     assert "Recruit two therapists" in text  # the action that answers no withheld gap stays
     assert "WEL01" not in text  # a private key metric is out of a public pack
-    assert "RES01" in text
+    assert f'<a href="/forums/public-board/{PERIOD}/metrics/RES01">RES01</a>' in text
     assert client.get(f"{PUBLIC}/risks/BAF-02").status_code == 404
     assert client.get(f"{PUBLIC}/risks/NOPE").status_code == 404
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from trustboard.errors import NotFoundError
 from trustboard.render.baf import baf_stylesheet, heat_map_html, risk_page_html, risk_table_html
@@ -36,6 +36,25 @@ def _linked(table: str, base: str) -> str:
     """The risk table with each risk's id linked to its page here (the pack links to the
     risk's section further down the same document)."""
     return _RISK_ANCHOR.sub(lambda m: f'href="{base}/baf/risks/{quote(m[1], safe="")}"', table)
+
+
+_KEY_METRICS = '<table class="baf-table baf-key-metrics">'
+
+
+def _metric_links(page: str, base: str, shown: set[str]) -> str:
+    """The risk page with each key metric that the forum's pack shows linked to its page."""
+    start = page.find(_KEY_METRICS)
+    if start < 0:
+        return page
+    end = page.find("</table>", start)
+    table = page[start:end]
+    for metric_id in sorted(shown, key=len, reverse=True):
+        cell = f'<th scope="row">{escape(metric_id)}'
+        link = f'<a href="{base}/metrics/{quote(metric_id, safe="")}">{escape(metric_id)}</a>'
+        table = table.replace(cell + " ", f'<th scope="row">{link} ').replace(
+            cell + "<", f'<th scope="row">{link}<'
+        )
+    return page[:start] + table + page[end:]
 
 
 @cache
@@ -108,6 +127,8 @@ def risk(request: Request, signed: Signed, forum_id: str, period: str, risk_id: 
         raise missing from None
     if not html:  # a risk the register does not publish is absent from a public forum
         raise missing
+    base = f"/forums/{quote(model.forum.id, safe='')}/{model.period.label()}"
+    html = _metric_links(html, base, {s.metric_id for s in model.sections})
     return HTMLResponse(
         page(
             "baf_risk.html.j2",
