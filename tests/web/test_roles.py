@@ -185,3 +185,58 @@ def test_a_board_member_s_home_lists_only_their_forums(app_url: str) -> None:
     assert "Trust Board (public)" in page
     assert "Finance and Performance Committee" not in page
     assert 'href="/forums/board/' not in page
+
+
+# the JSON API, with each role's bearer token (RES01 is led by the FPC; WEL01 is private)
+API_ROUTES: dict[str, str] = {
+    "forums": "/api/v1/forums",
+    "board metrics": f"/api/v1/forums/board/{PERIOD}/metrics",
+    "public metrics": f"/api/v1/forums/public-board/{PERIOD}/metrics",
+    "board metric": f"/api/v1/forums/board/{PERIOD}/metrics/RES01",
+    "public metric": f"/api/v1/forums/public-board/{PERIOD}/metrics/RES01",
+    "public private metric": f"/api/v1/forums/public-board/{PERIOD}/metrics/WEL01",
+    "board exceptions": f"/api/v1/forums/board/{PERIOD}/exceptions",
+    "fpc exceptions": f"/api/v1/forums/fpc/{PERIOD}/exceptions",
+    "board commentary": f"/api/v1/forums/board/{PERIOD}/commentary",
+    "public commentary": f"/api/v1/forums/public-board/{PERIOD}/commentary",
+}
+API_ALL: dict[str, int] = {label: 200 for label in API_ROUTES} | {"public private metric": 404}
+API_EXPECTED: dict[str, dict[str, int]] = {
+    "board_member": API_ALL
+    | {
+        "board metrics": 403,
+        "board metric": 403,
+        "board exceptions": 403,
+        "fpc exceptions": 403,
+        "board commentary": 403,
+    },
+    "directorate_lead": API_ALL
+    | {
+        "board metrics": 403,
+        "public metrics": 403,
+        "board metric": 403,
+        "public metric": 403,
+        "public private metric": 403,
+        "board exceptions": 403,
+        "board commentary": 403,
+        "public commentary": 403,
+    },
+    "executive": API_ALL,
+    "analyst": API_ALL,
+    "risk_lead": API_ALL,
+    "admin": API_ALL,
+}
+
+
+@pytest.mark.parametrize(("name", "role"), [(n, r) for n, r, _f in ACCOUNTS])
+def test_every_api_route_for_a_role(web_store: Store, app_url: str, name: str, role: str) -> None:
+    from trustboard.services.users import issue_token
+
+    client = make_client(app_url)
+    auth = {"Authorization": f"Bearer {issue_token(web_store, name)}"}
+    got = {label: client.get(path, headers=auth).status_code for label, path in API_ROUTES.items()}
+    assert got == API_EXPECTED[role]
+    refused = [a for a in web_store.audit(action="web.refused") if a.actor == name]
+    assert len(refused) == sum(1 for status in got.values() if status == 403)
+    for path in API_ROUTES.values():
+        assert client.get(path).status_code == 401  # without the token
