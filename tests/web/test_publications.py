@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import PERIOD, sign_in
+from conftest import MARK, PERIOD, sign_in
 from pack.conftest import COMPLETE_PAPER
 from trustboard.services.publish import publish_pack, verify_publication
 from trustboard.store import Store
@@ -84,6 +84,17 @@ def test_a_changed_file_is_reported_and_not_served(
     answer = client.get(f"{BOARD}/files/board-{PERIOD}.html")
     assert answer.status_code == 409
     assert hashlib.sha256(frozen.read_bytes()).hexdigest() not in answer.text
+
+
+def test_a_public_board_member_receives_nothing_private(app_url: str, published: Path) -> None:
+    bella = _client(app_url, published, "bella")
+    public = f"/packs/public-board/{PERIOD}"
+    for path in ("/packs", public, f"{public}/files/public-board-{PERIOD}.html"):
+        answer = bella.get(path)
+        assert answer.status_code == 200, path
+        assert MARK not in answer.text, path
+        assert "WEL01" not in answer.text, path  # the private metric, not even its figures
+    assert f'href="{BOARD}"' not in bella.get("/packs").text
 
 
 def test_each_role_opens_only_the_packs_of_its_forums(app_url: str, published: Path) -> None:
