@@ -425,6 +425,10 @@ def test_no_directory_listing_no_cors_and_typed_answers(app_url: str) -> None:
     assert client.get("/").headers["content-type"] == "text/html; charset=utf-8"
     assert client.get("/nowhere").headers["content-type"] == "text/html; charset=utf-8"
     assert client.get("/api/v1/forums").headers["content-type"] == "application/json"
+    for path in ("/api/v1/forums", "/api/v1/nowhere", "/api/v1/openapi.json"):
+        answer = client.get(path)
+        assert answer.headers["content-disposition"] == 'attachment; filename="api.json"', path
+    assert "content-disposition" not in client.get("/").headers
     assert "server" not in client.get("/").headers
 
 

@@ -123,6 +123,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
+        if request.url.path.startswith("/api/"):
+            # an API answer opened in a browser is a download, never a page (ASVS 14.4.2)
+            response.headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
         return response
 
     @app.exception_handler(TrustboardError)
