@@ -16,6 +16,8 @@ from trustboard.errors import OptionsError
 from trustboard.spc._core import plotted_values
 from trustboard.spc._limits import Groups
 
+from .helpers import run
+
 
 def _one_group(n: int) -> Groups:
     return Groups.from_starts(np.array([0], dtype=np.int64), n)
@@ -58,3 +60,38 @@ def test_the_moving_range_restarts_in_every_group() -> None:
     assert out[[1, 2, 4]].tolist() == [3.0, 2.0, 2.0]
     # the values themselves are untouched
     assert values.tolist() == [1.0, 4.0, 2.0, 7.0, 5.0]
+
+
+# [1, 3] six times: mean 2, every moving range 2, so the process limits are 2 ± 2.66 × 2
+# = [-3.32, 7.32] (no range is screened out: none is above 3.267 × 2).
+ALTERNATING = [1.0, 3.0] * 6
+
+
+def test_a_minimum_for_icons_alone_hides_the_icons_and_keeps_the_limits() -> None:
+    short = run(ALTERNATING, preset="ptd", min_points_icons=13, target=0.0)
+    assert short.points.get_column("upl").to_list() == pytest.approx([7.32] * 12)
+    assert short.points.get_column("lpl").to_list() == pytest.approx([-3.32] * 12)
+    assert short.summary.get_column("variation_icon").item() is None
+    assert short.summary.get_column("assurance_icon").item() is None
+    # a thirteenth point reaches the minimum: no special cause, and the target 0 lies inside
+    # the limits, so the icons are "common cause" and "inconsistent"
+    full = run([*ALTERNATING, 2.0], preset="ptd", min_points_icons=13, target=0.0)
+    assert full.summary.get_column("variation_icon").item() == "common_cause"
+    assert full.summary.get_column("assurance_icon").item() == "inconsistent"
+
+
+def test_a_minimum_for_limits_alone_hides_the_limits_and_keeps_the_icons() -> None:
+    short = run(ALTERNATING, preset="ptd", min_points_limits=13, target=0.0)
+    assert short.points.get_column("upl").null_count() == 12
+    assert short.points.get_column("lpl").null_count() == 12
+    assert short.points.get_column("mean").to_list() == pytest.approx([2.0] * 12)
+    # icons have no minimum: the last point is common cause, and with no limits to compare the
+    # target with, assurance is "inconsistent"
+    assert short.summary.get_column("variation_icon").item() == "common_cause"
+    assert short.summary.get_column("assurance_icon").item() == "inconsistent"
+
+
+def test_a_minimum_of_one_point_for_limits_hides_nothing() -> None:
+    result = run(ALTERNATING, preset="ptd", min_points_limits=1)
+    assert result.points.get_column("upl").to_list() == pytest.approx([7.32] * 12)
+    assert result.points.get_column("lpl").to_list() == pytest.approx([-3.32] * 12)
