@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,10 @@ def test_a_publication_verifies_and_lists_its_manifest(
     manifest = json.loads((folder / "manifest.json").read_text())
     for name, digest in manifest["files"].items():
         assert f"{name}" in page.text and digest in page.text
-    assert f"Figures shown ({len(manifest['figures'])})" in page.text
+    # the pack's month's figures (one per metric of the private Board: six), of every figure
+    mine = [f for f in manifest["figures"] if f["period"] == PERIOD]
+    assert len(mine) == 6
+    assert f"({len(mine)} of the {len(manifest['figures'])} figures the pack showed)" in page.text
     # no signing key in the tests: the manifest is unsigned, and the page says so
     assert "Signature: <strong>unsigned</strong>" in page.text
 
@@ -106,3 +110,20 @@ def test_each_role_opens_only_the_packs_of_its_forums(app_url: str, published: P
     assert dara.get(f"/packs/public-board/{PERIOD}").status_code == 403
     ana = _client(app_url, published, "ana")
     assert ana.get("/packs/board/2025-02").status_code == 404  # never published
+
+
+def test_a_pack_s_page_sees_a_change_that_keeps_size_and_time(
+    app_url: str, published: Path
+) -> None:
+    client = _client(app_url, published, "ana")
+    assert "<strong>Verified.</strong>" in client.get(BOARD).text
+    frozen = published / "published" / "board" / PERIOD / f"board-{PERIOD}.html"
+    before = frozen.stat()
+    data = frozen.read_bytes()
+    at = data.index(b"<body")
+    frozen.write_bytes(data[:at] + b"<BODY" + data[at + 5 :])  # same size
+    os.utime(frozen, ns=(before.st_atime_ns, before.st_mtime_ns))  # same time
+    assert frozen.stat().st_size == before.st_size
+    page = client.get(BOARD).text
+    assert "<strong>Changed:</strong>" in page
+    assert f"board-{PERIOD}.html was changed" in page

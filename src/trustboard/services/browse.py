@@ -11,6 +11,7 @@ a change to the data is seen on the next request.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import OrderedDict
@@ -324,11 +325,49 @@ class Publication:
 
     @property
     def figures(self) -> list[dict[str, Any]]:
-        """The figures the pack showed, as the manifest lists them."""
+        """The figures the pack showed, as the manifest lists them (every charted month)."""
         return list(self.manifest.get("figures", []))
+
+    @property
+    def period_figures(self) -> list[dict[str, Any]]:
+        """The figures the pack showed for its own month."""
+        return [f for f in self.figures if f.get("period") == self.period]
+
+
+def _stamps(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Each file under ``folder`` with its modification time and size: a publication whose
+    stamps are unchanged needs no hashing again."""
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            info = path.stat()
+            out.append((path.relative_to(folder).as_posix(), info.st_mtime_ns, info.st_size))
+    return tuple(out)
+
+
+_checked_lock = threading.Lock()
+_checked: OrderedDict[tuple[Any, ...], Publication] = OrderedDict()
+_CHECKED_SIZE = 512
 
 
 def _publication(folder: Path, forum: Forum) -> Publication:
+    """The publication in ``folder`` with the quick check of its files, for the list: kept
+    until a file under it changes size or time (hashing every pack's files on every listing
+    would read them all); a pack's own page checks its files every time."""
+    key = (str(folder), forum.name, _stamps(folder))
+    with _checked_lock:
+        if key in _checked:
+            _checked.move_to_end(key)
+            return _checked[key]
+    found = _check_publication(folder, forum)
+    with _checked_lock:
+        _checked[key] = found
+        while len(_checked) > _CHECKED_SIZE:
+            _checked.popitem(last=False)
+    return found
+
+
+def _check_publication(folder: Path, forum: Forum) -> Publication:
     from trustboard.services.publish import check_published_files, load_manifest
 
     manifest = load_manifest(folder)
@@ -396,7 +435,7 @@ def publication(
     folder = None if root is None else publication_dir(Path(root), forum.id, when)
     if folder is None or not (folder / MANIFEST_NAME).is_file():
         raise NotFoundError(f"the {forum.name} pack for {when.display()} has not been published")
-    item = _publication(folder, forum)
+    item = _check_publication(folder, forum)  # one pack: its files are hashed every time
     if not _readable(user, forum, item.public):
         raise NotFoundError(f"the {forum.name} pack for {when.display()} has not been published")
     return item
@@ -414,8 +453,6 @@ def publication_file(
     """A published pack's HTML or PDF, as frozen: its bytes and media type.  A file whose
     hash no longer matches the manifest is refused (``TB-PUBLISH-VERIFY``), never served as
     the published pack."""
-    import hashlib
-
     item = publication(store, user, root, forum_id, period)
     suffix = Path(name).suffix
     if name not in item.files or suffix not in DOWNLOADS or not _FILE_NAME.fullmatch(name):
@@ -455,17 +492,19 @@ _verified: OrderedDict[tuple[Any, ...], Verification] = OrderedDict()
 
 def verify(store: Store, item: Publication, root: str | Path) -> Verification:
     """The full check of ``trustboard publish --verify`` (files, signature, and the pack
-    re-rendered from the store), kept until the data or the publication's files change."""
+    re-rendered from the store), kept until the data or a publication file's content
+    changes."""
     from trustboard.services.publish import verify_publication
 
     with store.reading() as conn:
         version = stored.latest_data_change(conn)
-    stamps = tuple(
-        (p.name, p.stat().st_mtime_ns, p.stat().st_size)
-        for p in sorted(item.folder.iterdir())
+    # keyed on every file's content (hashing is quick; re-rendering the pack is not)
+    digests = tuple(
+        (p.relative_to(item.folder).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(item.folder.rglob("*"))
         if p.is_file()
     )
-    key = (store.url, str(item.folder), version, stamps)
+    key = (store.url, str(item.folder), version, digests)
     with _verified_lock:
         if key in _verified:
             return _verified[key]
