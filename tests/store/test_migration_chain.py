@@ -30,6 +30,7 @@ RELEASED = [
     "0007_users",
     "0008_paper_config",
     "0009_signin_failures",
+    "0010_value_source_row",
 ]
 
 

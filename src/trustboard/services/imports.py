@@ -107,7 +107,10 @@ def import_values(
         read = read_values(files, catalogue=catalogue, org_units=units, today=today or date.today())
         _fail_on_problems("values", read.problems, report)
         records = _file_records(dict(read.files), read.frame.height)
-        summary = store.write_values(read.frame, files=records, progress=progress)
+        # each revision keeps the sheet and row it was read from (the row as the file's user
+        # sees it, the header being row 1), as the problem reports name them
+        frame = read.frame.rename({"sheet": "source_sheet", "row": "source_row"})
+        summary = store.write_values(frame, files=records, progress=progress)
     return ImportOutcome("values", records, summary)
 
 

@@ -210,6 +210,11 @@ class MetricValueRow(Base):
     valid_from: Mapped[datetime] = mapped_column(Stamp)
     valid_to: Mapped[datetime | None] = mapped_column(Stamp)
     import_id: Mapped[int | None] = mapped_column(BigId)
+    # the sheet (None for CSV and Parquet) and the row as a person sees it in the file (the
+    # header is row 1) the revision was read from; None where it was not read from a file's
+    # rows (migration 0010_value_source_row)
+    source_sheet: Mapped[str | None] = mapped_column(Text)
+    source_row: Mapped[int | None] = mapped_column(Integer)
 
 
 class MetricCurrentRow(Base):

@@ -18,6 +18,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 __all__ = [
+    "SOURCE_ROW_SCHEMA",
     "SQLITE_STAMP",
     "VALUE_FRAME_SCHEMA",
     "driver_connection",
@@ -44,6 +45,13 @@ VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = {
     "valid_to": pl.Datetime("us"),
 }
 
+#: Columns read only when asked for by name (after those of :data:`VALUE_FRAME_SCHEMA`): the
+#: sheet and row of its source file each revision was read from (null where not recorded).
+SOURCE_ROW_SCHEMA: dict[str, pl.DataType] = {
+    "source_sheet": pl.String(),
+    "source_row": pl.Int64(),
+}
+
 #: how SQLAlchemy's SQLite dialect stores DATETIME (text that sorts like the moment it names)
 SQLITE_STAMP = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -62,13 +70,15 @@ def driver_connection(conn: Connection) -> Any:
 
 
 def value_schema(columns: Sequence[str] | None) -> dict[str, pl.DataType]:
-    """:data:`VALUE_FRAME_SCHEMA` kept to ``columns`` (in the schema's order); all when None."""
+    """:data:`VALUE_FRAME_SCHEMA` kept to ``columns`` (in the schema's order), then those of
+    :data:`SOURCE_ROW_SCHEMA` named in ``columns``; all of the first when None."""
     if columns is None:
         return dict(VALUE_FRAME_SCHEMA)
-    unknown = [c for c in columns if c not in VALUE_FRAME_SCHEMA]
+    known = {**VALUE_FRAME_SCHEMA, **SOURCE_ROW_SCHEMA}
+    unknown = [c for c in columns if c not in known]
     if unknown:
         raise ValueError(f"unknown value columns: {unknown}")
-    return {c: t for c, t in VALUE_FRAME_SCHEMA.items() if c in columns}
+    return {c: t for c, t in known.items() if c in columns}
 
 
 def _in_clause(column: str, items: Sequence[Any], mark: str, params: list[Any]) -> str:

@@ -39,6 +39,7 @@ from trustboard.store.rows import (
 
 __all__ = [
     "REQUIRED_VALUE_COLUMNS",
+    "SOURCE_ROW_COLUMNS",
     "VALUE_FRAME_SCHEMA",
     "WriteSummary",
     "bulk_current",
@@ -62,12 +63,17 @@ REQUIRED_VALUE_COLUMNS: tuple[str, ...] = (
     "source_hash",
 )
 
+#: Columns a frame given to :func:`write_values` may have: the sheet and row (as a person sees
+#: it, the header being row 1) each value was read from.  Missing or null, nothing is recorded.
+SOURCE_ROW_COLUMNS: tuple[str, ...] = ("source_sheet", "source_row")
+
 _STAGE = "tb_stage_keys"
 _KEY = ["metric_id", "org_unit", "period_start"]
 _CHUNK = 50_000
 #: rows written by one import from which PostgreSQL's statistics are refreshed with it
 _ANALYZE_AFTER = 10_000
-#: rows per INSERT statement on SQLite (15 parameters each, well under SQLite's limit)
+#: rows per INSERT statement on SQLite (17 parameters each, 850 in all: under SQLite's old
+#: limit of 999)
 _ROWS_PER_INSERT = 50
 
 Progress = Callable[[str, int, int], None]
@@ -135,6 +141,10 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("provisional").cast(pl.Boolean).fill_null(False),
         pl.col("source_file").cast(pl.String),
         pl.col("source_hash").cast(pl.String),
+        *(
+            pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c)
+            for c, t in (("source_sheet", pl.String), ("source_row", pl.Int64))
+        ),
     )
     problems: list[Problem] = []
     for column in ("metric_id", "org_unit", "period_start", "period_end", "value"):
@@ -326,7 +336,9 @@ def write_values(
     A key (metric, org unit, period start) not stored yet is inserted as revision 1; a key whose
     figures (numerator, denominator, value, provisional flag, period end) differ from its current
     revision gets a new revision and the old one is closed at ``now``; identical rows change
-    nothing.  Raises :class:`DataValidationError` for rows the store cannot take.
+    nothing.  Each revision written keeps the frame's ``source_sheet`` and ``source_row``
+    (:data:`SOURCE_ROW_COLUMNS`, optional) with its source file.  Raises
+    :class:`DataValidationError` for rows the store cannot take.
 
     The incoming rows are compared with the current-value documents of their metrics (which
     say what the current rows say, see :mod:`trustboard.store.current`), so only new and
@@ -371,6 +383,7 @@ def write_values(
             .sort(_KEY)
             .select(
                 *REQUIRED_VALUE_COLUMNS,
+                *SOURCE_ROW_COLUMNS,
                 pl.lit(stamp).alias("extracted_at"),
                 (pl.col("prev_revision").fill_null(0) + 1).cast(pl.Int64).alias("revision"),
                 pl.lit(stamp).alias("valid_from"),
