@@ -91,7 +91,11 @@ def test_a_minimum_for_limits_alone_hides_the_limits_and_keeps_the_icons() -> No
     assert short.summary.get_column("assurance_icon").item() == "inconsistent"
 
 
-def test_a_minimum_of_one_point_for_limits_hides_nothing() -> None:
+def test_a_minimum_of_one_point_hides_nothing() -> None:
     result = run(ALTERNATING, preset="ptd", min_points_limits=1)
     assert result.points.get_column("upl").to_list() == pytest.approx([7.32] * 12)
     assert result.points.get_column("lpl").to_list() == pytest.approx([-3.32] * 12)
+    icons = run(ALTERNATING, preset="ptd", min_points_icons=1, target=10.0).summary
+    # the target 10 lies above the upper limit 7.32 of a measure where higher is better
+    assert icons.get_column("variation_icon").item() == "common_cause"
+    assert icons.get_column("assurance_icon").item() == "fail"
