@@ -193,6 +193,28 @@ def _wait_up(base: str, server: subprocess.Popen[bytes], path: str) -> None:
     raise SystemExit(f"the server did not answer {path} within 120 s")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its descendants (the
+    workers), from ``/proc``; 0 where there is no ``/proc``."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(c) for c in children)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+_SERVER_PID: dict[str, int] = {}
+
+
 @contextmanager
 def _server(command: list[str], path: str, env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
@@ -205,6 +227,7 @@ def _server(command: list[str], path: str, env: dict[str, str]) -> Iterator[str]
     )
     try:
         _wait_up(base, server, path)
+        _SERVER_PID[base] = server.pid
         yield base
     finally:
         server.terminate()
@@ -309,22 +332,23 @@ async def readers(base: str, site: Site, users: int, rounds: int, pause: float) 
 async def _hammer(
     base: str, paths: Sequence[str], users: int, seconds: float, signed: bool
 ) -> tuple[float, list[float], int]:
-    """``users`` clients requesting ``paths`` in turn with no pause for ``seconds``:
-    (requests per second, latencies, errors)."""
+    """``users`` clients requesting ``paths`` in turn with no pause for ``seconds`` (each
+    signed in first, outside the clock): (requests per second, latencies, errors)."""
     latencies: list[float] = []
     errors = 0
-    stop = time.perf_counter() + seconds
+    clients = [httpx2.AsyncClient(base_url=base, timeout=60) for _ in range(users)]
+    try:
+        if signed:
+            await asyncio.gather(*[_sign_in(c, Timings()) for c in clients])
+        stop = time.perf_counter() + seconds
 
-    async def one(k: int) -> None:
-        nonlocal errors
-        async with httpx2.AsyncClient(base_url=base, timeout=60) as client:
-            if signed:
-                await _sign_in(client, Timings())
+        async def one(k: int) -> None:
+            nonlocal errors
             i = k
             while time.perf_counter() < stop:
                 started = time.perf_counter()
                 try:
-                    answer = await client.get(paths[i % len(paths)])
+                    answer = await clients[k].get(paths[i % len(paths)])
                     if answer.status_code != 200:
                         errors += 1
                 except httpx2.HTTPError:
@@ -332,9 +356,11 @@ async def _hammer(
                 latencies.append(time.perf_counter() - started)
                 i += 1
 
-    began = time.perf_counter()
-    await asyncio.gather(*[one(k) for k in range(users)])
-    return len(latencies) / (time.perf_counter() - began), latencies, errors
+        began = time.perf_counter()
+        await asyncio.gather(*[one(k) for k in range(users)])
+        return len(latencies) / (time.perf_counter() - began), latencies, errors
+    finally:
+        await asyncio.gather(*[c.aclose() for c in clients])
 
 
 def saturation(
@@ -375,12 +401,15 @@ def run(site: Site, args: argparse.Namespace, folder: Path) -> bool:
         if warm.errors:
             print(f"  warm-up errors: {warm.errors[:3]}")
         started = time.perf_counter()
+        cpu = server_cpu_seconds(_SERVER_PID[base])
         timings = asyncio.run(readers(base, site, args.users, args.rounds, args.pause))
         took = time.perf_counter() - started
+        cpu = server_cpu_seconds(_SERVER_PID[base]) - cpu
         total = sum(len(v) for v in timings.seconds.values())
         print(
             f"{site.label} on {engine}: {args.users} readers x {args.rounds} rounds, "
-            f"{total} requests in {took:.0f} s, errors {len(timings.errors)}"
+            f"{total} requests in {took:.0f} s, errors {len(timings.errors)}, "
+            f"server CPU {cpu:.1f} s ({cpu / max(total, 1) * 1000:.0f} ms a request)"
         )
         for kind in ("sign-in form", "sign-in", "summary", "metric", "drill-down"):
             seconds = timings.seconds.get(kind, [])
@@ -401,6 +430,7 @@ def run(site: Site, args: argparse.Namespace, folder: Path) -> bool:
         if timings.errors:
             met = False
             print(f"  first errors: {timings.errors[:5]}")
+        serial_costs(base, site, 12)
         paths = [site.summary(), *[site.metric(m) for m in site.metrics]]
         rows = saturation(base, paths, args.step_seconds, True, args.max_clients)
         _report_saturation("summary and metric pages, no pause", rows)
@@ -424,6 +454,35 @@ def run(site: Site, args: argparse.Namespace, folder: Path) -> bool:
         rows = saturation(base, ["/"], args.step_seconds, False, args.max_clients)
         _report_saturation(f"static copy of the summary page ({page.stat().st_size:,} bytes)", rows)
     return met
+
+
+def serial_costs(base: str, site: Site, repeat: int) -> None:
+    """One reader, one page at a time: each page kind's median time and the server's CPU
+    time per request (the steadier figure on a shared machine)."""
+    pages = {
+        "summary": [site.summary()],
+        "metric": [site.metric(m) for m in site.metrics],
+        "drill-down": [site.drill()],
+    }
+    with httpx2.Client(base_url=base, timeout=60) as client:
+        form = client.get("/sign-in")
+        found = _CSRF.search(form.text)
+        token = found.group(1) if found else ""
+        client.post("/sign-in", data={"name": USER, "password": PASSWORD, "csrf_token": token})
+        parts = []
+        for kind, paths in pages.items():
+            seconds = []
+            cpu = server_cpu_seconds(_SERVER_PID[base])
+            for i in range(repeat):
+                started = time.perf_counter()
+                client.get(paths[i % len(paths)]).raise_for_status()
+                seconds.append(time.perf_counter() - started)
+            cpu = server_cpu_seconds(_SERVER_PID[base]) - cpu
+            parts.append(
+                f"{kind} {statistics.median(seconds) * 1000:.0f} ms "
+                f"(server CPU {cpu / repeat * 1000:.0f} ms)"
+            )
+    print(f"  one reader, one page at a time, median of {repeat}: " + "; ".join(parts))
 
 
 def _machine() -> str:
