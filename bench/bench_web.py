@@ -1,11 +1,12 @@
 """Benchmark of the web app: a board's worth of readers against ``trustboard serve``.
 
-``--users`` simulated readers (default 50) each sign in, open the forum's summary table, three
-metric pages and a metric's drill-down, pausing about a second (0.5 to 1.5 s) between pages as
-a reader does, ``--rounds`` times (default 2), against ``trustboard serve --workers 2`` on
-127.0.0.1; then the same server without pauses at rising concurrency, to find the throughput
-at which the 95th percentile passes 100 ms; then the same kind of server (uvicorn, same
-workers) sending a static copy of the summary page, the floor.  Every run stops by itself.
+``--users`` simulated readers (default 50) each sign in once, then open the forum's summary
+table, three metric pages and a metric's drill-down, pausing about a second (0.5 to 1.5 s)
+between pages as a reader does, ``--rounds`` times (default 2), against ``trustboard serve
+--workers 2`` on 127.0.0.1; then one reader alone (each page's time and the server's CPU time
+per request); then the same server without pauses at rising concurrency, to find the
+throughput at which the 95th percentile passes 100 ms; then the same kind of server (uvicorn,
+same workers) sending a static copy of the summary page, the floor.  Every run stops by itself.
 
 Stores: ``demo`` (``trustboard demo``'s trust, no waiting-times engine) and ``units`` (the
 org-unit tree of ``bench/bench_store.py``: 500 units at ``--units 500``, with ``--metrics``
@@ -307,21 +308,20 @@ async def _reader(
     ]
     async with httpx2.AsyncClient(base_url=base, timeout=60) as client:
         await asyncio.sleep(rng.uniform(0, pause))  # readers arrive over a second
-        for _ in range(rounds):
-            try:
-                await _sign_in(client, timings)
+        try:
+            await _sign_in(client, timings)
+            for _ in range(rounds):
                 for kind, path in pages:
                     await asyncio.sleep(rng.uniform(0.5 * pause, 1.5 * pause))
                     started = time.perf_counter()
                     answer = await client.get(path)
                     timings.add(kind, started, answer, 200)
-            except httpx2.HTTPError as failed:
-                timings.errors.append(f"{type(failed).__name__}: {failed}")
-            client.cookies.clear()
+        except httpx2.HTTPError as failed:
+            timings.errors.append(f"{type(failed).__name__}: {failed}")
 
 
 async def readers(base: str, site: Site, users: int, rounds: int, pause: float) -> Timings:
-    """``users`` readers at once, each ``rounds`` times through the pages."""
+    """``users`` readers at once, each signed in once and ``rounds`` times through the pages."""
     timings = Timings()
     await asyncio.gather(
         *[_reader(base, site, rounds, pause, seed, timings) for seed in range(users)]
