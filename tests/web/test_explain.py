@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import xlsxwriter
 from fastapi.testclient import TestClient
 
 from conftest import PASSWORD, sign_in
@@ -253,11 +255,50 @@ def test_the_definition_spc_options_and_rebase_are_shown(world: World) -> None:
     assert "No rebase" in south
 
 
-def test_what_is_not_recorded_is_said_plainly(world: World) -> None:
+def test_each_revision_names_the_row_of_its_file(world: World) -> None:
     client = _client(world, "ana")
-    page = client.get(f"{BASE}?unit=ADU-CMH-N").text
-    missing = page.split('id="missing-h"', 1)[1]
-    assert "sheet and row" in missing
+    page = client.get(f"{BASE}?unit=ADU-CMH-N&month=2025-02").text
+    first, second = _revision_rows(page)
+    # North's rows come first in both files: April 2023 on line 2 (after the header), so
+    # February 2025, 22 months later, on line 24; CSV files have no sheet
+    for row, path in ((first, world.first), (second, world.second)):
+        where = row.split(path.name, 1)[1].split("SHA-256", 1)[0]
+        assert '<span class="where">row 24</span>' in where
+        assert "sheet" not in where
+    # a worked-out figure names the row of each value it is summed from: February is the
+    # 23rd line of figures of each team (line 24), and North, South, East and West follow
+    # each other 24 lines apart
+    trust = client.get(f"{BASE}?month=2025-02").text
+    for line in (24, 48, 72, 96):
+        assert f'<span class="where">row {line}</span>' in trust
+    # the page no longer says that the sheet and row are not recorded
+    assert 'id="missing-h"' not in page and "not keep" not in page
+
+
+def test_a_revision_from_a_workbook_names_its_sheet(world: World, tmp_path: Path) -> None:
+    # a copy of the store, so that the revision below changes no other test's figures
+    for suffix in ("", "-wal"):
+        source = world.root / f"explain.db{suffix}"
+        if source.exists():
+            shutil.copy(source, tmp_path / source.name)
+    url = f"sqlite:///{tmp_path / 'explain.db'}"
+    book = xlsxwriter.Workbook(str(tmp_path / "north-corrections.xlsx"))
+    sheet = book.add_worksheet("North & South")
+    # the header on Excel row 2 (row 1 empty), March 2024 on row 4 (row 3 is April 2023's)
+    sheet.write_row(1, 0, ["metric_id", "period", "org_unit", "value"])
+    sheet.write_row(2, 0, ["CON01", "2023-04", "ADU-CMH-N", 10])
+    sheet.write_row(3, 0, ["CON01", "2024-03", "ADU-CMH-N", 17])
+    book.close()
+    outcome = import_values([tmp_path / "north-corrections.xlsx"], database=url, actor="cy")
+    assert (outcome.summary.revised, outcome.summary.unchanged) == (1, 1)
+    app = create_app(WebSettings(database=url, published_root=world.root, allow_plain_http=True))
+    client = TestClient(app, follow_redirects=False)
+    sign_in(client, "ana")
+    first, second = _revision_rows(client.get(f"{BASE}?unit=ADU-CMH-N&month=2024-03").text)
+    # March 2024 is the 12th month: line 13 of the first file
+    assert '<span class="where">row 13</span>' in first
+    assert "north-corrections.xlsx" in second
+    assert '<span class="where">sheet ‘North &amp; South’, row 4</span>' in second
 
 
 def test_a_worked_out_figure_lists_the_values_it_is_summed_from(world: World) -> None:

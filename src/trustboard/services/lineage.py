@@ -3,7 +3,8 @@
 Everything shown is read from what the store and the publication folder already record:
 
 - every revision of the value (``metric_value``: figures, provisional flag, the source file's
-  name and SHA-256 as the reader recorded them, when each revision was loaded and replaced);
+  name and SHA-256 and the sheet and row the reader took it from, when each revision was
+  loaded and replaced);
 - the import that loaded each revision (``import_batch``: who ran it, when it started and
   finished, its files with their SHA-256 and row counts).  A revision belongs to the import
   whose start is the moment the revision was written (both are stamped with the same moment
@@ -14,9 +15,6 @@ Everything shown is read from what the store and the publication folder already 
 - the published packs (manifests under ``published/``) of the forums the viewer may read that
   show the metric for the period, with the figure each showed and the revision current when
   it was published (a publication reads the values as they stood at that moment).
-
-Not recorded, so not shown: the sheet and row of the source file a value came from (the
-reader uses them to report problems but the store does not keep them per value).
 
 A value that was not loaded at its unit but worked out from the units below (the roll-up of
 numerators and denominators) has no revisions of its own; its lineage lists the loaded values
@@ -47,10 +45,10 @@ from trustboard.services.refresh import spc_options_for
 from trustboard.services.users import User, may_read_forum, record_refusal
 from trustboard.store import ImportBatch, Store
 from trustboard.store.catalogue import merge_rebases, rebase_start
+from trustboard.store.rows import SOURCE_ROW_SCHEMA, VALUE_FRAME_SCHEMA
 from trustboard.store.spc_results import read_rebases
 
 __all__ = [
-    "NOT_RECORDED",
     "DefinitionVersion",
     "Lineage",
     "PublishedFigure",
@@ -60,14 +58,12 @@ __all__ = [
     "lineage",
 ]
 
-#: What the store does not record about a value, said plainly on the page.
-NOT_RECORDED: tuple[str, ...] = (
-    "the sheet and row of the source file each value came from (the reader checks them and "
-    "names them in its problem reports, but the store keeps only the file's name and SHA-256)",
-)
-
 #: Loaded values listed for a worked-out figure (the rest are counted).
 SOURCES_SHOWN = 200
+
+#: The columns of a value read for its lineage: every column, with the sheet and row it was
+#: read from.
+_COLUMNS = [*VALUE_FRAME_SCHEMA, *SOURCE_ROW_SCHEMA]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +91,10 @@ class RevisionRecord:
     provisional: bool
     source_file: str | None
     source_hash: str | None
+    #: the sheet (None for CSV and Parquet) and row, as a person sees them in the file, the
+    #: revision was read from; both None where not recorded
+    source_sheet: str | None
+    source_row: int | None
     valid_from: datetime
     valid_to: datetime | None
     batch: ImportBatch | None
@@ -109,6 +109,8 @@ class SourceValue:
     display: str
     revision: int
     source_file: str | None
+    source_sheet: str | None
+    source_row: int | None
     loaded_at: datetime
 
 
@@ -154,7 +156,6 @@ class Lineage:
     rebases: tuple[RebaseRecord, ...]
     publications: tuple[PublishedFigure, ...]
     publications_configured: bool
-    not_recorded: tuple[str, ...] = NOT_RECORDED
 
 
 def _number(value: Any) -> float | None:
@@ -307,9 +308,9 @@ def lineage(
     chosen = Period.containing(_month(model, month).start, definition.frequency)
     public = model.public
     start = chosen.start
-    history = store.values([metric_id], [unit.code], start=start, end=start, history=True).sort(
-        "revision"
-    )
+    history = store.values(
+        [metric_id], [unit.code], start=start, end=start, history=True, columns=_COLUMNS
+    ).sort("revision")
     batches = _batches(store)
     published = _publications(store, user, published_root, metric_id, chosen, definition)
     published = [
@@ -332,6 +333,8 @@ def lineage(
             provisional=bool(row["provisional"]),
             source_file=row["source_file"],
             source_hash=row["source_hash"],
+            source_sheet=row["source_sheet"],
+            source_row=row["source_row"],
             valid_from=row["valid_from"],
             valid_to=row["valid_to"],
             batch=batches.get(row["valid_from"]),
@@ -345,7 +348,9 @@ def lineage(
         # a directorate lead's trust figure lists only the units of their directorates
         below = [c for c in _descendants(unit, units) if may_open_unit(user, units[c], units)]
         if below:
-            loaded = store.values([metric_id], below, start=start, end=start).sort("org_unit")
+            loaded = store.values(
+                [metric_id], below, start=start, end=start, columns=_COLUMNS
+            ).sort("org_unit")
             total = loaded.height
             for row in loaded.head(SOURCES_SHOWN).iter_rows(named=True):
                 sources.append(
@@ -359,6 +364,8 @@ def lineage(
                         ),
                         revision=int(row["revision"]),
                         source_file=row["source_file"],
+                        source_sheet=row["source_sheet"],
+                        source_row=row["source_row"],
                         loaded_at=row["valid_from"],
                     )
                 )
