@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trustboard.cli.store_cmd",
     "trustboard.cli.serve_cmd",
     "trustboard.cli.users_cmd",
+    "trustboard.cli.template_cmd",
 )
 
 app = typer.Typer(
