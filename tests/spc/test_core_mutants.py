@@ -16,7 +16,7 @@ from trustboard.errors import OptionsError
 from trustboard.spc._core import plotted_values
 from trustboard.spc._limits import Groups
 
-from .helpers import run
+from .helpers import months, run
 
 
 def _one_group(n: int) -> Groups:
@@ -99,3 +99,54 @@ def test_a_minimum_of_one_point_hides_nothing() -> None:
     # the target 10 lies above the upper limit 7.32 of a measure where higher is better
     assert icons.get_column("variation_icon").item() == "common_cause"
     assert icons.get_column("assurance_icon").item() == "fail"
+
+
+# The limits as the rule writes them: mean ± 2.66 × mean moving range.
+UPPER = 2 + 2.66 * 2
+LOWER = 2 - 2.66 * 2
+
+
+@pytest.mark.parametrize("target", [UPPER, LOWER], ids=["on-the-upper", "on-the-lower"])
+@pytest.mark.parametrize("improvement", ["increase", "decrease"])
+def test_a_target_exactly_on_a_limit_is_inconsistent(target: float, improvement: str) -> None:
+    # only a target beyond a limit makes the process pass or fail it every time
+    result = run(ALTERNATING, target=target, improvement=improvement)
+    assert result.summary.get_column("upl").item() == UPPER
+    assert result.summary.get_column("lpl").item() == LOWER
+    assert result.summary.get_column("assurance_icon").item() == "inconsistent"
+
+
+@pytest.mark.parametrize(
+    ("improvement", "target", "icon"),
+    [
+        ("increase", 10.0, "fail"),  # above the upper limit: never reached
+        ("increase", -5.0, "pass"),  # below the lower limit: always met
+        ("decrease", 10.0, "pass"),  # lower is better: every value is below 10
+        ("decrease", -5.0, "fail"),  # lower is better: no value gets down to -5
+        ("neutral", 10.0, None),  # no direction, no assurance
+    ],
+)
+def test_assurance_follows_the_direction_of_improvement(
+    improvement: str, target: float, icon: str | None
+) -> None:
+    result = run(ALTERNATING, target=target, improvement=improvement)
+    assert result.summary.get_column("assurance_icon").item() == icon
+
+
+def test_a_baseline_of_one_point_fixes_the_centre_on_it() -> None:
+    dates = months(12)
+    points = run(ALTERNATING, baseline=(dates[0], dates[0])).points
+    # one point: the centre line is its value, 1; no moving range, so no limits
+    assert points.get_column("mean").to_list() == [1.0] * 12
+    assert points.get_column("upl").null_count() == 12
+
+
+def test_a_group_with_no_point_in_the_baseline_uses_all_its_points() -> None:
+    dates = months(12)
+    values = [1.0, 3.0] * 3 + [11.0, 13.0] * 3
+    points = run(values, baseline=(dates[0], dates[3]), rebase=[dates[6]]).points
+    # first group: the baseline's 1, 3, 1, 3 (mean 2, mean range 2: limits 2 ± 5.32);
+    # second group, after the rebase, has no point in the baseline: all six, mean 12
+    assert points.get_column("mean").to_list() == [2.0] * 6 + [12.0] * 6
+    assert points.get_column("upl").to_list() == pytest.approx([7.32] * 6 + [17.32] * 6)
+    assert points.get_column("lpl").to_list() == pytest.approx([-3.32] * 6 + [6.68] * 6)
