@@ -143,7 +143,7 @@ def test_a_baseline_of_one_point_fixes_the_centre_on_it() -> None:
 
 def test_a_group_with_no_point_in_the_baseline_uses_all_its_points() -> None:
     dates = months(12)
-    values: list[float | None] = [1.0, 3.0] * 3 + [11.0, 13.0] * 3
+    values: list[float | None] = [1.0, 3.0, 1.0, 3.0, 1.0, 3.0, 11.0, 13.0, 11.0, 13.0, 11.0, 13.0]
     points = run(values, baseline=(dates[0], dates[3]), rebase=[dates[6]]).points
     # first group: the baseline's 1, 3, 1, 3 (mean 2, mean range 2: limits 2 ± 5.32);
     # second group, after the rebase, has no point in the baseline: all six, mean 12
