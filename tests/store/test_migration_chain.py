@@ -31,6 +31,7 @@ RELEASED = [
     "0008_paper_config",
     "0009_signin_failures",
     "0010_value_source_row",
+    "0011_narrative_versions",
 ]
 
 

@@ -25,6 +25,7 @@ from trustboard.store.engine import (
     redact_url,
 )
 from trustboard.store.narrative import ActionChange
+from trustboard.store.narrative_versions import NarrativeLead, NarrativeVersion
 from trustboard.store.overrides import CheckOverride
 from trustboard.store.paper import read_paper_config, save_paper_config
 from trustboard.store.repository import ImportBatch, Store, utc_now
@@ -50,6 +51,8 @@ __all__ = [
     "DocumentProblem",
     "ImportBatch",
     "MetricVersion",
+    "NarrativeLead",
+    "NarrativeVersion",
     "SessionRecord",
     "SpcRun",
     "Store",
