@@ -44,6 +44,10 @@ ROUTES: dict[str, str] = {
     "board publication": f"/packs/board/{PERIOD}",
     "public publication": f"/packs/public-board/{PERIOD}",
     "board publication file": f"/packs/board/{PERIOD}/files/board-{PERIOD}.html",
+    "cycle home": "/cycle",
+    "board cycle": f"/cycle/board/{PERIOD}",
+    "public cycle": f"/cycle/public-board/{PERIOD}",
+    "board values template": f"/cycle/board/{PERIOD}/template?layout=wide&format=xlsx",
 }
 
 ALL_FORUMS = {
@@ -82,6 +86,18 @@ ALL_FORUMS = {
     "board publication": 404,
     "public publication": 404,
     "board publication file": 404,
+    # the reporting cycle is the analysts' (and administrators')
+    "cycle home": 403,
+    "board cycle": 403,
+    "public cycle": 403,
+    "board values template": 403,
+}
+#: what analysts and administrators get of the reporting cycle (the home sends on to a forum)
+CYCLE_OPEN = {
+    "cycle home": 303,
+    "board cycle": 200,
+    "public cycle": 200,
+    "board values template": 200,
 }
 
 EXPECTED: dict[str, dict[str, int]] = {
@@ -142,9 +158,9 @@ EXPECTED: dict[str, dict[str, int]] = {
         "board publication file": 403,
     },
     "executive": ALL_FORUMS,
-    "analyst": ALL_FORUMS,
+    "analyst": {**ALL_FORUMS, **CYCLE_OPEN},
     "risk_lead": ALL_FORUMS,
-    "admin": {**ALL_FORUMS, "users": 200},
+    "admin": {**ALL_FORUMS, "users": 200, **CYCLE_OPEN},
 }
 
 
