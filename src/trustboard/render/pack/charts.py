@@ -67,8 +67,11 @@ def chart_uri(section: MetricSection, chart_id: str) -> str | None:
         title=definition.short_name or definition.name,
         unit=definition.unit,
         improvement_direction=definition.polarity,
-        variation_icon=section.summary.variation_icon,
-        assurance_icon=section.summary.assurance_icon,
+        # the page shows both icons, with their alt text, just above the chart: drawn in the
+        # chart's corner as well they repeat them and crowd a long title (the chart module
+        # sizes the title by an estimate of the font, which the PDF's font can exceed)
+        variation_icon=None,
+        assurance_icon=None,
         description=section.statement,
         # an accepted rebase is drawn with its reason (MDC: recalculate only with one)
         rebase_reasons={r.date: r.reason for r in definition.rebase},
