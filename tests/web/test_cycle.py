@@ -182,6 +182,10 @@ def test_the_panel_and_templates_are_for_analysts_only(outstanding: tuple[Store,
         assert client.get(path).status_code == 403, path
     refused = [a for a in store.audit(action="web.refused") if a.actor == "eve"]
     assert len(refused) == 3
+    assert 'href="/cycle"' not in client.get("/").text  # no link where it is refused
+    analyst = _client(store, paper)
+    sign_in(analyst, "ana")
+    assert '<a href="/cycle">Reporting cycle</a>' in analyst.get("/").text
 
 
 def test_the_chooser_and_the_template_download(outstanding: tuple[Store, Path]) -> None:
