@@ -72,8 +72,8 @@ _KEY = ["metric_id", "org_unit", "period_start"]
 _CHUNK = 50_000
 #: rows written by one import from which PostgreSQL's statistics are refreshed with it
 _ANALYZE_AFTER = 10_000
-#: rows per INSERT statement on SQLite (17 parameters each, 850 in all: under SQLite's old
-#: limit of 999)
+#: rows per INSERT statement on SQLite (at most 17 parameters each, 850 in all: under SQLite's
+#: old limit of 999)
 _ROWS_PER_INSERT = 50
 
 Progress = Callable[[str, int, int], None]
@@ -305,19 +305,38 @@ def _insert_rows(conn: Connection, rows: pl.DataFrame, progress: Progress | None
         pl.col("period_end").dt.strftime("%Y-%m-%d"),
         pl.col("provisional").cast(pl.Int8),
     )
-    head = f"INSERT INTO metric_value ({', '.join(rows.columns)}) VALUES "
-    one = "(" + ", ".join(["?"] * rows.width) + ")"
+    # A column holding one value in every row (the file, its hash, the sheet, the moment, the
+    # import: most of them, for an import of one file) is bound once per statement, not once
+    # per row: each value handed from Python to SQLite costs more than SQLite's own work.
+    # (The key always varies, so that every row keeps values of its own.)
+    same = [
+        c for c in text_dates.columns if c not in _KEY and text_dates.get_column(c).n_unique() == 1
+    ]
+    varying = [c for c in text_dates.columns if c not in same]
+    shared = tuple(text_dates.get_column(c)[0] for c in same)
+    head = f"INSERT INTO metric_value ({', '.join([*varying, *same])}) VALUES "
+
+    def statement(count: int) -> str:
+        # numbered parameters: row r's own values, then the shared ones after every row's
+        tail = [f"?{count * len(varying) + j + 1}" for j in range(len(same))]
+        return head + ", ".join(
+            "("
+            + ", ".join([*(f"?{r * len(varying) + i + 1}" for i in range(len(varying))), *tail])
+            + ")"
+            for r in range(count)
+        )
+
     # several rows per statement: SQLite's cost per statement run is shared between them
-    many = head + ", ".join([one] * _ROWS_PER_INSERT)
-    width = rows.width * _ROWS_PER_INSERT
+    many, one = statement(_ROWS_PER_INSERT), statement(1)
+    width = len(varying) * _ROWS_PER_INSERT
     cursor = driver_connection(conn).cursor()
     total = rows.height
     for offset in range(0, total, _CHUNK):
-        chunk = text_dates.slice(offset, _CHUNK)
+        chunk = text_dates.slice(offset, _CHUNK).select(varying)
         whole = chunk.height - chunk.height % _ROWS_PER_INSERT
         flat = itertools.chain.from_iterable(chunk.head(whole).iter_rows())
-        cursor.executemany(many, zip(*[flat] * width, strict=True))
-        cursor.executemany(head + one, chunk.slice(whole).iter_rows())
+        cursor.executemany(many, (own + shared for own in zip(*[flat] * width, strict=True)))
+        cursor.executemany(one, (own + shared for own in chunk.slice(whole).iter_rows()))
         if progress:
             progress("writing", min(offset + _CHUNK, total), total)
     cursor.close()
