@@ -256,3 +256,72 @@ def test_every_api_route_for_a_role(web_store: Store, app_url: str, name: str, r
     assert len(refused) == sum(1 for status in got.values() if status == 403)
     for path in API_ROUTES.values():
         assert client.get(path).status_code == 401  # without the token
+
+
+# the narrative pages: only the roles that write narrative open them (WEL01 is private: the
+# public Board's pack does not have it)
+NARRATIVE_ROUTES: dict[str, str] = {
+    "narrative index": f"/narrative?forum=board&period={PERIOD}",
+    "narrative edit": f"/narrative/board/{PERIOD}/RES01",
+    "narrative history": f"/narrative/board/{PERIOD}/RES01/history",
+    "public narrative edit": f"/narrative/public-board/{PERIOD}/RES01",
+    "public private narrative": f"/narrative/public-board/{PERIOD}/WEL01",
+}
+NARRATIVE_WRITERS = {label: 200 for label in NARRATIVE_ROUTES} | {"public private narrative": 404}
+NARRATIVE_REFUSED = {label: 403 for label in NARRATIVE_ROUTES}
+#: each role's answer to starting a draft, approving and returning a submitted narrative
+#: (no account is recorded for RES01's executive lead, so only an admin approves; after the
+#: admin's approval there is nothing submitted left to return: a conflict)
+NARRATIVE_WRITES: dict[str, dict[str, int]] = {
+    "board_member": {"start": 403, "approve": 403, "return": 403},
+    "directorate_lead": {"start": 403, "approve": 403, "return": 403},
+    "executive": {"start": 303, "approve": 403, "return": 403},
+    "analyst": {"start": 303, "approve": 403, "return": 403},
+    "risk_lead": {"start": 403, "approve": 403, "return": 403},
+    "admin": {"start": 303, "approve": 303, "return": 409},
+}
+
+
+@pytest.mark.parametrize(("name", "role"), [(n, r) for n, r, _f in ACCOUNTS])
+def test_every_narrative_route_for_a_role(
+    app_url: str, web_store: Store, name: str, role: str
+) -> None:
+    client = make_client(app_url)
+    sign_in(client, name)
+    got = {label: client.get(path).status_code for label, path in NARRATIVE_ROUTES.items()}
+    writer = role in ("executive", "analyst", "admin")
+    assert got == (NARRATIVE_WRITERS if writer else NARRATIVE_REFUSED)
+    refused = [a for a in web_store.audit(action="web.refused") if a.actor == name]
+    assert len(refused) == sum(1 for status in got.values() if status == 403)
+    assert web_store.row_counts()["narrative_version"] == 0  # reading never writes
+
+
+@pytest.mark.parametrize(("name", "role"), [(n, r) for n, r, _f in ACCOUNTS])
+def test_every_narrative_write_for_a_role(
+    app_url: str, web_store: Store, name: str, role: str
+) -> None:
+    from trustboard.services import narrative as nv
+    from trustboard.services.users import Role, User
+
+    writer = User("ana", Role.ANALYST, (), ())
+    nv.start_draft(web_store, writer, "RES01", PERIOD)
+    nv.submit(web_store, writer, "RES01", PERIOD, based_on=1)
+    client = make_client(app_url)
+    csrf = sign_in(client, name)
+    edit = f"/narrative/board/{PERIOD}"
+    posts = {
+        "start": (f"{edit}/SAF11", {"step": "start"}),
+        "approve": (f"{edit}/RES01", {"step": "approve", "based_on": "2"}),
+        "return": (f"{edit}/RES01", {"step": "return", "based_on": "2", "comment": "Why?"}),
+    }
+    got: dict[str, int] = {}
+    for label, (path, data) in posts.items():
+        before = web_store.row_counts()
+        got[label] = client.post(path, data={"csrf_token": csrf, **data}).status_code
+        after = web_store.row_counts()
+        if got[label] == 403:  # a forbidden write changes nothing
+            for table in ("narrative_version", "narrative_lead", "commentary"):
+                assert after[table] == before[table], (label, table)
+    assert got == NARRATIVE_WRITES[role]
+    expected_state = "approved" if role == "admin" else "submitted"
+    assert nv.latest(web_store, "RES01", PERIOD).state == expected_state  # type: ignore[union-attr]

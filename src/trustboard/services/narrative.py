@@ -61,6 +61,7 @@ __all__ = [
     "diff_sections",
     "history",
     "latest",
+    "latest_for",
     "leads",
     "lock_published",
     "may_approve",
@@ -190,6 +191,14 @@ def latest(
     """The newest version of one narrative (None before a draft is started)."""
     found = history(store, metric_id, period, org_unit)
     return found[-1] if found else None
+
+
+def latest_for(store: Store, metric_ids: Iterable[str], period: str) -> list[NarrativeVersion]:
+    """The newest version of each trust-level narrative of ``metric_ids`` for ``period``."""
+    with store.reading() as conn:
+        return stored.read_versions(
+            conn, metric_ids=sorted(set(metric_ids)), period=period, org_unit="", latest_only=True
+        )
 
 
 def may_write(user: User) -> bool:

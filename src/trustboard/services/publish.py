@@ -49,6 +49,7 @@ from trustboard.render.pack import (
     render_pdf,
 )
 from trustboard.services.check import publication_check
+from trustboard.services.narrative import lock_published
 from trustboard.services.pack import (
     PaperConfig,
     load_paper_config,
@@ -445,6 +446,8 @@ def publish_pack(
     if signature is not None:
         outputs[SIGNATURE_NAME] = signature
     _write_publication(folder, outputs)
+    # the approved narrative the pack carries is locked: a later change is a new version
+    lock_published(store, [s.metric_id for s in model.sections], when.label(), actor=store.actor)
     html_path = folder / f"{stem}.html"
     pdf_path = folder / f"{stem}.pdf" if pdf else None
     return Publication(folder, html_path, pdf_path, manifest, model)

@@ -34,6 +34,7 @@ from trustboard.services.browse import load_config
 from trustboard.web import api, drill, oidc, pages
 from trustboard.web import baf as baf_pages
 from trustboard.web import cycle as cycle_pages
+from trustboard.web import narrative as narrative_pages
 from trustboard.web import status as status_pages
 from trustboard.web.auth import SignInNeeded, Viewer, viewer
 from trustboard.web.views import page
@@ -167,6 +168,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(drill.router)
     app.include_router(baf_pages.router)
+    app.include_router(narrative_pages.router)
     app.include_router(status_pages.router)
     app.include_router(cycle_pages.router)
     app.include_router(api.router)
