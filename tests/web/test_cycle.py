@@ -77,7 +77,7 @@ def _store(tmp_path: Path, *, clean: bool) -> Store:
     return store
 
 
-def _client(store: Store, paper: Path) -> TestClient:
+def _client(store: Store, paper: Path | None) -> TestClient:
     url = store.engine.url.render_as_string(hide_password=False)
     app = create_app(WebSettings(database=url, paper=paper, allow_plain_http=True))
     return TestClient(app, follow_redirects=False)
@@ -168,6 +168,17 @@ def test_a_clean_store_says_nothing_is_outstanding(tmp_path: Path) -> None:
     assert 'id="nothing-outstanding"' in page
     assert "Every metric has its data for Mar 2025." in page
     assert "Every exception page has narrative." in page
+
+
+def test_dates_the_paper_configuration_lacks_are_shown_as_not_set(
+    outstanding: tuple[Store, Path],
+) -> None:
+    store, _paper_file = outstanding
+    client = _client(store, None)  # no paper configuration: the defaults, with no dates
+    sign_in(client, "ana")
+    timetable = _section(client.get(f"/cycle/board/{PERIOD}").text, "timetable")
+    assert timetable.count("not set") == 2  # paper submitted, meeting
+    assert "20 April 2025" in timetable  # the data's due date is the catalogue's
 
 
 def test_the_panel_and_templates_are_for_analysts_only(outstanding: tuple[Store, Path]) -> None:
