@@ -22,7 +22,14 @@ from typing import Any
 from trustboard.errors import MissingExtraError
 from trustboard.render.pack.pdf import _SCREEN_ONLY, _pack_only_fetcher
 
-__all__ = ["SPILL_FILL", "SPILL_LINES", "PageLayout", "lay_out", "sparse_pages", "spilled_pages"]
+__all__ = [
+    "SPILL_FILL",
+    "SPILL_LINES",
+    "PageLayout",
+    "lay_out",
+    "sparse_pages",
+    "spilled_pages",
+]
 
 #: A page whose carried-over part has fewer lines than this has spilled (the defect seen was
 #: one to four lines).
@@ -50,6 +57,8 @@ class PageLayout:
     first_text: str
     #: how far down the page's content area its last line ends (0 to 1)
     fill: float = 1.0
+    #: how far down the carried-over part ends (0 when nothing is carried over)
+    lead_fill: float = 0.0
 
 
 def _boxes() -> Any:
@@ -119,7 +128,7 @@ def _page(number: int, page_box: Any, boxes: Any) -> PageLayout:
     heading_rects: list[tuple[str, tuple[float, float, float, float]]] = []
     images: list[tuple[str, tuple[float, float, float, float]]] = []
     first_text = ""
-    bottom = top = page_box.content_box_y()
+    bottom = top = lead_bottom = page_box.content_box_y()
     for box in _walk(page_box, boxes):
         tag = getattr(box, "element_tag", None)
         if isinstance(box, boxes.BlockBox) and tag in _HEADINGS:
@@ -136,12 +145,16 @@ def _page(number: int, page_box: Any, boxes: Any) -> PageLayout:
                 bottom = max(bottom, _rect(box)[3])
                 lines += 1
                 lead += not seen_heading
+                if not seen_heading:
+                    lead_bottom = bottom
         elif isinstance(box, boxes.LineBox):
             shows, text = _line_text(box, boxes)
             if shows:
                 bottom = max(bottom, box.position_y + box.height)
                 lines += 1
                 lead += not seen_heading
+                if not seen_heading:
+                    lead_bottom = bottom
                 first_text = first_text or text[:80]
     overlaps = tuple(
         f"image {alt!r} over heading {heading!r}"
@@ -149,8 +162,17 @@ def _page(number: int, page_box: Any, boxes: Any) -> PageLayout:
         for heading, heading_rect in heading_rects
         if _overlap(rect, heading_rect)
     )
-    fill = (bottom - top) / page_box.height if page_box.height else 1.0
-    return PageLayout(number, lines, lead, tuple(headings), overlaps, first_text, round(fill, 3))
+    height = page_box.height or 1.0
+    return PageLayout(
+        number,
+        lines,
+        lead,
+        tuple(headings),
+        overlaps,
+        first_text,
+        round((bottom - top) / height, 3),
+        round((lead_bottom - top) / height, 3),
+    )
 
 
 def lay_out(html: str) -> list[PageLayout]:
@@ -180,7 +202,9 @@ def spilled_pages(
 ) -> list[PageLayout]:
     """The pages, other than the first and the last, that carry fewer than ``fewest`` lines
     over from the page before and are otherwise mostly empty (their content ends in the top
-    ``emptiest`` of the page): the end of a list, table or section that did not fit, left on
-    a page of its own or above a short part.  A page that goes on with more content after a
-    couple of carried-over lines is ordinary pagination and is not named."""
+    ``emptiest`` of the page): the end of a list or section that did not fit, left on a page
+    of its own or above a short part.  A page that goes on with more content after a couple
+    of carried-over lines is ordinary pagination and is not named.  (A few rows of a table
+    carried over hold more lines than that, one per cell: :attr:`PageLayout.lead_fill` says
+    how much of the page they take.)"""
     return [p for p in pages[1:-1] if 0 < p.lead_lines < fewest and p.fill < emptiest]
