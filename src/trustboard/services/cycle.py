@@ -7,13 +7,17 @@ by the pack's own assembly (:func:`trustboard.services.browse.forum_pack`); find
 overrides from :func:`trustboard.services.check.run_check` (what ``trustboard check`` prints).
 The timetable's dates come from the paper configuration (``meeting_date``,
 ``date_submitted``) and, for the data, from each metric's ``expected_lag_days`` in the
-catalogue.
+catalogue.  The check's report is kept, like the pack models, until the next audited change
+to the store (an override included).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from trustboard.domain import Period
 from trustboard.render.pack import MetricSection, PackModel
@@ -23,6 +27,7 @@ from trustboard.services.pack import PaperConfig
 from trustboard.services.status import MetricStatus, status_of
 from trustboard.services.users import Role, User, require_role
 from trustboard.store import Store
+from trustboard.store import users as stored
 
 __all__ = [
     "CYCLE_ROLES",
@@ -111,6 +116,30 @@ class CycleView:
         return counts["data"] + counts["narrative"] + counts["findings"]
 
 
+_CACHE_SIZE = 32
+_lock = threading.Lock()
+_checks: OrderedDict[tuple[Any, ...], CheckReport] = OrderedDict()
+
+
+def _check(store: Store, forum_id: str, period: Period, config: PaperConfig) -> CheckReport:
+    """``run_check``'s report, kept until the data changes (every write to the store, an
+    override included, is audited, so a report made at the newest audit entry is current)."""
+    with store.reading() as conn:
+        version = stored.latest_data_change(conn)
+    key = (store.url, forum_id, period.label(), id(config), version)
+    with _lock:
+        found = _checks.get(key)
+        if found is not None:
+            _checks.move_to_end(key)
+            return found
+    report = run_check(store, forum_id, period, config=config)
+    with _lock:
+        _checks[key] = report
+        while len(_checks) > _CACHE_SIZE:
+            _checks.popitem(last=False)
+    return report
+
+
 def _has_narrative(section: MetricSection) -> bool:
     commentary = section.commentary
     return commentary is not None and any(commentary.section(key) for key in commentary.sections)
@@ -156,6 +185,6 @@ def cycle_view(
         paper_due=model.paper.date_submitted,
         meeting=model.paper.meeting_date,
     )
-    report = run_check(store, forum.id, when, config=config)
+    report = _check(store, forum.id, when, config)
     missing = tuple(s for s in model.exceptions if not _has_narrative(s))
     return CycleView(model, day, timetable, tuple(items), missing, report)
