@@ -181,3 +181,53 @@ def test_an_unknown_step_or_version_is_refused(app_url: str, web_store: Store) -
     bad = ana.post(EDIT, data={"csrf_token": csrf, "step": "submit", "based_on": "one"})
     assert bad.status_code == 400 and "not a version number" in bad.text
     assert _versions(web_store) == 1
+
+
+def test_an_admin_names_an_approver_who_then_may_approve(app_url: str, web_store: Store) -> None:
+    eve, _ = _client(app_url, "eve")
+    assert not nv.may_approve(web_store, User("eve", Role.EXECUTIVE, (), ()), "RES01")
+    refused = eve.get("/narrative/approvers")
+    assert refused.status_code == 403
+    adam, csrf = _client(app_url, "adam")
+    page = adam.get("/narrative/approvers").text
+    assert "<option>Chief Operating Officer</option>" in page and "<option>eve</option>" in page
+    named = adam.post(
+        "/narrative/approvers",
+        data={
+            "csrf_token": csrf,
+            "step": "add",
+            "exec_lead": "Chief Operating Officer",
+            "user_name": "eve",
+            "delegate": "yes",
+        },
+    )
+    assert named.status_code == 303
+    [lead] = nv.leads(web_store)
+    assert (lead.exec_lead, lead.user_name, lead.delegate, lead.granted_by) == (
+        "Chief Operating Officer",
+        "eve",
+        True,
+        "adam",
+    )
+    assert nv.may_approve(web_store, User("eve", Role.EXECUTIVE, (), ()), "RES01")
+    assert "delegate" in adam.get("/narrative/approvers").text
+    gone = adam.post(
+        "/narrative/approvers",
+        data={
+            "csrf_token": csrf,
+            "step": "remove",
+            "exec_lead": "Chief Operating Officer",
+            "user_name": "eve",
+        },
+    )
+    assert gone.status_code == 303 and nv.leads(web_store) == []
+    assert [a.action for a in web_store.audit(entity="narrative_lead")] == [
+        "narrative.lead_remove",
+        "narrative.lead",
+    ]
+    # an account that does not exist is not named
+    nobody = adam.post(
+        "/narrative/approvers",
+        data={"csrf_token": csrf, "step": "add", "exec_lead": "Chief Nurse", "user_name": "zed"},
+    )
+    assert nobody.status_code == 404 and nv.leads(web_store) == []

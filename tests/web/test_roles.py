@@ -266,19 +266,24 @@ NARRATIVE_ROUTES: dict[str, str] = {
     "narrative history": f"/narrative/board/{PERIOD}/RES01/history",
     "public narrative edit": f"/narrative/public-board/{PERIOD}/RES01",
     "public private narrative": f"/narrative/public-board/{PERIOD}/WEL01",
+    "narrative approvers": "/narrative/approvers",
 }
-NARRATIVE_WRITERS = {label: 200 for label in NARRATIVE_ROUTES} | {"public private narrative": 404}
+NARRATIVE_WRITERS = {label: 200 for label in NARRATIVE_ROUTES} | {
+    "public private narrative": 404,
+    "narrative approvers": 403,
+}
 NARRATIVE_REFUSED = {label: 403 for label in NARRATIVE_ROUTES}
-#: each role's answer to starting a draft, approving and returning a submitted narrative
+#: each role's answer to starting a draft, approving and returning a submitted narrative, and
+#: naming an approver
 #: (no account is recorded for RES01's executive lead, so only an admin approves; after the
 #: admin's approval there is nothing submitted left to return: a conflict)
 NARRATIVE_WRITES: dict[str, dict[str, int]] = {
-    "board_member": {"start": 403, "approve": 403, "return": 403},
-    "directorate_lead": {"start": 403, "approve": 403, "return": 403},
-    "executive": {"start": 303, "approve": 403, "return": 403},
-    "analyst": {"start": 303, "approve": 403, "return": 403},
-    "risk_lead": {"start": 403, "approve": 403, "return": 403},
-    "admin": {"start": 303, "approve": 303, "return": 409},
+    "board_member": {"start": 403, "approve": 403, "return": 403, "approver": 403},
+    "directorate_lead": {"start": 403, "approve": 403, "return": 403, "approver": 403},
+    "executive": {"start": 303, "approve": 403, "return": 403, "approver": 403},
+    "analyst": {"start": 303, "approve": 403, "return": 403, "approver": 403},
+    "risk_lead": {"start": 403, "approve": 403, "return": 403, "approver": 403},
+    "admin": {"start": 303, "approve": 303, "return": 409, "approver": 303},
 }
 
 
@@ -290,7 +295,10 @@ def test_every_narrative_route_for_a_role(
     sign_in(client, name)
     got = {label: client.get(path).status_code for label, path in NARRATIVE_ROUTES.items()}
     writer = role in ("executive", "analyst", "admin")
-    assert got == (NARRATIVE_WRITERS if writer else NARRATIVE_REFUSED)
+    expected = NARRATIVE_WRITERS if writer else NARRATIVE_REFUSED
+    if role == "admin":
+        expected = expected | {"narrative approvers": 200}
+    assert got == expected
     refused = [a for a in web_store.audit(action="web.refused") if a.actor == name]
     assert len(refused) == sum(1 for status in got.values() if status == 403)
     assert web_store.row_counts()["narrative_version"] == 0  # reading never writes
@@ -313,6 +321,10 @@ def test_every_narrative_write_for_a_role(
         "start": (f"{edit}/SAF11", {"step": "start"}),
         "approve": (f"{edit}/RES01", {"step": "approve", "based_on": "2"}),
         "return": (f"{edit}/RES01", {"step": "return", "based_on": "2", "comment": "Why?"}),
+        "approver": (
+            "/narrative/approvers",
+            {"step": "add", "exec_lead": "Chief Nurse", "user_name": name},
+        ),
     }
     got: dict[str, int] = {}
     for label, (path, data) in posts.items():

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from trustboard.domain import COMMENTARY_SECTIONS
@@ -22,7 +22,7 @@ from trustboard.errors import NotFoundError, OptionsError, PermissionDeniedError
 from trustboard.render.pack.model import MetricSection, PackModel
 from trustboard.services import browse
 from trustboard.services import narrative as nv
-from trustboard.services.users import record_refusal, visible_forums
+from trustboard.services.users import Role, list_users, record_refusal, visible_forums
 from trustboard.web.auth import Viewer, check_csrf, viewer
 from trustboard.web.views import page
 
@@ -257,3 +257,55 @@ def history(
             base=_base(model.forum.id, label, metric_id),
         )
     )
+
+
+def _require_admin(signed: Viewer, what: str) -> None:
+    if signed.user.role is not Role.ADMIN:
+        record_refusal(signed.store, signed.user.name, what, "only an admin names approvers")
+        raise PermissionDeniedError(
+            f"your role ({signed.user.role.value}) does not give access to {what}"
+        )
+
+
+def _approvers_page(signed: Viewer, message: str | None = None, status: int = 200) -> Response:
+    leads = sorted({m.exec_lead for m in signed.store.metrics() if m.exec_lead})
+    return HTMLResponse(
+        page(
+            "narrative_approvers.html.j2",
+            viewer=signed,
+            title="Narrative approvers",
+            approvers=nv.leads(signed.store),
+            exec_leads=leads,
+            accounts=[u for u in list_users(signed.store) if not u.disabled],
+            message=message,
+        ),
+        status_code=status,
+    )
+
+
+@router.get("/narrative/approvers", include_in_schema=False)
+def approvers(signed: Signed) -> Response:
+    """Who approves narrative for each executive lead (administrators only)."""
+    _require_admin(signed, "narrative approvers")
+    return _approvers_page(signed)
+
+
+@router.post("/narrative/approvers", include_in_schema=False)
+def change_approvers(
+    signed: Signed,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    step: Annotated[str, Form(max_length=20)] = "",
+    exec_lead: Annotated[str, Form(max_length=200)] = "",
+    user_name: Annotated[str, Form(max_length=200)] = "",
+    delegate: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Name (``step=add``) or remove (``step=remove``) an approver for an executive lead."""
+    check_csrf(signed.store, signed.csrf_token, csrf_token, signed.user.name, "narrative approvers")
+    _require_admin(signed, "narrative approvers")
+    if step == "add":
+        nv.set_lead(signed.store, signed.user, exec_lead, user_name, delegate=delegate == "yes")
+    elif step == "remove":
+        nv.remove_lead(signed.store, signed.user, exec_lead, user_name)
+    else:
+        raise OptionsError(f"there is no approvers step {step!r}")
+    return RedirectResponse("/narrative/approvers", status_code=303)
