@@ -231,3 +231,11 @@ def test_an_admin_names_an_approver_who_then_may_approve(app_url: str, web_store
         data={"csrf_token": csrf, "step": "add", "exec_lead": "Chief Nurse", "user_name": "zed"},
     )
     assert nobody.status_code == 404 and nv.leads(web_store) == []
+
+
+def test_the_navigation_links_the_narrative_pages_for_writers_only(app_url: str) -> None:
+    for name, shown in (("eve", True), ("ana", True), ("adam", True), ("bella", False)):
+        client, _ = _client(app_url, name)
+        assert ('href="/narrative"' in client.get("/").text) is shown, name
+        # without a forum or period: the first forum the viewer reads, at the latest month
+        assert client.get("/narrative").status_code == (200 if shown else 403)
