@@ -217,14 +217,14 @@ _SERVER_PID: dict[str, int] = {}
 
 
 @contextmanager
-def _server(command: list[str], path: str, env: dict[str, str]) -> Iterator[str]:
+def _server(
+    command: list[str], path: str, env: dict[str, str], log: Path | None = None
+) -> Iterator[str]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    out = log.open("wb") if log is not None else subprocess.DEVNULL
     server = subprocess.Popen(
-        [*command, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
+        [*command, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env
     )
     try:
         _wait_up(base, server, path)
@@ -237,14 +237,16 @@ def _server(command: list[str], path: str, env: dict[str, str]) -> Iterator[str]
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        if log is not None and not isinstance(out, int):
+            out.close()
 
 
-def trustboard_server(url: str, workers: int) -> Any:
-    """``trustboard serve --workers N`` over the store at ``url``."""
+def trustboard_server(url: str, workers: int, log: Path) -> Any:
+    """``trustboard serve --workers N`` over the store at ``url`` (its output in ``log``)."""
     exe = Path(sys.executable).with_name("trustboard")
     env = {k: v for k, v in os.environ.items() if k != "TRUSTBOARD_DATABASE_URL"}
     command = [str(exe), "serve", "--database", url, "--workers", str(workers)]
-    return _server(command, "/sign-in", env)
+    return _server(command, "/sign-in", env, log)
 
 
 def static_server(page: Path, workers: int) -> Any:
@@ -395,7 +397,8 @@ def run(site: Site, args: argparse.Namespace, folder: Path) -> bool:
     """Every figure for one store and engine; whether the bars were met."""
     engine = "postgresql" if site.url.startswith("postgresql") else "sqlite"
     met = True
-    with trustboard_server(site.url, args.workers) as base:
+    log = folder / "serve.log"
+    with trustboard_server(site.url, args.workers, log) as base:
         # warm each worker's cache of pack models (the first request of a month builds it)
         warm = asyncio.run(readers(base, site, max(4, args.workers * 2), 1, 0.0))
         if warm.errors:
@@ -430,6 +433,11 @@ def run(site: Site, args: argparse.Namespace, folder: Path) -> bool:
         if timings.errors:
             met = False
             print(f"  first errors: {timings.errors[:5]}")
+            text = log.read_text(errors="replace")
+            if "Traceback" in text:
+                first = text[text.index("Traceback") :].splitlines()
+                cause = next((line for line in first[1:] if not line.startswith(" ")), "")
+                print(f"  the server's first traceback ends: {cause}")
         serial_costs(base, site, 12)
         paths = [site.summary(), *[site.metric(m) for m in site.metrics]]
         rows = saturation(base, paths, args.step_seconds, True, args.max_clients)
