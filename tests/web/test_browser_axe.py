@@ -47,6 +47,7 @@ PAGES: dict[str, tuple[str, int]] = {
     "packs": ("/packs", 200),
     "pack": (f"/packs/{FORUM}/{PERIOD}", 200),
     "data-status": ("/status", 200),
+    "reporting-cycle": (f"/cycle/{FORUM}/{PERIOD}", 200),
     "baf-heat-map": (f"{_P}/baf", 200),
     "baf-risk": ("", 200),
     "error-403": ("/admin/users", 403),
