@@ -305,3 +305,46 @@ def test_publishing_the_pack_locks_its_approved_narrative(tmp_path: Path) -> Non
     with pytest.raises(ConflictError, match="locked"):
         nv.save(store, ANA, "RES01", PERIOD, {"summary": "Later."}, based_on=4)
     store.close()
+
+
+def test_what_changed_is_read_from_the_pack_s_section() -> None:
+    from types import SimpleNamespace
+
+    from trustboard.render.pack.model import MetricSection, Revision, SeriesPoint, SummaryRow
+
+    def summary(variation: str, assurance: str) -> SummaryRow:
+        return SummaryRow(
+            date(2025, 3, 1), 0.64, "64.0%", 24, 0.7, 0.6, 0.8, 0.75, "up", variation, assurance
+        )
+
+    section = MetricSection(
+        definition=catalogue()[0],
+        points=(
+            SeriesPoint(date(2025, 2, 1), 0.7, "70.0%"),
+            SeriesPoint(
+                date(2025, 3, 1),
+                0.64,
+                "64.0%",
+                special_cause_type="Special Cause Concerning",
+                provisional=True,
+            ),
+        ),
+        summary=summary("concern_low", "fail"),
+        previous_summary=summary("common_cause", "inconsistent"),
+        statement="",
+        exception_reasons=("Special cause concern at the latest point",),
+    )
+    model = SimpleNamespace(
+        revisions=(
+            Revision("RES01", "TT", "February 2025", "70.0%", "71.0%", "February 2025 pack"),
+            Revision("SAF11", "Falls", "February 2025", "5.0", "5.5", "February 2025 pack"),
+        )
+    )
+    assert nv.data_changes(model, section) == [  # type: ignore[arg-type]
+        "New point for 2025-03-01: 64.0% (Special Cause Concerning), provisional",
+        "Variation icon changed: Common cause variation → Special cause concern (low values)",
+        "Assurance icon changed: Target met inconsistently (hit and miss) → "
+        "Target consistently not met",
+        "Exception rule: Special cause concern at the latest point",
+        "Revised figure for February 2025: published 70.0% in February 2025 pack, now 71.0%",
+    ]

@@ -40,6 +40,7 @@ from trustboard.errors import (
     PermissionDeniedError,
     StoreError,
 )
+from trustboard.render.pack.formatting import ASSURANCE_LABELS, VARIATION_LABELS
 from trustboard.render.pack.model import MetricSection, PackModel
 from trustboard.services.users import Role, User, record_refusal
 from trustboard.store import Store, utc_now
@@ -599,6 +600,10 @@ def diff_sections(old: Mapping[str, str] | None, new: Mapping[str, str]) -> list
     return out
 
 
+def _label(labels: Mapping[str, str], icon: str | None) -> str:
+    return labels.get(icon or "", icon or "no icon")
+
+
 def data_changes(model: PackModel, section: MetricSection) -> list[str]:
     """What changed in the data this period, as the pack states it: the latest point, icon
     changes since the previous period, the exception rules that fired and revisions of
@@ -617,13 +622,13 @@ def data_changes(model: PackModel, section: MetricSection) -> list[str]:
     if before is not None:
         if before.variation_icon != summary.variation_icon:
             out.append(
-                f"Variation icon changed: {before.variation_icon or 'none'} → "
-                f"{summary.variation_icon or 'none'}"
+                f"Variation icon changed: {_label(VARIATION_LABELS, before.variation_icon)} → "
+                f"{_label(VARIATION_LABELS, summary.variation_icon)}"
             )
         if before.assurance_icon != summary.assurance_icon:
             out.append(
-                f"Assurance icon changed: {before.assurance_icon or 'none'} → "
-                f"{summary.assurance_icon or 'none'}"
+                f"Assurance icon changed: {_label(ASSURANCE_LABELS, before.assurance_icon)} → "
+                f"{_label(ASSURANCE_LABELS, summary.assurance_icon)}"
             )
     for reason in section.exception_reasons:
         out.append(f"Exception rule: {reason}")
