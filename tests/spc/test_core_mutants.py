@@ -150,3 +150,13 @@ def test_a_group_with_no_point_in_the_baseline_uses_all_its_points() -> None:
     assert points.get_column("mean").to_list() == [2.0] * 6 + [12.0] * 6
     assert points.get_column("upl").to_list() == pytest.approx([7.32] * 6 + [17.32] * 6)
     assert points.get_column("lpl").to_list() == pytest.approx([-3.32] * 6 + [6.68] * 6)
+
+
+def test_a_minimum_of_one_point_for_icons_needs_a_value_in_the_last_group() -> None:
+    dates = months(12)
+    values: list[float | None] = [1.0, 3.0, 1.0, 3.0, 1.0, 3.0, *([None] * 6)]
+    # the group that starts at the rebase holds no value at all: it has no point to show an
+    # icon for, whatever the earlier group holds
+    summary = run(values, rebase=[dates[6]], min_points_icons=1, target=10.0).summary
+    assert summary.get_column("variation_icon").item() is None
+    assert summary.get_column("assurance_icon").item() is None
