@@ -348,3 +348,34 @@ def test_what_changed_is_read_from_the_pack_s_section() -> None:
         "Exception rule: Special cause concern at the latest point",
         "Revised figure for February 2025: published 70.0% in February 2025 pack, now 71.0%",
     ]
+
+
+def test_two_writers_racing_for_one_version_number_get_a_conflict(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On an engine that does not serialise writers (PostgreSQL), Eve's save may read the
+    # narrative before Ana's save commits: simulated here by Eve's first read leaving out
+    # Ana's version.  The store's unique version number refuses Eve's write, and the save is
+    # read again and refused as a conflict carrying both versions.
+    from trustboard.store import narrative_versions as stored
+
+    nv.start_draft(store, EVE, "RES01", PERIOD)
+    nv.save(store, ANA, "RES01", PERIOD, {"summary": "Ana's."}, based_on=1)
+    fresh = stored.read_versions
+    reads: list[int] = []
+
+    def read_before_ana(conn, **kw):  # type: ignore[no-untyped-def]
+        found = fresh(conn, **kw)
+        reads.append(len(found))
+        return found[:1] if len(reads) == 1 else found
+
+    monkeypatch.setattr(stored, "read_versions", read_before_ana)
+    with pytest.raises(nv.NarrativeConflict) as caught:
+        nv.save(store, EVE, "RES01", PERIOD, {"summary": "Eve's."}, based_on=1)
+    monkeypatch.setattr(stored, "read_versions", fresh)
+    assert reads == [2, 2]  # read twice: the write in between was refused
+    assert caught.value.theirs.sections == {"summary": "Ana's."}
+    assert caught.value.mine == {"summary": "Eve's."}
+    assert [v.author for v in nv.history(store, "RES01", PERIOD)] == ["eve", "ana"]
+    [kept] = store.audit(action="narrative.conflict")
+    assert kept.after["sections"] == {"summary": "Eve's."}

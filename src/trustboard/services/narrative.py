@@ -308,65 +308,88 @@ def _step(
     reviewer: str | None = None,
     review_comment: str | None = None,
     approver: str | None = None,
+    again: bool = True,
 ) -> NarrativeVersion:
     """Add the version that ``step`` makes, after checking the state and the version read."""
     mine = _clean(sections) if sections is not None else None
-    with store.transaction() as conn:
-        versions = stored.read_versions(
-            conn, metric_ids=[metric_id], period=period, org_unit=org_unit
-        )
-        if not versions:
-            raise NotFoundError(
-                f"the narrative of {metric_id} for {period} has not been started",
-                hint="open the narrative page to start a draft",
+    try:
+        with store.transaction() as conn:
+            versions = stored.read_versions(
+                conn, metric_ids=[metric_id], period=period, org_unit=org_unit
             )
-        current = versions[-1]
-        if current.version != based_on:
-            kept = mine if mine is not None else current.sections
-            record(
-                conn,
-                now=utc_now(),
-                actor=user.name,
-                action="narrative.conflict",
-                entity="narrative",
-                entity_id=current.key,
-                before={"version": current.version},
-                after={"step": step, "based_on": based_on, "sections": kept},
-            )
-            conflict = NarrativeConflict(
-                f"the narrative of {metric_id} for {period} was changed by {current.author} "
-                f"(version {current.version}) after you opened version {based_on}; "
-                "your text was not saved over it",
-                mine=kept,
-                based_on=based_on,
-                theirs=current,
-            )
-        else:
-            conflict = None
-            if NarrativeState(current.state) not in _FROM[step]:
-                allowed = ", ".join(sorted(s.value for s in _FROM[step]))
-                raise ConflictError(
-                    f"a narrative that is {current.state} cannot be {_PAST[step]} "
-                    f"(only one that is {allowed})",
-                    hint=_HINTS.get(NarrativeState(current.state)),
+            if not versions:
+                raise NotFoundError(
+                    f"the narrative of {metric_id} for {period} has not been started",
+                    hint="open the narrative page to start a draft",
                 )
-            item = NarrativeVersion(
-                metric_id=metric_id,
-                period=period,
-                org_unit=org_unit,
-                version=current.version + 1,
-                based_on=based_on,
-                state=state.value,
-                sections=mine if mine is not None else dict(current.sections),
-                author=user.name,
-                created_at=utc_now(),
-                reviewer=reviewer,
-                review_comment=review_comment,
-                approver=approver,
-            )
-            stored.add_version(conn, item, action=f"narrative.{step}", before=current)
-            if step == "approve":
-                _write_commentary(conn, current, item)
+            current = versions[-1]
+            if current.version != based_on:
+                kept = mine if mine is not None else current.sections
+                record(
+                    conn,
+                    now=utc_now(),
+                    actor=user.name,
+                    action="narrative.conflict",
+                    entity="narrative",
+                    entity_id=current.key,
+                    before={"version": current.version},
+                    after={"step": step, "based_on": based_on, "sections": kept},
+                )
+                conflict = NarrativeConflict(
+                    f"the narrative of {metric_id} for {period} was changed by {current.author} "
+                    f"(version {current.version}) after you opened version {based_on}; "
+                    "your text was not saved over it",
+                    mine=kept,
+                    based_on=based_on,
+                    theirs=current,
+                )
+            else:
+                conflict = None
+                if NarrativeState(current.state) not in _FROM[step]:
+                    allowed = ", ".join(sorted(s.value for s in _FROM[step]))
+                    raise ConflictError(
+                        f"a narrative that is {current.state} cannot be {_PAST[step]} "
+                        f"(only one that is {allowed})",
+                        hint=_HINTS.get(NarrativeState(current.state)),
+                    )
+                item = NarrativeVersion(
+                    metric_id=metric_id,
+                    period=period,
+                    org_unit=org_unit,
+                    version=current.version + 1,
+                    based_on=based_on,
+                    state=state.value,
+                    sections=mine if mine is not None else dict(current.sections),
+                    author=user.name,
+                    created_at=utc_now(),
+                    reviewer=reviewer,
+                    review_comment=review_comment,
+                    approver=approver,
+                )
+                stored.add_version(conn, item, action=f"narrative.{step}", before=current)
+                if step == "approve":
+                    _write_commentary(conn, current, item)
+    except StoreError as error:
+        if error.code != ErrorCode.STORE_INTEGRITY or not again:
+            raise
+        # another writer added the same version number between the read and the write (an
+        # engine that does not serialise writers): the step is read again, and so refused
+        # as a conflict with both versions
+        return _step(
+            store,
+            user,
+            step,
+            metric_id,
+            period,
+            org_unit,
+            based_on,
+            state=state,
+            sections=sections,
+            reviewer=reviewer,
+            review_comment=review_comment,
+            approver=approver,
+            again=False,
+        )
     if conflict is not None:
         raise conflict
     return item
