@@ -107,3 +107,21 @@ def test_values_given_without_a_sheet_or_row_record_none(store: Store) -> None:
     assert read.select("value", "source_sheet", "source_row").rows() == [(0.8, None, None)]
     # the columns are read only when named
     assert "source_row" not in store.values(history=True).columns
+
+
+def test_a_sheet_name_with_any_character_reads_back_as_written(store: Store) -> None:
+    # a sheet's name is the file's own text: line breaks, the unit separator, quotes, commas
+    sheet = "Q1\nwards\x1f\"North\", 'South'\\"
+    frame = values_frame(
+        [
+            ("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8),
+            ("RES-4WK", "MH-T2", "2025-01", 1, 2, 0.5),
+        ]
+    ).with_columns(pl.lit(sheet).alias("source_sheet"), pl.Series("source_row", [3, 4]))
+    store.write_values(frame)
+    for units in (["MH-T1", "MH-T2"], None):  # a narrow read, and a bulk one
+        read = store.values(["RES-4WK"], units, history=True, columns=COLUMNS)
+        assert read.select("org_unit", "source_sheet", "source_row").rows() == [
+            ("MH-T1", sheet, 3),
+            ("MH-T2", sheet, 4),
+        ]

@@ -159,7 +159,15 @@ def read_rows(
     # psycopg hands COPY output over one row at a time (a Python call per row); the server
     # instead joins the rows into large text blocks, which are parsed by Polars in one go.
     # The unit separator (0x1F) never occurs in codes, dates or numbers.
-    fields = ", ".join(f"coalesce({c}::text, '')" for c in schema)
+    # A sheet's name is the file's own text and may hold any character, the separators too:
+    # it travels as hex.
+    hexed = [c for c in ("source_sheet",) if c in schema]
+    fields = ", ".join(
+        f"coalesce(encode(convert_to({c}, 'UTF8'), 'hex'), '')"
+        if c in hexed
+        else f"coalesce({c}::text, '')"
+        for c in schema
+    )
     # One block per series: grouping follows the index of current values, where numbering
     # every row in one window would sort them all first.
     block_sql = (
@@ -194,6 +202,7 @@ def read_rows(
             pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
             for c in stamps
         ),
+        *(pl.col(c).str.decode("hex").cast(pl.String) for c in hexed),
     )
 
 
