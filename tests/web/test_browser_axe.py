@@ -48,6 +48,9 @@ PAGES: dict[str, tuple[str, int]] = {
     "pack": (f"/packs/{FORUM}/{PERIOD}", 200),
     "data-status": ("/status", 200),
     "reporting-cycle": (f"/cycle/{FORUM}/{PERIOD}", 200),
+    "narrative": (f"/narrative?forum={FORUM}&period={PERIOD}", 200),
+    "narrative-edit": (f"/narrative/{FORUM}/{PERIOD}/{METRIC}", 200),
+    "narrative-history": (f"/narrative/{FORUM}/{PERIOD}/{METRIC}/history", 200),
     "baf-heat-map": (f"{_P}/baf", 200),
     "baf-risk": ("", 200),
     "error-403": ("/admin/users", 403),
@@ -89,6 +92,15 @@ def _risk_path(tab: Any, site: DemoSite) -> str:
     return str(href)
 
 
+def _start_narrative(tab: Any, site: DemoSite, path: str) -> None:
+    tab.goto(site.url(path))
+    start = tab.locator("main button[value='start']")
+    if start.count():
+        start.click()
+        tab.wait_for_load_state()
+    assert tab.locator("main textarea").count() > 1
+
+
 def _check(tab: Any, axe: str, width: int) -> None:
     violations = axe_violations(tab, axe)
     assert violations == [], f"axe-core found WCAG 2.2 AA violations at {width} px: {violations}"
@@ -105,6 +117,8 @@ def test_page_passes_axe(
     path, status = PAGES[kind]
     if kind == "baf-risk":
         path = _risk_path(tab, site)
+    if kind == "narrative-edit":
+        _start_narrative(tab, site, path)  # the edit form is shown once a draft is started
     answer = tab.goto(site.url(path))
     assert answer is not None and answer.status == status, (kind, path)
     # the page is what it claims: its own heading, the site's header, no error shown instead
