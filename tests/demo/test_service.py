@@ -15,6 +15,7 @@ from cliruns import run
 from trustboard.demo import DEFAULT_SEED, HISTORY_MONTHS, TRUST_CODE, WAITS_METRICS
 from trustboard.demo.waiting import WAITS_TEAM_UNITS
 from trustboard.errors import OptionsError
+from trustboard.render.pack import PackModel
 from trustboard.services.demo import DEMO_DATABASE_FILE, demo_waits_values, run_demo
 
 
@@ -114,6 +115,23 @@ def _check_commentary_matches_the_pack(database: Path) -> None:
         assert summary and section.definition.name in summary, section.definition.id
     report = check_model(model)
     assert report.findings == (), [f.line() for f in report.findings]
+    _check_provisional(database, model)
+
+
+def _check_provisional(database: Path, model: PackModel) -> None:
+    """In the store only the chosen metrics' March values are provisional, and the pack's
+    data-quality note names exactly those of its metrics."""
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT metric_id, period_start FROM metric_value WHERE provisional"
+        ).fetchall()
+    chosen = {"SAF06", "SAF13", "SAF14", "EFF06", "RES05", "RES08-4W", "WEL01"}
+    assert {metric for metric, _ in rows} == chosen
+    assert {str(start)[:10] for _, start in rows} == {"2025-03-01"}
+    note = next(n.text for n in model.data_quality_notes if "are provisional" in n.text)
+    listed = set(note.split(": ", 1)[1].rstrip(".").split("; "))
+    shown = {s.definition.name for s in model.sections if s.definition.id in chosen}
+    assert shown and listed == shown
 
 
 @pytest.mark.slow

@@ -33,6 +33,7 @@ __all__ = [
     "COMMITTEES",
     "EXEC_LEADS",
     "GOALS",
+    "PROVISIONAL",
     "DemoMetric",
     "SeriesKind",
     "SeriesProfile",
@@ -100,6 +101,23 @@ ACCEPTED: dict[str, str] = {
     "Finance & Performance Committee)",
     "FIN08-NHS": "New procure-to-pay system live from August 2024 (shift accepted by the "
     "Finance & Performance Committee)",
+}
+
+#: Metrics whose latest month is provisional when the pack is written, and why: their source
+#: revises the month after it closes.  Every other metric's month is final at month end.
+PROVISIONAL: dict[str, str] = {
+    "SAF06": "a death's structured judgement review has 3 months to complete, so reviews of the "
+    "month's deaths are still being completed",
+    "SAF13": "pressure ulcers reported in the month await the tissue viability team's "
+    "validation of category and where they were acquired",
+    "SAF14": "pressure ulcers reported in the month await the tissue viability team's "
+    "validation of category and where they were acquired",
+    "EFF06": "bed days are confirmed when the last invoices from the placing providers arrive",
+    "RES05": "contacts recorded after the month-end extract are added in the MHSDS refresh "
+    "submission",
+    "RES08-4W": "contacts recorded after the month-end extract are added in the MHSDS refresh "
+    "submission",
+    "WEL01": "absences recorded late in ESR are added the following month",
 }
 
 SeriesKind = Literal["proportion", "rate", "count", "level", "derived", "waits"]

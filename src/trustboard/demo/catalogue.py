@@ -21,6 +21,7 @@ from trustboard.demo._spec import (
     COMMITTEES,
     EXEC_LEADS,
     GOALS,
+    PROVISIONAL,
     DemoMetric,
     SeriesKind,
     SeriesProfile,
@@ -97,14 +98,19 @@ RISK_REGISTER_LINKS: dict[str, tuple[str, ...]] = {
 
 def _with_links_and_definition(metric: DemoMetric) -> DemoMetric:
     """The metric with its risk links and its full definition (what it counts, numerator and
-    denominator, the standard in force, and the catalogue entry's note on the series)."""
+    denominator, the standard in force, the catalogue entry's note on the series and, for a
+    metric whose source revises the month later, why its latest month is provisional)."""
     risks = tuple(risk for risk, ids in BAF_KEY_METRICS.items() if metric.id in ids)
     crr = RISK_REGISTER_LINKS.get(metric.id, ())
+    note = metric.definition.description
+    if metric.id in PROVISIONAL:
+        lag = f"The latest month is provisional: {PROVISIONAL[metric.id]}."
+        note = f"{note} {lag}" if note else lag
     definition = metric.definition.model_copy(
         update={
             "baf_risks": risks,
             "risk_register_ids": crr,
-            "description": describe(metric.definition, metric.definition.description),
+            "description": describe(metric.definition, note),
         }
     )
     return DemoMetric(definition=definition, profile=metric.profile)

@@ -19,7 +19,7 @@ import polars as pl
 
 from trustboard.demo._facts import StoryFacts, collect_facts, format_value
 from trustboard.demo._notes import NOTES
-from trustboard.demo._spec import DemoMetric
+from trustboard.demo._spec import PROVISIONAL, DemoMetric
 from trustboard.demo._stories import STORIES, ActionPlan, Lookup
 from trustboard.demo.assessment import SeriesAssessment, assess_series, exception_metric_ids
 from trustboard.demo.organisation import DIRECTORATES, TRUST_CODE
@@ -237,8 +237,8 @@ def _generic_sections(
     rating = d.data_quality_rating.value.replace("_", " ")
     assessed = f", last assessed {d.data_quality_date:%B %Y}" if d.data_quality_date else ""
     provisional = (
-        f"; the {f.month} figure of {f.fmt(f.latest)} is provisional"
-        if f.period == LATEST_PERIOD
+        f"; the {f.month} figure of {f.fmt(f.latest)} is provisional: {PROVISIONAL[d.id]}"
+        if f.period == LATEST_PERIOD and d.id in PROVISIONAL
         else ""
     )
     quality = f"From {d.data_source}, rated {rating}{assessed}{provisional}."

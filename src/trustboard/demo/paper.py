@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from trustboard.demo._spec import PROVISIONAL
 from trustboard.demo.organisation import TRUST_NAME
 from trustboard.demo.values import HISTORY_MONTHS, LATEST_PERIOD
 from trustboard.domain import Period
@@ -179,7 +180,8 @@ def build_paper_config(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
         "fomi": (
             "Figures come from the trust's clinical, workforce and finance systems and the "
             "national data sets named against each metric. Values are validated on load, "
-            "every revision is kept, the latest month is provisional, and known data-quality "
+            "every revision is kept, the latest month is provisional only where the source "
+            f"revises it after month end ({', '.join(PROVISIONAL)}), and known data-quality "
             "issues are set out in the data quality notes. THIS PACK USES SYNTHETIC DATA."
         ),
         "patient_safety_confirmed": True,

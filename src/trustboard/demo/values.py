@@ -7,9 +7,9 @@ other metric, and the same seed always gives the same frame.
 Realism built in (domain.md §3.8): seasonality (winter pressures from November to March,
 summer leave in July and August), trends, step changes after interventions (with a rebase
 point in the definition) and deteriorations that trigger exception reports, the latest month
-provisional, a few deliberately missing months, numerators and denominators for every ratio,
-team values that sum to service, directorate and trust (ratios recomputed from the sums,
-never averaged).
+provisional where the source revises it later, a few deliberately missing months, numerators
+and denominators for every ratio, team values that sum to service, directorate and trust
+(ratios recomputed from the sums, never averaged).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from trustboard.demo._spec import DemoMetric, SeriesProfile
+from trustboard.demo._spec import PROVISIONAL, DemoMetric, SeriesProfile
 from trustboard.demo.organisation import TRUST_CODE, leaf_units
 from trustboard.domain import OrgUnit, Period, financial_year_start
 from trustboard.domain.period import months_between
@@ -291,7 +291,8 @@ def generate_values(
 
     Columns are :data:`VALUE_COLUMNS`.  Rows come for every leaf unit of a metric's scope and
     every unit above it, for each of ``months`` months ending at ``latest`` except the
-    metric's deliberately missing months; the latest month is provisional.  Ratios carry
+    metric's deliberately missing months; the latest month is provisional for the metrics of
+    :data:`~trustboard.demo._spec.PROVISIONAL` only.  Ratios carry
     their numerator and denominator; counts and measures a value only.
     """
     cal = _Calendar(demo_periods(latest, months))
@@ -324,7 +325,8 @@ def _finish(frame: pl.DataFrame, metrics: Sequence[DemoMetric], latest: Period) 
     return (
         frame.with_columns(
             period_end=pl.col("period_start").dt.month_end(),
-            provisional=pl.col("period_start") == latest_start,
+            provisional=(pl.col("period_start") == latest_start)
+            & pl.col("metric_id").is_in(list(PROVISIONAL)),
             _order=pl.col("metric_id").replace_strict(order, return_dtype=pl.Int64),
         )
         .sort("_order", "org_unit", "period_start")

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from trustboard.demo._metrics_operations import WAITS_METRICS
-from trustboard.demo._spec import DemoMetric
+from trustboard.demo._spec import PROVISIONAL, DemoMetric
 from trustboard.demo.values import VALUE_COLUMNS, roll_up
 from trustboard.domain import OrgUnit, Period
 
@@ -158,7 +158,8 @@ def values_from_waits(
     return (
         combined.with_columns(
             period_end=pl.col("period_start").dt.month_end(),
-            provisional=pl.col("period_start") == latest.start,
+            provisional=(pl.col("period_start") == latest.start)
+            & pl.col("metric_id").is_in(list(PROVISIONAL)),
         )
         .select(list(VALUE_COLUMNS))
         .cast(VALUE_COLUMNS)  # type: ignore[arg-type]
