@@ -558,3 +558,37 @@ def test_the_summary_table_prints_no_directorate_tag_beside_trust_figures() -> N
     html = render_html(_replace(model, sections=owned))
     assert "· CHS" not in html
     assert ">RES01<" in html
+
+
+def test_trial_limits_name_their_points_the_recalculation_month_and_the_mean() -> None:
+    from dataclasses import replace
+
+    from trustboard.render.pack.statement import trial_limits_note
+
+    # 20 months, August 2023 to March 2025; limits recalculated from August 2024, so the
+    # latest group is August 2024 to March 2025: 8 points, 5 short of the 13 firm limits need
+    pts = _points([0.9] * 20, mean=0.8, lpl=0.7, upl=0.9)
+    pts = tuple(
+        replace(p, rebase_group=1, short_group_warning=True, mean=0.8) if i >= 12 else p
+        for i, p in enumerate(pts)
+    )
+    assert pts[12].date == date(2024, 8, 1)
+    summary = replace(_summary(pts, "common_cause", "inconsistent"), short_group_warning=True)
+    defn = definition()
+    note = trial_limits_note(pts, summary, defn)
+    assert note == (
+        "The limits are provisional: 8 points since they were recalculated in August 2024 "
+        "around a mean of 80.00% (13 are needed for firm limits)."
+    )
+    assert statement_for(pts, summary, defn).endswith(" " + note)
+    # a short series never rebased: counted from its first point
+    short = _points([0.9] * 5, mean=0.9, lpl=0.8, upl=1.0)
+    short_summary = replace(
+        _summary(short, "common_cause", "inconsistent"), short_group_warning=True
+    )
+    assert trial_limits_note(short, short_summary, defn) == (
+        "The limits are provisional: 5 points since the series began in November 2024 "
+        "around a mean of 90.00% (13 are needed for firm limits)."
+    )
+    # firm limits: no note
+    assert trial_limits_note(pts, replace(summary, short_group_warning=False), defn) is None

@@ -236,10 +236,11 @@ def _generic_sections(
     level = _generic_level(a)
     rating = d.data_quality_rating.value.replace("_", " ")
     assessed = f", last assessed {d.data_quality_date:%B %Y}" if d.data_quality_date else ""
+    # written as the month closed: a source that revises the month later says why
     provisional = (
         f"; the {f.month} figure of {f.fmt(f.latest)} is provisional: {PROVISIONAL[d.id]}"
-        if f.period == LATEST_PERIOD and d.id in PROVISIONAL
-        else ""
+        if d.id in PROVISIONAL
+        else f"; the {f.month} figure of {f.fmt(f.latest)} is final at month end"
     )
     quality = f"From {d.data_source}, rated {rating}{assessed}{provisional}."
     gap = re.search(r"[A-Z][a-z]+ \d{4} is missing: [^.]*\.", d.description or "")

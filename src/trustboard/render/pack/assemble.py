@@ -47,7 +47,12 @@ from trustboard.render.pack.model import (
     SummaryRow,
     Triangulation,
 )
-from trustboard.render.pack.statement import assurance_with_basis, chart_basis, statement_for
+from trustboard.render.pack.statement import (
+    assurance_with_basis,
+    chart_basis,
+    statement_for,
+    trial_limits_note,
+)
 from trustboard.render.pack.suppression import SUPPRESSION_MARK, suppress_value
 from trustboard.render.pack.triggers import ExceptionRules, exception_reasons
 from trustboard.spc import SpcOptions, compute
@@ -90,6 +95,8 @@ class PackInputs:
     org_unit: str | None = None
     #: committee code -> the name the catalogue gives it (``committees.committee_names``)
     committee_names: Mapping[str, str] = field(default_factory=dict)
+    #: org unit code -> name (the store's org units): directorate codes are shown with them
+    org_unit_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def select_metrics(forum: Forum, metrics: Sequence[MetricDefinition]) -> list[MetricDefinition]:
@@ -491,15 +498,9 @@ def _quality_notes(sections: Sequence[MetricSection], period: Period) -> list[Da
                     d.name,
                 )
             )
-        if s.summary.short_group_warning:
-            notes.append(
-                DataQualityNote(
-                    "Fewer than 13 points since the limits were last calculated: "
-                    "the limits are provisional.",
-                    d.id,
-                    d.name,
-                )
-            )
+        trial = trial_limits_note(s.points, s.summary, d) if s.summary.short_group_warning else None
+        if trial:
+            notes.append(DataQualityNote(trial, d.id, d.name))
         if s.commentary and s.commentary.section("data_quality"):
             notes.append(DataQualityNote(s.commentary.section("data_quality") or "", d.id, d.name))
     return notes
@@ -658,4 +659,5 @@ def assemble_pack(inputs: PackInputs) -> PackModel:
         sparkline_points=max(1, inputs.history_periods),
         exception_rules=tuple(rules.as_dict().items()),
         org_unit=inputs.org_unit,
+        org_unit_names=tuple(sorted(inputs.org_unit_names.items())),
     )

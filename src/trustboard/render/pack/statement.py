@@ -25,7 +25,7 @@ from trustboard.domain import (
 )
 from trustboard.render.pack.formatting import format_value
 from trustboard.render.pack.model import SeriesPoint, SummaryRow
-from trustboard.spc.constants import PTD_SHIFT_LENGTH
+from trustboard.spc.constants import PTD_SHIFT_LENGTH, SHORT_GROUP_THRESHOLD
 from trustboard.spc.review import shift_keeps_assurance
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "target_record",
     "trailing_misses",
     "trailing_run",
+    "trial_limits_note",
     "zero_is_not_a_signal",
 ]
 
@@ -524,10 +525,37 @@ def statement_for(
             )
     text = f"{variation}; {assurance}."
     if summary.n and summary.short_group_warning:
-        text += (
-            " The limits are provisional: fewer than 13 points since the limits were "
-            "last calculated."
-        )
+        note = trial_limits_note(points, summary, definition)
+        if note:
+            text += f" {note}"
     if points and points[-1].suppressed:
         text += " The latest value is suppressed because it is fewer than 5."
     return text
+
+
+def trial_limits_note(
+    points: Sequence[SeriesPoint], summary: SummaryRow, definition: MetricDefinition
+) -> str | None:
+    """The trial-limit sentence: how many points the latest limits rest on, since when, around
+    what mean, and how many firm limits need (``SHORT_GROUP_THRESHOLD``); ``None`` when the
+    latest limits are not trial limits."""
+    group = _latest_group(points)
+    if not group or not summary.short_group_warning:
+        return None
+    count = len(group)
+    noun = "point" if count == 1 else "points"
+    when = _when(group[0], definition.frequency)
+    since = (
+        f"since they were recalculated in {when}"
+        if group[0].rebase_group > 0
+        else f"since the series began in {when}"
+    )
+    mean = (
+        f" around a mean of {format_value(summary.mean, definition.unit, precise=True)}"
+        if summary.mean is not None and not group[-1].suppressed
+        else ""
+    )
+    return (
+        f"The limits are provisional: {count} {noun} {since}{mean} "
+        f"({SHORT_GROUP_THRESHOLD} are needed for firm limits)."
+    )
