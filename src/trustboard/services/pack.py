@@ -226,6 +226,7 @@ def read_pack_inputs(
         history_periods=config.history_periods,
         org_unit=org_unit,
         committee_names=committee_names(forums.values()),
+        org_unit_names={u.code: u.name for u in units},
     ), read
 
 

@@ -8,7 +8,7 @@ is in a fixed order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -222,7 +222,29 @@ def _matrix(views: Sequence[_SectionView]) -> list[dict[str, object]]:
     return rows
 
 
-def _groups(views: Sequence[_SectionView], by_directorate: bool) -> list[dict[str, object]]:
+def _directorate_title(code: str, names: Mapping[str, str]) -> str:
+    if code == "TRUST":
+        return "trust-wide"
+    return f"{names[code]} ({code})" if code in names else code
+
+
+def directorate_key(model: PackModel) -> list[tuple[str, str]]:
+    """The directorate codes the pack shows, with their names: the directorates it groups by
+    and the codes that end a metric id (``EFF09-CHS``), in code order."""
+    names = dict(model.org_unit_names)
+    shown = (
+        {s.definition.directorate for s in model.sections}
+        if (model.forum.group_by_directorate)
+        else set()
+    )
+    for s in model.sections:
+        shown.update(part for part in s.metric_id.split("-")[1:] if part in names)
+    return [(code, names[code]) for code in sorted(shown) if code in names and code != "TRUST"]
+
+
+def _groups(
+    views: Sequence[_SectionView], by_directorate: bool, names: Mapping[str, str]
+) -> list[dict[str, object]]:
     groups: list[dict[str, object]] = []
     for domain in DOMAIN_ORDER:
         members = [v for v in views if v.section.definition.domain is domain]
@@ -236,7 +258,7 @@ def _groups(views: Sequence[_SectionView], by_directorate: bool) -> list[dict[st
                 groups.append(
                     {
                         "title": f"{DOMAIN_TITLES[domain]}: "
-                        f"{'trust-wide' if directorate == 'TRUST' else directorate}",
+                        f"{_directorate_title(directorate, names)}",
                         "members": [
                             v for v in members if v.section.definition.directorate == directorate
                         ],
@@ -265,7 +287,8 @@ def render_html(model: PackModel, *, stylesheet: str | None = None) -> str:
         paper=model.paper,
         views=views,
         by_id=by_id,
-        groups=_groups(views, model.forum.group_by_directorate),
+        groups=_groups(views, model.forum.group_by_directorate, dict(model.org_unit_names)),
+        directorate_key=directorate_key(model),
         matrix=_matrix(views),
         without_icons=[v for v in views if v.section.summary.variation_icon is None],
         matrix_columns=MATRIX_COLUMNS,

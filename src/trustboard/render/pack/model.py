@@ -245,6 +245,8 @@ class PackModel:
     exception_rules: tuple[tuple[str, object], ...] = ()
     #: the org unit whose figures the pack shows (the trust's code; None: trust level)
     org_unit: str | None = None
+    #: org unit code -> name, for the directorate codes in headings and metric ids
+    org_unit_names: tuple[tuple[str, str], ...] = ()
 
     def section(self, metric_id: str) -> MetricSection:
         """The section of one metric (``KeyError`` when the forum does not receive it)."""
