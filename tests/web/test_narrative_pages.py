@@ -28,6 +28,8 @@ def _client(url: str, name: str) -> tuple[TestClient, str]:
 
 def _form(page: str) -> dict[str, str]:
     """The edit form's hidden fields and textareas, as a browser would post them."""
+    forms = [f for f in page.split("<form")[1:] if "<textarea" in f and 'name="section_' in f]
+    page = forms[0].split("</form>")[0] if forms else page
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
     for name, text in re.findall(r'<textarea id="\w+" name="(\w+)"[^>]*>([^<]*)</textarea>', page):
         fields[name] = text.replace("&#39;", "'").replace("&amp;", "&")
@@ -239,3 +241,22 @@ def test_the_navigation_links_the_narrative_pages_for_writers_only(app_url: str)
         assert ('href="/narrative"' in client.get("/").text) is shown, name
         # without a forum or period: the first forum the viewer reads, at the latest month
         assert client.get("/narrative").status_code == (200 if shown else 403)
+
+
+def test_a_preview_keeps_the_version_opened_so_a_later_save_still_conflicts(
+    app_url: str, web_store: Store
+) -> None:
+    ana, ana_csrf = _client(app_url, "ana")
+    eve, _ = _client(app_url, "eve")
+    ana.post(EDIT, data={"csrf_token": ana_csrf, "step": "start"})
+    eve_form = _form(eve.get(EDIT).text)  # eve opens version 1
+    ana_form = _form(ana.get(EDIT).text)
+    ana.post(EDIT, data={**ana_form, "step": "save", "section_summary": "Ana's."})
+    eve_form.update(section_summary="Eve's.")
+    preview = eve.post(EDIT, data={**eve_form, "step": "preview"})
+    assert preview.status_code == 200
+    again = _form(preview.text)
+    assert again["based_on"] == "1" and again["section_summary"] == "Eve's."
+    assert eve.post(EDIT, data={**again, "step": "save"}).status_code == 409
+    latest = nv.latest(web_store, "RES01", PERIOD)
+    assert latest is not None and (latest.version, latest.sections["summary"]) == (2, "Ana's.")

@@ -113,6 +113,7 @@ def _edit_page(
     preview: bool = False,
     message: str | None = None,
     status: int = 200,
+    based_on: int | None = None,
 ) -> Response:
     model, section = _section(request, signed, forum_id, period, metric_id)
     label = model.period.label()
@@ -132,6 +133,9 @@ def _edit_page(
             changes=nv.data_changes(model, section),
             may_approve=nv.may_approve(signed.store, signed.user, metric_id),
             base=_base(model.forum.id, label, metric_id),
+            # a preview keeps the version the writer opened, so that a save after it is still
+            # refused when someone else saved meanwhile
+            based_on=based_on if based_on is not None else (latest.version if latest else None),
         ),
         status_code=status,
     )
@@ -176,7 +180,14 @@ async def step(
             nv.start_draft(signed.store, signed.user, metric_id, label)
         elif chosen == "preview":
             return _edit_page(
-                request, signed, forum_id, period, metric_id, typed=typed, preview=True
+                request,
+                signed,
+                forum_id,
+                period,
+                metric_id,
+                typed=typed,
+                preview=True,
+                based_on=_int(fields.get("based_on"), "based_on"),
             )
         elif chosen == "save":
             nv.save(
