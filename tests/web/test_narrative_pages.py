@@ -260,3 +260,15 @@ def test_a_preview_keeps_the_version_opened_so_a_later_save_still_conflicts(
     assert eve.post(EDIT, data={**again, "step": "save"}).status_code == 409
     latest = nv.latest(web_store, "RES01", PERIOD)
     assert latest is not None and (latest.version, latest.sections["summary"]) == (2, "Ana's.")
+
+
+def test_nobody_signed_in_is_sent_to_sign_in_and_nothing_is_written(
+    app_url: str, web_store: Store
+) -> None:
+    client = make_client(app_url)
+    for path in ("/narrative", EDIT, f"{EDIT}/history", "/narrative/approvers"):
+        answer = client.get(path)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in"), path
+    posted = client.post(EDIT, data={"step": "start"})
+    assert (posted.status_code, posted.headers["location"]) == (303, "/sign-in")
+    assert _versions(web_store) == 0
