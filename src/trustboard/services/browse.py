@@ -6,7 +6,8 @@ exactly as ``trustboard report`` makes it: so a figure, icon or statement in the
 the one in the PDF, and a public forum's model already lacks its private metrics, private
 commentary sections and suppressed small numbers.  Models are kept in a small in-process cache
 keyed by the newest data change in the audit log (every write to the store is audited), so
-a change to the data is seen on the next request.
+a change to the data is seen on the next request; so are the store-wide answers every page
+needs (the months offered, the forums), which would otherwise be read again on each request.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from trustboard.domain import Domain, Forum, OrgLevel, Period
 from trustboard.errors import (
@@ -28,6 +29,7 @@ from trustboard.errors import (
     ErrorCode,
     NotFoundError,
     OptionsError,
+    PermissionDeniedError,
 )
 from trustboard.render.pack import MetricSection, PackModel, assemble_pack
 from trustboard.render.pack.model import ASSURANCE_ICONS, VARIATION_ICONS
@@ -45,9 +47,8 @@ from trustboard.services.users import (
     User,
     list_users,
     may_read_forum,
-    require_forum,
+    record_refusal,
     require_role,
-    visible_forums,
 )
 from trustboard.store import Store, read_paper_config
 from trustboard.store import users as stored
@@ -64,6 +65,7 @@ __all__ = [
     "Verification",
     "available_periods",
     "data_status",
+    "data_version",
     "forum_baf_view",
     "forum_pack",
     "home_view",
@@ -72,9 +74,12 @@ __all__ = [
     "publication",
     "publication_file",
     "publications",
+    "require_forum",
+    "store_forums",
     "summary_sections",
     "users_for_admin",
     "verify",
+    "visible_forums",
     "visible_metric_ids",
 ]
 
@@ -117,13 +122,68 @@ def load_config(source: str | Path | None, store: Store | None = None) -> PaperC
     return load_paper_config(source)
 
 
-def available_periods(store: Store) -> list[Period]:
-    """The months offered, newest first: the latest month with data and those before it."""
+_T = TypeVar("_T")
+_kept_lock = threading.Lock()
+#: per store and question: the data change it was answered at, and the answer
+_kept: dict[tuple[str, str], tuple[int, Any]] = {}
+
+
+def data_version(store: Store) -> int:
+    """The store's newest data change (see :func:`trustboard.store.users.latest_data_change`):
+    an answer read at this version stays current while it is the same."""
+    with store.reading() as conn:
+        return stored.latest_data_change(conn)
+
+
+def _kept_answer(store: Store, question: str, read: Callable[[], _T]) -> _T:
+    """``read()``'s answer for ``store``, read again only when the store's data changed since
+    (an import, a catalogue change: every write is audited)."""
+    key = (store.url, question)
+    version = data_version(store)
+    with _kept_lock:
+        found = _kept.get(key)
+    if found is not None and found[0] == version:
+        answer: _T = found[1]
+        return answer
+    answer = read()
+    with _kept_lock:
+        _kept[key] = (version, answer)
+    return answer
+
+
+def _read_periods(store: Store) -> tuple[Period, ...]:
     latest = store.latest_periods()
     if latest.height == 0:
-        return []
+        return ()
     newest = Period.containing(latest["latest"].max())  # type: ignore[arg-type]
-    return [newest.shift(-i) for i in range(PERIODS_SHOWN)]
+    return tuple(newest.shift(-i) for i in range(PERIODS_SHOWN))
+
+
+def available_periods(store: Store) -> list[Period]:
+    """The months offered, newest first: the latest month with data and those before it."""
+    return list(_kept_answer(store, "periods", lambda: _read_periods(store)))
+
+
+def store_forums(store: Store) -> list[Forum]:
+    """The store's forums in agenda order (as :meth:`Store.forums`, kept between requests)."""
+    return list(_kept_answer(store, "forums", lambda: tuple(store.forums())))
+
+
+def require_forum(store: Store, user: User, forum_id: str) -> Forum:
+    """The forum, when it exists and ``user`` may read it (refusals are audited), as
+    :func:`trustboard.services.users.require_forum` decides, from the kept list of forums."""
+    forum = next((f for f in store_forums(store) if f.id == forum_id), None)
+    if forum is None:
+        raise NotFoundError(f"there is no forum '{forum_id}'")
+    if not may_read_forum(user, forum):
+        record_refusal(store, user.name, f"forum {forum_id}", "forum not on the account")
+        raise PermissionDeniedError(f"your account does not give access to forum '{forum_id}'")
+    return forum
+
+
+def visible_forums(store: Store, user: User) -> list[Forum]:
+    """The forums ``user`` may read, in the store's order."""
+    return [f for f in store_forums(store) if may_read_forum(user, f)]
 
 
 def _period(store: Store, text: str) -> Period:
@@ -137,9 +197,7 @@ def _period(store: Store, text: str) -> Period:
 
 
 def _model(store: Store, forum: Forum, period: Period, config: PaperConfig) -> PackModel:
-    with store.reading() as conn:
-        version = stored.latest_data_change(conn)
-    key = (store.url, forum.id, period.label(), id(config), version)
+    key = (store.url, forum.id, period.label(), id(config), data_version(store))
     with _lock:
         found = _cache.get(key)
         if found is not None:
@@ -402,7 +460,7 @@ def publications(store: Store, user: User, root: str | Path | None) -> list[Publ
     base = Path(root) / "published"
     if not base.is_dir():
         return []
-    forums = {f.id: f for f in store.forums()}
+    forums = {f.id: f for f in store_forums(store)}
     found: list[Publication] = []
     for forum_dir in sorted(base.iterdir()):
         forum = forums.get(forum_dir.name)

@@ -9,6 +9,7 @@ that no ``alembic.ini`` is needed.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sqlite3
@@ -33,12 +34,48 @@ __all__ = [
     "is_read_only",
     "migrate",
     "normalise_url",
+    "pool_options",
     "redact_url",
     "refuse_read_only",
 ]
 
 #: The SQLite file ``trustboard init`` creates in the current folder.
 DEFAULT_DATABASE_FILE = "trustboard.db"
+
+#: Environment variables that size each process's pool of connections (docs/web.md).
+ENV_POOL_SIZE = "TRUSTBOARD_DB_POOL_SIZE"
+ENV_POOL_OVERFLOW = "TRUSTBOARD_DB_POOL_OVERFLOW"
+ENV_POOL_TIMEOUT = "TRUSTBOARD_DB_POOL_TIMEOUT"
+#: Connections kept open, more opened when busy, and seconds a request waits for one.  A web
+#: worker runs up to 40 requests at once (its thread pool), so 10 + 30 lets each have one;
+#: two workers stay within PostgreSQL's default of 100 connections.
+POOL_SIZE, POOL_OVERFLOW, POOL_TIMEOUT = 10, 30, 10.0
+
+
+def _pool_setting(name: str, default: float, least: float, *, whole: bool = True) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = least - 1
+    if not (math.isfinite(value) and value >= least) or (whole and value != int(value)):
+        kind = "a whole number" if whole else "a number of seconds"
+        raise OptionsError(
+            f"{name}={text!r} is not valid: expected {kind} of at least {least:g}",
+            hint=f"leave it unset for the default, {default:g}",
+        )
+    return value
+
+
+def pool_options() -> dict[str, Any]:
+    """The connection pool's size, overflow and timeout, from the environment or defaults."""
+    return {
+        "pool_size": int(_pool_setting(ENV_POOL_SIZE, POOL_SIZE, 1)),
+        "max_overflow": int(_pool_setting(ENV_POOL_OVERFLOW, POOL_OVERFLOW, 0)),
+        "pool_timeout": _pool_setting(ENV_POOL_TIMEOUT, POOL_TIMEOUT, 0.01, whole=False),
+    }
 
 
 def normalise_url(url: str | Path | None) -> str:
@@ -202,7 +239,7 @@ def create_store_engine(url: str | Path | None, *, must_exist: bool = False) -> 
         ) from None
     if parsed.get_backend_name() == "postgresql":
         _require_psycopg()
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, **pool_options())
     database, options = _sqlite_file(parsed)
     if database in ("", ":memory:"):
         raise OptionsError(
@@ -222,10 +259,16 @@ def create_store_engine(url: str | Path | None, *, must_exist: bool = False) -> 
         # ignore them does not apply
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Query string argument", SAWarning)
-            engine = create_engine(parsed, creator=_sqlite_reader(database, options))
+            engine = create_engine(
+                parsed, creator=_sqlite_reader(database, options), **pool_options()
+            )
         event.listen(engine, "connect", _sqlite_read_only_pragmas)
     else:
-        engine = create_engine(parsed, connect_args={"isolation_level": None, "timeout": 30})
+        engine = create_engine(
+            parsed,
+            connect_args={"isolation_level": None, "timeout": 30},
+            **pool_options(),
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

@@ -18,6 +18,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trustboard import __version__
@@ -26,6 +27,7 @@ from trustboard.errors import (
     NotFoundError,
     OptionsError,
     Problem,
+    StoreError,
     TrustboardError,
     http_status_for,
 )
@@ -47,6 +49,9 @@ ENV_PUBLISHED_ROOT = "TRUSTBOARD_WEB_PUBLISHED_ROOT"
 ENV_ALLOW_PLAIN_HTTP = "TRUSTBOARD_WEB_ALLOW_PLAIN_HTTP"
 ENV_TRUSTED_PROXIES = "TRUSTBOARD_WEB_TRUSTED_PROXIES"
 ENV_OIDC_CONFIG = "TRUSTBOARD_WEB_OIDC_CONFIG"
+
+#: Seconds a client is asked to wait (``Retry-After``) when every database connection is busy.
+BUSY_RETRY_AFTER_S = 5
 
 #: Headers on every answer (OWASP secure headers; nothing inline, nothing from elsewhere).
 SECURITY_HEADERS: dict[str, str] = {
@@ -134,6 +139,24 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def _trustboard_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, TrustboardError)
         return _error_response(request, error)
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _busy(request: Request, error: Exception) -> Response:
+        # every connection of the pool is in use: a clean 503 (the error page is drawn without
+        # the viewer, whose session would need another connection)
+        busy = StoreError(
+            "the server is busy: every database connection is in use",
+            code=ErrorCode.STORE_BUSY,
+            hint=f"try again in {BUSY_RETRY_AFTER_S} seconds",
+        )
+        response: Response
+        if request.url.path.startswith("/api/"):
+            response = JSONResponse(busy.to_dict(), status_code=503)
+        else:
+            body = page("error.html.j2", error=busy, status=503, viewer=None, title="Error")
+            response = HTMLResponse(body, status_code=503)
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+        return response
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in(request: Request, error: Exception) -> Response:
