@@ -141,3 +141,33 @@ def test_a_pool_setting_that_is_not_valid_is_refused_by_name(
         pool_options()
     assert name in refused.value.message
     assert repr(value) in refused.value.message
+
+
+def test_a_metric_chart_is_drawn_once_for_the_same_pack(
+    app_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trustboard.web import views
+
+    drawn: list[str] = []
+    original = views.chart_uri
+
+    def counted(section: Any, chart_id: str) -> str | None:
+        drawn.append(section.metric_id)
+        return original(section, chart_id)
+
+    monkeypatch.setattr(views, "chart_uri", counted)
+    client = make_client(app_url)
+    sign_in(client, "ana")
+    first = client.get(f"/forums/board/{PERIOD}/metrics/RES01")
+    second = client.get(f"/forums/board/{PERIOD}/metrics/RES01")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert drawn == ["RES01"]
+    assert "data:image/svg+xml" in second.text
+    assert first.text == second.text
+
+    # new data: a new pack model, so the chart is drawn again from it
+    store = Store.open(app_url, actor="test")
+    store.write_values(value_rows(n=1, end=date(2025, 4, 1)))
+    store.close()
+    assert client.get(f"/forums/board/{PERIOD}/metrics/RES01").status_code == 200
+    assert drawn == ["RES01", "RES01"]

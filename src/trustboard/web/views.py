@@ -6,6 +6,8 @@ same :class:`~trustboard.render.pack.MetricSection`; labels and number formats a
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -35,8 +37,27 @@ _ACTION_STATUS = {
 }
 
 
+_CHARTS_KEPT = 128
+_charts_lock = threading.Lock()
+#: id of a section -> (the section, its chart): the section is held so its id is not reused
+_charts: OrderedDict[int, tuple[MetricSection, str | None]] = OrderedDict()
+
+
 def _chart(section: MetricSection) -> str | None:
-    return chart_uri(section, f"chart-{section.anchor}")
+    # a section belongs to a cached pack model, which is replaced (never changed) when the data
+    # changes; so its chart, drawn once, is kept with it rather than drawn on every page
+    key = id(section)
+    with _charts_lock:
+        found = _charts.get(key)
+        if found is not None and found[0] is section:
+            _charts.move_to_end(key)
+            return found[1]
+    drawn = chart_uri(section, f"chart-{section.anchor}")
+    with _charts_lock:
+        _charts[key] = (section, drawn)
+        while len(_charts) > _CHARTS_KEPT:
+            _charts.popitem(last=False)
+    return drawn
 
 
 @cache
