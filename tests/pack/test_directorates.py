@@ -37,7 +37,7 @@ def _model(by_directorate: bool):  # type: ignore[no-untyped-def]
 
 def test_group_headings_name_the_directorate() -> None:
     page = render_html(_model(True))
-    headings = re.findall(r'<h3 id="summary-\d+">(.*?)</h3>', page)
+    headings = re.findall(r'<h3 id="summary-\d+"[^>]*>(.*?)</h3>', page)
     assert (
         "Responsive: Families, Young People and Children, Learning Disabilities and Autism "
         "(FYPC_LDA)" in headings
@@ -48,7 +48,7 @@ def test_group_headings_name_the_directorate() -> None:
 
 def test_the_key_names_each_code_in_headings_and_metric_ids_once() -> None:
     page = render_html(_model(True))
-    key = re.search(r'<p class="secondary small" id="directorate-key">(.*?)</p>', page, re.S)
+    key = re.search(r'<span id="directorate-key">(.*?)</span>', page, re.S)
     assert key is not None
     assert key.group(1) == (
         "<strong>Directorate codes.</strong> CHS: Community Health Services; FYPC_LDA: "
@@ -56,7 +56,7 @@ def test_the_key_names_each_code_in_headings_and_metric_ids_once() -> None:
     )
     # by domain only: the headings show no code, but EFF09-CHS still needs its key
     flat = render_html(_model(False))
-    key = re.search(r'id="directorate-key">(.*?)</p>', flat, re.S)
+    key = re.search(r'id="directorate-key">(.*?)</span>', flat, re.S)
     assert key is not None and "CHS: Community Health Services." in key.group(1)
     assert "FYPC_LDA" not in key.group(1)
 
