@@ -17,6 +17,7 @@ import polars as pl
 
 from trustboard.domain import (
     Commentary,
+    Comparator,
     DetailLevel,
     Domain,
     Forum,
@@ -56,7 +57,7 @@ def _metrics() -> list[MetricDefinition]:
             domain=Domain.SAFE,
             unit=Unit.RATE_PER_1000_OBD,
             polarity=Polarity.LOWER_IS_BETTER,
-            targets=(Target(value=6.0, comparator="<="),),
+            targets=(Target(value=6.0, comparator=Comparator.LE),),
             lead_committees=("QSPX7",),
         ),
         MetricDefinition(
@@ -65,7 +66,7 @@ def _metrics() -> list[MetricDefinition]:
             domain=Domain.FINANCE,
             unit=Unit.PERCENT,
             polarity=Polarity.LOWER_IS_BETTER,
-            targets=(Target(value=0.037, comparator="<="),),
+            targets=(Target(value=0.037, comparator=Comparator.LE),),
             lead_committees=("FRDX7", "QSPX7"),
         ),
     ]

@@ -111,6 +111,7 @@ def test_the_pack_s_charts_draw_no_icon_over_their_title() -> None:
     assert uri is not None
     svg = _svg(uri)
     assert svg.count("<svg") == 1  # the chart, and no icon drawn inside it
+    assert section.definition.short_name is not None
     assert section.definition.short_name in svg
     html = render_html(model)
     assert 'alt="Variation: ' in html and 'alt="Assurance: ' in html

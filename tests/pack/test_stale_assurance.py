@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from trustboard.domain import Polarity, Target, Unit
+from trustboard.domain import Comparator, Polarity, Target, Unit
 from trustboard.render.pack.model import SeriesPoint, SummaryRow
 from trustboard.render.pack.statement import (
     assurance_with_basis,
@@ -122,7 +122,7 @@ def _oap() -> object:
         "OAP01",
         unit=Unit.COUNT,
         polarity=Polarity.LOWER_IS_BETTER,
-        targets=(Target(value=100, comparator="<="),),
+        targets=(Target(value=100, comparator=Comparator.LE),),
     )
 
 
@@ -172,7 +172,7 @@ def test_lower_is_better_pass_kept_when_the_time_falls_further_below_the_ceiling
         "RES99",
         unit=Unit.DAYS,
         polarity=Polarity.LOWER_IS_BETTER,
-        targets=(Target(value=10, comparator="<="),),
+        targets=(Target(value=10, comparator=Comparator.LE),),
     )
     lower = [3.0, 3.2, 2.8, 3.1, 3.3, 2.9, 3.0, 3.4, 3.1, 2.7, 3.2, 3.0]
     pts = _series((3.5, 4.5), lower, mean=4.0, lpl=2.0, upl=6.0)

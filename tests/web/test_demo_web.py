@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,8 @@ def test_the_web_shows_the_demo_pack_s_means(demo_url: str) -> None:
     store = Store.open(demo_url)
     try:
         latest = store.latest_periods()["latest"].max()
-        period = f"{latest:%Y-%m}"  # type: ignore[str-format]
+        assert isinstance(latest, date)
+        period = f"{latest:%Y-%m}"
         pack = assemble_pack(
             gather_inputs(store, "BOARD", period, config=load_paper_config(build_paper_config()))
         )
