@@ -494,7 +494,7 @@ def session_user(store: Store, secret: str | None) -> tuple[User, str] | None:
     """The user and CSRF token of a live session (``None``: no, expired or disabled)."""
     if not secret:
         return None
-    with store.transaction() as conn:
+    with store.reading() as conn:
         found = stored.read_session(conn, _sha256(secret))
     if found is None or found.expires_at <= utc_now() or found.user.disabled:
         return None
@@ -519,7 +519,7 @@ def token_user(store: Store, token: str | None) -> User | None:
     """The user an API token belongs to (``None``: unknown token or disabled account)."""
     if not token:
         return None
-    with store.transaction() as conn:
+    with store.reading() as conn:
         row = stored.user_for_token(conn, _sha256(token))
     if row is None or row.disabled:
         return None

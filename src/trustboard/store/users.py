@@ -387,7 +387,12 @@ def latest_data_change(conn: Connection) -> int:
     out): every write to the store is audited, so a cached view built at this id is current
     while it stays the same."""
     audit = AuditRow.__table__
+    # Newest first, stopping at the first match: the primary key's index is read backwards
+    # instead of every audit row being scanned for a maximum.
     found = conn.execute(
-        select(func.max(audit.c.id)).where(audit.c.entity.not_in(("web", "app_user")))
-    ).scalar_one()
+        select(audit.c.id)
+        .where(audit.c.entity.not_in(("web", "app_user")))
+        .order_by(audit.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
     return int(found or 0)
