@@ -33,13 +33,14 @@ from trustboard.ingest.entries import (
     yaml_error_text,
 )
 from trustboard.render.pack import ExceptionRules
-from trustboard.store import Store
+from trustboard.store import Store, save_paper_config, utc_now
 
 __all__ = [
     "MANDATORY_PAPER_FIELDS",
     "UNRECORDED_TITLE",
     "PaperConfig",
     "RegisterRefs",
+    "keep_paper_config",
     "load_paper_config",
     "missing_paper_fields",
     "paper_details",
@@ -233,6 +234,27 @@ def load_paper_config(source: str | Path | Mapping[str, Any] | None) -> PaperCon
         baf_risk_pages=_texts(raw.get("baf_risk_pages")),
         source=label,
     )
+
+
+def keep_paper_config(store: Store, source: str | Path | Mapping[str, Any] | None) -> bool:
+    """Keep the configuration a pack was built with (``source``, as given to ``--paper``) in
+    the store, audited, so that every reader of the store (``trustboard serve`` without
+    ``--paper``) charts the same window and applies the same rules; returns whether the kept
+    one changed.  ``None`` (no ``--paper``) leaves the kept configuration as it is: the last
+    one given explicitly stays."""
+    if source is None:
+        return False
+    load_paper_config(source)  # only a configuration that reads is kept
+    document, label = _read(source)
+    raw = document.data if isinstance(document.data, Mapping) else {}
+    with store.transaction() as conn:
+        return save_paper_config(
+            conn,
+            raw,
+            now=utc_now(),
+            actor=store.actor,
+            source=None if isinstance(source, Mapping) else label,
+        )
 
 
 def _union(values: Sequence[tuple[str, ...]]) -> tuple[str, ...]:

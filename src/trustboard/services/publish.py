@@ -56,6 +56,7 @@ from trustboard.services.pack import (
     missing_paper_fields,
     read_pack_inputs,
 )
+from trustboard.services.paper_config import keep_paper_config
 from trustboard.services.signing import (
     SIGNATURE_NAME,
     SignatureCheck,
@@ -448,6 +449,9 @@ def publish_pack(
     _write_publication(folder, outputs)
     # the approved narrative the pack carries is locked: a later change is a new version
     lock_published(store, [s.metric_id for s in model.sections], when.label(), actor=store.actor)
+    if not isinstance(config, PaperConfig):
+        # the web app charts the window and applies the rules of the last pack published
+        keep_paper_config(store, config)
     html_path = folder / f"{stem}.html"
     pdf_path = folder / f"{stem}.pdf" if pdf else None
     return Publication(folder, html_path, pdf_path, manifest, model)
