@@ -6,7 +6,11 @@ Written for mutants of ``store/current.py`` that the other store tests let survi
 
 from __future__ import annotations
 
-from trustboard.store.current import DocumentProblem
+from sqlalchemy import text
+from store_builders import values_frame
+
+from trustboard.store import Store
+from trustboard.store.current import DocumentProblem, check_documents, compare_documents
 
 
 def test_a_problem_reads_as_the_three_keys_the_audit_log_and_json_carry() -> None:
@@ -16,3 +20,41 @@ def test_a_problem_reads_as_the_three_keys_the_audit_log_and_json_carry() -> Non
         "kind": "stale",
         "detail": "built at change 3; the rows are at change 4",
     }
+
+
+def test_the_full_comparison_goes_on_past_a_metric_with_neither_document_nor_counter(
+    store: Store,
+) -> None:
+    store.write_values(
+        values_frame(
+            [
+                ("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8),
+                ("RES-4WK", "MH-T2", "2025-01", 10.0, 20.0, 0.5),
+                ("RES-4WK", "MH-T1", "2025-02", 30.0, 40.0, 0.75),
+                ("SAFE-FALLS", "CHS-T2", "2025-01", None, None, 3.0),
+            ]
+        )
+    )
+    with store.engine.begin() as conn:
+        if store.dialect == "sqlite":
+            for name in ("insert", "update", "delete"):
+                conn.execute(text(f"DROP TRIGGER tb_metric_value_{name}"))
+        else:
+            conn.execute(text("DROP TRIGGER tb_metric_value_changed ON metric_value"))
+        # RES-4WK (first in order) loses its document and its counter; SAFE-FALLS (after it)
+        # changes behind a watermark that still agrees
+        conn.execute(text("DELETE FROM metric_current WHERE metric_id = 'RES-4WK'"))
+        conn.execute(text("DELETE FROM metric_value_stamp WHERE metric_id = 'RES-4WK'"))
+        conn.execute(text("UPDATE metric_value SET value = 7.0 WHERE metric_id = 'SAFE-FALLS'"))
+    with store.engine.connect() as conn:
+        assert check_documents(conn) == []
+        found = [(p.metric_id, p.kind, p.detail) for p in compare_documents(conn)]
+    assert found == [
+        ("RES-4WK", "missing", "no document and no change counter for 3 current value(s)"),
+        (
+            "SAFE-FALLS",
+            "content",
+            "the document holds 1 value(s) and the table 1; "
+            "1 of the document's are not in the table",
+        ),
+    ]
