@@ -6,11 +6,19 @@ Written for mutants of ``store/current.py`` that the other store tests let survi
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 from sqlalchemy import text
 from store_builders import values_frame
 
 from trustboard.store import Store
-from trustboard.store.current import DocumentProblem, check_documents, compare_documents
+from trustboard.store.current import (
+    DocumentProblem,
+    check_documents,
+    compare_documents,
+    read_current,
+)
 
 
 def test_a_problem_reads_as_the_three_keys_the_audit_log_and_json_carry() -> None:
@@ -32,6 +40,7 @@ def test_the_full_comparison_goes_on_past_a_metric_with_neither_document_nor_cou
                 ("RES-4WK", "MH-T2", "2025-01", 10.0, 20.0, 0.5),
                 ("RES-4WK", "MH-T1", "2025-02", 30.0, 40.0, 0.75),
                 ("SAFE-FALLS", "CHS-T2", "2025-01", None, None, 3.0),
+                ("SAFE-FALLS", "MH-T1", "2025-01", None, None, 2.0),
             ]
         )
     )
@@ -45,7 +54,12 @@ def test_the_full_comparison_goes_on_past_a_metric_with_neither_document_nor_cou
         # changes behind a watermark that still agrees
         conn.execute(text("DELETE FROM metric_current WHERE metric_id = 'RES-4WK'"))
         conn.execute(text("DELETE FROM metric_value_stamp WHERE metric_id = 'RES-4WK'"))
-        conn.execute(text("UPDATE metric_value SET value = 7.0 WHERE metric_id = 'SAFE-FALLS'"))
+        conn.execute(
+            text(
+                "UPDATE metric_value SET value = 7.0 "
+                "WHERE metric_id = 'SAFE-FALLS' AND org_unit = 'CHS-T2'"
+            )
+        )
     with store.engine.connect() as conn:
         assert check_documents(conn) == []
         found = [(p.metric_id, p.kind, p.detail) for p in compare_documents(conn)]
@@ -54,7 +68,37 @@ def test_the_full_comparison_goes_on_past_a_metric_with_neither_document_nor_cou
         (
             "SAFE-FALLS",
             "content",
-            "the document holds 1 value(s) and the table 1; "
+            # the MH-T1 value, with no numerator or denominator, is unchanged
+            "the document holds 2 value(s) and the table 2; "
             "1 of the document's are not in the table",
         ),
     ]
+
+
+def test_a_current_read_refuses_a_column_the_documents_do_not_hold(store: Store) -> None:
+    with store.engine.connect() as conn, pytest.raises(ValueError) as raised:
+        read_current(conn, metric_ids=None, start=None, end=None, columns=["value", "source_file"])
+    assert str(raised.value) == "not held in the current-value documents: ['source_file']"
+
+
+def test_a_current_read_by_period_needs_no_period_column_asked_for(store: Store) -> None:
+    store.write_values(
+        values_frame(
+            [
+                ("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8),
+                ("RES-4WK", "MH-T1", "2025-02", 30.0, 40.0, 0.75),
+                ("RES-4WK", "MH-T1", "2025-03", 20.0, 40.0, 0.5),
+            ]
+        )
+    )
+    with store.engine.connect() as conn:
+        frame = read_current(
+            conn,
+            metric_ids=["RES-4WK"],
+            start=date(2025, 2, 1),
+            end=date(2025, 2, 28),
+            columns=["metric_id", "value"],
+        )
+    # February alone, and only the columns asked for
+    assert frame.columns == ["metric_id", "value"]
+    assert frame.rows() == [("RES-4WK", 0.75)]
