@@ -6,7 +6,7 @@ Written for mutants of ``store/current.py`` that the other store tests let survi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import text
@@ -18,6 +18,7 @@ from trustboard.store.current import (
     check_documents,
     compare_documents,
     read_current,
+    rebuild_documents,
 )
 
 
@@ -99,6 +100,27 @@ def test_a_current_read_by_period_needs_no_period_column_asked_for(store: Store)
             end=date(2025, 2, 28),
             columns=["metric_id", "value"],
         )
-    # February alone, and only the columns asked for
+        since = read_current(
+            conn, metric_ids=["RES-4WK"], start=date(2025, 2, 1), end=None, columns=["value"]
+        )
+    # February alone, and only the columns asked for; then February and March
     assert frame.columns == ["metric_id", "value"]
     assert frame.rows() == [("RES-4WK", 0.75)]
+    assert since.rows() == [(0.75,), (0.5,)]
+
+
+def test_a_rebuild_of_some_metrics_touches_and_reports_those_alone(store: Store) -> None:
+    store.write_values(
+        values_frame(
+            [
+                ("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8),
+                ("SAFE-FALLS", "CHS-T2", "2025-01", None, None, 3.0),
+            ]
+        )
+    )
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM metric_current"))
+        rebuilt = rebuild_documents(conn, ["RES-4WK"], now=datetime(2025, 3, 1, 12, 0))
+    assert [(p.metric_id, p.kind) for p in rebuilt] == [("RES-4WK", "missing")]
+    with store.engine.connect() as conn:
+        assert [(p.metric_id, p.kind) for p in check_documents(conn)] == [("SAFE-FALLS", "missing")]
