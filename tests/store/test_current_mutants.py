@@ -124,3 +124,39 @@ def test_a_rebuild_of_some_metrics_touches_and_reports_those_alone(store: Store)
     assert [(p.metric_id, p.kind) for p in rebuilt] == [("RES-4WK", "missing")]
     with store.engine.connect() as conn:
         assert [(p.metric_id, p.kind) for p in check_documents(conn)] == [("SAFE-FALLS", "missing")]
+
+
+def test_the_full_comparison_sees_values_gone_from_either_side(store: Store) -> None:
+    store.write_values(
+        values_frame(
+            [
+                ("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8),
+                ("SAFE-FALLS", "CHS-T2", "2025-01", None, None, 3.0),
+            ]
+        )
+    )
+    with store.engine.begin() as conn:
+        if store.dialect == "sqlite":
+            for name in ("insert", "update", "delete"):
+                conn.execute(text(f"DROP TRIGGER tb_metric_value_{name}"))
+        else:
+            conn.execute(text("DROP TRIGGER tb_metric_value_changed ON metric_value"))
+        # RES-4WK's document is emptied, SAFE-FALLS' rows deleted; no counter moves
+        conn.execute(text("UPDATE metric_current SET row_count = 0 WHERE metric_id = 'RES-4WK'"))
+        conn.execute(text("DELETE FROM metric_value WHERE metric_id = 'SAFE-FALLS'"))
+    with store.engine.connect() as conn:
+        found = [(p.metric_id, p.kind, p.detail) for p in compare_documents(conn)]
+    assert found == [
+        (
+            "RES-4WK",
+            "content",
+            "the document holds 0 value(s) and the table 1; "
+            "0 of the document's are not in the table",
+        ),
+        (
+            "SAFE-FALLS",
+            "content",
+            "the document holds 1 value(s) and the table 0; "
+            "1 of the document's are not in the table",
+        ),
+    ]
