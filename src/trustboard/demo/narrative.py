@@ -31,6 +31,7 @@ from trustboard.domain import (
     ActionStatus,
     AssuranceLevel,
     Commentary,
+    MetricDefinition,
     OrgUnit,
     Period,
 )
@@ -290,6 +291,17 @@ def _generic_level(a: SeriesAssessment) -> AssuranceLevel:
     return AssuranceLevel.PARTIALLY_ASSURED
 
 
+def _slip_note(d: MetricDefinition, moved: str) -> str:
+    """Why an action's due date moved, in the metric's own terms: what recovery waits on
+    where the lead's notes say, else the directorate review that agreed the move."""
+    notes = NOTES.get(d.id)
+    if notes is not None:
+        waits_on = notes.assumption.rstrip(".")
+        return f"Due date moved {moved}; recovery assumes {waits_on[0].lower()}{waits_on[1:]}"
+    where = DIRECTORATES.get(d.directorate or "", "trust")
+    return f"Due date moved {moved} for {d.short_name or d.name} at the {where} review"
+
+
 def _generic_action(
     metric: DemoMetric, first_seen: Period, period: Period, still_exception: bool
 ) -> Action:
@@ -301,14 +313,14 @@ def _generic_action(
     if months_open >= 2 and still_exception:
         due = original_due + timedelta(days=30)
         status = ActionStatus.AT_RISK
-        note = "Due date moved by a month at the directorate performance review"
+        note = _slip_note(d, "by a month")
     # an open action is never reported as due before the papers are submitted: a date that
     # has passed is moved, and the move shows as slippage
     submitted = max(meeting_dates(period).values()) - timedelta(days=7)
     while due <= submitted:
         due += timedelta(days=30)
         status = ActionStatus.AT_RISK
-        note = f"Due date moved to {due.day} {due:%B %Y} at the directorate performance review"
+        note = _slip_note(d, f"to {due.day} {due:%B %Y}")
     notes = NOTES.get(d.id)
     if notes is not None:
         owner, description = notes.owner, notes.action
@@ -428,7 +440,10 @@ def _carry_forward(
                     update={
                         "status": ActionStatus.COMPLETE,
                         "completed": min(action.due, period.end),
-                        "note": f"Closed: no longer an exception in {period.display()}",
+                        "note": (
+                            f"Closed: {action.metric_id or 'the metric'} no longer an exception "
+                            f"in {period.display()}"
+                        ),
                     }
                 )
     return tuple(sorted(by_id.values(), key=lambda a: (a.metric_id or "", a.id)))
