@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from conftest import PERIOD
+from conftest import PERIOD, make_client, sign_in
 from trustboard.domain import Period
 from trustboard.domain.metric import Comparator, Target, TargetType
 from trustboard.services.target_history import target_history
@@ -46,3 +47,23 @@ def test_the_targets_over_time_from_the_definition_versions(web_store: Store) ->
 def test_a_metric_without_a_target_has_no_history(web_store: Store) -> None:
     untargeted = next(d for d in web_store.metrics() if not d.targets)
     assert target_history(web_store, untargeted.id, Period.parse(PERIOD)) == []
+
+
+def test_the_metric_page_shows_each_target_with_its_dates(app_url: str, web_store: Store) -> None:
+    _changed_store(web_store)
+    client = make_client(app_url)
+    sign_in(client, "ana")
+    page = client.get(f"/forums/board/{PERIOD}/metrics/RES01")
+    assert page.status_code == 200
+    found = re.search(r'<h2 id="targets-h">Target history</h2>(.*?)</section>', page.text, re.S)
+    assert found is not None, "no target history on the metric page"
+    rows = [
+        re.sub(r"<[^>]+>", "|", row).replace("||", "|").strip("|")
+        for row in re.findall(r"<tr><td>.*?</tr>", found.group(1))
+    ]
+    assert rows == [
+        "from the start|31 March 2022|≥ 75.0%|national standard|NHS TT",
+        "1 April 2022|31 March 2024|≥ 90.0%|national standard|NHS TT",
+        "1 April 2024|no end date|≥ 92.0%|local|Trust plan 2024/25",
+    ]
+    assert "95.0%" not in found.group(1)  # starts after March 2025

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from trustboard.domain import Domain
 from trustboard.errors import AuthenticationError, ThrottledError, http_status_for
 from trustboard.services import browse
+from trustboard.services.target_history import target_history
 from trustboard.services.users import authenticate, end_session, start_session
 from trustboard.web.auth import (
     CSRF_COOKIE,
@@ -178,6 +179,7 @@ def metric(
             title=f"{section.name}: {model.forum.name}, {model.period.display()}",
             model=model,
             s=section,
+            targets=target_history(signed.store, section.metric_id, model.period),
         )
     )
 
