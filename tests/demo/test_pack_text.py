@@ -106,3 +106,22 @@ def test_every_action_has_an_owner_and_a_date_that_fits_the_board_paper(
     # a note on slippage says why for that action: none printed more than twice in the log
     notes = Counter(a.note for a in actions if a.note)
     assert notes and max(notes.values()) <= 2, notes.most_common(3)
+
+
+def test_a_metric_that_met_its_target_is_not_said_to_need_recovery(demo_trust: DemoTrust) -> None:
+    # Never events (SAF04): 0 in March 2025 against a target of at most 0, so met; its
+    # narrative must not speak of bringing it back or of a recovery.
+    latest = [c for c in demo_trust.commentary if c.period == LATEST_PERIOD.label()]
+    met = [c for c in latest if c.sections.get("root_causes", "").startswith("The target was met")]
+    assert "SAF04" in {c.metric_id for c in met}
+    names = {d.id: d.name.lower() for d in demo_trust.definitions}
+    for commentary in met:
+        for name, text in commentary.sections.items():
+            # the metric's own name may hold the word ("NHS Talking Therapies recovery rate")
+            lowered = text.lower().replace(names[commentary.metric_id], "")
+            said = re.search(r"not yet recovered|recovery of|will not recover|back from", lowered)
+            assert said is None, (
+                commentary.metric_id,
+                name,
+                text,
+            )

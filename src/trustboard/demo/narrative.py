@@ -163,7 +163,8 @@ def _generic_sections(
     d = f.definition
     notes = NOTES.get(d.id)
     subject = d.short_name or d.name
-    lower = f"{subject[0].lower()}{subject[1:]}"
+    # a leading acronym (NHS, CYP) keeps its capitals
+    lower = subject if subject[1:2].isupper() else f"{subject[0].lower()}{subject[1:]}"
     target = f" against a target of {f.fmt(f.target)}" if f.target is not None else ""
     met = _met(f)
     chart = f"{d.name}: {f.fmt(f.latest)} in {f.month}{target}."
@@ -195,7 +196,18 @@ def _generic_sections(
             f"and strongest in {f.best_unit[0]} ({f.fmt(f.best_unit[1])})."
         )
     next_month = f.period.next().start.strftime("%B %Y")
-    if notes is not None:
+    has_target = f.target is not None
+    if met:
+        impact = (
+            f"{subject} met its target in {f.month}; the aim is to hold it there, and the "
+            "chart shows whether it does so month after month."
+        )
+    elif not has_target and not a.concern:
+        impact = (
+            f"{subject} has no target; it is watched for a change in its usual level of "
+            f"{f.fmt(a.mean) if a.mean is not None else f.fmt(f.latest)}."
+        )
+    elif notes is not None:
         impact = notes.impact
     elif a.assurance_icon == "fail":
         impact = (
@@ -208,14 +220,17 @@ def _generic_sections(
             f"The aim is to bring {lower} back from {f.fmt(f.latest)} to its usual level "
             "within three months."
         )
-    assumption = (
-        notes.assumption
-        if notes is not None
-        else (
+    if met:
+        assumption = f"Holding {lower} within target assumes the controls of {f.month} continue."
+    elif not has_target and not a.concern:
+        assumption = f"{subject} is read against its own history: no target applies to it."
+    elif notes is not None:
+        assumption = notes.assumption
+    else:
+        assumption = (
             f"Recovery of {lower} assumes demand and staffing in the service stay at their "
             "level of the last twelve months."
         )
-    )
     if d.baf_risks or d.risk_register_ids:
         named = (
             [f"{', '.join(d.baf_risks)} on the Board Assurance Framework"] if d.baf_risks else []
@@ -247,8 +262,17 @@ def _generic_sections(
     gap = re.search(r"[A-Z][a-z]+ \d{4} is missing: [^.]*\.", d.description or "")
     if gap:
         quality += f" {gap.group(0)}"
-    if level is AssuranceLevel.NOT_ASSURED:
+    if met:
+        reason = (
+            f"{lower} met its target in {f.month} at {f.fmt(f.latest)}, but one month's "
+            "result does not show that it will keep doing so."
+        )
+    elif level is AssuranceLevel.NOT_ASSURED:
         reason = f"at {f.fmt(f.latest)}{target}, {lower} will not recover without further action."
+    elif not has_target and not a.concern:
+        reason = (
+            f"{lower} has no target to assure against; the chart shows whether its level changes."
+        )
     else:
         reason = (
             f"the causes behind {lower} are understood and actions are in place, but "
