@@ -1,4 +1,4 @@
-"""The paper configuration a pack is published (or drafted) with is kept in the store."""
+"""The paper configuration a pack is published with is kept in the store; a draft keeps nothing."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def test_a_new_explicit_configuration_replaces_the_kept_one(pack_store, tmp_path
     assert [c.after["history_periods"] for c in changes] == [18, 12]  # newest first
 
 
-def test_the_commands_keep_what_they_are_given(pack_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publish_keeps_its_configuration_and_a_draft_does_not(pack_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from cliruns import Trustboard
 
     cli = Trustboard()
@@ -93,13 +93,14 @@ def test_the_commands_keep_what_they_are_given(pack_store, tmp_path: Path) -> No
     final.write_text(yaml.safe_dump({**COMPLETE_PAPER, "history_periods": 12}), encoding="utf-8")
     base = ["--period", "2025-03", "--forum", "board", "-o", str(tmp_path / "out")]
     base += ["--database", str(pack_store.url), "--no-pdf"]
+    # a draft is a trial: the web keeps showing what was last published
     drafted = cli.invoke(["report", *base, "--paper", str(draft)])
     assert drafted.exit_code == 0, drafted.output
-    assert _kept(pack_store) == {"history_periods": 18}
+    assert _kept(pack_store) is None
     published = cli.invoke(["publish", *base, "--paper", str(final)])
     assert published.exit_code == 0, published.output
     kept = _kept(pack_store)
     assert kept is not None and kept["history_periods"] == 12
-    redrafted = cli.invoke(["report", *base])  # no --paper: the kept one stays
+    redrafted = cli.invoke(["report", *base, "--paper", str(draft)])
     assert redrafted.exit_code == 0, redrafted.output
     assert _kept(pack_store) == kept

@@ -87,10 +87,6 @@ def report(
                 baf_html=baf_html,
             )
             from trustboard.services.check import check_model, stored_overrides
-            from trustboard.services.paper_config import keep_paper_config
-
-            # the configuration given is kept for every reader of the store (trustboard serve)
-            keep_paper_config(store, paper)
 
             # the draft's pre-publication findings, so they are seen before publish refuses
             checked = check_model(
