@@ -14,8 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
 from trustboard.render.pack import MetricSection
-from trustboard.render.pack.charts import points_frame
-from trustboard.render.svg import spc_chart_svg, svg_to_data_uri
+from trustboard.render.pack.charts import chart_uri
 from trustboard.services import drill, lineage
 from trustboard.web.auth import Viewer, viewer
 from trustboard.web.views import page
@@ -31,24 +30,9 @@ SMALL_WIDTH, SMALL_HEIGHT = 320.0, 200.0
 
 
 def small_chart_uri(section: MetricSection, chart_id: str) -> str | None:
-    """The section's SPC chart drawn small, as a data URI (``None`` with no points)."""
-    if not section.points:
-        return None
-    definition = section.definition
-    svg = spc_chart_svg(
-        points_frame(section.points),
-        chart_id=chart_id,
-        title=definition.short_name or definition.name,
-        unit=definition.unit,
-        improvement_direction=definition.polarity,
-        variation_icon=section.summary.variation_icon,
-        assurance_icon=section.summary.assurance_icon,
-        description=section.statement,
-        width=SMALL_WIDTH,
-        height=SMALL_HEIGHT,
-        rebase_reasons={r.date: r.reason for r in definition.rebase},
-    )
-    return svg_to_data_uri(svg)
+    """The section's SPC chart drawn small, with its icons, as a data URI (``None`` with no
+    points)."""
+    return chart_uri(section, chart_id, size=(SMALL_WIDTH, SMALL_HEIGHT), icons=True)
 
 
 @router.get(_BASE + "/drill", include_in_schema=False)

@@ -56,23 +56,36 @@ def points_frame(points: Sequence[SeriesPoint]) -> pl.DataFrame:
     )
 
 
-def chart_uri(section: MetricSection, chart_id: str) -> str | None:
-    """The section's SPC chart as a data URI (``None`` when there is nothing to draw)."""
+def chart_uri(
+    section: MetricSection,
+    chart_id: str,
+    *,
+    size: tuple[float, float] = (680.0, 340.0),
+    icons: bool = False,
+) -> str | None:
+    """The section's SPC chart as a data URI (``None`` when there is nothing to draw).
+
+    ``size`` is the chart's width and height in SVG units; ``icons`` draws the variation and
+    assurance icons in the chart's corner (for a chart shown without them beside it).
+    """
     if not section.points:
         return None
     definition = section.definition
+    width, height = size
     svg = spc_chart_svg(
         points_frame(section.points),
         chart_id=chart_id,
         title=definition.short_name or definition.name,
         unit=definition.unit,
         improvement_direction=definition.polarity,
-        # the page shows both icons, with their alt text, just above the chart: drawn in the
-        # chart's corner as well they repeat them and crowd a long title (the chart module
+        # a pack page shows both icons, with their alt text, just above the chart: drawn in
+        # the chart's corner as well they repeat them and crowd a long title (the chart module
         # sizes the title by an estimate of the font, which the PDF's font can exceed)
-        variation_icon=None,
-        assurance_icon=None,
+        variation_icon=section.summary.variation_icon if icons else None,
+        assurance_icon=section.summary.assurance_icon if icons else None,
         description=section.statement,
+        width=width,
+        height=height,
         # an accepted rebase is drawn with its reason (MDC: recalculate only with one)
         rebase_reasons={r.date: r.reason for r in definition.rebase},
     )
