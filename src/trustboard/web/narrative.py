@@ -175,10 +175,17 @@ async def step(
         if f"section_{key}" in fields
     }
     base = _base(model.forum.id, label, metric_id)
+
+    def based_on() -> int:
+        # the version the form was opened on (every step but start carries it)
+        return _int(fields.get("based_on"), "based_on")
+
+    store, user = signed.store, signed.user
     try:
         if chosen == "start":
-            nv.start_draft(signed.store, signed.user, metric_id, label)
+            nv.start_draft(store, user, metric_id, label)
         elif chosen == "preview":
+            opened = based_on()
             return _edit_page(
                 request,
                 signed,
@@ -187,42 +194,16 @@ async def step(
                 metric_id,
                 typed=typed,
                 preview=True,
-                based_on=_int(fields.get("based_on"), "based_on"),
+                based_on=opened,
             )
         elif chosen == "save":
-            nv.save(
-                signed.store,
-                signed.user,
-                metric_id,
-                label,
-                typed,
-                based_on=_int(fields.get("based_on"), "based_on"),
-            )
-        elif chosen == "submit":
-            nv.submit(
-                signed.store,
-                signed.user,
-                metric_id,
-                label,
-                based_on=_int(fields.get("based_on"), "based_on"),
-            )
-        elif chosen == "approve":
-            nv.approve(
-                signed.store,
-                signed.user,
-                metric_id,
-                label,
-                based_on=_int(fields.get("based_on"), "based_on"),
-            )
+            nv.save(store, user, metric_id, label, typed, based_on=based_on())
+        elif chosen in ("submit", "approve"):
+            move = nv.submit if chosen == "submit" else nv.approve
+            move(store, user, metric_id, label, based_on=based_on())
         elif chosen == "return":
-            nv.return_for_changes(
-                signed.store,
-                signed.user,
-                metric_id,
-                label,
-                fields.get("comment", ""),
-                based_on=_int(fields.get("based_on"), "based_on"),
-            )
+            comment = fields.get("comment", "")
+            nv.return_for_changes(store, user, metric_id, label, comment, based_on=based_on())
         else:
             raise OptionsError(f"there is no narrative step {chosen!r}")
     except nv.NarrativeConflict as conflict:
