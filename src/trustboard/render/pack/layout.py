@@ -71,7 +71,7 @@ def _walk(box: Any, boxes: Any, skip_thead: bool = True) -> Iterator[Any]:
     """The boxes under ``box`` in document order (a continued table's repeated header and
     page margin boxes left out)."""
     if type(box).__name__ == "AbsolutePlaceholder":
-        # an absolutely positioned box sits in the tree behind a placeholder
+        # WeasyPrint keeps an absolutely positioned box inside a wrapper in the tree: read the box
         box = box._box
     yield box
     if not isinstance(box, boxes.ParentBox):
