@@ -32,6 +32,10 @@ RELEASED = [
     "0009_signin_failures",
     "0010_value_source_row",
     "0011_narrative_versions",
+    "0012_upload_jobs",
+    "0013_actions",
+    "0014_baf_reviews",
+    "0015_meetings",
 ]
 
 
