@@ -54,6 +54,7 @@ __all__ = [
     "read_users",
     "set_disabled",
     "set_failures",
+    "set_password_hash",
     "update_user",
     "user_for_token",
     "write_session",
@@ -241,6 +242,30 @@ def set_failures(
         update(_u)
         .where(_u.c.id == user.id)
         .values(failed_signins=failed, locked_until=locked_until)
+    )
+
+
+def set_password_hash(
+    conn: Connection,
+    user: StoredUser,
+    password_hash: str,
+    *,
+    now: datetime,
+    actor: str,
+    detail: dict[str, Any],
+) -> None:
+    """Replace an account's password hash (the same password hashed with new parameters) and
+    audit it (``user.rehash``, with ``detail``; never the hash itself)."""
+    conn.execute(update(_u).where(_u.c.id == user.id).values(password_hash=password_hash))
+    record(
+        conn,
+        now=now,
+        actor=actor,
+        action="user.rehash",
+        entity="app_user",
+        entity_id=user.name,
+        before=None,
+        after=detail,
     )
 
 
