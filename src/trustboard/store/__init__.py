@@ -24,6 +24,7 @@ from trustboard.store.engine import (
     normalise_url,
     redact_url,
 )
+from trustboard.store.meetings import StoredMeeting
 from trustboard.store.narrative import ActionChange
 from trustboard.store.narrative_versions import NarrativeLead, NarrativeVersion
 from trustboard.store.overrides import CheckOverride
@@ -56,6 +57,7 @@ __all__ = [
     "SessionRecord",
     "SpcRun",
     "Store",
+    "StoredMeeting",
     "StoredSpc",
     "StoredUser",
     "TriggerProblem",
