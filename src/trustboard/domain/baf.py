@@ -344,6 +344,9 @@ class ReviewEntry(Frozen):
     target: RiskScore | None = None
     rationale: str = Field(min_length=1)
     reviewer: str | None = None
+    #: the committee that accepted the review (a forum id of the catalogue); None while the
+    #: review awaits a committee
+    committee: str | None = Field(default=None, pattern=CODE_PATTERN, max_length=64)
 
 
 class CrrEntry(Frozen):

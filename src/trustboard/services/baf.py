@@ -45,6 +45,8 @@ __all__ = [
     "INDEPENDENT_ASSURANCE_MONTHS",
     "BafEvidence",
     "MetricEvidence",
+    "RiskAwaitingReview",
+    "awaiting_review",
     "build_section",
     "check_register",
     "demo_register",
@@ -56,6 +58,7 @@ __all__ = [
     "load_register",
     "read_spc_summary",
     "record_review",
+    "risks_awaiting_review",
     "run_check",
     "spc_summary_from_store",
 ]
@@ -691,3 +694,67 @@ def build_section(
         include_style=include_style,
     )
     return html, flags
+
+
+@dataclass(frozen=True, slots=True)
+class RiskAwaitingReview:
+    """A risk the reporting cycle must chase: its review is overdue, or not accepted yet.
+
+    ``overdue`` when its next review date is before the day asked about; ``unaccepted`` when
+    it has never been reviewed or its latest review names no committee that accepted it.
+    """
+
+    risk_id: str
+    title: str
+    executive_lead: str
+    lead_committee: str
+    next_review: date | None
+    last_reviewed: date | None
+    overdue: bool
+    unaccepted: bool
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the risk awaits review, as a reader sees it."""
+        out = []
+        if self.overdue and self.next_review is not None:
+            out.append(f"review was due on {_day(self.next_review)}")
+        if self.unaccepted:
+            out.append(
+                "never reviewed"
+                if self.last_reviewed is None
+                else f"the {_day(self.last_reviewed)} review is not accepted by a committee"
+            )
+        return tuple(out)
+
+
+def awaiting_review(register: BafRegister, as_of: date) -> list[RiskAwaitingReview]:
+    """The register's risks whose next review date is before ``as_of`` or whose latest review
+    no committee has accepted, in register order."""
+    found = []
+    for risk in register.risks:
+        last = risk.last_review
+        overdue = risk.next_review is not None and risk.next_review < as_of
+        unaccepted = last is None or last.committee is None
+        if overdue or unaccepted:
+            found.append(
+                RiskAwaitingReview(
+                    risk_id=risk.id,
+                    title=risk.title,
+                    executive_lead=risk.executive_lead,
+                    lead_committee=risk.lead_committee,
+                    next_review=risk.next_review,
+                    last_reviewed=risk.last_reviewed,
+                    overdue=overdue,
+                    unaccepted=unaccepted,
+                )
+            )
+    return found
+
+
+def risks_awaiting_review(store: Store, as_of: date) -> list[RiskAwaitingReview]:
+    """The stored register's risks awaiting review on ``as_of`` (see :func:`awaiting_review`):
+    for the reporting cycle's control panel."""
+    with store.reading() as conn:
+        register = store_baf.load_register(conn)
+    return awaiting_review(register, as_of)

@@ -9,6 +9,7 @@ change is written to ``audit_log`` with the risk before and after, in the caller
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    func,
     insert,
     select,
     update,
@@ -57,11 +59,16 @@ __all__ = [
     "BafReviewRow",
     "BafRiskActionRow",
     "BafRiskObjectiveRow",
+    "BafRiskRevisionRow",
     "BafRiskRow",
     "BafSettingsRow",
+    "RiskRevision",
     "load_register",
+    "read_revisions",
     "record_review",
+    "risk_revision",
     "save_register",
+    "save_risk",
 ]
 
 
@@ -186,6 +193,24 @@ class BafReviewRow(Base):
     reviewer: Mapped[str | None] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(Stamp)
     recorded_by: Mapped[str] = mapped_column(String(200))
+    #: the committee (forum id) that accepted the review (migration ``0014_baf_reviews``)
+    committee: Mapped[str | None] = mapped_column(String(64))
+
+
+class BafRiskRevisionRow(Base):
+    """Every state a risk has had: the whole risk after each change, who made it and when.
+
+    Kept when the risk is removed (no foreign key), so a risk's past stays readable.  The
+    latest revision number is what an editor names when saving (a stale one is a conflict).
+    """
+
+    __tablename__ = "baf_risk_revision"
+    risk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    risk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    source: Mapped[str | None] = mapped_column(String(300))
 
 
 class BafKeyMetricRow(Base):
@@ -223,6 +248,7 @@ BAF_TABLES: tuple[str, ...] = (
     "baf_review",
     "baf_key_metric",
     "baf_crr_link",
+    "baf_risk_revision",
 )
 _CHILDREN = (
     BafRiskObjectiveRow,
@@ -255,7 +281,13 @@ def _score_cols(prefix: str, score: RiskScore | None) -> dict[str, int | None]:
     }
 
 
-def _write_risk(conn: Connection, risk: BafRisk, position: int, now: datetime) -> None:
+def _write_risk(
+    conn: Connection,
+    risk: BafRisk,
+    position: int,
+    now: datetime,
+    recorded: dict[date, tuple[datetime, str]] | None = None,
+) -> None:
     conn.execute(
         insert(_t(BafRiskRow)).values(
             id=risk.id,
@@ -322,7 +354,10 @@ def _write_risk(conn: Connection, risk: BafRisk, position: int, now: datetime) -
             BafRiskActionRow,
             [{"action_id": a.id, "position": i} for i, a in enumerate(risk.actions)],
         ),
-        (BafReviewRow, [_review_values(e, now, None) for e in risk.history]),
+        (
+            BafReviewRow,
+            [_review_values(e, now, None, (recorded or {}).get(e.date)) for e in risk.history],
+        ),
         (
             BafKeyMetricRow,
             [{"metric_id": m, "position": i} for i, m in enumerate(risk.key_metrics)],
@@ -347,15 +382,23 @@ def _write_risk(conn: Connection, risk: BafRisk, position: int, now: datetime) -
             conn.execute(insert(_t(model)), [{"risk_id": risk.id, **v} for v in values])
 
 
-def _review_values(entry: ReviewEntry, now: datetime, actor: str | None) -> dict[str, Any]:
+def _review_values(
+    entry: ReviewEntry,
+    now: datetime,
+    actor: str | None,
+    recorded: tuple[datetime, str] | None = None,
+) -> dict[str, Any]:
+    # a review already stored keeps when and by whom it was first recorded
+    at, by = recorded or (now, actor or entry.reviewer or "import")
     return {
         "review_date": entry.date,
         **_score_cols("current", entry.current),
         **_score_cols("target", entry.target),
         "rationale": entry.rationale,
         "reviewer": entry.reviewer,
-        "recorded_at": now,
-        "recorded_by": actor or entry.reviewer or "import",
+        "committee": entry.committee,
+        "recorded_at": at,
+        "recorded_by": by,
     }
 
 
@@ -476,6 +519,8 @@ def save_register(
             counts["unchanged"] += 1
             continue
         _write_risk(conn, risk, position, moment)
+        if risk.id not in old or old[risk.id] != risk:
+            _add_revision(conn, risk, actor=who, now=moment, source=source)
         if risk.id not in old:
             counts["added"] += 1
             record(
@@ -621,6 +666,7 @@ def load_register(conn: Connection) -> BafRegister:
                         target=_score(e["target_likelihood"], e["target_consequence"]),
                         rationale=e["rationale"],
                         reviewer=e["reviewer"],
+                        committee=e["committee"],
                     )
                     for e in reviews.get(rid, [])
                 ),
@@ -679,6 +725,7 @@ def record_review(
     conn.execute(
         insert(_t(BafReviewRow)).values(risk_id=risk_id, **_review_values(entry, moment, who))
     )
+    _add_revision(conn, updated, actor=who, now=moment, source="review")
     record(
         conn,
         now=moment,
@@ -690,3 +737,123 @@ def record_review(
         after=entry.model_dump(mode="json"),
     )
     return updated
+
+
+# ------------------------------------------------------------------------------- revisions
+
+
+@dataclass(frozen=True, slots=True)
+class RiskRevision:
+    """One state of a risk: the whole risk after a change, its number, who and when."""
+
+    risk_id: str
+    revision: int
+    risk: BafRisk
+    actor: str
+    created_at: datetime
+    source: str | None
+
+
+def risk_revision(conn: Connection, risk_id: str) -> int:
+    """The latest revision number of ``risk_id`` (0 for a risk stored before revisions were
+    kept, or not stored)."""
+    table = _t(BafRiskRevisionRow)
+    found = conn.execute(
+        select(func.max(table.c.revision)).where(table.c.risk_id == risk_id)
+    ).scalar_one_or_none()
+    return int(found or 0)
+
+
+def _add_revision(
+    conn: Connection, risk: BafRisk, *, actor: str, now: datetime, source: str | None
+) -> int:
+    number = risk_revision(conn, risk.id) + 1
+    conn.execute(
+        insert(_t(BafRiskRevisionRow)).values(
+            risk_id=risk.id,
+            revision=number,
+            risk=_risk_snapshot(risk),
+            actor=actor,
+            created_at=now,
+            source=source,
+        )
+    )
+    return number
+
+
+def read_revisions(conn: Connection, risk_id: str) -> list[RiskRevision]:
+    """Every revision of ``risk_id``, oldest first."""
+    table = _t(BafRiskRevisionRow)
+    rows = conn.execute(
+        select(table).where(table.c.risk_id == risk_id).order_by(table.c.revision)
+    ).mappings()
+    return [
+        RiskRevision(
+            risk_id=r["risk_id"],
+            revision=r["revision"],
+            risk=BafRisk.model_validate(r["risk"]),
+            actor=r["actor"],
+            created_at=r["created_at"],
+            source=r["source"],
+        )
+        for r in rows
+    ]
+
+
+def save_risk(
+    conn: Connection,
+    risk: BafRisk,
+    *,
+    based_on: int,
+    actor: str | None = None,
+    now: datetime | None = None,
+    source: str | None = None,
+) -> int:
+    """Replace the stored risk of ``risk.id`` with ``risk`` as a new revision, audited; returns
+    the new revision number.
+
+    ``based_on`` is the revision the editor read: when another change was saved since, nothing
+    is written and :class:`ConflictError` (``TB-BAF-EDIT-CONFLICT``) is raised.  Raises
+    :class:`NotFoundError` for a risk not in the store.  Runs in the caller's transaction.
+    """
+    who = actor or default_actor()
+    moment = now or _now()
+    register = load_register(conn)
+    old = register.risk(risk.id)
+    if old is None:
+        raise NotFoundError(f"no BAF risk '{risk.id}' in the store", code=ErrorCode.BAF_NOT_FOUND)
+    latest = risk_revision(conn, risk.id)
+    if latest != based_on:
+        raise ConflictError(
+            f"BAF risk {risk.id} was changed (revision {latest}) after revision {based_on} "
+            "was opened",
+            code=ErrorCode.BAF_EDIT_CONFLICT,
+            hint="compare both versions, then save again over the latest",
+        )
+    if old == risk:
+        return latest
+    _check_action_owners(conn, register.with_risk(risk))
+    risk_table = _t(BafRiskRow)
+    position = conn.execute(
+        select(risk_table.c.position).where(risk_table.c.id == risk.id)
+    ).scalar_one()
+    reviews = _t(BafReviewRow)
+    recorded = {
+        r["review_date"]: (r["recorded_at"], r["recorded_by"])
+        for r in conn.execute(select(reviews).where(reviews.c.risk_id == risk.id)).mappings()
+    }
+    _delete_risk_rows(conn, [risk.id])
+    write_actions(conn, list(risk.actions), now=moment, actor=who, import_id=None)
+    _write_risk(conn, risk, position, moment, recorded)
+    number = _add_revision(conn, risk, actor=who, now=moment, source=source)
+    record(
+        conn,
+        now=moment,
+        actor=who,
+        action="baf.risk.change",
+        entity="baf_risk",
+        entity_id=risk.id,
+        before=_risk_snapshot(old),
+        after={**_risk_snapshot(risk), "source": source, "revision": number},
+    )
+    return number
