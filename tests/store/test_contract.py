@@ -33,7 +33,7 @@ def test_init_creates_the_schema_and_is_idempotent(store_url: str) -> None:
     assert (before2, after2) == (head, head)
     assert current_revision(again.engine) == head
     # the migrated schema is exactly what the models describe (with every table module loaded)
-    for module in ("trustboard.store.baf",):
+    for module in ("trustboard.store.baf", "trustboard.store.notifications"):
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
     with again.engine.connect() as conn:

@@ -288,6 +288,9 @@ class ActionRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Stamp)
     updated_at: Mapped[datetime] = mapped_column(Stamp)
+    #: what shows the action done, and who first recorded it (``0013_actions``)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class ActionHistoryRow(Base):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from trustboard.domain import Action, ActionStatus, AssuranceLevel, Commentary
+from trustboard.store.actions import record_due_change
 from trustboard.store.audit import record
 from trustboard.store.models import ActionHistoryRow, ActionRow, CommentaryRow
 
@@ -191,9 +192,26 @@ def write_actions(
             original = min(action.original_due or action.due, action.due)
             conn.execute(
                 insert(_ac).values(
-                    id=action.id, original_due=original, created_at=now, updated_at=now, **values
+                    id=action.id,
+                    original_due=original,
+                    created_at=now,
+                    updated_at=now,
+                    created_by=actor,
+                    **values,
                 )
             )
+            if original != action.due:
+                why = f"the imported action was already moved from its first due date {original}"
+                record_due_change(
+                    conn,
+                    action_id=action.id,
+                    old_due=original,
+                    new_due=action.due,
+                    reason=why,
+                    actor=actor,
+                    now=now,
+                    import_id=import_id,
+                )
             inserted += 1
             before = None
         else:
@@ -209,6 +227,18 @@ def write_actions(
                 .where(_ac.c.id == action.id)
                 .values(original_due=original, updated_at=now, **values)
             )
+            if before["due"] != values["due"]:
+                why = action.note or f"due date changed by import {import_id}"
+                record_due_change(
+                    conn,
+                    action_id=action.id,
+                    old_due=before["due"],
+                    new_due=action.due,
+                    reason=why,
+                    actor=actor,
+                    now=now,
+                    import_id=import_id,
+                )
             updated += 1
         history_changed = before is None or any(
             before[k] != values[k] for k in ("status", "due", "note")
