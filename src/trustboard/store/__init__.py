@@ -24,6 +24,7 @@ from trustboard.store.engine import (
     normalise_url,
     redact_url,
 )
+from trustboard.store.jobs import StoredJob
 from trustboard.store.meetings import StoredMeeting
 from trustboard.store.narrative import ActionChange
 from trustboard.store.narrative_versions import NarrativeLead, NarrativeVersion
@@ -57,6 +58,7 @@ __all__ = [
     "SessionRecord",
     "SpcRun",
     "Store",
+    "StoredJob",
     "StoredMeeting",
     "StoredSpc",
     "StoredUser",
