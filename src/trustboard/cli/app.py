@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trustboard.cli.serve_cmd",
     "trustboard.cli.users_cmd",
     "trustboard.cli.template_cmd",
+    "trustboard.cli.papers_cmd",
     "trustboard.cli.meeting_cmd",
 )
 

@@ -29,6 +29,7 @@ from trustboard.domain.narrative import AssuranceLevel
 
 __all__ = [
     "MANDATORY_FIELDS",
+    "PAPER_SECTIONS",
     "WITHHELD_TITLE",
     "Governance",
     "PaperPurpose",
@@ -37,6 +38,15 @@ __all__ = [
     "RiskAppetite",
     "RiskRegisterEntry",
 ]
+
+#: The sections of a board paper's body, in the order of the reference trust's template; the
+#: governance table follows them at the end of the paper.
+PAPER_SECTIONS: tuple[str, ...] = (
+    "Purpose of the Report",
+    "Analysis of the Issue",
+    "Proposal",
+    "Decision Required",
+)
 
 #: What a public paper shows in place of a risk-register entry's title that the register
 #: withholds from meetings in public (its number is shown).
@@ -253,6 +263,10 @@ class Governance(Frozen):
                 "meeting_date"
             )
         return self
+
+    def committees(self) -> tuple[str, ...]:
+        """The forums that considered the paper before, by name, in the table's order."""
+        return tuple(f.name for f in self.previous_forums)
 
     def missing(self) -> list[str]:
         """The mandatory fields that are blank, in the table's order."""
