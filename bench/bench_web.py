@@ -300,34 +300,54 @@ async def _sign_in(client: httpx2.AsyncClient, timings: Timings) -> None:
 
 
 async def _reader(
-    base: str, site: Site, rounds: int, pause: float, seed: int, timings: Timings
+    client: httpx2.AsyncClient,
+    site: Site,
+    rounds: int,
+    pause: float,
+    rng: random.Random,
+    timings: Timings,
 ) -> None:
-    rng = random.Random(seed)
     pages = [
         ("summary", site.summary()),
         *[("metric", site.metric(m)) for m in site.metrics],
         ("drill-down", site.drill()),
     ]
-    async with httpx2.AsyncClient(base_url=base, timeout=60) as client:
-        await asyncio.sleep(rng.uniform(0, pause))  # readers arrive over a second
-        try:
-            await _sign_in(client, timings)
-            for _ in range(rounds):
-                for kind, path in pages:
-                    await asyncio.sleep(rng.uniform(0.5 * pause, 1.5 * pause))
-                    started = time.perf_counter()
-                    answer = await client.get(path)
-                    timings.add(kind, started, answer, 200)
-        except httpx2.HTTPError as failed:
-            timings.errors.append(f"{type(failed).__name__}: {failed}")
+    # each reader arrives at its own moment within the first pause, as people joining a
+    # meeting do, then signs in
+    await asyncio.sleep(rng.uniform(0, pause))
+    try:
+        await _sign_in(client, timings)
+        for _ in range(rounds):
+            for kind, path in pages:
+                await asyncio.sleep(rng.uniform(0.5 * pause, 1.5 * pause))
+                started = time.perf_counter()
+                answer = await client.get(path)
+                timings.add(kind, started, answer, 200)
+    except httpx2.HTTPError as failed:
+        timings.errors.append(f"{type(failed).__name__}: {failed}")
 
 
-async def readers(base: str, site: Site, users: int, rounds: int, pause: float) -> Timings:
-    """``users`` readers at once, each signed in once and ``rounds`` times through the pages."""
+async def readers(
+    base: str, site: Site, users: int, rounds: int, pause: float, seed: int = 0
+) -> Timings:
+    """``users`` readers, each arriving at a random moment (seeded by ``seed`` and the reader's
+    number) within the first ``pause`` seconds, signing in once, then going ``rounds`` times
+    through the pages with a pause of 0.5 to 1.5 ``pause`` before each.
+
+    Every reader's HTTP client is made before the first arrives: making one takes tens of
+    milliseconds of the event loop (an SSL context each), and made inside the readers, 50 of
+    them would hold the loop for seconds and release every reader at the same instant."""
     timings = Timings()
-    await asyncio.gather(
-        *[_reader(base, site, rounds, pause, seed, timings) for seed in range(users)]
-    )
+    clients = [httpx2.AsyncClient(base_url=base, timeout=60) for _ in range(users)]
+    try:
+        await asyncio.gather(
+            *[
+                _reader(client, site, rounds, pause, random.Random(seed * 1000 + n), timings)
+                for n, client in enumerate(clients)
+            ]
+        )
+    finally:
+        await asyncio.gather(*[c.aclose() for c in clients])
     return timings
 
 
@@ -400,7 +420,7 @@ def run(site: Site, args: argparse.Namespace, folder: Path) -> bool:
     log = folder / "serve.log"
     with trustboard_server(site.url, args.workers, log) as base:
         # warm each worker's cache of pack models (the first request of a month builds it)
-        warm = asyncio.run(readers(base, site, max(4, args.workers * 2), 1, 0.0))
+        warm = asyncio.run(readers(base, site, 8 * args.workers, 1, 0.0, seed=1))
         if warm.errors:
             print(f"  warm-up errors: {warm.errors[:3]}")
         started = time.perf_counter()

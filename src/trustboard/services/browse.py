@@ -64,6 +64,7 @@ __all__ = [
     "SummaryFilter",
     "Verification",
     "available_periods",
+    "build_lock",
     "data_status",
     "data_version",
     "forum_baf_view",
@@ -196,6 +197,18 @@ def _period(store: Store, text: str) -> Period:
     return chosen
 
 
+def build_lock(
+    locks: dict[tuple[Any, ...], threading.Lock], key: tuple[Any, ...]
+) -> threading.Lock:
+    """The lock under which the cached answer for ``key`` is built (the caller holds the
+    cache's own lock): requests that miss the cache together (a worker's first readers, the
+    readers after an import) wait for one build instead of each building it again."""
+    return locks.setdefault(key, threading.Lock())
+
+
+_building: dict[tuple[Any, ...], threading.Lock] = {}
+
+
 def _model(store: Store, forum: Forum, period: Period, config: PaperConfig) -> PackModel:
     key = (store.url, forum.id, period.label(), id(config), data_version(store))
     with _lock:
@@ -203,13 +216,20 @@ def _model(store: Store, forum: Forum, period: Period, config: PaperConfig) -> P
         if found is not None:
             _cache.move_to_end(key)
             return found
-    # the BAF section is not part of these pages; an empty one skips reading the register
-    inputs = gather_inputs(store, forum.id, period, config=config, baf_html="")
-    model = assemble_pack(inputs)
-    with _lock:
-        _cache[key] = model
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        building = build_lock(_building, key)
+    with building:
+        with _lock:
+            found = _cache.get(key)
+        if found is not None:
+            return found
+        # the BAF section is not part of these pages; an empty one skips reading the register
+        inputs = gather_inputs(store, forum.id, period, config=config, baf_html="")
+        model = assemble_pack(inputs)
+        with _lock:
+            _cache[key] = model
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+            _building.pop(key, None)
     return model
 
 

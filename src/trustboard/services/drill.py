@@ -26,7 +26,7 @@ from trustboard.domain import MetricDefinition, OrgLevel, OrgUnit
 from trustboard.errors import NotFoundError, PermissionDeniedError
 from trustboard.render.pack import MetricSection, PackInputs, PackModel, assemble_pack
 from trustboard.services import pack as pack_service
-from trustboard.services.browse import metric_section
+from trustboard.services.browse import build_lock, metric_section
 from trustboard.services.pack import PaperConfig, gather_inputs
 from trustboard.services.spc_review import with_accepted_rebases
 from trustboard.services.users import Role, User, record_refusal
@@ -51,6 +51,7 @@ _cache: OrderedDict[tuple[Any, ...], tuple[PackInputs, dict[str, MetricDefinitio
 #: the data, and the key holds the newest data change)
 _SECTIONS_SIZE = 4096
 _sections: OrderedDict[tuple[Any, ...], MetricSection | None] = OrderedDict()
+_building: dict[tuple[Any, ...], threading.Lock] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +136,22 @@ def _base_inputs(
         if found is not None:
             _cache.move_to_end(key)
             return (key, *found)
-    inputs = gather_inputs(store, model.forum.id, model.period, config=config, baf_html="")
-    # the definitions in force for the period, as the pack chooses them (its rebases are the
-    # trust's; each unit gets its own below)
-    definitions, _changes = pack_service._definitions(store, model.period, None)
-    made = (inputs, {m.id: m for m in definitions})
-    with _lock:
-        _cache[key] = made
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        building = build_lock(_building, key)
+    with building:
+        with _lock:
+            found = _cache.get(key)
+        if found is not None:
+            return (key, *found)
+        inputs = gather_inputs(store, model.forum.id, model.period, config=config, baf_html="")
+        # the definitions in force for the period, as the pack chooses them (its rebases are
+        # the trust's; each unit gets its own below)
+        definitions, _changes = pack_service._definitions(store, model.period, None)
+        made = (inputs, {m.id: m for m in definitions})
+        with _lock:
+            _cache[key] = made
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+            _building.pop(key, None)
     return (key, *made)
 
 
