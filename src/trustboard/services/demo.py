@@ -25,6 +25,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ from trustboard.demo import (
     build_org_units,
     build_paper_config,
     demo_periods,
+    meeting_dates,
     values_from_waits,
 )
 from trustboard.demo.waiting import WAITS_STANDARDS
@@ -280,6 +282,7 @@ def run_demo(
     no values).  ``progress`` receives one line per step.
     """
     from trustboard.services.baf import import_register
+    from trustboard.services.meetings import record_meeting
     from trustboard.services.pack import build_pack, load_paper_config
     from trustboard.services.refresh import refresh_spc
     from trustboard.store import Store, save_paper_config, utc_now
@@ -357,6 +360,18 @@ def run_demo(
         with store.transaction() as conn:
             save_paper_config(
                 conn, raw_config, now=utc_now(), actor=store.actor, source="trustboard demo"
+            )
+        # the meeting calendar holds each forum's meeting for the month, on the paper's dates
+        for forum_id, day in meeting_dates(trust.latest).items():
+            record_meeting(
+                store,
+                forum_id,
+                trust.latest,
+                meeting_date=day,
+                data_cutoff=trust.latest.end + timedelta(days=5),
+                narrative_due=day - timedelta(days=10),
+                papers_due=day - timedelta(days=7),
+                part={"BOARD": "public", "BOARD-PRIVATE": "private"}.get(forum_id),
             )
         for forum in forums:
             began = time.perf_counter()

@@ -40,6 +40,7 @@ from trustboard.services._store import rollup
 from trustboard.services.paper_config import (
     MANDATORY_PAPER_FIELDS,
     PaperConfig,
+    forum_fields,
     load_paper_config,
     missing_paper_fields,
     paper_details,
@@ -191,7 +192,7 @@ def read_pack_inputs(
                 "import)",
             )
         paper = paper_details(
-            config.for_forum(forum_id),
+            forum_fields(store, config, forum_id, when),
             forum_name=forum.name,
             period=when,
             metrics=chosen,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "UNRECORDED_TITLE",
     "PaperConfig",
     "RegisterRefs",
+    "forum_fields",
     "keep_paper_config",
     "load_paper_config",
     "missing_paper_fields",
@@ -255,6 +257,65 @@ def keep_paper_config(store: Store, source: str | Path | Mapping[str, Any] | Non
             actor=store.actor,
             source=None if isinstance(source, Mapping) else label,
         )
+
+
+def _own_meeting_date(fields: Mapping[str, Any]) -> tuple[str, date | None]:
+    """The meeting date a forum's governance fields give themselves (and under which name)."""
+    for name in ("meeting_date", "date"):
+        raw = fields.get(name)
+        if isinstance(raw, date):
+            return name, raw
+        if isinstance(raw, str) and raw.strip():
+            try:
+                return name, date.fromisoformat(raw.strip())
+            except ValueError:
+                return name, None  # the schema names the bad date when the fields are read
+    return "meeting_date", None
+
+
+def forum_fields(
+    store: Store, config: PaperConfig, forum_id: str, period: Period
+) -> dict[str, Any]:
+    """The governance fields of one forum's paper for ``period``, with the meeting date read
+    from the meeting calendar (:mod:`trustboard.services.meetings`, the one source of meeting
+    dates) when it has the forum's meeting for the period.
+
+    A date the configuration gives that disagrees with the calendar is an error naming both
+    (``TB-MEETING-CONFLICT``); without a ``date_submitted`` of its own the paper is taken as
+    submitted on the calendar's papers due date.  Without a calendar entry the configuration's
+    own fields stand as written.
+    """
+    from trustboard.services.meetings import meeting_for
+
+    fields = config.for_forum(forum_id)
+    meeting = meeting_for(store, forum_id, period)
+    if meeting is None:
+        return fields
+    name, own = _own_meeting_date(fields)
+    if own is not None and own != meeting.meeting_date:
+        block = f"forums.{forum_id}" if name in config.forums.get(forum_id, {}) else "paper"
+        raise ConfigError(
+            f"the paper configuration's meeting date for {forum_id} ({own.isoformat()}) is not "
+            f"the meeting calendar's for {period.display()} ({meeting.meeting_date.isoformat()})",
+            code=ErrorCode.MEETING_CONFLICT,
+            problems=[
+                Problem(
+                    ErrorCode.MEETING_CONFLICT,
+                    "the meeting date disagrees with the meeting calendar",
+                    file=config.source,
+                    column=f"{block}.{name}",
+                    value=own.isoformat(),
+                    expected=f"{meeting.meeting_date.isoformat()} (the calendar's)",
+                )
+            ],
+            hint="the calendar is the one source of meeting dates: remove the date from the "
+            "paper configuration, or correct it (trustboard meeting schedule)",
+        )
+    fields.pop("date", None)
+    fields["meeting_date"] = meeting.meeting_date
+    if not fields.get("date_submitted"):
+        fields["date_submitted"] = meeting.papers_due
+    return fields
 
 
 def _union(values: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
