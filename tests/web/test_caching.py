@@ -149,20 +149,21 @@ def test_a_metric_chart_is_drawn_once_for_the_same_pack(
     from trustboard.web import views
 
     drawn: list[str] = []
-    original = views.chart_uri  # type: ignore[attr-defined]
+    original = views.chart_svg  # type: ignore[attr-defined]
 
-    def counted(section: Any, chart_id: str) -> str | None:
-        drawn.append(section.metric_id)
-        return original(section, chart_id)
+    def counted(section: Any, chart_id: str, **options: Any) -> str | None:
+        drawn.append(chart_id)
+        return original(section, chart_id, **options)
 
-    monkeypatch.setattr(views, "chart_uri", counted)
+    monkeypatch.setattr(views, "chart_svg", counted)
     client = make_client(app_url)
     sign_in(client, "ana")
     first = client.get(f"/forums/board/{PERIOD}/metrics/RES01")
     second = client.get(f"/forums/board/{PERIOD}/metrics/RES01")
     assert (first.status_code, second.status_code) == (200, 200)
-    assert drawn == ["RES01"]
-    assert "data:image/svg+xml" in second.text
+    # the page's two drawings of the chart (the pack's and the narrow one), each drawn once
+    assert drawn == ["chart-metric-RES01", "chart-metric-RES01-narrow"]
+    assert second.text.count('<svg xmlns="http://www.w3.org/2000/svg"') >= 2
     assert first.text == second.text
 
     # new data: a new pack model, so the chart is drawn again from it
@@ -170,4 +171,4 @@ def test_a_metric_chart_is_drawn_once_for_the_same_pack(
     store.write_values(value_rows(n=1, end=date(2025, 4, 1)))
     store.close()
     assert client.get(f"/forums/board/{PERIOD}/metrics/RES01").status_code == 200
-    assert drawn == ["RES01", "RES01"]
+    assert drawn == ["chart-metric-RES01", "chart-metric-RES01-narrow"] * 2

@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from conftest import PERIOD, make_client, sign_in
-from trustboard.render.pack.charts import chart_uri
+from trustboard.render.pack.charts import chart_svg
 from trustboard.services.pack import build_pack
 from trustboard.store import Store
 
@@ -83,9 +83,15 @@ def test_the_metric_page_shows_the_pack_s_chart_and_statement(
     page = _analyst(app_url).get(f"/forums/board/{PERIOD}/metrics/RES01").text
     built = build_pack(web_store, "board", PERIOD, str(tmp_path), pdf=False)
     section = built.model.section("RES01")
-    # the same chart, byte for byte, and the same statement as the pack
-    uri = chart_uri(section, f"chart-{section.anchor}")
-    assert uri is not None and f'src="{uri}"' in page
+    # the same chart, byte for byte, and the same statement as the pack: the page draws the
+    # pack's drawing inline with each point's keyboard stop laid over it (a last layer)
+    drawn = chart_svg(section, f"chart-{section.anchor}")
+    inline = chart_svg(section, f"chart-{section.anchor}", labelled_points=True)
+    assert drawn is not None and inline is not None and inline in page
+    pack_body = drawn.split(">", 1)[1].removesuffix("</svg>")
+    page_body = inline.split(">", 1)[1]
+    assert page_body.startswith(pack_body)
+    assert page_body[len(pack_body) :].startswith('<g class="point-stops">')
     assert section.statement in built.html
     assert section.statement.replace("'", "&#39;") in page
     assert "Recruit" not in page  # the pack tests' action is not in this store

@@ -3,7 +3,7 @@ multiples of every team, and "explain this figure" (the lineage of one value).
 
 Each route parses the request, calls one service (:mod:`trustboard.services.drill`,
 :mod:`trustboard.services.lineage`) and renders one template; the charts are the pack's SVG
-renderer, the small multiples at its smallest size.
+renderer, the small multiples at the size of a metric page's narrow drawing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from trustboard.render.pack import MetricSection
 from trustboard.render.pack.charts import chart_uri
 from trustboard.services import drill, lineage
 from trustboard.web.auth import Viewer, viewer
-from trustboard.web.views import page
+from trustboard.web.views import NARROW_CHART, page
 
 __all__ = ["router"]
 
@@ -25,8 +25,10 @@ router = APIRouter()
 Signed = Annotated[Viewer, Depends(viewer)]
 
 _BASE = "/forums/{forum_id}/{period}/metrics/{metric_id}"
-#: the pack's chart renderer at its smallest size (320 × 200 units)
-SMALL_WIDTH, SMALL_HEIGHT = 320.0, 200.0
+#: the small multiples' size: the narrow drawing of a metric page's chart (a phone's width in
+#: units), so that shown about as wide as it is drawn its labels are read at their own size
+#: (at the renderer's smallest, 320 × 200, the legend and caption left the plot no height)
+SMALL_WIDTH, SMALL_HEIGHT = NARROW_CHART
 
 
 def small_chart_uri(section: MetricSection, chart_id: str) -> str | None:

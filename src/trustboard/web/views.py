@@ -12,8 +12,10 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from markupsafe import Markup
+
 from trustboard.domain import COMMENTARY_SECTIONS
-from trustboard.render.pack.charts import chart_uri, icon_uri
+from trustboard.render.pack.charts import chart_svg, icon_uri
 from trustboard.render.pack.formatting import format_date, format_month, format_value
 from trustboard.render.pack.html import (
     DOMAIN_TITLES,
@@ -37,27 +39,41 @@ _ACTION_STATUS = {
 }
 
 
-_CHARTS_KEPT = 128
+_CHARTS_KEPT = 256
 _charts_lock = threading.Lock()
-#: id of a section -> (the section, its chart): the section is held so its id is not reused
-_charts: OrderedDict[int, tuple[MetricSection, str | None]] = OrderedDict()
+#: (id of a section, drawing) -> (the section, its chart): the section is held so its id is
+#: not reused
+_charts: OrderedDict[tuple[int, bool], tuple[MetricSection, str | None]] = OrderedDict()
+#: the narrow drawing of a chart (phones): about as wide in units as a phone's page is in
+#: pixels, so its text is read near its own size, and with fewer month labels
+NARROW_CHART = (360.0, 330.0)
+#: the pack's drawing (the chart renderer's default size)
+PACK_CHART = (680.0, 340.0)
 
 
-def _chart(section: MetricSection) -> str | None:
+def _chart(section: MetricSection, narrow: bool = False) -> Markup | None:
+    """The section's chart as inline SVG, each point a keyboard stop that shows its value
+    (the pack's drawing, or its narrow drawing for phones)."""
     # a section belongs to a cached pack model, which is replaced (never changed) when the data
     # changes; so its chart, drawn once, is kept with it rather than drawn on every page
-    key = id(section)
+    key = (id(section), narrow)
     with _charts_lock:
         found = _charts.get(key)
         if found is not None and found[0] is section:
             _charts.move_to_end(key)
-            return found[1]
-    drawn = chart_uri(section, f"chart-{section.anchor}")
+            return None if found[1] is None else Markup(found[1])
+    drawn = chart_svg(
+        section,
+        f"chart-{section.anchor}" + ("-narrow" if narrow else ""),
+        size=NARROW_CHART if narrow else PACK_CHART,
+        labelled_points=True,
+    )
     with _charts_lock:
         _charts[key] = (section, drawn)
         while len(_charts) > _CHARTS_KEPT:
             _charts.popitem(last=False)
-    return drawn
+    # the SVG is the chart module's own, every text in it escaped there
+    return None if drawn is None else Markup(drawn)
 
 
 @cache
@@ -67,7 +83,7 @@ def _environment() -> Any:
         filters={"value": format_value, "month": format_month, "longdate": format_date},
         globals={
             "icon_uri": icon_uri,
-            "chart_uri": _chart,
+            "chart_svg": _chart,
             "chart_alt": chart_alt_text,
             "variation_label": variation_label,
             "assurance_label": assurance_label,

@@ -14,10 +14,11 @@ from functools import cache
 
 import polars as pl
 
+from trustboard.render.pack.formatting import format_month
 from trustboard.render.pack.model import MetricSection, SeriesPoint
 from trustboard.render.svg import icon_svg, sparkline_svg, spc_chart_svg, svg_to_data_uri
 
-__all__ = ["chart_uri", "icon_uri", "points_frame", "sparkline_uri"]
+__all__ = ["chart_svg", "chart_uri", "icon_uri", "point_labels", "points_frame", "sparkline_uri"]
 
 _SCHEMA = {
     "date": pl.Date(),
@@ -68,11 +69,47 @@ def chart_uri(
     ``size`` is the chart's width and height in SVG units; ``icons`` draws the variation and
     assurance icons in the chart's corner (for a chart shown without them beside it).
     """
+    svg = chart_svg(section, chart_id, size=size, icons=icons)
+    return None if svg is None else svg_to_data_uri(svg)
+
+
+def point_labels(points: Sequence[SeriesPoint]) -> list[tuple[str, ...]]:
+    """What each point says to a reader who hovers over or focuses it: the month and the value
+    as shown (``*`` when suppressed, never the number behind it), whether it is provisional,
+    and its special-cause signal.  A point with no value that is not suppressed has none."""
+    labels: list[tuple[str, ...]] = []
+    for p in points:
+        if p.value is None and not p.suppressed:
+            labels.append(())
+            continue
+        first = f"{format_month(p.date)}: {p.display}"
+        if p.suppressed:
+            first += " (suppressed)"
+        notes = []
+        if p.provisional:
+            notes.append("provisional")
+        if p.point_type != "common_cause" and not p.suppressed:
+            notes.append(p.special_cause_type)
+        labels.append((first, ", ".join(notes)) if notes else (first,))
+    return labels
+
+
+def chart_svg(
+    section: MetricSection,
+    chart_id: str,
+    *,
+    size: tuple[float, float] = (680.0, 340.0),
+    icons: bool = False,
+    labelled_points: bool = False,
+) -> str | None:
+    """The section's SPC chart as SVG text (``None`` when there is nothing to draw), as
+    :func:`chart_uri` draws it; ``labelled_points`` makes each point a keyboard stop that shows
+    its :func:`point_labels` (for a chart drawn inline in a web page; the pack never asks)."""
     if not section.points:
         return None
     definition = section.definition
     width, height = size
-    svg = spc_chart_svg(
+    return spc_chart_svg(
         points_frame(section.points),
         chart_id=chart_id,
         title=definition.short_name or definition.name,
@@ -88,8 +125,8 @@ def chart_uri(
         height=height,
         # an accepted rebase is drawn with its reason (MDC: recalculate only with one)
         rebase_reasons={r.date: r.reason for r in definition.rebase},
+        point_labels=point_labels(section.points) if labelled_points else None,
     )
-    return svg_to_data_uri(svg)
 
 
 def sparkline_uri(points: Sequence[SeriesPoint], last: int) -> str | None:

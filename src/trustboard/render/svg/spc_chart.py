@@ -80,6 +80,22 @@ def _text_width(text: str, size: float) -> float:
     return text_width(text, size)
 
 
+_CAPTION_LINE = 17.0
+
+
+def _wrap(text: str, room: float) -> list[str]:
+    """``text`` in lines of at most ``room`` units at the small size (one line if it fits)."""
+    if _text_width(text, _SMALL) <= room:
+        return [text]
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and _text_width(f"{lines[-1]} {word}", _SMALL) <= room:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
 def _fit_title(title: str, room: float) -> tuple[str, float]:
     size = _TITLE
     while size > _SMALL and _text_width(title, size) > room:
@@ -293,6 +309,7 @@ def spc_chart_svg(
     width: float = 680.0,
     height: float = 340.0,
     rebase_reasons: Mapping[date, str] | None = None,
+    point_labels: Sequence[Sequence[str]] | None = None,
 ) -> str:
     """One series' SPC chart as an SVG document.
 
@@ -303,10 +320,22 @@ def spc_chart_svg(
     recalculated (the catalogue's or the store's reason), instead of a ``rebase_reason``
     column.  ``chart_id`` prefixes every element id so that many charts can share a page.
     The same input always gives the same bytes.
+
+    ``point_labels`` (for a chart drawn inline in a web page, never in the pack) gives each
+    row of ``points``, in the frame's date order, the lines that describe it to a reader; a
+    row with lines becomes a keyboard stop (``tabindex``) named by them, whose lines show
+    beside the point on hover and on focus through the page's stylesheet (classes
+    ``point-focus``, ``point-ring``, ``point-tip``).  A row without a value but with lines (a
+    suppressed one) is a stop on the axis.  Without it the chart is exactly the pack's.
     """
     _check_icons(variation_icon, assurance_icon)
     if width < 320 or height < 200:
         raise OptionsError(f"a chart needs at least 320 x 200 units, not {width:g} x {height:g}")
+    if point_labels is not None and len(point_labels) != points.height:
+        raise OptionsError(
+            f"point_labels needs one entry for each of the {points.height} points, "
+            f"not {len(point_labels)}"
+        )
     kind = unit if isinstance(unit, Unit) else Unit(unit)
     direction = normalise_direction(improvement_direction)
     series = read_series(_with_reasons(points, rebase_reasons))
@@ -335,7 +364,14 @@ def spc_chart_svg(
 
     legend = _legend_rows(_legend_items(series), width - 24)
     caption = any(series.short_group)
-    bottom = height - 34 - 20 * len(legend) - (22 if caption else 0)
+    # the caption is one line where it fits (the pack's size), else wrapped to the width
+    caption_lines = _wrap(_TRIAL_CAPTION, width - 20) if caption else []
+    bottom = (
+        height
+        - 34
+        - 20 * len(legend)
+        - (22 + _CAPTION_LINE * (len(caption_lines) - 1) if caption else 0)
+    )
     ordinals = [d.toordinal() for d in series.dates]
     frame = _Frame(
         left=30 + label_room + 8,
@@ -456,20 +492,41 @@ def spc_chart_svg(
         )
     )
     body.append(_legend(legend, frame.bottom + 40))
-    if caption:
+    for number, line in enumerate(caption_lines):
         body.append(
             element(
                 "text",
                 {
                     "x": "10",
-                    "y": float(height - 10),
+                    "y": float(height - 10 - _CAPTION_LINE * (len(caption_lines) - 1 - number)),
                     "font-size": _SMALL,
                     "font-style": "italic",
                     "fill": COLOURS["muted_text"],
                     "class": "trial-limits-caption",
                 },
-                escape_text(_TRIAL_CAPTION),
+                escape_text(line),
             )
+        )
+    if point_labels is not None:
+        ordered = _in_date_order(points, point_labels)
+        body.append(_focus_layer(series, ordered, xs, frame, width))
+        # a chart with keyboard stops inside is a group, not one picture (the children of an
+        # image are presentational, so its points could not carry their own names)
+        return element(
+            "svg",
+            {
+                "xmlns": "http://www.w3.org/2000/svg",
+                "width": float(width),
+                "height": float(height),
+                "viewBox": f"0 0 {num(width)} {num(height)}",
+                "role": "group",
+                "id": ident,
+                "aria-labelledby": f"{ident}-title",
+                "aria-describedby": f"{ident}-desc",
+                "font-family": FONT_FAMILY,
+                "class": "spc-chart spc-chart-points",
+            },
+            body,
         )
     return element(
         "svg",
@@ -486,6 +543,115 @@ def spc_chart_svg(
         },
         body,
     )
+
+
+#: the point labels' box: text size (the chart's smallest), line height and padding
+_TIP_LINE = 17.0
+_TIP_PAD = 6.0
+_TIP_GAP = 12.0
+_TIP_FILL = "#212b32"
+_TIP_TEXT = "#ffffff"
+
+
+def _in_date_order(
+    points: pl.DataFrame, labels: Sequence[Sequence[str]]
+) -> tuple[tuple[str, ...], ...]:
+    """The labels in the order :func:`read_series` puts the rows (by date)."""
+    if "date" not in points.columns or points.height == 0:
+        return tuple(tuple(lines) for lines in labels)
+    order = points.with_row_index("_row").sort("date", maintain_order=True)["_row"].to_list()
+    return tuple(tuple(labels[row]) for row in order)
+
+
+def _focus_layer(
+    series: SpcSeries,
+    labels: Sequence[Sequence[str]],
+    xs: Sequence[float],
+    frame: _Frame,
+    width: float,
+) -> str:
+    """One keyboard stop per labelled point, drawn over the chart: an invisible target over the
+    marker, a focus ring and the label box (both hidden until the stylesheet shows them).
+
+    The layer comes after everything else so that a shown label is never painted over by a
+    later marker: the only visible things in it are the hovered or focused point's ring and box.
+    """
+    stops: list[str] = []
+    for index, lines in enumerate(labels):
+        if not lines:
+            continue
+        value = series.values[index]
+        x = xs[index]
+        y = frame.bottom if value is None else frame.y(value)
+        box_w = max(text_width(line, _SMALL) for line in lines) + 2 * _TIP_PAD
+        box_h = _TIP_LINE * len(lines) + _TIP_PAD
+        box_x = min(max(x - box_w / 2, 2.0), width - box_w - 2)
+        box_y = y - _TIP_GAP - box_h
+        if box_y < 2:
+            box_y = y + _TIP_GAP
+        tip = [
+            element(
+                "rect",
+                {
+                    "x": box_x,
+                    "y": box_y,
+                    "width": box_w,
+                    "height": box_h,
+                    "rx": "3",
+                    "fill": _TIP_FILL,
+                },
+            ),
+            *(
+                element(
+                    "text",
+                    {
+                        "x": box_x + _TIP_PAD,
+                        "y": box_y + _TIP_LINE * (number + 1) - 3,
+                        "font-size": _SMALL,
+                        "font-weight": "bold" if number == 0 else None,
+                        "fill": _TIP_TEXT,
+                    },
+                    escape_text(line),
+                )
+                for number, line in enumerate(lines)
+            ),
+        ]
+        stops.append(
+            element(
+                "g",
+                {
+                    "class": "point-focus",
+                    "tabindex": "0",
+                    "role": "img",
+                    "aria-label": "; ".join(lines),
+                },
+                [
+                    element(
+                        "circle",
+                        {"cx": x, "cy": y, "r": "9", "fill": "#ffffff", "fill-opacity": "0"},
+                    ),
+                    element(
+                        "circle",
+                        {
+                            "cx": x,
+                            "cy": y,
+                            "r": "9",
+                            "fill": "none",
+                            "stroke": _TIP_FILL,
+                            "stroke-width": "3",
+                            "visibility": "hidden",
+                            "class": "point-ring",
+                        },
+                    ),
+                    element(
+                        "g",
+                        {"class": "point-tip", "visibility": "hidden", "pointer-events": "none"},
+                        tip,
+                    ),
+                ],
+            )
+        )
+    return element("g", {"class": "point-stops"}, stops)
 
 
 def _y_axis(frame: _Frame, ticks: Sequence[float], labels: Sequence[str], unit: Unit) -> str:
