@@ -14,17 +14,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from trustboard.domain import MetricDefinition, Target
 from trustboard.errors import DataValidationError, ErrorCode, NotFoundError, Problem
 from trustboard.services._store import store_session
 from trustboard.store import CatalogueVersion, Store, WriteSummary
 
 __all__ = [
+    "CheckedFiles",
+    "CheckedValues",
     "ImportOutcome",
+    "check_commentary",
+    "check_targets",
+    "check_values",
     "import_commentary",
     "import_targets",
     "import_values",
     "merge_targets",
+    "write_checked_values",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -88,6 +96,62 @@ def _file_records(files: dict[str, str], rows: int | None = None) -> tuple[dict[
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedValues:
+    """Value files read and validated but not yet written.
+
+    ``frame`` holds the rows to store (with the sheet and row each was read from), ``files``
+    each file with its SHA-256 and row count, ``problems`` every problem found: when there is
+    any, nothing may be written.
+    """
+
+    frame: pl.DataFrame
+    files: tuple[dict[str, Any], ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFiles:
+    """Commentary or target files read and validated but not written: how many entries of
+    each sort they hold (``counts``) and every problem found."""
+
+    kind: str
+    counts: dict[str, int]
+    problems: tuple[Problem, ...]
+
+
+def check_values(
+    paths: Sequence[str | Path], *, store: Store, today: date | None = None
+) -> CheckedValues:
+    """Read and validate value files against the store's catalogue; writes nothing.
+
+    The first half of :func:`import_values` (the web app's uploads validate with it too).
+    """
+    from trustboard.ingest import read_values
+
+    files = _paths(paths)
+    catalogue, units = _catalogue(store)
+    read = read_values(files, catalogue=catalogue, org_units=units, today=today or date.today())
+    records = _file_records(dict(read.files), read.frame.height)
+    # each revision keeps the sheet and row it was read from (the row as the file's user
+    # sees it, the header being row 1), as the problem reports name them
+    frame = read.frame.rename({"sheet": "source_sheet", "row": "source_row"})
+    return CheckedValues(frame, records, tuple(read.problems))
+
+
+def write_checked_values(
+    store: Store, checked: CheckedValues, *, progress: Progress | None = None
+) -> ImportOutcome:
+    """Store values that :func:`check_values` found without problems, in one transaction.
+
+    The second half of :func:`import_values`; refuses (writing nothing) when ``checked``
+    holds any problem.
+    """
+    _fail_on_problems("values", checked.problems, None)
+    summary = store.write_values(checked.frame, files=checked.files, progress=progress)
+    return ImportOutcome("values", checked.files, summary)
+
+
 def import_values(
     paths: Sequence[str | Path],
     *,
@@ -99,19 +163,11 @@ def import_values(
 ) -> ImportOutcome:
     """Validate value files (CSV, Excel, Parquet; long or wide) and store them in one
     transaction."""
-    from trustboard.ingest import read_values
-
     files = _paths(paths)
     with store_session(database, actor=actor) as store:
-        catalogue, units = _catalogue(store)
-        read = read_values(files, catalogue=catalogue, org_units=units, today=today or date.today())
-        _fail_on_problems("values", read.problems, report)
-        records = _file_records(dict(read.files), read.frame.height)
-        # each revision keeps the sheet and row it was read from (the row as the file's user
-        # sees it, the header being row 1), as the problem reports name them
-        frame = read.frame.rename({"sheet": "source_sheet", "row": "source_row"})
-        summary = store.write_values(frame, files=records, progress=progress)
-    return ImportOutcome("values", records, summary)
+        checked = check_values(files, store=store, today=today)
+        _fail_on_problems("values", checked.problems, report)
+        return write_checked_values(store, checked, progress=progress)
 
 
 def import_commentary(
@@ -184,3 +240,28 @@ def import_targets(
     return ImportOutcome(
         "targets", records, summary, metrics_changed=tuple(changed), catalogue=version
     )
+
+
+def check_commentary(paths: Sequence[str | Path], *, store: Store) -> CheckedFiles:
+    """Read and validate commentary files as :func:`import_commentary` does; writes nothing."""
+    from trustboard.ingest import read_commentary
+
+    files = _paths(paths)
+    catalogue, units = _catalogue(store)
+    read = read_commentary(files, catalogue=catalogue, org_units=units)
+    counts = {"commentary": len(read.commentary), "actions": len(read.actions)}
+    return CheckedFiles("commentary", counts, tuple(read.problems))
+
+
+def check_targets(paths: Sequence[str | Path], *, store: Store) -> CheckedFiles:
+    """Read and validate target files as :func:`import_targets` does; writes nothing."""
+    from trustboard.ingest import read_targets
+
+    files = _paths(paths)
+    catalogue, _units = _catalogue(store)
+    read = read_targets(files, catalogue=catalogue)
+    counts = {
+        "metrics": len(read.targets),
+        "targets": sum(len(targets) for targets in read.targets.values()),
+    }
+    return CheckedFiles("targets", counts, tuple(read.problems))

@@ -30,6 +30,7 @@ go stale; whatever the job was writing was one transaction, so nothing half-done
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import os
@@ -381,7 +382,9 @@ def _finish(store: Store, ctx: JobContext, working: JobStatus, step: Step) -> No
             stored.drop_file(conn, ctx.job.id)
 
 
-def _fail(store: Store, job_id: int, working: JobStatus, error: BaseException) -> None:
+def _fail(
+    store: Store, job_id: int, working: JobStatus, error: BaseException, *, keep_file: bool
+) -> None:
     if isinstance(error, TrustboardError):
         message, code = error.message, str(error.code)
         report = [p.to_dict() for p in error.problems] or None
@@ -398,11 +401,16 @@ def _fail(store: Store, job_id: int, working: JobStatus, error: BaseException) -
         values["report"] = report
     with stored.writing(store.engine) as conn:
         stored.move(conn, job_id, allowed=[working], **values)
-        stored.drop_file(conn, job_id)
+        if not keep_file:
+            stored.drop_file(conn, job_id)
 
 
 def _execute(
-    store: Store, ctx: JobContext, working: JobStatus, work: Callable[[JobContext], Step]
+    store: Store,
+    ctx: JobContext,
+    working: JobStatus,
+    work: Callable[[JobContext], Step],
+    keep_file: bool,
 ) -> None:
     stop = threading.Event()
     beater = threading.Thread(target=_beat, args=(ctx, stop), daemon=True, name="job-heartbeat")
@@ -412,7 +420,7 @@ def _execute(
     except BaseException as error:  # every failure is recorded on the job
         stop.set()
         beater.join()
-        _fail(store, ctx.job.id, working, error)
+        _fail(store, ctx.job.id, working, error, keep_file=keep_file)
         if not isinstance(error, Exception):
             raise
         return
@@ -429,6 +437,7 @@ def run(
     working: JobStatus,
     work: Callable[[JobContext], Step],
     background: bool = True,
+    keep_file_on_failure: bool = False,
 ) -> threading.Thread | None:
     """Claim job ``job_id`` for one step and run ``work`` for it.
 
@@ -437,7 +446,9 @@ def run(
     click took the step, or it ended) :class:`~trustboard.errors.ConflictError`
     ``TB-JOB-STATE`` is raised and nothing runs.  With ``background`` (the web app) the work
     runs in a daemon thread of this process, which is returned; without it, here (tests and
-    the command line).
+    the command line).  A job that fails drops its file, unless ``keep_file_on_failure``
+    (a step that may be tried again after :func:`restart`).  The thread runs in a copy of
+    the caller's context (the readers' limits in force stay in force).
     """
     now = utc_now()
     # the claim names this process and this run, so a beat from an earlier run cannot count
@@ -464,10 +475,14 @@ def run(
         )
     ctx = JobContext(store, _shown(store, row, now=now, stale_after=STALE_AFTER_S), worker)
     if not background:
-        _execute(store, ctx, working, work)
+        _execute(store, ctx, working, work, keep_file_on_failure)
         return None
+    context = contextvars.copy_context()
     thread = threading.Thread(
-        target=_execute, args=(store, ctx, working, work), daemon=True, name=f"job-{job_id}"
+        target=context.run,
+        args=(_execute, store, ctx, working, work, keep_file_on_failure),
+        daemon=True,
+        name=f"job-{job_id}",
     )
     thread.start()
     return thread
