@@ -1,16 +1,19 @@
 """Requests that miss the cache together wait for one build of the pack model (and of the
-drill-down's inputs) instead of each building it again."""
+drill-down's inputs) instead of each building it again; the drill-down reads the org-unit tree
+once per data change."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
 
 from conftest import PERIOD
+from pack.conftest import FORUMS, UNITS, catalogue
 from trustboard.services import browse, drill
 from trustboard.services.users import Role, User
 from trustboard.store import Store
@@ -79,3 +82,37 @@ def test_readers_arriving_together_gather_the_drill_down_inputs_once(
     )
     assert len(calls) == 1
     assert len(views) == READERS
+
+
+def test_the_drill_down_reads_the_org_units_once_per_data_change(
+    web_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = browse.load_config(None, web_store)
+    model = browse.forum_pack(web_store, ANA, "board", PERIOD, config)
+    metric_id = model.sections[0].metric_id
+    # the first page builds the drill-down's inputs and reads the tree
+    first = drill.drill_view(web_store, ANA, "board", PERIOD, metric_id, None, config)
+    calls: list[int] = []
+    original = Store.org_units
+
+    def counted(self: Store, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "org_units", counted)
+    drill.drill_view(web_store, ANA, "board", PERIOD, metric_id, None, config)
+    drill.drill_view(web_store, ANA, "board", PERIOD, metric_id, None, config)
+    assert calls == []
+    # a directorate renamed in the catalogue is seen at the next page
+    renamed = [
+        u.model_copy(update={"name": "Renamed directorate"})
+        if u.code == first.children[0].unit.code
+        else u
+        for u in UNITS
+    ]
+    web_store.upsert_catalogue(
+        catalogue(), renamed, FORUMS, effective=date(2020, 1, 1), source="test"
+    )
+    again = drill.drill_view(web_store, ANA, "board", PERIOD, metric_id, None, config)
+    assert calls != []
+    assert "Renamed directorate" in [c.unit.name for c in again.children]

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from trustboard.domain import Domain, Forum, OrgLevel, Period
+from trustboard.domain import Domain, Forum, OrgLevel, OrgUnit, Period
 from trustboard.errors import (
     ConfigError,
     ConflictError,
@@ -77,6 +77,7 @@ __all__ = [
     "publications",
     "require_forum",
     "store_forums",
+    "store_org_units",
     "summary_sections",
     "users_for_admin",
     "verify",
@@ -168,6 +169,12 @@ def available_periods(store: Store) -> list[Period]:
 def store_forums(store: Store) -> list[Forum]:
     """The store's forums in agenda order (as :meth:`Store.forums`, kept between requests)."""
     return list(_kept_answer(store, "forums", lambda: tuple(store.forums())))
+
+
+def store_org_units(store: Store) -> tuple[OrgUnit, ...]:
+    """The store's current org units (as :meth:`Store.org_units`, kept between requests: the
+    drill-down reads the whole tree, 500 units and more, for every page)."""
+    return _kept_answer(store, "org_units", lambda: tuple(store.org_units()))
 
 
 def require_forum(store: Store, user: User, forum_id: str) -> Forum:

@@ -26,7 +26,7 @@ from trustboard.domain import MetricDefinition, OrgLevel, OrgUnit
 from trustboard.errors import NotFoundError, PermissionDeniedError
 from trustboard.render.pack import MetricSection, PackInputs, PackModel, assemble_pack
 from trustboard.services import pack as pack_service
-from trustboard.services.browse import build_lock, metric_section
+from trustboard.services.browse import build_lock, metric_section, store_org_units
 from trustboard.services.pack import PaperConfig, gather_inputs
 from trustboard.services.spc_review import with_accepted_rebases
 from trustboard.services.users import Role, User, record_refusal
@@ -91,7 +91,7 @@ class TeamsView:
 
 
 def _units(store: Store) -> dict[str, OrgUnit]:
-    return {u.code: u for u in store.org_units()}
+    return {u.code: u for u in store_org_units(store)}
 
 
 def _ancestors(unit: OrgUnit, units: dict[str, OrgUnit]) -> list[OrgUnit]:
