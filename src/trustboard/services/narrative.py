@@ -42,6 +42,7 @@ from trustboard.errors import (
 )
 from trustboard.render.pack.formatting import ASSURANCE_LABELS, VARIATION_LABELS
 from trustboard.render.pack.model import MetricSection, PackModel
+from trustboard.services import notify
 from trustboard.services.users import Role, User, record_refusal
 from trustboard.store import Store, utc_now
 from trustboard.store import narrative as stored_commentary
@@ -472,7 +473,9 @@ def submit(
 ) -> NarrativeVersion:
     """Submit a draft for approval."""
     _require_writer(store, user, f"submit the narrative of {metric_id}")
-    return _step(store, user, "submit", metric_id, period, org_unit, based_on, state=_S.SUBMITTED)
+    item = _step(store, user, "submit", metric_id, period, org_unit, based_on, state=_S.SUBMITTED)
+    notify.narrative_submitted(store, item)
+    return item
 
 
 def _require_approver(store: Store, user: User, metric_id: str, what: str) -> None:
@@ -517,7 +520,7 @@ def return_for_changes(
         raise OptionsError(
             "a returned narrative needs a review comment", hint="say what should change"
         )
-    return _step(
+    item = _step(
         store,
         user,
         "return",
@@ -529,6 +532,8 @@ def return_for_changes(
         reviewer=user.name,
         review_comment=text[:MAX_SECTION_LENGTH],
     )
+    notify.narrative_returned(store, item)
+    return item
 
 
 def lock_published(

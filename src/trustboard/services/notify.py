@@ -40,6 +40,7 @@ never fails the step that caused it.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import os
 import smtplib
@@ -66,6 +67,7 @@ from trustboard.store.audit import record
 from trustboard.store.notifications import Notification
 
 __all__ = [
+    "EMAIL_SUBJECT",
     "EMAIL_TEXT",
     "KINDS",
     "MailSettings",
@@ -87,6 +89,13 @@ EMAIL_TEXT: dict[str, str] = {
     "narrative.submitted": "A narrative is waiting for your approval.",
     "action.slipping": "The due date of an action you own has moved later.",
     "action.overdue": "An action you own is past its due date.",
+}
+#: The subject line of an e-mail of each kind (short enough never to be folded).
+EMAIL_SUBJECT: dict[str, str] = {
+    "narrative.returned": "Narrative returned to you",
+    "narrative.submitted": "Narrative waiting for your approval",
+    "action.slipping": "Action due date moved later",
+    "action.overdue": "Action past its due date",
 }
 KINDS = tuple(EMAIL_TEXT)
 
@@ -300,12 +309,10 @@ def _address(name: str, settings: MailSettings) -> str | None:
 
 
 def _message(item: Notification, to: str, settings: MailSettings) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = settings.from_address
     message["To"] = to
-    message["Subject"] = "trustboard: " + EMAIL_TEXT.get(item.kind, "a new notification").rstrip(
-        "."
-    )
+    message["Subject"] = "trustboard: " + EMAIL_SUBJECT.get(item.kind, "New notification")
     link = f"{settings.site_url}/notifications"
     message.set_content(
         f"{EMAIL_TEXT.get(item.kind, 'You have a new notification.')}\n\n"

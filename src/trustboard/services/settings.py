@@ -111,11 +111,12 @@ def load_settings() -> Settings:
     """Read the configuration file and the environment."""
     path = config_path()
     raw = _read_file(path)
-    unknown = sorted(set(raw) - {"signing_key", "limits"})
+    # [smtp] is the e-mail relay's, read by trustboard.services.notify
+    unknown = sorted(set(raw) - {"signing_key", "limits", "smtp"})
     if unknown:
         raise ConfigError(
             f"unknown setting(s) in '{path}': {', '.join(unknown)}",
-            hint="known settings: signing_key, [limits]",
+            hint="known settings: signing_key, [limits], [smtp]",
         )
     key_text = os.environ.get(KEY_ENV) or raw.get("signing_key")
     if key_text is not None and not isinstance(key_text, str):
