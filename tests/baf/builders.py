@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from trustboard.domain.baf import BafRegister, BafRisk, StrategicObjective
+from trustboard.services import narrative as nv
+from trustboard.services.refresh import refresh_spc
+from trustboard.services.users import Role, User
+from trustboard.store import Store
+from trustboard.store import baf as store_baf
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "baf"
 
@@ -72,3 +78,19 @@ def make_register(*risks: BafRisk, **changes: Any) -> BafRegister:
     }
     data.update(changes)
     return BafRegister(**data)
+
+
+def build_baf_store(template: Path, path: Path) -> None:
+    """A copy of the web tests' store at ``path`` with a one-risk register owned by the Chief
+    Operating Officer (account eve), SPC results, and eve recorded for that title."""
+    shutil.copyfile(template, path)
+    store = Store.open(f"sqlite:///{path}", actor="test")
+    register = BafRegister(
+        objectives=(StrategicObjective(id="GO", title="Great Outcomes"),),
+        risks=(make_risk(key_metrics=("RES01",)),),
+    )
+    with store.transaction() as conn:
+        store_baf.save_register(conn, register, actor="test", source="test")
+    nv.set_lead(store, User("adam", Role.ADMIN, (), ()), "Chief Operating Officer", "eve")
+    store.close()
+    refresh_spc(database=f"sqlite:///{path}", actor="test")

@@ -19,19 +19,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from baf.builders import make_risk
+from baf.builders import build_baf_store
 from cliruns import run
 from conftest import PERIOD, make_client, sign_in
-from trustboard.domain.baf import BafRegister, BafRisk, StrategicObjective
-from trustboard.services import narrative as nv
-from trustboard.services.refresh import refresh_spc
-from trustboard.services.users import Role, User
+from trustboard.domain.baf import BafRisk
 from trustboard.store import Store
 from trustboard.store import baf as store_baf
 from trustboard.store.audit import read_audit
 
 EDIT = "/baf/risks/BAF-01/edit"
-ADAM = User("adam", Role.ADMIN, (), ())
 
 
 class _Form(HTMLParser):
@@ -100,20 +96,9 @@ def _encode(data: list[tuple[str, str]]) -> bytes:
 
 @pytest.fixture(scope="module")
 def _baf_db(tmp_path_factory: pytest.TempPathFactory, _template_db: Path) -> Path:
-    """The web store with a one-risk register owned by the Chief Operating Officer (account
-    eve), SPC results, and eve recorded for that title; built once, copied per test."""
+    """The store of :func:`build_baf_store`, built once, copied per test."""
     path = tmp_path_factory.mktemp("baf-edit") / "web.db"
-    shutil.copyfile(_template_db, path)
-    store = Store.open(f"sqlite:///{path}", actor="test")
-    register = BafRegister(
-        objectives=(StrategicObjective(id="GO", title="Great Outcomes"),),
-        risks=(make_risk(key_metrics=("RES01",)),),
-    )
-    with store.transaction() as conn:
-        store_baf.save_register(conn, register, actor="test", source="test")
-    nv.set_lead(store, ADAM, "Chief Operating Officer", "eve")
-    store.close()
-    refresh_spc(database=f"sqlite:///{path}", actor="test")
+    build_baf_store(_template_db, path)
     return path
 
 

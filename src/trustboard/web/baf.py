@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from importlib.resources import files
 from typing import Annotated
 from urllib.parse import quote
 
@@ -77,6 +78,19 @@ def css() -> Response:
     """The BAF fragments' stylesheet (the pack's own ``baf-`` classes)."""
     return Response(
         _css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+@cache
+def _edit_css() -> str:
+    return files("trustboard.web").joinpath("static/baf-edit.css").read_text(encoding="utf-8")
+
+
+@router.get("/static/baf-edit.css", include_in_schema=False)
+def edit_css() -> Response:
+    """The edit page's own few rules (its layout and the problems beside fields)."""
+    return Response(
+        _edit_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
     )
 
 
