@@ -44,6 +44,7 @@ class ErrorCode(StrEnum):
     listed but not documented, or listed but used nowhere.
     """
 
+    AGENDA = "TB-AGENDA"
     AUTH_CSRF = "TB-AUTH-CSRF"
     AUTH_FAILED = "TB-AUTH-FAILED"
     AUTH_FORBIDDEN = "TB-AUTH-FORBIDDEN"

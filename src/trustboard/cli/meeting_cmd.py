@@ -6,6 +6,8 @@ app's timetable, the paper configuration and the agendas read.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 __all__ = ["meeting_app", "register"]
@@ -81,6 +83,63 @@ def list_(
             f"{m.data_cutoff.isoformat()}   {m.narrative_due.isoformat()}  "
             f"{m.papers_due.isoformat()}  {m.part or '-'}"
         )
+
+
+@meeting_app.command("build")
+def build(
+    agenda: Path = typer.Argument(..., help="The meeting's agenda (YAML)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for the packs."),
+    database: str | None = typer.Option(
+        None, "--database", "-d", help="Store URL or SQLite file (generated papers, checks)."
+    ),
+    trust_name: str | None = typer.Option(None, "--trust-name", help="The trust's name."),
+) -> None:
+    """Build the meeting pack (PDF and HTML): the agenda, then every paper in order, with
+    page numbers, bookmarks and links; the part in public as a pack of its own."""
+    from trustboard.services.meeting_pack import build_meeting
+
+    if database is None:
+        done = build_meeting(agenda, output, trust_name=trust_name)
+    else:
+        from trustboard.services import store_session
+
+        with store_session(database) as store:
+            done = build_meeting(agenda, output, store=store, trust_name=trust_name)
+    for pack in done.packs:
+        typer.echo(
+            f"{pack.part.value} pack: {pack.pdf_path} ({pack.total_pages} pages), "
+            f"agenda {pack.index_path}"
+        )
+    for number in done.inaccessible:
+        typer.echo(f"item {number}: the supplied PDF is not tagged (not accessible)")
+    if done.recorded:
+        typer.echo("the meeting is recorded in the store's calendar")
+
+
+@meeting_app.command("check")
+def check(
+    agenda: Path = typer.Argument(..., help="The meeting's agenda (YAML)."),
+    database: str | None = typer.Option(
+        None, "--database", "-d", help="Store URL or SQLite file (generated papers, checks)."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when anything is missing."),
+) -> None:
+    """List what is missing before the papers' deadline: papers not written, governance fields
+    blank, previous forums not yet met, periods without data, supplied PDFs not accessible."""
+    from trustboard.services.meeting_pack import check_meeting
+
+    if database is None:
+        found = check_meeting(agenda)
+    else:
+        from trustboard.services import store_session
+
+        with store_session(database) as store:
+            found = check_meeting(agenda, store=store)
+    for finding in found:
+        typer.echo(str(finding))
+    typer.echo(f"{len(found)} thing(s) missing" if found else "nothing missing")
+    if found and strict:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

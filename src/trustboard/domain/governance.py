@@ -31,8 +31,14 @@ __all__ = [
     "MANDATORY_FIELDS",
     "PAPER_SECTIONS",
     "WITHHELD_TITLE",
+    "Agenda",
+    "AgendaItem",
+    "AgendaMeeting",
     "Governance",
+    "MeetingPart",
+    "PaperKind",
     "PaperPurpose",
+    "PaperSource",
     "Person",
     "PreviousForum",
     "RiskAppetite",
@@ -276,3 +282,128 @@ class Governance(Frozen):
             if value is None or value == "" or value == ():
                 out.append(name)
         return out
+
+
+class MeetingPart(StrEnum):
+    """The part of a meeting an item is taken in: in public, or in private (confidential)."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class PaperKind(StrEnum):
+    """Where an agenda item's paper comes from."""
+
+    MARKDOWN = "markdown"
+    PDF = "pdf"
+    REPORT = "report"
+    BAF = "baf"
+    VERBAL = "verbal"
+
+
+_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _clock_time(value: object) -> object:
+    # YAML 1.1 reads an unquoted 09:30 as a sexagesimal number of minutes
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+class PaperSource(Frozen):
+    """An item's paper: a Markdown paper or a supplied PDF (a path relative to the agenda),
+    the generated performance report or BAF for a period, or a verbal item (no paper).
+
+    Written in the agenda as ``verbal``, ``papers/ceo.md``, ``supplied/finance.pdf``,
+    ``{report: 2024-12}`` or ``{baf: 2024-12}``.
+    """
+
+    kind: PaperKind
+    path: str | None = None
+    period: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written(cls, data: object) -> object:
+        if isinstance(data, str):
+            text = data.strip()
+            if text.lower() == "verbal":
+                return {"kind": "verbal"}
+            suffix = text.lower().rsplit(".", 1)[-1] if "." in text else ""
+            kinds = {"md": "markdown", "pdf": "pdf"}
+            if suffix not in kinds:
+                raise ValueError(
+                    f"'{text}' is not a paper: give a Markdown file (.md), a PDF (.pdf), "
+                    "'verbal', {report: PERIOD} or {baf: PERIOD}"
+                )
+            return {"kind": kinds[suffix], "path": text}
+        if isinstance(data, dict) and "kind" not in data and len(data) == 1:
+            ((key, value),) = data.items()
+            if key in ("report", "baf"):
+                return {"kind": key, "period": str(value)}
+            raise ValueError(f"'{key}' is not a generated paper: use report or baf")
+        return data
+
+
+class AgendaItem(Frozen):
+    """One item of a meeting's agenda, in order."""
+
+    number: str = Field(min_length=1, description="e.g. TB/25/012")
+    title: str = Field(min_length=1)
+    presenter: str | None = None
+    purpose: PaperPurpose
+    time: str | None = Field(default=None, pattern=_TIME)
+    paper: PaperSource
+    #: the part of the meeting it is taken in (the meeting's part unless it says)
+    part: MeetingPart | None = None
+    #: governance fields of a generated paper (the performance report, the BAF)
+    governance: Governance | None = None
+
+    @field_validator("purpose", mode="before")
+    @classmethod
+    def _purpose(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    _clock = field_validator("time", mode="before")(_clock_time)
+
+
+class AgendaMeeting(Frozen):
+    """The meeting an agenda is for: the one source of its date."""
+
+    forum: str = Field(min_length=1, description="the forum's id in the catalogue")
+    name: str = Field(min_length=1, description="e.g. Trust Board (public)")
+    meeting_date: date = Field(validation_alias=AliasChoices("date", "meeting_date"))
+    time: str | None = Field(default=None, pattern=_TIME)
+    place: str | None = None
+    link: str | None = None
+    part: MeetingPart = MeetingPart.PUBLIC
+    #: the reporting period the meeting considers, and the calendar's dates before it
+    period: str | None = None
+    data_cutoff: date | None = None
+    narrative_due: date | None = None
+    papers_due: date | None = None
+
+    _clock = field_validator("time", mode="before")(_clock_time)
+
+
+class Agenda(Frozen):
+    """A meeting and its items in order; item numbers are unique."""
+
+    meeting: AgendaMeeting
+    items: tuple[AgendaItem, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Agenda:
+        seen: set[str] = set()
+        for item in self.items:
+            if item.number in seen:
+                raise ValueError(f"item number {item.number} is given twice")
+            seen.add(item.number)
+        return self
+
+    def part_of(self, item: AgendaItem) -> MeetingPart:
+        """The part of the meeting ``item`` is taken in."""
+        if self.meeting.part is MeetingPart.PRIVATE:
+            return MeetingPart.PRIVATE
+        return item.part or self.meeting.part

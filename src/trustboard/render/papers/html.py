@@ -70,6 +70,8 @@ class AgendaRow:
     time: str | None
     pages: str
     href: str | None
+    #: taken in the private part of the meeting (shown only in the whole meeting's pack)
+    private: bool = False
 
 
 @cache

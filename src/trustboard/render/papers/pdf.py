@@ -180,7 +180,9 @@ def _stamp(pypdf: Any, page: Any, text: str) -> None:
 
 def _add_bookmarks(writer: Any, marks: Sequence[Bookmark], offset: int, parent: Any) -> None:
     for mark in marks:
-        node = writer.add_outline_item(mark.title, offset + mark.page, parent=parent)
+        node = writer.add_outline_item(
+            title=mark.title, page_number=offset + mark.page, parent=parent
+        )
         _add_bookmarks(writer, mark.children, offset, node)
 
 
@@ -219,7 +221,7 @@ def assemble_pack_pdf(parts: Sequence[PackPart], *, title: str) -> tuple[bytes, 
     if "/Outlines" in writer.root_object:
         del writer.root_object["/Outlines"]
     for index, part in enumerate(parts):
-        node = writer.add_outline_item(part.title, starts[index])
+        node = writer.add_outline_item(title=part.title, page_number=starts[index])
         _add_bookmarks(writer, _own_bookmarks(part) if index else (), starts[index], node)
     for page in writer.pages[: parts[0].laid_out.pages]:
         for annotation in page.get("/Annots") or ():
@@ -236,7 +238,7 @@ def assemble_pack_pdf(parts: Sequence[PackPart], *, title: str) -> tuple[bytes, 
     for index, part in enumerate(parts):
         for number in range(starts[index], starts[index] + part.laid_out.pages):
             text = f"Page {number + 1} of {total}"
-            _stamp(pypdf, writer.pages[number], f"{part.stamp}  -  {text}" if part.stamp else text)
+            _stamp(pypdf, writer.pages[number], f"{part.stamp} \u00b7 {text}" if part.stamp else text)
     writer.add_metadata({"/Title": title})
     writer.page_mode = "/UseOutlines"
     out = io.BytesIO()
