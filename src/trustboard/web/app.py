@@ -33,10 +33,12 @@ from trustboard.errors import (
 )
 from trustboard.services import open_store
 from trustboard.services.browse import load_config
+from trustboard.web import actions as action_pages
 from trustboard.web import api, drill, oidc, pages
 from trustboard.web import baf as baf_pages
 from trustboard.web import cycle as cycle_pages
 from trustboard.web import narrative as narrative_pages
+from trustboard.web import notifications as notification_pages
 from trustboard.web import status as status_pages
 from trustboard.web import uploads as upload_pages
 from trustboard.web.auth import SignInNeeded, Viewer, viewer
@@ -195,6 +197,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(narrative_pages.router)
     app.include_router(status_pages.router)
     app.include_router(cycle_pages.router)
+    app.include_router(action_pages.router)
+    app.include_router(notification_pages.router)
     app.include_router(upload_pages.router)
     app.include_router(api.router)
     app.include_router(oidc.router)

@@ -27,6 +27,7 @@ from trustboard.render.pack.html import (
 )
 from trustboard.render.pack.model import VARIATION_ICONS, MetricSection
 from trustboard.render.templating import template_environment
+from trustboard.services.notify import unread_count
 
 __all__ = ["matrix_rows", "page", "stylesheet"]
 
@@ -92,6 +93,8 @@ def _environment() -> Any:
             "action_status": _ACTION_STATUS,
             "variation_icons": VARIATION_ICONS,
             "assurance_icons": ("fail", "inconsistent", "pass"),
+            # the header's badge: the signed-in person's unread notifications
+            "unread_notifications": unread_count,
         },
     )
 
