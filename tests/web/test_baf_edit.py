@@ -321,6 +321,8 @@ def test_an_edit_survives_export_and_import_field_for_field(url: str, tmp_path: 
             "key_metrics": ["RES01", "WEL01"],
             "target.likelihood": ["2"],
             "target.consequence": ["4"],
+            "target_rationale": ["Consequence stays major while the list is long"],
+            "current_rationale": ["Recruitment behind plan"],
             "review.date": ["2025-12-31"],
             "review.rationale": ["Target reset with the committee"],
             "review.committee": ["fpc"],
@@ -331,6 +333,7 @@ def test_an_edit_survives_export_and_import_field_for_field(url: str, tmp_path: 
     edited, _revision = _risk(url)
     assert edited.actions[0].original_due == date(2026, 1, 31)
     assert edited.target.score == 8
+    assert edited.target_rationale == "Consequence stays major while the list is long"
     for suffix in ("yaml", "xlsx"):
         out = tmp_path / f"register.{suffix}"
         result = run(["baf", "export", str(out), "--database", url])

@@ -415,6 +415,10 @@ class BafRisk(Frozen):
     inherent: RiskScore | None = None
     current: RiskScore
     target: RiskScore
+    #: why each score is what it is (the initial score's where the register has one)
+    inherent_rationale: str | None = None
+    current_rationale: str | None = None
+    target_rationale: str | None = None
     target_date: date | None = None
     appetite_category: str = Field(min_length=1)
     appetite_level: str = Field(min_length=1)

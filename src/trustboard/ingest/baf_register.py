@@ -75,6 +75,9 @@ SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
         "current_consequence",
         "target_likelihood",
         "target_consequence",
+        "inherent_rationale",
+        "current_rationale",
+        "target_rationale",
         "target_date",
         "appetite_category",
         "appetite_level",
@@ -752,6 +755,7 @@ def _register_rows(register: BafRegister) -> dict[str, list[dict[str, Any]]]:
             score = getattr(risk, part)
             row[f"{part}_likelihood"] = score.likelihood if score else None
             row[f"{part}_consequence"] = score.consequence if score else None
+            row[f"{part}_rationale"] = getattr(risk, f"{part}_rationale")
         rows["risks"].append(row)
         rows["controls"] += [{"risk_id": risk.id, **c.model_dump()} for c in risk.controls]
         rows["assurances"] += [

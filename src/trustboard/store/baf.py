@@ -112,6 +112,10 @@ class BafRiskRow(Base):
     current_consequence: Mapped[int] = mapped_column(Integer)
     target_likelihood: Mapped[int] = mapped_column(Integer)
     target_consequence: Mapped[int] = mapped_column(Integer)
+    #: why each score is what it is (migration ``0014_baf_reviews``)
+    inherent_rationale: Mapped[str | None] = mapped_column(Text)
+    current_rationale: Mapped[str | None] = mapped_column(Text)
+    target_rationale: Mapped[str | None] = mapped_column(Text)
     target_date: Mapped[date | None] = mapped_column(Date)
     appetite_category: Mapped[str] = mapped_column(String(100))
     appetite_level: Mapped[str] = mapped_column(String(100))
@@ -301,6 +305,9 @@ def _write_risk(
             **_score_cols("inherent", risk.inherent),
             **_score_cols("current", risk.current),
             **_score_cols("target", risk.target),
+            inherent_rationale=risk.inherent_rationale,
+            current_rationale=risk.current_rationale,
+            target_rationale=risk.target_rationale,
             target_date=risk.target_date,
             appetite_category=risk.appetite_category,
             appetite_level=risk.appetite_level,
@@ -629,6 +636,9 @@ def load_register(conn: Connection) -> BafRegister:
                 inherent=_score(row["inherent_likelihood"], row["inherent_consequence"]),
                 current=_required(row["current_likelihood"], row["current_consequence"]),
                 target=_required(row["target_likelihood"], row["target_consequence"]),
+                inherent_rationale=row["inherent_rationale"],
+                current_rationale=row["current_rationale"],
+                target_rationale=row["target_rationale"],
                 target_date=row["target_date"],
                 appetite_category=row["appetite_category"],
                 appetite_level=row["appetite_level"],

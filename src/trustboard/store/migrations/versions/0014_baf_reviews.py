@@ -1,9 +1,11 @@
 """BAF reviews recorded in the web app: who reviewed a risk, when, the committee that
 accepted it, and the score history.
 
-Adds ``baf_review.committee`` (the committee, a forum id, that accepted a review) and
-``baf_risk_revision`` (every state of a risk with who saved it and when: the revision an
-editor read is what a save names, so a second editor's stale save is told of the conflict).
+Adds ``baf_review.committee`` (the committee, a forum id, that accepted a review),
+``baf_risk.inherent_rationale``, ``current_rationale`` and ``target_rationale`` (why each score
+is what it is) and ``baf_risk_revision`` (every state of a risk with who saved it and when:
+the revision an editor read is what a save names, so a second editor's stale save is told of
+the conflict).
 
 Revision ID: 0014_baf_reviews
 Revises: 0013_actions
@@ -20,9 +22,15 @@ branch_labels = None
 depends_on = None
 
 
+_RATIONALES = ("inherent_rationale", "current_rationale", "target_rationale")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("baf_review") as batch:
         batch.add_column(sa.Column("committee", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("baf_risk") as batch:
+        for name in _RATIONALES:
+            batch.add_column(sa.Column(name, sa.Text(), nullable=True))
     op.create_table(
         "baf_risk_revision",
         sa.Column("risk_id", sa.String(length=64), nullable=False),
@@ -37,5 +45,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("baf_risk_revision")
+    with op.batch_alter_table("baf_risk") as batch:
+        for name in reversed(_RATIONALES):
+            batch.drop_column(name)
     with op.batch_alter_table("baf_review") as batch:
         batch.drop_column("committee")
