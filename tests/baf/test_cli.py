@@ -51,6 +51,8 @@ def test_import_show_review_export(
         "2025-12-31",
         "--reviewer",
         "FPC",
+        "--committee",
+        "fpc",
         "--database",
         database,
     )
@@ -62,6 +64,8 @@ def test_import_show_review_export(
     risk = read_register(target).risk("BAF-03")
     assert risk is not None and risk.current.score == 12
     assert risk.history[-1].rationale == "Access hub open" and risk.history[-1].reviewer == "FPC"
+    # the store holds no catalogue here, so any forum id is taken as the committee
+    assert risk.history[-1].committee == "fpc"
 
 
 def test_import_of_an_invalid_file_writes_nothing(database: str, tmp_path: Path) -> None:

@@ -214,12 +214,18 @@ def review(
     target_consequence: int | None = typer.Option(
         None, "--target-consequence", help="New target consequence, if it changed."
     ),
+    committee: str | None = typer.Option(
+        None,
+        "--committee",
+        help="The committee (a forum id of the catalogue) that accepted the review.",
+    ),
     database: str | None = typer.Option(None, "--database", help=_DATABASE_HELP),
     actor: str | None = typer.Option(
         None, "--actor", help="Who is recording it (for the audit log)."
     ),
 ) -> None:
-    """Record a review of one risk: the scores agreed, the rationale, the date and the reviewer."""
+    """Record a review of one risk: the scores agreed, the rationale, the date, the reviewer
+    and the committee that accepted it."""
     from trustboard.services.baf import record_review
 
     if (target_likelihood is None) != (target_consequence is None):
@@ -236,6 +242,7 @@ def review(
         review_date=_date(when),
         reviewer=reviewer,
         target=target,  # type: ignore[arg-type]
+        committee=committee,
         database=database,
         actor=actor,
     )

@@ -468,10 +468,12 @@ def record_review(
     review_date: date,
     reviewer: str | None = None,
     target: tuple[int, int] | None = None,
+    committee: str | None = None,
     database: str | Path | None = None,
     actor: str | None = None,
 ) -> BafRisk:
-    """Record a review of ``risk_id`` in the store: the scores agreed, why, when and by whom."""
+    """Record a review of ``risk_id`` in the store: the scores agreed, why, when, by whom and
+    the committee that accepted it (a forum id of the catalogue, checked when one is loaded)."""
     try:
         entry = ReviewEntry(
             date=review_date,
@@ -479,6 +481,7 @@ def record_review(
             target=RiskScore(likelihood=target[0], consequence=target[1]) if target else None,
             rationale=rationale,
             reviewer=reviewer,
+            committee=committee,
         )
     except ValueError as error:
         raise OptionsError(
@@ -486,8 +489,16 @@ def record_review(
             code=ErrorCode.BAF_REVIEW,
             hint="scores are whole numbers from 1 to 5; a rationale is required",
         ) from None
-    with store_session(database, actor=actor) as store, store.transaction() as conn:
-        return store_baf.record_review(conn, risk_id, entry, actor=store.actor)
+    with store_session(database, actor=actor) as store:
+        forums = {f.id for f in store.forums()}
+        if committee is not None and forums and committee not in forums:
+            raise OptionsError(
+                f"'{committee}' is not a committee of the catalogue",
+                code=ErrorCode.BAF_REVIEW,
+                hint="name a forum id: " + ", ".join(sorted(forums)),
+            )
+        with store.transaction() as conn:
+            return store_baf.record_review(conn, risk_id, entry, actor=store.actor)
 
 
 def _summary_of(stored: StoredSpc) -> pl.DataFrame:
