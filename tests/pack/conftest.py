@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -27,7 +27,8 @@ from trustboard.domain import (
     Unit,
 )
 from trustboard.domain.period import month_end
-from trustboard.store import Store
+from trustboard.store import NarrativeVersion, Store
+from trustboard.store.narrative_versions import add_version
 
 from .builders import months
 
@@ -172,6 +173,28 @@ def value_rows(n: int = 30, end: date = date(2025, 3, 1)) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def approve_narrative(
+    store: Store, metric_id: str, period: str, sections: dict[str, str] | None = None
+) -> None:
+    """Record the metric's narrative for ``period`` as approved (version 1), as an import
+    approved by the executive lead's account leaves it (``trustboard check`` then finds no
+    ``narrative-approval``)."""
+    approved = NarrativeVersion(
+        metric_id=metric_id,
+        period=period,
+        org_unit="",
+        version=1,
+        based_on=None,
+        state="approved",
+        sections=sections or {"summary": "Approved text."},
+        author="test",
+        created_at=datetime(2025, 4, 10, 9, 0),
+        approver="coo",
+    )
+    with store.transaction() as conn:
+        add_version(conn, approved, action="narrative.import", before=None)
+
+
 @pytest.fixture
 def pack_store(tmp_path: Path) -> Store:
     """A SQLite store at the latest schema with the test catalogue, values and narrative."""
@@ -188,21 +211,24 @@ def _filled(url: str | Path):  # type: ignore[no-untyped-def]
     store, _before, _after = Store.init(url, actor="test")
     store.upsert_catalogue(catalogue(), UNITS, FORUMS, effective=date(2020, 1, 1), source="test")
     store.write_values(value_rows())
+    sections = {
+        "chart_shows": "Fewer people started treatment within 6 weeks since August.",
+        "root_causes": "Two step-2 therapist vacancies.",
+        "data_quality": "March data are provisional.",
+    }
     store.write_commentary(
         [
             Commentary(
                 metric_id="RES01",
                 period="2025-03",
                 author="Head of Psychological Therapies",
-                sections={
-                    "chart_shows": "Fewer people started treatment within 6 weeks since August.",
-                    "root_causes": "Two step-2 therapist vacancies.",
-                    "data_quality": "March data are provisional.",
-                },
+                sections=sections,
                 assurance_level=AssuranceLevel.PARTIALLY_ASSURED,
             )
         ]
     )
+    # RES01 is the Board pack's exception: its narrative is approved, as publishing needs
+    approve_narrative(store, "RES01", "2025-03", sections)
     store.write_actions(
         [
             Action(

@@ -26,7 +26,7 @@ from trustboard.services.publish import (
     verify_publication,
 )
 
-from .conftest import COMPLETE_PAPER, catalogue, value_rows
+from .conftest import COMPLETE_PAPER, approve_narrative, catalogue, value_rows
 
 
 def _revise(
@@ -188,6 +188,7 @@ def test_next_month_shows_figures_revised_since_the_last_publication(
         ("WEL01", 0.05, None, None),
     ):
         _revise(pack_store, metric, date(2025, 4, 1), value, num=num, den=den, provisional=True)
+    approve_narrative(pack_store, "RES01", "2025-04")  # April's exception page
     april = publish_pack(pack_store, "board", "2025-04", tmp_path, config=COMPLETE_PAPER, pdf=False)
     revisions = april.model.revisions
     assert [(r.metric_id, r.period_label, r.published, r.current) for r in revisions] == [

@@ -310,17 +310,17 @@ def test_publishing_the_pack_locks_its_approved_narrative(tmp_path: Path) -> Non
 
     filled = _filled(tmp_path / "pack.db")
     store = next(filled)
-    # RES01's imported March commentary, started as a draft, submitted and approved unchanged
-    nv.start_draft(store, ANA, "RES01", PERIOD)
-    nv.submit(store, ANA, "RES01", PERIOD, based_on=1)
-    nv.approve(store, ADAM, "RES01", PERIOD, based_on=2)
+    # RES01's March narrative is approved (version 1); edited, submitted and approved again
+    nv.save(store, ANA, "RES01", PERIOD, {"summary": "Edited after approval."}, based_on=1)
+    nv.submit(store, ANA, "RES01", PERIOD, based_on=2)
+    nv.approve(store, ADAM, "RES01", PERIOD, based_on=3)
     # SAF11's narrative is still a draft: publishing leaves it as it is
     nv.start_draft(store, ANA, "SAF11", PERIOD)
     publish_pack(store, "board", PERIOD, tmp_path / "out", config=COMPLETE_PAPER, pdf=False)
-    assert [(v.version, v.state) for v in nv.history(store, "RES01", PERIOD)][-1] == (4, "locked")
+    assert [(v.version, v.state) for v in nv.history(store, "RES01", PERIOD)][-1] == (5, "locked")
     assert nv.latest(store, "SAF11", PERIOD).state == "draft"  # type: ignore[union-attr]
     with pytest.raises(ConflictError, match="locked"):
-        nv.save(store, ANA, "RES01", PERIOD, {"summary": "Later."}, based_on=4)
+        nv.save(store, ANA, "RES01", PERIOD, {"summary": "Later."}, based_on=5)
     store.close()
 
 

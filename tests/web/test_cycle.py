@@ -9,7 +9,9 @@ configuration whose assurance rationale claims twenty metrics with special cause
   default lag): 20 April 2025;
 * narrative: RES01 is the one exception page (its last 8 months are 14 points lower, below
   the 75% national standard: missed for 8 consecutive periods), and it has no narrative;
-* check: one finding, the cover sheet's count of concern (``cover-count``);
+* check: two findings, the cover sheet's count of concern (``cover-count``) and RES01's
+  narrative, never started so not approved (``narrative-approval``); on the clean store RES01's
+  narrative is imported approved by eve, recorded as the Chief Operating Officer's approver;
 * overrides: none until one is recorded.
 """
 
@@ -28,14 +30,16 @@ from fastapi.testclient import TestClient
 from conftest import PASSWORD, sign_in
 from pack.conftest import COMPLETE_PAPER, FORUMS, UNITS, catalogue, value_rows
 from trustboard.domain import AssuranceLevel, Commentary
+from trustboard.services import narrative as nv
 from trustboard.services.check import override_finding
-from trustboard.services.users import add_user
+from trustboard.services.users import Role, User, add_user
 from trustboard.store import Store
 from trustboard.web import WebSettings, create_app
 
 PERIOD = "2025-03"
 CLAIM = "Twenty metrics show special cause concern."
 FINDING = "cover-count/-/RXX/2025-03/assurance_rationale.concern"
+NARRATIVE_FINDING = "narrative-approval/RES01/RXX/2025-03/narrative"
 SAF11_DUE = date(2025, 4, 20)
 
 
@@ -57,23 +61,21 @@ def _store(tmp_path: Path, *, clean: bool) -> Store:
             ~((pl.col("metric_id") == "SAF11") & (pl.col("period_start") == date(2025, 3, 1)))
         )
     store.write_values(values)
-    if clean:
-        store.write_commentary(
-            [
-                Commentary(
-                    metric_id="RES01",
-                    period=PERIOD,
-                    sections={
-                        "chart_shows": "Fewer people started treatment within 6 weeks "
-                        "since August.",
-                        "root_causes": "Two step-2 therapist vacancies.",
-                    },
-                    assurance_level=AssuranceLevel.PARTIALLY_ASSURED,
-                )
-            ]
-        )
     add_user(store, "ana", "analyst", PASSWORD)
     add_user(store, "eve", "executive", PASSWORD)
+    if clean:
+        note = Commentary(
+            metric_id="RES01",
+            period=PERIOD,
+            sections={
+                "chart_shows": "Fewer people started treatment within 6 weeks since August.",
+                "root_causes": "Two step-2 therapist vacancies.",
+            },
+            assurance_level=AssuranceLevel.PARTIALLY_ASSURED,
+        )
+        store.write_commentary([note])
+        nv.set_lead(store, User("adam", Role.ADMIN, (), ()), "Chief Operating Officer", "eve")
+        nv.enter_imported(store, [note], author="ana", approved_by="eve")
     return store
 
 
@@ -111,7 +113,7 @@ def test_what_is_outstanding_is_counted_and_linked(outstanding: tuple[Store, Pat
     assert answer.status_code == 200, answer.text
     page = answer.text
     counts = {a: _count(page, a) for a in ("data", "narrative", "findings", "overrides")}
-    assert counts == {"data": 1, "narrative": 1, "findings": 1, "overrides": 0}
+    assert counts == {"data": 1, "narrative": 1, "findings": 2, "overrides": 0}
     assert 'id="nothing-outstanding"' not in page
 
     data = _section(page, "data")
@@ -147,14 +149,15 @@ def test_an_override_moves_the_finding_to_the_record(outstanding: tuple[Store, P
     store, paper = outstanding
     client = _client(store, paper)
     sign_in(client, "ana")
-    assert _count(client.get(f"/cycle/board/{PERIOD}").text, "findings") == 1
+    assert _count(client.get(f"/cycle/board/{PERIOD}").text, "findings") == 2
     # recorded while the app runs: the page built before it is not shown again
     override_finding(store, "board", PERIOD, FINDING, "Agreed with the chair", config=paper)
     page = client.get(f"/cycle/board/{PERIOD}").text
-    assert (_count(page, "findings"), _count(page, "overrides")) == (0, 1)
+    assert (_count(page, "findings"), _count(page, "overrides")) == (1, 1)
     record = _section(page, "overrides")
     assert FINDING in record and "Agreed with the chair" in record and ">test<" in record
-    assert "No open findings." in _section(page, "findings")
+    still_open = _section(page, "findings")
+    assert NARRATIVE_FINDING in still_open and FINDING not in still_open
 
 
 def test_a_clean_store_says_nothing_is_outstanding(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from conftest import PERIOD, sign_in
-from pack.conftest import COMPLETE_PAPER
+from pack.conftest import COMPLETE_PAPER, approve_narrative
 from trustboard.services.publish import publish_pack
 from trustboard.store import Store
 from trustboard.web import WebSettings, create_app
@@ -17,6 +17,7 @@ def test_each_account_sees_the_publications_of_its_forums(
     web_store: Store, app_url: str, tmp_path: Path
 ) -> None:
     root = tmp_path / "out"
+    approve_narrative(web_store, "RES01", PERIOD)  # the Boards' exception page
     for forum in ("board", "public-board"):
         publish_pack(web_store, forum, PERIOD, root, config=COMPLETE_PAPER, pdf=False)
     app = create_app(WebSettings(database=app_url, published_root=root, allow_plain_http=True))

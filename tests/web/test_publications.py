@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import MARK, PERIOD, sign_in
-from pack.conftest import COMPLETE_PAPER
+from pack.conftest import COMPLETE_PAPER, approve_narrative
 from trustboard.services.publish import publish_pack, verify_publication
 from trustboard.store import Store
 from trustboard.web import WebSettings, create_app
@@ -23,6 +23,7 @@ BOARD = f"/packs/board/{PERIOD}"
 def published(web_store: Store, tmp_path: Path) -> Path:
     """The private and public Boards' packs for March 2025, published (HTML only)."""
     root = tmp_path / "out"
+    approve_narrative(web_store, "RES01", PERIOD)  # the Boards' exception page
     for forum in ("board", "public-board"):
         publish_pack(web_store, forum, PERIOD, root, config=COMPLETE_PAPER, pdf=False)
     return root

@@ -266,14 +266,23 @@ def import_values_cmd(
 def import_commentary_cmd(
     files: list[Path] = typer.Argument(..., help="Commentary files (narrative and actions)."),
     report: Path | None = ReportOption,
+    approved_by: str | None = typer.Option(
+        None,
+        "--approved-by",
+        help="Enter the text as approved by this account (it must approve narrative for each "
+        "metric's executive lead); without it the text enters as a draft.",
+    ),
     database: str | None = DatabaseOption,
     actor: str | None = ActorOption,
 ) -> None:
-    """Validate commentary and actions and load them in one transaction."""
+    """Validate commentary and actions and load them in one transaction; the text enters the
+    narrative workflow as a draft, or approved with --approved-by."""
     from trustboard.services.imports import import_commentary
 
     try:
-        outcome = import_commentary(files, database=database, actor=actor, report=report)
+        outcome = import_commentary(
+            files, database=database, actor=actor, report=report, approved_by=approved_by
+        )
     except DataValidationError as error:
         _show_problems(error)
         raise
@@ -282,6 +291,13 @@ def import_commentary_cmd(
         out.print(
             f"actions: {outcome.actions.inserted:,} new, {outcome.actions.revised:,} "
             f"updated, {outcome.actions.unchanged:,} unchanged"
+        )
+    if outcome.narrative is not None:
+        added = outcome.narrative.inserted + outcome.narrative.revised
+        state = f"approved by {outcome.approver}" if outcome.approver else "draft"
+        out.print(
+            f"narrative: {added:,} version(s) added as {state}, "
+            f"{outcome.narrative.unchanged:,} unchanged"
         )
 
 

@@ -38,7 +38,13 @@ from trustboard.ingest.entries import (
     yaml_error_text,
 )
 
-__all__ = ["COMMENTARY_SUFFIXES", "CommentaryRead", "read_commentary", "section_key"]
+__all__ = [
+    "COMMENTARY_SUFFIXES",
+    "CommentaryRead",
+    "EntrySource",
+    "read_commentary",
+    "section_key",
+]
 
 COMMENTARY_SUFFIXES = frozenset({".yaml", ".yml", ".md", ".markdown"})
 
@@ -67,13 +73,26 @@ _ENTRY_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class EntrySource:
+    """Where one commentary entry was read: its file and the line of its ``metric`` field
+    (Markdown front matter and YAML alike), for problems found once the store is read."""
+
+    file: str
+    line: int | None
+
+
 @dataclass
 class CommentaryRead:
-    """What :func:`read_commentary` found: commentary, actions and every problem."""
+    """What :func:`read_commentary` found: commentary, actions and every problem.
+
+    ``sources`` holds, for each item of ``commentary`` in the same order, where it was read.
+    """
 
     commentary: list[Commentary] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    sources: list[EntrySource] = field(default_factory=list)
 
 
 def _norm(text: str) -> str:
@@ -216,6 +235,8 @@ class _Reader:
             else:
                 self.seen[seen_key] = place.file
                 self.result.commentary.append(commentary)
+                line = place.yaml.line((*place.path, "metric")) if place.yaml else place.row
+                self.result.sources.append(EntrySource(place.file, line))
         actions = data.get("actions")
         if actions is not None:
             self.actions(actions, place, ("actions",), metric_id or None)

@@ -39,7 +39,8 @@ from trustboard.services._claims import (
     run_claims,
     variation_claim,
 )
-from trustboard.store import CheckOverride, Store, utc_now
+from trustboard.store import CheckOverride, NarrativeVersion, Store, utc_now
+from trustboard.store.narrative_versions import read_versions
 from trustboard.store.overrides import read_overrides, write_override
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "CheckReport",
     "Finding",
     "check_model",
+    "narrative_standing",
     "override_finding",
     "publication_check",
     "run_check",
@@ -68,7 +70,11 @@ CHECK_RULES: dict[str, str] = {
     "exception-quiet": "an exception page for a metric the rules say needs none",
     "action-date": "an action's dates against the date the paper is submitted",
     "overdispersion": "a p-chart's limits against the spread of its points (Laney's ratio)",
+    "narrative-approval": "each exception's narrative against its approval (approved or locked)",
 }
+
+#: The narrative states a pack may be published with (``services/narrative.py``).
+PUBLISHABLE_STATES = frozenset({"approved", "locked"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -589,6 +595,45 @@ def _check_dispersion(c: _Collector, model: PackModel, values: pl.DataFrame) -> 
         )
 
 
+def _check_approval(
+    c: _Collector, s: MetricSection, page: tuple[str, str], standing: NarrativeVersion | None
+) -> None:
+    """An exception page whose narrative is not approved (a draft, submitted, returned, or
+    never started) may not be published without a recorded override."""
+    if standing is not None and standing.state in PUBLISHABLE_STATES:
+        return
+    stated = (
+        "no narrative"
+        if standing is None
+        else f"{standing.state} (version {standing.version}, {standing.author})"
+    )
+    lead = s.definition.exec_lead or "an admin"
+    c.add(
+        "narrative-approval",
+        s,
+        "narrative",
+        page,
+        stated,
+        "approved narrative",
+        f"the exception's narrative is not approved; {lead} (or their delegate) approves it",
+    )
+
+
+def narrative_standing(store: Store, model: PackModel) -> dict[str, NarrativeVersion]:
+    """The newest narrative version of each exception of ``model`` for its period (the
+    trust-level narrative, org unit ``""``, else one kept under the pack's own org unit)."""
+    ids = sorted(s.metric_id for s in model.sections if s.is_exception)
+    if not ids:
+        return {}
+    with store.reading() as conn:
+        found = read_versions(conn, metric_ids=ids, period=model.period.label(), latest_only=True)
+    units = ("", model.org_unit or "")
+    out: dict[str, NarrativeVersion] = {}
+    for unit in reversed(units):  # the trust-level key, read last, wins
+        out |= {v.metric_id: v for v in found if v.org_unit == unit}
+    return out
+
+
 def check_model(
     model: PackModel,
     *,
@@ -596,13 +641,16 @@ def check_model(
     overrides: Iterable[CheckOverride] = (),
     pages: Mapping[str, int] | None = None,
     values: pl.DataFrame | None = None,
+    narrative: Mapping[str, NarrativeVersion] | None = None,
 ) -> CheckReport:
     """Run every rule of :data:`CHECK_RULES` over a pack model.
 
     ``overrides`` are matched by finding id *and* facts digest; ``pages`` maps HTML anchors to
     PDF page numbers (from :func:`trustboard.render.pack.anchor_pages`) when known; ``values``
     (the pack's input values, with numerators and denominators) lets the over-dispersion rule
-    test the pack's p-charts.
+    test the pack's p-charts; ``narrative`` (from :func:`narrative_standing`: the newest
+    version of each exception's narrative, none when never started) lets the approval rule
+    test the exception pages.  The narrative-approval rule runs only when it is given.
     """
     collector = _Collector(model, org_unit or model.org_unit or "TRUST")
     if values is not None:
@@ -617,6 +665,8 @@ def check_model(
         _check_exception(collector, s, page)
         if s.is_exception:  # actions are printed on exception pages only
             _check_actions(collector, s, page)
+            if narrative is not None:
+                _check_approval(collector, s, page, narrative.get(s.metric_id))
     _check_cover(collector, model)
     found = sorted(collector.found.values(), key=lambda f: f.id)
     if pages:
@@ -667,6 +717,7 @@ def run_check(
         overrides=stored_overrides(store, forum_id, model.period.label()),
         pages=numbers,
         values=inputs.values,
+        narrative=narrative_standing(store, model),
     )
 
 
@@ -724,6 +775,7 @@ def publication_check(
         model,
         org_unit=org_unit,
         overrides=stored_overrides(store, model.forum.id, model.period.label()),
+        narrative=narrative_standing(store, model),
     )
     if not report.ok:
         raise DataValidationError(

@@ -43,8 +43,10 @@ class ImportOutcome:
     """What an import did.
 
     ``summary`` counts values (or commentary) inserted, revised and unchanged; ``actions``
-    counts actions for a commentary import; ``metrics_changed`` and ``catalogue`` tell what a
-    targets import changed.  ``files`` lists each file with its SHA-256.
+    counts actions for a commentary import, and ``narrative`` the narrative versions it added
+    (drafts, or approved by ``approver``) and the entries whose narrative it left as it was;
+    ``metrics_changed`` and ``catalogue`` tell what a targets import changed.  ``files`` lists
+    each file with its SHA-256.
     """
 
     kind: str
@@ -54,6 +56,8 @@ class ImportOutcome:
     metrics_changed: tuple[str, ...] = ()
     catalogue: CatalogueVersion | None = None
     problems: tuple[Problem, ...] = field(default=())
+    narrative: WriteSummary | None = None
+    approver: str | None = None
 
 
 def _paths(paths: Sequence[str | Path]) -> list[Path]:
@@ -176,9 +180,17 @@ def import_commentary(
     database: str | Path | None = None,
     actor: str | None = None,
     report: str | Path | None = None,
+    approved_by: str | None = None,
 ) -> ImportOutcome:
-    """Validate commentary files (narrative sections and actions) and store them together."""
+    """Validate commentary files (narrative sections and actions) and store them together.
+
+    Each entry's text also enters the narrative workflow (:mod:`trustboard.services.narrative`)
+    as a draft version, or, with ``approved_by``, as an approved version recorded with that
+    account, which must approve narrative for every imported metric's executive lead (else
+    ``TB-N-APPROVER`` names the file and line, and nothing is written).
+    """
     from trustboard.ingest import read_commentary
+    from trustboard.services.narrative import add_imported, plan_import
 
     files = _paths(paths)
     with store_session(database, actor=actor) as store:
@@ -187,9 +199,27 @@ def import_commentary(
         _fail_on_problems("commentary", read.problems, report)
         records = tuple({"file": str(p)} for p in files)
         with store.transaction():
+            # planned inside the transaction, so the versions read are the ones written after
+            plan = plan_import(
+                store, read.commentary, read.sources, author=store.actor, approved_by=approved_by
+            )
+            _fail_on_problems("commentary", plan.problems, report)
             notes = store.write_commentary(read.commentary, files=records)
             actions = store.write_actions(read.actions, files=records)
-    return ImportOutcome("commentary", records, notes, actions=actions)
+            added = add_imported(store, plan)
+    narrative = WriteSummary(
+        sum(1 for v in added if v.based_on is None),
+        sum(1 for v in added if v.based_on is not None),
+        plan.unchanged,
+    )
+    return ImportOutcome(
+        "commentary",
+        records,
+        notes,
+        actions=actions,
+        narrative=narrative,
+        approver=plan.approver,
+    )
 
 
 def merge_targets(metric: MetricDefinition, incoming: Sequence[Target]) -> tuple[Target, ...]:

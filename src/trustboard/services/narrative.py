@@ -25,19 +25,22 @@ beside it (:func:`data_changes`, read from the pack's own section: never recompu
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
 from trustboard.domain import COMMENTARY_SECTIONS, Commentary, Period
 from trustboard.errors import (
     ConflictError,
+    DataValidationError,
     ErrorCode,
     NotFoundError,
     OptionsError,
     PermissionDeniedError,
+    Problem,
     StoreError,
 )
 from trustboard.render.pack.formatting import ASSURANCE_LABELS, VARIATION_LABELS
@@ -50,17 +53,23 @@ from trustboard.store import narrative_versions as stored
 from trustboard.store.audit import record
 from trustboard.store.narrative_versions import NarrativeLead, NarrativeVersion
 
+if TYPE_CHECKING:
+    from trustboard.ingest.commentary import EntrySource
+
 __all__ = [
     "MAX_SECTION_LENGTH",
     "WRITER_ROLES",
     "DiffLine",
+    "ImportPlan",
     "NarrativeConflict",
     "NarrativeState",
     "SectionDiff",
     "Start",
+    "add_imported",
     "approve",
     "data_changes",
     "diff_sections",
+    "enter_imported",
     "history",
     "latest",
     "latest_for",
@@ -68,6 +77,7 @@ __all__ = [
     "lock_published",
     "may_approve",
     "may_write",
+    "plan_import",
     "remove_lead",
     "return_for_changes",
     "save",
@@ -534,6 +544,184 @@ def return_for_changes(
     )
     notify.narrative_returned(store, item)
     return item
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """What importing narrative text will add: each new version with the version it follows,
+    how many entries left their narrative as it was, and every problem (nothing is added
+    while there is one)."""
+
+    versions: tuple[tuple[NarrativeVersion, NarrativeVersion | None], ...] = ()
+    unchanged: int = 0
+    problems: tuple[Problem, ...] = ()
+    approver: str | None = None
+
+
+def _approver_problem(name: str, message: str, expected: str) -> Problem:
+    return Problem(
+        ErrorCode.N_APPROVER, message, column="--approved-by", value=name, expected=expected
+    )
+
+
+def _lead_accounts(store: Store, lead: str | None) -> str:
+    if not lead:
+        return "an admin (the metric has no executive lead)"
+    with store.reading() as conn:
+        names = [item.user_name for item in stored.read_leads(conn, exec_lead=lead)]
+    named = ", ".join(names) if names else "none is named yet"
+    return f"an account that approves for {lead} ({named}), or an admin"
+
+
+def plan_import(
+    store: Store,
+    items: Sequence[Commentary],
+    sources: Sequence[EntrySource] | None = None,
+    *,
+    author: str,
+    approved_by: str | None = None,
+) -> ImportPlan:
+    """The narrative versions that imported commentary adds: a draft for each entry whose
+    text differs from its narrative's latest version, or, with ``approved_by``, an approved
+    version recorded with that approver, who must approve for each metric's executive lead.
+
+    Re-importing the same text adds nothing (and never turns approved text back into a
+    draft).  A locked narrative (its pack was published) is not changed, nor, by a draft, one
+    that is submitted and with its approver.  ``sources`` (file and line of each entry) place
+    the problems; an entry without text has no narrative to add.
+    """
+    problems: list[Problem] = []
+    approver: User | None = None
+    if approved_by is not None:
+        name = approved_by.strip()
+        accounts = {u.name: u for u in _users(store)}
+        approver = accounts.get(name)
+        if approver is None or approver.disabled:
+            why = "is disabled" if approver is not None else "is not an account"
+            problems.append(
+                _approver_problem(
+                    name,
+                    f"'{name}' {why}; narrative can be imported as approved only by an account "
+                    "that approves it",
+                    "the name of an active account (trustboard users list)",
+                )
+            )
+            return ImportPlan(problems=tuple(problems))
+    keys = sorted({(c.metric_id, c.period) for c in items})
+    newest: dict[tuple[str, str, str], NarrativeVersion] = {}
+    with store.reading() as conn:
+        for metric_id, period in keys:
+            for v in stored.read_versions(
+                conn, metric_ids=[metric_id], period=period, latest_only=True
+            ):
+                newest[(v.metric_id, v.period, v.org_unit)] = v
+    state = _S.APPROVED if approver is not None else _S.DRAFT
+    now = utc_now()
+    planned: list[tuple[NarrativeVersion, NarrativeVersion | None]] = []
+    unchanged = 0
+    for index, item in enumerate(items):
+        source = sources[index] if sources is not None else None
+        file = source.file if source is not None else None
+        row = source.line if source is not None else None
+        try:
+            sections = _clean(item.sections)
+        except OptionsError as error:
+            problems.append(
+                Problem(ErrorCode.N_FIELD, error.message, file=file, row=row, column="sections")
+            )
+            continue
+        if not sections:
+            continue
+        org_unit = item.org_unit or ""
+        current = newest.get((item.metric_id, item.period, org_unit))
+        if (
+            current is not None
+            and current.sections == sections
+            and (approver is None or current.state in (_S.APPROVED.value, _S.LOCKED.value))
+        ):
+            unchanged += 1
+            continue
+        if approver is not None and not may_approve(store, approver, item.metric_id):
+            lead = _exec_lead(store, item.metric_id)
+            problems.append(
+                Problem(
+                    ErrorCode.N_APPROVER,
+                    f"'{approver.name}' does not approve narrative for {item.metric_id}, whose "
+                    f"executive lead is {lead or 'not named'}",
+                    column="--approved-by",
+                    value=approver.name,
+                    expected=_lead_accounts(store, lead),
+                    file=file,
+                    row=row,
+                )
+            )
+            continue
+        if current is not None and (
+            current.state == _S.LOCKED or (approver is None and current.state == _S.SUBMITTED)
+        ):
+            why = (
+                "its pack was published; a later change is next period's narrative"
+                if current.state == _S.LOCKED
+                else "it is with its approver, who approves or returns it first"
+            )
+            problems.append(
+                Problem(
+                    ErrorCode.N_NARRATIVE_STATE,
+                    f"the narrative of {item.metric_id} for {item.period} is {current.state} "
+                    f"(version {current.version}): {why}",
+                    column="sections",
+                    value=current.state,
+                    expected="a narrative that is not started, draft, returned or approved",
+                    file=file,
+                    row=row,
+                )
+            )
+            continue
+        version = NarrativeVersion(
+            metric_id=item.metric_id,
+            period=item.period,
+            org_unit=org_unit,
+            version=1 if current is None else current.version + 1,
+            based_on=None if current is None else current.version,
+            state=state.value,
+            sections=sections,
+            author=author,
+            created_at=now,
+            approver=approver.name if approver is not None else None,
+        )
+        planned.append((version, current))
+    return ImportPlan(
+        tuple(planned), unchanged, tuple(problems), approver.name if approver else None
+    )
+
+
+def add_imported(store: Store, plan: ImportPlan) -> list[NarrativeVersion]:
+    """Store the versions of ``plan`` (audited as ``narrative.import``) in one transaction,
+    which joins the caller's; refused while the plan has problems."""
+    if plan.problems:
+        raise DataValidationError(
+            f"the narrative was not imported: {len(plan.problems)} problem(s) found",
+            list(plan.problems),
+            hint="nothing was loaded; correct the file(s) or the approver and import again",
+        )
+    with store.transaction() as conn:
+        for item, before in plan.versions:
+            stored.add_version(conn, item, action="narrative.import", before=before)
+    return [item for item, _before in plan.versions]
+
+
+def enter_imported(
+    store: Store,
+    items: Sequence[Commentary],
+    sources: Sequence[EntrySource] | None = None,
+    *,
+    author: str,
+    approved_by: str | None = None,
+) -> list[NarrativeVersion]:
+    """:func:`plan_import` then :func:`add_imported`: commentary written outside a file
+    import (the demo's) enters the workflow as the import's does."""
+    plan = plan_import(store, items, sources, author=author, approved_by=approved_by)
+    return add_imported(store, plan)
 
 
 def lock_published(
