@@ -290,3 +290,24 @@ def test_reminders_are_sent_once_per_due_date(store: Store) -> None:
     assert notify.unread_count(store, "eve") == 2
     assert notify.mark_read(store, EVE, [added[0].id]) == 1
     assert notify.unread_count(store, "eve") == 1
+
+
+def test_the_command_line_lists_and_reminds(store: Store) -> None:
+    from cliruns import run
+
+    url = store.engine.url.render_as_string(hide_password=False)
+    listed = run(["actions", "list", "--overdue", "--on", "2025-03-31", "-d", url])
+    assert listed.exit_code == 0, listed.output
+    lines = sorted(listed.stdout.splitlines())
+    assert lines == [
+        "A-1\tRES01\tChief Operating Officer\tfirst due 2025-03-15\tdue 2025-03-15"
+        "\tslipped 0 days\toverdue 16 days\ton_track",
+        "N-1\tSAF11\tChief Nurse\tfirst due 2025-03-10\tdue 2025-03-10"
+        "\tslipped 0 days\toverdue 21 days\ton_track",
+        "R-1\trisk BAF01\tChief Operating Officer\tfirst due 2025-03-01\tdue 2025-03-01"
+        "\tslipped 0 days\toverdue 30 days\ton_track",
+    ]
+    reminded = run(["actions", "remind", "--on", "2025-03-31", "-d", url])
+    assert reminded.exit_code == 0 and reminded.stdout.strip() == "2 notifications added"
+    bad = run(["actions", "list", "--status", "finished", "-d", url])
+    assert bad.exit_code != 0 and "no action status 'finished'" in bad.stderr

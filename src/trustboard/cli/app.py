@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trustboard.cli.template_cmd",
     "trustboard.cli.papers_cmd",
     "trustboard.cli.meeting_cmd",
+    "trustboard.cli.actions_cmd",
 )
 
 app = typer.Typer(

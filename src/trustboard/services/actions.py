@@ -65,6 +65,7 @@ __all__ = [
     "owners_of",
     "remind",
     "slipping_days",
+    "tracked_actions",
     "update_action",
 ]
 
@@ -251,13 +252,32 @@ def list_actions(
     ``chosen`` says.  ``on`` (today by default) decides what is overdue.
     """
     day = on or utc_now().date()
-    if chosen.status and chosen.status not in {"open", "closed", *(s.value for s in ActionStatus)}:
-        raise OptionsError(
-            f"there is no action status {chosen.status!r}",
-            hint="open, closed, " + ", ".join(s.value for s in ActionStatus),
-        )
+    _check_status(chosen.status)
     mine_only = chosen.mine or user.role not in ALL_ACTIONS_ROLES
     owners = sorted(owner_names(store, user)) if mine_only else None
+    return _listed(store, chosen, day, owners)
+
+
+def tracked_actions(
+    store: Store, chosen: ActionFilter, *, on: date | None = None
+) -> list[TrackedItem]:
+    """Every action, narrowed by ``chosen`` (``mine`` is ignored): the command line's list,
+    run by whoever holds the store."""
+    _check_status(chosen.status)
+    return _listed(store, chosen, on or utc_now().date(), None)
+
+
+def _check_status(status: str | None) -> None:
+    if status and status not in {"open", "closed", *(s.value for s in ActionStatus)}:
+        raise OptionsError(
+            f"there is no action status {status!r}",
+            hint="open, closed, " + ", ".join(s.value for s in ActionStatus),
+        )
+
+
+def _listed(
+    store: Store, chosen: ActionFilter, day: date, owners: Sequence[str] | None
+) -> list[TrackedItem]:
     with store.reading() as conn:
         tracked = stored.read_tracked(conn, owners=owners)
     items = [_item(t, day) for t in tracked]
