@@ -153,6 +153,8 @@ def risk(request: Request, signed: Signed, forum_id: str, period: str, risk_id: 
         raise missing
     base = f"/forums/{quote(model.forum.id, safe='')}/{model.period.label()}"
     html = _metric_links(html, base, {s.metric_id for s in model.sections})
+    stored = found.baf.register.risk(risk_id)
+    editable = stored is not None and baf_edit.may_edit(signed.store, signed.user, stored)
     return HTMLResponse(
         page(
             "baf_risk.html.j2",
@@ -162,6 +164,7 @@ def risk(request: Request, signed: Signed, forum_id: str, period: str, risk_id: 
             review_date=found.review_date,
             risk_id=risk_id,
             body=Markup(html),
+            edit_url=_edit_url(risk_id) if editable else None,
         )
     )
 
