@@ -311,3 +311,31 @@ def test_the_command_line_lists_and_reminds(store: Store) -> None:
     assert reminded.exit_code == 0 and reminded.stdout.strip() == "2 notifications added"
     bad = run(["actions", "list", "--status", "finished", "-d", url])
     assert bad.exit_code != 0 and "no action status 'finished'" in bad.stderr
+
+
+def test_the_pack_shows_a_date_an_import_moved_as_first_and_current_due(tmp_path: Path) -> None:
+    from pack.conftest import COMPLETE_PAPER, _filled
+    from trustboard.services.pack import build_pack
+
+    filled = _filled(tmp_path / "pack.db")
+    pack_store = next(filled)
+    # the fixture's A-1 was first due 31 May 2025 and is now due 30 June; a file moves it again
+    [fixture_action] = [a for a in pack_store.actions() if a.id == "A-1"]
+    moved = fixture_action.model_copy(
+        update={"due": date(2025, 7, 31), "note": "Second round of interviews"}
+    )
+    pack_store.write_actions([moved])
+    out = build_pack(
+        pack_store, "board", "2025-03", tmp_path / "out", config=COMPLETE_PAPER, pdf=False
+    )
+    row = out.html[out.html.index("Recruit two therapists") :]
+    row = row[: row.index("</tr>")]
+    # 31 May to 31 July: 30 days of June and 31 of July
+    assert "31 May 2025" in row and "31 July 2025" in row and "61 days later" in row
+    assert "Second round of interviews" in row
+    # the first change explains the slippage the fixture's file already carried
+    assert [(c.old_due, c.new_due) for c in _changes(pack_store, "A-1")] == [
+        (date(2025, 5, 31), date(2025, 6, 30)),
+        (date(2025, 6, 30), date(2025, 7, 31)),
+    ]
+    pack_store.close()
