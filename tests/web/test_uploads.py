@@ -9,9 +9,10 @@ months to March 2025; SAF12 is a count whose March 2025 figure is 2 (``SMALL_COU
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -243,3 +244,44 @@ def test_two_workers_read_the_same_job_and_a_changed_store_refuses_the_commit(
     assert _wait(web_store, job_id).status is JobStatus.AWAITING_CONFIRMATION
     client.post(f"/uploads/{job_id}/commit", data={"csrf_token": csrf})
     assert _wait(web_store, job_id).status is JobStatus.DONE
+
+
+COMMENTARY = b"metric: SAF12\nperiod: 2025-03\nsections:\n  chart_shows: Falls rose in March.\n"
+TARGETS = b"metric_id,value,comparator,type,valid_from\nSAF12,10,<=,trajectory,2025-01-01\n"
+
+
+def test_values_commentary_and_targets_load_on_every_engine(store_url: str) -> None:
+    from pack.conftest import FORUMS, UNITS, catalogue, value_rows
+    from trustboard.services.users import Role, User
+
+    store, _before, _after = Store.init(store_url, actor="test")
+    try:
+        store.upsert_catalogue(catalogue(), UNITS, FORUMS, effective=date(2020, 1, 1))
+        store.write_values(value_rows())
+        ana = User("ana", Role.ANALYST, (), ())
+        loaded = {}
+        for kind, name, data in (
+            ("values", "march.csv", GOOD),
+            ("commentary", "march.yaml", COMMENTARY),
+            ("targets", "targets.csv", TARGETS),
+        ):
+            job_id = upload_service.start_upload(
+                store, ana, kind, name, io.BytesIO(data), background=False
+            )
+            checked = jobs.get(store, job_id)
+            assert checked.status is JobStatus.AWAITING_CONFIRMATION, checked.report
+            loaded[kind] = upload_service.commit(store, ana, job_id, background=False)
+        assert {k: j.status for k, j in loaded.items()} == dict.fromkeys(loaded, JobStatus.DONE)
+        march = store.values(metric_ids=["SAF12"], org_units=["RXX"], start=date(2025, 3, 1))
+        assert march.get_column("value").to_list() == [17.0]
+        assert march.get_column("source_file").to_list() == ["march.csv"]
+        notes = store.commentary(metric_ids=["SAF12"])
+        assert [n.sections.get("chart_shows") for n in notes] == ["Falls rose in March."]
+        saf12 = store.metric("SAF12")
+        assert saf12 is not None
+        assert [(t.type.value, t.value) for t in saf12.targets if t.type.value == "trajectory"] == [
+            ("trajectory", 10.0)
+        ]
+        assert loaded["targets"].result["metrics_changed"] == ["SAF12"]
+    finally:
+        store.close()
