@@ -30,6 +30,7 @@ from trustboard.errors import (
     ErrorCode,
     NotFoundError,
     Problem,
+    TrustboardError,
 )
 from trustboard.render.pack import MetricSection, PackModel
 from trustboard.services import browse, jobs
@@ -152,6 +153,7 @@ class CycleView:
 _CACHE_SIZE = 32
 _lock = threading.Lock()
 _checks: OrderedDict[tuple[Any, ...], CheckReport] = OrderedDict()
+_views: OrderedDict[tuple[Any, ...], CycleView] = OrderedDict()
 
 
 def check_report(store: Store, forum_id: str, period: Period, config: PaperConfig) -> CheckReport:
@@ -188,10 +190,38 @@ def cycle_view(
     today: date | None = None,
 ) -> CycleView:
     """The control panel of ``forum_id`` for ``period`` (analysts and administrators only;
-    a refusal is audited; an unknown forum or a period with no data is not found)."""
+    a refusal is audited; an unknown forum or a period with no data is not found).
+
+    The panel is kept, like the pack models and the check's report, until the next audited
+    change to the store (an import, narrative, a review, a meeting date, an override) or the
+    next day: reading it again (``trustboard status``'s answer for every metric, the BAF
+    register, the narrative versions) costs more than the page's budget.
+    """
     require_cycle_role(store, user, "the reporting cycle's control panel")
-    model = browse.forum_pack(store, user, forum_id, period, config)
+    forum = browse.require_forum(store, user, forum_id)
     day = today or date.today()
+    try:
+        label = Period.parse(period).label()
+    except (ValueError, TrustboardError):
+        label = period  # forum_pack names the bad period
+    key = (store.url, forum.id, label, id(config), browse.data_version(store), day)
+    with _lock:
+        kept = _views.get(key)
+        if kept is not None:
+            _views.move_to_end(key)
+            return kept
+    found = _build_view(store, user, forum_id, period, config, day)
+    with _lock:
+        _views[key] = found
+        while len(_views) > _CACHE_SIZE:
+            _views.popitem(last=False)
+    return found
+
+
+def _build_view(
+    store: Store, user: User, forum_id: str, period: str, config: PaperConfig, day: date
+) -> CycleView:
+    model = browse.forum_pack(store, user, forum_id, period, config)
     forum, when = model.forum, model.period
     shown = {s.metric_id for s in model.sections}
     received = [
