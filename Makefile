@@ -47,6 +47,7 @@ demo: $(STAMP)
 	    --numerator breaches --denominator attendances --by org_code,type --improvement decrease \
 	    --target 0.05 --unit percent --summary $(DEMO_OUT)/ae/summary.csv --charts $(DEMO_OUT)/ae/charts
 	@echo "Demo board pack and A&E charts are in $(DEMO_OUT)/ (open $(DEMO_OUT)/BOARD-2025-03.html)"
+	@echo "Demo Board meeting: agenda $(DEMO_OUT)/meeting/agenda.yaml; packs $(DEMO_OUT)/meeting/packs/public/pack.pdf (meeting in public) and $(DEMO_OUT)/meeting/packs/private/pack.pdf (whole meeting), HTML index.html beside each"
 	@echo "Web app on the demo store: $(VENV)/bin/trustboard serve --database $(DEMO_OUT)/trustboard-demo.sqlite"
 	@echo "  then open http://127.0.0.1:8000/ and sign in with a demo account listed above (this machine only)"
 

@@ -32,6 +32,8 @@ items:
   - {number: TB/25/001, title: Apologies, presenter: Chair, purpose: note, paper: verbal}
   - {number: TB/25/002, title: Chief Executive's report, presenter: Chief Executive,
      purpose: note, time: "09:40", paper: ceo.md}
+  - {number: TB/25/010, title: Questions from the public, presenter: Chair, purpose: note,
+     paper: verbal}
   - {number: TB/25/003, title: Finance report, presenter: Director of Finance,
      purpose: assure, paper: supplied/finance.pdf}
   - {number: TB/25/004, title: "Estates disposal MARKER", presenter: Director of Estates,
@@ -157,8 +159,8 @@ def test_the_public_pack_leaves_the_private_item_out_everywhere(
     assert sorted(p.name for p in public.iterdir()) == [
         "index.html",
         "item-02.html",
-        "item-03.html",
-        "item-03.pdf",
+        "item-04.html",
+        "item-04.pdf",
         "pack.pdf",
     ]
     # the whole meeting's pack has it, marked as taken in private
@@ -180,7 +182,8 @@ def test_the_pack_is_tagged_with_language_and_title(built: tuple[MeetingOutput, 
 def test_the_html_pages_share_one_navigation(built: tuple[MeetingOutput, Path]) -> None:
     page = (built[1] / "public" / "item-02.html").read_text(encoding="utf-8")
     assert '<a href="index.html">Agenda</a>' in page
-    assert '<a href="item-03.html" rel="next">Next: TB/25/003</a>' in page
+    # the verbal item between them has no page
+    assert '<a href="item-04.html" rel="next">Next: TB/25/003</a>' in page
     index = (built[1] / "public" / "index.html").read_text(encoding="utf-8")
     assert '<a href="item-02.html">Chief Executive&#39;s report</a>' in index
 
@@ -204,7 +207,7 @@ def test_a_bad_agenda_names_every_problem_and_writes_nothing(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as raised:
         build_meeting(agenda, tmp_path / "out")
     assert {(p.code, p.column) for p in raised.value.problems} == {
-        (ErrorCode.AGENDA, "items[2].purpose"),
+        (ErrorCode.AGENDA, "items[3].purpose"),
         (ErrorCode.AGENDA, "items[1].time"),
     }
     assert not (tmp_path / "out").exists()

@@ -50,6 +50,7 @@ from trustboard.demo.waiting import WAITS_STANDARDS
 from trustboard.errors import ConflictError, ErrorCode, OptionsError
 
 if TYPE_CHECKING:
+    from trustboard.domain import Period
     from trustboard.store import Store
 
 __all__ = [
@@ -112,6 +113,8 @@ class DemoResult:
     steps: tuple[tuple[str, float], ...] = field(default=())
     #: the web accounts created (see :data:`DEMO_USERS`)
     users: tuple[str, ...] = ()
+    #: the demo Board meeting's packs (the whole meeting's, then the public part's PDF)
+    meeting: tuple[Path, ...] = ()
 
 
 def demo_waits_values(
@@ -264,6 +267,27 @@ def _add_demo_users(store: Store) -> tuple[str, ...]:
     return tuple(name for name, *_rest in DEMO_USERS)
 
 
+def _demo_meeting(out: Path, db: str, latest: Period, *, pdf: bool) -> tuple[Path, ...]:
+    """Write the demo Board meeting's agenda and papers into ``out/meeting`` and, with the PDF
+    extra, build its packs into ``out/meeting/packs`` (docs/papers.md)."""
+    from trustboard.demo import TRUST_NAME
+    from trustboard.demo.meeting import write_demo_meeting
+    from trustboard.services.meeting_pack import build_meeting
+    from trustboard.store import Store
+
+    agenda = write_demo_meeting(out / "meeting", latest)
+    if not pdf:
+        return ()
+    store = Store.open(db, actor="trustboard demo")
+    try:
+        built = build_meeting(
+            agenda, out / "meeting" / "packs", store=store, trust_name=TRUST_NAME, synthetic=True
+        )
+    finally:
+        store.close()
+    return tuple(pack.pdf_path for pack in built.packs)
+
+
 def run_demo(
     output: str | Path,
     *,
@@ -392,6 +416,12 @@ def run_demo(
         store.close()
 
     began = time.perf_counter()
+    # the meeting's packs hold the Board's report: built with the Board's pack
+    meeting_packs = _demo_meeting(out, db, trust.latest, pdf=pdf and "BOARD" in forums)
+    if meeting_packs:
+        step("Board meeting packs (public and private)", began)
+
+    began = time.perf_counter()
     store = Store.open(db, actor="trustboard demo")
     try:
         users = _add_demo_users(store)
@@ -415,4 +445,5 @@ def run_demo(
         seconds=time.perf_counter() - started,
         steps=tuple(steps),
         users=users,
+        meeting=meeting_packs,
     )

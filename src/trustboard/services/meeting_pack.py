@@ -49,6 +49,7 @@ from trustboard.render.papers import (
     render_agenda_html,
     render_paper_html,
     supplied_pdf,
+    without_own_page_numbers,
 )
 from trustboard.services.papers import (
     PaperFile,
@@ -164,7 +165,7 @@ def _report_html(
     inputs = gather_inputs(
         store, agenda.meeting.forum, period, config=config, synthetic=synthetic, paper=paper
     )
-    return render_html(assemble_pack(inputs))
+    return without_own_page_numbers(render_html(assemble_pack(inputs)))
 
 
 def _baf_html(
@@ -176,11 +177,19 @@ def _baf_html(
     synthetic: bool,
     prefix: str,
 ) -> str | None:
+    from trustboard.domain import OrgLevel
     from trustboard.services.pack import baf_from_store
 
     forum = _forum(store, agenda.meeting.forum)
-    period = Period.parse(item.paper.period or "")
-    section = baf_from_store(store, forum, period.end, risk_pages=False)
+    trust = [u.code for u in store.org_units() if u.level is OrgLevel.TRUST]
+    # the register as reviewed for the meeting, read at the trust's level
+    section = baf_from_store(
+        store,
+        forum,
+        agenda.meeting.meeting_date,
+        org_unit=trust[0] if trust else None,
+        risk_pages=False,
+    )
     if section is None:
         return None
     return render_paper_html(
@@ -259,7 +268,12 @@ def _resolve(
                     _Item(item, part, index, pdf=laid.data, source=path, tagged=laid.tagged)
                 )
                 continue
-            paper, found = read_paper(path, refs=refs, meeting=_meeting_fields(agenda, item))
+            paper, found = read_paper(
+                path,
+                refs=refs,
+                meeting=_meeting_fields(agenda, item),
+                defaults={"title": item.title},
+            )
             problems += found
             if paper is not None and not found:
                 html = None
@@ -276,10 +290,14 @@ def _resolve(
                 )
             continue
         # the generated papers: the performance report and the BAF, from the store
+        try:
+            shown = Period.parse(source.period or "").display()
+        except ValueError:
+            shown = str(source.period)
         default = (
-            f"Integrated Performance Report, {source.period}"
+            f"Integrated Performance Report, {shown}"
             if source.kind is PaperKind.REPORT
-            else f"Board Assurance Framework, {source.period}"
+            else f"Board Assurance Framework, {shown}"
         )
         governance, found = _generated_governance(agenda, item, label, refs, default)
         problems += found
@@ -412,13 +430,15 @@ def _pages_text(first: int, last: int) -> str:
 def _agenda_rows(
     items: Sequence[_Item], ranges: Mapping[int, tuple[int, int]], html_links: bool
 ) -> list[AgendaRow]:
+    # the PDF's links name the part (the agenda is part 0, then each paper in order)
+    parts = {index: n + 1 for n, index in enumerate(ranges)}
     rows = []
     for entry in items:
         item = entry.item
         span = ranges.get(entry.index)
         href = None
         if span is not None:
-            href = _page_name(entry) if html_links else f"{ITEM_LINK}{entry.index}"
+            href = _page_name(entry) if html_links else f"{ITEM_LINK}{parts[entry.index]}"
         rows.append(
             AgendaRow(
                 number=item.number,
@@ -523,9 +543,7 @@ def _item_page(entry: _Item, nav: PackNav, *, trust_name: str | None, synthetic:
         governance = Governance(
             title=entry.item.title, agenda_item=entry.item.number, purpose=entry.item.purpose
         )
-        body = Markup(
-            f'<p>This paper was supplied as a PDF: <a href="{name}">{name}</a>.</p>'
-        )
+        body = Markup(f'<p>This paper was supplied as a PDF: <a href="{name}">{name}</a>.</p>')
         return render_paper_html(
             governance, body, trust_name=trust_name, synthetic=synthetic, nav=nav
         )

@@ -269,6 +269,7 @@ def read_paper(
     *,
     refs: References | None = None,
     meeting: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
     required: Sequence[str] | None = None,
 ) -> tuple[PaperFile | None, list[Problem]]:
     """Read and validate a paper; returns it (None when it cannot be built) and every
@@ -276,7 +277,8 @@ def read_paper(
 
     ``meeting`` gives the fields the agenda decides (``meeting``, ``meeting_date``,
     ``agenda_item``, ``purpose``): a paper may leave them out, and one that gives another
-    value is an error (the agenda is the one source of meeting dates).
+    value is an error (the agenda is the one source of meeting dates).  ``defaults`` fill
+    fields the paper leaves out (its title from the agenda item's).
     """
     file = Path(path)
     if not file.is_file():
@@ -310,7 +312,7 @@ def read_paper(
             )
         ]
     problems: list[Problem] = []
-    fields = dict(raw)
+    fields = {**(defaults or {}), **raw}
     place = EntryPlace(str(file), yaml=document)
     for name, value in (meeting or {}).items():
         given = fields.get(name)

@@ -8,6 +8,7 @@ from trustboard.render.papers.html import (
     PackNav,
     render_agenda_html,
     render_paper_html,
+    without_own_page_numbers,
 )
 from trustboard.render.papers.pdf import (
     ITEM_LINK,
@@ -35,4 +36,5 @@ __all__ = [
     "render_agenda_html",
     "render_paper_html",
     "supplied_pdf",
+    "without_own_page_numbers",
 ]

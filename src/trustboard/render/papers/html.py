@@ -143,3 +143,10 @@ def render_agenda_html(
             stylesheet=Markup(_stylesheet(True)),
         )
     )
+
+
+def without_own_page_numbers(html: str) -> str:
+    """A document trustboard rendered on its own (the performance report), made ready for a
+    pack: its own "Page N of M" left out, since the pack numbers its pages across papers."""
+    own = files("trustboard.render.papers").joinpath("pack_pages.css").read_text("utf-8")
+    return html.replace("</head>", f"<style>\n{own}</style>\n</head>", 1)

@@ -238,7 +238,9 @@ def assemble_pack_pdf(parts: Sequence[PackPart], *, title: str) -> tuple[bytes, 
     for index, part in enumerate(parts):
         for number in range(starts[index], starts[index] + part.laid_out.pages):
             text = f"Page {number + 1} of {total}"
-            _stamp(pypdf, writer.pages[number], f"{part.stamp} \u00b7 {text}" if part.stamp else text)
+            _stamp(
+                pypdf, writer.pages[number], f"{part.stamp} \u00b7 {text}" if part.stamp else text
+            )
     writer.add_metadata({"/Title": title})
     writer.page_mode = "/UseOutlines"
     out = io.BytesIO()
