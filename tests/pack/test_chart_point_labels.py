@@ -20,7 +20,7 @@ def test_each_point_reads_as_the_pack_shows_it() -> None:
             value=31.0,
             display="31",
             point_type="special_cause_concern",
-            special_cause_type="Special Cause Concerning variation",
+            special_cause_type="Above UCL",
             provisional=True,
         ),
     ]
@@ -28,5 +28,5 @@ def test_each_point_reads_as_the_pack_shows_it() -> None:
         ("Jan 2025: 12",),
         ("Feb 2025: * (suppressed)",),
         (),  # nothing recorded: no point to read
-        ("Apr 2025: 31", "provisional, Special Cause Concerning variation"),
+        ("Apr 2025: 31", "provisional, Special cause: concern (Above UCL)"),
     ]

@@ -16,7 +16,13 @@ import polars as pl
 
 from trustboard.render.pack.formatting import format_month
 from trustboard.render.pack.model import MetricSection, SeriesPoint
-from trustboard.render.svg import icon_svg, sparkline_svg, spc_chart_svg, svg_to_data_uri
+from trustboard.render.svg import (
+    SIGNAL_WORDS,
+    icon_svg,
+    sparkline_svg,
+    spc_chart_svg,
+    svg_to_data_uri,
+)
 
 __all__ = ["chart_svg", "chart_uri", "icon_uri", "point_labels", "points_frame", "sparkline_uri"]
 
@@ -89,7 +95,9 @@ def point_labels(points: Sequence[SeriesPoint]) -> list[tuple[str, ...]]:
         if p.provisional:
             notes.append("provisional")
         if p.point_type != "common_cause" and not p.suppressed:
-            notes.append(p.special_cause_type)
+            # the signal in the legend's words, with the rule that found it as the pack's data
+            # table names it (``Below LCL``, ``Run of 7``)
+            notes.append(f"{SIGNAL_WORDS[p.point_type]} ({p.special_cause_type})")
         labels.append((first, ", ".join(notes)) if notes else (first,))
     return labels
 
