@@ -30,8 +30,9 @@ ACCEPTED = (
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    created, _before, _after = Store.init(f"sqlite:///{tmp_path / 'baf.db'}", actor="tester")
+def store(store_url: str) -> Iterator[Store]:
+    """A fresh store on each engine (SQLite, PostgreSQL)."""
+    created, _before, _after = Store.init(store_url, actor="tester")
     yield created
     created.close()
 
