@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from cliruns import run
 from pack.conftest import COMPLETE_PAPER, FORUMS, UNITS, catalogue, value_rows
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 from trustboard.services import narrative as nv
@@ -301,3 +302,15 @@ def test_a_wrong_number_in_approved_narrative_is_found(url: str) -> None:
         ]
     finally:
         store.close()
+
+
+def test_the_command_line_names_the_approver_and_refuses_one_without_the_right(
+    url: str, tmp_path: Path
+) -> None:
+    source = _file(tmp_path, "Text.")
+    refused = run(["import", "commentary", source, "--approved-by", "owen", "--database", url])
+    assert refused.exit_code == 3, refused.output
+    assert "TB-N-APPROVER" in refused.output and "owen" in refused.output
+    done = run(["import", "commentary", source, "--approved-by", "eve", "--database", url])
+    assert done.exit_code == 0, done.output
+    assert "narrative: 1 version(s) added as approved by eve, 0 unchanged" in done.output

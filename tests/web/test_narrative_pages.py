@@ -272,3 +272,19 @@ def test_nobody_signed_in_is_sent_to_sign_in_and_nothing_is_written(
     posted = client.post(EDIT, data={"step": "start"})
     assert (posted.status_code, posted.headers["location"]) == (303, "/sign-in")
     assert _versions(web_store) == 0
+
+
+def test_narrative_imported_approved_shows_its_approver_and_opens_as_approved(
+    app_url: str, web_store: Store
+) -> None:
+    nv.set_lead(web_store, ADAM, "Chief Operating Officer", "eve")
+    (note,) = [c for c in web_store.commentary(["RES01"], period=PERIOD) if not c.org_unit]
+    nv.enter_imported(web_store, [note], author="ana", approved_by="eve")
+    client, _csrf = _client(app_url, "eve")
+    page = client.get(EDIT).text
+    assert 'class="narrative-state">Approved</strong>, version 1 by ana' in page
+    assert 'approved by <span class="narrative-approver">eve</span>' in page
+    listed = client.get(f"/narrative?forum=board&period={PERIOD}").text
+    assert "Approved (version 1, ana)" in listed
+    history = client.get(f"{EDIT}/history").text
+    assert "Version 1: Approved" in history and "Approved by eve." in history
