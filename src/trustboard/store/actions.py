@@ -106,9 +106,9 @@ def record_due_change(
 
 
 def read_due_changes(conn: Connection, action_id: str) -> list[DueChange]:
-    """Every change of one action's due date, oldest first."""
+    """Every change of one action's due date, in the order they were made."""
     rows = conn.execute(
-        select(_dc).where(_dc.c.action_id == action_id).order_by(_dc.c.changed_at, _dc.c.id)
+        select(_dc).where(_dc.c.action_id == action_id).order_by(_dc.c.id)
     ).mappings()
     return [
         DueChange(

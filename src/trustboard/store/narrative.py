@@ -228,7 +228,16 @@ def write_actions(
                 .values(original_due=original, updated_at=now, **values)
             )
             if before["due"] != values["due"]:
-                why = action.note or f"due date changed by import {import_id}"
+                # a note written with the move says why; an unchanged note is last time's
+                why = (
+                    action.note
+                    if action.note and action.note != before["note"]
+                    else f"due date changed by import {import_id}"
+                    if import_id is not None
+                    else "due date changed in the BAF register"
+                    if action.baf_risk_id
+                    else "due date changed"
+                )
                 record_due_change(
                     conn,
                     action_id=action.id,

@@ -1,0 +1,130 @@
+"""The action tracker's tables on each engine (SQLite, and PostgreSQL when a server answers):
+due-date changes from imports and from the tracker, with their reasons, and notifications
+added once per key, read and counted by their recipient only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import pytest
+
+from trustboard.domain import Action, ActionStatus
+from trustboard.store import Store
+from trustboard.store import actions as stored
+from trustboard.store import notifications as notes
+
+NOW = datetime(2025, 4, 1, 9, 0)
+FIRST = Action(
+    id="A-1",
+    baf_risk_id="BAF01",
+    description="Agree the winter plan",
+    owner="Chief Executive",
+    due=date(2025, 3, 15),
+    note="Plan drafted",
+)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    made, _before, _after = Store.init(store_url, actor="test")
+    made.write_actions([FIRST])
+    yield made
+    made.close()
+
+
+def _changes(store: Store) -> list[tuple[date, date, str, int | None]]:
+    with store.reading() as conn:
+        return [
+            (c.old_due, c.new_due, c.reason, c.import_id)
+            for c in stored.read_due_changes(conn, "A-1")
+        ]
+
+
+def test_due_changes_keep_their_reasons(store: Store) -> None:
+    # moved with a new note: the note is the reason
+    first = store.write_actions(
+        [FIRST.model_copy(update={"due": date(2025, 4, 30), "note": "Waiting for the ICB"})]
+    )
+    # moved again, the note unchanged: the import is named instead of last time's note
+    second = store.write_actions(
+        [FIRST.model_copy(update={"due": date(2025, 5, 31), "note": "Waiting for the ICB"})]
+    )
+    assert _changes(store) == [
+        (date(2025, 3, 15), date(2025, 4, 30), "Waiting for the ICB", first.import_id),
+        (
+            date(2025, 4, 30),
+            date(2025, 5, 31),
+            f"due date changed by import {second.import_id}",
+            second.import_id,
+        ),
+    ]
+    with store.transaction() as conn:
+        after = stored.update_action(
+            conn,
+            "A-1",
+            actor="rita",
+            now=NOW,
+            status=ActionStatus.COMPLETE,
+            evidence="Minutes of 1 April",
+            due=date(2025, 4, 1),
+            reason="Agreed early",
+        )
+    assert after.action.status is ActionStatus.COMPLETE and after.action.completed == date(
+        2025, 4, 1
+    )
+    assert after.evidence == "Minutes of 1 April"
+    assert after.action.original_due == date(2025, 3, 15)
+    assert _changes(store)[-1] == (date(2025, 5, 31), date(2025, 4, 1), "Agreed early", None)
+    [history] = [h for h in store.action_history("A-1") if h.actor == "rita"]
+    assert (history.status, history.due, history.note) == (
+        ActionStatus.COMPLETE,
+        date(2025, 4, 1),
+        "Agreed early",
+    )
+    # nothing to change: nothing written
+    before = store.row_counts()
+    with store.transaction() as conn:
+        stored.update_action(conn, "A-1", actor="rita", now=NOW, evidence="Minutes of 1 April")
+    assert store.row_counts() == before
+
+
+def test_notifications_once_per_key_and_only_their_recipient_s(store: Store) -> None:
+    with store.transaction() as conn:
+        one = notes.add_notification(
+            conn,
+            recipient="eve",
+            kind="action.overdue",
+            subject="A-1 overdue",
+            link="/actions/A-1",
+            now=NOW,
+            dedupe_key="overdue:A-1:2025-03-15",
+        )
+        again = notes.add_notification(
+            conn,
+            recipient="eve",
+            kind="action.overdue",
+            subject="A-1 overdue",
+            link="/actions/A-1",
+            now=NOW,
+            dedupe_key="overdue:A-1:2025-03-15",
+        )
+        other = notes.add_notification(
+            conn,
+            recipient="owen",
+            kind="action.overdue",
+            subject="A-1 overdue",
+            link="/actions/A-1",
+            now=NOW,
+            dedupe_key="overdue:A-1:2025-03-15",
+        )
+    assert one is not None and again is None and other is not None
+    with store.transaction() as conn:
+        assert notes.unread_count(conn, "eve") == 1
+        # owen cannot mark eve's notification read
+        assert notes.mark_read(conn, "owen", now=NOW, ids=[one.id]) == 0
+        assert notes.unread_count(conn, "eve") == 1
+        assert notes.mark_read(conn, "eve", now=NOW, ids=[one.id]) == 1
+        assert notes.unread_count(conn, "eve") == 0
+        [read] = notes.read_notifications(conn, "eve")
+    assert read.read_at == NOW and read.link == "/actions/A-1"
