@@ -13,6 +13,7 @@ import io
 import re
 import time
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -285,3 +286,48 @@ def test_values_commentary_and_targets_load_on_every_engine(store_url: str) -> N
         assert loaded["targets"].result["metrics_changed"] == ["SAF12"]
     finally:
         store.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_upload_pages_pass_axe(
+    width: int, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from browser_support import METRIC, PERIOD, axe_violations, chromium, demo_site
+    from browser_support import sign_in as browser_sign_in
+
+    from trustboard.services.demo import DEMO_PASSWORD
+
+    site = demo_site(request, tmp_path_factory)
+    commentary = f"metric: {METRIC}\nperiod: {PERIOD}\nsections:\n  chart_shows: Text.\n"
+
+    def upload(tab: Any, kind: str, name: str, data: bytes, wanted: str) -> None:
+        tab.goto(site.url("/uploads"))
+        tab.set_input_files(
+            f"#file-{kind}", files=[{"name": name, "mimeType": "text/plain", "buffer": data}]
+        )
+        tab.click(f"section[aria-labelledby='upload-{kind}'] button[type=submit]")
+        tab.wait_for_url(re.compile(r".*/uploads/\d+$"))
+        deadline = time.monotonic() + 60
+        while wanted not in tab.locator("#job-status").inner_text():
+            assert time.monotonic() < deadline, tab.locator("main").inner_text()
+            time.sleep(0.2)
+            tab.reload()
+
+    with chromium() as (browser, axe):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        tab = context.new_page()
+        browser_sign_in(tab, site, "demo-analyst", DEMO_PASSWORD)
+        pages = []
+        tab.goto(site.url("/uploads"))
+        pages.append(("uploads", axe_violations(tab, axe)))
+        upload(tab, "values", "bad.csv", BAD, "failed")
+        assert tab.locator("#report tbody tr").count() >= 3
+        pages.append(("refused", axe_violations(tab, axe)))
+        upload(tab, "commentary", "note.yaml", commentary.encode(), "awaiting confirmation")
+        pages.append(("checked", axe_violations(tab, axe)))
+        wide = tab.evaluate("document.documentElement.scrollWidth")
+        context.close()
+    assert pages == [("uploads", []), ("refused", []), ("checked", [])]
+    assert wide <= width
