@@ -8,6 +8,9 @@ Expected facts, from the rules and the store built in ``cycle_store``:
   11 April, papers due 15 April, meeting 24 April 2025;
 * narrative: RES01's March narrative submitted by eve and not approved: one item, linking to
   ``/narrative/board/2025-03/RES01``;
+* actions: RES01's action A-7, first due 28 February and moved to 10 March 2025, still open:
+  on 31 March it is 21 days overdue and has slipped 10 days; one item, linking to
+  ``/actions/A-7``;
 * BAF: a one-risk register (BAF-01, last reviewed 30 September 2025 with no committee named as
   accepting it): one item,
   linking to ``/baf/risks/BAF-01/edit``.
@@ -16,6 +19,7 @@ Expected facts, from the rules and the store built in ``cycle_store``:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,6 +28,7 @@ from fastapi.testclient import TestClient
 
 from baf.builders import make_register, make_risk
 from conftest import sign_in
+from trustboard.domain import Action
 from trustboard.services.meetings import meetings
 from trustboard.store import Store
 from trustboard.store import baf as store_baf
@@ -144,21 +149,36 @@ def test_setting_dates_needs_the_form_s_token_and_an_analyst_or_admin(
     assert [m.set_by for m in meetings(store)] == ["adam"]
 
 
-def test_narrative_awaiting_approval_and_risks_awaiting_review_are_listed(
-    store: Store, tmp_path: Path
-) -> None:
+def test_narrative_actions_and_risks_awaiting_are_listed(store: Store, tmp_path: Path) -> None:
     narrative(store, "submitted")
+    store.write_actions(
+        [
+            Action(
+                id="A-7",
+                metric_id="RES01",
+                description="Recruit two step-2 therapists",
+                owner="Chief Operating Officer",
+                due=date(2025, 3, 10),
+                original_due=date(2025, 2, 28),
+                opened=date(2025, 1, 6),
+            )
+        ]
+    )
     with store.transaction() as conn:
         register = make_register(make_risk(key_metrics=("RES01",)))
         store_baf.save_register(conn, register, actor="test", source="test")
     client = _client(store, tmp_path)
     sign_in(client, "ana")
     page = client.get(HERE).text
-    assert (_count(page, "approval"), _count(page, "risks")) == (1, 1)
+    assert (_count(page, "approval"), _count(page, "actions"), _count(page, "risks")) == (1, 1, 1)
     approval = _section(page, "approval")
     assert f'href="/narrative/board/{PERIOD}/RES01"' in approval
     assert "Submitted" in approval and "1 by eve" in approval
     assert approval.count("<tr>") == 2  # the header and RES01
+    actions = _section(page, "actions")
+    assert 'href="/actions/A-7"' in actions and "Recruit two step-2 therapists" in actions
+    assert "21 days" in actions and "10 days" in actions
+    assert actions.count("<tr>") == 2
     risks = _section(page, "risks")
     assert 'href="/baf/risks/BAF-01/edit"' in risks and "Access to services" in risks
     # its latest review (30 September 2025) names no committee that accepted it
@@ -172,6 +192,8 @@ def test_approved_narrative_is_not_awaiting_approval(store: Store, tmp_path: Pat
     client = _client(store, tmp_path)
     sign_in(client, "ana")
     page = client.get(HERE).text
-    assert (_count(page, "approval"), _count(page, "risks")) == (0, 0)
+    assert (_count(page, "approval"), _count(page, "actions"), _count(page, "risks")) == (0, 0, 0)
+    assert 'id="nothing-outstanding"' in page
     assert "No narrative is waiting for approval." in page
     assert "No BAF risk is awaiting review." in page
+    assert "No action is overdue or slipping." in page

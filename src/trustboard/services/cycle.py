@@ -4,7 +4,8 @@ Nothing here decides anything of its own.  Each list comes from the code that al
 rule: data that is missing or late from :func:`trustboard.services.status.status_of` (what
 ``trustboard status`` prints); exceptions and their narrative from the forum's pack model, made
 by the pack's own assembly (:func:`trustboard.services.browse.forum_pack`); narrative awaiting
-approval from :mod:`trustboard.services.narrative`; BAF risks awaiting review from
+approval from :mod:`trustboard.services.narrative`; actions overdue or slipping from
+:func:`trustboard.services.actions.actions_needing_attention`; BAF risks awaiting review from
 :func:`trustboard.services.baf.risks_awaiting_review`; findings and overrides from
 :func:`trustboard.services.check.run_check` (what ``trustboard check`` prints).  The
 timetable's dates (data cut-off, narrative due, papers due, the meeting) come from the meeting
@@ -34,6 +35,7 @@ from trustboard.errors import (
 )
 from trustboard.render.pack import MetricSection, PackModel
 from trustboard.services import browse, jobs
+from trustboard.services.actions import ActionAttention, actions_needing_attention
 from trustboard.services.baf import RiskAwaitingReview, risks_awaiting_review
 from trustboard.services.check import CheckReport, override_finding, run_check
 from trustboard.services.jobs import Job
@@ -121,6 +123,8 @@ class CycleView:
     #: the register's risks whose review is overdue or not yet accepted on the meeting day
     #: (today when the calendar has no meeting)
     risks: tuple[RiskAwaitingReview, ...] = ()
+    #: the forum's actions carried into the period that are overdue or slipping
+    actions: tuple[ActionAttention, ...] = ()
 
     def late_by(self, item: DataItem) -> int:
         """Days ``item``'s data is past its due date (0 when it is not due yet)."""
@@ -138,6 +142,7 @@ class CycleView:
             "data": len(self.data),
             "narrative": len(self.no_narrative),
             "approval": len(self.unapproved),
+            "actions": len(self.actions),
             "risks": len(self.risks),
             "findings": len(self.check.findings),
             "overrides": len(self.check.overridden),
@@ -262,7 +267,10 @@ def _build_view(
     )
     as_of = meeting.meeting_date if meeting is not None else day
     risks = tuple(risks_awaiting_review(store, as_of))
-    return CycleView(model, day, timetable, tuple(items), missing, report, unapproved, risks)
+    actions = tuple(actions_needing_attention(store, forum.id, when.label()))
+    return CycleView(
+        model, day, timetable, tuple(items), missing, report, unapproved, risks, actions
+    )
 
 
 #: Narrative states that still need an approval before the pack may be published.
