@@ -129,7 +129,8 @@ def test_a_submission_tells_the_approver_and_a_return_tells_the_author(store: St
     [waiting] = notify.inbox(store, EVE)
     assert waiting.kind == "narrative.submitted"
     assert "RES01" in waiting.subject and "wren" in waiting.subject
-    assert waiting.link == "/narrative?period=2025-03"
+    # the narrative's page under the first forum that receives RES01 (the Trust Board)
+    assert waiting.link == "/narrative/board/2025-03/RES01"
     assert notify.inbox(store, WREN) == []  # nobody is told of their own step
     nv.return_for_changes(store, EVE, "RES01", PERIOD, "Say why.", based_on=submitted)
     [returned] = notify.inbox(store, WREN)

@@ -210,9 +210,14 @@ def tell(
     return added
 
 
-def _narrative_link(version: NarrativeVersion) -> str:
-    # the narrative pages are reached from the narrative list of any forum that carries the
-    # metric; the list, filtered to the period, is where the reader starts
+def _narrative_link(store: Store, version: NarrativeVersion) -> str:
+    """The narrative's page under the first forum (in agenda order) that receives the metric,
+    else the narrative list for the period."""
+    carried = store.forum_metrics()
+    for forum in store.forums():
+        if version.metric_id in carried.get(forum.id, ()):
+            parts = (forum.id, version.period, version.metric_id)
+            return "/narrative/" + "/".join(quote(p, safe="") for p in parts)
     return "/narrative?period=" + quote(version.period, safe="")
 
 
@@ -240,7 +245,7 @@ def _narrative_returned(store: Store, version: NarrativeVersion) -> list[Notific
             "narrative.returned",
             f"Your narrative of {version.metric_id} for {version.period} was returned by "
             f"{version.reviewer or version.author}",
-            _narrative_link(version),
+            _narrative_link(store, version),
             now=version.created_at,
             exclude=version.author,
         )
@@ -272,7 +277,7 @@ def _narrative_submitted(store: Store, version: NarrativeVersion) -> list[Notifi
             "narrative.submitted",
             f"The narrative of {version.metric_id} for {version.period} waits for approval "
             f"(submitted by {version.author})",
-            _narrative_link(version),
+            _narrative_link(store, version),
             now=version.created_at,
             exclude=version.author,
         )
