@@ -217,3 +217,31 @@ def test_a_file_over_the_limit_keeps_nothing(store: Store) -> None:
         )
     assert refused.value.code == ErrorCode.UPLOAD_TOO_LARGE
     assert jobs.recent(store) == []
+
+
+def test_a_run_overtaken_by_a_restart_leaves_the_new_run_alone(store: Store) -> None:
+    job_id = _start(store)
+    release = threading.Event()
+
+    def slow(ctx: JobContext) -> Step:
+        release.wait(10)
+        return Step(JobStatus.DONE, result={"from": "the first run"})
+
+    thread = jobs.run(
+        store, job_id, allowed=[JobStatus.QUEUED], working=JobStatus.VALIDATING, work=slow
+    )
+    assert thread is not None
+    # its beats seen as late (a stalled worker): the job is restarted while the run goes on
+    later = utc_now() + timedelta(minutes=10)
+    assert jobs.get(store, job_id, now=later).stale
+    with stored.writing(store.engine) as conn:
+        stored.move(
+            conn, job_id, allowed=["validating"], status="queued", worker=None, heartbeat_at=None
+        )
+    release.set()
+    thread.join(10)
+    job = jobs.get(store, job_id)
+    # the first run's end changed nothing: the job waits for its new run, with its file
+    assert (job.status, job.result, job.finished_at) == (JobStatus.QUEUED, {}, None)
+    with store.reading() as conn:
+        assert stored.file_size(conn, job_id, "upload") > 0

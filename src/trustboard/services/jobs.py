@@ -377,13 +377,20 @@ def _finish(store: Store, ctx: JobContext, working: JobStatus, step: Step) -> No
     if step.status in FINISHED:
         values["finished_at"] = now
     with stored.writing(store.engine) as conn:
-        stored.move(conn, ctx.job.id, allowed=[working], **values)
-        if step.status in FINISHED:
+        # a job restarted meanwhile (its beats were late) belongs to its new run: left alone
+        moved = stored.move(conn, ctx.job.id, allowed=[working], held_by=ctx.worker, **values)
+        if moved and step.status in FINISHED:
             stored.drop_file(conn, ctx.job.id)
 
 
 def _fail(
-    store: Store, job_id: int, working: JobStatus, error: BaseException, *, keep_file: bool
+    store: Store,
+    job_id: int,
+    working: JobStatus,
+    error: BaseException,
+    *,
+    worker: str,
+    keep_file: bool,
 ) -> None:
     if isinstance(error, TrustboardError):
         message, code = error.message, str(error.code)
@@ -400,8 +407,8 @@ def _fail(
     if report is not None:
         values["report"] = report
     with stored.writing(store.engine) as conn:
-        stored.move(conn, job_id, allowed=[working], **values)
-        if not keep_file:
+        moved = stored.move(conn, job_id, allowed=[working], held_by=worker, **values)
+        if moved and not keep_file:
             stored.drop_file(conn, job_id)
 
 
@@ -420,7 +427,7 @@ def _execute(
     except BaseException as error:  # every failure is recorded on the job
         stop.set()
         beater.join()
-        _fail(store, ctx.job.id, working, error, keep_file=keep_file)
+        _fail(store, ctx.job.id, working, error, worker=ctx.worker, keep_file=keep_file)
         if not isinstance(error, Exception):
             raise
         return

@@ -209,13 +209,21 @@ def create_job(
     )
 
 
-def move(conn: Connection, job_id: int, *, allowed: Collection[str], **values: Any) -> bool:
+def move(
+    conn: Connection,
+    job_id: int,
+    *,
+    allowed: Collection[str],
+    held_by: str | None = None,
+    **values: Any,
+) -> bool:
     """Set ``values`` (a new ``status`` among them) on the job when its status is one of
-    ``allowed``; returns whether it was (``False``: another step came first)."""
-    done = conn.execute(
-        update(_j).where(_j.c.id == job_id, _j.c.status.in_(list(allowed))).values(**values)
-    )
-    return done.rowcount == 1
+    ``allowed`` (and, given ``held_by``, when that worker holds it); returns whether it was
+    (``False``: another step came first)."""
+    query = update(_j).where(_j.c.id == job_id, _j.c.status.in_(list(allowed)))
+    if held_by is not None:
+        query = query.where(_j.c.worker == held_by)
+    return conn.execute(query.values(**values)).rowcount == 1
 
 
 def beat(
