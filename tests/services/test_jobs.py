@@ -245,3 +245,15 @@ def test_a_run_overtaken_by_a_restart_leaves_the_new_run_alone(store: Store) -> 
     assert (job.status, job.result, job.finished_at) == (JobStatus.QUEUED, {}, None)
     with store.reading() as conn:
         assert stored.file_size(conn, job_id, "upload") > 0
+
+
+def test_a_held_sqlite_write_lock_is_seen(tmp_path: Path) -> None:
+    store, _before, _after = Store.init(f"sqlite:///{tmp_path / 'lock.db'}", actor="test")
+    try:
+        assert not stored.sqlite_writer_busy(store.engine)
+        with store.transaction():
+            # another connection asks while this one holds the write lock
+            assert stored.sqlite_writer_busy(store.engine)
+        assert not stored.sqlite_writer_busy(store.engine)
+    finally:
+        store.close()

@@ -257,7 +257,7 @@ def start(
                         f"the file {file_name or ''} is larger than {max_bytes:,} bytes, the "
                         "most an upload may hold",
                         code=ErrorCode.UPLOAD_TOO_LARGE,
-                        hint="split the file, or load it with trustboard data import",
+                        hint="split the file, or load it with trustboard import",
                     )
                 digest.update(chunk)
                 stored.write_chunk(conn, job_id, UPLOAD_PART, seq, chunk)

@@ -10,7 +10,7 @@ administrator) takes one after the other:
    ``check_targets``); nothing is written to the store's data.  A file with any problem is
    refused, every problem listed (file, sheet, row, column, value, expected).
 2. **commit** (``awaiting-confirmation`` → ``committing`` → ``done``): the rows validated are
-   written in one transaction, exactly as ``trustboard data import`` writes them (values:
+   written in one transaction, exactly as ``trustboard import`` writes them (values:
    :func:`~trustboard.services.imports.write_checked_values`; commentary and targets:
    :func:`~trustboard.services.imports.import_commentary` and ``import_targets``, which
    validate again and write all or nothing).  The import is recorded in the audit log and the

@@ -95,7 +95,7 @@ async def upload(request: Request, signed: Signed) -> Response:
         too_large = OptionsError(
             f"the file is larger than {limit:,} bytes, the most an upload may hold",
             code=ErrorCode.UPLOAD_TOO_LARGE,
-            hint="split the file, or load it with trustboard data import",
+            hint="split the file, or load it with trustboard import",
         )
         return _refused(signed, too_large, 413)
     form = await request.form(max_files=1, max_fields=8)
