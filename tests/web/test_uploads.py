@@ -331,3 +331,23 @@ def test_the_upload_pages_pass_axe(
         context.close()
     assert pages == [("uploads", []), ("refused", []), ("checked", [])]
     assert wide <= width
+
+
+def test_a_checked_upload_is_neither_seen_nor_committed_by_other_roles(
+    web_store: Store, app_url: str, analyst: tuple[TestClient, str]
+) -> None:
+    client, csrf = analyst
+    job_id, _ = _upload(client, csrf, "march-saf12.csv", GOOD)
+    assert _wait(web_store, job_id).status is JobStatus.AWAITING_CONFIRMATION
+    before = _data_digest(web_store)
+    for name in ("eve", "dara", "rita"):
+        other = make_client(app_url)
+        token = sign_in(other, name)
+        assert other.get(f"/uploads/{job_id}").status_code == 403
+        for step in ("commit", "cancel", "revalidate"):
+            answer = other.post(f"/uploads/{job_id}/{step}", data={"csrf_token": token})
+            assert answer.status_code == 403, (name, step)
+    # a missing token changes nothing either
+    assert client.post(f"/uploads/{job_id}/commit").status_code == 403
+    assert jobs.get(web_store, job_id).status is JobStatus.AWAITING_CONFIRMATION
+    assert _data_digest(web_store)[:2] == before[:2]
