@@ -1,18 +1,22 @@
 """The action tracker's tables on each engine (SQLite, and PostgreSQL when a server answers):
 due-date changes from imports and from the tracker, with their reasons, and notifications
-added once per key, read and counted by their recipient only."""
+added once per key, read and counted by their recipient only; and an action already moved
+when migration 0013 runs, whose slippage the migration explains with one change."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from trustboard.domain import Action, ActionStatus
 from trustboard.store import Store
 from trustboard.store import actions as stored
 from trustboard.store import notifications as notes
+from trustboard.store.engine import create_store_engine, head_revision, migrate
 
 NOW = datetime(2025, 4, 1, 9, 0)
 FIRST = Action(
@@ -128,3 +132,37 @@ def test_notifications_once_per_key_and_only_their_recipient_s(store: Store) -> 
         assert notes.unread_count(conn, "eve") == 0
         [read] = notes.read_notifications(conn, "eve")
     assert read.read_at == NOW and read.link == "/actions/A-1"
+
+
+def test_an_action_moved_before_the_migration_gets_one_change(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_store_engine(url)
+    try:
+        migrate(engine, "0012_upload_jobs")
+        with engine.connect() as conn, conn.begin():
+            for action_id, due in (("MOVED", "2025-04-30"), ("KEPT", "2025-03-15")):
+                conn.execute(
+                    text(
+                        "INSERT INTO action (id, description, owner, due, original_due, status, "
+                        "created_at, updated_at) VALUES (:i, 'd', 'o', :due, '2025-03-15', "
+                        "'on_track', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+                    ),
+                    {"i": action_id, "due": due},
+                )
+        migrate(engine, head_revision())
+    finally:
+        engine.dispose()
+    store = Store.open(url)
+    try:
+        with store.reading() as conn:
+            [change] = stored.read_due_changes(conn, "MOVED")
+            assert stored.read_due_changes(conn, "KEPT") == []
+            [kept] = stored.read_tracked(conn, action_ids=["KEPT"])
+        assert (change.old_due, change.new_due, change.actor) == (
+            date(2025, 3, 15),
+            date(2025, 4, 30),
+            "store.migrate",
+        )
+        assert kept.evidence is None and kept.created_by is None
+    finally:
+        store.close()
