@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from trustboard.domain.baf import ReviewEntry, RiskScore
-from trustboard.errors import ConflictError, ErrorCode
+from trustboard.errors import ConflictError, ErrorCode, OptionsError
 from trustboard.ingest.baf_register import read_register, write_register
-from trustboard.services.baf import awaiting_review, risks_awaiting_review
+from trustboard.services.baf import awaiting_review, record_review, risks_awaiting_review
 from trustboard.store import Store
 from trustboard.store import baf as store_baf
 from trustboard.store.audit import read_audit
@@ -121,3 +121,26 @@ def test_each_change_is_a_revision_and_a_stale_save_changes_nothing(store: Store
     with store.transaction() as conn:
         store_baf.record_review(conn, "BAF-01", review, actor="rita")
         assert store_baf.risk_revision(conn, "BAF-01") == 3
+
+
+def test_a_review_s_committee_must_be_a_forum_of_the_catalogue(tmp_path: Path) -> None:
+    from pack.conftest import FORUMS, UNITS, catalogue
+
+    url = f"sqlite:///{tmp_path / 'catalogue.db'}"
+    store, _before, _after = Store.init(url, actor="tester")
+    store.upsert_catalogue(catalogue(), UNITS, FORUMS, effective=date(2020, 1, 1), source="test")
+    with store.transaction() as conn:
+        store_baf.save_register(conn, make_register(make_risk()), actor="tester")
+    store.close()
+    review = {
+        "likelihood": 3,
+        "consequence": 3,
+        "rationale": "Recruitment complete",
+        "review_date": date(2025, 12, 31),
+        "database": url,
+    }
+    with pytest.raises(OptionsError) as refused:
+        record_review("BAF-01", committee="audit", **review)  # type: ignore[arg-type]
+    assert refused.value.code == ErrorCode.BAF_REVIEW
+    risk = record_review("BAF-01", committee="fpc", **review)  # type: ignore[arg-type]
+    assert risk.history[-1].committee == "fpc"
