@@ -197,7 +197,8 @@ def test_small_multiples_show_every_team_with_its_own_chart(drill_url: str) -> N
         "West Team",
     ]
     svg = base64.b64decode(charts[0][0]).decode("utf-8")
-    assert 'viewBox="0 0 320 200"' in svg
+    # drawn at the metric page's phone size, so that shown about as wide its labels are read
+    assert 'viewBox="0 0 360 330"' in svg
     # the table gives every team's figures as text
     table = page.text.split('id="table-h"', 1)[1]
     assert "North Team" in table and "West Team" in table
