@@ -492,7 +492,7 @@ def spc_chart_svg(
         )
     )
     body.append(_legend(legend, frame.bottom + 40))
-    for number, line in enumerate(caption_lines):
+    for number, caption_line in enumerate(caption_lines):
         body.append(
             element(
                 "text",
@@ -504,7 +504,7 @@ def spc_chart_svg(
                     "fill": COLOURS["muted_text"],
                     "class": "trial-limits-caption",
                 },
-                escape_text(line),
+                escape_text(caption_line),
             )
         )
     if point_labels is not None:
