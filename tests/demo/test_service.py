@@ -87,11 +87,12 @@ def test_trustboard_demo_end_to_end(tmp_path: Path) -> None:
 
 
 def _check_commentary_matches_the_pack(database: Path) -> None:
-    """Every exception page of the Board has a summary for its one page, and the pre-publication
-    check finds nothing to correct in the Board's pack."""
+    """Every exception page of the Board has a summary for its one page and narrative written
+    by demo-analyst and approved by demo-executive, and the pre-publication check finds nothing
+    to correct in the Board's pack (the narrative's approval included)."""
     from trustboard.demo import build_paper_config
     from trustboard.render.pack import assemble_pack
-    from trustboard.services.check import check_model
+    from trustboard.services.check import check_model, narrative_standing
     from trustboard.services.pack import gather_inputs, load_paper_config
     from trustboard.store import Store
 
@@ -104,16 +105,20 @@ def _check_commentary_matches_the_pack(database: Path) -> None:
             config=load_paper_config(build_paper_config()),
             synthetic=True,
         )
+        model = assemble_pack(inputs)
+        standing = narrative_standing(store, model)
     finally:
         store.close()
-    model = assemble_pack(inputs)
     exceptions = [s for s in model.sections if s.exception_reasons]
     assert 5 <= len(exceptions) < len(model.sections) // 2 + 1
     for section in exceptions:
         assert section.commentary is not None, section.definition.id
         summary = section.commentary.section("summary")
         assert summary and section.definition.name in summary, section.definition.id
-    report = check_model(model)
+    assert {m: (v.state, v.author, v.approver) for m, v in standing.items()} == {
+        s.metric_id: ("approved", "demo-analyst", "demo-executive") for s in exceptions
+    }
+    report = check_model(model, narrative=standing)
     assert report.findings == (), [f.line() for f in report.findings]
     _check_provisional(database, model)
 

@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEMO_DATABASE_FILE",
+    "DEMO_NARRATIVE_APPROVER",
+    "DEMO_NARRATIVE_AUTHOR",
     "DEMO_PASSWORD",
     "DEMO_USERS",
     "WAITS_REFERRALS",
@@ -90,6 +92,10 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
 #: the demo store is for one machine, and ``trustboard serve`` refuses to listen beyond it
 #: while a demo account is active.
 DEMO_PASSWORD = "synthetic demo only"
+#: The demo account that drafts the latest month's narrative, and the one that approves it:
+#: the approver is recorded for every executive lead of the catalogue.
+DEMO_NARRATIVE_AUTHOR = "demo-analyst"
+DEMO_NARRATIVE_APPROVER = "demo-executive"
 
 Progress = Callable[[str], None]
 
@@ -267,6 +273,24 @@ def _add_demo_users(store: Store) -> tuple[str, ...]:
     return tuple(name for name, *_rest in DEMO_USERS)
 
 
+def _approve_demo_narrative(store: Store, trust: DemoTrust) -> int:
+    """The latest month's commentary enters the narrative workflow approved, as an import
+    approved by :data:`DEMO_NARRATIVE_APPROVER` does (the workflow's end state before the
+    pack is published); returns the versions added (none on a re-run)."""
+    from trustboard.services import narrative as nv
+    from trustboard.services.users import list_users
+
+    admin = next(u for u in list_users(store) if u.name == "demo-admin")
+    named = {lead.exec_lead for lead in nv.leads(store, DEMO_NARRATIVE_APPROVER)}
+    for lead in sorted({d.exec_lead for d in trust.definitions if d.exec_lead} - named):
+        nv.set_lead(store, admin, lead, DEMO_NARRATIVE_APPROVER)
+    latest = [c for c in trust.commentary if c.period == trust.latest.label()]
+    added = nv.enter_imported(
+        store, latest, author=DEMO_NARRATIVE_AUTHOR, approved_by=DEMO_NARRATIVE_APPROVER
+    )
+    return len(added)
+
+
 def _demo_meeting(out: Path, db: str, latest: Period, *, pdf: bool) -> tuple[Path, ...]:
     """Write the demo Board meeting's agenda and papers into ``out/meeting`` and, with the PDF
     extra, build its packs into ``out/meeting/packs`` (docs/papers.md)."""
@@ -428,6 +452,14 @@ def run_demo(
     finally:
         store.close()
     step("web accounts created", began)
+
+    began = time.perf_counter()
+    store = Store.open(db, actor=DEMO_NARRATIVE_AUTHOR)
+    try:
+        approved = _approve_demo_narrative(store, trust)
+    finally:
+        store.close()
+    step(f"narrative approved ({approved} versions)", began)
     return DemoResult(
         output=out,
         database=db,
