@@ -134,6 +134,7 @@ def test_an_error_fails_the_job_with_its_problems(store: Store) -> None:
     assert (job.error, job.error_code) == ("1 problem found", ErrorCode.DATA)
     assert [(p["row"], p["column"], p["value"]) for p in job.report] == [(3, "value", "abc")]
     # nothing is left to restart from: a failed validation keeps no file
+    assert not jobs.restartable(store, job)
     with pytest.raises(ConflictError):
         jobs.restart(store, job_id)
 
@@ -183,6 +184,7 @@ def test_a_job_whose_worker_stopped_is_shown_failed_and_can_be_restarted(store: 
     assert job.stale and job.status is JobStatus.FAILED
     assert job.stored_status is JobStatus.VALIDATING
     assert (job.error, job.error_code) == (jobs.STOPPED_MESSAGE, ErrorCode.JOB_STOPPED)
+    assert jobs.restartable(store, job)
     # a recent heartbeat is not stale
     assert not jobs.get(store, job_id, now=old + timedelta(seconds=30)).stale
     again = jobs.restart(store, job_id)

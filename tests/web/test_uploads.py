@@ -101,7 +101,7 @@ def test_a_bad_file_is_refused_with_every_problem_and_nothing_written(
     # the report is a table with the file's own name, never the temporary copy's path
     assert 'id="report"' in page and "march-bad.csv" in page and "tb-upload-" not in page
     assert "lots" in page and "NOPE99" in page and "ZZZ" in page
-    assert "Commit" not in page
+    assert "Commit" not in page and "Check the file again" not in page
     assert _data_digest(web_store) == before
     # a refused file is not kept; it cannot be committed
     with web_store.reading() as conn:

@@ -72,6 +72,7 @@ __all__ = [
     "get",
     "recent",
     "restart",
+    "restartable",
     "run",
     "start",
 ]
@@ -493,6 +494,17 @@ def run(
     )
     thread.start()
     return thread
+
+
+def restartable(store: Store, job: Job) -> bool:
+    """Whether :func:`restart` would take ``job``: it failed (or its worker stopped) and its
+    file, if it had one, is still kept."""
+    if job.status is not JobStatus.FAILED:
+        return False
+    if job.file_name is None:
+        return True
+    with store.reading() as conn:
+        return stored.file_size(conn, job.id, UPLOAD_PART) > 0
 
 
 def restart(store: Store, job_id: int, *, stale_after: float = STALE_AFTER_S) -> Job:

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from trustboard.errors import ConflictError, ErrorCode, OptionsError, TrustboardError
-from trustboard.services import uploads
+from trustboard.services import jobs, uploads
 from trustboard.services.cycle import require_cycle_role
 from trustboard.services.jobs import Job
 from trustboard.services.users import visible_forums
@@ -53,6 +53,7 @@ def _job_page(
             job=job,
             kind=uploads.KINDS.get(job.kind.removeprefix("upload-")),
             auto=auto and job.working,
+            again=jobs.restartable(signed.store, job),
             refresh_seconds=REFRESH_SECONDS,
             note=note,
         ),
