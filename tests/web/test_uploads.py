@@ -120,6 +120,7 @@ def test_a_good_file_is_checked_then_committed_once_audited_and_in_lineage(
     job = _wait(web_store, job_id)
     assert job.status is JobStatus.AWAITING_CONFIRMATION, job.error
     assert (job.result["rows"], job.result["metrics"], job.result["org_units"]) == (2, 1, 2)
+    assert (job.actor, job.forum, job.period) == ("ana", "board", "2025-03")
     # checked, and nothing written yet
     assert _data_digest(web_store)[:2] == (digest, imports)
     page = client.get(f"/uploads/{job_id}").text
@@ -351,3 +352,14 @@ def test_a_checked_upload_is_neither_seen_nor_committed_by_other_roles(
     assert client.post(f"/uploads/{job_id}/commit").status_code == 403
     assert jobs.get(web_store, job_id).status is JobStatus.AWAITING_CONFIRMATION
     assert _data_digest(web_store)[:2] == before[:2]
+
+
+def test_the_cycle_control_panel_links_to_its_uploads(analyst: tuple[TestClient, str]) -> None:
+    client, _csrf = analyst
+    panel = client.get("/cycle/board/2025-03")
+    assert panel.status_code == 200
+    assert 'href="/uploads?forum=board&amp;period=2025-03"' in panel.text
+    page = client.get("/uploads?forum=board&period=2025-03").text
+    # the forms carry the forum and month on to the job
+    assert page.count('name="forum" value="board"') == 3
+    assert page.count('name="period" value="2025-03"') == 3
