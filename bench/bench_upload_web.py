@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -176,17 +177,35 @@ def _copies(engine: str, folder: Path, scale: float) -> tuple[str, str, Path, Ca
                     shutil.copyfile(f"{base}{suffix}", folder / f"{name}{suffix}")
             urls.append(f"sqlite:///{folder / name}")
         return urls[0], urls[1], source, lambda: None
-    from bench_web import _drop, _postgres_database  # type: ignore[import-not-found]
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
-    made = [_postgres_database() for _ in range(2)]
-    for url, _admin in made:
-        source = _fill(url, scale, folder)
+    admin = create_engine(
+        os.environ.get(
+            "TRUSTBOARD_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ).replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    made: list[str] = []
 
     def drop() -> None:
-        for url, admin in made:
-            _drop(admin, url)
+        with admin.connect() as conn:
+            for url in made:
+                name = make_url(url).database
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
-    return made[0][0], made[1][0], source, drop
+    try:
+        for _ in range(2):
+            name = f"tb_bench_upload_{uuid.uuid4().hex[:12]}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            made.append(admin.url.set(database=name).render_as_string(hide_password=False))
+            source = _fill(made[-1], scale, folder)
+    except BaseException:
+        drop()
+        raise
+    return made[0], made[1], source, drop
 
 
 def _sign_in(client: httpx2.Client, name: str) -> str:
