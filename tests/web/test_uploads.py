@@ -363,3 +363,27 @@ def test_the_cycle_control_panel_links_to_its_uploads(analyst: tuple[TestClient,
     # the forms carry the forum and month on to the job
     assert page.count('name="forum" value="board"') == 3
     assert page.count('name="period" value="2025-03"') == 3
+
+
+def test_a_working_job_refreshes_only_when_its_reader_asks(
+    web_store: Store, analyst: tuple[TestClient, str]
+) -> None:
+    client, _csrf = analyst
+    job_id = jobs.start(web_store, kind="upload-values", actor="ana", file_name="big.csv")
+    now = utc_now()
+    with stored.writing(web_store.engine) as conn:
+        stored.move(
+            conn, job_id, allowed=["queued"], status="committing", worker="w", heartbeat_at=now
+        )
+        stored.beat(conn, job_id, now=now, worker="w", progress=(250, 1000, "writing: rows"))
+    plain = client.get(f"/uploads/{job_id}")
+    assert "writing: rows: 250 of 1,000 (25%)" in plain.text
+    assert 'http-equiv="refresh"' not in plain.text
+    assert f'href="/uploads/{job_id}?auto=1"' in plain.text
+    auto = client.get(f"/uploads/{job_id}?auto=1")
+    assert '<meta http-equiv="refresh" content="3">' in auto.text
+    assert f'href="/uploads/{job_id}">Stop refreshing' in auto.text
+    # no script anywhere, and the policy that forbids it
+    assert "<script" not in auto.text
+    assert "script-src" not in auto.headers["content-security-policy"]
+    assert "default-src 'none'" in auto.headers["content-security-policy"]
