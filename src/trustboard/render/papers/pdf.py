@@ -206,7 +206,9 @@ def assemble_pack_pdf(parts: Sequence[PackPart], *, title: str) -> tuple[bytes, 
     first = own[0].laid_out.document
     pages = [page for p in own for page in p.laid_out.document.pages]
     tagged = first.copy(pages).write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
-    writer = pypdf.PdfWriter(clone_from=io.BytesIO(tagged))
+    # incremental: the tagged PDF is kept as written and only what changes is added to it
+    # (cloning every object of a 300-page document costs as much as laying it out)
+    writer = pypdf.PdfWriter(io.BytesIO(tagged), incremental=True)
     starts: list[int] = []
     at = 0
     for part in parts:
