@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -387,3 +388,36 @@ def test_a_working_job_refreshes_only_when_its_reader_asks(
     assert "<script" not in auto.text
     assert "script-src" not in auto.headers["content-security-policy"]
     assert "default-src 'none'" in auto.headers["content-security-policy"]
+
+
+def test_other_people_are_answered_while_a_file_is_checked(
+    web_store: Store,
+    app_url: str,
+    analyst: tuple[TestClient, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from trustboard.services import imports
+
+    release = threading.Event()
+    checking = imports.check_values
+
+    def slow_check(*args: Any, **kwargs: Any) -> Any:
+        release.wait(30)
+        return checking(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "check_values", slow_check)
+    client, csrf = analyst
+    started = time.monotonic()
+    job_id, _ = _upload(client, csrf, "march-saf12.csv", GOOD)
+    try:
+        # the upload is answered at once, and the check is still going on
+        assert time.monotonic() - started < 20
+        assert jobs.get(web_store, job_id).status is JobStatus.VALIDATING
+        reader = make_client(app_url)
+        sign_in(reader, "eve")
+        for path in ("/", "/forums/board/2025-03", "/status"):
+            assert reader.get(path).status_code == 200
+        assert "validating" in client.get(f"/uploads/{job_id}").text
+    finally:
+        release.set()
+    assert _wait(web_store, job_id).status is JobStatus.AWAITING_CONFIRMATION
