@@ -66,3 +66,35 @@ def test_every_paper_is_complete_and_names_what_the_trust_has(folder: Path) -> N
         assert paper is not None and missing_sections(paper) == []
         assert paper.governance.date_submitted is not None
         assert paper.governance.date_submitted < agenda.meeting.meeting_date
+
+
+def test_build_records_the_meeting_in_the_calendar(folder: Path, tmp_path: Path) -> None:
+    from trustboard.demo import DEFAULT_SEED, build_demo_trust
+    from trustboard.services.meeting_pack import build_meeting
+    from trustboard.services.meetings import meeting_for
+    from trustboard.store import Store
+
+    pytest.importorskip("weasyprint")
+    trust = build_demo_trust(DEFAULT_SEED)
+    store, _before, _after = Store.init(f"sqlite:///{tmp_path / 'store.db'}", actor="test")
+    try:
+        store.upsert_catalogue(
+            trust.definitions, trust.org_units, trust.forums, source="test", effective=None
+        )
+        agenda = folder / "calendar.yaml"
+        agenda.write_text(
+            """\
+meeting: {forum: BOARD, name: Trust Board (public), date: 2025-05-08, part: public,
+  period: 2025-03, data_cutoff: 2025-04-05, narrative_due: 2025-04-21, papers_due: 2025-04-24}
+items:
+  - {number: TB/25/050, title: Minutes, purpose: approve, paper: minutes-and-actions.md}
+""",
+            encoding="utf-8",
+        )
+        built = build_meeting(agenda, tmp_path / "out", store=store)
+        assert built.recorded
+        meeting = meeting_for(store, "BOARD", "2025-03")
+        assert meeting is not None and meeting.meeting_date.isoformat() == "2025-05-08"
+        assert meeting.papers_due.isoformat() == "2025-04-24"
+    finally:
+        store.close()

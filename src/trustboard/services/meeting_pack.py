@@ -579,6 +579,8 @@ def build_meeting(
             code=ErrorCode.AGENDA,
             hint="trustboard meeting check lists what is missing",
         )
+    # the calendar first: a date it refuses stops the build before anything is written
+    recorded = _record(store, agenda) if store is not None else False
     laid: dict[int, LaidOut] = {}
     for entry in items:
         if entry.html is not None:
@@ -611,7 +613,6 @@ def build_meeting(
                     synthetic=synthetic,
                 )
             )
-    recorded = _record(store, agenda) if store is not None else False
     inaccessible = tuple(e.item.number for e in items if e.pdf is not None and not e.tagged)
     return MeetingOutput(tuple(packs), recorded, inaccessible)
 

@@ -186,13 +186,17 @@ def _reference_problems(paper: Governance, place: EntryPlace, refs: References) 
             )
         )
 
+    # each list is checked only when the store keeps one: a store without a BAF register has
+    # nothing to check goals and risks against, and the fields are shown as written
     for index, goal in enumerate(paper.strategic_goals):
-        if goal not in refs.goals:
+        if refs.goals and goal not in refs.goals:
             unknown(("strategic_goals", index), "strategic goal", goal, sorted(refs.goals))
     for index, risk in enumerate(paper.baf_links):
-        if risk not in refs.risks:
+        if refs.risks and risk not in refs.risks:
             unknown(("baf_links", index), "BAF risk", risk, sorted(refs.risks))
     for index, entry in enumerate(paper.risk_register):
+        if not refs.entries:
+            break
         known = refs.entries.get(entry.number)
         if known is None:
             unknown(
@@ -212,7 +216,7 @@ def _reference_problems(paper: Governance, place: EntryPlace, refs: References) 
                 )
             )
     for index, name in enumerate(paper.committees()):
-        if name not in refs.forums:
+        if refs.forums and name not in refs.forums:
             unknown(
                 ("previous_forums", index, "name"), "committee or forum", name, sorted(refs.forums)
             )
