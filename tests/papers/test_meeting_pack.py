@@ -211,3 +211,22 @@ def test_a_bad_agenda_names_every_problem_and_writes_nothing(tmp_path: Path) -> 
         (ErrorCode.AGENDA, "items[1].time"),
     }
     assert not (tmp_path / "out").exists()
+
+
+def _figure_alts(element: Any) -> list[str]:
+    node = element.get_object()
+    found = [str(node.get("/Alt"))] if node.get("/S") == "/Figure" else []
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids]:
+        if hasattr(kid, "get_object") and hasattr(kid.get_object(), "get"):
+            found += _figure_alts(kid)
+    return found
+
+
+def test_every_page_trustboard_renders_is_tagged(built: tuple[MeetingOutput, Path]) -> None:
+    reader = _reader(built[0], MeetingPart.PRIVATE)
+    tagged = ["/StructParents" in page for page in reader.pages]
+    # the agenda and the two papers are tagged; the supplied PDF's pages 4 to 7 are not
+    assert tagged == [True, True, True, False, False, False, False, True, True]
+    alt = "Bar chart of beds open on each ward"
+    assert _figure_alts(reader.trailer["/Root"]["/StructTreeRoot"]) == [alt, alt]
