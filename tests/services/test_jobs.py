@@ -8,7 +8,7 @@ import io
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -259,3 +259,21 @@ def test_a_held_sqlite_write_lock_is_seen(tmp_path: Path) -> None:
         assert not stored.sqlite_writer_busy(store.engine)
     finally:
         store.close()
+
+
+def test_a_result_with_dates_is_kept_as_text(store: Store) -> None:
+    job_id = jobs.start(store, kind="publish", actor="ann", forum="board", period="2025-03")
+    jobs.run(
+        store,
+        job_id,
+        allowed=[JobStatus.QUEUED],
+        working=JobStatus.COMMITTING,
+        work=lambda ctx: Step(JobStatus.DONE, result={"published": date(2025, 4, 30)}),
+        background=False,
+    )
+    job = jobs.get(store, job_id)
+    assert (job.status, job.result, job.file_name) == (
+        JobStatus.DONE,
+        {"published": "2025-04-30"},
+        None,
+    )

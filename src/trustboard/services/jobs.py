@@ -56,6 +56,7 @@ from trustboard.errors import (
 )
 from trustboard.store import Store, utc_now
 from trustboard.store import jobs as stored
+from trustboard.store.audit import jsonable
 from trustboard.store.jobs import StoredJob
 
 __all__ = [
@@ -371,10 +372,11 @@ def _finish(store: Store, ctx: JobContext, working: JobStatus, step: Step) -> No
         values.update(
             progress_done=progress[0], progress_total=progress[1], progress_note=progress[2]
         )
+    # dates and other values JSON lacks are kept as text, so a result can always be stored
     if step.result is not None:
-        values["result"] = step.result
+        values["result"] = jsonable(step.result)
     if step.report is not None:
-        values["report"] = step.report
+        values["report"] = jsonable(step.report)
     if step.status in FINISHED:
         values["finished_at"] = now
     with stored.writing(store.engine) as conn:
@@ -395,7 +397,7 @@ def _fail(
 ) -> None:
     if isinstance(error, TrustboardError):
         message, code = error.message, str(error.code)
-        report = [p.to_dict() for p in error.problems] or None
+        report = jsonable([p.to_dict() for p in error.problems]) or None
     else:
         _log.exception("job %s stopped on an unexpected error", job_id, exc_info=error)
         message, code, report = f"an unexpected error stopped the job: {error}", None, None
