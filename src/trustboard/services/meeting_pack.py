@@ -49,6 +49,7 @@ from trustboard.render.papers import (
     render_agenda_html,
     render_paper_html,
     supplied_pdf,
+    with_pack_nav,
     without_own_page_numbers,
 )
 from trustboard.services.papers import (
@@ -547,7 +548,7 @@ def _item_page(entry: _Item, nav: PackNav, *, trust_name: str | None, synthetic:
         return render_paper_html(
             governance, body, trust_name=trust_name, synthetic=synthetic, nav=nav
         )
-    return entry.html or ""
+    return with_pack_nav(entry.html or "", nav)
 
 
 def build_meeting(

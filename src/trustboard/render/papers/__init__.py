@@ -8,6 +8,7 @@ from trustboard.render.papers.html import (
     PackNav,
     render_agenda_html,
     render_paper_html,
+    with_pack_nav,
     without_own_page_numbers,
 )
 from trustboard.render.papers.pdf import (
@@ -36,5 +37,6 @@ __all__ = [
     "render_agenda_html",
     "render_paper_html",
     "supplied_pdf",
+    "with_pack_nav",
     "without_own_page_numbers",
 ]

@@ -8,6 +8,7 @@ always give byte-identical HTML.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -150,3 +151,17 @@ def without_own_page_numbers(html: str) -> str:
     pack: its own "Page N of M" left out, since the pack numbers its pages across papers."""
     own = files("trustboard.render.papers").joinpath("pack_pages.css").read_text("utf-8")
     return html.replace("</head>", f"<style>\n{own}</style>\n</head>", 1)
+
+
+_PAGE_START = re.compile(r'<body>\s*<div class="page-width[^"]*">')
+
+
+def with_pack_nav(html: str, nav: PackNav) -> str:
+    """A document trustboard rendered on its own (the performance report) with the pack's
+    navigation at the top of its page, as every other page of the pack's HTML has it."""
+    macro = _environment().get_template("nav.html.j2").module.pack_nav  # type: ignore[attr-defined]
+    links = str(macro(nav))
+    match = _PAGE_START.search(html)
+    if match is None:
+        return html
+    return html[: match.end()] + "\n" + links + html[match.end() :]
