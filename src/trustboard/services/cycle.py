@@ -1,7 +1,7 @@
 """The reporting cycle's control panel: a forum's timetable for a period and what is outstanding.
 
 Nothing here decides anything of its own.  Each list comes from the code that already owns the
-rule: data that is missing or late from :func:`trustboard.services.status.status_of` (what
+rule: data that is missing or late from :func:`trustboard.services.status.metric_statuses` (what
 ``trustboard status`` prints); exceptions and their narrative from the forum's pack model, made
 by the pack's own assembly (:func:`trustboard.services.browse.forum_pack`); narrative awaiting
 approval from :mod:`trustboard.services.narrative`; actions overdue or slipping from
@@ -43,7 +43,7 @@ from trustboard.services.meetings import Meeting, meeting_for, meetings, record_
 from trustboard.services.narrative import NarrativeState, latest_for
 from trustboard.services.pack import PaperConfig
 from trustboard.services.publish import MANIFEST_NAME, publication_dir, publish_pack
-from trustboard.services.status import MetricStatus, status_of
+from trustboard.services.status import MetricStatus, metric_statuses
 from trustboard.services.users import Role, User, require_role
 from trustboard.store import CheckOverride, NarrativeVersion, Store
 from trustboard.store import users as stored
@@ -234,7 +234,7 @@ def _build_view(
         for m in store.metrics()
         if forum.receives(m.id, m.lead_committees) and not (forum.public and m.private)
     ]
-    status = {m.metric_id: m for m in status_of(store, today=day).metrics}
+    status = {m.metric_id: m for m in metric_statuses(store, today=day)}
     items: list[DataItem] = []
     dues: list[date] = []
     for metric in received:

@@ -7,15 +7,16 @@ and *missing* when nothing has ever been loaded for it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from trustboard.domain import Period
+from trustboard.domain import MetricDefinition, Period
 from trustboard.services._store import store_session
 from trustboard.store import CatalogueVersion, ImportBatch, Store
 
-__all__ = ["MetricStatus", "StoreStatus", "status_of", "store_status"]
+__all__ = ["MetricStatus", "StoreStatus", "metric_statuses", "status_of", "store_status"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,22 +67,17 @@ def store_status(*, database: str | Path | None = None, today: date | None = Non
         return status_of(store, today=today)
 
 
-def status_of(store: Store, *, today: date | None = None) -> StoreStatus:
-    """:func:`store_status` over an open store (the web app's data status page)."""
-    from trustboard.store import current_revision
-
+def metric_statuses(
+    store: Store, *, today: date | None = None, metrics: Sequence[MetricDefinition] | None = None
+) -> tuple[MetricStatus, ...]:
+    """Each metric's latest data and whether it is late, without the store-wide counts of
+    :func:`status_of` (the reporting cycle's control panel reads only these)."""
     day = today or date.today()
-    metrics = store.metrics()
+    if metrics is None:
+        metrics = store.metrics()
     latest = store.latest_periods()
-    imports = store.imports(limit=1)
-    counts = store.row_counts()
-    history = counts.get("metric_value", 0)
-    schema = current_revision(store.engine)
-    current = store.values_count()
-    catalogue = store.catalogue_version()
-    url = store.url
     per_metric = {r["metric_id"]: r for r in latest.iter_rows(named=True)}
-    rows = []
+    rows: list[MetricStatus] = []
     for metric in metrics:
         found = per_metric.get(metric.id)
         if found is None:
@@ -121,6 +117,23 @@ def status_of(store: Store, *, today: date | None = None) -> StoreStatus:
                 state,
             )
         )
+    return tuple(rows)
+
+
+def status_of(store: Store, *, today: date | None = None) -> StoreStatus:
+    """:func:`store_status` over an open store (the web app's data status page)."""
+    from trustboard.store import current_revision
+
+    day = today or date.today()
+    metrics = store.metrics()
+    rows = metric_statuses(store, today=day, metrics=metrics)
+    imports = store.imports(limit=1)
+    counts = store.row_counts()
+    history = counts.get("metric_value", 0)
+    schema = current_revision(store.engine)
+    current = store.values_count()
+    catalogue = store.catalogue_version()
+    url = store.url
     summary = {
         "metrics": len(metrics),
         "org_units": counts.get("org_unit", 0),
@@ -132,6 +145,4 @@ def status_of(store: Store, *, today: date | None = None) -> StoreStatus:
         "actions": counts.get("action", 0),
         "spc_runs": counts.get("spc_run", 0),
     }
-    return StoreStatus(
-        url, schema, catalogue, summary, imports[0] if imports else None, tuple(rows), day
-    )
+    return StoreStatus(url, schema, catalogue, summary, imports[0] if imports else None, rows, day)
