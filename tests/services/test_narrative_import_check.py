@@ -198,8 +198,8 @@ def test_a_locked_or_submitted_narrative_is_not_changed_by_an_import(
         store.close()
     with pytest.raises(DataValidationError) as locked:
         import_commentary([_file(tmp_path, "Changed.")], database=url, approved_by="eve")
-    assert [(p.code, p.value) for p in locked.value.problems] == [
-        (ErrorCode.N_NARRATIVE_STATE, "locked")
+    assert [(p.code, p.value, p.expected) for p in locked.value.problems] == [
+        (ErrorCode.N_NARRATIVE_STATE, "locked", "a narrative that is not locked")
     ]
 
 

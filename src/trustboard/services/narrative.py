@@ -671,7 +671,9 @@ def plan_import(
                     f"(version {current.version}): {why}",
                     column="sections",
                     value=current.state,
-                    expected="a narrative that is not started, draft, returned or approved",
+                    expected="a narrative that is not started, draft, returned or approved"
+                    if approver is None
+                    else "a narrative that is not locked",
                     file=file,
                     row=row,
                 )
