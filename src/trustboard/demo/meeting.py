@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
+from trustboard.demo.forums import build_forums
 from trustboard.demo.meeting_papers import PAPERS
-from trustboard.demo.paper import build_paper_config, meeting_dates
+from trustboard.demo.paper import meeting_dates
 from trustboard.demo.values import LATEST_PERIOD
 from trustboard.domain import Period
 
@@ -32,8 +33,10 @@ _NURSE = {"name": "Grace Adeyemi", "role": "Chief Nurse"}
 _SECRETARY = {"name": "Ruth Cole", "role": "Director of Corporate Governance"}
 _ESTATES = {"name": "Owen Pike", "role": "Head of Estates"}
 
-# fields the agenda decides for every paper on it
-_FROM_AGENDA = ("title", "meeting", "meeting_date", "agenda_item", "purpose")
+
+def _forum_name(forum_id: str) -> str:
+    """A forum's name as the catalogue gives it (what a governance table shows)."""
+    return next(f.name for f in build_forums() if f.id == forum_id)
 
 
 def _governance(
@@ -121,11 +124,9 @@ def demo_agenda(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
     day = meeting_dates(latest)["BOARD"]
     submitted = day - timedelta(days=8)
     committees = meeting_dates(latest)
-    config = build_paper_config(latest)
-    report = {**config["paper"], **config["forums"]["BOARD"]}
-    for name in _FROM_AGENDA:
-        report.pop(name, None)
-    report["strategic_goals"] = ["Great Outcomes", "Great Care", "Great Place to Work"]
+    # the rest of the report's governance table is the Board's in the demo's paper
+    # configuration, which the demo keeps in the store
+    report = {"strategic_goals": ["Great Outcomes", "Great Care", "Great Place to Work"]}
     period = latest.label()
     baf = _governance(
         submitted,
@@ -136,7 +137,7 @@ def demo_agenda(latest: Period = LATEST_PERIOD) -> dict[str, Any]:
         decision="Receive the Board Assurance Framework and agree the risk scores.",
         previous=[
             {
-                "name": "ARC",
+                "name": _forum_name("ARC"),
                 "date": committees["ARC"].isoformat(),
                 "assurance": "partially assured",
                 "outcome": "Reviewed the BAF's structure and the evidence behind each score",
@@ -238,7 +239,7 @@ def _front_matter(latest: Period) -> dict[str, dict[str, Any]]:
             decision="Note the report.",
             previous=[
                 {
-                    "name": "EMT",
+                    "name": _forum_name("EMT"),
                     "date": committees["EMT"].isoformat(),
                     "assurance": "partially assured",
                     "outcome": "Content agreed",
@@ -256,7 +257,7 @@ def _front_matter(latest: Period) -> dict[str, dict[str, Any]]:
             decision="Take assurance on the financial position.",
             previous=[
                 {
-                    "name": "FPC",
+                    "name": _forum_name("FPC"),
                     "date": committees["FPC"].isoformat(),
                     "assurance": "assured",
                     "outcome": "Year-end position and next year's risks reviewed",
@@ -275,7 +276,7 @@ def _front_matter(latest: Period) -> dict[str, dict[str, Any]]:
             decision="Take partial assurance from the report.",
             previous=[
                 {
-                    "name": "QC",
+                    "name": _forum_name("QC"),
                     "date": committees["QC"].isoformat(),
                     "assurance": "partially assured",
                     "outcome": "Falls and complaints actions to be followed up",
@@ -296,7 +297,7 @@ def _front_matter(latest: Period) -> dict[str, dict[str, Any]]:
             decision="Approve the sale to the preferred bidder.",
             previous=[
                 {
-                    "name": "FPC",
+                    "name": _forum_name("FPC"),
                     "date": committees["FPC"].isoformat(),
                     "assurance": "assured",
                     "outcome": "Recommended to the Board for approval",

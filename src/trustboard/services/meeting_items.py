@@ -96,15 +96,53 @@ def _anchor(index: int) -> str:
     return f"item-{index + 1:02d}-"
 
 
+def _kept_fields(store: Store | None, forum_id: str) -> dict[str, Any]:
+    """The forum's governance fields in the paper configuration the store keeps (the one the
+    last pack was published with), if it keeps one."""
+    if store is None:
+        return {}
+    from trustboard.services.paper_config import load_paper_config
+    from trustboard.store.paper import read_paper_config
+
+    with store.engine.connect() as conn:
+        raw = read_paper_config(conn)
+    return load_paper_config(raw).for_forum(forum_id) if raw else {}
+
+
 def _generated_governance(
-    agenda: Agenda, item: AgendaItem, label: str, refs: References | None, default_title: str
+    agenda: Agenda,
+    item: AgendaItem,
+    label: str,
+    refs: References | None,
+    default_title: str,
+    store: Store | None,
 ) -> tuple[Governance | None, list[Problem]]:
-    given = item.governance.model_dump(exclude_defaults=True) if item.governance else {}
-    fields = {"title": default_title, **given, **_meeting_fields(agenda, item)}
+    """A generated paper's governance fields: the item's own ``governance`` block, for the
+    performance report over the forum's fields in the store's paper configuration (its cover
+    sheet's), with the meeting, date, item number and purpose from the agenda."""
     from trustboard.ingest.entries import YamlDocument
 
-    document = YamlDocument(Path(label), fields)
-    return governance_problems(document, f"{label}, item {item.number}", fields, refs=refs)
+    report = item.paper.kind is PaperKind.REPORT
+    kept = _kept_fields(store, agenda.meeting.forum) if report else {}
+    where = f"{label}, item {item.number}"
+    problems: list[Problem] = []
+    date = kept.get("meeting_date")
+    if date is not None and str(date) != agenda.meeting.meeting_date.isoformat():
+        problems.append(
+            Problem(
+                ErrorCode.MEETING_CONFLICT,
+                f"the store's paper configuration gives {agenda.meeting.forum} another meeting "
+                "date than the agenda's",
+                file=where,
+                column="meeting_date",
+                value=str(date),
+                expected=agenda.meeting.meeting_date.isoformat(),
+            )
+        )
+    given = item.governance.model_dump(exclude_defaults=True) if item.governance else {}
+    fields = {"title": default_title, **kept, **given, **_meeting_fields(agenda, item)}
+    built, found = governance_problems(YamlDocument(Path(label), fields), where, fields, refs=refs)
+    return built, problems + found
 
 
 def _forum(store: Store, forum_id: str) -> Any:
@@ -260,7 +298,7 @@ def resolve_items(
             if source.kind is PaperKind.REPORT
             else f"Board Assurance Framework, {shown}"
         )
-        governance, found = _generated_governance(agenda, item, label, refs, default)
+        governance, found = _generated_governance(agenda, item, label, refs, default, store)
         problems += found
         if store is None:
             problems.append(
