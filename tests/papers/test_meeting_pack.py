@@ -230,3 +230,19 @@ def test_every_page_trustboard_renders_is_tagged(built: tuple[MeetingOutput, Pat
     assert tagged == [True, True, True, False, False, False, False, True, True]
     alt = "Bar chart of beds open on each ward"
     assert _figure_alts(reader.trailer["/Root"]["/StructTreeRoot"]) == [alt, alt]
+
+
+def test_check_lists_blank_fields_and_forums_not_yet_met(tmp_path: Path) -> None:
+    from datetime import date
+
+    agenda = _meeting_folder(tmp_path)
+    write_paper(tmp_path, "ceo.md", spoilt(**dict.fromkeys((*_IN_PACK, "equality"))))
+    # the CEO's report went to the Executive Board on 14 January; on the 10th it has not met
+    found = [str(f) for f in check_meeting(agenda, today=date(2025, 1, 10))]
+    ceo = [f for f in found if f.startswith("TB/25/002: ")]
+    assert len(ceo) == 2
+    assert "'equality' is required and is blank" in ceo[0]
+    assert ceo[1] == (
+        "TB/25/002: its previous forum, Executive Board, has not met yet (2025-01-14)"
+    )
+    assert not any("not met" in str(f) for f in check_meeting(agenda, today=date(2025, 1, 14)))

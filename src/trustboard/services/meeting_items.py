@@ -274,7 +274,8 @@ def resolve_items(
                 defaults={"title": item.title},
             )
             problems += found
-            if paper is not None and not found:
+            # a check goes on to the forums and sections of a paper with problems; a build stops
+            if paper is not None and (not found or not render):
                 html = None
                 if render:
                     html = paper_document(
