@@ -1,6 +1,10 @@
-"""Argon2id's parameters, and the rehash of a stored hash made with other parameters."""
+"""Argon2id's parameters, the rehash of a stored hash made with other parameters, and the
+bound on hashes computed at once."""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import pytest
 from argon2 import PasswordHasher
@@ -8,7 +12,7 @@ from sqlalchemy import select, update
 
 from conftest import PASSWORD
 from trustboard.errors import AuthenticationError
-from trustboard.services.users import add_user, authenticate
+from trustboard.services.users import HASHES_AT_ONCE, add_user, authenticate
 from trustboard.store import Store
 from trustboard.store.users import AppUserRow, latest_data_change
 
@@ -81,3 +85,42 @@ def test_a_wrong_password_never_rehashes(web_store: Store) -> None:
         authenticate(web_store, "eve", PASSWORD)
     assert _hash_of(web_store, "eve") == old
     assert _rehashes(web_store, "eve") == []
+
+
+def test_sign_ins_together_hash_one_at_a_time(
+    web_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert HASHES_AT_ONCE == 1
+    running = 0
+    most = 0
+    count = threading.Lock()
+    original = PasswordHasher.verify
+
+    def watched(self: PasswordHasher, hashed: str, password: str) -> bool:
+        nonlocal running, most
+        with count:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)  # long enough for the other sign-ins to arrive meanwhile
+        try:
+            return original(self, hashed, password)
+        finally:
+            with count:
+                running -= 1
+
+    monkeypatch.setattr(PasswordHasher, "verify", watched)
+    names = ["ana", "eve", "rita", "adam"]
+    start = threading.Barrier(len(names))
+    signed: list[str] = []
+
+    def sign_in(name: str) -> None:
+        start.wait()
+        signed.append(authenticate(web_store, name, PASSWORD).name)
+
+    threads = [threading.Thread(target=sign_in, args=(n,)) for n in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(signed) == sorted(names)
+    assert most == 1

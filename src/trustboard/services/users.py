@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ __all__ = [
     "ARGON2_MEMORY_KIB",
     "ARGON2_PARALLELISM",
     "ARGON2_TIME_COST",
+    "HASHES_AT_ONCE",
     "LOCK_MINUTES",
     "MAX_ADDRESS_FAILURES",
     "MAX_FAILED_SIGNINS",
@@ -156,13 +158,45 @@ class SsoGrant:
     directorates: tuple[str, ...] = ()
 
 
-def _hasher() -> Any:
+#: Argon2id hashes computed at once in one process.  Argon2 releases the GIL, so the readers of
+#: a meeting signing in together would otherwise hash in as many threads as there are requests,
+#: each over 19 MiB, and the pages asked for meanwhile share the cores with all of them; one
+#: at a time queues the sign-ins behind each other instead (measured in docs/performance.md).
+HASHES_AT_ONCE = 1
+_hashing = threading.BoundedSemaphore(HASHES_AT_ONCE)
+
+
+class _Hasher:
+    """argon2-cffi's hasher at this module's parameters, computing at most
+    :data:`HASHES_AT_ONCE` hashes at once in this process."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def hash(self, password: str) -> str:
+        with _hashing:
+            return str(self._inner.hash(password))
+
+    def verify(self, password_hash: str, password: str) -> None:
+        """Raises argon2's ``VerificationError`` when ``password`` is not the one hashed."""
+        with _hashing:
+            self._inner.verify(password_hash, password)
+
+    def check_needs_rehash(self, password_hash: str) -> bool:
+        return bool(self._inner.check_needs_rehash(password_hash))
+
+
+def _hasher() -> _Hasher:
     try:
         from argon2 import PasswordHasher
     except ImportError:  # pragma: no cover - the web extra installs it
         raise MissingExtraError("Password hashing", "web", "argon2-cffi") from None
-    return PasswordHasher(
-        time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_PARALLELISM
+    return _Hasher(
+        PasswordHasher(
+            time_cost=ARGON2_TIME_COST,
+            memory_cost=ARGON2_MEMORY_KIB,
+            parallelism=ARGON2_PARALLELISM,
+        )
     )
 
 
