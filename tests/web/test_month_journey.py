@@ -4,28 +4,35 @@
 The demo store's latest data is March 2025, so the month run here is the next one, April 2025
 (``2025-04``), for the public Trust Board (``BOARD``):
 
-1. the analyst downloads the Board's values template for April from the control panel, fills
-   it from the figures it carries for March, and uploads it twice: first with one cell that
-   is not a number (refused whole: no April value written, no import recorded), then as it
-   should be (checked, committed: every value stored with the file and row it came from);
+1. the analyst fetches the Board's values template for April (the control panel's template),
+   fills it with the figures it carries for March, and uploads it twice: first with one cell
+   that is not a number (refused whole, the problem shown where it is: no April value written,
+   no import recorded), then as it should be (checked, committed: every value stored with the
+   file and row it came from, as "explain this figure" shows);
 2. every April exception but two is given approved narrative through the store (as
    ``trustboard import commentary --approved-by`` would), so that the month's open findings
    are the two this journey deals with;
-3. an executive (``month-writer``) starts and edits the narrative of ``SAF17-RN-DAY`` while
-   the analyst edits it in a second browser context: the later save is refused as a conflict,
-   kept in the audit log, and saved again over the analyst's version; it is submitted;
-4. the approver (``demo-executive``, recorded for the metric's executive lead) returns it with
-   a comment, the executive revises and submits it again, the approver approves it;
+3. an executive (``month-writer``, an account added for the journey) starts and edits the
+   narrative of ``SAF17-RN-DAY`` while the analyst edits it in a second browser context: the
+   later save is refused as a conflict, kept in the audit log, and saved again over the
+   analyst's version; it is submitted, the approver told, the control panel lists it;
+4. the approver (``demo-executive``, recorded for every executive lead) returns it with a
+   comment, the executive is told, revises and submits it again, the approver approves it;
 5. the risk owner (``demo-executive`` holds ``BAF-01``'s executive lead's title) records a
-   review of ``BAF-01`` accepted by the Board;
+   review of ``BAF-01`` accepted by the Board, which the control panel no longer chases;
 6. the analyst checks the pack, overrides the one open finding (``WEL01``'s narrative,
    deliberately left unapproved) with a reason, and publishes it (a job: HTML, PDF, manifest);
+   the approved narrative is locked;
 7. the public Board member opens the frozen pack and finds the approved sentence, which no
-   page showed them before it was approved.
+   page showed them before it was approved, and none of the earlier drafts.
 
 Narrative text is made of marker sentences, so each assertion is exact.  The store is built
 once for the module (``run_demo`` without packs, PDF or the waiting-times engine) and served
-on its own, since the journey changes it; the steps share one test, run in order.
+on its own, since the journey changes it; the steps share one test, run in order, each
+printing what it found and how long it took.
+
+A second test moves the Board's March meeting on the control panel; it is expected to fail
+(``xfail``, with the reason) until a moved meeting leaves the panel readable.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from trustboard.services.baf import load_register
 from trustboard.services.browse import load_config
 from trustboard.services.check import run_check, stored_overrides
 from trustboard.services.demo import DEMO_PASSWORD, run_demo
+from trustboard.services.meetings import meeting_for
 from trustboard.services.notify import inbox
 from trustboard.services.users import add_user, list_users
 from trustboard.store import Store
@@ -61,6 +69,7 @@ APRIL = date(2025, 4, 1)
 #: the exception whose narrative is written in the browser, and the one left for an override
 METRIC, OVERRIDDEN = "SAF17-RN-DAY", "WEL01"
 RISK = "BAF-01"
+NEXT_REVIEW = date(2025, 8, 31)
 WRITER, ANALYST, APPROVER = "month-writer", "demo-analyst", "demo-executive"
 BOARD_MEMBER = "demo-board-public"
 
@@ -73,6 +82,8 @@ FINAL_TEXT = "Approved marker: day shift fill rates held steady; three wards rec
 RISK_RATIONALE = "Review marker: April staffing evidence reviewed; scores unchanged."
 OVERRIDE_REASON = "Override marker: the People narrative is presented verbally at the meeting."
 SETUP_TEXT = "Narrative for April 2025, approved through the store for this journey."
+#: the Board's March meeting as the demo records it, and the day it is moved to
+MARCH_MEETING, MOVED_MEETING = date(2025, 5, 1), date(2025, 5, 8)
 
 
 @dataclass
@@ -82,7 +93,6 @@ class Month:
     base: str
     database: str
     root: Path
-    folder: Path
     tab: Callable[[str], Any]
 
     def url(self, path: str) -> str:
@@ -132,7 +142,7 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Month]:
                 tabs[name] = opened
             return tabs[name]
 
-        yield Month(base, database, root, folder, tab)
+        yield Month(base, database, root, tab)
         for context in contexts.values():
             context.close()
 
@@ -173,6 +183,19 @@ def _goto(tab: Any, url: str, status: int = 200) -> None:
     assert answer is not None and answer.status == status, (url, answer and answer.status)
 
 
+def _press(tab: Any, target: Any, status: int = 200) -> str:
+    """Click ``target`` (a form's button: a selector or a locator), wait for the page its
+    answer leads to and check that page's status; the page's address."""
+    button = tab.locator(target) if isinstance(target, str) else target
+    with tab.expect_navigation() as went:
+        button.click()
+    answer = went.value
+    assert answer is not None and answer.status == status, (
+        f"{tab.url} answered {answer and answer.status}: {tab.locator('main').inner_text()}"
+    )
+    return str(tab.url)
+
+
 def _wait_for(tab: Any, url: str, done: Callable[[], bool], limit_s: float = 120.0) -> None:
     """Read ``url`` again (its Refresh link) until ``done()`` holds."""
     deadline = time.monotonic() + limit_s
@@ -189,9 +212,8 @@ def _upload(month: Month, name: str, content: bytes) -> str:
     tab.set_input_files(
         "#file-values", files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
     )
-    tab.locator("form:has(#file-values) button[type=submit]").click()
-    tab.wait_for_url(re.compile(r".*/uploads/\d+$"))
-    job = str(tab.url)
+    job = _press(tab, "form:has(#file-values) button[type=submit]")
+    assert re.search(r"/uploads/\d+$", job), job
     _wait_for(
         tab,
         job,
@@ -208,11 +230,25 @@ def _inbox(store: Store, name: str) -> list[Any]:
     return inbox(store, user)
 
 
-def _sections(text: str) -> dict[str, str]:
-    return {"summary": text}
-
-
 # --- the month ------------------------------------------------------------------------------
+
+
+def _panel(month: Month) -> dict[str, list[str]]:
+    """The analyst's control panel for the month: the rows of its list of narrative awaiting
+    approval and of BAF risks awaiting review."""
+    tab = month.tab(ANALYST)
+    _goto(tab, month.url(f"/cycle/{FORUM}/{MONTH}"))
+    return {
+        part: tab.locator(f"#{part} + p + div.scroll tbody tr").all_inner_texts()
+        for part in ("approval", "risks")
+    }
+
+
+def _row(rows: list[str], key: str) -> str:
+    """The one row of ``rows`` that names ``key`` (empty when none does)."""
+    found = [r for r in rows if key in r]
+    assert len(found) <= 1, found
+    return found[0] if found else ""
 
 
 def _analyst_uploads_the_month(month: Month) -> int:
@@ -243,16 +279,21 @@ def _analyst_uploads_the_month(month: Month) -> int:
         writer.writerows(rows)
         return out.getvalue().encode("utf-8")
 
+    # one cell that is not a number, in the journey's own metric's trust row
     broken = [list(r) for r in filled]
-    bad_index = next(i for i, r in enumerate(broken) if r[5])
+    bad_index = next(i for i, r in enumerate(broken) if r[0] == METRIC and r[1] == "TRUST")
     broken[bad_index][5] = BAD_VALUE
     bad_row = bad_index + 2  # the header is row 1
     imports_before = len(_audit(month, "values.import"))
 
     job = _upload(month, BAD_FILE, as_csv(broken))
     assert tab.locator("#job-status").inner_text().strip() == "failed"
-    report = tab.locator("#report").inner_text()
-    assert BAD_FILE in report and BAD_VALUE in report and str(bad_row) in report, report
+    problems = [
+        [cell.strip() for cell in row.locator("td").all_inner_texts()]
+        for row in tab.locator("#report tbody tr").all()
+    ]
+    # file, sheet, row, column, value: the one problem, where it is
+    assert [p[:5] for p in problems] == [[BAD_FILE, "", str(bad_row), "value", BAD_VALUE]], problems
     assert _april_values(month).height == 0, "a refused file wrote values"
     assert len(_audit(month, "values.import")) == imports_before
     print(f"phase 1: {BAD_FILE} refused at row {bad_row} ({job}); no April value written")
@@ -260,8 +301,7 @@ def _analyst_uploads_the_month(month: Month) -> int:
     job = _upload(month, GOOD_FILE, as_csv(filled))
     assert tab.locator("#job-status").inner_text().strip() == "awaiting confirmation"
     assert _april_values(month).height == 0, "checking a file wrote values"
-    tab.locator(f"form[action='{job.removeprefix(month.base)}/commit'] button").click()
-    tab.wait_for_url(job)
+    _press(tab, f"form[action='{job.removeprefix(month.base)}/commit'] button")
     _wait_for(
         tab,
         job,
@@ -279,6 +319,10 @@ def _analyst_uploads_the_month(month: Month) -> int:
     assert trust["source_row"] == line
     expected = next(r for r in filled if r[0] == METRIC and r[1] == "TRUST")
     assert trust["value"] == pytest.approx(float(expected[5]))
+    # the lineage the analyst reads: "explain this figure" names the file, its row, the import
+    _goto(tab, month.url(f"/forums/{FORUM}/{MONTH}/metrics/{METRIC}/explain?unit=TRUST"))
+    lineage = tab.locator("main").inner_text()
+    assert GOOD_FILE in lineage and f"row {line}" in lineage and f"by {ANALYST}" in lineage
     imports = _audit(month, "values.import")
     assert len(imports) == imports_before + 1
     assert imports[0].actor == ANALYST
@@ -306,7 +350,7 @@ def _other_exceptions_approved(month: Month) -> None:
             f"narrative-approval/{m}/TRUST/{MONTH}/narrative" for m in (METRIC, OVERRIDDEN)
         } <= set(rules), rules
         items = [
-            Commentary(metric_id=m, period=MONTH, sections=_sections(SETUP_TEXT))
+            Commentary(metric_id=m, period=MONTH, sections={"summary": SETUP_TEXT})
             for m in unapproved
         ]
         store.write_commentary(items)
@@ -332,20 +376,16 @@ def _executive_drafts_and_meets_a_concurrent_edit(month: Month) -> None:
     page = month.url(f"/narrative/{FORUM}/{MONTH}/{METRIC}")
     writer, analyst = month.tab(WRITER), month.tab(ANALYST)
     _goto(writer, page)
-    writer.locator("button[name=step][value=start]").click()
-    writer.wait_for_url(page)
+    _press(writer, "button[name=step][value=start]")
     first = _versions(month)
     assert [(v.version, v.state, v.author) for v in first] == [(1, "draft", WRITER)]
     # both have version 1 open; the analyst saves first
     _goto(analyst, page)
     writer.fill("#section_summary", WRITER_TEXT)
     analyst.fill("#section_summary", ANALYST_TEXT)
-    analyst.locator("button[name=step][value=save]").click()
-    analyst.wait_for_url(page)
+    _press(analyst, "button[name=step][value=save]")
     assert [(v.version, v.author) for v in _versions(month)][-1] == (2, ANALYST)
-    with writer.expect_response(lambda r: r.request.method == "POST") as posted:
-        writer.locator("form.narrative-form button[name=step][value=save]").click()
-    assert posted.value.status == 409
+    _press(writer, "form.narrative-form button[name=step][value=save]", status=409)
     shown = writer.locator("main").inner_text()
     assert ANALYST in shown and ANALYST_TEXT in shown and WRITER_TEXT in shown
     assert len(_versions(month)) == 2, "the conflicting save was written"
@@ -355,10 +395,8 @@ def _executive_drafts_and_meets_a_concurrent_edit(month: Month) -> None:
     assert conflict[0].after["based_on"] == 1
     # combined over the analyst's version, then submitted
     writer.fill("#section_summary", WRITER_TEXT + "\n\n" + ANALYST_TEXT)
-    writer.locator("button[name=step][value=save]").click()
-    writer.wait_for_url(page)
-    writer.locator("button[name=step][value=submit]").click()
-    writer.wait_for_url(page)
+    _press(writer, "button[name=step][value=save]")
+    _press(writer, "button[name=step][value=submit]")
     versions = _versions(month)
     assert [(v.version, v.state, v.author, v.based_on) for v in versions] == [
         (1, "draft", WRITER, None),
@@ -370,11 +408,15 @@ def _executive_drafts_and_meets_a_concurrent_edit(month: Month) -> None:
     assert [e.actor for e in _audit(month, "narrative.submit")] == [WRITER]
     store = month.store()
     try:
-        waiting = [n for n in _inbox(store, APPROVER) if n.kind == "narrative.submitted"]
+        told = [n for n in _inbox(store, APPROVER) if n.kind == "narrative.submitted"]
     finally:
         store.close()
-    assert len(waiting) == 1, waiting
+    assert len(told) == 1, told
     assert WRITER_TEXT not in _board_member_page(month)
+    panel = _panel(month)
+    waiting = _row(panel["approval"], METRIC)
+    assert "Submitted" in waiting and f"4 by {WRITER}" in waiting, panel
+    assert "is not accepted by a committee" in _row(panel["risks"], RISK), panel
     print("phase 3: drafted, a concurrent save refused (409) and kept, saved again, submitted")
 
 
@@ -384,8 +426,7 @@ def _approver_returns_then_approves(month: Month) -> None:
     approver, writer = month.tab(APPROVER), month.tab(WRITER)
     _goto(approver, page)
     approver.fill("#comment", RETURN_COMMENT)
-    approver.locator("button[name=step][value=return]").click()
-    approver.wait_for_url(page)
+    _press(approver, "button[name=step][value=return]")
     returned = _versions(month)[-1]
     assert (returned.version, returned.state, returned.reviewer, returned.review_comment) == (
         5,
@@ -402,14 +443,11 @@ def _approver_returns_then_approves(month: Month) -> None:
     _goto(writer, page)
     assert RETURN_COMMENT in writer.locator("main").inner_text()
     writer.fill("#section_summary", FINAL_TEXT)
-    writer.locator("button[name=step][value=save]").click()
-    writer.wait_for_url(page)
-    writer.locator("button[name=step][value=submit]").click()
-    writer.wait_for_url(page)
+    _press(writer, "button[name=step][value=save]")
+    _press(writer, "button[name=step][value=submit]")
     assert FINAL_TEXT not in _board_member_page(month)
     _goto(approver, page)
-    approver.locator("button[name=step][value=approve]").click()
-    approver.wait_for_url(page)
+    _press(approver, "button[name=step][value=approve]")
     versions = _versions(month)
     assert [(v.version, v.state, v.author) for v in versions[4:]] == [
         (5, "returned", APPROVER),
@@ -418,7 +456,8 @@ def _approver_returns_then_approves(month: Month) -> None:
         (8, "approved", APPROVER),
     ]
     assert versions[-1].approver == APPROVER
-    assert versions[-1].sections == {"summary": FINAL_TEXT}
+    assert versions[-1].sections["summary"] == FINAL_TEXT
+    assert versions[-1].sections == versions[-2].sections
     store = month.store()
     try:
         pack_text = store.commentary([METRIC], period=MONTH)
@@ -437,10 +476,10 @@ def _risk_owner_reviews_a_risk(month: Month) -> None:
     page = month.url(f"/baf/risks/{RISK}/edit")
     _goto(owner, page)
     owner.fill("#f-review-date", "2025-05-20")
+    owner.fill("#f-next_review", NEXT_REVIEW.isoformat())
     owner.fill("#f-review-rationale", RISK_RATIONALE)
     owner.select_option("#f-review-committee", FORUM)
-    with owner.expect_navigation():
-        owner.locator("button[name=step][value=save]").click()
+    _press(owner, "button[name=step][value=save]")
     assert "Problems to correct" not in owner.locator("main").inner_text(), owner.content()
     register = load_register(database=month.database)
     risk = next(r for r in register.risks if r.id == RISK)
@@ -452,8 +491,14 @@ def _risk_owner_reviews_a_risk(month: Month) -> None:
         FORUM,
         RISK_RATIONALE,
     )
+    assert risk.next_review == NEXT_REVIEW
     changes = [e for e in _audit(month, "baf.risk.change") if e.entity_id == RISK]
     assert changes and changes[0].actor == APPROVER
+    panel = _panel(month)
+    # accepted now; its next review date is before today's, so it may still be listed as due
+    assert "is not accepted by a committee" not in _row(panel["risks"], RISK), panel
+    assert "is not accepted by a committee" in _row(panel["risks"], "BAF-02"), panel
+    assert _row(panel["approval"], METRIC) == "", panel
     print(f"phase 5: {RISK} reviewed by {APPROVER}, accepted by {FORUM}")
 
 
@@ -467,8 +512,7 @@ def _analyst_checks_overrides_and_publishes(month: Month) -> Path:
     card = findings.first
     assert OVERRIDDEN in card.inner_text()
     card.locator("textarea[name=reason]").fill(OVERRIDE_REASON)
-    card.locator("button[type=submit]").click()
-    tab.wait_for_url(re.compile(r".*/publish/.*"))
+    _press(tab, card.locator("button[type=submit]"))
     assert tab.locator("#no-findings").count() == 1
     store = month.store()
     try:
@@ -479,9 +523,8 @@ def _analyst_checks_overrides_and_publishes(month: Month) -> Path:
     recorded = _audit(month, "check.override")
     assert len(recorded) == 1 and recorded[0].actor == ANALYST
     assert OVERRIDE_REASON in json.dumps(recorded[0].after)
-    tab.locator("form[action$='/publish/BOARD/2025-04'] button[type=submit]").click()
-    tab.wait_for_url(re.compile(r".*/jobs/\d+$"))
-    job = str(tab.url)
+    job = _press(tab, f"form[action$='/publish/{FORUM}/{MONTH}'] button[type=submit]")
+    assert re.search(r"/jobs/\d+$", job), job
     _wait_for(
         tab,
         job,
@@ -524,10 +567,52 @@ def _board_member_reads_the_frozen_pack(month: Month, folder: Path) -> None:
 
 
 def test_one_month_of_reporting_in_the_browser(month: Month) -> None:
-    _analyst_uploads_the_month(month)
-    _other_exceptions_approved(month)
-    _executive_drafts_and_meets_a_concurrent_edit(month)
-    _approver_returns_then_approves(month)
-    _risk_owner_reviews_a_risk(month)
-    folder = _analyst_checks_overrides_and_publishes(month)
-    _board_member_reads_the_frozen_pack(month, folder)
+    began = time.monotonic()
+
+    def timed(phase: Callable[[], Any]) -> Any:
+        start = time.monotonic()
+        result = phase()
+        print(f"  ({time.monotonic() - start:.1f} s; {time.monotonic() - began:.1f} s in all)")
+        return result
+
+    timed(lambda: _analyst_uploads_the_month(month))
+    timed(lambda: _other_exceptions_approved(month))
+    timed(lambda: _executive_drafts_and_meets_a_concurrent_edit(month))
+    timed(lambda: _approver_returns_then_approves(month))
+    timed(lambda: _risk_owner_reviews_a_risk(month))
+    folder = timed(lambda: _analyst_checks_overrides_and_publishes(month))
+    timed(lambda: _board_member_reads_the_frozen_pack(month, folder))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "moving a meeting on the control panel saves it, then the panel (and the check and "
+        "publish page) for that month answers 422 TB-MEETING-CONFLICT: the paper "
+        "configuration kept in the store still names the old date (services.cycle.cycle_view "
+        "after schedule_meeting)"
+    ),
+)
+def test_the_control_panel_opens_after_its_meeting_is_moved(month: Month) -> None:
+    """The analyst moves the Board's March meeting a week on from the control panel: the
+    calendar holds the new date, the change is audited, and the panel shows it."""
+    tab = month.tab(ANALYST)
+    _goto(tab, month.url(f"/cycle/{FORUM}/{LAST_MONTH}"))
+    tab.locator("summary", has_text="Change the meeting's dates").click()
+    assert tab.input_value("#meeting-meeting_date") == MARCH_MEETING.isoformat()
+    tab.fill("#meeting-meeting_date", MOVED_MEETING.isoformat())
+    with tab.expect_navigation() as went:
+        tab.locator("form:has(#meeting-meeting_date) button[type=submit]").click()
+    store = month.store()
+    try:
+        meeting = meeting_for(store, FORUM, LAST_MONTH)
+    finally:
+        store.close()
+    assert meeting is not None and meeting.meeting_date == MOVED_MEETING
+    moved = [e for e in _audit(month, "meeting.schedule") if e.actor == ANALYST]
+    assert len(moved) == 1 and MOVED_MEETING.isoformat() in json.dumps(moved[0].after)
+    answer = went.value
+    shown = tab.locator("main").inner_text()
+    print(f"the panel after moving the meeting: HTTP {answer and answer.status}: {shown[:400]}")
+    assert answer is not None and answer.status == 200, shown
+    _goto(tab, month.url(f"/publish/{FORUM}/{LAST_MONTH}"))
