@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from trustboard.domain import Period
 from trustboard.errors import DataValidationError, ErrorCode, NotFoundError, OptionsError
 from trustboard.services.check import override_finding, run_check
 from trustboard.services.publish import publication_dir, publish_pack
+from trustboard.store import NarrativeVersion
+from trustboard.store.narrative_versions import add_version
 
 from .conftest import COMPLETE_PAPER
 
@@ -92,4 +95,29 @@ def test_report_prints_the_findings(pack_store, tmp_path: Path, capsys) -> None:
     assert main([*args, "-o", str(tmp_path / "out"), "--no-pdf", "--paper", str(paper)]) == 0
     out = capsys.readouterr().out
     assert f"check finding: {FINDING}" in out
+    assert "pre-publication check: 1 open finding(s), 0 overridden" in out
+
+
+def test_report_prints_the_narrative_that_is_not_approved(
+    pack_store, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    # RES01's approved narrative edited: version 2 is a draft, so the draft pack's check (what
+    # `trustboard check` and `publish` read) has a narrative-approval finding, and so does report
+    draft = NarrativeVersion(
+        metric_id="RES01",
+        period="2025-03",
+        org_unit="",
+        version=2,
+        based_on=1,
+        state="draft",
+        sections={"summary": "Edited after approval."},
+        author="test",
+        created_at=datetime(2025, 4, 11, 9, 0),
+    )
+    with pack_store.transaction() as conn:
+        add_version(conn, draft, action="narrative.save", before=None)
+    args = ["report", "--period", "2025-03", "--forum", "board", "-d", str(pack_store.url)]
+    assert main([*args, "-o", str(tmp_path / "out"), "--no-pdf"]) == 0
+    out = capsys.readouterr().out
+    assert "check finding: narrative-approval/RES01/" in out
     assert "pre-publication check: 1 open finding(s), 0 overridden" in out

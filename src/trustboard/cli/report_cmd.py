@@ -86,12 +86,18 @@ def report(
                 synthetic=synthetic,
                 baf_html=baf_html,
             )
-            from trustboard.services.check import check_model, stored_overrides
+            from trustboard.services.check import (
+                check_model,
+                narrative_standing,
+                stored_overrides,
+            )
 
-            # the draft's pre-publication findings, so they are seen before publish refuses
+            # the draft's pre-publication findings (those of `trustboard check`, narrative
+            # approval included), so they are seen before publish refuses
             checked = check_model(
                 result.model,
                 overrides=stored_overrides(store, forum, when.label()),
+                narrative=narrative_standing(store, result.model),
             )
             for finding in checked.findings:
                 typer.echo(f"check finding: {finding.line()}")
