@@ -89,10 +89,11 @@ def test_trustboard_demo_end_to_end(tmp_path: Path) -> None:
 def _check_commentary_matches_the_pack(database: Path) -> None:
     """Every exception page of the Board has a summary for its one page and narrative written
     by demo-analyst and approved by demo-executive, and the pre-publication check finds nothing
-    to correct in the Board's pack (the narrative's approval included)."""
+    to correct in the Board's pack (the narrative's approval included), nor in any forum's."""
     from trustboard.demo import build_paper_config
+    from trustboard.demo.forums import FORUM_IDS
     from trustboard.render.pack import assemble_pack
-    from trustboard.services.check import check_model, narrative_standing
+    from trustboard.services.check import check_model, narrative_standing, run_check
     from trustboard.services.pack import gather_inputs, load_paper_config
     from trustboard.store import Store
 
@@ -120,6 +121,14 @@ def _check_commentary_matches_the_pack(database: Path) -> None:
     }
     report = check_model(model, narrative=standing)
     assert report.findings == (), [f.line() for f in report.findings]
+    # and every other forum's pack, as `trustboard check` reads it (the paper kept in the store)
+    store = Store.open(database)
+    try:
+        for forum in FORUM_IDS:
+            found = run_check(store, forum, "2025-03").findings
+            assert found == (), (forum, [f.line() for f in found])
+    finally:
+        store.close()
     _check_provisional(database, model)
 
 

@@ -362,6 +362,7 @@ def responsive_metrics() -> tuple[DemoMetric, ...]:
             PCT,
             UP,
             SeriesProfile("proportion", "audiology", base=0.93, volume=310, noise=0.02, trend=0.01),
+            chart=ChartType.PP,  # over-dispersed: p-chart limits too narrow
             lead="coo",
             committees=f,
             goals=("care",),
@@ -1170,6 +1171,7 @@ def finance_metrics() -> tuple[DemoMetric, ...]:
             source=LEDGER,
             numerator="Bank and agency spend (£000)",
             denominator="Total pay bill (£000)",
+            chart=ChartType.PP,  # large pay bill: p-chart limits too narrow
             targets=(target(0.12, "<=", "L", "Financial plan"),),
         ),
         define(
