@@ -12,8 +12,10 @@ import pytest
 from cliruns import run as run_cli
 from pack.conftest import COMPLETE_PAPER, FORUMS, UNITS, catalogue
 from trustboard.errors import ConfigError, DataValidationError, NotFoundError
+from trustboard.services.browse import load_config
 from trustboard.services.meetings import meeting_for, meetings, record_meeting
 from trustboard.services.pack import gather_inputs, load_paper_config
+from trustboard.services.paper_config import keep_paper_config
 from trustboard.store import Store
 
 GOOD = {
@@ -174,6 +176,25 @@ def test_the_paper_takes_its_meeting_date_from_the_calendar(store: Store) -> Non
     assert caught.value.code == "TB-MEETING-CONFLICT"
     assert "2025-04-24" in caught.value.message and "2025-04-29" in caught.value.message
     assert caught.value.problems[0].column == "paper.meeting_date"
+
+
+def test_a_meeting_moved_in_the_calendar_replaces_the_kept_configuration_s_date(
+    store: Store,
+) -> None:
+    # `publish` keeps the configuration its pack was built with, meeting 24 April included;
+    # the meeting then moves to 29 April in the calendar (the control panel's form): the kept
+    # date is that earlier pack's, so the calendar's stands and nothing is refused
+    keep_paper_config(store, COMPLETE_PAPER)
+    record_meeting(store, "board", "2025-03", **GOOD)
+    record_meeting(store, "board", "2025-03", **{**GOOD, "meeting_date": "2025-04-29"})
+    kept = load_config(None, store)
+    assert kept.kept and kept.for_forum("board")["meeting_date"] == "2025-04-24"
+    paper = gather_inputs(store, "board", "2025-03", config=kept).paper
+    assert paper.meeting_date == date(2025, 4, 29)
+    # the same configuration given as a file still disagrees with the calendar
+    with pytest.raises(ConfigError) as caught:
+        gather_inputs(store, "board", "2025-03", config=load_paper_config(COMPLETE_PAPER))
+    assert caught.value.code == "TB-MEETING-CONFLICT"
 
 
 def test_the_command_line_schedules_and_lists(store: Store) -> None:

@@ -588,15 +588,6 @@ def test_one_month_of_reporting_in_the_browser(month: Month) -> None:
     timed(lambda: _board_member_reads_the_frozen_pack(month, folder))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "moving a meeting on the control panel saves it, then the panel (and the check and "
-        "publish page) for that month answers 422 TB-MEETING-CONFLICT: the paper "
-        "configuration kept in the store still names the old date (services.cycle.cycle_view "
-        "after schedule_meeting)"
-    ),
-)
 def test_the_control_panel_opens_after_its_meeting_is_moved(month: Month) -> None:
     """The analyst moves the Board's March meeting a week on from the control panel: the
     calendar holds the new date, the change is audited, and the panel shows it."""

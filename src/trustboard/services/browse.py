@@ -17,7 +17,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -112,7 +112,7 @@ def load_config(source: str | Path | None, store: Store | None = None) -> PaperC
             kept = read_paper_config(conn)
         if kept is not None:
             try:
-                return load_paper_config(kept)
+                return replace(load_paper_config(kept), kept=True)
             except ConfigError as stale:
                 raise ConfigError(
                     "the paper configuration kept in the store no longer reads: " + stale.message,

@@ -125,24 +125,13 @@ def _generated_governance(
     report = item.paper.kind is PaperKind.REPORT
     kept = _kept_fields(store, agenda.meeting.forum) if report else {}
     where = f"{label}, item {item.number}"
-    problems: list[Problem] = []
-    date = kept.get("meeting_date")
-    if date is not None and str(date) != agenda.meeting.meeting_date.isoformat():
-        problems.append(
-            Problem(
-                ErrorCode.MEETING_CONFLICT,
-                f"the store's paper configuration gives {agenda.meeting.forum} another meeting "
-                "date than the agenda's",
-                file=where,
-                column="meeting_date",
-                value=str(date),
-                expected=agenda.meeting.meeting_date.isoformat(),
-            )
-        )
+    # the kept configuration's meeting date is the last published pack's: the agenda's stands
+    kept.pop("meeting_date", None)
+    kept.pop("date", None)
     given = item.governance.model_dump(exclude_defaults=True) if item.governance else {}
     fields = {"title": default_title, **kept, **given, **_meeting_fields(agenda, item)}
     built, found = governance_problems(YamlDocument(Path(label), fields), where, fields, refs=refs)
-    return built, problems + found
+    return built, found
 
 
 def _forum(store: Store, forum_id: str) -> Any:

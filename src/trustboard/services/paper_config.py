@@ -89,6 +89,9 @@ class PaperConfig:
     baf_risk_pages: tuple[str, ...] = ()
     #: the file it was read from (named in problems found later, against the store)
     source: str | None = None
+    #: read from the store, where ``publish`` and ``demo`` keep the configuration a pack was
+    #: built with: its meeting date is that pack's, and yields to the meeting calendar
+    kept: bool = False
 
     def for_forum(self, forum_id: str) -> dict[str, Any]:
         """Governance fields for one forum (its own entries override the shared ones)."""
@@ -280,10 +283,12 @@ def forum_fields(
     from the meeting calendar (:mod:`trustboard.services.meetings`, the one source of meeting
     dates) when it has the forum's meeting for the period.
 
-    A date the configuration gives that disagrees with the calendar is an error naming both
-    (``TB-MEETING-CONFLICT``); without a ``date_submitted`` of its own the paper is taken as
-    submitted on the calendar's papers due date.  Without a calendar entry the configuration's
-    own fields stand as written.
+    A date a configuration given as a file gives that disagrees with the calendar is an error
+    naming both (``TB-MEETING-CONFLICT``).  The configuration the store keeps (``kept``) holds
+    the meeting date of the pack it was last published with: the calendar's date replaces it,
+    so that moving a meeting in the calendar never leaves the month's packs unbuildable.
+    Without a ``date_submitted`` of its own the paper is taken as submitted on the calendar's
+    papers due date.  Without a calendar entry the configuration's own fields stand as written.
     """
     from trustboard.services.meetings import meeting_for
 
@@ -292,7 +297,7 @@ def forum_fields(
     if meeting is None:
         return fields
     name, own = _own_meeting_date(fields)
-    if own is not None and own != meeting.meeting_date:
+    if own is not None and own != meeting.meeting_date and not config.kept:
         block = f"forums.{forum_id}" if name in config.forums.get(forum_id, {}) else "paper"
         raise ConfigError(
             f"the paper configuration's meeting date for {forum_id} ({own.isoformat()}) is not "
