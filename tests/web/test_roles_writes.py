@@ -3,10 +3,12 @@ found (404, nothing written) or, for nobody signed in, sent to sign in (nothing 
 
 The expected table is written from docs/web.md, route by route; a POST route the table does
 not name fails :func:`test_the_table_names_every_write_route`, so a new write route must be
-added here.  Each request carries a valid CSRF token and a plausible form, so a refusal is the
+added here; a route whose answer depends on what is asked about (a private item) has a case
+for each.  Each request carries a valid CSRF token and a plausible form, so a refusal is the
 role's and not the form's.  One store serves the module (the web tests' store with the BAF
-builders' register, whose risk BAF-01 the executive eve owns, and an upload waiting for its
-commit); the routes run in turn and the roles in turn within each route.
+builders' register, whose risk BAF-01 the executive eve owns, a member of the private Board,
+and an upload waiting for its commit); the cases run in turn and the roles in turn within
+each case, a write a role may make staying in the store for the next role.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ EVERYONE_SIGNED = _only(*SIGNED)
 #: cycle, The meeting calendar, Check and publish, Uploads)
 CYCLE = _only("analyst", "admin")
 
+NARRATIVE_PRIVATE = "/narrative/{forum_id}/{period}/{metric_id} (a private metric, public Board)"
 ACTION_P1 = "/actions/{action_id} (a private metric's action)"
 ACTION_A1 = "/actions/{action_id} (a BAF risk's action)"
 ACTION_NON_READERS = (
@@ -78,6 +81,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "/notifications": EVERYONE_SIGNED,
     # Narrative: executives, analysts and administrators write; every other role is refused
     "/narrative/{forum_id}/{period}/{metric_id}": _only("executive", "analyst", "admin"),
+    # ... and a private metric asked for in a public forum is not found, as on its page
+    NARRATIVE_PRIVATE: _only() | dict.fromkeys(("executive", "analyst", "admin"), NOT_FOUND),
     # Narrative: /narrative/approvers is administrators only
     "/narrative/approvers": _only("admin"),
     # Board Assurance Framework: risk leads and admins edit every risk, an executive the risks
@@ -123,6 +128,7 @@ WRITES: dict[str, Write] = {
     "/narrative/{forum_id}/{period}/{metric_id}": Write(
         f"/narrative/board/{PERIOD}/RES01", {"step": "start"}
     ),
+    NARRATIVE_PRIVATE: Write(f"/narrative/public-board/{PERIOD}/WEL01", {"step": "start"}),
     "/narrative/approvers": Write(
         "/narrative/approvers",
         {"step": "add", "exec_lead": "Chief Nurse", "user_name": "eve"},
