@@ -181,6 +181,9 @@ DEVIATIONS: dict[tuple[str, str], str] = {
 
 @dataclass
 class World:
+    """The module's store, a signed-in client and CSRF token for each account, the upload
+    waiting for its commit, an open finding of the Board's month, and the store's tables."""
+
     store: Store
     url: str
     clients: dict[str, tuple[TestClient, str]]
@@ -232,10 +235,12 @@ def _content(world: World) -> dict[str, str]:
 
 
 def _refusals(world: World, name: str | None) -> int:
+    """How many refusals of ``name`` the audit log holds."""
     return sum(1 for a in world.store.audit(action="web.refused") if a.actor == name)
 
 
 def _outcome(answer: Any) -> str:
+    """The table's word for an answer."""
     status: int = answer.status_code
     if status == 403:
         return FORBIDDEN
