@@ -236,9 +236,10 @@ def test_a_new_date_without_a_reason_is_refused_and_changes_nothing(store: Store
 
 def test_forbidden_changes_change_nothing_and_are_audited(store: Store) -> None:
     before = store.row_counts()
-    with pytest.raises(PermissionDeniedError):
+    # Owen may not read A-1: told "not found", so the refusal does not confirm that it exists
+    with pytest.raises(NotFoundError):
         tracker.update_action(store, OWEN, "A-1", status="complete")
-    # a risk lead changes BAF actions only
+    # a risk lead reads every action but changes BAF actions only
     with pytest.raises(PermissionDeniedError):
         tracker.update_action(store, RITA, "N-1", evidence="done")
     after = store.row_counts()

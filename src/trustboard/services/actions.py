@@ -352,12 +352,15 @@ def update_action(
 ) -> TrackedItem:
     """Change an action's status, evidence of completion or due date (with a reason).
 
-    Refused (and audited) for someone who may not change it; a new due date without a reason
-    is refused.  A due date moved later than the first promised tells the owner's accounts
-    (a notification) in the same transaction.
+    Refused (and audited) for someone who may not change it, as "not found" when they may not
+    read it either; a new due date without a reason is refused.  A due date moved later than
+    the first promised tells the owner's accounts (a notification) in the same transaction.
     """
     tracked = _find(store, action_id)
     action = tracked.action
+    # someone who may not read the action is told "not found", as its page tells them, so
+    # that a refusal never confirms which action ids exist
+    _require_reader(store, user, action)
     if not may_change(store, user, action):
         record_refusal(store, user.name, f"change action {action_id}", "not the owner's")
         raise PermissionDeniedError(
