@@ -38,8 +38,8 @@ from trustboard.web import api, drill, oidc, pages
 from trustboard.web import baf as baf_pages
 from trustboard.web import cycle as cycle_pages
 from trustboard.web import narrative as narrative_pages
-from trustboard.web import publish as publish_pages
 from trustboard.web import notifications as notification_pages
+from trustboard.web import publish as publish_pages
 from trustboard.web import status as status_pages
 from trustboard.web import uploads as upload_pages
 from trustboard.web.auth import SignInNeeded, Viewer, viewer
@@ -198,9 +198,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(narrative_pages.router)
     app.include_router(status_pages.router)
     app.include_router(cycle_pages.router)
-    app.include_router(publish_pages.router)
     app.include_router(action_pages.router)
     app.include_router(notification_pages.router)
+    app.include_router(publish_pages.router)
     app.include_router(upload_pages.router)
     app.include_router(api.router)
     app.include_router(oidc.router)
