@@ -301,3 +301,24 @@ def test_documents_are_zstd_compressed_parquet_without_statistics(store: Store) 
     assert meta.num_rows == 2
     assert {chunk.compression for chunk in chunks} == {"ZSTD"}
     assert [chunk.is_stats_set for chunk in chunks] == [False] * 8
+
+
+def test_a_checked_read_mixing_good_and_stale_documents_needs_no_key_column_asked_for(
+    store: Store,
+) -> None:
+    _two_metrics(store)
+    with store.engine.begin() as conn:
+        # SAFE-FALLS edited behind the cache: its document is stale, RES-4WK's good
+        conn.execute(
+            text(
+                "UPDATE metric_value SET value = 4.0 WHERE metric_id = 'SAFE-FALLS' "
+                "AND valid_to IS NULL"
+            )
+        )
+    with store.engine.connect() as conn:
+        mixed = read_checked(conn, None, ["value"])
+    # the document's rows and the table's, in key order (metric, org unit), and only the
+    # columns asked for
+    assert mixed.rebuilt == ["SAFE-FALLS"]
+    assert mixed.frame.columns == ["metric_id", "value"]
+    assert mixed.frame.rows() == [("RES-4WK", 0.8), ("RES-4WK", 0.5), ("SAFE-FALLS", 4.0)]

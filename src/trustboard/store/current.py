@@ -226,12 +226,15 @@ def read_checked(
         good = sorted(_watermarks(conn, None).keys() - set(bad))
     else:
         good = sorted(set(metric_ids) - set(bad))
-    kept = current_documents(conn, good, wanted)
-    fresh = read_rows(conn, metric_ids=bad, columns=["metric_id", *wanted]).select(kept.columns)
+    # the two parts are put in key order together, so both carry the key's columns whether or
+    # not they were asked for; the answer then holds only those asked for
+    keyed = [c for c in DOCUMENT_SCHEMA if c in wanted or c in _KEY]
+    kept = current_documents(conn, good, keyed)
+    fresh = read_rows(conn, metric_ids=bad, columns=["metric_id", *keyed]).select(kept.columns)
     frame = pl.concat([kept, fresh], how="vertical") if kept.height else fresh
     if kept.height and fresh.height:
         frame = frame.sort(_KEY)
-    return CheckedRead(frame, tuple(problems))
+    return CheckedRead(frame.select(["metric_id", *wanted]), tuple(problems))
 
 
 def read_current(
