@@ -172,3 +172,36 @@ def test_a_metric_chart_is_drawn_once_for_the_same_pack(
     store.close()
     assert client.get(f"/forums/board/{PERIOD}/metrics/RES01").status_code == 200
     assert drawn == ["chart-metric-RES01", "chart-metric-RES01-narrow"] * 2
+
+
+def test_a_served_worker_builds_the_latest_month_s_pages_before_its_first_reader(
+    app_url: str, web_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from trustboard.render.pack import assemble_pack
+    from trustboard.web import WebSettings, create_app
+
+    builds: list[int] = []
+    original = assemble_pack
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        builds.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(browse, "assemble_pack", counted)
+    client = TestClient(
+        create_app(WebSettings(database=app_url, allow_plain_http=True, warm=True)),
+        follow_redirects=False,
+    )
+    warming = [t for t in threading.enumerate() if t.name == "trustboard-warm"]
+    assert len(warming) == 1
+    warming[0].join(timeout=120)
+    # one pack model for each of the store's forums, for March 2025 (its latest month)
+    assert len(builds) == len(browse.store_forums(web_store)) == len(FORUMS)
+    # the first reader's summary is then answered from what was built: no build of its own
+    sign_in(client, "ana")
+    assert client.get(f"/forums/board/{PERIOD}").status_code == 200
+    assert len(builds) == len(FORUMS)

@@ -83,6 +83,7 @@ __all__ = [
     "verify",
     "visible_forums",
     "visible_metric_ids",
+    "warm_models",
 ]
 
 #: How many months back from the latest data the web app offers.
@@ -238,6 +239,16 @@ def _model(store: Store, forum: Forum, period: Period, config: PaperConfig) -> P
                 _cache.popitem(last=False)
             _building.pop(key, None)
     return model
+
+
+def warm_models(store: Store, config: PaperConfig) -> list[PackModel]:
+    """Build and keep the pack model of every forum for the latest month, the pages most
+    readers open first (``trustboard serve`` runs this in each worker as it starts, so that
+    its first readers do not each wait for the build)."""
+    periods = available_periods(store)
+    if not periods:
+        return []
+    return [_model(store, forum, periods[0], config) for forum in store_forums(store)]
 
 
 def forum_pack(

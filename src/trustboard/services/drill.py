@@ -42,6 +42,7 @@ __all__ = [
     "may_open_unit",
     "teams_view",
     "unit_sections",
+    "warm_drill",
 ]
 
 _CACHE_SIZE = 16
@@ -121,6 +122,14 @@ def may_open_unit(user: User, unit: OrgUnit, units: dict[str, OrgUnit]) -> bool:
         return True
     directorate = _directorate(unit, units)
     return directorate is not None and directorate.code in user.directorates
+
+
+def warm_drill(store: Store, config: PaperConfig, models: Sequence[PackModel]) -> None:
+    """Build and keep the drill-down's inputs (every org unit's rolled-up values) of each of
+    ``models``' forum and month, as :func:`trustboard.services.browse.warm_models` does for
+    the pack models."""
+    for model in models:
+        _base_inputs(store, model, config)
 
 
 def _base_inputs(

@@ -10,7 +10,10 @@ whatever the route, is a :class:`~trustboard.errors.TrustboardError` answered wi
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +35,10 @@ from trustboard.errors import (
     http_status_for,
 )
 from trustboard.services import open_store
-from trustboard.services.browse import load_config
+from trustboard.services.browse import load_config, warm_models
+from trustboard.services.drill import warm_drill
+from trustboard.services.pack import PaperConfig
+from trustboard.store import Store
 from trustboard.web import actions as action_pages
 from trustboard.web import api, drill, oidc, pages
 from trustboard.web import baf as baf_pages
@@ -46,6 +52,8 @@ from trustboard.web.auth import SignInNeeded, Viewer, viewer
 from trustboard.web.views import page
 
 __all__ = ["SECURITY_HEADERS", "WebSettings", "app_from_environment", "create_app"]
+
+_log = logging.getLogger(__name__)
 
 #: Environment variables through which ``trustboard serve`` hands settings to its workers.
 ENV_PAPER = "TRUSTBOARD_WEB_PAPER"
@@ -88,6 +96,10 @@ class WebSettings:
     allow_plain_http: bool = False
     trusted_proxies: tuple[str, ...] = ()
     oidc_config: str | Path | None = None
+    #: build the latest month's pack models and drill-down inputs in the background as the
+    #: app starts (each ``trustboard serve`` worker does), so that its first readers do not
+    #: wait for them
+    warm: bool = False
 
 
 def _error_response(request: Request, error: TrustboardError) -> Response:
@@ -204,7 +216,28 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(upload_pages.router)
     app.include_router(api.router)
     app.include_router(oidc.router)
+    if chosen.warm:
+        threading.Thread(
+            target=_warm, args=(store, app.state.config), name="trustboard-warm", daemon=True
+        ).start()
     return app
+
+
+def _warm(store: Store, config: PaperConfig) -> None:
+    """Build the pages' shared answers before the first reader asks (a failure here is the
+    first reader's to meet and report: it is logged, never raised in the thread)."""
+    started = time.monotonic()
+    try:
+        models = warm_models(store, config)
+        warm_drill(store, config, models)
+    except Exception:  # the reader's own request reports what went wrong
+        _log.exception("trustboard: building the pages' answers at start failed")
+        return
+    _log.info(
+        "trustboard: %d forums' pages built at start in %.1f s",
+        len(models),
+        time.monotonic() - started,
+    )
 
 
 def app_from_environment() -> FastAPI:
@@ -220,5 +253,6 @@ def app_from_environment() -> FastAPI:
                 p for p in os.environ.get(ENV_TRUSTED_PROXIES, "").split(",") if p.strip()
             ),
             oidc_config=os.environ.get(ENV_OIDC_CONFIG) or None,
+            warm=True,
         )
     )
