@@ -168,6 +168,28 @@ def test_the_public_pack_leaves_the_private_item_out_everywhere(
     assert MARKER in whole and "(taken in private)" in whole
 
 
+def test_a_rebuild_leaves_no_page_of_an_item_since_taken_in_private(tmp_path: Path) -> None:
+    agenda = _meeting_folder(tmp_path / "in")
+    text = agenda.read_text(encoding="utf-8")
+    agenda.write_text(text.replace(", part: private}", "}"), encoding="utf-8")
+    build_meeting(agenda, tmp_path / "out")
+    # the estates paper was item 5 in public: its page was written beside the public pack
+    assert MARKER in (tmp_path / "out" / "public" / "item-05.html").read_text(encoding="utf-8")
+    agenda.write_text(text, encoding="utf-8")
+    build_meeting(agenda, tmp_path / "out")
+    public = tmp_path / "out" / "public"
+    assert sorted(p.name for p in public.iterdir()) == [
+        "index.html",
+        "item-02.html",
+        "item-04.html",
+        "item-04.pdf",
+        "pack.pdf",
+    ]
+    for path in public.iterdir():
+        assert MARKER.encode() not in path.read_bytes(), path.name
+    assert (tmp_path / "out" / "private" / "item-05.html").is_file()
+
+
 def test_the_pack_is_tagged_with_language_and_title(built: tuple[MeetingOutput, Path]) -> None:
     reader = _reader(built[0], MeetingPart.PUBLIC)
     root = reader.trailer["/Root"]

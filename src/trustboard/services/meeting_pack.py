@@ -237,6 +237,7 @@ def _write_pack(
         synthetic=synthetic,
     )
     index_path = write_atomic(out / "index.html", index)
+    written = {"pack.pdf", "index.html"}
     for position, entry in enumerate(with_paper):
         before = with_paper[position - 1] if position else None
         after = with_paper[position + 1] if position + 1 < len(with_paper) else None
@@ -247,8 +248,15 @@ def _write_pack(
         )
         page = _item_page(entry, nav, trust_name=trust_name, synthetic=synthetic)
         write_atomic(out / _page_name(entry), page)
+        written.add(_page_name(entry))
         if entry.pdf is not None:
             write_atomic(out / f"item-{entry.index + 1:02d}.pdf", entry.pdf)
+            written.add(f"item-{entry.index + 1:02d}.pdf")
+    # an item's page from an earlier build (an item since taken in private, or dropped from
+    # the agenda) must not stay beside the pack it no longer belongs to
+    for stale in out.glob("item-*"):
+        if stale.name not in written and stale.is_file():
+            stale.unlink()
     pages = {
         e.item.number: (starts[n + 1], starts[n + 1] + laid[e.index].pages - 1)
         for n, e in enumerate(with_paper)
