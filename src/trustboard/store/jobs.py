@@ -49,6 +49,7 @@ from trustboard.store.models import Base, BigId, Stamp
 
 __all__ = [
     "CHUNK_BYTES",
+    "MAX_ROW_ID",
     "JobFileRow",
     "JobRow",
     "StoredJob",
@@ -60,6 +61,7 @@ __all__ = [
     "move",
     "read_file",
     "read_job",
+    "row_id_fits",
     "sqlite_writer_busy",
     "write_chunk",
     "writing",
@@ -67,6 +69,14 @@ __all__ = [
 
 #: Bytes of one stored chunk of a job's file (8 MiB: few rows for a large file, little memory).
 CHUNK_BYTES = 8 * 1024 * 1024
+#: The largest id a row holds (a signed 64-bit integer on SQLite and PostgreSQL): a larger
+#: number asked for is no row, never a database error.
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id_fits(row_id: int) -> bool:
+    """Whether ``row_id`` is an id a row could have (1 to :data:`MAX_ROW_ID`)."""
+    return 0 < row_id <= MAX_ROW_ID
 
 
 class JobRow(Base):
@@ -220,6 +230,8 @@ def move(
     """Set ``values`` (a new ``status`` among them) on the job when its status is one of
     ``allowed`` (and, given ``held_by``, when that worker holds it); returns whether it was
     (``False``: another step came first)."""
+    if not row_id_fits(job_id):
+        return False
     query = update(_j).where(_j.c.id == job_id, _j.c.status.in_(list(allowed)))
     if held_by is not None:
         query = query.where(_j.c.worker == held_by)
@@ -248,6 +260,8 @@ def _job(row: Any) -> StoredJob:
 
 def read_job(conn: Connection, job_id: int) -> StoredJob | None:
     """One job, or ``None``."""
+    if not row_id_fits(job_id):
+        return None
     row = conn.execute(select(_j).where(_j.c.id == job_id)).mappings().first()
     return None if row is None else _job(row)
 

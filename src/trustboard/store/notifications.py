@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Index, String, Text, func, insert, select, up
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustboard.store.audit import record
+from trustboard.store.jobs import row_id_fits
 from trustboard.store.models import Base, BigId, Stamp
 
 __all__ = [
@@ -141,7 +142,7 @@ def mark_read(
     Another person's notification is never touched."""
     query = update(_n).where(_n.c.recipient == recipient, _n.c.read_at.is_(None))
     if ids is not None:
-        query = query.where(_n.c.id.in_(ids))
+        query = query.where(_n.c.id.in_([i for i in ids if row_id_fits(i)]))
     changed = conn.execute(query.values(read_at=now)).rowcount
     if changed:
         record(
