@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from trustboard.domain.governance import MeetingPart
+from trustboard.domain.limits import ReaderLimits, use_limits
 from trustboard.errors import ConfigError, ErrorCode
 from trustboard.services.meeting_pack import MeetingOutput, build_meeting, check_meeting
 
@@ -232,6 +233,44 @@ def test_a_bad_agenda_names_every_problem_and_writes_nothing(tmp_path: Path) -> 
         (ErrorCode.AGENDA, "items[3].purpose"),
         (ErrorCode.AGENDA, "items[1].time"),
     }
+    assert not (tmp_path / "out").exists()
+
+
+def _encrypted(path: Path, user_password: str) -> None:
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt(user_password, owner_password="owner", algorithm="AES-128")
+    with path.open("wb") as out:
+        writer.write(out)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "code", "says"),
+    [
+        # opens without a password, but carries its author's restrictions all the same
+        (lambda p: _encrypted(p, ""), ErrorCode.AGENDA, "it is encrypted"),
+        (lambda p: _encrypted(p, "secret"), ErrorCode.AGENDA, "it is encrypted"),
+        (lambda p: p.write_bytes(p.read_bytes()[:300]), ErrorCode.AGENDA, "not a PDF that can"),
+        (lambda p: p.write_bytes(b"finance report"), ErrorCode.AGENDA, "not a PDF that can"),
+        (lambda p: pypdf.PdfWriter().write(p), ErrorCode.AGENDA, "it has no pages"),
+        (lambda p: p.write_bytes(b"%PDF-1.7\n" * 20_000), ErrorCode.FILE_LIMIT, "180,000 bytes"),
+    ],
+    ids=["encrypted-no-password", "encrypted", "truncated", "not-pdf", "no-pages", "over-limit"],
+)
+def test_a_supplied_pdf_that_cannot_be_merged_is_named_and_nothing_is_written(
+    tmp_path: Path, spoil: Any, code: ErrorCode, says: str
+) -> None:
+    agenda = _meeting_folder(tmp_path / "in")
+    spoil(tmp_path / "in" / "supplied" / "finance.pdf")
+    with use_limits(ReaderLimits(max_file_bytes=100_000)), pytest.raises(ConfigError) as raised:
+        build_meeting(agenda, tmp_path / "out")
+    (problem,) = raised.value.problems
+    assert (problem.code, problem.column, problem.value) == (
+        code,
+        "items[3].paper",
+        "supplied/finance.pdf",
+    )
+    assert says in problem.message and "TB/25/003" in problem.message
     assert not (tmp_path / "out").exists()
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from trustboard.domain import Period
 from trustboard.domain.governance import Agenda, AgendaItem, Governance, MeetingPart, PaperKind
+from trustboard.domain.limits import current_limits
 from trustboard.errors import ConfigError, ErrorCode, NotFoundError, Problem
 from trustboard.ingest.entries import EntryPlace, load_yaml, validate_entry, yaml_error_text
 from trustboard.render.papers import render_paper_html, supplied_pdf, without_own_page_numbers
@@ -235,6 +236,19 @@ def resolve_items(
                         column=where,
                         value=source.path,
                         expected="a file, relative to the agenda's folder",
+                    )
+                )
+                continue
+            size, most = path.stat().st_size, current_limits().max_file_bytes
+            if size > most:
+                problems.append(
+                    Problem(
+                        ErrorCode.FILE_LIMIT,
+                        f"the paper of item {item.number} is {size:,} bytes",
+                        file=label,
+                        column=where,
+                        value=source.path,
+                        expected=f"at most {most:,} (max_file_bytes, see docs/security.md)",
                     )
                 )
                 continue

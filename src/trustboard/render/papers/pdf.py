@@ -131,15 +131,39 @@ def _outline(reader: Any, items: Any) -> tuple[Bookmark, ...]:
 
 def supplied_pdf(data: bytes) -> LaidOut:
     """A PDF supplied by someone else: its pages, its own bookmarks and whether it is tagged.
-    Raises ``ValueError`` when it cannot be read as a PDF."""
+    Raises ``ValueError`` saying why when it cannot be read as a PDF, is encrypted or has no
+    pages."""
     pypdf = _pypdf()
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            # even one that opens without a password carries its author's restrictions, and
+            # the pack cannot be stamped and merged without lifting them
+            raise ValueError(
+                "it is encrypted (protected by a password or restrictions); ask for a copy "
+                "saved without protection"
+            )
         pages = len(reader.pages)
         marks = _outline(reader, reader.outline)
-    except pypdf.errors.PyPdfError as bad:
-        raise ValueError(str(bad)) from None
-    return LaidOut(pages, marks, data=data, tagged=pdf_is_tagged(reader))
+        tagged = pdf_is_tagged(reader)
+    except (pypdf.errors.PyPdfError, *_UNREADABLE) as bad:
+        raise ValueError(
+            f"it is not a PDF that can be read ({bad or type(bad).__name__})"
+        ) from None
+    if pages == 0:
+        raise ValueError("it has no pages")
+    return LaidOut(pages, marks, data=data, tagged=tagged)
+
+
+# what pypdf raises on a damaged file besides its own errors: a damaged object table or
+# outline surfaces as a missing key, a wrong type or a recursion through itself
+_UNREADABLE: tuple[type[Exception], ...] = (
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    RecursionError,
+)
 
 
 def _pdf_text(text: str) -> bytes:
