@@ -7,8 +7,15 @@ notifications form), not a database overflow.
 
 from __future__ import annotations
 
+import time
+
+from fastapi.testclient import TestClient
+
 from conftest import make_client, sign_in
+from trustboard.services import jobs
+from trustboard.services.jobs import JobStatus
 from trustboard.store import Store
+from trustboard.store import jobs as stored
 
 #: One more than the largest signed 64-bit integer (2**63 = 9223372036854775808).
 TOO_BIG = "9223372036854775808"
@@ -33,3 +40,64 @@ def test_a_notification_id_past_the_store_s_range_marks_nothing(
     answer = client.post("/notifications", data={"csrf_token": csrf, "notification": TOO_BIG})
     assert answer.status_code == 303
     assert web_store.audit(action="notification.read") == []
+
+
+GOOD = b"metric_id,period,org_unit,value\nSAF12,2025-03,RXX,17\n"
+
+
+def _settled(store: Store, job_id: int) -> jobs.Job:
+    deadline = time.monotonic() + 60
+    job = jobs.get(store, job_id)
+    while job.working and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job = jobs.get(store, job_id)
+    return job
+
+
+def _uploaded(client: TestClient, csrf: str) -> int:
+    answer = client.post(
+        "/uploads",
+        data={"csrf_token": csrf, "kind": "values"},
+        files={"file": ("march.csv", GOOD, "text/csv")},
+    )
+    assert answer.status_code == 303, answer.text
+    return int(answer.headers["location"].rsplit("/", 1)[1])
+
+
+def test_an_upload_is_recorded_in_the_name_of_whoever_commits_cancels_or_rechecks_it(
+    app_url: str, web_store: Store
+) -> None:
+    ana = make_client(app_url)
+    ana_csrf = sign_in(ana, "ana")
+    adam = make_client(app_url)
+    adam_csrf = sign_in(adam, "adam")
+
+    # ana uploads, adam commits: the import and its audit entry name adam
+    committed = _uploaded(ana, ana_csrf)
+    assert _settled(web_store, committed).status is JobStatus.AWAITING_CONFIRMATION
+    done = adam.post(f"/uploads/{committed}/commit", data={"csrf_token": adam_csrf})
+    assert done.status_code == 303
+    assert _settled(web_store, committed).status is JobStatus.DONE
+    assert web_store.imports()[0].actor == "adam"
+    assert web_store.audit(action="values.import")[0].actor == "adam"
+
+    # ana uploads, adam cancels: audited in adam's name, with the job's step before and after
+    cancelled = _uploaded(ana, ana_csrf)
+    assert _settled(web_store, cancelled).status is JobStatus.AWAITING_CONFIRMATION
+    assert adam.post(f"/uploads/{cancelled}/cancel", data={"csrf_token": adam_csrf}).is_redirect
+    entry = web_store.audit(action="job.cancel")[0]
+    assert (entry.actor, entry.entity_id) == ("adam", str(cancelled))
+    assert entry.before["status"] == "awaiting-confirmation"
+    assert entry.after["status"] == "cancelled"
+
+    # a failed upload with its file kept, checked again by adam: audited in adam's name
+    failed = _uploaded(ana, ana_csrf)
+    assert _settled(web_store, failed).status is JobStatus.AWAITING_CONFIRMATION
+    with stored.writing(web_store.engine) as conn:
+        assert stored.move(conn, failed, allowed=["awaiting-confirmation"], status="failed")
+    answer = adam.post(f"/uploads/{failed}/revalidate", data={"csrf_token": adam_csrf})
+    assert answer.status_code == 303
+    entry = web_store.audit(action="job.restart")[0]
+    assert (entry.actor, entry.entity_id) == ("adam", str(failed))
+    assert (entry.before["status"], entry.after["status"]) == ("failed", "queued")
+    _settled(web_store, failed)

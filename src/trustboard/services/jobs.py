@@ -45,6 +45,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from trustboard.errors import (
@@ -56,7 +57,7 @@ from trustboard.errors import (
 )
 from trustboard.store import Store, utc_now
 from trustboard.store import jobs as stored
-from trustboard.store.audit import jsonable
+from trustboard.store.audit import jsonable, record
 from trustboard.store.jobs import StoredJob
 
 __all__ = [
@@ -498,6 +499,19 @@ def run(
     return thread
 
 
+def _audit(conn: Connection, actor: str, action: str, job: Job, status: JobStatus) -> None:
+    record(
+        conn,
+        now=utc_now(),
+        actor=actor,
+        action=action,
+        entity="job",
+        entity_id=str(job.id),
+        before={"kind": job.kind, "status": str(job.status), "started_by": job.actor},
+        after={"kind": job.kind, "status": str(status)},
+    )
+
+
 def restartable(store: Store, job: Job) -> bool:
     """Whether :func:`restart` would take ``job``: it failed (or its worker stopped) and its
     file, if it had one, is still kept."""
@@ -509,11 +523,14 @@ def restartable(store: Store, job: Job) -> bool:
         return stored.file_size(conn, job.id, UPLOAD_PART) > 0
 
 
-def restart(store: Store, job_id: int, *, stale_after: float = STALE_AFTER_S) -> Job:
+def restart(
+    store: Store, job_id: int, *, actor: str | None = None, stale_after: float = STALE_AFTER_S
+) -> Job:
     """Put a failed job (or one whose worker stopped) back to ``queued``, with its file.
 
     Raises ``TB-JOB-STATE`` for a job that is running, waiting or done, and for one whose
     file is no longer kept (a job that failed on its own error drops it: start a new one).
+    With ``actor``, the restart is audited (``job.restart``) in the same transaction.
     """
     job = get(store, job_id, stale_after=stale_after)
     with stored.writing(store.engine) as conn:
@@ -538,6 +555,8 @@ def restart(store: Store, job_id: int, *, stale_after: float = STALE_AFTER_S) ->
                 error_code=None,
             )
         )
+        if moved and actor is not None:
+            _audit(conn, actor, "job.restart", job, JobStatus.QUEUED)
     if not moved:
         raise ConflictError(
             f"job {job_id} is {job.status}: only a job that failed with its file kept can be "
@@ -548,11 +567,14 @@ def restart(store: Store, job_id: int, *, stale_after: float = STALE_AFTER_S) ->
     return get(store, job_id, stale_after=stale_after)
 
 
-def cancel(store: Store, job_id: int, *, stale_after: float = STALE_AFTER_S) -> Job:
+def cancel(
+    store: Store, job_id: int, *, actor: str | None = None, stale_after: float = STALE_AFTER_S
+) -> Job:
     """Cancel a job waiting for confirmation, or one that failed (its file is dropped).
 
     A job that a worker is running cannot be cancelled (its work is one transaction and will
-    end by itself); ``TB-JOB-STATE`` says so.
+    end by itself); ``TB-JOB-STATE`` says so.  With ``actor``, the cancellation is audited
+    (``job.cancel``) in the same transaction.
     """
     job = get(store, job_id, stale_after=stale_after)
     allowed = [JobStatus.AWAITING_CONFIRMATION, JobStatus.FAILED]
@@ -564,6 +586,8 @@ def cancel(store: Store, job_id: int, *, stale_after: float = STALE_AFTER_S) -> 
         )
         if moved:
             stored.drop_file(conn, job_id)
+            if actor is not None:
+                _audit(conn, actor, "job.cancel", job, JobStatus.CANCELLED)
     job = get(store, job_id, stale_after=stale_after)
     if not moved:
         raise ConflictError(

@@ -14,8 +14,8 @@ administrator) takes one after the other:
    :func:`~trustboard.services.imports.write_checked_values`; commentary and targets:
    :func:`~trustboard.services.imports.import_commentary` and ``import_targets``, which
    validate again and write all or nothing).  The import is recorded in the audit log and the
-   import record in the name of the analyst, and each value's lineage names the uploaded
-   file, its sheet and row.
+   import record in the name of the analyst who commits it, and each value's lineage names
+   the uploaded file, its sheet and row.
 
 A second commit of the same upload is refused (``TB-JOB-STATE``: the step was taken).  A commit
 after someone else changed values of the same metrics, or the catalogue, since the file was
@@ -31,6 +31,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -203,7 +204,7 @@ def revalidate(store: Store, user: User, job_id: int, *, background: bool = True
     """Validate a failed upload's file again against the store as it now is (its file is
     kept when a commit was refused, or when the worker stopped)."""
     upload_job(store, user, job_id)
-    jobs.restart(store, job_id)
+    jobs.restart(store, job_id, actor=user.name)
     _validate(store, job_id, background=background)
     return jobs.get(store, job_id)
 
@@ -212,19 +213,20 @@ def cancel(store: Store, user: User, job_id: int) -> Job:
     """Cancel an upload waiting for its commit (or one that failed): its file is dropped and
     nothing is written."""
     upload_job(store, user, job_id)
-    return jobs.cancel(store, job_id)
+    return jobs.cancel(store, job_id, actor=user.name)
 
 
 def commit(store: Store, user: User, job_id: int, *, background: bool = True) -> Job:
     """Commit a validated upload (see the module's notes on a second commit and on values
-    changed since validation)."""
+    changed since validation).  The import is recorded in the name of ``user``, who commits
+    it, whoever uploaded the file."""
     upload_job(store, user, job_id)
     jobs.run(
         store,
         job_id,
         allowed=[JobStatus.AWAITING_CONFIRMATION],
         working=JobStatus.COMMITTING,
-        work=_commit_work,
+        work=partial(_commit_work, committer=user.name),
         background=background,
         keep_file_on_failure=True,
     )
@@ -333,10 +335,10 @@ def _refuse_changed(store: Store, job: Job) -> None:
         )
 
 
-def _commit_work(ctx: JobContext) -> Step:
+def _commit_work(ctx: JobContext, *, committer: str) -> Step:
     job = ctx.job
     kind = job.kind.removeprefix("upload-")
-    store = Store(ctx.store.engine, actor=job.actor)
+    store = Store(ctx.store.engine, actor=committer)
     if kind == "values":
         files = tuple(dict(f) for f in job.result.get("files", ()))
         with tempfile.TemporaryDirectory(prefix=f"tb-upload-{job.id}-") as folder:
@@ -367,9 +369,9 @@ def _commit_work(ctx: JobContext) -> Step:
         ctx.progress(0, 1, "writing")
         with ctx.file_copy(Path(folder)) as path:
             if kind == "commentary":
-                done = imports.import_commentary([path], database=database, actor=job.actor)
+                done = imports.import_commentary([path], database=database, actor=committer)
             else:
-                done = imports.import_targets([path], database=database, actor=job.actor)
+                done = imports.import_targets([path], database=database, actor=committer)
     result = {
         **job.result,
         "inserted": done.summary.inserted,
