@@ -307,3 +307,53 @@ def test_check_lists_blank_fields_and_forums_not_yet_met(tmp_path: Path) -> None
         "TB/25/002: its previous forum, Executive Board, has not met yet (2025-01-14)"
     )
     assert not any("not met" in str(f) for f in check_meeting(agenda, today=date(2025, 1, 14)))
+
+
+def test_check_goes_on_to_a_generated_papers_forums_and_data_when_a_field_is_blank(
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from trustboard.demo import DEFAULT_SEED, build_demo_trust
+    from trustboard.store import Store
+
+    trust = build_demo_trust(DEFAULT_SEED)
+    store, _before, _after = Store.init(f"sqlite:///{tmp_path / 'store.db'}", actor="test")
+    agenda = tmp_path / "agenda.yaml"
+    # no sponsor, and the store holds the catalogue but no values for March 2025
+    agenda.write_text(
+        """\
+meeting: {forum: BOARD, name: Trust Board (public), date: 2025-05-08, part: public}
+items:
+  - number: TB/25/054
+    title: Integrated Performance Report
+    purpose: assure
+    paper: {report: 2025-03}
+    governance:
+      date_submitted: 2025-04-30
+      author: {name: Ruth Cole, role: Head of Performance}
+      previous_forums: [{name: Finance & Performance Committee, date: 2025-04-29}]
+      assurance_offered: partially assured
+      strategic_goals: [Great Care]
+      risk_appetite: {consistent: true}
+      fomi: None.
+      patient_safety_confirmed: true
+      equality: None.
+      decision_required: Receive the report.
+""",
+        encoding="utf-8",
+    )
+    try:
+        store.upsert_catalogue(
+            trust.definitions, trust.org_units, trust.forums, source="test", effective=None
+        )
+        found = [str(f) for f in check_meeting(agenda, store=store, today=date(2025, 4, 20))]
+    finally:
+        store.close()
+    assert len(found) == 3, found
+    assert found[0].startswith("TB/25/054: ") and "'sponsor' is required and is blank" in found[0]
+    assert found[1:] == [
+        "TB/25/054: its previous forum, Finance & Performance Committee, has not met yet "
+        "(2025-04-29)",
+        "TB/25/054: the store has no data for Mar 2025",
+    ]

@@ -34,7 +34,7 @@ from trustboard.services.papers import (
 )
 from trustboard.store import Store
 
-__all__ = ["PackItem", "read_agenda", "resolve_items"]
+__all__ = ["PackItem", "item_label", "read_agenda", "resolve_items"]
 
 _CODES = {"required": ErrorCode.AGENDA, "unknown": ErrorCode.AGENDA, "field": ErrorCode.AGENDA}
 
@@ -93,6 +93,11 @@ def _meeting_fields(agenda: Agenda, item: AgendaItem) -> dict[str, Any]:
     }
 
 
+def item_label(agenda_label: str, number: str) -> str:
+    """Where a generated paper's governance problem is: the agenda and the item."""
+    return f"{agenda_label}, item {number}"
+
+
 def _anchor(index: int) -> str:
     return f"item-{index + 1:02d}-"
 
@@ -125,7 +130,7 @@ def _generated_governance(
 
     report = item.paper.kind is PaperKind.REPORT
     kept = _kept_fields(store, agenda.meeting.forum) if report else {}
-    where = f"{label}, item {item.number}"
+    where = item_label(label, item.number)
     # the kept configuration's meeting date is the last published pack's: the agenda's stands
     kept.pop("meeting_date", None)
     kept.pop("date", None)
@@ -321,7 +326,8 @@ def resolve_items(
                 Problem(ErrorCode.AGENDA, str(bad), file=label, column=where, value=source.period)
             )
             continue
-        if governance is None or found:
+        # as for a Markdown paper: a check goes on to the forums and the period's data
+        if governance is None or (found and render):
             continue
         html = None
         if render and source.kind is PaperKind.REPORT:

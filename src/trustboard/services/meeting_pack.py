@@ -47,7 +47,7 @@ from trustboard.render.papers import (
     supplied_pdf,
     with_pack_nav,
 )
-from trustboard.services.meeting_items import PackItem, read_agenda, resolve_items
+from trustboard.services.meeting_items import PackItem, item_label, read_agenda, resolve_items
 from trustboard.services.papers import (
     missing_sections,
     paper_document,
@@ -89,14 +89,18 @@ def check_meeting(
         agenda, path, store=store, trust_name=None, synthetic=False, render=False
     )
     numbers = {f"items[{i}].paper": item.number for i, item in enumerate(agenda.items)}
+    owners = {item_label(str(path), item.number): item.number for item in agenda.items}
+    owners |= {
+        str(path.parent / item.paper.path): item.number
+        for item in agenda.items
+        if item.paper.path is not None
+    }
     findings: list[Finding] = []
     for problem in problems:
         name = numbers.get(str(problem.column), "")
         if not name:
-            # a paper's own problem names its file; find the item whose paper it is
-            for item in agenda.items:
-                if item.paper.path and str(problem.file or "").endswith(item.paper.path):
-                    name = item.number
+            # a paper's own problem names its file, a generated paper's the agenda and its item
+            name = owners.get(str(problem.file), "")
         findings.append(Finding(name or "agenda", problem.describe()))
     for entry in items:
         number = entry.item.number
