@@ -36,6 +36,7 @@ RELEASED = [
     "0013_actions",
     "0014_baf_reviews",
     "0015_meetings",
+    "0016_external_assurance",
 ]
 
 

@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trustboard.cli.papers_cmd",
     "trustboard.cli.meeting_cmd",
     "trustboard.cli.actions_cmd",
+    "trustboard.cli.assurance_cmd",
 )
 
 app = typer.Typer(

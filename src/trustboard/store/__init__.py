@@ -24,6 +24,7 @@ from trustboard.store.engine import (
     normalise_url,
     redact_url,
 )
+from trustboard.store.external_assurance import AssuranceImport
 from trustboard.store.jobs import StoredJob
 from trustboard.store.meetings import StoredMeeting
 from trustboard.store.narrative import ActionChange
@@ -46,6 +47,7 @@ __all__ = [
     "REQUIRED_VALUE_COLUMNS",
     "VALUE_FRAME_SCHEMA",
     "ActionChange",
+    "AssuranceImport",
     "AuditEntry",
     "CatalogueSummary",
     "CatalogueVersion",

@@ -1,0 +1,371 @@
+"""Readers for external assurance files in their published layouts.
+
+* CQC's "latest ratings" layout (CSV): one row per rating, with the columns ``Location ID,
+  Location Name, Service / Population Group, Domain, Latest Rating, Publication Date, Report
+  Type, Inherited Rating (Y/N), Provider ID, Provider Name`` (older files say ``Key Question``
+  for ``Domain``).  A row with an empty ``Location ID`` is the provider's own rating.
+* The NHS Staff Survey organisational results (CSV): one row per organisation and year, with
+  ``ODS code, Year, Organisation name, Benchmarking group, Respondents`` and, per measure,
+  ``<name>_base`` and ``<name>_rate``; ``NA`` and ``-`` mean no value.
+
+Every problem in a file is collected (file, row, column, value, expected) and reported at once;
+a reader returns values only when there is none.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Final, Protocol
+
+from trustboard.domain.external_assurance import (
+    KEY_QUESTION_LABELS,
+    RATING_LABELS,
+    STAFF_SURVEY_MEASURES,
+    CqcRating,
+    StaffSurveyResult,
+    parse_key_question,
+    parse_rating,
+)
+from trustboard.errors import DataValidationError, ErrorCode, Problem
+
+__all__ = [
+    "CQC_COLUMNS",
+    "STAFF_SURVEY_COLUMNS",
+    "read_cqc_ratings",
+    "read_staff_survey",
+]
+
+#: The columns of CQC's "latest ratings" layout, as published.
+CQC_COLUMNS: Final = (
+    "Location ID",
+    "Location Name",
+    "Service / Population Group",
+    "Domain",
+    "Latest Rating",
+    "Publication Date",
+    "Report Type",
+    "Inherited Rating (Y/N)",
+    "Provider ID",
+    "Provider Name",
+)
+#: The name older files give the ``Domain`` column.
+_OLD_DOMAIN: Final = "Key Question"
+
+#: The identifying columns of the staff survey organisational results.
+STAFF_SURVEY_COLUMNS: Final = (
+    "ODS code",
+    "Year",
+    "Organisation name",
+    "Benchmarking group",
+    "Respondents",
+)
+_MISSING: Final = frozenset({"", "NA", "-"})
+_DATE_FORMATS: Final = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def _rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each data row with its spreadsheet row number (the header is row 1)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                problems.append(
+                    Problem(
+                        ErrorCode.ASSURANCE_LAYOUT,
+                        "the file is empty",
+                        file=str(path),
+                        expected="a header row and data rows",
+                    )
+                )
+                return
+            names = [name.strip() for name in header]
+            for number, cells in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) != len(names):
+                    problems.append(
+                        Problem(
+                            ErrorCode.ASSURANCE_LAYOUT,
+                            f"the row has {len(cells)} cells but the header has {len(names)}",
+                            file=str(path),
+                            row=number,
+                            expected=f"{len(names)} cells",
+                        )
+                    )
+                    continue
+                yield number, dict(zip(names, (cell.strip() for cell in cells), strict=True))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        problems.append(
+            Problem(
+                ErrorCode.ASSURANCE_LAYOUT,
+                f"the file cannot be read as UTF-8 CSV ({exc})",
+                file=str(path),
+                expected="a CSV file in UTF-8",
+            )
+        )
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return [name.strip() for name in next(csv.reader(handle), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def _missing_columns(path: Path, wanted: tuple[str, ...], problems: list[Problem]) -> bool:
+    header = set(_header(path))
+    absent = [name for name in wanted if name not in header]
+    for name in absent:
+        problems.append(
+            Problem(
+                ErrorCode.ASSURANCE_LAYOUT,
+                f"the column '{name}' is missing, so the file is not in the published layout",
+                file=str(path),
+                row=1,
+                column=name,
+                expected="the columns " + ", ".join(wanted),
+            )
+        )
+    return bool(absent)
+
+
+def _date(text: str) -> date | None:
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_cqc_ratings(path: str | Path) -> list[CqcRating]:
+    """The ratings in a CQC "latest ratings" file; raises :class:`DataValidationError`
+    naming every problem (``TB-ASSURANCE-LAYOUT``, ``TB-ASSURANCE-VALUE``)."""
+    source = Path(path)
+    problems: list[Problem] = []
+    _exists(source)
+    header = _header(source)
+    wanted = tuple(
+        _OLD_DOMAIN if name == "Domain" and _OLD_DOMAIN in header else name for name in CQC_COLUMNS
+    )
+    if _missing_columns(source, wanted, problems):
+        _fail(source, problems)
+    domain = wanted[3]
+    ratings: list[CqcRating] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for number, row in _rows(source, problems):
+
+        def bad(
+            column: str,
+            message: str,
+            expected: str,
+            *,
+            at: int = number,
+            cells: dict[str, str] = row,
+        ) -> None:
+            problems.append(
+                Problem(
+                    ErrorCode.ASSURANCE_VALUE,
+                    message,
+                    file=str(source),
+                    row=at,
+                    column=column,
+                    value=cells[column],
+                    expected=expected,
+                )
+            )
+
+        question = parse_key_question(row[domain])
+        if question is None:
+            bad(domain, "not one of CQC's key questions", ", ".join(KEY_QUESTION_LABELS.values()))
+        rating = parse_rating(row["Latest Rating"])
+        if rating is None:
+            bad("Latest Rating", "not one of CQC's ratings", ", ".join(RATING_LABELS.values()))
+        published = _date(row["Publication Date"])
+        if published is None:
+            bad("Publication Date", "not a date", "a date as YYYY-MM-DD or DD/MM/YYYY")
+        inherited_text = row["Inherited Rating (Y/N)"].upper()
+        if inherited_text not in ("Y", "N"):
+            bad("Inherited Rating (Y/N)", "not Y or N", "Y or N")
+        for column in ("Provider ID", "Provider Name", "Service / Population Group"):
+            if not row[column]:
+                bad(column, "is empty", "a value")
+        if question is None or rating is None or published is None:
+            continue
+        key = (row["Provider ID"], row["Location ID"], row["Service / Population Group"], question)
+        if key in seen:
+            bad(
+                domain,
+                f"a second rating for this service and key question (the first is on row "
+                f"{seen[key]})",
+                "one rating for each provider, location, service and key question",
+            )
+            continue
+        seen[key] = number
+        ratings.append(
+            CqcRating(
+                provider_id=row["Provider ID"],
+                provider_name=row["Provider Name"],
+                location_id=row["Location ID"],
+                location_name=row["Location Name"],
+                service=row["Service / Population Group"],
+                key_question=question,
+                rating=rating,
+                published=published,
+                report_type=row["Report Type"],
+                inherited=inherited_text == "Y",
+            )
+        )
+    if not problems and not ratings:
+        problems.append(
+            Problem(
+                ErrorCode.ASSURANCE_LAYOUT,
+                "the file has no ratings",
+                file=str(source),
+                expected="at least one data row",
+            )
+        )
+    _fail(source, problems)
+    return ratings
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_staff_survey(path: str | Path) -> list[StaffSurveyResult]:
+    """The results in an NHS Staff Survey organisational results file, one per organisation,
+    year and measure (the measures of ``STAFF_SURVEY_MEASURES``); raises
+    :class:`DataValidationError` naming every problem."""
+    source = Path(path)
+    problems: list[Problem] = []
+    _exists(source)
+    measure_columns = tuple(
+        f"{m.column}_{part}" for m in STAFF_SURVEY_MEASURES for part in ("base", "rate")
+    )
+    if _missing_columns(source, STAFF_SURVEY_COLUMNS + measure_columns, problems):
+        _fail(source, problems)
+    results: list[StaffSurveyResult] = []
+    seen: dict[tuple[str, int], int] = {}
+    for number, row in _rows(source, problems):
+
+        def bad(
+            column: str,
+            message: str,
+            expected: str,
+            *,
+            at: int = number,
+            cells: dict[str, str] = row,
+        ) -> None:
+            problems.append(
+                Problem(
+                    ErrorCode.ASSURANCE_VALUE,
+                    message,
+                    file=str(source),
+                    row=at,
+                    column=column,
+                    value=cells[column],
+                    expected=expected,
+                )
+            )
+
+        code = row["ODS code"]
+        if not code:
+            bad("ODS code", "is empty", "the organisation's ODS code")
+        year_text = row["Year"]
+        year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
+        if year is None:
+            bad("Year", "not a survey year", "a year such as 2024")
+        respondents = _count(row, "Respondents", bad)
+        if not code or year is None:
+            continue
+        if (code, year) in seen:
+            bad(
+                "ODS code",
+                f"a second row for {code} in {year} (the first is on row {seen[(code, year)]})",
+                "one row for each organisation and year",
+            )
+            continue
+        seen[(code, year)] = number
+        for measure in STAFF_SURVEY_MEASURES:
+            base = _count(row, f"{measure.column}_base", bad)
+            rate_column = f"{measure.column}_rate"
+            rate_text = row[rate_column]
+            rate = None if rate_text in _MISSING else _number(rate_text)
+            if rate_text not in _MISSING and (rate is None or not 0 <= rate <= 100):
+                bad(rate_column, "not a percentage", "a number from 0 to 100, NA or -")
+                rate = None
+            results.append(
+                StaffSurveyResult(
+                    org_code=code,
+                    org_name=row["Organisation name"],
+                    year=year,
+                    benchmarking_group=row["Benchmarking group"],
+                    respondents=respondents,
+                    measure=measure.column,
+                    base=base,
+                    rate=rate,
+                )
+            )
+    if not problems and not results:
+        problems.append(
+            Problem(
+                ErrorCode.ASSURANCE_LAYOUT,
+                "the file has no results",
+                file=str(source),
+                expected="at least one data row",
+            )
+        )
+    _fail(source, problems)
+    return results
+
+
+def _count(row: dict[str, str], column: str, bad: _Bad) -> int | None:
+    text = row[column]
+    if text in _MISSING:
+        return None
+    value = _number(text)
+    if value is None or value < 0 or value != int(value):
+        bad(column, "not a count", "a whole number of respondents, NA or -")
+        return None
+    return int(value)
+
+
+class _Bad(Protocol):
+    """The shape of a row's problem reporter."""
+
+    def __call__(self, column: str, message: str, expected: str) -> None: ...
+
+
+def _exists(source: Path) -> None:
+    if not source.is_file():
+        _fail(
+            source,
+            [
+                Problem(
+                    ErrorCode.ASSURANCE_LAYOUT,
+                    "the file does not exist",
+                    file=str(source),
+                    expected="a CSV file",
+                )
+            ],
+        )
+
+
+def _fail(source: Path, problems: list[Problem]) -> None:
+    if problems:
+        raise DataValidationError(
+            f"{source.name}: {len(problems)} problem(s) found; nothing was loaded",
+            problems,
+            code=ErrorCode.ASSURANCE_LAYOUT
+            if any(p.code == ErrorCode.ASSURANCE_LAYOUT for p in problems)
+            else ErrorCode.ASSURANCE_VALUE,
+        )
