@@ -65,6 +65,16 @@ def test_a_paper_submitted_after_its_meeting_is_refused(tmp_path: Path) -> None:
     assert "after its meeting" in problems[0].message
 
 
+def test_a_previous_forum_after_the_meeting_is_refused(tmp_path: Path) -> None:
+    # the meeting is on 28 January 2025: a forum on the 29th cannot have considered it before
+    forums = [{"name": "Executive Board", "date": "2025-01-29"}]
+    problems = _problems(tmp_path, spoilt(previous_forums=forums))
+    assert [p.code for p in problems] == [ErrorCode.PAPER_FIELD]
+    assert "Executive Board meets (2025-01-29) after the paper's meeting" in problems[0].message
+    forums = [{"name": "Executive Board", "date": "2025-01-28"}]
+    assert _problems(tmp_path, spoilt(previous_forums=forums)) == []
+
+
 def test_an_assurance_level_outside_the_allowed_set_is_refused(tmp_path: Path) -> None:
     forums = [{"name": "Executive Board", "date": "2025-01-14", "assurance": "mostly"}]
     problems = _problems(tmp_path, spoilt(assurance_offered="reasonable", previous_forums=forums))

@@ -13,7 +13,8 @@ block, because the paper configuration spreads them over shared defaults and eac
 block (``docs/board-pack.md``); :meth:`Governance.missing` lists the mandatory fields that are
 still blank once a paper is put together, and publication refuses while any is.  Rules that
 hold whatever is filled in are checked on every block: a paper not consistent with the risk
-appetite must say why, and a paper is submitted before its meeting.
+appetite must say why, and a paper is submitted, and considered by its previous forums, on
+or before the day of its meeting.
 """
 
 from __future__ import annotations
@@ -268,6 +269,17 @@ class Governance(Frozen):
                 f"({self.meeting_date.isoformat()}); date_submitted must be on or before "
                 "meeting_date"
             )
+        for forum in self.previous_forums:
+            if (
+                forum.meeting_date is not None
+                and self.meeting_date is not None
+                and forum.meeting_date > self.meeting_date
+            ):
+                raise ValueError(
+                    f"the previous forum {forum.name} meets ({forum.meeting_date.isoformat()}) "
+                    f"after the paper's meeting ({self.meeting_date.isoformat()}); a previous "
+                    "forum's date must be on or before meeting_date"
+                )
         return self
 
     def committees(self) -> tuple[str, ...]:
