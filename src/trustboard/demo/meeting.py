@@ -221,6 +221,16 @@ def _front_matter(latest: Period) -> dict[str, dict[str, Any]]:
     day = meeting_dates(latest)["BOARD"]
     submitted = day - timedelta(days=8)
     committees = meeting_dates(latest)
+
+    def considered(forum: str, assurance: str, outcome: str) -> dict[str, str]:
+        # a committee that took the paper at its meeting in the same month, before the Board
+        return {
+            "name": _forum_name(forum),
+            "date": committees[forum].isoformat(),
+            "assurance": assurance,
+            "outcome": outcome,
+        }
+
     return {
         "minutes-and-actions.md": _governance(
             submitted,
@@ -237,14 +247,7 @@ def _front_matter(latest: Period) -> dict[str, dict[str, Any]]:
             goals=["Great Outcomes", "Great Care", "Great Place to Work", "Part of the Community"],
             assurance="partially assured",
             decision="Note the report.",
-            previous=[
-                {
-                    "name": _forum_name("EMT"),
-                    "date": committees["EMT"].isoformat(),
-                    "assurance": "partially assured",
-                    "outcome": "Content agreed",
-                }
-            ],
+            previous=[considered("EMT", "partially assured", "Content agreed")],
             risks=[{"number": "CRR-087", "title": "Neurodevelopmental assessment waiting times"}],
             next_update="at each Board meeting in public",
         ),
@@ -256,12 +259,7 @@ def _front_matter(latest: Period) -> dict[str, dict[str, Any]]:
             assurance="assured",
             decision="Take assurance on the financial position.",
             previous=[
-                {
-                    "name": _forum_name("FPC"),
-                    "date": committees["FPC"].isoformat(),
-                    "assurance": "assured",
-                    "outcome": "Year-end position and next year's risks reviewed",
-                }
+                considered("FPC", "assured", "Year-end position and next year's risks reviewed")
             ],
             baf=["BAF-06"],
             risks=[{"number": "CRR-095", "title": "Out-of-area placement costs"}],
@@ -275,12 +273,9 @@ def _front_matter(latest: Period) -> dict[str, dict[str, Any]]:
             assurance="partially assured",
             decision="Take partial assurance from the report.",
             previous=[
-                {
-                    "name": _forum_name("QC"),
-                    "date": committees["QC"].isoformat(),
-                    "assurance": "partially assured",
-                    "outcome": "Falls and complaints actions to be followed up",
-                }
+                considered(
+                    "QC", "partially assured", "Falls and complaints actions to be followed up"
+                )
             ],
             baf=["BAF-01"],
             risks=[
@@ -295,14 +290,7 @@ def _front_matter(latest: Period) -> dict[str, dict[str, Any]]:
             goals=["Part of the Community"],
             assurance="assured",
             decision="Approve the sale to the preferred bidder.",
-            previous=[
-                {
-                    "name": _forum_name("FPC"),
-                    "date": committees["FPC"].isoformat(),
-                    "assurance": "assured",
-                    "outcome": "Recommended to the Board for approval",
-                }
-            ],
+            previous=[considered("FPC", "assured", "Recommended to the Board for approval")],
             routine=False,
         ),
     }
