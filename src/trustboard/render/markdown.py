@@ -215,14 +215,7 @@ def paper_html(
     known = dict(figures or {})
     env: dict[str, Any] = {"known": known}
     html = _paper_parser().render(text, env)
-    cleaned = nh3.clean(
-        html,
-        tags=set(PAPER_TAGS),
-        attributes={tag: set(names) for tag, names in PAPER_ATTRIBUTES.items()},
-        url_schemes=set(LINK_SCHEMES),
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    ).strip()
+    cleaned = _clean(html, PAPER_TAGS, PAPER_ATTRIBUTES)
     if id_prefix:
         cleaned = re.sub(r'\b(id|href)="(#?)', lambda m: _prefixed(m, id_prefix), cleaned)
     used: list[str] = env.get("figures", [])
@@ -240,17 +233,22 @@ def _prefixed(match: re.Match[str], prefix: str) -> str:
     return f'{attribute}="{hash_}{prefix}'
 
 
-def sanitise_html(html: str) -> Markup:
-    """``html`` cleaned against the allow-list (the second layer, usable on its own)."""
-    cleaned = nh3.clean(
+def _clean(html: str, tags: frozenset[str], attributes: Mapping[str, set[str]]) -> str:
+    """The second layer: ``html`` cleaned against an allow-list of tags and attributes, with
+    the link schemes every mode shares."""
+    return nh3.clean(
         html,
-        tags=set(ALLOWED_TAGS),
-        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        tags=set(tags),
+        attributes={tag: set(names) for tag, names in attributes.items()},
         url_schemes=set(LINK_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
-    )
-    return Markup(cleaned.strip())
+    ).strip()
+
+
+def sanitise_html(html: str) -> Markup:
+    """``html`` cleaned against the allow-list (the second layer, usable on its own)."""
+    return Markup(_clean(html, ALLOWED_TAGS, ALLOWED_ATTRIBUTES))
 
 
 def markdown_html(text: str | None) -> Markup:
