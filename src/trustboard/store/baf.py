@@ -828,6 +828,11 @@ def save_risk(
     """
     who = actor or default_actor()
     moment = now or _now()
+    # the risk's row is locked before its revision is read (PostgreSQL; on SQLite the write
+    # transaction holds the file's lock already): a second save of the risk at the same time
+    # waits for this one, then finds the new revision and is refused, never writing over it
+    risk_table = _t(BafRiskRow)
+    conn.execute(select(risk_table.c.id).where(risk_table.c.id == risk.id).with_for_update())
     register = load_register(conn)
     old = register.risk(risk.id)
     if old is None:
@@ -843,7 +848,6 @@ def save_risk(
     if old == risk:
         return latest
     _check_action_owners(conn, register.with_risk(risk))
-    risk_table = _t(BafRiskRow)
     position = conn.execute(
         select(risk_table.c.position).where(risk_table.c.id == risk.id)
     ).scalar_one()
