@@ -104,7 +104,9 @@ def baf(request: Request, signed: Signed, forum_id: str, period: str) -> Respons
     risks: list[tuple[str, str]] = []
     if found.baf is not None:
         register = found.baf.register.public() if found.baf.public else found.baf.register
-        heat_map = heat_map_html(found.baf.register, public=found.baf.public, as_image=True)
+        heat_map = heat_map_html(
+            found.baf.register, public=found.baf.public, as_image=True, narrow=True
+        )
         table = _linked(
             risk_table_html(found.baf.register, found.baf.flags, public=found.baf.public),
             f"/forums/{quote(found.model.forum.id, safe='')}/{found.model.period.label()}",

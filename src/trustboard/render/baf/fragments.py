@@ -217,8 +217,12 @@ def heat_map_html(
     public: bool = False,
     as_image: bool = False,
     id_prefix: str = "baf-heat-map",
+    narrow: bool = False,
 ) -> str:
-    """The heat map (inline SVG, or an ``<img>`` with alt text for PDF) and its data table."""
+    """The heat map (inline SVG, or an ``<img>`` with alt text for PDF) and its data table;
+    with ``narrow`` and ``as_image`` (the web), the narrow drawing of the same data follows the
+    pack's drawing, each in its own ``baf-heat-map-wide``/``-narrow`` box for the stylesheet to
+    show one."""
     shown = _registers(register, public)
     risks = [
         r for r in shown.risks if not public or r.shows(FieldGroup.SCORES, shown.public_groups)
@@ -241,6 +245,11 @@ def heat_map_html(
             svg=Markup(svg),
             as_image=as_image,
             uri=svg_data_uri(svg) if as_image else "",
+            narrow_uri=(
+                svg_data_uri(heat_map_svg(shown, risks=tuple(risks), narrow=True))
+                if narrow and as_image
+                else ""
+            ),
             alt=heat_map_description(shown, placements),
             rows=rows,
             id_prefix=id_prefix,
