@@ -182,7 +182,10 @@ def update_action(
     action's history (status and due date), a due date to ``action_due_change``, and the
     action before and after to the audit log.
     """
-    row = conn.execute(select(_ac).where(_ac.c.id == action_id)).mappings().first()
+    # the row is locked as it is read (PostgreSQL; SQLite's write transaction holds the file's
+    # lock): a second change at the same time waits, then starts from what this one wrote
+    locked = select(_ac).where(_ac.c.id == action_id).with_for_update()
+    row = conn.execute(locked).mappings().first()
     if row is None:
         raise NotFoundError(f"there is no action '{action_id}'")
     before = _tracked(row)
