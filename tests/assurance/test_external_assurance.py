@@ -16,7 +16,7 @@ import pytest
 
 from cliruns import run
 from trustboard.domain.external_assurance import KeyQuestion, Rating
-from trustboard.errors import DataValidationError, ErrorCode
+from trustboard.errors import DataValidationError, ErrorCode, NotFoundError
 from trustboard.services.external_assurance import (
     TRUST_ROW,
     cqc_grid,
@@ -276,3 +276,82 @@ def test_the_command_line_imports_and_shows_the_grid(tmp_path: Path) -> None:
     assert bench.exit_code == 0, bench.stderr
     assert "3955 respondents" in bench.stdout
     assert "(50 organisations)" in bench.stdout
+
+
+API_FILE = FIXTURES / "cqc_api_locations_southwest_2021.csv"
+
+
+@pytest.fixture(scope="module")
+def api_loaded(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A store with five real locations from CQC's public API imported."""
+    store, _, _ = Store.init(tmp_path_factory.mktemp("cqc_api") / "t.db")
+    import_cqc(store, API_FILE)
+    return store
+
+
+def test_a_location_from_the_public_api_has_its_grid(api_loaded: Store) -> None:
+    # Derriford Hospital (RK950) as the API gave it in 2021
+    grid = cqc_grid(api_loaded, location_id="RK950")
+    assert (grid.provider_id, grid.name) == ("RK9", "Derriford Hospital")
+    # nine services (medical care, children, critical care, diagnostic imaging, end of life,
+    # maternity, outpatients, surgery, urgent and emergency), then the location overall
+    assert grid.services[-1] == TRUST_ROW and len(grid.services) == 10
+    overall = grid.cell(TRUST_ROW, KeyQuestion.OVERALL)
+    caring = grid.cell(TRUST_ROW, KeyQuestion.CARING)
+    assert overall is not None and caring is not None
+    assert (overall.rating, overall.published) == (Rating.REQUIRES_IMPROVEMENT, date(2019, 12, 18))
+    assert caring.rating is Rating.OUTSTANDING
+    outpatients = grid.cell("Outpatients", KeyQuestion.EFFECTIVE)
+    assert outpatients is not None
+    assert (outpatients.rating, outpatients.published) == (
+        Rating.INSUFFICIENT_EVIDENCE,
+        date(2018, 8, 15),
+    )
+    # the service name is the inspection area's name, not its id ("childrens")
+    children = grid.cell("Services for children & young people", KeyQuestion.CARING)
+    assert children is not None and children.rating is Rating.OUTSTANDING
+    # diagnostic imaging has no effective rating in the data, and none is made up
+    assert grid.cell("Diagnostic imaging", KeyQuestion.EFFECTIVE) is None
+    assert not overall.inherited
+
+
+def test_api_ratings_of_a_predecessor_are_inherited(api_loaded: Store) -> None:
+    # Musgrove Park Hospital (RH5A8) carries the ratings of its predecessor RBA11
+    grid = cqc_grid(api_loaded, location_id="RH5A8")
+    cells = list(grid.cells.values())
+    assert cells and all(r.inherited for r in cells)
+
+
+def test_api_outcomes_that_are_not_ratings_and_nothing_published(api_loaded: Store) -> None:
+    # Castle Circus Health Centre (RA90J): inspected but not rated, "No action" on each question
+    grid = cqc_grid(api_loaded, location_id="RA90J")
+    overall = grid.cell(TRUST_ROW, KeyQuestion.OVERALL)
+    safe = grid.cell(TRUST_ROW, KeyQuestion.SAFE)
+    assert overall is not None and overall.rating is Rating.INSPECTED_NOT_RATED
+    assert safe is not None and safe.rating is Rating.NO_ACTION and not safe.rating.is_rating
+    # Tavistock Hospital (5QQ03): "No published rating" everywhere, so nothing is kept
+    with pytest.raises(NotFoundError):
+        cqc_grid(api_loaded, location_id="5QQ03")
+
+
+def test_api_ratings_that_cannot_be_read_load_nothing(tmp_path: Path) -> None:
+    text = API_FILE.read_text(encoding="utf-8")
+    broken = tmp_path / "broken.csv"
+    # a call is not a literal: it is refused, never run
+    broken.write_text(
+        text.replace(
+            "{'overall': {'rating': 'Requires improvement'",
+            "{'overall': {'rating': __import__('os').getcwd()",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    store, _, _ = Store.init(tmp_path / "t.db")
+    before = _store_state(store)
+    with pytest.raises(DataValidationError) as caught:
+        import_cqc(store, broken)
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.column) == (ErrorCode.ASSURANCE_VALUE, "currentRatings")
+    assert problem.row is not None and problem.row >= 2
+    assert _store_state(store) == before
+    store.close()

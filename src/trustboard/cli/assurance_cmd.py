@@ -23,11 +23,12 @@ _ACTOR = typer.Option(None, "--actor", help="Who is importing (for the audit log
 
 @assurance_app.command("cqc")
 def cqc(
-    path: Path = typer.Argument(..., help="A CQC 'latest ratings' file (CSV)."),
+    path: Path = typer.Argument(..., help="CQC ratings (CSV) in either published layout."),
     database: str | None = _DATABASE,
     actor: str | None = _ACTOR,
 ) -> None:
-    """Import CQC ratings in the published 'latest ratings' layout as the next revision."""
+    """Import CQC ratings (the 'latest ratings' layout, or a dump of the public API's
+    locations) as the next revision."""
     from trustboard.services import store_session
     from trustboard.services.external_assurance import import_cqc
 
@@ -56,17 +57,21 @@ def grid(
     provider: str | None = typer.Option(
         None, "--provider", help="CQC provider id (needed when the store holds several)."
     ),
+    location: str | None = typer.Option(
+        None, "--location", help="CQC location id: that location's grid instead."
+    ),
     database: str | None = _DATABASE,
 ) -> None:
-    """Print the CQC ratings grid: each core service and the trust on the five key questions
-    and overall, with the month each rating was published (* marks an inherited rating)."""
+    """Print a CQC ratings grid (the trust's, or a location's): each service and the overall
+    row on the five key questions and overall, with the month each rating was published
+    (* marks an inherited rating)."""
     from trustboard.domain.external_assurance import KEY_QUESTION_LABELS, RATING_LABELS
     from trustboard.services import store_session
     from trustboard.services.external_assurance import GRID_COLUMNS, cqc_grid
 
     with store_session(database) as store:
-        found = cqc_grid(store, provider)
-    typer.echo(f"{found.provider_name} ({found.provider_id})")
+        found = cqc_grid(store, provider, location_id=location)
+    typer.echo(f"{found.name} ({found.location_id or found.provider_id})")
     for service in found.services:
         typer.echo(service)
         for question in GRID_COLUMNS:

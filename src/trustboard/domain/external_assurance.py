@@ -1,11 +1,11 @@
 """External assurance as values: CQC ratings and NHS Staff Survey results.
 
 The vocabulary is the publishers' own.  CQC rates each core service and the trust on five key
-questions and overall, in four ratings, and also publishes "Inspected but not rated" and
-"Insufficient evidence to rate" (neither is a rating, so neither is ranked).  The NHS Staff
-Survey's organisational results give, per question, the share of respondents giving an answer
-(``rate``, a percentage) and how many answered it (``base``); the measures kept here are the
-question-level rates of the published organisational results file, each with the direction
+questions and overall, in four ratings, and also publishes "Inspected but not rated",
+"Insufficient evidence to rate" and "No action" (none is a rating, so none is ranked).  The
+NHS Staff Survey's organisational results give, per question, the share of respondents giving
+an answer (``rate``, a percentage) and how many answered it (``base``); the measures kept here
+are the question-level rates of the published organisational results file, each with the direction
 in which the share is better.
 """
 
@@ -58,7 +58,7 @@ KEY_QUESTION_LABELS: Final[dict[KeyQuestion, str]] = {
 
 
 class Rating(StrEnum):
-    """A published CQC rating, or one of the two published outcomes that are not ratings."""
+    """A published CQC rating, or one of the published outcomes that are not ratings."""
 
     OUTSTANDING = "outstanding"
     GOOD = "good"
@@ -66,10 +66,11 @@ class Rating(StrEnum):
     INADEQUATE = "inadequate"
     INSPECTED_NOT_RATED = "inspected-not-rated"
     INSUFFICIENT_EVIDENCE = "insufficient-evidence"
+    NO_ACTION = "no-action"
 
     @property
     def is_rating(self) -> bool:
-        """Whether this is one of the four ratings (the other two are outcomes, not ratings)."""
+        """Whether this is one of the four ratings (the others are outcomes, not ratings)."""
         return self in _FOUR
 
 
@@ -85,10 +86,11 @@ RATING_LABELS: Final[dict[Rating, str]] = {
     Rating.INADEQUATE: "Inadequate",
     Rating.INSPECTED_NOT_RATED: "Inspected but not rated",
     Rating.INSUFFICIENT_EVIDENCE: "Insufficient evidence to rate",
+    Rating.NO_ACTION: "No action",
 }
 
 #: The colours of CQC's rating scheme (blue outstanding, green good, amber requires improvement,
-#: red inadequate); the two outcomes that are not ratings are grey.
+#: red inadequate); the outcomes that are not ratings are grey.
 CQC_RATING_COLOURS: Final[dict[Rating, str]] = {
     Rating.OUTSTANDING: "#00a0df",
     Rating.GOOD: "#00853f",
@@ -96,6 +98,7 @@ CQC_RATING_COLOURS: Final[dict[Rating, str]] = {
     Rating.INADEQUATE: "#b5121b",
     Rating.INSPECTED_NOT_RATED: "#8a8a8a",
     Rating.INSUFFICIENT_EVIDENCE: "#8a8a8a",
+    Rating.NO_ACTION: "#8a8a8a",
 }
 
 _RATING_WORDS: Final[dict[str, Rating]] = {

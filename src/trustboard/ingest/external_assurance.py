@@ -4,6 +4,11 @@
   Location Name, Service / Population Group, Domain, Latest Rating, Publication Date, Report
   Type, Inherited Rating (Y/N), Provider ID, Provider Name`` (older files say ``Key Question``
   for ``Domain``).  A row with an empty ``Location ID`` is the provider's own rating.
+* CQC's public API locations (CSV, one row per location, as a dump of the API writes it):
+  ``locationId``, ``providerId``, ``name``, ``inspectionAreas``, ``reports`` and
+  ``currentRatings``, the last three holding the API's JSON as Python-style text.  The text is
+  read as literals only (``ast.literal_eval``, which runs nothing); the location's overall
+  and key-question ratings and each service's ratings become one rating each.
 * The NHS Staff Survey organisational results (CSV): one row per organisation and year, with
   ``ODS code, Year, Organisation name, Benchmarking group, Respondents`` and, per measure,
   ``<name>_base`` and ``<name>_rate``; ``NA`` and ``-`` mean no value.
@@ -14,14 +19,16 @@ a reader returns values only when there is none.
 
 from __future__ import annotations
 
+import ast
 import csv
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from trustboard.domain.external_assurance import (
     KEY_QUESTION_LABELS,
+    OVERALL,
     RATING_LABELS,
     STAFF_SURVEY_MEASURES,
     CqcRating,
@@ -32,8 +39,11 @@ from trustboard.domain.external_assurance import (
 from trustboard.errors import DataValidationError, ErrorCode, Problem
 
 __all__ = [
+    "CQC_API_COLUMNS",
     "CQC_COLUMNS",
     "STAFF_SURVEY_COLUMNS",
+    "read_cqc",
+    "read_cqc_api_locations",
     "read_cqc_ratings",
     "read_staff_survey",
 ]
@@ -53,6 +63,18 @@ CQC_COLUMNS: Final = (
 )
 #: The name older files give the ``Domain`` column.
 _OLD_DOMAIN: Final = "Key Question"
+
+#: The columns read from a dump of CQC's public API locations.
+CQC_API_COLUMNS: Final = (
+    "locationId",
+    "providerId",
+    "name",
+    "inspectionAreas",
+    "reports",
+    "currentRatings",
+)
+#: What the API writes where nothing has been published; such an entry is not a rating to keep.
+_NOTHING_PUBLISHED: Final = "No published rating"
 
 #: The identifying columns of the staff survey organisational results.
 STAFF_SURVEY_COLUMNS: Final = (
@@ -369,3 +391,160 @@ def _fail(source: Path, problems: list[Problem]) -> None:
             if any(p.code == ErrorCode.ASSURANCE_LAYOUT for p in problems)
             else ErrorCode.ASSURANCE_VALUE,
         )
+
+
+def read_cqc(path: str | Path) -> list[CqcRating]:
+    """The ratings in a CQC file of either layout: a dump of the public API's locations (it has
+    a ``currentRatings`` column) or the "latest ratings" layout."""
+    source = Path(path)
+    if "currentRatings" in _header(source):
+        return read_cqc_api_locations(source)
+    return read_cqc_ratings(source)
+
+
+def _literal(text: str) -> Any:
+    """The API's JSON written as Python literals, read without running anything."""
+    if not text:
+        return None
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return _UNREADABLE
+
+
+_UNREADABLE: Final = object()
+
+
+def read_cqc_api_locations(path: str | Path) -> list[CqcRating]:
+    """The current ratings of every location in a dump of CQC's public API (see the module's
+    notes); a location without ``currentRatings`` has none, and an entry the API gives as "No
+    published rating" is left out.  Raises :class:`DataValidationError` naming every problem."""
+    source = Path(path)
+    problems: list[Problem] = []
+    _exists(source)
+    if _missing_columns(source, CQC_API_COLUMNS, problems):
+        _fail(source, problems)
+    ratings: list[CqcRating] = []
+    for number, row in _rows(source, problems):
+        current = _literal(row["currentRatings"])
+        if current is None:
+            continue
+        if current is _UNREADABLE or not isinstance(current, dict):
+            problems.append(
+                Problem(
+                    ErrorCode.ASSURANCE_VALUE,
+                    "the ratings cannot be read as the API's JSON",
+                    file=str(source),
+                    row=number,
+                    column="currentRatings",
+                    value=row["currentRatings"][:80],
+                    expected="the API's currentRatings object",
+                )
+            )
+            continue
+        areas = _literal(row["inspectionAreas"])
+        names = (
+            {
+                str(a.get("inspectionAreaId")): str(a.get("inspectionAreaName"))
+                for a in areas
+                if isinstance(a, dict)
+            }
+            if isinstance(areas, list)
+            else {}
+        )
+        reports = _literal(row["reports"])
+        report_types = (
+            {
+                str(r.get("linkId")): str(r.get("reportType", ""))
+                for r in reports
+                if isinstance(r, dict)
+            }
+            if isinstance(reports, list)
+            else {}
+        )
+        location = row["locationId"]
+        fallback = current.get("reportDate")
+        entries: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+        overall = current.get("overall")
+        if isinstance(overall, dict):
+            entries.append(("Overall", overall, None))
+        for service in current.get("serviceRatings") or []:
+            if isinstance(service, dict):
+                name = str(service.get("name", ""))
+                entries.append((names.get(name, name), service, None))
+        for service_name, entry, _ in entries:
+            items = [(KEY_QUESTION_LABELS[OVERALL], entry)] + [
+                (str(k.get("name", "")), k)
+                for k in entry.get("keyQuestionRatings") or []
+                if isinstance(k, dict)
+            ]
+            for question_name, item in items:
+                word = str(item.get("rating", ""))
+                if word == _NOTHING_PUBLISHED:
+                    continue
+                question = parse_key_question(question_name)
+                rating = parse_rating(word)
+                published = _date(
+                    str(item.get("reportDate") or entry.get("reportDate") or fallback or "")
+                )
+                for ok, what, shown, expected in (
+                    (
+                        question is not None,
+                        "not one of CQC's key questions",
+                        question_name,
+                        ", ".join(KEY_QUESTION_LABELS.values()),
+                    ),
+                    (
+                        rating is not None,
+                        "not one of CQC's ratings",
+                        word,
+                        ", ".join(RATING_LABELS.values()) + " or " + _NOTHING_PUBLISHED,
+                    ),
+                    (
+                        published is not None,
+                        "a rating without a report date",
+                        word,
+                        "a reportDate as YYYY-MM-DD",
+                    ),
+                ):
+                    if not ok:
+                        problems.append(
+                            Problem(
+                                ErrorCode.ASSURANCE_VALUE,
+                                f"{service_name}, {question_name}: {what}",
+                                file=str(source),
+                                row=number,
+                                column="currentRatings",
+                                value=shown,
+                                expected=expected,
+                            )
+                        )
+                if question is None or rating is None or published is None:
+                    continue
+                owner = item.get("organisationId") or entry.get("organisationId")
+                link = str(item.get("reportLinkId") or entry.get("reportLinkId") or "")
+                ratings.append(
+                    CqcRating(
+                        provider_id=row["providerId"],
+                        provider_name="",
+                        location_id=location,
+                        location_name=row["name"],
+                        service=service_name,
+                        key_question=question,
+                        rating=rating,
+                        published=published,
+                        report_type=report_types.get(link, ""),
+                        inherited=bool(owner) and owner != location,
+                    )
+                )
+    if not problems and not ratings:
+        problems.append(
+            Problem(
+                ErrorCode.ASSURANCE_LAYOUT,
+                "the file has no published ratings",
+                file=str(source),
+                expected="at least one location with current ratings",
+            )
+        )
+    _fail(source, problems)
+    return ratings

@@ -21,7 +21,7 @@ from trustboard.domain.external_assurance import (
     StaffSurveyResult,
 )
 from trustboard.errors import NotFoundError
-from trustboard.ingest.external_assurance import read_cqc_ratings, read_staff_survey
+from trustboard.ingest.external_assurance import read_cqc, read_staff_survey
 from trustboard.store import Store, utc_now
 from trustboard.store import external_assurance as stored
 
@@ -58,8 +58,9 @@ class ImportedAssurance:
 
 
 def import_cqc(store: Store, path: str | Path) -> ImportedAssurance:
-    """Read a CQC "latest ratings" file and keep it as the CQC import's next revision."""
-    ratings = read_cqc_ratings(path)
+    """Read a CQC file (the "latest ratings" layout, or a dump of the public API's locations)
+    and keep it as the CQC import's next revision."""
+    ratings = read_cqc(path)
     with store.transaction() as conn:
         revision = stored.write_cqc_ratings(
             conn, ratings, file=Path(path).name, actor=store.actor, now=utc_now()
@@ -79,10 +80,12 @@ def import_staff_survey(store: Store, path: str | Path) -> ImportedAssurance:
 
 @dataclass(frozen=True, slots=True)
 class CqcGrid:
-    """A provider's ratings grid: core services (the trust's own row last) × key questions."""
+    """A ratings grid: services (the ``Overall`` row last) × key questions, of a provider or of
+    one location."""
 
     provider_id: str
-    provider_name: str
+    location_id: str
+    name: str
     services: tuple[str, ...]
     cells: dict[tuple[str, KeyQuestion], CqcRating]
 
@@ -91,28 +94,43 @@ class CqcGrid:
         return self.cells.get((service, question))
 
 
-def cqc_grid(store: Store, provider_id: str | None = None) -> CqcGrid:
-    """The ratings grid of ``provider_id`` (the only provider in the store when ``None``) from
-    the provider-level rows of the latest CQC import; locations' own ratings are not in it."""
+def cqc_grid(
+    store: Store, provider_id: str | None = None, *, location_id: str | None = None
+) -> CqcGrid:
+    """The ratings grid of a location (``location_id``) or of a provider's own ratings (the
+    only provider in the store when ``provider_id`` is ``None``), from the latest CQC import."""
     with store.reading() as conn:
         ratings = stored.read_cqc_ratings(conn)
-    providers = {r.provider_id: r.provider_name for r in ratings}
-    if provider_id is None and len(providers) == 1:
-        provider_id = next(iter(providers))
-    if provider_id is None or provider_id not in providers:
-        raise NotFoundError(
-            "no CQC ratings for that provider in the store"
-            if provider_id
-            else "name the provider: the CQC ratings are of more than one, or none",
-            hint="providers: " + (", ".join(sorted(providers)) or "none (import CQC ratings)"),
-        )
-    own = [r for r in ratings if r.provider_id == provider_id and not r.location_id]
+    if location_id is not None:
+        own = [r for r in ratings if r.location_id == location_id]
+        if not own:
+            raise NotFoundError(
+                f"no CQC ratings for location '{location_id}' in the store",
+                hint="import CQC ratings with `trustboard assurance cqc`",
+            )
+        name = own[0].location_name
+        provider_id = own[0].provider_id
+    else:
+        providers = {r.provider_id: r.provider_name for r in ratings if not r.location_id}
+        if provider_id is None and len(providers) == 1:
+            provider_id = next(iter(providers))
+        if provider_id is None or provider_id not in providers:
+            raise NotFoundError(
+                f"no CQC ratings of provider '{provider_id}' itself in the store"
+                if provider_id
+                else "name the provider or a location: the store holds the provider ratings of "
+                "more than one provider, or of none",
+                hint="providers: " + (", ".join(sorted(providers)) or "none"),
+            )
+        own = [r for r in ratings if r.provider_id == provider_id and not r.location_id]
+        name = providers[provider_id]
     services = list(dict.fromkeys(r.service for r in own if r.service != TRUST_ROW))
     if any(r.service == TRUST_ROW for r in own):
         services.append(TRUST_ROW)
     return CqcGrid(
         provider_id=provider_id,
-        provider_name=providers[provider_id],
+        location_id=location_id or "",
+        name=name,
         services=tuple(services),
         cells={(r.service, r.key_question): r for r in own},
     )
