@@ -203,8 +203,9 @@ def test_dates_out_of_order_across_the_shared_and_forum_blocks_are_refused(
     with pytest.raises(ConfigError) as caught:
         load_paper_config(path)
     (problem,) = caught.value.problems
-    assert problem.column == "forums.board" and problem.code == ErrorCode.PAPER_FIELD
-    assert "after its meeting" in problem.message
+    # named by the field that is out of order, in the block that puts the two dates together
+    assert problem.column == "forums.board.date_submitted"
+    assert problem.code == ErrorCode.PAPER_FIELD and "after its meeting" in problem.message
 
 
 def test_the_command_line_refuses_a_bad_paper_with_a_non_zero_exit(

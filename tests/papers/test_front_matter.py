@@ -61,15 +61,17 @@ def test_a_date_that_does_not_exist_is_named_with_its_line(tmp_path: Path) -> No
 
 def test_a_paper_submitted_after_its_meeting_is_refused(tmp_path: Path) -> None:
     problems = _problems(tmp_path, spoilt(date_submitted="2025-01-29"))
-    assert [p.code for p in problems] == [ErrorCode.PAPER_FIELD]
+    assert _by_field(problems) == {"date_submitted": ErrorCode.PAPER_FIELD}
     assert "after its meeting" in problems[0].message
+    # named with its own line: the fifth field, on the file's sixth line
+    assert "(line 6)" in problems[0].message
 
 
 def test_a_previous_forum_after_the_meeting_is_refused(tmp_path: Path) -> None:
     # the meeting is on 28 January 2025: a forum on the 29th cannot have considered it before
     forums = [{"name": "Executive Board", "date": "2025-01-29"}]
     problems = _problems(tmp_path, spoilt(previous_forums=forums))
-    assert [p.code for p in problems] == [ErrorCode.PAPER_FIELD]
+    assert _by_field(problems) == {"previous_forums": ErrorCode.PAPER_FIELD}
     assert "Executive Board meets (2025-01-29) after the paper's meeting" in problems[0].message
     forums = [{"name": "Executive Board", "date": "2025-01-28"}]
     assert _problems(tmp_path, spoilt(previous_forums=forums)) == []

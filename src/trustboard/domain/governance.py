@@ -23,7 +23,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 
 from trustboard.domain._base import CODE_PATTERN, Frozen, split_list
 from trustboard.domain.narrative import AssuranceLevel
@@ -257,30 +257,37 @@ class Governance(Frozen):
             )
         return value
 
-    @model_validator(mode="after")
-    def _in_order(self) -> Governance:
-        if (
-            self.date_submitted is not None
-            and self.meeting_date is not None
-            and self.date_submitted > self.meeting_date
-        ):
+    # the dates are checked on their own fields (declared after meeting_date, so it is read
+    # first), so that a problem names the field that is out of order
+    @field_validator("date_submitted", mode="after")
+    @classmethod
+    def _submitted_in_time(cls, value: date | None, info: ValidationInfo) -> date | None:
+        meeting = info.data.get("meeting_date")
+        if value is not None and meeting is not None and value > meeting:
             raise ValueError(
-                f"the paper is submitted ({self.date_submitted.isoformat()}) after its meeting "
-                f"({self.meeting_date.isoformat()}); date_submitted must be on or before "
-                "meeting_date"
+                f"the paper is submitted ({value.isoformat()}) after its meeting "
+                f"({meeting.isoformat()}); date_submitted must be on or before meeting_date"
             )
-        for forum in self.previous_forums:
+        return value
+
+    @field_validator("previous_forums", mode="after")
+    @classmethod
+    def _considered_before(
+        cls, value: tuple[PreviousForum, ...], info: ValidationInfo
+    ) -> tuple[PreviousForum, ...]:
+        meeting = info.data.get("meeting_date")
+        for forum in value:
             if (
                 forum.meeting_date is not None
-                and self.meeting_date is not None
-                and forum.meeting_date > self.meeting_date
+                and meeting is not None
+                and forum.meeting_date > meeting
             ):
                 raise ValueError(
                     f"the previous forum {forum.name} meets ({forum.meeting_date.isoformat()}) "
-                    f"after the paper's meeting ({self.meeting_date.isoformat()}); a previous "
-                    "forum's date must be on or before meeting_date"
+                    f"after the paper's meeting ({meeting.isoformat()}); a previous forum's "
+                    "date must be on or before meeting_date"
                 )
-        return self
+        return value
 
     def committees(self) -> tuple[str, ...]:
         """The forums that considered the paper before, by name, in the table's order."""
