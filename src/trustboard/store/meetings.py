@@ -85,6 +85,11 @@ def _audited(meeting: StoredMeeting) -> dict[str, object]:
 def write_meeting(conn: Connection, meeting: StoredMeeting) -> bool:
     """Keep ``meeting`` (replacing the forum's meeting for that period) and audit the change,
     in the caller's transaction; returns whether anything changed."""
+    if conn.dialect.name == "postgresql":
+        # one writer of the calendar at a time (SQLite's write transaction holds the file's
+        # lock already): a second save of the same meeting waits, then reads what the first
+        # wrote, instead of failing on the first's new row
+        conn.exec_driver_sql(f"LOCK TABLE {_t.name} IN SHARE ROW EXCLUSIVE MODE")
     found = read_meetings(conn, forum=meeting.forum, period=meeting.period)
     before = _audited(found[0]) if found else None
     after = _audited(meeting)
