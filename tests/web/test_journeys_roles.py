@@ -1,12 +1,15 @@
 """The other roles' journeys, end to end in headless Chromium against ``trustboard serve`` on
-the demo store: a public Board member, a directorate lead (with the keyboard alone), a risk
-lead and an administrator; and a metric chart's points, read by hover and by focus, in its
-desktop and phone drawings.  axe-core (WCAG 2.2 AA) checks every page these journeys open.
+the demo store: a public and a private Board member, a directorate lead (with the keyboard
+alone), a risk lead and an administrator; and a metric chart's points, read by hover and by
+focus, in its desktop and phone drawings.  axe-core (WCAG 2.2 AA) checks every page these
+journeys open.
 
 The facts are the demo trust's, written out here: the public Board's pack leaves out
 ``FIN02`` (a private metric: the private Board's pack has it) and suppresses the count of
-suspected suicides (``SAF05``); ``demo-directorate-lead`` reads the ``EMT`` forum and the
-Mental Health directorate (``MH``) only.
+suspected suicides (``SAF05``); ``demo-board-private`` reads the private Board
+(``BOARD-PRIVATE``) only, and as a Board member edits nothing (no narrative, uploads, reporting
+cycle or publishing); ``demo-directorate-lead`` reads the ``EMT`` forum and the Mental Health
+directorate (``MH``) only.
 """
 
 from __future__ import annotations
@@ -146,6 +149,52 @@ def test_a_public_board_member_sees_only_what_the_public_pack_shows(
         context.close()
 
 
+def test_a_private_board_member_reads_the_private_board_whole_and_nothing_else(
+    site: DemoSite, browser: tuple[Any, str]
+) -> None:
+    context = _tab(browser)
+    try:
+        tab = context.new_page()
+        sign_in(tab, site, "demo-board-private", DEMO_PASSWORD)
+        axe = browser[1]
+        _open(tab, site, "/", axe)
+        forums = tab.locator("main table").first.locator("tbody th a").all_inner_texts()
+        assert forums == ["Trust Board (private)"]
+        # the public-only restrictions do not apply: no public notice, the private metric is
+        # listed and read, the count the public pack suppresses is shown as it is
+        summary = _open(tab, site, f"/forums/BOARD-PRIVATE/{PERIOD}", axe)
+        assert "meets in public" not in summary
+        assert f'/metrics/{PRIVATE_METRIC}"' in summary
+        private = _open(tab, site, f"/forums/BOARD-PRIVATE/{PERIOD}/metrics/{PRIVATE_METRIC}", axe)
+        assert PRIVATE_NAME in tab.locator("main h1").inner_text()
+        assert "suppressed" not in private
+        _open(tab, site, f"/forums/BOARD-PRIVATE/{PERIOD}/metrics/{SUPPRESSED_METRIC}", axe)
+        latest = tab.locator(".facts div", has=tab.locator("dt:text-is('Latest')")).locator("dd")
+        assert latest.inner_text()[0].isdigit()
+        cells = tab.locator("#chart-data tbody td.num:nth-of-type(1)").all_inner_texts()
+        assert cells and not any(c.startswith("*") for c in cells)
+        baf = _open(tab, site, f"/forums/BOARD-PRIVATE/{PERIOD}/baf", axe)
+        assert "meets in public" not in baf
+        assert tab.locator("main a[href*='/baf/risks/']").count() >= 1
+        _open(tab, site, "/status", axe)
+        # other forums are refused, the public Board's included
+        for forum in ("BOARD", "EMT"):
+            _open(tab, site, f"/forums/{forum}/{PERIOD}", axe, 403)
+        # a Board member reads; the pages that change the store are refused
+        for path in ("/narrative", "/uploads", f"/cycle/BOARD-PRIVATE/{PERIOD}"):
+            _open(tab, site, path, axe, 403)
+        _open(tab, site, f"/publish/BOARD-PRIVATE/{PERIOD}", axe, 403)
+        # at a phone's width the home page's matrix is stacked: it fits without scrolling
+        tab.set_viewport_size({"width": 390, "height": 900})
+        _open(tab, site, "/", axe)
+        matrix = tab.locator("table.matrix")
+        box = matrix.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert matrix.evaluate("el => el.scrollWidth <= el.clientWidth")
+    finally:
+        context.close()
+
+
 def test_a_directorate_lead_drills_into_their_directorate_with_the_keyboard_alone(
     site: DemoSite, browser: tuple[Any, str]
 ) -> None:
@@ -229,10 +278,20 @@ def test_a_risk_lead_reads_the_board_assurance_framework(
             sign_in(tab, site, "demo-risk-lead", DEMO_PASSWORD)
             axe = browser[1]
             _open(tab, site, f"/forums/BOARD-PRIVATE/{PERIOD}/baf", axe)
-            # the heat map fits the window: no sideways scrolling at a phone's width
-            heat = tab.locator(".baf-heat-map-image")
+            # one drawing of the heat map per width (the other not displayed, so not read
+            # twice); it fits the window: no sideways scrolling at a phone's width
+            shown, hidden = (
+                (".baf-heat-map-wide", ".baf-heat-map-narrow")
+                if width > 700
+                else (".baf-heat-map-narrow", ".baf-heat-map-wide")
+            )
+            assert tab.locator(hidden).evaluate("el => getComputedStyle(el).display") == "none"
+            heat = tab.locator(f"{shown} .baf-heat-map-image")
             box = heat.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+            if width == 390:
+                # the narrow drawing is drawn about as wide as the page: its text near its size
+                assert box["width"] >= 300
             risks = tab.locator("main a[href*='/baf/risks/']")
             assert risks.count() >= 1
             first = str(risks.first.get_attribute("href"))
