@@ -19,6 +19,7 @@ from trustboard.domain.external_assurance import KeyQuestion, Rating
 from trustboard.errors import DataValidationError, ErrorCode, NotFoundError
 from trustboard.services.external_assurance import (
     TRUST_ROW,
+    cqc_changes,
     cqc_grid,
     import_cqc,
     import_staff_survey,
@@ -177,6 +178,7 @@ def test_a_second_rating_for_the_same_cell_is_refused(tmp_path: Path) -> None:
 def test_each_import_is_a_new_revision_and_the_old_one_is_kept(tmp_path: Path) -> None:
     store, _, _ = Store.init(tmp_path / "t.db", actor="analyst")
     first = import_cqc(store, CQC_FILE)
+    assert cqc_changes(store) == []
     lines = CQC_FILE.read_text(encoding="utf-8").splitlines()
     # a re-inspection: acute wards now good for safe, published 2025-02-03
     lines[7] = lines[7].replace("Requires improvement,2024-05-14", "Good,2025-02-03")
@@ -200,6 +202,10 @@ def test_each_import_is_a_new_revision_and_the_old_one_is_kept(tmp_path: Path) -
     ]
     assert audit[1].before == {"revision": 1}
     assert audit[1].after == {"revision": 2, "file": "newer.csv", "rows": 42}
+    (change,) = cqc_changes(store)
+    assert change.before is not None and change.after is not None
+    assert (change.before.service, change.before.key_question) == (ACUTE, KeyQuestion.SAFE)
+    assert (change.before.rating, change.after.rating) == (Rating.REQUIRES_IMPROVEMENT, Rating.GOOD)
     store.close()
 
 
@@ -266,6 +272,8 @@ def test_the_command_line_imports_and_shows_the_grid(tmp_path: Path) -> None:
     assert shown.exit_code == 0, shown.stderr
     assert "Inadequate (Aug 2019) *" in shown.stdout
     assert "Inspected but not rated (Nov 2021) *" in shown.stdout
+    unchanged = run(["assurance", "changes", "--database", database])
+    assert "no CQC ratings changed" in unchanged.stdout
     refused = run(["assurance", "staff-survey", CQC_FILE, "--database", database])
     assert refused.exit_code != 0
     assert "TB-ASSURANCE-LAYOUT" in refused.stderr

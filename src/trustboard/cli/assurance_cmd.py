@@ -84,6 +84,33 @@ def grid(
             typer.echo(f"  {KEY_QUESTION_LABELS[question]:<11} {shown}")
 
 
+@assurance_app.command("changes")
+def changes(database: str | None = _DATABASE) -> None:
+    """List the CQC ratings that changed between the last two imports: each cell's rating and
+    publication month before and after."""
+    from trustboard.domain.external_assurance import KEY_QUESTION_LABELS, RATING_LABELS
+    from trustboard.services import store_session
+    from trustboard.services.external_assurance import cqc_changes
+
+    with store_session(database) as store:
+        found = cqc_changes(store)
+    if not found:
+        typer.echo("no CQC ratings changed between the last two imports")
+        return
+    for change in found:
+        cell = change.after or change.before
+        assert cell is not None
+        shown = [
+            "no rating" if r is None else f"{RATING_LABELS[r.rating]} ({r.published:%b %Y})"
+            for r in (change.before, change.after)
+        ]
+        where = cell.location_id or cell.provider_id
+        typer.echo(
+            f"{where} {cell.service}, {KEY_QUESTION_LABELS[cell.key_question]}: "
+            f"{shown[0]} -> {shown[1]}"
+        )
+
+
 @assurance_app.command("benchmark")
 def benchmark(
     org: str = typer.Argument(..., help="The trust's ODS code, e.g. RT5."),

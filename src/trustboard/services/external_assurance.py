@@ -32,6 +32,8 @@ __all__ = [
     "CqcGrid",
     "ImportedAssurance",
     "MeasureBenchmark",
+    "RatingChange",
+    "cqc_changes",
     "cqc_grid",
     "import_cqc",
     "import_staff_survey",
@@ -134,6 +136,36 @@ def cqc_grid(
         services=tuple(services),
         cells={(r.service, r.key_question): r for r in own},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RatingChange:
+    """A cell whose published rating differs between two CQC imports (``None``: no rating)."""
+
+    before: CqcRating | None
+    after: CqcRating | None
+
+
+def _cell_key(r: CqcRating) -> tuple[str, str, str, str]:
+    return (r.provider_id, r.location_id, r.service, r.key_question.value)
+
+
+def cqc_changes(store: Store) -> list[RatingChange]:
+    """The cells whose rating or publication date differ between the latest CQC import and the
+    one before it (empty with fewer than two imports), in the latest file's order."""
+    with store.reading() as conn:
+        latest = stored.latest_revision(conn, stored.CQC)
+        if latest is None or latest < 2:
+            return []
+        now = stored.read_cqc_ratings(conn, latest)
+        then = {_cell_key(r): r for r in stored.read_cqc_ratings(conn, latest - 1)}
+    out: list[RatingChange] = []
+    for rating in now:
+        old = then.pop(_cell_key(rating), None)
+        if old is None or (old.rating, old.published) != (rating.rating, rating.published):
+            out.append(RatingChange(old, rating))
+    out.extend(RatingChange(old, None) for old in then.values())
+    return out
 
 
 @dataclass(frozen=True, slots=True)
