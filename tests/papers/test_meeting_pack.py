@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -272,6 +273,18 @@ def test_a_supplied_pdf_that_cannot_be_merged_is_named_and_nothing_is_written(
     )
     assert says in problem.message and "TB/25/003" in problem.message
     assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_pdf_is_told_once_in_its_problem_not_in_stray_log_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    agenda = _meeting_folder(tmp_path / "in")
+    (tmp_path / "in" / "supplied" / "finance.pdf").write_bytes(b"finance report")
+    with caplog.at_level(logging.WARNING), pytest.raises(ConfigError):
+        build_meeting(agenda, tmp_path / "out")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
+    # the level the caller set is left as it was
+    assert logging.getLogger("pypdf").level == logging.NOTSET
 
 
 def _figure_alts(element: Any) -> list[str]:

@@ -13,7 +13,9 @@ page, marked as a pagination artifact so that a screen reader does not read it a
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,6 +136,24 @@ def supplied_pdf(data: bytes) -> LaidOut:
     Raises ``ValueError`` saying why when it cannot be read as a PDF, is encrypted or has no
     pages."""
     pypdf = _pypdf()
+    with _pypdf_quiet():
+        return _read_supplied(pypdf, data)
+
+
+@contextmanager
+def _pypdf_quiet() -> Iterator[None]:
+    # pypdf logs what it repairs in a damaged file ("EOF marker not found"); the reader is
+    # told once, in the problem that names the file, not in stray lines before it
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _read_supplied(pypdf: Any, data: bytes) -> LaidOut:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -239,9 +259,10 @@ def assemble_pack_pdf(parts: Sequence[PackPart], *, title: str) -> tuple[bytes, 
         starts.append(at)
         data = part.laid_out.data
         if data is not None:
-            reader = pypdf.PdfReader(io.BytesIO(data))
-            for index, page in enumerate(reader.pages):
-                writer.insert_page(page, at + index)
+            with _pypdf_quiet():
+                reader = pypdf.PdfReader(io.BytesIO(data))
+                for index, page in enumerate(reader.pages):
+                    writer.insert_page(page, at + index)
         at += part.laid_out.pages
     total = len(writer.pages)
     if "/Outlines" in writer.root_object:
