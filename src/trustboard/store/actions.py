@@ -28,6 +28,7 @@ __all__ = [
     "ActionDueChangeRow",
     "DueChange",
     "TrackedAction",
+    "action_from_row",
     "read_due_changes",
     "read_tracked",
     "record_due_change",
@@ -124,21 +125,26 @@ def read_due_changes(conn: Connection, action_id: str) -> list[DueChange]:
     ]
 
 
+def action_from_row(row: Any) -> Action:
+    """The action an ``action`` table row holds (a row read as a mapping)."""
+    return Action(
+        id=row["id"],
+        metric_id=row["metric_id"],
+        baf_risk_id=row["baf_risk_id"],
+        description=row["description"],
+        owner=row["owner"],
+        due=row["due"],
+        original_due=row["original_due"],
+        status=ActionStatus(row["status"]),
+        opened=row["opened"],
+        completed=row["completed"],
+        note=row["note"],
+    )
+
+
 def _tracked(row: Any) -> TrackedAction:
     return TrackedAction(
-        action=Action(
-            id=row["id"],
-            metric_id=row["metric_id"],
-            baf_risk_id=row["baf_risk_id"],
-            description=row["description"],
-            owner=row["owner"],
-            due=row["due"],
-            original_due=row["original_due"],
-            status=ActionStatus(row["status"]),
-            opened=row["opened"],
-            completed=row["completed"],
-            note=row["note"],
-        ),
+        action=action_from_row(row),
         evidence=row["evidence"],
         created_by=row["created_by"],
         created_at=row["created_at"],

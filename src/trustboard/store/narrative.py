@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from trustboard.domain import Action, ActionStatus, AssuranceLevel, Commentary
-from trustboard.store.actions import record_due_change
+from trustboard.store.actions import action_from_row, record_due_change
 from trustboard.store.audit import record
 from trustboard.store.models import ActionHistoryRow, ActionRow, CommentaryRow
 
@@ -306,24 +306,8 @@ def read_actions(
         )
     elif not include_closed:
         query = query.where(_ac.c.status.not_in(closed))
-    out = []
-    for row in conn.execute(query.order_by(_ac.c.due, _ac.c.id)).mappings():
-        out.append(
-            Action(
-                id=row["id"],
-                metric_id=row["metric_id"],
-                baf_risk_id=row["baf_risk_id"],
-                description=row["description"],
-                owner=row["owner"],
-                due=row["due"],
-                original_due=row["original_due"],
-                status=ActionStatus(row["status"]),
-                opened=row["opened"],
-                completed=row["completed"],
-                note=row["note"],
-            )
-        )
-    return out
+    rows = conn.execute(query.order_by(_ac.c.due, _ac.c.id)).mappings()
+    return [action_from_row(row) for row in rows]
 
 
 def read_action_history(conn: Connection, action_id: str) -> list[ActionChange]:
