@@ -34,7 +34,11 @@ from typing import Any
 from trustboard.domain.baf import BafRegister, BafRisk, EvidenceFlag
 from trustboard.domain.organisation import Forum, OrgLevel
 from trustboard.errors import ConflictError, DataValidationError, ErrorCode, NotFoundError
-from trustboard.ingest.baf_register import register_from_mapping, register_to_mapping
+from trustboard.ingest.baf_register import (
+    SHEET_COLUMNS,
+    register_from_mapping,
+    register_to_mapping,
+)
 from trustboard.services.baf import _summary_of, check_register
 from trustboard.services.narrative import leads
 from trustboard.services.users import Role, User, record_refusal
@@ -79,23 +83,11 @@ SCALAR_FIELDS: tuple[str, ...] = (
     "appetite_level",
     "next_review",
 )
-#: The listed items a form edits, each with its fields (the register's own).
+#: The listed items a form edits, each with its fields: the register's own columns for the
+#: item, in the workbook's order (the risk they belong to is the form's).
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
-    "controls": ("id", "description"),
-    "assurances": ("id", "line", "source", "date", "result", "description"),
-    "gaps": ("id", "kind", "description", "action_ids"),
-    "actions": (
-        "id",
-        "description",
-        "owner",
-        "due",
-        "original_due",
-        "status",
-        "opened",
-        "completed",
-        "metric_id",
-        "note",
-    ),
+    kind: tuple(c for c in SHEET_COLUMNS[kind] if c != "risk_id")
+    for kind in ("controls", "assurances", "gaps", "actions")
 }
 #: Blank rows a form offers under each list, for new items.
 NEW_ROWS = 2
