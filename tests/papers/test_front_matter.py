@@ -154,6 +154,16 @@ def test_front_matter_that_is_not_yaml_is_refused(tmp_path: Path) -> None:
     assert [p.code for p in problems] == [ErrorCode.PAPER_FRONT_MATTER]
 
 
+def test_a_purpose_written_in_capitals_agrees_with_the_agendas(tmp_path: Path) -> None:
+    # the schema reads "Note" as note, so the paper and its agenda item ask the same thing
+    path = write_paper(tmp_path, fields=spoilt(purpose="Note"))
+    paper, problems = read_paper(path, refs=REFS, meeting={"purpose": "note"})
+    assert problems == [] and paper is not None and paper.governance.purpose == "note"
+    path = write_paper(tmp_path, fields=spoilt(purpose="Approve"))
+    _paper, problems = read_paper(path, refs=REFS, meeting={"purpose": "note"})
+    assert _by_field(problems) == {"purpose": ErrorCode.PAPER_FIELD}
+
+
 def test_the_agenda_decides_the_meeting_date(tmp_path: Path) -> None:
     path = write_paper(tmp_path, fields=spoilt())
     _paper, problems = read_paper(path, refs=REFS, meeting={"meeting_date": "2025-01-30"})

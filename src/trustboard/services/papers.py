@@ -268,6 +268,15 @@ def _figure_problems(path: Path, body: str) -> tuple[dict[str, str], list[Proble
     return figures, problems
 
 
+def _agrees(name: str, given: object, agenda: object) -> bool:
+    """Whether a paper's own value of a field the agenda decides says the same: a purpose in
+    any case ("Note" is note, as the schema reads it), a date however YAML typed it."""
+    mine, theirs = str(given).strip(), str(agenda).strip()
+    if name == "purpose":
+        return mine.lower() == theirs.lower()
+    return mine == theirs
+
+
 def read_paper(
     path: str | Path,
     *,
@@ -320,7 +329,7 @@ def read_paper(
     place = EntryPlace(str(file), yaml=document)
     for name, value in (meeting or {}).items():
         given = fields.get(name)
-        if given is not None and str(given) != str(value):
+        if given is not None and not _agrees(name, given, value):
             problems.append(
                 place.problem(
                     ErrorCode.PAPER_FIELD,
