@@ -7,12 +7,17 @@ notifications form), not a database overflow.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import time
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from conftest import make_client, sign_in
 from trustboard.services import jobs
+from trustboard.services import uploads as upload_service
 from trustboard.services.jobs import JobStatus
 from trustboard.store import Store
 from trustboard.store import jobs as stored
@@ -101,3 +106,59 @@ def test_an_upload_is_recorded_in_the_name_of_whoever_commits_cancels_or_recheck
     assert (entry.actor, entry.entity_id) == ("adam", str(failed))
     assert (entry.before["status"], entry.after["status"]) == ("failed", "queued")
     _settled(web_store, failed)
+
+
+def test_an_upload_sent_without_a_declared_length_is_read_no_further_than_the_limit(
+    app_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a 100,000-byte limit; the form's framing may add 64 KiB (web.uploads._FORM_OVERHEAD)
+    monkeypatch.setattr(upload_service, "max_upload_bytes", lambda: 100_000)
+    client = make_client(app_url)
+    sign_in(client, "ana")
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    boundary = "tbboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nvalues\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+    chunk = b"a" * 65_536
+    total_chunks = 320  # 20 MiB, sent chunked: no Content-Length
+    pulled = 0
+    answered: dict[str, Any] = {}
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        pulled += 1
+        if pulled == 1:
+            return {"type": "http.request", "body": head, "more_body": True}
+        return {"type": "http.request", "body": chunk, "more_body": pulled <= total_chunks}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answered["status"] = message["status"]
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/uploads",
+        "raw_path": b"/uploads",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"cookie", cookie.encode()),
+            (b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
+            (b"transfer-encoding", b"chunked"),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(client.app(scope, receive, send))  # type: ignore[arg-type]
+    assert answered["status"] == 413
+    # 100,000 + 65,536 bytes is three chunks of 64 KiB: the body is left after a few more
+    assert pulled * len(chunk) < 400_000, pulled
+    gc.collect()  # a file part left open would warn here, and warnings are errors

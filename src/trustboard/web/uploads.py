@@ -22,6 +22,9 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.types import Message
 
 from trustboard.errors import ConflictError, ErrorCode, OptionsError, TrustboardError
 from trustboard.services import jobs, uploads
@@ -61,6 +64,36 @@ def _job_page(
     )
 
 
+def _too_large(limit: int) -> OptionsError:
+    return OptionsError(
+        f"the file is larger than {limit:,} bytes, the most an upload may hold",
+        code=ErrorCode.UPLOAD_TOO_LARGE,
+        hint="split the file, or load it with trustboard import",
+    )
+
+
+class _BoundedBody:
+    """A request's body read no further than ``limit`` bytes of the file (and the form around
+    it): a body sent without a declared length (chunked) stops being read, and is refused,
+    once it passes that, instead of being kept on disk whole before its size is known."""
+
+    def __init__(self, request: Request, limit: int) -> None:
+        self._receive = request.receive
+        self._most = limit + _FORM_OVERHEAD
+        self._seen = 0
+        self.exceeded = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self._seen += len(message.get("body", b""))
+            if self._seen > self._most:
+                self.exceeded = True
+                # the form parser closes the files it holds on its own exception
+                raise MultiPartException("the upload is larger than the most it may hold")
+        return message
+
+
 def _refused(signed: Viewer, error: TrustboardError, status: int) -> Response:
     body = page("error.html.j2", error=error, status=status, viewer=signed, title="Error")
     return HTMLResponse(body, status_code=status)
@@ -93,13 +126,14 @@ async def upload(request: Request, signed: Signed) -> Response:
     limit = uploads.max_upload_bytes()
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + _FORM_OVERHEAD:
-        too_large = OptionsError(
-            f"the file is larger than {limit:,} bytes, the most an upload may hold",
-            code=ErrorCode.UPLOAD_TOO_LARGE,
-            hint="split the file, or load it with trustboard import",
-        )
-        return _refused(signed, too_large, 413)
-    form = await request.form(max_files=1, max_fields=8)
+        return _refused(signed, _too_large(limit), 413)
+    body = _BoundedBody(request, limit)
+    try:
+        form = await Request(request.scope, body.receive).form(max_files=1, max_fields=8)
+    except HTTPException:
+        if not body.exceeded:
+            raise
+        return _refused(signed, _too_large(limit), 413)
     try:
         given = form.get("csrf_token")
         check_csrf(
