@@ -211,10 +211,15 @@ def tell(
 
 
 def _narrative_link(store: Store, version: NarrativeVersion) -> str:
-    """The narrative's page under the first forum (in agenda order) that receives the metric,
-    else the narrative list for the period."""
+    """The narrative's page under the first forum (in agenda order) that receives the metric
+    and shows it (a public forum leaves a private metric out), else the narrative list for the
+    period."""
     carried = store.forum_metrics()
+    definition = store.metric(version.metric_id)
+    private = definition is not None and definition.private
     for forum in store.forums():
+        if forum.public and private:
+            continue
         if version.metric_id in carried.get(forum.id, ()):
             parts = (forum.id, version.period, version.metric_id)
             return "/narrative/" + "/".join(quote(p, safe="") for p in parts)
