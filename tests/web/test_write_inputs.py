@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from baf.builders import build_baf_store
 from conftest import make_client, sign_in
 from trustboard.services import jobs
 from trustboard.services import uploads as upload_service
@@ -162,3 +165,32 @@ def test_an_upload_sent_without_a_declared_length_is_read_no_further_than_the_li
     # 100,000 + 65,536 bytes is three chunks of 64 KiB: the body is left after a few more
     assert pulled * len(chunk) < 400_000, pulled
     gc.collect()  # a file part left open would warn here, and warnings are errors
+
+
+@pytest.fixture(scope="module")
+def _baf_db(tmp_path_factory: pytest.TempPathFactory, _template_db: Path) -> Path:
+    path = tmp_path_factory.mktemp("baf-refusals") / "web.db"
+    build_baf_store(_template_db, path)  # one risk, BAF-01
+    return path
+
+
+def test_a_role_that_edits_no_risk_is_answered_alike_for_a_risk_that_exists_or_not(
+    _baf_db: Path, tmp_path: Path
+) -> None:
+    shutil.copyfile(_baf_db, tmp_path / "web.db")
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    for name in ("bella", "dara"):
+        client = make_client(url)
+        csrf = sign_in(client, name)
+        for risk_id in ("BAF-01", "NOPE-99"):
+            page = client.get(f"/baf/risks/{risk_id}/edit")
+            posted = client.post(
+                f"/baf/risks/{risk_id}/edit",
+                data={"csrf_token": csrf, "step": "preview", "based_on": "1"},
+            )
+            assert (page.status_code, posted.status_code) == (403, 403), (name, risk_id)
+            assert "TB-AUTH-FORBIDDEN" in page.text and "TB-AUTH-FORBIDDEN" in posted.text
+    store = Store.open(url, actor="test")
+    refused = [a for a in store.audit(action="web.refused") if "BAF risk" in str(a.after)]
+    store.close()
+    assert len(refused) == 8

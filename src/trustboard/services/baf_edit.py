@@ -133,7 +133,12 @@ def _refuse(store: Store, user: User, what: str) -> None:
 
 
 def open_for_edit(store: Store, user: User, risk_id: str) -> EditState:
-    """The stored risk ``risk_id`` for ``user`` to edit (refused, and audited, unless they may)."""
+    """The stored risk ``risk_id`` for ``user`` to edit (refused, and audited, unless they may).
+
+    A role that edits no risk is refused before the risk is looked for, so that its answer is
+    the same whether the risk exists or not (a risk a public pack withholds included)."""
+    if user.disabled or (user.role not in EDITOR_ROLES and user.role is not Role.EXECUTIVE):
+        _refuse(store, user, f"edit BAF risk {risk_id}")
     with store.reading() as conn:
         register = store_baf.load_register(conn)
         risk = register.risk(risk_id)
