@@ -11,6 +11,7 @@ import asyncio
 import gc
 import shutil
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from trustboard.services import uploads as upload_service
 from trustboard.services.jobs import JobStatus
 from trustboard.store import Store
 from trustboard.store import jobs as stored
+from trustboard.store import notifications as notes
 
 #: One more than the largest signed 64-bit integer (2**63 = 9223372036854775808).
 TOO_BIG = "9223372036854775808"
@@ -194,3 +196,31 @@ def test_a_role_that_edits_no_risk_is_answered_alike_for_a_risk_that_exists_or_n
     refused = [a for a in store.audit(action="web.refused") if "BAF risk" in str(a.after)]
     store.close()
     assert len(refused) == 8
+
+
+def test_the_notifications_page_says_when_it_lists_only_the_newest(
+    app_url: str, web_store: Store
+) -> None:
+    client = make_client(app_url)
+    sign_in(client, "ana")
+
+    def add(count: int, start: int) -> None:
+        with web_store.transaction() as conn:
+            for n in range(start, start + count):
+                notes.add_notification(
+                    conn,
+                    recipient="ana",
+                    kind="action.overdue",
+                    subject=f"Notice number {n:03d}",
+                    link="/actions",
+                    now=datetime(2025, 4, 1, 9, 0) + timedelta(minutes=n),
+                )
+
+    add(200, 0)  # exactly the 200 the page lists: all of them shown, nothing said
+    page = client.get("/notifications").text
+    assert page.count("Notice number") == 400  # each in its link and its button's label
+    assert 'id="older-notifications"' not in page
+    add(1, 200)  # one more: the oldest drops off the list, and the page says so
+    page = client.get("/notifications").text
+    assert "Notice number 200" in page and "Notice number 000" not in page
+    assert 'id="older-notifications"' in page

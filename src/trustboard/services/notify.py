@@ -69,6 +69,7 @@ from trustboard.store.notifications import Notification
 __all__ = [
     "EMAIL_SUBJECT",
     "EMAIL_TEXT",
+    "INBOX_LIMIT",
     "KINDS",
     "MailSettings",
     "deliver",
@@ -99,6 +100,8 @@ EMAIL_SUBJECT: dict[str, str] = {
 }
 KINDS = tuple(EMAIL_TEXT)
 
+#: The most notifications the notifications page lists (the newest).
+INBOX_LIMIT = 200
 #: Seconds an SMTP relay is given to answer before the message is given up (and audited).
 SMTP_TIMEOUT_S = 10
 
@@ -296,10 +299,10 @@ def unread_count(store: Store, user_name: str) -> int:
         return stored.unread_count(conn, user_name)
 
 
-def inbox(store: Store, user: User) -> list[Notification]:
-    """The account's notifications, newest first."""
+def inbox(store: Store, user: User, *, limit: int = INBOX_LIMIT) -> list[Notification]:
+    """The account's newest ``limit`` notifications, newest first."""
     with store.reading() as conn:
-        return stored.read_notifications(conn, user.name)
+        return stored.read_notifications(conn, user.name, limit=limit)
 
 
 def mark_read(store: Store, user: User, ids: Sequence[int] | None = None) -> int:

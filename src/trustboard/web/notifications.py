@@ -22,13 +22,17 @@ Signed = Annotated[Viewer, Depends(viewer)]
 
 @router.get("/notifications", include_in_schema=False)
 def index(signed: Signed) -> Response:
-    """The signed-in person's notifications."""
+    """The signed-in person's notifications (the newest :data:`~notify.INBOX_LIMIT`; the page
+    says so when there are more)."""
+    found = notify.inbox(signed.store, signed.user, limit=notify.INBOX_LIMIT + 1)
     return HTMLResponse(
         page(
             "notifications.html.j2",
             viewer=signed,
             title="Notifications",
-            items=notify.inbox(signed.store, signed.user),
+            items=found[: notify.INBOX_LIMIT],
+            more=len(found) > notify.INBOX_LIMIT,
+            limit=notify.INBOX_LIMIT,
         )
     )
 
