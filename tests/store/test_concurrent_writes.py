@@ -4,6 +4,7 @@ from what the first wrote; nothing is lost and nothing fails with a store error.
 
 * a BAF risk saved twice from the same revision: the first is kept, the second refused as a
   conflict (``TB-BAF-EDIT-CONFLICT``) and writes nothing;
+* a review recorded while the risk is saved: the review is added to the saved risk;
 * an action's due date moved twice: the history is a chain (15 March → 30 April → 31 May),
   never two changes from the same old date;
 * a forum's meeting saved twice: the second replaces the first, audited from the first's
@@ -23,6 +24,7 @@ from sqlalchemy import Connection
 
 from baf.builders import make_register, make_risk
 from trustboard.domain import Action
+from trustboard.domain.baf import ReviewEntry, RiskScore
 from trustboard.errors import ConflictError, ErrorCode
 from trustboard.store import Store
 from trustboard.store import actions as stored_actions
@@ -82,6 +84,34 @@ def test_the_second_of_two_saves_of_a_risk_at_once_is_a_conflict(store: Store) -
         kept = store_baf.load_register(conn).risks[0]
     assert [(r.revision, r.actor) for r in revisions] == [(1, "importer"), (2, "rita")]
     assert kept.title == "Access to community services"
+
+
+def test_a_review_recorded_while_a_risk_is_saved_keeps_both(store: Store) -> None:
+    risk = make_risk()
+    with store.transaction() as conn:
+        store_baf.save_register(conn, make_register(risk), actor="importer", source="r.yaml")
+    mine = risk.model_copy(update={"title": "Access to community services"})
+    review = ReviewEntry(
+        date=date(2025, 12, 31),
+        current=RiskScore(likelihood=3, consequence=3),
+        rationale="Recruitment complete",
+        committee="fpc",
+    )
+    raised = _at_once(
+        store,
+        lambda conn: store_baf.save_risk(conn, mine, based_on=1, actor="rita"),
+        lambda conn: store_baf.record_review(conn, "BAF-01", review, actor="eve"),
+    )
+    assert raised is None
+    with store.reading() as conn:
+        revisions = store_baf.read_revisions(conn, "BAF-01")
+        kept = store_baf.load_register(conn).risks[0]
+    # the review is recorded on the saved risk: the title saved, the review's score, and the
+    # last revision holds the risk as stored
+    assert kept.title == "Access to community services"
+    assert kept.current == RiskScore(likelihood=3, consequence=3)
+    assert [(r.revision, r.actor) for r in revisions] == [(1, "importer"), (2, "rita"), (3, "eve")]
+    assert revisions[-1].risk == kept
 
 
 def test_two_due_date_changes_at_once_are_a_chain(store: Store) -> None:

@@ -695,6 +695,15 @@ def load_register(conn: Connection) -> BafRegister:
     return BafRegister(**parts, objectives=objectives, risks=tuple(risks))
 
 
+def _lock_risk(conn: Connection, risk_id: str) -> None:
+    """Lock the risk's row before it is read for a change (PostgreSQL; on SQLite the write
+    transaction holds the file's lock already): a second change of the risk at the same time
+    waits for this one, then reads what it wrote (a save from an older revision is refused),
+    never writing over it."""
+    risk_table = _t(BafRiskRow)
+    conn.execute(select(risk_table.c.id).where(risk_table.c.id == risk_id).with_for_update())
+
+
 def record_review(
     conn: Connection,
     risk_id: str,
@@ -710,6 +719,7 @@ def record_review(
     """
     who = actor or default_actor()
     moment = now or _now()
+    _lock_risk(conn, risk_id)
     register = load_register(conn)
     risk = register.risk(risk_id)
     if risk is None:
@@ -828,11 +838,8 @@ def save_risk(
     """
     who = actor or default_actor()
     moment = now or _now()
-    # the risk's row is locked before its revision is read (PostgreSQL; on SQLite the write
-    # transaction holds the file's lock already): a second save of the risk at the same time
-    # waits for this one, then finds the new revision and is refused, never writing over it
+    _lock_risk(conn, risk.id)
     risk_table = _t(BafRiskRow)
-    conn.execute(select(risk_table.c.id).where(risk_table.c.id == risk.id).with_for_update())
     register = load_register(conn)
     old = register.risk(risk.id)
     if old is None:
