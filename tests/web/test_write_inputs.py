@@ -224,3 +224,33 @@ def test_the_notifications_page_says_when_it_lists_only_the_newest(
     page = client.get("/notifications").text
     assert "Notice number 200" in page and "Notice number 000" not in page
     assert 'id="older-notifications"' in page
+
+
+def test_a_job_stopped_by_an_unexpected_error_shows_no_internal_detail(
+    app_url: str, web_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    job_id = jobs.start(web_store, kind="upload-values", actor="ana", file_name="march.csv")
+    internal = "SELECT secret FROM app_user WHERE name = 'ana' [parameters: ('hunter2',)]"
+
+    def work(ctx: jobs.JobContext) -> jobs.Step:
+        raise RuntimeError(internal)
+
+    jobs.run(
+        web_store,
+        job_id,
+        allowed=[JobStatus.QUEUED],
+        working=JobStatus.VALIDATING,
+        work=work,
+        background=False,
+    )
+    failed = jobs.get(web_store, job_id)
+    assert failed.status is JobStatus.FAILED
+    assert failed.error is not None and "the server's log has the details" in failed.error
+    assert "secret" not in failed.error and "hunter2" not in failed.error
+    client = make_client(app_url)
+    sign_in(client, "ana")
+    page = client.get(f"/uploads/{job_id}").text
+    assert "log has the details" in page
+    assert "secret" not in page and "hunter2" not in page
+    # the log keeps what happened
+    assert internal in caplog.text

@@ -401,7 +401,13 @@ def _fail(
         report = jsonable([p.to_dict() for p in error.problems]) or None
     else:
         _log.exception("job %s stopped on an unexpected error", job_id, exc_info=error)
-        message, code, report = f"an unexpected error stopped the job: {error}", None, None
+        # the details stay in the server's log: a page shows no internal detail (security.md,
+        # ASVS 7.4.1), only when it happened and that the log has it
+        message = (
+            f"an unexpected error stopped the job at {utc_now():%Y-%m-%d %H:%M:%S} UTC; "
+            "the server's log has the details"
+        )
+        code, report = None, None
     values: dict[str, Any] = {
         "status": JobStatus.FAILED,
         "finished_at": utc_now(),
