@@ -57,6 +57,11 @@ def test_add_refuses_bad_input_and_stores_nothing(web_store: Store, app_url: str
             ["users", "add", "bad name", "--role", "analyst", "--password-stdin"],
             ErrorCode.USER_NAME,
         ),
+        # a name that ends in a line break is not a usable name either
+        (
+            ["users", "add", "x6\n", "--role", "analyst", "--password-stdin"],
+            ErrorCode.USER_NAME,
+        ),
         (["users", "add", "ana", "--role", "analyst", "--password-stdin"], ErrorCode.USER_EXISTS),
         (["users", "add", "x4", "--role", "board_member", "--password-stdin"], ErrorCode.USER_ROLE),
         (

@@ -105,7 +105,7 @@ ARGON2_PARALLELISM = 1
 #: The start of the password hash of an account made by single sign-on (it has no password).
 SSO_ONLY = "!sso"
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,199}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@\-]{0,199}")
 
 
 class Role(StrEnum):
@@ -231,7 +231,7 @@ def add_user(
     directorates: Sequence[str] = (),
 ) -> User:
     """Create an account (forums and directorates must exist in the store)."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise OptionsError(
             f"'{name}' is not a usable user name",
             code=ErrorCode.USER_NAME,
@@ -480,7 +480,7 @@ def single_sign_on_user(
     ``TB-AUTH-FAILED`` with the reason (the caller audits it).
     """
     refused = AuthenticationError
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise refused(f"the user name {name[:200]!r} is not usable", code=ErrorCode.AUTH_FAILED)
     with store.transaction() as conn:
         row = stored.read_user(conn, name)
