@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sized
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -181,27 +181,7 @@ def read_cqc_ratings(path: str | Path) -> list[CqcRating]:
     ratings: list[CqcRating] = []
     seen: dict[tuple[str, str, str, str], int] = {}
     for number, row in _rows(source, problems):
-
-        def bad(
-            column: str,
-            message: str,
-            expected: str,
-            *,
-            at: int = number,
-            cells: dict[str, str] = row,
-        ) -> None:
-            problems.append(
-                Problem(
-                    ErrorCode.ASSURANCE_VALUE,
-                    message,
-                    file=str(source),
-                    row=at,
-                    column=column,
-                    value=cells[column],
-                    expected=expected,
-                )
-            )
-
+        bad = _reporter(source, problems, number, row)
         question = parse_key_question(row[domain])
         if question is None:
             bad(domain, "not one of CQC's key questions", ", ".join(KEY_QUESTION_LABELS.values()))
@@ -243,16 +223,7 @@ def read_cqc_ratings(path: str | Path) -> list[CqcRating]:
                 inherited=inherited_text == "Y",
             )
         )
-    if not problems and not ratings:
-        problems.append(
-            Problem(
-                ErrorCode.ASSURANCE_LAYOUT,
-                "the file has no ratings",
-                file=str(source),
-                expected="at least one data row",
-            )
-        )
-    _fail(source, problems)
+    _finish(source, problems, ratings, "the file has no ratings", "at least one data row")
     return ratings
 
 
@@ -278,27 +249,7 @@ def read_staff_survey(path: str | Path) -> list[StaffSurveyResult]:
     results: list[StaffSurveyResult] = []
     seen: dict[tuple[str, int], int] = {}
     for number, row in _rows(source, problems):
-
-        def bad(
-            column: str,
-            message: str,
-            expected: str,
-            *,
-            at: int = number,
-            cells: dict[str, str] = row,
-        ) -> None:
-            problems.append(
-                Problem(
-                    ErrorCode.ASSURANCE_VALUE,
-                    message,
-                    file=str(source),
-                    row=at,
-                    column=column,
-                    value=cells[column],
-                    expected=expected,
-                )
-            )
-
+        bad = _reporter(source, problems, number, row)
         code = row["ODS code"]
         if not code:
             bad("ODS code", "is empty", "the organisation's ODS code")
@@ -337,16 +288,7 @@ def read_staff_survey(path: str | Path) -> list[StaffSurveyResult]:
                     rate=rate,
                 )
             )
-    if not problems and not results:
-        problems.append(
-            Problem(
-                ErrorCode.ASSURANCE_LAYOUT,
-                "the file has no results",
-                file=str(source),
-                expected="at least one data row",
-            )
-        )
-    _fail(source, problems)
+    _finish(source, problems, results, "the file has no results", "at least one data row")
     return results
 
 
@@ -391,6 +333,37 @@ def _fail(source: Path, problems: list[Problem]) -> None:
             if any(p.code == ErrorCode.ASSURANCE_LAYOUT for p in problems)
             else ErrorCode.ASSURANCE_VALUE,
         )
+
+
+def _reporter(source: Path, problems: list[Problem], number: int, row: dict[str, str]) -> _Bad:
+    """A reporter of the problems in one value of a data row: each names the file, the row, the
+    column and the value found there."""
+
+    def bad(column: str, message: str, expected: str) -> None:
+        problems.append(
+            Problem(
+                ErrorCode.ASSURANCE_VALUE,
+                message,
+                file=str(source),
+                row=number,
+                column=column,
+                value=row[column],
+                expected=expected,
+            )
+        )
+
+    return bad
+
+
+def _finish(
+    source: Path, problems: list[Problem], found: Sized, message: str, expected: str
+) -> None:
+    """Raise for the file's problems, counting a file that yields nothing as one."""
+    if not problems and not found:
+        problems.append(
+            Problem(ErrorCode.ASSURANCE_LAYOUT, message, file=str(source), expected=expected)
+        )
+    _fail(source, problems)
 
 
 def read_cqc(path: str | Path) -> list[CqcRating]:
@@ -537,14 +510,11 @@ def read_cqc_api_locations(path: str | Path) -> list[CqcRating]:
                         inherited=bool(owner) and owner != location,
                     )
                 )
-    if not problems and not ratings:
-        problems.append(
-            Problem(
-                ErrorCode.ASSURANCE_LAYOUT,
-                "the file has no published ratings",
-                file=str(source),
-                expected="at least one location with current ratings",
-            )
-        )
-    _fail(source, problems)
+    _finish(
+        source,
+        problems,
+        ratings,
+        "the file has no published ratings",
+        "at least one location with current ratings",
+    )
     return ratings
