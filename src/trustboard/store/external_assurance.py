@@ -8,9 +8,9 @@ written in one transaction.  Migration ``0016_external_assurance`` creates the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     Float,
     Integer,
+    Row,
     String,
     Text,
     func,
@@ -34,6 +35,9 @@ from trustboard.domain.external_assurance import (
 )
 from trustboard.store.audit import record
 from trustboard.store.models import Base, Stamp
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "CQC",
@@ -97,6 +101,24 @@ _i = AssuranceImportRow.__table__
 _c = CqcRatingRow.__table__
 _s = StaffSurveyResultRow.__table__
 
+_Kept = TypeVar("_Kept", bound="DataclassInstance")
+
+
+def _to_row(kept: DataclassInstance, **columns: Any) -> dict[str, Any]:
+    """The columns of ``kept``'s row: each field under its own name, then ``columns``."""
+    return {field.name: getattr(kept, field.name) for field in fields(kept)} | columns
+
+
+def _from_row(kind: type[_Kept], row: Row[Any], **values: Any) -> _Kept:
+    """A ``kind`` from the row's columns of its fields' names, ``values`` taking their place."""
+    return kind(**({field.name: getattr(row, field.name) for field in fields(kind)} | values))
+
+
+def _chosen(conn: Connection, source: str, revision: int | None) -> int | None:
+    """``revision``, or the latest revision of ``source`` when ``None``."""
+    return revision if revision is not None else latest_revision(conn, source)
+
+
 #: The source names an import is kept under.
 CQC: Final = "cqc"
 STAFF_SURVEY: Final = "staff-survey"
@@ -126,17 +148,7 @@ def read_assurance_imports(conn: Connection, source: str | None = None) -> list[
     if source is not None:
         query = query.where(_i.c.source == source)
     rows = conn.execute(query.order_by(_i.c.source, _i.c.revision)).all()
-    return [
-        AssuranceImport(
-            source=r.source,
-            revision=r.revision,
-            file=r.file,
-            rows=r.rows,
-            actor=r.actor,
-            imported_at=r.imported_at,
-        )
-        for r in rows
-    ]
+    return [_from_row(AssuranceImport, r) for r in rows]
 
 
 def _begin(conn: Connection, source: str, file: str, rows: int, actor: str, now: datetime) -> int:
@@ -168,20 +180,13 @@ def write_cqc_ratings(
     conn.execute(
         insert(_c),
         [
-            {
-                "revision": revision,
-                "position": position,
-                "provider_id": r.provider_id,
-                "provider_name": r.provider_name,
-                "location_id": r.location_id,
-                "location_name": r.location_name,
-                "service": r.service,
-                "key_question": r.key_question.value,
-                "rating": r.rating.value,
-                "published": r.published,
-                "report_type": r.report_type,
-                "inherited": r.inherited,
-            }
+            _to_row(
+                r,
+                revision=revision,
+                position=position,
+                key_question=r.key_question.value,
+                rating=r.rating.value,
+            )
             for position, r in enumerate(ratings, start=1)
         ],
     )
@@ -190,21 +195,16 @@ def write_cqc_ratings(
 
 def read_cqc_ratings(conn: Connection, revision: int | None = None) -> list[CqcRating]:
     """The ratings of ``revision`` (the latest when ``None``), in the file's order."""
-    chosen = revision if revision is not None else latest_revision(conn, CQC)
+    chosen = _chosen(conn, CQC, revision)
     if chosen is None:
         return []
     rows = conn.execute(select(_c).where(_c.c.revision == chosen).order_by(_c.c.position)).all()
     return [
-        CqcRating(
-            provider_id=r.provider_id,
-            provider_name=r.provider_name,
-            location_id=r.location_id,
-            location_name=r.location_name,
-            service=r.service,
+        _from_row(
+            CqcRating,
+            r,
             key_question=KeyQuestion(r.key_question),
             rating=Rating(r.rating),
-            published=r.published,
-            report_type=r.report_type,
             inherited=bool(r.inherited),
         )
         for r in rows
@@ -218,20 +218,7 @@ def write_staff_survey(
     revision = _begin(conn, STAFF_SURVEY, file, len(results), actor, now)
     conn.execute(
         insert(_s),
-        [
-            {
-                "revision": revision,
-                "org_code": r.org_code,
-                "year": r.year,
-                "measure": r.measure,
-                "org_name": r.org_name,
-                "benchmarking_group": r.benchmarking_group,
-                "respondents": r.respondents,
-                "base": r.base,
-                "rate": r.rate,
-            }
-            for r in results
-        ],
+        [_to_row(r, revision=revision) for r in results],
     )
     return revision
 
@@ -240,23 +227,11 @@ def read_staff_survey(
     conn: Connection, *, revision: int | None = None, measure: str | None = None
 ) -> list[StaffSurveyResult]:
     """The results of ``revision`` (the latest when ``None``), by year, organisation, measure."""
-    chosen = revision if revision is not None else latest_revision(conn, STAFF_SURVEY)
+    chosen = _chosen(conn, STAFF_SURVEY, revision)
     if chosen is None:
         return []
     query = select(_s).where(_s.c.revision == chosen)
     if measure is not None:
         query = query.where(_s.c.measure == measure)
     rows = conn.execute(query.order_by(_s.c.year, _s.c.org_code, _s.c.measure)).all()
-    return [
-        StaffSurveyResult(
-            org_code=r.org_code,
-            org_name=r.org_name,
-            year=r.year,
-            benchmarking_group=r.benchmarking_group,
-            respondents=r.respondents,
-            measure=r.measure,
-            base=r.base,
-            rate=r.rate,
-        )
-        for r in rows
-    ]
+    return [_from_row(StaffSurveyResult, r) for r in rows]
