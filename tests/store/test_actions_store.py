@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from trustboard.domain import Action, ActionStatus
 from trustboard.store import Store
@@ -94,34 +94,22 @@ def test_due_changes_keep_their_reasons(store: Store) -> None:
 
 
 def test_notifications_once_per_key_and_only_their_recipient_s(store: Store) -> None:
+    def overdue(conn: Connection, recipient: str) -> notes.Notification | None:
+        """The same notice of A-1 being overdue, to ``recipient``."""
+        return notes.add_notification(
+            conn,
+            recipient=recipient,
+            kind="action.overdue",
+            subject="A-1 overdue",
+            link="/actions/A-1",
+            now=NOW,
+            dedupe_key="overdue:A-1:2025-03-15",
+        )
+
     with store.transaction() as conn:
-        one = notes.add_notification(
-            conn,
-            recipient="eve",
-            kind="action.overdue",
-            subject="A-1 overdue",
-            link="/actions/A-1",
-            now=NOW,
-            dedupe_key="overdue:A-1:2025-03-15",
-        )
-        again = notes.add_notification(
-            conn,
-            recipient="eve",
-            kind="action.overdue",
-            subject="A-1 overdue",
-            link="/actions/A-1",
-            now=NOW,
-            dedupe_key="overdue:A-1:2025-03-15",
-        )
-        other = notes.add_notification(
-            conn,
-            recipient="owen",
-            kind="action.overdue",
-            subject="A-1 overdue",
-            link="/actions/A-1",
-            now=NOW,
-            dedupe_key="overdue:A-1:2025-03-15",
-        )
+        one = overdue(conn, "eve")
+        again = overdue(conn, "eve")
+        other = overdue(conn, "owen")
     assert one is not None and again is None and other is not None
     with store.transaction() as conn:
         assert notes.unread_count(conn, "eve") == 1
