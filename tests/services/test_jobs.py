@@ -7,7 +7,7 @@ import hashlib
 import io
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -40,6 +40,18 @@ def _start(store: Store, data: bytes = b"metric_id,period\nM1,2025-03\n") -> int
     )
 
 
+def _validate(store: Store, job_id: int, work: Callable[[JobContext], Step]) -> None:
+    """Run ``work`` as the queued job's validation, in this thread."""
+    jobs.run(
+        store,
+        job_id,
+        allowed=[JobStatus.QUEUED],
+        working=JobStatus.VALIDATING,
+        work=work,
+        background=False,
+    )
+
+
 def test_a_job_keeps_its_file_and_moves_through_its_steps(store: Store, tmp_path: Path) -> None:
     data = b"metric_id,period\n" + b"M1,2025-03\n" * 1000
     job_id = _start(store, data)
@@ -61,14 +73,7 @@ def test_a_job_keeps_its_file_and_moves_through_its_steps(store: Store, tmp_path
         ctx.progress(1000, 1000, "rows read")
         return Step(JobStatus.AWAITING_CONFIRMATION, result={"rows": 1000}, report=[])
 
-    jobs.run(
-        store,
-        job_id,
-        allowed=[JobStatus.QUEUED],
-        working=JobStatus.VALIDATING,
-        work=validate,
-        background=False,
-    )
+    _validate(store, job_id, validate)
     assert seen == [data]
     job = jobs.get(store, job_id)
     assert job.status is JobStatus.AWAITING_CONFIRMATION
@@ -79,14 +84,7 @@ def test_a_job_keeps_its_file_and_moves_through_its_steps(store: Store, tmp_path
 
     # a second validation of the same job is refused: the step was taken
     with pytest.raises(ConflictError) as refused:
-        jobs.run(
-            store,
-            job_id,
-            allowed=[JobStatus.QUEUED],
-            working=JobStatus.VALIDATING,
-            work=validate,
-            background=False,
-        )
+        _validate(store, job_id, validate)
     assert refused.value.code == ErrorCode.JOB_STATE
 
     jobs.run(
@@ -121,14 +119,7 @@ def test_an_error_fails_the_job_with_its_problems(store: Store) -> None:
     def refuse(ctx: JobContext) -> Step:
         raise DataValidationError("1 problem found", [problem])
 
-    jobs.run(
-        store,
-        job_id,
-        allowed=[JobStatus.QUEUED],
-        working=JobStatus.VALIDATING,
-        work=refuse,
-        background=False,
-    )
+    _validate(store, job_id, refuse)
     job = jobs.get(store, job_id)
     assert job.status is JobStatus.FAILED
     assert (job.error, job.error_code) == ("1 problem found", ErrorCode.DATA)
@@ -190,14 +181,7 @@ def test_a_job_whose_worker_stopped_is_shown_failed_and_can_be_restarted(store: 
     again = jobs.restart(store, job_id)
     assert (again.status, again.stale, again.error) == (JobStatus.QUEUED, False, None)
     assert again.file_size is not None and again.file_size > 0
-    jobs.run(
-        store,
-        job_id,
-        allowed=[JobStatus.QUEUED],
-        working=JobStatus.VALIDATING,
-        work=lambda ctx: Step(JobStatus.AWAITING_CONFIRMATION),
-        background=False,
-    )
+    _validate(store, job_id, lambda ctx: Step(JobStatus.AWAITING_CONFIRMATION))
     assert jobs.get(store, job_id).status is JobStatus.AWAITING_CONFIRMATION
     # a job waiting for confirmation is neither stale nor restartable, but can be cancelled
     with pytest.raises(ConflictError):
