@@ -49,6 +49,7 @@ from trustboard.web import publish as publish_pages
 from trustboard.web import status as status_pages
 from trustboard.web import uploads as upload_pages
 from trustboard.web.auth import SignInNeeded, Viewer, viewer
+from trustboard.web.bodylimit import BodyLimit
 from trustboard.web.views import page
 
 __all__ = ["SECURITY_HEADERS", "WebSettings", "app_from_environment", "create_app"]
@@ -133,6 +134,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.oidc = (
         oidc.OidcClient(oidc.load_oidc_config(chosen.oidc_config)) if chosen.oidc_config else None
     )
+
+    # every body is bounded before a route reads it (inside the headers: the 413 carries them)
+    app.add_middleware(BodyLimit, answer=_error_response)
 
     @app.middleware("http")
     async def _headers(
