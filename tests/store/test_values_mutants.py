@@ -118,6 +118,14 @@ def test_an_empty_frame_changes_nothing_and_keeps_its_import(store: Store) -> No
     assert isinstance(summary.import_id, int)
 
 
+def test_rows_written_again_unchanged_keep_their_import(store: Store) -> None:
+    frame = values_frame([("SAFE-FALLS", "CHS-T2", "2025-01", None, None, 3.0)])
+    store.write_values(frame)
+    summary = store.write_values(frame)
+    assert (summary.inserted, summary.revised, summary.unchanged) == (0, 0, 1)
+    assert isinstance(summary.import_id, int)
+
+
 def test_a_revision_is_sampled_with_its_figures_before_and_after(store: Store) -> None:
     store.write_values(
         values_frame([("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8)], provisional=True)
@@ -131,6 +139,7 @@ def test_a_revision_is_sampled_with_its_figures_before_and_after(store: Store) -
         )
     )
     assert (summary.inserted, summary.revised, summary.unchanged) == (1, 1, 0)
+    assert isinstance(summary.import_id, int)
     assert summary.revisions == (
         {
             "metric_id": "RES-4WK",
