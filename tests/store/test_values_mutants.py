@@ -172,3 +172,28 @@ def test_an_aware_moment_is_stored_as_utc_whatever_the_local_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_write_reports_its_progress_by_stage(store: Store) -> None:
+    store.write_values(
+        values_frame(
+            [
+                ("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8),
+                ("RES-4WK", "MH-T2", "2025-01", 10.0, 20.0, 0.5),
+            ]
+        )
+    )
+    calls: list[tuple[str, int, int]] = []
+    store.write_values(
+        values_frame(
+            [
+                ("RES-4WK", "MH-T1", "2025-01", 41.0, 50.0, 0.82),  # revised
+                ("RES-4WK", "MH-T2", "2025-01", 10.0, 20.0, 0.5),  # unchanged
+                ("RES-4WK", "CHS-T1", "2025-01", 30.0, 40.0, 0.75),  # new
+                ("SAFE-FALLS", "CHS-T2", "2025-01", None, None, 3.0),  # new
+            ]
+        ),
+        progress=lambda stage, done, total: calls.append((stage, done, total)),
+    )
+    # four rows compared; three (two new, one revised) written in one block
+    assert calls == [("comparing", 0, 4), ("writing", 0, 3), ("writing", 3, 3), ("written", 3, 3)]
