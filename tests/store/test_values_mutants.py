@@ -135,7 +135,8 @@ def test_a_revision_is_sampled_with_its_figures_before_and_after(store: Store) -
             [
                 ("RES-4WK", "MH-T1", "2025-01", 45.0, 60.0, 0.75),
                 ("RES-4WK", "MH-T2", "2025-01", 10.0, 20.0, 0.5),
-            ]
+            ],
+            provisional=True,
         )
     )
     assert (summary.inserted, summary.revised, summary.unchanged) == (1, 1, 0)
@@ -155,7 +156,7 @@ def test_a_revision_is_sampled_with_its_figures_before_and_after(store: Store) -
                 "numerator": 45.0,
                 "denominator": 60.0,
                 "value": 0.75,
-                "provisional": False,
+                "provisional": True,
             },
         },
     )
