@@ -198,3 +198,26 @@ def test_a_write_reports_its_progress_by_stage(store: Store) -> None:
     )
     # four rows compared; three (two new, one revised) written in one block
     assert calls == [("comparing", 0, 4), ("writing", 0, 3), ("writing", 3, 3), ("written", 3, 3)]
+
+
+def test_reads_by_unit_in_history_or_as_of_a_moment_keep_to_what_was_asked(
+    store: Store,
+) -> None:
+    store.write_values(values_frame([("RES-4WK", "MH-T1", "2025-01", 40.0, 50.0, 0.8)]))
+    between = datetime.now(UTC).replace(tzinfo=None)
+    time.sleep(0.01)
+    store.write_values(
+        values_frame(
+            [
+                ("RES-4WK", "MH-T1", "2025-01", 45.0, 50.0, 0.9),
+                ("RES-4WK", "MH-T2", "2025-01", 10.0, 20.0, 0.5),
+            ]
+        )
+    )
+    columns = ["metric_id", "org_unit", "value"]
+    by_unit = store.values(org_units=["MH-T2"], columns=columns)
+    assert by_unit.rows() == [("RES-4WK", "MH-T2", 0.5)]
+    history = store.values(history=True, columns=columns)
+    assert sorted(history.get_column("value").to_list()) == [0.5, 0.8, 0.9]
+    then = store.values(as_of=between, columns=columns)
+    assert then.rows() == [("RES-4WK", "MH-T1", 0.8)]
