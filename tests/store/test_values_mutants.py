@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
+from sqlalchemy import text
 from store_builders import values_frame
 
 from trustboard.errors import DataValidationError, ErrorCode, Problem
@@ -221,3 +222,12 @@ def test_reads_by_unit_in_history_or_as_of_a_moment_keep_to_what_was_asked(
     assert sorted(history.get_column("value").to_list()) == [0.5, 0.8, 0.9]
     then = store.values(as_of=between, columns=columns)
     assert then.rows() == [("RES-4WK", "MH-T1", 0.8)]
+
+
+def test_each_row_written_carries_its_import(store: Store) -> None:
+    summary = store.write_values(
+        values_frame([("SAFE-FALLS", "CHS-T2", "2025-01", None, None, 3.0)])
+    )
+    with store.engine.connect() as conn:
+        stored = conn.execute(text("SELECT import_id FROM metric_value")).scalars().all()
+    assert stored == [summary.import_id]
