@@ -231,3 +231,10 @@ def test_each_row_written_carries_its_import(store: Store) -> None:
     with store.engine.connect() as conn:
         stored = conn.execute(text("SELECT import_id FROM metric_value")).scalars().all()
     assert stored == [summary.import_id]
+
+
+def test_a_row_with_no_provisional_flag_is_stored_as_final(store: Store) -> None:
+    frame = values_frame([("SAFE-FALLS", "CHS-T2", "2025-01", None, None, 3.0)])
+    store.write_values(frame.with_columns(provisional=pl.lit(None, dtype=pl.Boolean)))
+    stored = store.values(history=True, columns=["metric_id", "provisional"])
+    assert stored.rows() == [("SAFE-FALLS", False)]
