@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustboard.errors import ErrorCode, OptionsError, TrustboardError
 
-__all__ = ["MAX_BODY_BYTES", "OWN_LIMIT", "BodyLimit", "too_large"]
+__all__ = ["MAX_BODY_BYTES", "OWN_LIMIT", "BodyLimit", "CountedBody", "too_large"]
 
 #: The most any request's body may hold, but the upload form's.
 MAX_BODY_BYTES = 1024 * 1024
@@ -40,24 +40,33 @@ def too_large(limit: int) -> OptionsError:
     )
 
 
-class _Counted:
-    """``receive`` counting the body's bytes: past ``limit`` it stops reading and raises."""
+def _refusal() -> Exception:
+    return HTTPException(413)
 
-    def __init__(self, receive: Receive, limit: int) -> None:
+
+class CountedBody:
+    """``receive`` counting the body's bytes: past ``limit`` it stops reading and raises
+    ``refusal()`` (the middleware's 413 here; the upload form's own, for its parser, in
+    :mod:`trustboard.web.uploads`)."""
+
+    def __init__(
+        self, receive: Receive, limit: int, refusal: Callable[[], Exception] = _refusal
+    ) -> None:
         self._receive = receive
         self._limit = limit
+        self._refusal = refusal
         self._seen = 0
         self.exceeded = False
 
     async def receive(self) -> Message:
         if self.exceeded:
-            raise HTTPException(413)
+            raise self._refusal()
         message = await self._receive()
         if message["type"] == "http.request":
             self._seen += len(message.get("body", b""))
             if self._seen > self._limit:
                 self.exceeded = True
-                raise HTTPException(413)
+                raise self._refusal()
         return message
 
 
@@ -92,7 +101,7 @@ class BodyLimit:
         if declared.isdigit() and int(declared) > self.limit:
             await self._refuse(scope, receive, send)
             return
-        counted = _Counted(receive, self.limit)
+        counted = CountedBody(receive, self.limit)
         started = False
 
         async def guarded_send(message: Message) -> None:

@@ -24,7 +24,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
-from starlette.types import Message
 
 from trustboard.errors import ConflictError, ErrorCode, OptionsError, TrustboardError
 from trustboard.services import jobs, uploads
@@ -32,6 +31,7 @@ from trustboard.services.cycle import require_cycle_role
 from trustboard.services.jobs import Job
 from trustboard.services.users import visible_forums
 from trustboard.web.auth import Viewer, check_csrf, viewer
+from trustboard.web.bodylimit import CountedBody
 from trustboard.web.views import page
 
 __all__ = ["REFRESH_SECONDS", "router"]
@@ -72,26 +72,9 @@ def _too_large(limit: int) -> OptionsError:
     )
 
 
-class _BoundedBody:
-    """A request's body read no further than ``limit`` bytes of the file (and the form around
-    it): a body sent without a declared length (chunked) stops being read, and is refused,
-    once it passes that, instead of being kept on disk whole before its size is known."""
-
-    def __init__(self, request: Request, limit: int) -> None:
-        self._receive = request.receive
-        self._most = limit + _FORM_OVERHEAD
-        self._seen = 0
-        self.exceeded = False
-
-    async def receive(self) -> Message:
-        message = await self._receive()
-        if message["type"] == "http.request":
-            self._seen += len(message.get("body", b""))
-            if self._seen > self._most:
-                self.exceeded = True
-                # the form parser closes the files it holds on its own exception
-                raise MultiPartException("the upload is larger than the most it may hold")
-        return message
+def _too_much() -> Exception:
+    # the form parser closes the files it holds on its own exception
+    return MultiPartException("the upload is larger than the most it may hold")
 
 
 def _refused(signed: Viewer, error: TrustboardError, status: int) -> Response:
@@ -127,7 +110,9 @@ async def upload(request: Request, signed: Signed) -> Response:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + _FORM_OVERHEAD:
         return _refused(signed, _too_large(limit), 413)
-    body = _BoundedBody(request, limit)
+    # the body read no further than the file's limit (and the form around it): a body sent
+    # without a declared length stops being read, and is refused, once it passes that
+    body = CountedBody(request.receive, limit + _FORM_OVERHEAD, _too_much)
     try:
         form = await Request(request.scope, body.receive).form(max_files=1, max_fields=8)
     except HTTPException:
